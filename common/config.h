@@ -1,0 +1,33 @@
+/*  config.h - where the programs find Redis and the broker: flag, then
+ *  environment (LODE_REDIS, LODE_BROKER), then loopback defaults.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_CONFIG_H
+#define LODE_CONFIG_H
+#include "err.h"
+
+#define CONFIG_REDIS_DEFAULT  "redis://127.0.0.1:6379"
+#define CONFIG_BROKER_DEFAULT "tcp://127.0.0.1:5555"
+#define CONFIG_PREFIX_DEFAULT "lode:"
+
+/* Parsed redis://[:password@]host:port[/db] (also redis://user:password@…). */
+typedef struct {
+    char host[256];
+    int port;
+    char user[128];     /* empty unless given */
+    char password[256]; /* empty unless given */
+    int db;
+} config_redis_t;
+
+/* flag if not NULL, else $LODE_REDIS, else the default. Borrowed. */
+const char *config_redis_url(const char *flag);
+
+/* flag if not NULL, else $LODE_BROKER, else the default. Borrowed. */
+const char *config_broker_endpoint(const char *flag);
+
+/* flag if not NULL, else $LODE_PREFIX, else "lode:". Borrowed. */
+const char *config_prefix(const char *flag);
+
+/* Parse a Redis URL. -1 and LODE_EINVAL with a message naming the problem. */
+LODE_MUST_CHECK int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err);
+#endif

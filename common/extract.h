@@ -1,0 +1,80 @@
+/*  extract.h - the embedded "extractive" engine: deterministic, offline
+ *  mining of a transcript into snippets (verbatim spans with a one-line
+ *  commentary), a synthesis (title and sections) and a fan-out (questions,
+ *  concepts, references). Pure functions of the text; no I/O, no logging.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_EXTRACT_H
+#define LODE_EXTRACT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "transcript.h"
+
+typedef struct {
+    size_t offset;    /* bytes into the transcript text */
+    size_t length;    /* bytes; the quote is text[offset, offset+length) */
+    int64_t start_ms; /* start of the quote where the source is timed, else -1 */
+    double score;     /* ranking score, higher is better */
+    int rank;         /* 1 = best */
+    char *commentary; /* owned; one line on why it matters */
+} extract_snippet_t;
+
+/* Snippets in source order (by offset), non-overlapping. */
+typedef struct {
+    extract_snippet_t *items; /* owned */
+    size_t count;
+} extract_snippets_t;
+
+typedef struct {
+    size_t max_snippets; /* 0 = chosen from the length of the source */
+} extract_opts_t;
+
+typedef struct {
+    char *title;    /* owned */
+    char *markdown; /* owned: "# title\n\n…\n\n## section\n\n…" */
+} extract_synthesis_t;
+
+typedef struct {
+    char **questions; /* owned array of owned strings */
+    size_t n_questions;
+    char **concepts;
+    size_t n_concepts;
+    char **references;
+    size_t n_references;
+} extract_fanout_t;
+
+/* Pick snippets: 1-3 consecutive sentences each, ranked, spread over the
+ * source. opts may be NULL. LODE_EEMPTY if the text has no sentence. */
+LODE_MUST_CHECK int extract_snippets(const transcript_t *t, const extract_opts_t *opts,
+                                     extract_snippets_t *out, err_t *err);
+void extract_snippets_clear(extract_snippets_t *s);
+
+/* JSON array [{"id","quote","commentary","offset","length","start_ms"?,
+ * "rank","score"}], offsets in code points. Caller frees. */
+char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s);
+
+/* Parse what extract_snippets_to_json wrote, back to byte offsets. Fails with
+ * LODE_EINVAL if the JSON is malformed or a quote is not the span it names. */
+LODE_MUST_CHECK int extract_snippets_from_json(const transcript_t *t, const char *json, size_t len,
+                                               extract_snippets_t *out, err_t *err);
+
+/* An essay in Markdown: a title and sections found by topic segmentation.
+ * source_title may be NULL. */
+LODE_MUST_CHECK int extract_synthesis(const transcript_t *t, const extract_snippets_t *s,
+                                      const char *source_title, extract_synthesis_t *out,
+                                      err_t *err);
+void extract_synthesis_clear(extract_synthesis_t *syn);
+char *extract_synthesis_to_json(const extract_synthesis_t *syn); /* {"title","markdown"} */
+LODE_MUST_CHECK int extract_synthesis_from_json(const char *json, size_t len,
+                                                extract_synthesis_t *out, err_t *err);
+
+/* Questions raised, concepts to learn (keyphrases), references invoked
+ * (people, works, organisations named in the source). syn may be NULL. */
+LODE_MUST_CHECK int extract_fanout(const transcript_t *t, const extract_snippets_t *s,
+                                   const extract_synthesis_t *syn, extract_fanout_t *out,
+                                   err_t *err);
+void extract_fanout_clear(extract_fanout_t *f);
+char *extract_fanout_to_json(const extract_fanout_t *f); /* {"questions","concepts","references"} */
+#endif

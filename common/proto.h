@@ -1,0 +1,92 @@
+/*  proto.h - the wire protocol between lode, lode-broker and lode-worker:
+ *  one msgpack frame per message, [version, type, {field: value…}], carried
+ *  over ZeroMQ DEALER (peers) / ROUTER (broker). Decoding never trusts the
+ *  bytes: a malformed frame is an LODE_EPROTO error, never a crash.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_PROTO_H
+#define LODE_PROTO_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <czmq.h>
+
+#include "err.h"
+#include "job.h"
+
+#define PROTO_VERSION    1
+#define PROTO_MAX_FRAME  (64u * 1024 * 1024) /* ZMQ_MAXMSGSIZE: one 50 MB source plus room */
+#define PROTO_MAX_ITEMS  10000               /* items in one SUBMIT */
+#define PROTO_STAGE_SIZE 16
+#define PROTO_TEXT_MAX   1024 /* FAIL reason, NACK message */
+
+typedef enum {
+    PROTO_READY = 1,     /* worker -> broker: stage, credits */
+    PROTO_DONE = 2,      /* worker -> broker: job_id, attempt */
+    PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text */
+    PROTO_HEARTBEAT = 4, /* both ways: no fields */
+    PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms */
+    PROTO_SUBMIT = 6,    /* client -> broker: seq, batch_name, items */
+    PROTO_ACK = 7,       /* broker -> client: seq, batch, ids (one per item, same order) */
+    PROTO_NACK = 8,      /* broker -> client: seq, code, text */
+} proto_type_t;
+
+/* One source in a SUBMIT. Encoding borrows the strings; a decoded item owns
+ * them (freed by proto_msg_clear). */
+typedef struct {
+    char *kind;      /* "text", "file" or "url" */
+    char *name;      /* file name or NULL */
+    char *url;       /* URL or NULL */
+    char *body;      /* inline text/file bytes or NULL; NUL-terminated when decoded */
+    size_t body_len; /* bytes in body */
+} proto_item_t;
+
+/* A decoded or to-be-encoded message. Which fields matter depends on type
+ * (see proto_type_t). Plain data; proto_msg_clear frees what decoding made. */
+typedef struct {
+    proto_type_t type;
+    char stage[PROTO_STAGE_SIZE]; /* READY, JOB */
+    uint32_t credits;             /* READY */
+    char job_id[JOB_ID_SIZE];     /* DONE, FAIL, JOB */
+    uint32_t attempt;             /* DONE, FAIL, JOB */
+    uint32_t lease_ms;            /* JOB */
+    bool retryable;               /* FAIL */
+    int32_t code;                 /* FAIL, NACK: err_code_t */
+    char *text;                   /* FAIL reason, NACK message; owned when decoded */
+    uint32_t seq;                 /* SUBMIT, ACK, NACK: client's request number */
+    char batch[JOB_ID_SIZE];      /* ACK: batch id */
+    char *batch_name;             /* SUBMIT: optional; owned when decoded */
+    proto_item_t *items;          /* SUBMIT; owned when decoded */
+    size_t n_items;
+    char (*ids)[JOB_ID_SIZE]; /* ACK; owned when decoded */
+    size_t n_ids;
+} proto_msg_t;
+
+/* Name of a type for logs ("READY"); "?" if unknown. */
+const char *proto_type_name(int type);
+
+/* Encode m into a new buffer (*data, *len; caller frees *data).
+ * -1 and LODE_EINVAL if m is not encodable (unknown type, too many items). */
+LODE_MUST_CHECK int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err);
+
+/* Decode one frame into *m (zeroed first). -1 and LODE_EPROTO on anything
+ * malformed: wrong version, unknown type, wrong field types, truncation,
+ * trailing bytes, oversized strings. *m is then cleared. */
+LODE_MUST_CHECK int proto_decode(const void *data, size_t len, proto_msg_t *m, err_t *err);
+
+/* Free what proto_decode allocated and zero m. */
+void proto_msg_clear(proto_msg_t *m);
+
+/* Send m on sock. For a ROUTER pass the peer's identity frame (borrowed),
+ * for a DEALER pass NULL. Never blocks: -1 and LODE_EIO if the peer's queue
+ * is full or the peer is gone. */
+LODE_MUST_CHECK int proto_send(zsock_t *sock, zframe_t *identity, const proto_msg_t *m,
+                               err_t *err);
+
+/* Receive one message from sock (call when it is readable). For a ROUTER,
+ * *identity_p gets the sender's identity frame (caller destroys) even when
+ * the body is malformed; pass NULL for a DEALER. -1 and LODE_EPROTO on a
+ * malformed message, LODE_EIO if nothing could be read. */
+LODE_MUST_CHECK int proto_recv(zsock_t *sock, zframe_t **identity_p, proto_msg_t *m, err_t *err);
+#endif

@@ -1,0 +1,58 @@
+/*  source.h - turns a local source's bytes into a transcript: plain text and
+ *  Markdown into paragraphs, WebVTT and SRT into timed cues. Repairs invalid
+ *  UTF-8 and notes it. No I/O: the caller reads the file.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_SOURCE_H
+#define LODE_SOURCE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "transcript.h"
+
+#define SOURCE_MAX_BYTES (50u * 1024 * 1024) /* default size limit for one source */
+
+typedef enum {
+    SOURCE_FMT_TEXT = 0,
+    SOURCE_FMT_MARKDOWN,
+    SOURCE_FMT_VTT,
+    SOURCE_FMT_SRT,
+} source_format_t;
+
+/* Plain data describing where a transcript came from. */
+typedef struct {
+    char *kind;         /* owned: "text", "file" (later "youtube", "article"…) */
+    char *format;       /* owned: "text", "markdown", "vtt", "srt" */
+    char *name;         /* owned: file name as submitted, or NULL */
+    char *title;        /* owned: first Markdown heading, VTT/SRT-less name, or NULL */
+    char *author;       /* owned or NULL */
+    char *published;    /* owned ISO 8601 date or NULL */
+    char *language;     /* owned BCP 47 tag or NULL (VTT "Language:" header) */
+    int64_t runtime_ms; /* last cue end for timed sources, else -1 */
+    size_t n_repaired;  /* invalid UTF-8 sequences replaced by U+FFFD */
+} source_meta_t;
+
+/* Format from the file name's extension (.txt .md .markdown .vtt .srt), else
+ * sniffed from the body ("WEBVTT" header, "1\n00:00:01,000 -->" SRT shape),
+ * else text. name may be NULL. */
+source_format_t source_format_guess(const char *name, const char *body, size_t len);
+
+/* Name of a format ("vtt"). */
+const char *source_format_name(source_format_t fmt);
+
+/* Parse body into a new transcript and fill *meta (caller clears it with
+ * source_meta_clear). Fails with LODE_EEMPTY "empty transcript" when no text
+ * is left, LODE_EINVAL for a malformed VTT/SRT that yields no cue,
+ * LODE_ETOOBIG past SOURCE_MAX_BYTES. */
+transcript_t *source_parse(const char *name, const char *body, size_t len, source_format_t fmt,
+                           source_meta_t *meta, err_t *err);
+
+/* Free the strings of meta and zero it. */
+void source_meta_clear(source_meta_t *meta);
+
+/* JSON object of meta as in DESIGN.md's "source" part: kind, title, author,
+ * published, runtime_s, language, plus format, name and notes (e.g. "repaired
+ * 3 invalid UTF-8 sequences"). Absent values are omitted. Caller frees. */
+char *source_meta_to_json(const source_meta_t *meta);
+#endif

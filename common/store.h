@@ -1,0 +1,165 @@
+/*  store.h - job state and results in Redis: the key layout, the broker's
+ *  atomic state transitions, and reads and writes of a job's parts for
+ *  workers and the client. Knows nothing about ZeroMQ. Synchronous hiredis
+ *  with a command timeout (see the README for why not async).
+ *
+ *  Key layout, under a prefix P (default "lode:"):
+ *    P job:ID            hash   id state stage kind url name batch attempt
+ *                               attempts created_ms updated_ms finished_ms
+ *                               worker error error_code error_stage
+ *    P job:ID:input      string submitted bytes (inline text or file body)
+ *    P job:ID:source     string JSON source metadata          (fetch)
+ *    P job:ID:transcript string JSON {text, segments}         (fetch)
+ *    P job:ID:snippets   string JSON [snippet…]               (snippet)
+ *    P job:ID:synthesis  string JSON {title, markdown}        (synthesis)
+ *    P job:ID:fanout     string JSON {questions, concepts, references}
+ *    P job:ID:curated    string JSON curation layer (client)
+ *    P jobs              zset   every job id, score created_ms
+ *    P queue:STAGE       list   ready job ids of one stage (RPUSH, LPOP)
+ *    P leases            zset   in-flight job ids, score lease deadline ms
+ *    P dead              list   ids of failed jobs (newest first)
+ *    P batch:ID          hash   id name created_ms total
+ *    P batch:ID:jobs     list   the batch's job ids in submission order
+ *    P stats             hash   submitted done failed retried stale counters
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_STORE_H
+#define LODE_STORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "job.h"
+
+typedef struct store store_t;
+
+typedef struct {
+    const char *url;    /* redis://…; borrowed; NULL = config default */
+    const char *prefix; /* key prefix; borrowed; NULL = "lode:" */
+    int timeout_ms;     /* connect and per-command timeout; 0 = 5000 */
+} store_opts_t;
+
+/* Parts of a job, each its own key. */
+#define STORE_PART_INPUT      "input"
+#define STORE_PART_SOURCE     "source"
+#define STORE_PART_TRANSCRIPT "transcript"
+#define STORE_PART_SNIPPETS   "snippets"
+#define STORE_PART_SYNTHESIS  "synthesis"
+#define STORE_PART_FANOUT     "fanout"
+#define STORE_PART_CURATED    "curated"
+
+/* A job hash, copied out of Redis. Plain data; store_job_clear frees. */
+typedef struct {
+    char id[JOB_ID_SIZE];
+    char state[16];        /* JOB_STATE_* */
+    char stage[16];        /* current (or last) stage name */
+    char kind[16];         /* "text", "file", "url" */
+    char *url;             /* owned or NULL */
+    char *name;            /* owned or NULL: submitted file name */
+    char batch[JOB_ID_SIZE];
+    int attempt;           /* dispatches in the current stage */
+    int attempts;          /* dispatches in all stages */
+    int64_t created_ms;
+    int64_t updated_ms;
+    int64_t finished_ms;   /* 0 until done or failed */
+    char *error;           /* owned or NULL: last error text */
+    char error_code[16];   /* err_name() of the last error, or "" */
+    char error_stage[16];  /* stage that failed, or "" */
+} store_job_t;
+
+/* One source to submit (borrowed strings). */
+typedef struct {
+    const char *kind; /* "text", "file", "url" */
+    const char *name; /* may be NULL */
+    const char *url;  /* may be NULL */
+    const char *body; /* may be NULL */
+    size_t body_len;
+} store_item_t;
+
+/* Counters for `lode status` and the broker's stats. */
+typedef struct {
+    int64_t queued[JOB_STAGE_COUNT]; /* ready queue lengths */
+    int64_t in_flight;               /* leases */
+    int64_t dead;                    /* dead-letter list length */
+    int64_t jobs;                    /* all jobs */
+    int64_t submitted, done, failed, retried, stale;
+} store_stats_t;
+
+/* Connect. NULL and *err (LODE_ESTORE or LODE_EINVAL) on failure. */
+store_t *store_new(const store_opts_t *opts, err_t *err);
+
+/* Close and free; sets *self_p to NULL. Safe on NULL. */
+void store_destroy(store_t **self_p);
+
+/* Key prefix in use (borrowed). */
+const char *store_prefix(const store_t *self);
+
+/* PING; reconnects first if the connection was lost. */
+LODE_MUST_CHECK int store_ping(store_t *self, err_t *err);
+
+/* --- broker transitions: each one atomic (MULTI/EXEC or a Lua script) --- */
+
+/* Create n jobs in a new batch and queue them for fetch, all in one
+ * MULTI/EXEC: when this returns 0 the jobs are in Redis. ids (n entries) and
+ * batch_id receive the new ids. */
+LODE_MUST_CHECK int store_submit(store_t *self, const char *batch_name, const store_item_t *items,
+                                 size_t n, char (*ids)[JOB_ID_SIZE], char batch_id[JOB_ID_SIZE],
+                                 err_t *err);
+
+/* Pop the next ready job of stage, mark it running with attempt+1 and a lease
+ * until deadline_ms, held by worker (an opaque name). 1 and id/attempt set
+ * if a job was taken, 0 if the queue is empty, -1 on error. */
+LODE_MUST_CHECK int store_dispatch(store_t *self, job_stage_t stage, int64_t deadline_ms,
+                                   const char *worker, char id[JOB_ID_SIZE], uint32_t *attempt,
+                                   err_t *err);
+
+/* The worker finished stage for id at attempt: move the job to the next
+ * stage's queue, or to done after fanout. 1 if applied, 0 if stale (the job
+ * is no longer at that stage and attempt: a late or duplicate DONE). */
+LODE_MUST_CHECK int store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt,
+                               err_t *err);
+
+/* The worker failed. Retryable failures with attempt < max_attempts go back
+ * to the stage's queue; others mark the job failed and push it on the dead
+ * list with the reason. 1 if applied, 0 if stale. */
+LODE_MUST_CHECK int store_fail(store_t *self, const char *id, job_stage_t stage, uint32_t attempt,
+                               bool retryable, int code, const char *reason, int max_attempts,
+                               err_t *err);
+
+/* Re-queue (or fail, past max_attempts) every job whose lease ended before
+ * now_ms. *n_expired gets how many. */
+LODE_MUST_CHECK int store_expire_leases(store_t *self, int64_t now_ms, int max_attempts,
+                                        int *n_expired, err_t *err);
+
+/* Give back a job dispatched to a worker that is gone, at once (same rule
+ * as an expired lease). 1 if applied, 0 if stale. */
+LODE_MUST_CHECK int store_release(store_t *self, const char *id, uint32_t attempt,
+                                  int max_attempts, err_t *err);
+
+/* --- reads and writes for workers and the client --- */
+
+/* Read the job hash. LODE_ENOTFOUND if there is no such job. */
+LODE_MUST_CHECK int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err);
+void store_job_clear(store_job_t *job);
+
+/* Ids of jobs, newest first, from offset. *ids is an array of *n ids the
+ * caller frees with free(). */
+LODE_MUST_CHECK int store_job_list(store_t *self, size_t offset, size_t count,
+                                   char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
+
+/* Ids of the jobs of a batch, in submission order. Same ownership as above. */
+LODE_MUST_CHECK int store_batch_jobs(store_t *self, const char *batch_id,
+                                     char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
+
+/* A part's bytes (NUL-terminated, caller frees; *len may be NULL).
+ * NULL and LODE_ENOTFOUND if the part is not there. */
+char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err);
+
+/* Write a part (overwrites: a rerun of a stage leaves one result). */
+LODE_MUST_CHECK int store_part_set(store_t *self, const char *id, const char *part,
+                                   const char *data, size_t len, err_t *err);
+
+/* Counters and queue lengths. */
+LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);
+#endif

@@ -1,0 +1,61 @@
+/*  transcript.h - a source's text with its segments (cues or paragraphs),
+ *  and its JSON form. Offsets are bytes in memory and Unicode code points in
+ *  JSON, so that text[offset:offset+length] works for any JSON reader.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_TRANSCRIPT_H
+#define LODE_TRANSCRIPT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct {
+    int64_t start_ms; /* -1 when the source is untimed */
+    int64_t end_ms;   /* -1 when the source is untimed */
+    size_t offset;    /* bytes into text */
+    size_t length;    /* bytes */
+} transcript_seg_t;
+
+/* Plain data: the fields are the interface. */
+typedef struct {
+    char *text;             /* owned; valid UTF-8, NUL-terminated */
+    size_t len;             /* bytes in text */
+    transcript_seg_t *segs; /* owned; in text order, non-overlapping */
+    size_t n_segs;
+    size_t cap_segs;
+    bool timed; /* true if segments carry times */
+} transcript_t;
+
+/* An empty transcript. */
+transcript_t *transcript_new(void);
+
+/* Free; sets *self_p to NULL. Safe on NULL. */
+void transcript_destroy(transcript_t **self_p);
+
+/* Append one segment of text (valid UTF-8, len bytes). When the transcript is
+ * not empty, sep (e.g. " " for cues, "\n\n" for paragraphs) is inserted first
+ * and belongs to no segment. Times are -1 for untimed text. Fails with
+ * LODE_ETOOBIG past 256 MB. */
+LODE_MUST_CHECK int transcript_append(transcript_t *self, const char *sep, const char *text,
+                                      size_t len, int64_t start_ms, int64_t end_ms, err_t *err);
+
+/* start_ms of the segment holding byte offset, or -1 (untimed or between
+ * segments: then the next segment's start is used if any). */
+int64_t transcript_time_at(const transcript_t *self, size_t offset);
+
+/* Code point index of a byte offset in text. */
+size_t transcript_cp(const transcript_t *self, size_t offset);
+
+/* Byte offset of a code point index in text. */
+size_t transcript_byte(const transcript_t *self, size_t cp);
+
+/* JSON {"text": …, "segments": [{"start_ms","end_ms","offset","length"}]},
+ * offsets in code points, times omitted when untimed. Caller frees. */
+char *transcript_to_json(const transcript_t *self);
+
+/* Parse what transcript_to_json wrote. NULL and *err (LODE_EINVAL) on
+ * malformed JSON or out-of-range segments. */
+transcript_t *transcript_from_json(const char *json, size_t len, err_t *err);
+#endif
