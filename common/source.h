@@ -31,6 +31,7 @@ typedef struct {
     char *language;     /* owned BCP 47 tag or NULL (VTT "Language:" header) */
     int64_t runtime_ms; /* last cue end for timed sources, else -1 */
     size_t n_repaired;  /* invalid UTF-8 sequences replaced by U+FFFD */
+    size_t n_skipped;   /* VTT/SRT cues skipped for a malformed timing line */
 } source_meta_t;
 
 /* Format from the file name's extension (.txt .md .markdown .vtt .srt), else
@@ -45,8 +46,12 @@ const char *source_format_name(source_format_t fmt);
  * source_meta_clear). Fails with LODE_EEMPTY "empty transcript" when no text
  * is left, LODE_EINVAL for a malformed VTT/SRT that yields no cue,
  * LODE_ETOOBIG past SOURCE_MAX_BYTES. */
-transcript_t *source_parse(const char *name, const char *body, size_t len, source_format_t fmt,
-                           source_meta_t *meta, err_t *err);
+transcript_t *source_parse(const char *name,
+                           const char *body,
+                           size_t len,
+                           source_format_t fmt,
+                           source_meta_t *meta,
+                           err_t *err);
 
 /* Free the strings of meta and zero it. */
 void source_meta_clear(source_meta_t *meta);
