@@ -1067,6 +1067,7 @@ typedef struct {
     buf_t inl;           /* raw without inline markup */
     buf_t words;         /* inl with whitespace collapsed */
     int heading;         /* heading level of raw, 0 for body text */
+    int item;            /* raw began as a list item: 1 bullet, 2 ordered, else 0 */
     char fence_ch;       /* '`' or '~' inside a fenced code block, else 0 */
     size_t fence_len;    /* length of the opening fence */
 } s_md_t;
@@ -1075,6 +1076,7 @@ static int s_md_flush(s_md_t *md, err_t *err)
 {
     int level = md->heading;
     md->heading = 0;
+    md->item = 0;
     if (md->raw.len == 0)
         return 0;
     s_inl_t x = {&md->inl, 8 * md->raw.len + 4096, err};
@@ -1179,19 +1181,22 @@ static bool s_md_thematic(const char *s, size_t n)
 }
 
 /* Bytes of a list marker ("- ", "* ", "+ ", "1. ", "2) ") and of a task
- * box ("[ ] ", "[x] ") after it, or 0. Only "1." may interrupt a
- * paragraph, so a wrapped line starting "2024. " stays prose. */
-static size_t s_md_list_marker(const char *s, size_t n, bool in_para)
+ * box ("[ ] ", "[x] ") after it, or 0; *ordered tells which kind. As in
+ * CommonMark, a number other than 1 starts an item only when any_number
+ * (no paragraph open, or an ordered item open), so a wrapped line starting
+ * "2024. " stays prose. */
+static size_t s_md_list_marker(const char *s, size_t n, bool any_number, bool *ordered)
 {
     size_t i = 0;
-    if (n > 0 && (s[0] == '-' || s[0] == '*' || s[0] == '+'))
+    *ordered = !(n > 0 && (s[0] == '-' || s[0] == '*' || s[0] == '+'));
+    if (!*ordered)
         i = 1;
     else {
         while (i < n && i < 9 && isdigit((unsigned char)s[i]))
             i++;
         if (i == 0 || i >= n || (s[i] != '.' && s[i] != ')'))
             return 0;
-        if (in_para && (i != 1 || s[0] != '1'))
+        if (!any_number && (i != 1 || s[0] != '1'))
             return 0;
         i++;
     }
@@ -1293,9 +1298,13 @@ static int s_md_line(s_md_t *md, const char *s, size_t n, err_t *err)
         md->heading = setext;
     if (setext || s_md_thematic(s, n))
         return s_md_flush(md, err);
-    size_t marker = s_md_list_marker(s, n, md->raw.len > 0);
-    if (marker > 0 && s_md_flush(md, err) != 0)
-        return -1;
+    bool ordered = false;
+    size_t marker = s_md_list_marker(s, n, md->raw.len == 0 || md->item == 2, &ordered);
+    if (marker > 0) {
+        if (s_md_flush(md, err) != 0)
+            return -1;
+        md->item = ordered ? 2 : 1;
+    }
     return s_md_add(md, s + marker, n - marker, err);
 }
 

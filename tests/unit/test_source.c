@@ -428,7 +428,8 @@ static void test_source_handles_markdown_edge_cases(void **state)
                      "[![badge](b.svg)](https://ci) text[^1] [laughter] <br> x<sup>2</sup>\n"
                      "* [x] done task\n"
                      "  * nested item\n"
-                     "2024. wraps on\n\n"
+                     "2024. wraps on\n"
+                     "\n1) one\n2) two\n\n"
                      "> > nested quote\n\n"
                      "~~~\nunclosed fence runs to the end\n";
     source_meta_t meta;
@@ -436,9 +437,10 @@ static void test_source_handles_markdown_edge_cases(void **state)
     transcript_t *t = s_parse(md, SOURCE_FMT_MARKDOWN, &meta, &err);
 
     assert_non_null(t);
-    assert_string_equal(t->text, "*not emphasis* and gone but ~5 stays, a_b_c, 3*4 text "
-                                 "[laughter] x2\n\ndone task\n\nnested item 2024. wraps on\n\n"
-                                 "nested quote");
+    assert_string_equal(t->text,
+                        "*not emphasis* and gone but ~5 stays, a_b_c, 3*4 text "
+                        "[laughter] x2\n\ndone task\n\nnested item 2024. wraps on\n\none\n\ntwo\n\n"
+                        "nested quote");
     assert_string_equal(meta.title, "Toml");
     assert_string_equal(meta.language, "fr");
     transcript_destroy(&t);
