@@ -28,7 +28,16 @@ void err_prefix(err_t *err, const char *fmt, ...)
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+    /* Build "head: old" by hand; it is cut at the buffer's end on purpose. */
+    size_t n = strnlen(head, sizeof err->msg - 1);
+    memcpy(err->msg, head, n);
+    for (const char *p = ": "; *p && n < sizeof err->msg - 1; p++)
+        err->msg[n++] = *p;
+    size_t rest = strnlen(old, sizeof old);
+    if (rest > sizeof err->msg - 1 - n)
+        rest = sizeof err->msg - 1 - n;
+    memcpy(err->msg + n, old, rest);
+    err->msg[n + rest] = '\0';
 }
 
 void err_clear(err_t *err)

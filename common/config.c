@@ -1,0 +1,106 @@
+/*  config.c - flag, environment, default; Redis URL parsing.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_pick(const char *flag, const char *env, const char *dflt)
+{
+    if (flag && *flag)
+        return flag;
+    const char *v = getenv(env);
+    return (v && *v) ? v : dflt;
+}
+
+const char *config_redis_url(const char *flag)
+{
+    return s_pick(flag, "LODE_REDIS", CONFIG_REDIS_DEFAULT);
+}
+
+const char *config_broker_endpoint(const char *flag)
+{
+    return s_pick(flag, "LODE_BROKER", CONFIG_BROKER_DEFAULT);
+}
+
+const char *config_prefix(const char *flag)
+{
+    return s_pick(flag, "LODE_PREFIX", CONFIG_PREFIX_DEFAULT);
+}
+
+static int s_copy(char *dst, size_t size, const char *src, size_t n, const char *what, err_t *err)
+{
+    if (n >= size) {
+        err_set(err, LODE_EINVAL, "redis URL: %s too long", what);
+        return -1;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return 0;
+}
+
+static int s_parse_int(const char *s, size_t n, int lo, int hi, int *out)
+{
+    if (n == 0 || n > 9)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* userinfo is ":password", "user:password", or a lone "password" (a
+ * userinfo without a colon is taken as the password: AUTH needs one). */
+static int s_parse_userinfo(const char *s, size_t n, config_redis_t *out, err_t *err)
+{
+    const char *colon = memchr(s, ':', n);
+    if (!colon)
+        return s_copy(out->password, sizeof out->password, s, n, "password", err);
+    if (s_copy(out->user, sizeof out->user, s, (size_t) (colon - s), "user", err) != 0)
+        return -1;
+    return s_copy(out->password, sizeof out->password, colon + 1, n - (size_t) (colon - s) - 1,
+                  "password", err);
+}
+
+int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    out->port = 6379;
+    if (!url || strncmp(url, "redis://", 8) != 0) {
+        err_set(err, LODE_EINVAL, "redis URL must start with redis:// (got \"%.80s\")",
+                url ? url : "");
+        return -1;
+    }
+    const char *p = url + 8;
+    const char *at = strrchr(p, '@');
+    if (at && s_parse_userinfo(p, (size_t) (at - p), out, err) != 0)
+        return -1;
+    if (at)
+        p = at + 1;
+    const char *slash = strchr(p, '/');
+    const char *end = slash ? slash : p + strlen(p);
+    const char *colon = memchr(p, ':', (size_t) (end - p));
+    const char *host_end = colon ? colon : end;
+    if (host_end == p) {
+        err_set(err, LODE_EINVAL, "redis URL has no host: %.80s", url);
+        return -1;
+    }
+    if (s_copy(out->host, sizeof out->host, p, (size_t) (host_end - p), "host", err) != 0)
+        return -1;
+    if (colon && s_parse_int(colon + 1, (size_t) (end - colon - 1), 1, 65535, &out->port) != 0) {
+        err_set(err, LODE_EINVAL, "redis URL has a bad port: %.80s", url);
+        return -1;
+    }
+    if (slash && slash[1] && s_parse_int(slash + 1, strlen(slash + 1), 0, 1 << 20, &out->db) != 0) {
+        err_set(err, LODE_EINVAL, "redis URL has a bad database number: %.80s", url);
+        return -1;
+    }
+    return 0;
+}

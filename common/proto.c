@@ -1,0 +1,522 @@
+/*  proto.c - msgpack encoding and defensive decoding of wire frames.
+ *  msgpack objects never leave this file (S4.3.5): decoded strings are copied.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "mem.h"
+
+static const char *s_type_names[] = {"?",   "READY",  "DONE", "FAIL", "HEARTBEAT",
+                                     "JOB", "SUBMIT", "ACK",  "NACK"};
+
+const char *proto_type_name(int type)
+{
+    return (type >= PROTO_READY && type <= PROTO_NACK) ? s_type_names[type] : "?";
+}
+
+/* --- encoding ------------------------------------------------------------ */
+
+static void s_pack_str(msgpack_packer *pk, const char *s, size_t n)
+{
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static void s_pack_key(msgpack_packer *pk, const char *key)
+{
+    s_pack_str(pk, key, strlen(key));
+}
+
+static void s_pack_kv_str(msgpack_packer *pk, const char *key, const char *val)
+{
+    s_pack_key(pk, key);
+    s_pack_str(pk, val, strlen(val));
+}
+
+static void s_pack_kv_uint(msgpack_packer *pk, const char *key, uint64_t val)
+{
+    s_pack_key(pk, key);
+    msgpack_pack_uint64(pk, val);
+}
+
+static void s_pack_item(msgpack_packer *pk, const proto_item_t *it)
+{
+    msgpack_pack_map(pk, 1 + !!it->name + !!it->url + !!it->body);
+    s_pack_kv_str(pk, "kind", it->kind ? it->kind : "text");
+    if (it->name)
+        s_pack_kv_str(pk, "name", it->name);
+    if (it->url)
+        s_pack_kv_str(pk, "url", it->url);
+    if (it->body) {
+        s_pack_key(pk, "body");
+        msgpack_pack_bin(pk, it->body_len);
+        msgpack_pack_bin_body(pk, it->body, it->body_len);
+    }
+}
+
+static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
+{
+    switch (m->type) {
+    case PROTO_READY:
+        msgpack_pack_map(pk, 2);
+        s_pack_kv_str(pk, "stage", m->stage);
+        s_pack_kv_uint(pk, "credits", m->credits);
+        break;
+    case PROTO_DONE:
+        msgpack_pack_map(pk, 2);
+        s_pack_kv_str(pk, "job", m->job_id);
+        s_pack_kv_uint(pk, "attempt", m->attempt);
+        break;
+    case PROTO_FAIL:
+        msgpack_pack_map(pk, 5);
+        s_pack_kv_str(pk, "job", m->job_id);
+        s_pack_kv_uint(pk, "attempt", m->attempt);
+        s_pack_key(pk, "retryable");
+        m->retryable ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+        s_pack_key(pk, "code");
+        msgpack_pack_int32(pk, m->code);
+        s_pack_kv_str(pk, "text", m->text ? m->text : "");
+        break;
+    case PROTO_HEARTBEAT:
+        msgpack_pack_map(pk, 0);
+        break;
+    case PROTO_JOB:
+        msgpack_pack_map(pk, 4);
+        s_pack_kv_str(pk, "job", m->job_id);
+        s_pack_kv_str(pk, "stage", m->stage);
+        s_pack_kv_uint(pk, "attempt", m->attempt);
+        s_pack_kv_uint(pk, "lease_ms", m->lease_ms);
+        break;
+    case PROTO_SUBMIT:
+        msgpack_pack_map(pk, 3);
+        s_pack_kv_uint(pk, "seq", m->seq);
+        s_pack_kv_str(pk, "batch_name", m->batch_name ? m->batch_name : "");
+        s_pack_key(pk, "items");
+        msgpack_pack_array(pk, m->n_items);
+        for (size_t i = 0; i < m->n_items; i++)
+            s_pack_item(pk, &m->items[i]);
+        break;
+    case PROTO_ACK:
+        msgpack_pack_map(pk, 3);
+        s_pack_kv_uint(pk, "seq", m->seq);
+        s_pack_kv_str(pk, "batch", m->batch);
+        s_pack_key(pk, "ids");
+        msgpack_pack_array(pk, m->n_ids);
+        for (size_t i = 0; i < m->n_ids; i++)
+            s_pack_str(pk, m->ids[i], strlen(m->ids[i]));
+        break;
+    case PROTO_NACK:
+        msgpack_pack_map(pk, 3);
+        s_pack_kv_uint(pk, "seq", m->seq);
+        s_pack_key(pk, "code");
+        msgpack_pack_int32(pk, m->code);
+        s_pack_kv_str(pk, "text", m->text ? m->text : "");
+        break;
+    }
+}
+
+int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err)
+{
+    if (m->type < PROTO_READY || m->type > PROTO_NACK) {
+        err_set(err, LODE_EINVAL, "cannot encode message type %d", (int) m->type);
+        return -1;
+    }
+    if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS) {
+        err_set(err, LODE_EINVAL, "more than %d items in one message", PROTO_MAX_ITEMS);
+        return -1;
+    }
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_uint32(&pk, PROTO_VERSION);
+    msgpack_pack_uint32(&pk, (uint32_t) m->type);
+    s_pack_fields(&pk, m);
+    if (sb.size > PROTO_MAX_FRAME) {
+        msgpack_sbuffer_destroy(&sb);
+        err_set(err, LODE_ETOOBIG, "message of %zu bytes is over the %u byte frame limit", sb.size,
+                PROTO_MAX_FRAME);
+        return -1;
+    }
+    /* Hand over the sbuffer's malloc'd memory rather than copying it. */
+    *data = sb.data ? sb.data : mem_strdup("");
+    *len = sb.size;
+    return 0;
+}
+
+/* --- decoding ------------------------------------------------------------ */
+
+/* Read a big-endian unsigned integer of n bytes. */
+static uint64_t s_be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Walk the msgpack headers without allocating, and refuse a frame whose
+ * containers claim more elements than there are bytes left. msgpack-c
+ * allocates a container's element array before reading the elements, so a
+ * 10-byte frame claiming 2^31 entries would otherwise cost gigabytes. */
+static int s_prescan(const unsigned char *p, size_t len)
+{
+    size_t pos = 0;
+    uint64_t pending = 1;
+    while (pending > 0) {
+        if (pos >= len)
+            return -1;
+        unsigned char c = p[pos++];
+        uint64_t skip = 0, items = 0;
+        int hdr = 0;
+        if (c <= 0x7f || c >= 0xe0 || (c >= 0xc0 && c <= 0xc3))
+            ;                                            /* fixint, nil, bool */
+        else if (c >= 0x80 && c <= 0x8f)
+            items = 2u * (c & 0x0f);                     /* fixmap */
+        else if (c >= 0x90 && c <= 0x9f)
+            items = c & 0x0f;                            /* fixarray */
+        else if (c >= 0xa0 && c <= 0xbf)
+            skip = c & 0x1f;                             /* fixstr */
+        else if (c == 0xcc || c == 0xd0)
+            skip = 1;
+        else if (c == 0xcd || c == 0xd1)
+            skip = 2;
+        else if (c == 0xce || c == 0xd2 || c == 0xca)
+            skip = 4;
+        else if (c == 0xcf || c == 0xd3 || c == 0xcb)
+            skip = 8;
+        else if (c == 0xd9 || c == 0xc4)
+            hdr = 1;                                     /* str8, bin8 */
+        else if (c == 0xda || c == 0xc5)
+            hdr = 2;
+        else if (c == 0xdb || c == 0xc6)
+            hdr = 4;
+        else if (c == 0xdc || c == 0xdd) {               /* array16/32 */
+            int n = c == 0xdc ? 2 : 4;
+            if (len - pos < (size_t) n)
+                return -1;
+            items = s_be(p + pos, n);
+            pos += (size_t) n;
+        } else if (c == 0xde || c == 0xdf) {             /* map16/32 */
+            int n = c == 0xde ? 2 : 4;
+            if (len - pos < (size_t) n)
+                return -1;
+            items = 2 * s_be(p + pos, n);
+            pos += (size_t) n;
+        } else
+            return -1;                                   /* ext types: not ours */
+        if (hdr) {
+            if (len - pos < (size_t) hdr)
+                return -1;
+            skip = s_be(p + pos, hdr);
+            pos += (size_t) hdr;
+        }
+        if (skip > len - pos)
+            return -1;
+        pos += skip;
+        pending = pending - 1 + items;
+        if (pending > len - pos)
+            return -1;
+    }
+    return pos == len ? 0 : -1;
+}
+
+static bool s_key_is(const msgpack_object *k, const char *name)
+{
+    size_t n = strlen(name);
+    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+           memcmp(k->via.str.ptr, name, n) == 0;
+}
+
+static const msgpack_object *s_field(const msgpack_object *map, const char *name)
+{
+    for (uint32_t i = 0; i < map->via.map.size; i++)
+        if (s_key_is(&map->via.map.ptr[i].key, name))
+            return &map->via.map.ptr[i].val;
+    return NULL;
+}
+
+static int s_get_uint(const msgpack_object *map, const char *name, uint32_t *out, err_t *err)
+{
+    const msgpack_object *v = s_field(map, name);
+    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > UINT32_MAX) {
+        err_set(err, LODE_EPROTO, "field \"%s\" missing or not an unsigned integer", name);
+        return -1;
+    }
+    *out = (uint32_t) v->via.u64;
+    return 0;
+}
+
+static int s_get_int(const msgpack_object *map, const char *name, int32_t *out, err_t *err)
+{
+    const msgpack_object *v = s_field(map, name);
+    if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 <= INT32_MAX) {
+        *out = (int32_t) v->via.u64;
+        return 0;
+    }
+    if (v && v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER && v->via.i64 >= INT32_MIN) {
+        *out = (int32_t) v->via.i64;
+        return 0;
+    }
+    err_set(err, LODE_EPROTO, "field \"%s\" missing or not an integer", name);
+    return -1;
+}
+
+/* Copy a string field into a fixed buffer; it must fit and hold no NUL. */
+static int s_get_strbuf(const msgpack_object *map, const char *name, char *out, size_t size,
+                        err_t *err)
+{
+    const msgpack_object *v = s_field(map, name);
+    if (!v || v->type != MSGPACK_OBJECT_STR || v->via.str.size >= size ||
+        memchr(v->via.str.ptr, 0, v->via.str.size)) {
+        err_set(err, LODE_EPROTO, "field \"%s\" missing, not a string or too long", name);
+        return -1;
+    }
+    memcpy(out, v->via.str.ptr, v->via.str.size);
+    out[v->via.str.size] = '\0';
+    return 0;
+}
+
+/* Copy an optional string or bin field into a new string. Absent -> NULL. */
+static int s_get_dup(const msgpack_object *map, const char *name, size_t max, char **out,
+                     size_t *len, err_t *err)
+{
+    *out = NULL;
+    const msgpack_object *v = s_field(map, name);
+    if (!v || v->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    const char *p;
+    size_t n;
+    if (v->type == MSGPACK_OBJECT_STR)
+        p = v->via.str.ptr, n = v->via.str.size;
+    else if (v->type == MSGPACK_OBJECT_BIN)
+        p = v->via.bin.ptr, n = v->via.bin.size;
+    else {
+        err_set(err, LODE_EPROTO, "field \"%s\" is not a string", name);
+        return -1;
+    }
+    if (n > max) {
+        err_set(err, LODE_EPROTO, "field \"%s\" is over %zu bytes", name, max);
+        return -1;
+    }
+    *out = mem_strndup(p, n);
+    if (len)
+        *len = n;
+    return 0;
+}
+
+static int s_decode_items(const msgpack_object *map, proto_msg_t *m, err_t *err)
+{
+    const msgpack_object *v = s_field(map, "items");
+    if (!v || v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > PROTO_MAX_ITEMS) {
+        err_set(err, LODE_EPROTO, "field \"items\" missing, not an array or too long");
+        return -1;
+    }
+    m->items = mem_calloc(v->via.array.size, sizeof *m->items);
+    m->n_items = v->via.array.size;
+    for (size_t i = 0; i < m->n_items; i++) {
+        const msgpack_object *it = &v->via.array.ptr[i];
+        proto_item_t *item = &m->items[i];
+        if (it->type != MSGPACK_OBJECT_MAP) {
+            err_set(err, LODE_EPROTO, "item %zu is not a map", i);
+            return -1;
+        }
+        if (s_get_dup(it, "kind", 16, &item->kind, NULL, err) != 0 ||
+            s_get_dup(it, "name", 4096, &item->name, NULL, err) != 0 ||
+            s_get_dup(it, "url", 8192, &item->url, NULL, err) != 0 ||
+            s_get_dup(it, "body", PROTO_MAX_FRAME, &item->body, &item->body_len, err) != 0)
+            return -1;
+        if (!item->kind) {
+            err_set(err, LODE_EPROTO, "item %zu has no kind", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_decode_ids(const msgpack_object *map, proto_msg_t *m, err_t *err)
+{
+    const msgpack_object *v = s_field(map, "ids");
+    if (!v || v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > PROTO_MAX_ITEMS) {
+        err_set(err, LODE_EPROTO, "field \"ids\" missing, not an array or too long");
+        return -1;
+    }
+    m->ids = mem_calloc(v->via.array.size, sizeof *m->ids);
+    m->n_ids = v->via.array.size;
+    for (size_t i = 0; i < m->n_ids; i++) {
+        const msgpack_object *s = &v->via.array.ptr[i];
+        if (s->type != MSGPACK_OBJECT_STR || s->via.str.size >= JOB_ID_SIZE) {
+            err_set(err, LODE_EPROTO, "id %zu is not a job id", i);
+            return -1;
+        }
+        memcpy(m->ids[i], s->via.str.ptr, s->via.str.size);
+    }
+    return 0;
+}
+
+static int s_decode_fields(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    switch (m->type) {
+    case PROTO_READY:
+        return s_get_strbuf(f, "stage", m->stage, sizeof m->stage, err) ||
+                       s_get_uint(f, "credits", &m->credits, err)
+                   ? -1
+                   : 0;
+    case PROTO_DONE:
+        return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
+                       s_get_uint(f, "attempt", &m->attempt, err)
+                   ? -1
+                   : 0;
+    case PROTO_FAIL: {
+        const msgpack_object *r = s_field(f, "retryable");
+        if (!r || r->type != MSGPACK_OBJECT_BOOLEAN) {
+            err_set(err, LODE_EPROTO, "field \"retryable\" missing or not a boolean");
+            return -1;
+        }
+        m->retryable = r->via.boolean;
+        return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
+                       s_get_uint(f, "attempt", &m->attempt, err) ||
+                       s_get_int(f, "code", &m->code, err) ||
+                       s_get_dup(f, "text", PROTO_TEXT_MAX, &m->text, NULL, err)
+                   ? -1
+                   : 0;
+    }
+    case PROTO_HEARTBEAT:
+        return 0;
+    case PROTO_JOB:
+        return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
+                       s_get_strbuf(f, "stage", m->stage, sizeof m->stage, err) ||
+                       s_get_uint(f, "attempt", &m->attempt, err) ||
+                       s_get_uint(f, "lease_ms", &m->lease_ms, err)
+                   ? -1
+                   : 0;
+    case PROTO_SUBMIT:
+        return s_get_uint(f, "seq", &m->seq, err) ||
+                       s_get_dup(f, "batch_name", 256, &m->batch_name, NULL, err) ||
+                       s_decode_items(f, m, err)
+                   ? -1
+                   : 0;
+    case PROTO_ACK:
+        return s_get_uint(f, "seq", &m->seq, err) ||
+                       s_get_strbuf(f, "batch", m->batch, sizeof m->batch, err) ||
+                       s_decode_ids(f, m, err)
+                   ? -1
+                   : 0;
+    case PROTO_NACK:
+        return s_get_uint(f, "seq", &m->seq, err) || s_get_int(f, "code", &m->code, err) ||
+                       s_get_dup(f, "text", PROTO_TEXT_MAX, &m->text, NULL, err)
+                   ? -1
+                   : 0;
+    }
+    err_set(err, LODE_EPROTO, "unknown message type %d", (int) m->type);
+    return -1;
+}
+
+static int s_decode_root(const msgpack_object *root, proto_msg_t *m, err_t *err)
+{
+    if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size != 3) {
+        err_set(err, LODE_EPROTO, "frame is not a [version, type, fields] array");
+        return -1;
+    }
+    const msgpack_object *a = root->via.array.ptr;
+    if (a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[0].via.u64 != PROTO_VERSION) {
+        err_set(err, LODE_EPROTO, "unsupported protocol version (want %d)", PROTO_VERSION);
+        return -1;
+    }
+    if (a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[1].via.u64 < PROTO_READY ||
+        a[1].via.u64 > PROTO_NACK) {
+        err_set(err, LODE_EPROTO, "unknown message type");
+        return -1;
+    }
+    if (a[2].type != MSGPACK_OBJECT_MAP) {
+        err_set(err, LODE_EPROTO, "message fields are not a map");
+        return -1;
+    }
+    m->type = (proto_type_t) a[1].via.u64;
+    return s_decode_fields(&a[2], m, err);
+}
+
+int proto_decode(const void *data, size_t len, proto_msg_t *m, err_t *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!data || len == 0 || len > PROTO_MAX_FRAME || s_prescan(data, len) != 0) {
+        err_set(err, LODE_EPROTO, "malformed msgpack frame of %zu bytes", len);
+        return -1;
+    }
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    int rc = -1;
+    if (msgpack_unpack_next(&u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
+        err_set(err, LODE_EPROTO, "malformed msgpack frame of %zu bytes", len);
+    else
+        rc = s_decode_root(&u.data, m, err);
+    msgpack_unpacked_destroy(&u);
+    if (rc != 0)
+        proto_msg_clear(m);
+    return rc;
+}
+
+void proto_msg_clear(proto_msg_t *m)
+{
+    for (size_t i = 0; i < m->n_items && m->items; i++) {
+        free(m->items[i].kind);
+        free(m->items[i].name);
+        free(m->items[i].url);
+        free(m->items[i].body);
+    }
+    free(m->items);
+    free(m->ids);
+    free(m->text);
+    free(m->batch_name);
+    memset(m, 0, sizeof *m);
+}
+
+/* --- sockets ------------------------------------------------------------- */
+
+int proto_send(zsock_t *sock, zframe_t *identity, const proto_msg_t *m, err_t *err)
+{
+    char *data;
+    size_t len;
+    if (proto_encode(m, &data, &len, err) != 0)
+        return -1;
+    void *handle = zsock_resolve(sock);
+    int rc = 0;
+    /* DONTWAIT: a peer that stops reading must never stall our loop. */
+    if (identity && zmq_send(handle, zframe_data(identity), zframe_size(identity),
+                             ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    if (rc == 0 && zmq_send(handle, data, len, ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    if (rc != 0)
+        err_set(err, LODE_EIO, "send %s: %s", proto_type_name(m->type), zmq_strerror(zmq_errno()));
+    free(data);
+    return rc;
+}
+
+int proto_recv(zsock_t *sock, zframe_t **identity_p, proto_msg_t *m, err_t *err)
+{
+    memset(m, 0, sizeof *m);
+    zmsg_t *msg = zmsg_recv(sock);
+    if (!msg) {
+        err_set(err, LODE_EIO, "receive: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    if (identity_p)
+        *identity_p = zmsg_pop(msg);
+    int rc = -1;
+    if (zmsg_size(msg) != 1)
+        err_set(err, LODE_EPROTO, "message has %zu body frames, want 1", zmsg_size(msg));
+    else {
+        zframe_t *body = zmsg_first(msg);
+        rc = proto_decode(zframe_data(body), zframe_size(body), m, err);
+    }
+    zmsg_destroy(&msg);
+    return rc;
+}

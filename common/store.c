@@ -1,0 +1,787 @@
+/*  store.c - Redis access over synchronous hiredis. Every broker transition
+ *  is one Lua script or one MULTI/EXEC pipeline, so a job is never seen half
+ *  moved. Lua scripts take the key prefix as an argument and build key names,
+ *  which is fine for a single Redis (not Redis Cluster; see README).
+ *  SPDX-License-Identifier: MIT
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "mem.h"
+
+#define STORE_KEY_MAX  256
+#define STORE_ARGS_MAX 32
+
+struct store {
+    redisContext *ctx; /* owned; NULL while disconnected */
+    config_redis_t cfg;
+    char prefix[64];
+    int timeout_ms;
+};
+
+/* An argv under construction: strings are borrowed, numbers live in num[]. */
+typedef struct {
+    int argc;
+    const char *argv[STORE_ARGS_MAX];
+    size_t len[STORE_ARGS_MAX];
+    char num[STORE_ARGS_MAX][24];
+} s_args_t;
+
+static void s_arg(s_args_t *a, const char *s, size_t n)
+{
+    assert(a->argc < STORE_ARGS_MAX);
+    a->argv[a->argc] = s;
+    a->len[a->argc++] = n;
+}
+
+static void s_str(s_args_t *a, const char *s)
+{
+    s_arg(a, s, strlen(s));
+}
+
+static void s_int(s_args_t *a, int64_t v)
+{
+    assert(a->argc < STORE_ARGS_MAX);
+    int n = snprintf(a->num[a->argc], sizeof a->num[0], "%lld", (long long) v);
+    s_arg(a, a->num[a->argc], (size_t) n);
+}
+
+/* out = prefix + printf(fmt, ...). Ids are validated before they get here,
+ * so a key never comes near STORE_KEY_MAX. */
+static void s_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void s_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ...)
+{
+    size_t n = strlen(self->prefix);
+    memcpy(out, self->prefix, n);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out + n, STORE_KEY_MAX - n, fmt, ap);
+    va_end(ap);
+}
+
+/* --- connection ------------------------------------------------------------ */
+
+static int s_check(store_t *self, redisReply *r, err_t *err)
+{
+    if (!r) {
+        err_set(err, LODE_ESTORE, "redis %s:%d: %s", self->cfg.host, self->cfg.port,
+                self->ctx && self->ctx->errstr[0] ? self->ctx->errstr : "connection lost");
+        /* A context that failed is unusable; drop it and reconnect next time. */
+        redisFree(self->ctx);
+        self->ctx = NULL;
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        err_set(err, LODE_ESTORE, "redis: %.200s", r->str);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_connect(store_t *self, err_t *err)
+{
+    if (self->ctx)
+        return 0;
+    struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(self->cfg.host, self->cfg.port, tv);
+    if (!c || c->err) {
+        err_set(err, LODE_ESTORE, "cannot connect to redis at %s:%d: %s", self->cfg.host,
+                self->cfg.port, c ? c->errstr : "out of memory");
+        redisFree(c);
+        return -1;
+    }
+    redisSetTimeout(c, tv);
+    self->ctx = c;
+    redisReply *r = NULL;
+    if (self->cfg.password[0] && self->cfg.user[0])
+        r = redisCommand(c, "AUTH %s %s", self->cfg.user, self->cfg.password);
+    else if (self->cfg.password[0])
+        r = redisCommand(c, "AUTH %s", self->cfg.password);
+    if ((self->cfg.password[0] && s_check(self, r, err) != 0)) {
+        freeReplyObject(r);
+        redisFree(self->ctx);
+        self->ctx = NULL;
+        return -1;
+    }
+    freeReplyObject(r);
+    r = NULL;
+    if (self->cfg.db) {
+        r = redisCommand(self->ctx, "SELECT %d", self->cfg.db);
+        int rc = s_check(self, r, err);
+        freeReplyObject(r);
+        if (rc != 0) {
+            redisFree(self->ctx);
+            self->ctx = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Run one command. On success *reply is the caller's to free. */
+static int s_run(store_t *self, s_args_t *a, redisReply **reply, err_t *err)
+{
+    *reply = NULL;
+    if (s_connect(self, err) != 0)
+        return -1;
+    redisReply *r = redisCommandArgv(self->ctx, a->argc, a->argv, a->len);
+    if (s_check(self, r, err) != 0) {
+        freeReplyObject(r);
+        return -1;
+    }
+    *reply = r;
+    return 0;
+}
+
+store_t *store_new(const store_opts_t *opts, err_t *err)
+{
+    store_t *self = mem_calloc(1, sizeof *self);
+    const char *url = config_redis_url(opts ? opts->url : NULL);
+    const char *prefix = config_prefix(opts ? opts->prefix : NULL);
+    self->timeout_ms = (opts && opts->timeout_ms > 0) ? opts->timeout_ms : 5000;
+    if (strlen(prefix) >= sizeof self->prefix) {
+        err_set(err, LODE_EINVAL, "key prefix too long");
+        free(self);
+        return NULL;
+    }
+    strcpy(self->prefix, prefix);
+    if (config_parse_redis_url(url, &self->cfg, err) != 0 || s_connect(self, err) != 0) {
+        store_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void store_destroy(store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    redisFree((*self_p)->ctx);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+const char *store_prefix(const store_t *self)
+{
+    return self->prefix;
+}
+
+int store_ping(store_t *self, err_t *err)
+{
+    s_args_t a = {0};
+    s_str(&a, "PING");
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* --- submit ------------------------------------------------------------------ */
+
+static void s_append(store_t *self, s_args_t *a)
+{
+    redisAppendCommandArgv(self->ctx, a->argc, a->argv, a->len);
+}
+
+static int s_append_job(store_t *self, const store_item_t *it, const char *id, const char *batch,
+                        int64_t now)
+{
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "job:%s", id);
+    s_args_t a = {0};
+    s_str(&a, "HSET");
+    s_str(&a, key);
+    const char *kv[][2] = {{"id", id},       {"state", JOB_STATE_QUEUED},
+                           {"stage", "fetch"}, {"kind", it->kind ? it->kind : "text"},
+                           {"batch", batch}, {"attempt", "0"},
+                           {"attempts", "0"}};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        s_str(&a, kv[i][0]);
+        s_str(&a, kv[i][1]);
+    }
+    if (it->url) {
+        s_str(&a, "url");
+        s_str(&a, it->url);
+    }
+    if (it->name) {
+        s_str(&a, "name");
+        s_str(&a, it->name);
+    }
+    s_str(&a, "created_ms");
+    s_int(&a, now);
+    s_str(&a, "updated_ms");
+    s_int(&a, now);
+    s_append(self, &a);
+    int n = 1;
+    if (it->body) {
+        s_args_t b = {0};
+        s_key(self, key, "job:%s:" STORE_PART_INPUT, id);
+        s_str(&b, "SET");
+        s_str(&b, key);
+        s_arg(&b, it->body, it->body_len);
+        s_append(self, &b);
+        n++;
+    }
+    for (int i = 0; i < 2; i++) {
+        char lk[STORE_KEY_MAX];
+        if (i == 0)
+            s_key(self, lk, "queue:fetch");
+        else
+            s_key(self, lk, "batch:%s:jobs", batch);
+        s_args_t l = {0};
+        s_str(&l, "RPUSH");
+        s_str(&l, lk);
+        s_str(&l, id);
+        s_append(self, &l);
+        n++;
+    }
+    s_args_t z = {0};
+    s_key(self, key, "jobs");
+    s_str(&z, "ZADD");
+    s_str(&z, key);
+    s_int(&z, now);
+    s_str(&z, id);
+    s_append(self, &z);
+    return n + 1;
+}
+
+static int s_append_batch(store_t *self, const char *batch, const char *name, size_t n,
+                          int64_t now)
+{
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch);
+    s_args_t a = {0};
+    s_str(&a, "HSET");
+    s_str(&a, key);
+    s_str(&a, "id");
+    s_str(&a, batch);
+    s_str(&a, "name");
+    s_str(&a, name ? name : "");
+    s_str(&a, "created_ms");
+    s_int(&a, now);
+    s_str(&a, "total");
+    s_int(&a, (int64_t) n);
+    s_append(self, &a);
+    s_args_t s = {0};
+    s_key(self, key, "stats");
+    s_str(&s, "HINCRBY");
+    s_str(&s, key);
+    s_str(&s, "submitted");
+    s_int(&s, (int64_t) n);
+    s_append(self, &s);
+    return 2;
+}
+
+/* Read every pipelined reply (the connection must stay in sync even after
+ * an error) and check that EXEC ran. */
+static int s_finish_multi(store_t *self, int n_replies, err_t *err)
+{
+    int rc = 0;
+    for (int i = 0; i < n_replies; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(self->ctx, (void **) &r) != REDIS_OK) {
+            s_check(self, NULL, err);
+            return -1;
+        }
+        if (rc == 0 && s_check(self, r, err) != 0)
+            rc = -1;
+        if (rc == 0 && i == n_replies - 1 && r->type != REDIS_REPLY_ARRAY) {
+            err_set(err, LODE_ESTORE, "redis: transaction aborted");
+            rc = -1;
+        }
+        freeReplyObject(r);
+    }
+    return rc;
+}
+
+int store_submit(store_t *self, const char *batch_name, const store_item_t *items, size_t n,
+                 char (*ids)[JOB_ID_SIZE], char batch_id[JOB_ID_SIZE], err_t *err)
+{
+    if (s_connect(self, err) != 0)
+        return -1;
+    int64_t now = job_now_ms();
+    job_new_id(batch_id);
+    s_args_t m = {0};
+    s_str(&m, "MULTI");
+    s_append(self, &m);
+    int replies = 1 + s_append_batch(self, batch_id, batch_name, n, now);
+    for (size_t i = 0; i < n; i++) {
+        job_new_id(ids[i]);
+        replies += s_append_job(self, &items[i], ids[i], batch_id, now);
+    }
+    s_args_t e = {0};
+    s_str(&e, "EXEC");
+    s_append(self, &e);
+    return s_finish_multi(self, replies + 1, err);
+}
+
+/* --- transitions (Lua: atomic in Redis) -------------------------------------- */
+
+/* Shared by fail, lease expiry and release: give a job back to its stage's
+ * queue, or, when it may not retry, mark it failed and dead-letter it.
+ * p = prefix, k = job key. */
+#define S_LUA_GIVE_BACK                                                                            \
+    "local function give_back(p, k, id, stage, attempt, retry, code, reason, maxa, now)\n"         \
+    "  redis.call('ZREM', p..'leases', id)\n"                                                      \
+    "  redis.call('HSET', k, 'error', reason, 'error_code', code, 'error_stage', stage,\n"          \
+    "             'updated_ms', now)\n"                                                            \
+    "  redis.call('HDEL', k, 'worker')\n"                                                          \
+    "  if retry == '1' and tonumber(attempt) < tonumber(maxa) then\n"                              \
+    "    redis.call('HSET', k, 'state', 'queued')\n"                                               \
+    "    redis.call('RPUSH', p..'queue:'..stage, id)\n"                                            \
+    "    redis.call('HINCRBY', p..'stats', 'retried', 1)\n"                                        \
+    "    return 1\n"                                                                               \
+    "  end\n"                                                                                      \
+    "  redis.call('HSET', k, 'state', 'failed', 'finished_ms', now)\n"                             \
+    "  redis.call('LPUSH', p..'dead', id)\n"                                                       \
+    "  redis.call('HINCRBY', p..'stats', 'failed', 1)\n"                                           \
+    "  return 1\n"                                                                                 \
+    "end\n"
+
+/* A report is current only while the job is running at that stage and
+ * attempt; anything else is a late or duplicate report from a worker the
+ * broker already gave up on. */
+#define S_LUA_CURRENT                                                                              \
+    "local function current(p, k, stage, attempt)\n"                                               \
+    "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"                            \
+    "  if h[1] == 'running' and h[2] == stage and h[3] == attempt then return true end\n"          \
+    "  redis.call('HINCRBY', p..'stats', 'stale', 1)\n"                                            \
+    "  return false\n"                                                                             \
+    "end\n"
+
+/* ARGV: prefix stage deadline worker now -> {id, attempt} or false. */
+static const char s_lua_dispatch[] =
+    "local p, stage = ARGV[1], ARGV[2]\n"
+    "while true do\n"
+    "  local id = redis.call('LPOP', p..'queue:'..stage)\n"
+    "  if not id then return false end\n"
+    "  local k = p..'job:'..id\n"
+    /* An id whose hash is gone (deleted by hand) is dropped, not run. */
+    "  if redis.call('EXISTS', k) == 1 then\n"
+    "    local a = redis.call('HINCRBY', k, 'attempt', 1)\n"
+    "    redis.call('HINCRBY', k, 'attempts', 1)\n"
+    "    redis.call('HSET', k, 'state', 'running', 'stage', stage, 'worker', ARGV[4],\n"
+    "               'updated_ms', ARGV[5])\n"
+    "    redis.call('ZADD', p..'leases', ARGV[3], id)\n"
+    "    return {id, a}\n"
+    "  end\n"
+    "end\n";
+
+/* ARGV: prefix id stage attempt next_stage('' after fanout) now -> 1|0. */
+static const char s_lua_done[] = S_LUA_CURRENT
+    "local p, id, stage, attempt, nxt, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
+    "local k = p..'job:'..id\n"
+    "if not current(p, k, stage, attempt) then return 0 end\n"
+    "redis.call('ZREM', p..'leases', id)\n"
+    "redis.call('HDEL', k, 'worker', 'error', 'error_code', 'error_stage')\n"
+    "if nxt ~= '' then\n"
+    "  redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'updated_ms', now)\n"
+    "  redis.call('RPUSH', p..'queue:'..nxt, id)\n"
+    "else\n"
+    "  redis.call('HSET', k, 'state', 'done', 'updated_ms', now, 'finished_ms', now)\n"
+    "  redis.call('HINCRBY', p..'stats', 'done', 1)\n"
+    "end\n"
+    "return 1\n";
+
+/* ARGV: prefix id stage attempt retryable code reason max now -> 1|0. */
+static const char s_lua_fail[] = S_LUA_CURRENT S_LUA_GIVE_BACK
+    "local p, id, stage, attempt = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
+    "local k = p..'job:'..id\n"
+    "if not current(p, k, stage, attempt) then return 0 end\n"
+    "return give_back(p, k, id, stage, attempt, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])\n";
+
+/* ARGV: prefix id attempt max now -> 1|0 (the stage is whatever the job is at). */
+static const char s_lua_release[] = S_LUA_GIVE_BACK
+    "local p, id, attempt = ARGV[1], ARGV[2], ARGV[3]\n"
+    "local k = p..'job:'..id\n"
+    "local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"
+    "if h[1] ~= 'running' or h[3] ~= attempt then return 0 end\n"
+    "return give_back(p, k, id, h[2], attempt, '1', 'ETIMEDOUT', 'worker lost', ARGV[4], ARGV[5])\n";
+
+/* ARGV: prefix now max -> number of leases expired (at most 1000 a call). */
+static const char s_lua_expire[] = S_LUA_GIVE_BACK
+    "local p, now = ARGV[1], ARGV[2]\n"
+    "local ids = redis.call('ZRANGEBYSCORE', p..'leases', '-inf', now, 'LIMIT', 0, 1000)\n"
+    "for _, id in ipairs(ids) do\n"
+    "  local k = p..'job:'..id\n"
+    "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"
+    "  if h[1] == 'running' then\n"
+    "    give_back(p, k, id, h[2], h[3], '1', 'ETIMEDOUT', 'lease expired', ARGV[3], now)\n"
+    "  else\n"
+    "    redis.call('ZREM', p..'leases', id)\n"
+    "  end\n"
+    "end\n"
+    "return #ids\n";
+
+static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply **reply,
+                  err_t *err)
+{
+    s_args_t a = {0};
+    s_str(&a, "EVAL");
+    s_str(&a, script);
+    s_str(&a, "0");
+    s_str(&a, self->prefix);
+    for (int i = 0; i < args->argc; i++)
+        s_arg(&a, args->argv[i], args->len[i]);
+    return s_run(self, &a, reply, err);
+}
+
+/* Run a script that answers an integer. */
+static int s_eval_int(store_t *self, const char *script, s_args_t *args, long long *out,
+                      err_t *err)
+{
+    redisReply *r;
+    if (s_eval(self, script, args, &r, err) != 0)
+        return -1;
+    int rc = 0;
+    if (r->type == REDIS_REPLY_INTEGER)
+        *out = r->integer;
+    else {
+        err_set(err, LODE_ESTORE, "redis: unexpected reply type %d", r->type);
+        rc = -1;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+static int s_valid_id(const char *id, err_t *err)
+{
+    if (job_id_valid(id))
+        return 0;
+    err_set(err, LODE_EINVAL, "not a job id: \"%.40s\"", id ? id : "");
+    return -1;
+}
+
+int store_dispatch(store_t *self, job_stage_t stage, int64_t deadline_ms, const char *worker,
+                   char id[JOB_ID_SIZE], uint32_t *attempt, err_t *err)
+{
+    s_args_t a = {0};
+    s_str(&a, job_stage_name(stage));
+    s_int(&a, deadline_ms);
+    s_str(&a, worker);
+    s_int(&a, job_now_ms());
+    redisReply *r;
+    if (s_eval(self, s_lua_dispatch, &a, &r, err) != 0)
+        return -1;
+    int rc = 0;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len < JOB_ID_SIZE &&
+        r->element[1]->type == REDIS_REPLY_INTEGER) {
+        memcpy(id, r->element[0]->str, r->element[0]->len);
+        id[r->element[0]->len] = '\0';
+        *attempt = (uint32_t) r->element[1]->integer;
+        rc = 1;
+    } else if (r->type != REDIS_REPLY_NIL) {
+        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
+        rc = -1;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, err_t *err)
+{
+    if (s_valid_id(id, err) != 0)
+        return -1;
+    s_args_t a = {0};
+    s_str(&a, id);
+    s_str(&a, job_stage_name(stage));
+    s_int(&a, attempt);
+    s_str(&a, stage + 1 < JOB_STAGE_COUNT ? job_stage_name(stage + 1) : "");
+    s_int(&a, job_now_ms());
+    long long applied;
+    if (s_eval_int(self, s_lua_done, &a, &applied, err) != 0)
+        return -1;
+    return applied ? 1 : 0;
+}
+
+int store_fail(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, bool retryable,
+               int code, const char *reason, int max_attempts, err_t *err)
+{
+    if (s_valid_id(id, err) != 0)
+        return -1;
+    s_args_t a = {0};
+    s_str(&a, id);
+    s_str(&a, job_stage_name(stage));
+    s_int(&a, attempt);
+    s_str(&a, retryable ? "1" : "0");
+    s_str(&a, err_name(code));
+    s_str(&a, reason ? reason : "");
+    s_int(&a, max_attempts);
+    s_int(&a, job_now_ms());
+    long long applied;
+    if (s_eval_int(self, s_lua_fail, &a, &applied, err) != 0)
+        return -1;
+    return applied ? 1 : 0;
+}
+
+int store_expire_leases(store_t *self, int64_t now_ms, int max_attempts, int *n_expired,
+                        err_t *err)
+{
+    s_args_t a = {0};
+    s_int(&a, now_ms);
+    s_int(&a, max_attempts);
+    long long n;
+    if (s_eval_int(self, s_lua_expire, &a, &n, err) != 0)
+        return -1;
+    *n_expired = (int) n;
+    return 0;
+}
+
+int store_release(store_t *self, const char *id, uint32_t attempt, int max_attempts, err_t *err)
+{
+    if (s_valid_id(id, err) != 0)
+        return -1;
+    s_args_t a = {0};
+    s_str(&a, id);
+    s_int(&a, attempt);
+    s_int(&a, max_attempts);
+    s_int(&a, job_now_ms());
+    long long applied;
+    if (s_eval_int(self, s_lua_release, &a, &applied, err) != 0)
+        return -1;
+    return applied ? 1 : 0;
+}
+
+/* --- reads and writes -------------------------------------------------------- */
+
+static void s_copy_field(char *dst, size_t size, const redisReply *v)
+{
+    size_t n = v->len < size - 1 ? v->len : size - 1;
+    memcpy(dst, v->str, n);
+    dst[n] = '\0';
+}
+
+static void s_job_field(store_job_t *out, const char *name, const redisReply *v)
+{
+    if (v->type != REDIS_REPLY_STRING)
+        return;
+    char num[24];
+    s_copy_field(num, sizeof num, v);
+    if (!strcmp(name, "id"))
+        s_copy_field(out->id, sizeof out->id, v);
+    else if (!strcmp(name, "state"))
+        s_copy_field(out->state, sizeof out->state, v);
+    else if (!strcmp(name, "stage"))
+        s_copy_field(out->stage, sizeof out->stage, v);
+    else if (!strcmp(name, "kind"))
+        s_copy_field(out->kind, sizeof out->kind, v);
+    else if (!strcmp(name, "batch"))
+        s_copy_field(out->batch, sizeof out->batch, v);
+    else if (!strcmp(name, "error_code"))
+        s_copy_field(out->error_code, sizeof out->error_code, v);
+    else if (!strcmp(name, "error_stage"))
+        s_copy_field(out->error_stage, sizeof out->error_stage, v);
+    else if (!strcmp(name, "url") && !out->url)
+        out->url = mem_strndup(v->str, v->len);
+    else if (!strcmp(name, "name") && !out->name)
+        out->name = mem_strndup(v->str, v->len);
+    else if (!strcmp(name, "error") && !out->error)
+        out->error = mem_strndup(v->str, v->len);
+    else if (!strcmp(name, "attempt"))
+        out->attempt = atoi(num);
+    else if (!strcmp(name, "attempts"))
+        out->attempts = atoi(num);
+    else if (!strcmp(name, "created_ms"))
+        out->created_ms = atoll(num);
+    else if (!strcmp(name, "updated_ms"))
+        out->updated_ms = atoll(num);
+    else if (!strcmp(name, "finished_ms"))
+        out->finished_ms = atoll(num);
+}
+
+int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (s_valid_id(id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "job:%s", id);
+    s_args_t a = {0};
+    s_str(&a, "HGETALL");
+    s_str(&a, key);
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return -1;
+    int rc = 0;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i + 1 < r->elements; i += 2) {
+        if (r->element[i]->type == REDIS_REPLY_STRING)
+            s_job_field(out, r->element[i]->str, r->element[i + 1]);
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+void store_job_clear(store_job_t *job)
+{
+    free(job->url);
+    free(job->name);
+    free(job->error);
+    memset(job, 0, sizeof *job);
+}
+
+/* Copy an array reply of ids out. */
+static int s_ids_out(redisReply *r, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    *ids = NULL;
+    *n = 0;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        err_set(err, LODE_ESTORE, "redis: unexpected reply type %d", r->type);
+        return -1;
+    }
+    *ids = mem_calloc(r->elements ? r->elements : 1, sizeof **ids);
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type == REDIS_REPLY_STRING && e->len < JOB_ID_SIZE)
+            s_copy_field((*ids)[(*n)++], JOB_ID_SIZE, e);
+    }
+    return 0;
+}
+
+static int s_list(store_t *self, s_args_t *a, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    redisReply *r;
+    *ids = NULL;
+    *n = 0;
+    if (s_run(self, a, &r, err) != 0)
+        return -1;
+    int rc = s_ids_out(r, ids, n, err);
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_job_list(store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE],
+                   size_t *n, err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "jobs");
+    s_args_t a = {0};
+    s_str(&a, "ZREVRANGE");
+    s_str(&a, key);
+    s_int(&a, (int64_t) offset);
+    s_int(&a, (int64_t) (offset + (count ? count : 1) - 1));
+    return s_list(self, &a, ids, n, err);
+}
+
+int store_batch_jobs(store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n,
+                     err_t *err)
+{
+    if (s_valid_id(batch_id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s:jobs", batch_id);
+    s_args_t a = {0};
+    s_str(&a, "LRANGE");
+    s_str(&a, key);
+    s_str(&a, "0");
+    s_str(&a, "-1");
+    return s_list(self, &a, ids, n, err);
+}
+
+static int s_valid_part(const char *part, err_t *err)
+{
+    static const char *parts[] = {STORE_PART_INPUT,    STORE_PART_SOURCE,    STORE_PART_TRANSCRIPT,
+                                  STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS, STORE_PART_FANOUT,
+                                  STORE_PART_CURATED};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (part && !strcmp(part, parts[i]))
+            return 0;
+    err_set(err, LODE_EINVAL, "unknown job part \"%.40s\"", part ? part : "");
+    return -1;
+}
+
+char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err)
+{
+    if (s_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+        return NULL;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "job:%s:%s", id, part);
+    s_args_t a = {0};
+    s_str(&a, "GET");
+    s_str(&a, key);
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return NULL;
+    char *out = NULL;
+    if (r->type == REDIS_REPLY_STRING) {
+        out = mem_strndup(r->str, r->len);
+        if (len)
+            *len = r->len;
+    } else
+        err_set(err, LODE_ENOTFOUND, "job %s has no %s", id, part);
+    freeReplyObject(r);
+    return out;
+}
+
+int store_part_set(store_t *self, const char *id, const char *part, const char *data, size_t len,
+                   err_t *err)
+{
+    if (s_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "job:%s:%s", id, part);
+    s_args_t a = {0};
+    s_str(&a, "SET");
+    s_str(&a, key);
+    s_arg(&a, data, len);
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_stats(store_t *self, store_stats_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (s_connect(self, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    for (int s = 0; s < JOB_STAGE_COUNT; s++) {
+        s_key(self, key, "queue:%s", job_stage_name(s));
+        redisAppendCommand(self->ctx, "LLEN %s", key);
+    }
+    s_key(self, key, "leases");
+    redisAppendCommand(self->ctx, "ZCARD %s", key);
+    s_key(self, key, "dead");
+    redisAppendCommand(self->ctx, "LLEN %s", key);
+    s_key(self, key, "jobs");
+    redisAppendCommand(self->ctx, "ZCARD %s", key);
+    s_key(self, key, "stats");
+    redisAppendCommand(self->ctx, "HMGET %s submitted done failed retried stale", key);
+    int64_t *ints[] = {&out->queued[0], &out->queued[1], &out->queued[2], &out->queued[3],
+                       &out->in_flight, &out->dead,      &out->jobs};
+    int64_t *counters[] = {&out->submitted, &out->done, &out->failed, &out->retried, &out->stale};
+    int rc = 0;
+    for (size_t i = 0; i < 8; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(self->ctx, (void **) &r) != REDIS_OK)
+            return s_check(self, NULL, err);
+        if (rc == 0 && s_check(self, r, err) != 0)
+            rc = -1;
+        else if (i < 7 && r->type == REDIS_REPLY_INTEGER)
+            *ints[i] = r->integer;
+        else if (i == 7 && r->type == REDIS_REPLY_ARRAY)
+            for (size_t k = 0; k < r->elements && k < 5; k++)
+                if (r->element[k]->type == REDIS_REPLY_STRING)
+                    *counters[k] = atoll(r->element[k]->str);
+        freeReplyObject(r);
+    }
+    return rc;
+}

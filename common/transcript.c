@@ -1,0 +1,170 @@
+/*  transcript.c - text with segments, and its JSON form (jansson).
+ *  SPDX-License-Identifier: MIT
+ */
+#include "transcript.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mem.h"
+#include "utf8.h"
+
+#define TRANSCRIPT_MAX_BYTES (256u * 1024 * 1024)
+
+transcript_t *transcript_new(void)
+{
+    transcript_t *self = mem_calloc(1, sizeof *self);
+    self->text = mem_strdup("");
+    return self;
+}
+
+void transcript_destroy(transcript_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    transcript_t *self = *self_p;
+    free(self->text);
+    free(self->segs);
+    free(self);
+    *self_p = NULL;
+}
+
+int transcript_append(transcript_t *self, const char *sep, const char *text, size_t len,
+                      int64_t start_ms, int64_t end_ms, err_t *err)
+{
+    size_t sep_len = (self->len && sep) ? strlen(sep) : 0;
+    if (len + sep_len > TRANSCRIPT_MAX_BYTES - self->len) {
+        err_set(err, LODE_ETOOBIG, "transcript over %u bytes", TRANSCRIPT_MAX_BYTES);
+        return -1;
+    }
+    self->text = mem_realloc(self->text, self->len + sep_len + len + 1);
+    memcpy(self->text + self->len, sep, sep_len);
+    self->len += sep_len;
+    memcpy(self->text + self->len, text, len);
+    if (self->n_segs == self->cap_segs) {
+        self->cap_segs = self->cap_segs ? self->cap_segs * 2 : 16;
+        self->segs = mem_realloc(self->segs, self->cap_segs * sizeof *self->segs);
+    }
+    self->segs[self->n_segs++] = (transcript_seg_t){
+        .start_ms = start_ms, .end_ms = end_ms, .offset = self->len, .length = len};
+    self->len += len;
+    self->text[self->len] = '\0';
+    if (start_ms >= 0)
+        self->timed = true;
+    return 0;
+}
+
+int64_t transcript_time_at(const transcript_t *self, size_t offset)
+{
+    if (!self->timed)
+        return -1;
+    /* Segments are sorted by offset: find the last one starting at or
+     * before offset; if offset falls in the gap after it, use the next. */
+    size_t lo = 0, hi = self->n_segs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (self->segs[mid].offset <= offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0) {
+        const transcript_seg_t *s = &self->segs[lo - 1];
+        if (offset < s->offset + s->length)
+            return s->start_ms;
+    }
+    return lo < self->n_segs ? self->segs[lo].start_ms : -1;
+}
+
+size_t transcript_cp(const transcript_t *self, size_t offset)
+{
+    return utf8_cp_count(self->text, offset < self->len ? offset : self->len);
+}
+
+size_t transcript_byte(const transcript_t *self, size_t cp)
+{
+    return utf8_byte_offset(self->text, self->len, cp);
+}
+
+char *transcript_to_json(const transcript_t *self)
+{
+    json_t *segs = json_array();
+    /* Offsets grow monotonically, so convert bytes to code points in one
+     * pass instead of rescanning the text for every segment. */
+    size_t byte = 0, cp = 0;
+    for (size_t i = 0; i < self->n_segs; i++) {
+        const transcript_seg_t *s = &self->segs[i];
+        cp += utf8_cp_count(self->text + byte, s->offset - byte);
+        size_t cp_len = utf8_cp_count(self->text + s->offset, s->length);
+        byte = s->offset;
+        json_t *o = json_pack("{s:I,s:I}", "offset", (json_int_t) cp, "length", (json_int_t) cp_len);
+        if (s->start_ms >= 0) {
+            json_object_set_new(o, "start_ms", json_integer(s->start_ms));
+            json_object_set_new(o, "end_ms", json_integer(s->end_ms));
+        }
+        json_array_append_new(segs, o);
+    }
+    json_t *root = json_pack("{s:s%,s:o}", "text", self->text, self->len, "segments", segs);
+    char *out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    return out ? out : mem_strdup("{}");
+}
+
+static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp, err_t *err)
+{
+    json_int_t off, len, start = -1, end = -1;
+    if (json_unpack(o, "{s:I,s:I,s?I,s?I}", "offset", &off, "length", &len, "start_ms", &start,
+                    "end_ms", &end) != 0 ||
+        off < 0 || len < 0 || (size_t) off < *cp) {
+        err_set(err, LODE_EINVAL, "transcript: bad segment");
+        return -1;
+    }
+    *byte = *byte + utf8_byte_offset(t->text + *byte, t->len - *byte, (size_t) off - *cp);
+    *cp = (size_t) off;
+    size_t b_len = utf8_byte_offset(t->text + *byte, t->len - *byte, (size_t) len);
+    if (*byte + b_len > t->len || utf8_cp_count(t->text + *byte, b_len) != (size_t) len) {
+        err_set(err, LODE_EINVAL, "transcript: segment past the end of the text");
+        return -1;
+    }
+    if (t->n_segs == t->cap_segs) {
+        t->cap_segs = t->cap_segs ? t->cap_segs * 2 : 16;
+        t->segs = mem_realloc(t->segs, t->cap_segs * sizeof *t->segs);
+    }
+    t->segs[t->n_segs++] = (transcript_seg_t){start, end, *byte, b_len};
+    if (start >= 0)
+        t->timed = true;
+    return 0;
+}
+
+transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, 0, &jerr);
+    const char *text;
+    size_t text_len;
+    json_t *segs;
+    if (!root || json_unpack(root, "{s:s%,s:o}", "text", &text, &text_len, "segments", &segs) != 0 ||
+        !json_is_array(segs)) {
+        err_set(err, LODE_EINVAL, "transcript: malformed JSON%s%s", root ? "" : ": ",
+                root ? "" : jerr.text);
+        json_decref(root);
+        return NULL;
+    }
+    transcript_t *t = transcript_new();
+    free(t->text);
+    t->text = mem_strndup(text, text_len);
+    t->len = text_len;
+    size_t byte = 0, cp = 0, i;
+    json_t *o;
+    json_array_foreach(segs, i, o)
+    {
+        if (s_seg_from_json(t, o, &byte, &cp, err) != 0) {
+            transcript_destroy(&t);
+            break;
+        }
+    }
+    json_decref(root);
+    return t;
+}
