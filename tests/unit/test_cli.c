@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../client/cli.h"
+#include "cli.h"
 #include "test.h"
 
 static void test_cli_parse_takes_options_values_and_positionals(void **state)

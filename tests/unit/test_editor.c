@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../client/editor.h"
+#include "editor.h"
 #include "mem.h"
 #include "test.h"
 

@@ -1,7 +1,7 @@
 /*  test_render.c - the `lode show` page from exported documents.
  *  SPDX-License-Identifier: MIT
  */
-#include "../../client/render.h"
+#include "render.h"
 #include "doc.h"
 #include "test.h"
 

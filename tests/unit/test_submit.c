@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../client/submit.h"
+#include "submit.h"
 #include "mem.h"
 #include "test.h"
 
