@@ -21,8 +21,8 @@ typedef struct {
     uint32_t mid;   /* mentions away from a sentence start */
     uint32_t words; /* words in the name */
     uint32_t first_sent;
-    uint32_t term;  /* term of a one-word name */
-    bool dead;      /* folded into a longer name */
+    uint32_t term; /* term of a one-word name */
+    bool dead;     /* folded into a longer name */
 } s_cand_t;
 
 typedef struct {
@@ -33,17 +33,18 @@ typedef struct {
     size_t table_cap;
 } s_set_t;
 
-static const char *const s_titles[] = {"dr", "mr", "mrs", "ms", "prof", "professor", "sir",
-                                       "dame", "president", "senator", "judge", "saint"};
+static const char *const s_titles[] = {"dr",  "mr",   "mrs",       "ms",      "prof",  "professor",
+                                       "sir", "dame", "president", "senator", "judge", "saint"};
 static const char *const s_work_nouns[] = {
-    "paper", "book", "report", "study", "article", "essay", "blog", "podcast", "post",
-    "video", "film", "show", "series", "survey", "novel", "lecture", "interview", "talk",
-    "law", "theorem", "equation", "benchmark", "dataset", "model", "algorithm"};
+    "paper",     "book",    "report",    "study",    "article", "essay",   "blog",
+    "podcast",   "post",    "video",     "film",     "show",    "series",  "survey",
+    "novel",     "lecture", "interview", "talk",     "law",     "theorem", "equation",
+    "benchmark", "dataset", "model",     "algorithm"};
 static const char *const s_joiners[] = {"of", "de", "von", "van", "der", "la", "du", "del", "&"};
 static const char *const s_not_names[] = {
-    "january", "february", "march",    "april",  "may",      "june",   "july",
-    "august",  "september", "october", "november", "december", "monday", "tuesday",
-    "wednesday", "thursday", "friday", "saturday", "sunday", "english", "god"};
+    "january",   "february",  "march",   "april",    "may",      "june",    "july",
+    "august",    "september", "october", "november", "december", "monday",  "tuesday",
+    "wednesday", "thursday",  "friday",  "saturday", "sunday",   "english", "god"};
 
 #define S_N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -61,7 +62,7 @@ static uint32_t s_hash(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s; s++) {
-        h ^= (unsigned char) *s;
+        h ^= (unsigned char)*s;
         h *= 16777619u;
     }
     return h;
@@ -73,7 +74,7 @@ static void s_insert(s_set_t *set, size_t idx)
     size_t h = s_hash(set->c[idx].key) & mask;
     while (set->table[h])
         h = (h + 1) & mask;
-    set->table[h] = (uint32_t) idx + 1;
+    set->table[h] = (uint32_t)idx + 1;
 }
 
 static s_cand_t *s_find(const s_set_t *set, const char *key)
@@ -108,7 +109,7 @@ static char *s_lower(const char *s)
     char *k = mem_strdup(s);
     for (char *p = k; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
-            *p = (char) (*p + 32);
+            *p = (char)(*p + 32);
         else if (*p == '\n' || *p == '\t')
             *p = ' ';
     return k;
@@ -146,8 +147,8 @@ static void s_mention(s_set_t *set, char *name, entity_kind_t kind, uint32_t a, 
         set->cap = set->cap ? set->cap * 2 : 64;
         set->c = mem_realloc(set->c, set->cap * sizeof *set->c);
     }
-    set->c[set->n] = (s_cand_t){name, key, kind, 1, mid, b - a + 1, m->words[a].sent,
-                                m->words[a].term, false};
+    set->c[set->n] =
+        (s_cand_t){name, key, kind, 1, mid, b - a + 1, m->words[a].sent, m->words[a].term, false};
     s_insert(set, set->n++);
 }
 
@@ -404,20 +405,23 @@ int entity_extract(const textmodel_t *m, size_t max, entity_list_t *out, err_t *
     s_scan_works(&set);
     s_scan_et_al(&set);
     s_scan_quotes(&set);
-    /* Fold and rank only the most mentioned: folding is quadratic. */
-    qsort(set.c, set.n, sizeof *set.c, s_by_score);
+    /* Fold and rank only the most mentioned: folding is quadratic. The
+     * table's indices are stale once sorted; nothing looks names up after. */
+    if (set.n > 1)
+        qsort(set.c, set.n, sizeof *set.c, s_by_score);
     size_t keep = set.n < 512 ? set.n : 512;
     for (size_t i = keep; i < set.n; i++)
         s_free_cand(&set.c[i]);
     set.n = keep;
     s_fold(&set);
-    qsort(set.c, set.n, sizeof *set.c, s_by_score);
+    if (set.n > 1)
+        qsort(set.c, set.n, sizeof *set.c, s_by_score);
     out->items = mem_calloc(max + 1, sizeof *out->items);
     for (size_t i = 0; i < set.n; i++) {
         s_cand_t *c = &set.c[i];
         if (out->count < max && s_accept(&set, c)) {
-            out->items[out->count++] = (entity_t){c->name, c->kind, c->count, c->first_sent,
-                                                  s_score(c)};
+            out->items[out->count++] =
+                (entity_t){c->name, c->kind, c->count, c->first_sent, s_score(c)};
             c->name = NULL;
         }
         s_free_cand(c);

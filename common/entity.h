@@ -20,7 +20,7 @@ typedef enum {
 } entity_kind_t;
 
 typedef struct {
-    char *name;          /* owned: as written in the text */
+    char *name; /* owned: as written in the text */
     entity_kind_t kind;
     uint32_t count;      /* mentions, shorter forms ("Karpathy") included */
     uint32_t first_sent; /* sentence of the first mention */
@@ -34,8 +34,8 @@ typedef struct {
 
 /* The best max references of m into *out (clear with entity_list_clear).
  * 0 on success, possibly with none; -1 and LODE_EINVAL on NULL arguments. */
-LODE_MUST_CHECK int entity_extract(const textmodel_t *m, size_t max, entity_list_t *out,
-                                   err_t *err);
+LODE_MUST_CHECK int
+entity_extract(const textmodel_t *m, size_t max, entity_list_t *out, err_t *err);
 
 void entity_list_clear(entity_list_t *list);
 #endif

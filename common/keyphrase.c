@@ -88,8 +88,8 @@ static uint32_t s_lookup(s_pool_t *p, const uint32_t *terms, uint32_t n, uint32_
     c->n = n;
     c->first_word = word;
     c->best_word = UINT32_MAX;
-    p->table[h] = (uint32_t) p->n_cands + 1;
-    return (uint32_t) p->n_cands++;
+    p->table[h] = (uint32_t)p->n_cands + 1;
+    return (uint32_t)p->n_cands++;
 }
 
 static void s_add(s_pool_t *p, uint32_t word, uint32_t n, bool exact)
@@ -103,7 +103,7 @@ static void s_add(s_pool_t *p, uint32_t word, uint32_t n, bool exact)
     uint32_t sent = m->words[word].sent;
     c->all++;
     c->exact += exact;
-    c->regions |= 1u << (uint32_t) ((uint64_t) sent * S_REGIONS / m->n_sents);
+    c->regions |= 1u << (uint32_t)((uint64_t)sent * S_REGIONS / m->n_sents);
     if (c->best_word == UINT32_MAX && !(m->words[word].flags & TEXTMODEL_W_FIRST))
         c->best_word = word;
     if (p->n_occ == p->cap_occ) {
@@ -168,7 +168,7 @@ static int s_popcount(uint32_t x)
 
 static void s_score(s_pool_t *p, s_cand_t *c)
 {
-    static const double lenf[KEYPHRASE_MAX_WORDS + 1] = {0, 0.75, 2.2, 2.6, 2.8};
+    static const double lenf[KEYPHRASE_MAX_WORDS + 1] = {0, 0.5, 2.2, 2.6, 2.8};
     const textmodel_t *m = p->m;
     const textmodel_term_t *t0 = &m->terms[c->terms[0]];
     size_t key_len = t0->key_len;
@@ -177,8 +177,8 @@ static void s_score(s_pool_t *p, s_cand_t *c)
     if (c->n == 1 && key_len < 3 && !(flags & TEXTMODEL_W_ACRONYM))
         return;
     double base = c->exact + (c->n == 1 ? 0.25 : 0.8) * (c->all - c->exact);
-    uint32_t regions = m->n_sents < S_REGIONS ? (uint32_t) m->n_sents : S_REGIONS;
-    double spread = 0.5 + 0.5 * s_popcount(c->regions) / (double) regions;
+    uint32_t regions = m->n_sents < S_REGIONS ? (uint32_t)m->n_sents : S_REGIONS;
+    double spread = 0.5 + 0.5 * s_popcount(c->regions) / (double)regions;
     c->score = base * lenf[c->n] * spread;
     if (c->n == 1 && t0->cap_count > t0->low_count && !(flags & TEXTMODEL_W_ACRONYM))
         c->score *= 0.6; /* a name: a reference more than a concept */
@@ -186,8 +186,8 @@ static void s_score(s_pool_t *p, s_cand_t *c)
         c->score *= 0.5;
     if (flags & TEXTMODEL_W_ACRONYM)
         c->score *= 1.3;
-    if (c->n == 1 && key_len > 4 && memcmp(textmodel_key(m, c->terms[0], &key_len) + key_len - 2,
-                                           "ed", 2) == 0)
+    if (c->n == 1 && key_len > 4 &&
+        memcmp(textmodel_key(m, c->terms[0], &key_len) + key_len - 2, "ed", 2) == 0)
         c->score *= 0.5; /* most likely a verb */
 }
 
@@ -214,7 +214,7 @@ static bool s_redundant(const s_cand_t *c, s_cand_t *const *kept, size_t n_kept)
 
 static int s_by_score(const void *a, const void *b)
 {
-    const s_cand_t *x = *(s_cand_t *const *) a, *y = *(s_cand_t *const *) b;
+    const s_cand_t *x = *(s_cand_t *const *)a, *y = *(s_cand_t *const *)b;
     if (x->score != y->score)
         return x->score < y->score ? 1 : -1;
     return x->first_word < y->first_word ? -1 : x->first_word > y->first_word;
@@ -240,7 +240,7 @@ static char *s_display(const textmodel_t *m, uint32_t w, uint32_t n)
     const textmodel_term_t *t0 = &m->terms[a->term];
     if ((a->flags & TEXTMODEL_W_FIRST) && (a->flags & TEXTMODEL_W_CAP) &&
         !(a->flags & TEXTMODEL_W_ACRONYM) && t0->cap_count == 0 && out[0] >= 'A' && out[0] <= 'Z')
-        out[0] = (char) (out[0] + 32);
+        out[0] = (char)(out[0] + 32);
     return out;
 }
 
@@ -290,7 +290,7 @@ static void s_select(s_pool_t *p, size_t max, keyphrase_list_t *out)
     for (size_t i = 0; i < n && out->count < max; i++) {
         if (s_redundant(order[i], kept, out->count))
             continue;
-        slot[order[i] - p->cands] = (int32_t) out->count;
+        slot[order[i] - p->cands] = (int32_t)out->count;
         kept[out->count] = order[i];
         s_keep(p, order[i], &out->items[out->count++]);
     }

@@ -33,8 +33,8 @@ typedef struct {
 /* The best max keyphrases of m into *out (clear with keyphrase_list_clear).
  * A text with no content word gives an empty list. 0 on success; -1 and
  * LODE_EINVAL on NULL arguments. */
-LODE_MUST_CHECK int keyphrase_extract(const textmodel_t *m, size_t max, keyphrase_list_t *out,
-                                      err_t *err);
+LODE_MUST_CHECK int
+keyphrase_extract(const textmodel_t *m, size_t max, keyphrase_list_t *out, err_t *err);
 
 void keyphrase_list_clear(keyphrase_list_t *list);
 

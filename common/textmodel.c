@@ -21,7 +21,7 @@ static uint32_t s_hash(const char *s, size_t len)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char) s[i];
+        h ^= (unsigned char)s[i];
         h *= 16777619u;
     }
     return h;
@@ -42,7 +42,7 @@ static bool s_is_hyphen(uint32_t cp)
 static size_t s_stem(char *w, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char) w[i] >= 0x80)
+        if ((unsigned char)w[i] >= 0x80)
             return len;
     if (len > 4 && memcmp(w + len - 3, "ies", 3) == 0) {
         w[len - 3] = 'y';
@@ -116,7 +116,7 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
     size_t key_len = s_stem(key, plain_len);
     int64_t found = textmodel_find(m, key, key_len);
     if (found >= 0)
-        return (uint32_t) found;
+        return (uint32_t)found;
     if ((m->n_terms + 1) * 2 > m->table_cap)
         s_table_grow(m);
     if (m->n_terms == m->terms_cap) {
@@ -129,14 +129,14 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
     }
     memcpy(m->arena + m->arena_len, key, key_len);
     m->terms[m->n_terms] = (textmodel_term_t){
-        .key_off = (uint32_t) m->arena_len,
-        .key_len = (uint32_t) key_len,
+        .key_off = (uint32_t)m->arena_len,
+        .key_len = (uint32_t)key_len,
         .last_sent = UINT32_MAX,
         .stop = stopword_is(plain, plain_len),
     };
     m->arena_len += key_len;
-    s_table_put(m, (uint32_t) m->n_terms);
-    return (uint32_t) m->n_terms++;
+    s_table_put(m, (uint32_t)m->n_terms);
+    return (uint32_t)m->n_terms++;
 }
 
 /* Case flags of word[0..len): CAP, ACRONYM, NUM. */
@@ -164,7 +164,7 @@ static uint32_t s_case_flags(const char *word, size_t len)
         f |= TEXTMODEL_W_NUM;
     if (upper >= 2 && (lower == 0 || (lower == 1 && last_lower == 's' && word[len - 1] == 's')))
         f |= TEXTMODEL_W_ACRONYM;
-    (void) letters;
+    (void)letters;
     return f;
 }
 
@@ -197,7 +197,7 @@ static void s_push_word(s_tok_t *tk, size_t start, size_t end)
     uint32_t term = s_intern(m, w, plural_acronym ? len - 1 : len);
     if (m->terms[term].stop)
         flags |= TEXTMODEL_W_STOP;
-    m->words[m->n_words++] = (textmodel_word_t){start, (uint32_t) len, term, tk->sent, flags};
+    m->words[m->n_words++] = (textmodel_word_t){start, (uint32_t)len, term, tk->sent, flags};
     tk->pending = 0;
 }
 
@@ -263,9 +263,9 @@ static void s_finish_words(textmodel_t *m)
     for (size_t w = 0; w < m->n_words; w++) {
         textmodel_word_t *wd = &m->words[w];
         if (wd->flags & TEXTMODEL_W_HYPHEN) {
-            wd->flags &= ~(uint32_t) TEXTMODEL_W_STOP;
+            wd->flags &= ~(uint32_t)TEXTMODEL_W_STOP;
             if (w > 0)
-                m->words[w - 1].flags &= ~(uint32_t) TEXTMODEL_W_STOP;
+                m->words[w - 1].flags &= ~(uint32_t)TEXTMODEL_W_STOP;
         }
         textmodel_term_t *tm = &m->terms[wd->term];
         tm->count++;
@@ -279,7 +279,7 @@ static void s_finish_words(textmodel_t *m)
             tm->low_count++;
     }
     for (size_t t = 0; t < m->n_terms; t++)
-        m->terms[t].idf = (float) log(((double) m->n_sents + 1.0) / (m->terms[t].df + 0.5));
+        m->terms[t].idf = (float)log(((double)m->n_sents + 1.0) / (m->terms[t].df + 0.5));
 }
 
 /* Bytes of text to analyse: at most the limit, cut at a code point. */
@@ -288,7 +288,7 @@ static size_t s_bounded_len(const char *text, size_t len)
     if (len <= TEXTMODEL_MAX_BYTES)
         return len;
     size_t n = TEXTMODEL_MAX_BYTES;
-    while (n > 0 && ((unsigned char) text[n] & 0xC0) == 0x80)
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
         n--;
     return n;
 }
@@ -317,11 +317,11 @@ int textmodel_build(textmodel_t *m, const char *text, size_t len, err_t *err)
     for (size_t i = 0; i < sl.count; i++) {
         const sentence_t *s = &sl.items[i];
         textmodel_sent_t *ms = &m->sents[i];
-        *ms = (textmodel_sent_t){s->offset, s->length, (uint32_t) m->n_words, 0,
-                                 s->para_start, s->question, s->cut};
-        tk.sent = (uint32_t) i;
+        *ms = (textmodel_sent_t){s->offset,   s->length, (uint32_t)m->n_words, 0, s->para_start,
+                                 s->question, s->cut};
+        tk.sent = (uint32_t)i;
         s_tokenise(&tk, s->offset, s->offset + s->length);
-        ms->n_words = (uint32_t) m->n_words - ms->first_word;
+        ms->n_words = (uint32_t)m->n_words - ms->first_word;
     }
     sentence_list_clear(&sl);
     s_finish_words(m);

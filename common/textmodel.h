@@ -59,8 +59,8 @@ typedef struct {
 } textmodel_sent_t;
 
 typedef struct {
-    const char *text; /* borrowed from the caller for the model's life */
-    size_t len;       /* bytes analysed (at most TEXTMODEL_MAX_BYTES) */
+    const char *text;        /* borrowed from the caller for the model's life */
+    size_t len;              /* bytes analysed (at most TEXTMODEL_MAX_BYTES) */
     textmodel_sent_t *sents; /* owned */
     size_t n_sents;
     textmodel_word_t *words; /* owned */

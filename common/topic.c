@@ -104,7 +104,7 @@ static int s_by_depth(const void *a, const void *b)
 
 static int s_by_index(const void *a, const void *b)
 {
-    size_t x = *(const size_t *) a, y = *(const size_t *) b;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -118,8 +118,8 @@ static bool s_far_enough(const size_t *starts, size_t n_starts, size_t gap, size
     return true;
 }
 
-static bool s_try_snap(const textmodel_t *m, size_t *starts, size_t n_starts, size_t i, size_t c,
-                       size_t min_sents)
+static bool s_try_snap(
+    const textmodel_t *m, size_t *starts, size_t n_starts, size_t i, size_t c, size_t min_sents)
 {
     if (c == 0 || c >= m->n_sents || !m->sents[c].para_start || c < min_sents ||
         m->n_sents - c < min_sents)
