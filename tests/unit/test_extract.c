@@ -297,6 +297,7 @@ static void test_extract_synthesis_uses_the_source_title_and_round_trips(void **
     assert_string_equal(back.title, syn.title);
     assert_string_equal(back.markdown, syn.markdown);
     free(json);
+    extract_synthesis_clear(&back);
     assert_int_equal(extract_synthesis_from_json("{\"title\":1}", 11, &back, &err), -1);
     assert_int_equal(err.code, LODE_EINVAL);
     extract_synthesis_clear(&back);
