@@ -1328,6 +1328,9 @@ static char *s_fill(const char *tpl, const char *x, const char *y)
 static void s_relation_questions(const s_doc_t *d, s_strs_t *q, size_t max_add)
 {
     size_t top = d->kp.count < 10 ? d->kp.count : 10, added = 0;
+    size_t partner[10];
+    for (size_t i = 0; i < 10; i++)
+        partner[i] = SIZE_MAX;
     for (size_t i = 0; i < top && added < max_add; i++) {
         const keyphrase_t *x = &d->kp.items[i];
         size_t best = SIZE_MAX;
@@ -1343,8 +1346,9 @@ static void s_relation_questions(const s_doc_t *d, s_strs_t *q, size_t max_add)
                 best = j;
             }
         }
-        if (best == SIZE_MAX)
-            continue;
+        if (best == SIZE_MAX || (best < i && partner[best] == i))
+            continue; /* none, or the same pair asked the other way round */
+        partner[i] = best;
         const char *tpl = s_relation_templates[added % S_N(s_relation_templates)];
         if (s_strs_add(q, s_fill(tpl, x->text, d->kp.items[best].text)))
             added++;
