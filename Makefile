@@ -61,8 +61,17 @@ bench: all $(BUILD)/bench/extract/bench_extract
 	bench/extract/run.sh $(BUILD)
 	bench/pipeline/run.sh $(BUILD)
 
-demo: all
-	deploy/demo.sh $(BUILD)
+deps:
+	deploy/deps.sh
+
+# Installs what is missing, builds, and mines a seed document on a throwaway cluster.
+demo: deps
+	$(MAKE) all
+	deploy/demo.sh $(BUILD) $(SEED)
+
+# What CI runs: deps, format-check, -Werror build + tests, ASan+UBSan build + tests.
+check:
+	tests/check.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
@@ -86,4 +95,4 @@ memcheck: tests
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
-.PHONY: all tests test bench demo install clean format format-check lint memcheck
+.PHONY: all tests test bench demo deps check install clean format format-check lint memcheck

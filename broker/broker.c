@@ -1,0 +1,445 @@
+/*  broker.c - the scheduler. Redis holds the truth (queues, leases, job
+ *  state); this process holds only what it needs to talk to workers: who is
+ *  connected, their stage, their free credits and what they hold.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "broker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+
+#include "job.h"
+#include "log.h"
+#include "mem.h"
+#include "proto.h"
+#include "store.h"
+
+#define BROKER_HWM          10000 /* messages queued per peer before ZeroMQ drops */
+#define BROKER_MAX_INFLIGHT 1024  /* jobs one worker may hold, whatever it announces */
+
+typedef struct {
+    char id[JOB_ID_SIZE];
+    uint32_t attempt;
+} s_held_t;
+
+typedef struct {
+    zframe_t *identity; /* owned: ROUTER routing id */
+    char key[64];       /* identity in hex, the key in self->workers */
+    job_stage_t stage;
+    uint32_t credits;   /* jobs it can still take */
+    int64_t last_ms;    /* last message from it */
+    s_held_t *held;     /* owned: jobs dispatched to it and not yet reported */
+    size_t n_held;
+    size_t cap_held;
+    uint64_t done;      /* jobs it finished */
+} s_worker_t;
+
+struct broker {
+    broker_opts_t opts;
+    zsock_t *router;   /* owned */
+    zloop_t *loop;     /* owned */
+    store_t *store;    /* owned */
+    zhashx_t *workers; /* owned: key -> s_worker_t */
+    bool maybe_ready[JOB_STAGE_COUNT]; /* false once a queue was seen empty */
+    uint64_t bad_frames, dispatched, done, failed, stale;
+    int64_t last_bad_log_ms;
+};
+
+/* --- workers ------------------------------------------------------------- */
+
+static void s_worker_free(void **item)
+{
+    s_worker_t *w = *item;
+    if (!w)
+        return;
+    zframe_destroy(&w->identity);
+    free(w->held);
+    free(w);
+    *item = NULL;
+}
+
+static void s_hold(s_worker_t *w, const char *id, uint32_t attempt)
+{
+    if (w->n_held == w->cap_held) {
+        w->cap_held = w->cap_held ? w->cap_held * 2 : 8;
+        w->held = mem_realloc(w->held, w->cap_held * sizeof *w->held);
+    }
+    snprintf(w->held[w->n_held].id, JOB_ID_SIZE, "%s", id);
+    w->held[w->n_held++].attempt = attempt;
+}
+
+/* Forget a held job; true if the worker held it. */
+static bool s_unhold(s_worker_t *w, const char *id)
+{
+    for (size_t i = 0; i < w->n_held; i++) {
+        if (strcmp(w->held[i].id, id) == 0) {
+            w->held[i] = w->held[--w->n_held];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Drop a worker and give its jobs back at once instead of waiting for their
+ * leases: the worker is gone, nobody will report them. */
+static void s_worker_drop(broker_t *self, s_worker_t *w, const char *why)
+{
+    log_warn("broker", "worker=%s stage=%s dropped (%s), releasing %zu job(s)", w->key,
+             job_stage_name(w->stage), why, w->n_held);
+    for (size_t i = 0; i < w->n_held; i++) {
+        err_t err = {0};
+        if (store_release(self->store, w->held[i].id, w->held[i].attempt, self->opts.max_attempts,
+                          &err) < 0)
+            log_warn("broker", "job=%s release failed: %s (its lease will expire)", w->held[i].id,
+                     err.msg);
+        else
+            self->maybe_ready[w->stage] = true;
+    }
+    zhashx_delete(self->workers, w->key);
+}
+
+/* --- dispatch -------------------------------------------------------------- */
+
+static s_worker_t *s_pick_worker(broker_t *self, job_stage_t stage)
+{
+    s_worker_t *best = NULL;
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        if (w->stage == stage && w->credits > 0 && (!best || w->credits > best->credits))
+            best = w;
+    return best;
+}
+
+/* Hand out jobs of one stage while some worker has credit and the queue in
+ * Redis has jobs. The pop and the lease are one Lua call, so a job is never
+ * both queued and leased. */
+static void s_dispatch_stage(broker_t *self, job_stage_t stage)
+{
+    s_worker_t *w;
+    while (self->maybe_ready[stage] && (w = s_pick_worker(self, stage))) {
+        char id[JOB_ID_SIZE];
+        uint32_t attempt;
+        err_t err = {0};
+        int64_t deadline = job_now_ms() + self->opts.lease_ms;
+        int rc = store_dispatch(self->store, stage, deadline, w->key, id, &attempt, &err);
+        if (rc <= 0) {
+            if (rc < 0)
+                log_warn("broker", "dispatch %s: %s", job_stage_name(stage), err.msg);
+            self->maybe_ready[stage] = false;
+            return;
+        }
+        proto_msg_t m = {.type = PROTO_JOB, .attempt = attempt, .lease_ms = (uint32_t) self->opts.lease_ms};
+        snprintf(m.job_id, sizeof m.job_id, "%s", id);
+        snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
+        if (proto_send(self->router, w->identity, &m, &err) != 0) {
+            /* The lease brings the job back; dropping the worker does it now. */
+            s_hold(w, id, attempt);
+            s_worker_drop(self, w, err.msg);
+            continue;
+        }
+        s_hold(w, id, attempt);
+        w->credits--;
+        self->dispatched++;
+        log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", id, job_stage_name(stage),
+                  attempt, w->key);
+    }
+}
+
+static void s_dispatch_all(broker_t *self)
+{
+    for (int s = 0; s < JOB_STAGE_COUNT; s++)
+        s_dispatch_stage(self, (job_stage_t) s);
+}
+
+/* --- messages ------------------------------------------------------------- */
+
+static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, proto_msg_t *m)
+{
+    int stage = job_stage_parse(m->stage);
+    if (stage < 0) {
+        log_warn("broker", "READY with unknown stage \"%s\" ignored", m->stage);
+        self->bad_frames++;
+        return;
+    }
+    if (!w) {
+        w = mem_calloc(1, sizeof *w);
+        w->identity = *identity_p;
+        *identity_p = NULL;
+        char *hex = zframe_strhex(w->identity);
+        snprintf(w->key, sizeof w->key, "%s", hex);
+        free(hex);
+        zhashx_insert(self->workers, w->key, w);
+        log_info("broker", "worker=%s stage=%s credits=%u joined", w->key, m->stage, m->credits);
+    }
+    w->stage = (job_stage_t) stage;
+    w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
+    w->last_ms = job_now_ms();
+}
+
+static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
+{
+    err_t err = {0};
+    int stage = w ? (int) w->stage : -1;
+    if (w && s_unhold(w, m->job_id))
+        w->credits++;
+    if (stage < 0) {
+        /* A report from a worker we do not know (we restarted): the job's
+         * own stage in Redis decides; the attempt check guards the rest. */
+        store_job_t job;
+        if (store_job_get(self->store, m->job_id, &job, &err) != 0) {
+            log_warn("broker", "report for job=%s dropped: %s", m->job_id, err.msg);
+            return;
+        }
+        stage = job_stage_parse(job.stage);
+        store_job_clear(&job);
+    }
+    if (stage < 0)
+        return;
+    int rc;
+    if (m->type == PROTO_DONE)
+        rc = store_done(self->store, m->job_id, (job_stage_t) stage, m->attempt, &err);
+    else
+        rc = store_fail(self->store, m->job_id, (job_stage_t) stage, m->attempt, m->retryable,
+                        m->code, m->text, self->opts.max_attempts, &err);
+    if (rc < 0) {
+        /* Redis is away: the lease will bring the job back later. */
+        log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),
+                 err.msg);
+        return;
+    }
+    if (rc == 0) {
+        self->stale++;
+        log_info("broker", "job=%s attempt=%u stale %s ignored", m->job_id, m->attempt,
+                 proto_type_name(m->type));
+        return;
+    }
+    if (m->type == PROTO_DONE) {
+        self->done++;
+        if (w)
+            w->done++;
+        if (stage + 1 < JOB_STAGE_COUNT)
+            self->maybe_ready[stage + 1] = true;
+        log_debug("broker", "job=%s stage=%s done", m->job_id, job_stage_name(stage));
+    } else {
+        self->failed++;
+        self->maybe_ready[stage] = true; /* it may have been re-queued */
+        log_info("broker", "job=%s stage=%s attempt=%u failed (%s): %s", m->job_id,
+                 job_stage_name(stage), m->attempt, m->retryable ? "retryable" : "permanent",
+                 m->text ? m->text : "");
+    }
+}
+
+static void s_nack(broker_t *self, zframe_t *identity, uint32_t seq, const err_t *err)
+{
+    proto_msg_t m = {.type = PROTO_NACK, .seq = seq, .code = err->code, .text = (char *) err->msg};
+    err_t serr = {0};
+    if (proto_send(self->router, identity, &m, &serr) != 0)
+        log_warn("broker", "NACK not sent: %s", serr.msg);
+}
+
+static int s_check_items(const proto_msg_t *m, err_t *err)
+{
+    if (m->n_items == 0) {
+        err_set(err, LODE_EINVAL, "nothing to submit");
+        return -1;
+    }
+    for (size_t i = 0; i < m->n_items; i++) {
+        const proto_item_t *it = &m->items[i];
+        bool url = strcmp(it->kind, "url") == 0;
+        bool inline_body = strcmp(it->kind, "text") == 0 || strcmp(it->kind, "file") == 0;
+        if (!url && !inline_body) {
+            err_set(err, LODE_EINVAL, "item %zu: unknown kind \"%.16s\"", i + 1, it->kind);
+            return -1;
+        }
+        if ((url && !it->url) || (inline_body && !it->body)) {
+            err_set(err, LODE_EINVAL, "item %zu: %s without %s", i + 1, it->kind,
+                    url ? "a url" : "a body");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ACK only after store_submit returned: the jobs are in Redis by then. */
+static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
+{
+    err_t err = {0};
+    if (s_check_items(m, &err) != 0) {
+        s_nack(self, identity, m->seq, &err);
+        return;
+    }
+    store_item_t *items = mem_calloc(m->n_items, sizeof *items);
+    for (size_t i = 0; i < m->n_items; i++)
+        items[i] = (store_item_t){m->items[i].kind, m->items[i].name, m->items[i].url,
+                                  m->items[i].body, m->items[i].body_len};
+    proto_msg_t ack = {.type = PROTO_ACK, .seq = m->seq, .n_ids = m->n_items};
+    ack.ids = mem_calloc(m->n_items, sizeof *ack.ids);
+    if (store_submit(self->store, m->batch_name, items, m->n_items, ack.ids, ack.batch, &err) != 0) {
+        log_warn("broker", "submit of %zu item(s) refused: %s", m->n_items, err.msg);
+        err_prefix(&err, "jobs not accepted");
+        s_nack(self, identity, m->seq, &err);
+    } else {
+        log_info("broker", "batch=%s accepted %zu job(s)", ack.batch, m->n_items);
+        self->maybe_ready[JOB_STAGE_FETCH] = true;
+        if (proto_send(self->router, identity, &ack, &err) != 0)
+            log_warn("broker", "ACK for batch=%s not sent: %s", ack.batch, err.msg);
+    }
+    free(ack.ids);
+    free(items);
+}
+
+/* Count and log a stranger's frame, at most once a second: a flood of
+ * garbage must not turn into a flood of log lines. */
+static void s_bad_frame(broker_t *self, const err_t *err)
+{
+    self->bad_frames++;
+    int64_t now = job_now_ms();
+    if (now - self->last_bad_log_ms >= 1000) {
+        log_warn("broker", "dropped bad frame (%llu so far): %s",
+                 (unsigned long long) self->bad_frames, err->msg);
+        self->last_bad_log_ms = now;
+    }
+}
+
+static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
+{
+    char *hex = zframe_strhex(*identity_p);
+    s_worker_t *w = zhashx_lookup(self->workers, hex);
+    free(hex);
+    if (w)
+        w->last_ms = job_now_ms();
+    switch (m->type) {
+    case PROTO_READY:
+        s_on_ready(self, identity_p, w, m);
+        break;
+    case PROTO_DONE:
+    case PROTO_FAIL:
+        s_on_report(self, w, m);
+        break;
+    case PROTO_HEARTBEAT:
+        break;
+    case PROTO_SUBMIT:
+        s_on_submit(self, *identity_p, m);
+        break;
+    default: {
+        err_t err = {0};
+        err_set(&err, LODE_EPROTO, "%s is not a message for the broker", proto_type_name(m->type));
+        s_bad_frame(self, &err);
+    }
+    }
+}
+
+static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    broker_t *self = arg;
+    /* Drain what is there, but return to the loop now and then so timers run. */
+    for (int i = 0; i < 256 && (zsock_events(sock) & ZMQ_POLLIN); i++) {
+        zframe_t *identity = NULL;
+        proto_msg_t m;
+        err_t err = {0};
+        if (proto_recv(sock, &identity, &m, &err) != 0)
+            s_bad_frame(self, &err);
+        else
+            s_handle(self, &identity, &m);
+        proto_msg_clear(&m);
+        zframe_destroy(&identity);
+    }
+    s_dispatch_all(self);
+    return 0;
+}
+
+static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    broker_t *self = arg;
+    int64_t now = job_now_ms();
+    proto_msg_t hb = {.type = PROTO_HEARTBEAT};
+    /* Collect first: dropping deletes from the hash being walked. */
+    zlistx_t *silent = zlistx_new();
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+        err_t err = {0};
+        if (now - w->last_ms > 3 * self->opts.heartbeat_ms)
+            zlistx_add_end(silent, w);
+        else if (proto_send(self->router, w->identity, &hb, &err) != 0)
+            log_debug("broker", "heartbeat to worker=%s: %s", w->key, err.msg);
+    }
+    for (s_worker_t *w = zlistx_first(silent); w; w = zlistx_next(silent))
+        s_worker_drop(self, w, "silent for 3 heartbeats");
+    zlistx_destroy(&silent);
+    err_t err = {0};
+    int n = 0;
+    if (store_expire_leases(self->store, now, self->opts.max_attempts, &n, &err) != 0)
+        log_warn("broker", "lease check: %s", err.msg);
+    else if (n > 0)
+        log_warn("broker", "%d lease(s) expired, jobs re-queued or failed", n);
+    /* Jobs can reach a queue without passing through this broker (a lease
+     * expiry, a retry from the CLI, a restart): look at every queue again. */
+    for (int s = 0; s < JOB_STAGE_COUNT; s++)
+        self->maybe_ready[s] = true;
+    s_dispatch_all(self);
+    return 0;
+}
+
+broker_t *broker_new(const broker_opts_t *opts, err_t *err)
+{
+    broker_t *self = mem_calloc(1, sizeof *self);
+    self->opts = *opts;
+    if (self->opts.lease_ms <= 0)
+        self->opts.lease_ms = 60000;
+    if (self->opts.max_attempts <= 0)
+        self->opts.max_attempts = 3;
+    if (self->opts.heartbeat_ms <= 0)
+        self->opts.heartbeat_ms = 1000;
+    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix};
+    self->store = store_new(&so, err);
+    if (!self->store) {
+        broker_destroy(&self);
+        return NULL;
+    }
+    self->router = zsock_new(ZMQ_ROUTER);
+    zsock_set_maxmsgsize(self->router, PROTO_MAX_FRAME);
+    zsock_set_sndhwm(self->router, BROKER_HWM);
+    zsock_set_rcvhwm(self->router, BROKER_HWM);
+    zsock_set_linger(self->router, 0);
+    if (zsock_bind(self->router, "%s", opts->bind) < 0) {
+        err_set(err, LODE_EIO, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
+        broker_destroy(&self);
+        return NULL;
+    }
+    self->workers = zhashx_new();
+    zhashx_set_destructor(self->workers, s_worker_free);
+    self->loop = zloop_new();
+    zloop_reader(self->loop, self->router, s_on_router, self);
+    zloop_timer(self->loop, (size_t) self->opts.heartbeat_ms, 0, s_on_tick, self);
+    for (int s = 0; s < JOB_STAGE_COUNT; s++)
+        self->maybe_ready[s] = true;
+    return self;
+}
+
+int broker_run(broker_t *self)
+{
+    log_info("broker", "listening on %s (lease %d ms, %d attempts)", self->opts.bind,
+             self->opts.lease_ms, self->opts.max_attempts);
+    zloop_start(self->loop);
+    log_info("broker", "stopping: dispatched=%llu done=%llu failed=%llu stale=%llu bad_frames=%llu",
+             (unsigned long long) self->dispatched, (unsigned long long) self->done,
+             (unsigned long long) self->failed, (unsigned long long) self->stale,
+             (unsigned long long) self->bad_frames);
+    return 0;
+}
+
+void broker_destroy(broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    broker_t *self = *self_p;
+    zloop_destroy(&self->loop);
+    zhashx_destroy(&self->workers);
+    zsock_destroy(&self->router);
+    store_destroy(&self->store);
+    free(self);
+    *self_p = NULL;
+}

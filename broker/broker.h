@@ -1,0 +1,29 @@
+/*  broker.h - lode-broker: accepts submissions, keeps one ready queue per
+ *  stage in Redis, hands jobs to workers within the credits they announced,
+ *  leases every in-flight job and moves jobs from stage to stage. One zloop.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_BROKER_H
+#define LODE_BROKER_H
+#include "err.h"
+
+typedef struct broker broker_t;
+
+typedef struct {
+    const char *bind;      /* ZeroMQ endpoint to bind, e.g. tcp://127.0.0.1:5555; borrowed */
+    const char *redis_url; /* borrowed; NULL = config default */
+    const char *prefix;    /* Redis key prefix; borrowed; NULL = "lode:" */
+    int lease_ms;          /* lease of one dispatched job; 0 = 60000 */
+    int max_attempts;      /* dispatches per stage before a job is dead; 0 = 3 */
+    int heartbeat_ms;      /* heartbeat interval; a worker silent for 3 is dropped; 0 = 1000 */
+} broker_opts_t;
+
+/* Bind the socket and connect to Redis. NULL and *err on failure. */
+broker_t *broker_new(const broker_opts_t *opts, err_t *err);
+
+/* Run the event loop until SIGINT/SIGTERM. 0 on a clean stop. */
+int broker_run(broker_t *self);
+
+/* Free; sets *self_p to NULL. Safe on NULL. */
+void broker_destroy(broker_t **self_p);
+#endif

@@ -1,0 +1,83 @@
+/*  main.c - lode-broker: parse arguments, run the broker.
+ *  SPDX-License-Identifier: MIT
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <czmq.h>
+
+#include "broker.h"
+#include "config.h"
+#include "log.h"
+
+#define LODE_VERSION "0.1.0"
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: lode-broker [options]\n"
+            "\n"
+            "Hands Lode jobs to stage workers over ZeroMQ; job state lives in Redis.\n"
+            "\n"
+            "  --bind ENDPOINT     ZeroMQ endpoint to bind (default %s)\n"
+            "  --redis URL         redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
+            "                      default %s)\n"
+            "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
+            "  --lease-ms N        lease of a dispatched job (default 60000)\n"
+            "  --max-attempts N    dispatches per stage before a job is dead (default 3)\n"
+            "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
+            "  --log-level L       error, warn, info or debug (default info)\n"
+            "  --help, --version\n",
+            CONFIG_BROKER_DEFAULT, CONFIG_REDIS_DEFAULT, CONFIG_PREFIX_DEFAULT);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"bind", required_argument, 0, 'b'},         {"redis", required_argument, 0, 'r'},
+        {"prefix", required_argument, 0, 'p'},       {"lease-ms", required_argument, 0, 'l'},
+        {"max-attempts", required_argument, 0, 'm'}, {"heartbeat-ms", required_argument, 0, 't'},
+        {"log-level", required_argument, 0, 'L'},    {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},            {0, 0, 0, 0}};
+    broker_opts_t opts = {0};
+    const char *bind = NULL;
+    int level = LOGL_INFO, c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': bind = optarg; break;
+        case 'r': opts.redis_url = optarg; break;
+        case 'p': opts.prefix = optarg; break;
+        case 'l': opts.lease_ms = atoi(optarg); break;
+        case 'm': opts.max_attempts = atoi(optarg); break;
+        case 't': opts.heartbeat_ms = atoi(optarg); break;
+        case 'L':
+            if ((level = log_level_parse(optarg)) < 0) {
+                fprintf(stderr, "lode-broker: unknown log level \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': s_usage(stdout); return 0;
+        case 'V': printf("lode-broker %s\n", LODE_VERSION); return 0;
+        default: s_usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "lode-broker: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    log_init("lode-broker", (log_level_t) level);
+    zsys_init();
+    zsys_set_logstream(stderr);
+    zsys_set_logident("lode-broker");
+    opts.bind = config_broker_endpoint(bind);
+    err_t err = {0};
+    broker_t *broker = broker_new(&opts, &err);
+    if (!broker) {
+        log_error("broker", "%s", err.msg);
+        return 1;
+    }
+    int rc = broker_run(broker);
+    broker_destroy(&broker);
+    return rc == 0 ? 0 : 1;
+}

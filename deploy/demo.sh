@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The demo: start redis-server, lode-broker and one worker per stage on free
+# loopback ports in a temp dir, mine a seed document, print `lode show`,
+# and stop everything it started (also on failure or Ctrl-C).
+set -euo pipefail
+build=${1:-build}
+seed=${2:-seeds/000_a5cf945eb98e69f0.txt}
+bin="$build/bin"
+dir=$(mktemp -d /tmp/lode-demo.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { # a random loopback port nobody answers on
+    local p
+    while :; do
+        p=$(shuf -i 20000-60000 -n 1)
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+rport=$(free_port)
+bport=$(free_port)
+export LODE_REDIS="redis://127.0.0.1:$rport" LODE_BROKER="tcp://127.0.0.1:$bport"
+
+redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+    --daemonize no >"$dir/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/lode-broker" --bind "$LODE_BROKER" 2>"$dir/broker.log" &
+pids+=($!)
+for stage in fetch snippet synthesis fanout; do
+    "$bin/lode-worker" --stage "$stage" 2>"$dir/worker-$stage.log" &
+    pids+=($!)
+done
+echo "demo: redis on $rport, broker on $bport, four workers; mining $seed" >&2
+if ! job=$("$bin/lode" submit --wait --timeout 60 "$seed"); then
+    echo "demo: the job did not finish; logs:" >&2
+    tail -n 20 "$dir"/*.log >&2
+    exit 1
+fi
+"$bin/lode" show "$job"
+echo >&2
+echo "demo: job $job mined; export it with: lode export $job --format json" >&2

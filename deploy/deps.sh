@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install what Lode needs to build, run and test on Debian 12, if missing.
+set -euo pipefail
+pkgs=(build-essential pkg-config redis-server libczmq-dev libzmq3-dev libhiredis-dev
+      libmsgpack-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev clang-format)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

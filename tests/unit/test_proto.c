@@ -1,0 +1,186 @@
+/*  test_proto.c - wire frames: round trips, and every kind of bad frame.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "test.h"
+
+#include <msgpack.h>
+
+#include "proto.h"
+
+static void s_roundtrip(const proto_msg_t *in, proto_msg_t *out)
+{
+    char *data;
+    size_t len;
+    err_t err = {0};
+    assert_int_equal(proto_encode(in, &data, &len, &err), 0);
+    assert_int_equal(proto_decode(data, len, out, &err), 0);
+    assert_int_equal(err.code, 0);
+    free(data);
+}
+
+static void test_proto_submit_roundtrips_items_and_binary_bodies(void **state)
+{
+    (void) state;
+    proto_item_t items[2] = {
+        {.kind = "text", .body = "hello\0world", .body_len = 11},
+        {.kind = "file", .name = "talk.vtt", .body = "WEBVTT\n", .body_len = 7},
+    };
+    proto_msg_t in = {.type = PROTO_SUBMIT, .seq = 7, .batch_name = "mine", .items = items,
+                      .n_items = 2};
+    proto_msg_t out;
+    s_roundtrip(&in, &out);
+    assert_int_equal(out.type, PROTO_SUBMIT);
+    assert_int_equal(out.seq, 7);
+    assert_string_equal(out.batch_name, "mine");
+    assert_int_equal(out.n_items, 2);
+    assert_string_equal(out.items[0].kind, "text");
+    assert_int_equal(out.items[0].body_len, 11);
+    assert_memory_equal(out.items[0].body, "hello\0world", 11);
+    assert_null(out.items[0].name);
+    assert_string_equal(out.items[1].name, "talk.vtt");
+    proto_msg_clear(&out);
+}
+
+static void test_proto_every_type_roundtrips(void **state)
+{
+    (void) state;
+    char ids[2][JOB_ID_SIZE] = {"01JAAAAAAAAAAAAAAAAAAAAAAA", "01JBBBBBBBBBBBBBBBBBBBBBBB"};
+    proto_msg_t msgs[] = {
+        {.type = PROTO_READY, .stage = "snippet", .credits = 4},
+        {.type = PROTO_DONE, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .attempt = 2},
+        {.type = PROTO_FAIL, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .attempt = 1,
+         .retryable = true, .code = LODE_ESTORE, .text = "redis away"},
+        {.type = PROTO_HEARTBEAT},
+        {.type = PROTO_JOB, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .stage = "fetch",
+         .attempt = 3, .lease_ms = 60000},
+        {.type = PROTO_ACK, .seq = 9, .batch = "01JCCCCCCCCCCCCCCCCCCCCCCC", .ids = ids,
+         .n_ids = 2},
+        {.type = PROTO_NACK, .seq = 9, .code = LODE_ESTORE, .text = "not accepted"},
+    };
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+        proto_msg_t out;
+        s_roundtrip(&msgs[i], &out);
+        assert_int_equal(out.type, msgs[i].type);
+        assert_string_equal(out.stage, msgs[i].stage);
+        assert_string_equal(out.job_id, msgs[i].job_id);
+        assert_int_equal(out.attempt, msgs[i].attempt);
+        assert_int_equal(out.credits, msgs[i].credits);
+        assert_int_equal(out.lease_ms, msgs[i].lease_ms);
+        assert_int_equal(out.retryable, msgs[i].retryable);
+        assert_int_equal(out.code, msgs[i].code);
+        if (msgs[i].text)
+            assert_string_equal(out.text, msgs[i].text);
+        assert_int_equal(out.n_ids, msgs[i].n_ids);
+        if (msgs[i].n_ids)
+            assert_string_equal(out.ids[1], ids[1]);
+        proto_msg_clear(&out);
+    }
+}
+
+static void s_expect_bad(const void *data, size_t len)
+{
+    proto_msg_t m;
+    err_t err = {0};
+    assert_int_equal(proto_decode(data, len, &m, &err), -1);
+    assert_int_equal(err.code, LODE_EPROTO);
+    assert_true(strlen(err.msg) > 0);
+    assert_null(m.items);
+    assert_null(m.text);
+}
+
+static void test_proto_rejects_every_truncation_of_a_valid_frame(void **state)
+{
+    (void) state;
+    proto_item_t item = {.kind = "text", .body = "some text", .body_len = 9};
+    proto_msg_t in = {.type = PROTO_SUBMIT, .seq = 1, .items = &item, .n_items = 1};
+    char *data;
+    size_t len;
+    err_t err = {0};
+    assert_int_equal(proto_encode(&in, &data, &len, &err), 0);
+    for (size_t cut = 0; cut < len; cut++)
+        s_expect_bad(data, cut);
+    free(data);
+}
+
+static void test_proto_rejects_wrong_version_type_and_field_types(void **state)
+{
+    (void) state;
+    /* [2, 4, {}]: a version we do not speak. */
+    s_expect_bad("\x93\x02\x04\x80", 4);
+    /* [1, 99, {}]: unknown type. */
+    s_expect_bad("\x93\x01\x63\x80", 4);
+    /* [1, 4, []]: fields not a map. */
+    s_expect_bad("\x93\x01\x04\x90", 4);
+    /* [1, 1, {"stage": 5, "credits": 1}]: stage is not a string. */
+    s_expect_bad("\x93\x01\x01\x82\xa5stage\x05\xa7" "credits\x01", 20);
+    /* [1, 2, {"job": "x", "attempt": -1}]: negative attempt. */
+    s_expect_bad("\x93\x01\x02\x82\xa3job\xa1x\xa7" "attempt\xff", 19);
+    /* A valid heartbeat followed by trailing bytes. */
+    s_expect_bad("\x93\x01\x04\x80\x00", 5);
+    /* Not msgpack at all, and an ext type. */
+    s_expect_bad("GET / HTTP/1.1\r\n\r\n", 18);
+    s_expect_bad("\xd4\x01\x02", 3);
+    s_expect_bad(NULL, 0);
+}
+
+static void test_proto_rejects_huge_claimed_containers_without_allocating(void **state)
+{
+    (void) state;
+    /* array32 claiming 2^32-1 elements in a 5-byte frame. */
+    s_expect_bad("\xdd\xff\xff\xff\xff", 5);
+    /* map32 claiming 2^31 pairs. */
+    s_expect_bad("\x93\x01\x06\xdf\x80\x00\x00\x00", 8);
+    /* str32 claiming 4 GB. */
+    s_expect_bad("\x93\x01\x06\xdb\xff\xff\xff\xff", 8);
+}
+
+static void test_proto_survives_random_bytes(void **state)
+{
+    (void) state;
+    unsigned seed = 12345;
+    unsigned char buf[256];
+    int accepted = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t len = (size_t) (rand_r(&seed) % sizeof buf);
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (unsigned char) rand_r(&seed);
+        /* Bias towards our header so decoding gets past the first checks. */
+        if (len > 3 && round % 2)
+            memcpy(buf, "\x93\x01", 2);
+        proto_msg_t m;
+        err_t err = {0};
+        if (proto_decode(buf, len, &m, &err) == 0)
+            accepted++;
+        else
+            assert_int_equal(err.code, LODE_EPROTO);
+        proto_msg_clear(&m);
+    }
+    assert_true(accepted < 20000);
+}
+
+static void test_proto_refuses_to_encode_unknown_types(void **state)
+{
+    (void) state;
+    proto_msg_t m = {.type = (proto_type_t) 42};
+    char *data = NULL;
+    size_t len = 0;
+    err_t err = {0};
+    assert_int_equal(proto_encode(&m, &data, &len, &err), -1);
+    assert_int_equal(err.code, LODE_EINVAL);
+    assert_string_equal(proto_type_name(42), "?");
+    assert_string_equal(proto_type_name(PROTO_JOB), "JOB");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_proto_submit_roundtrips_items_and_binary_bodies),
+        cmocka_unit_test(test_proto_every_type_roundtrips),
+        cmocka_unit_test(test_proto_rejects_every_truncation_of_a_valid_frame),
+        cmocka_unit_test(test_proto_rejects_wrong_version_type_and_field_types),
+        cmocka_unit_test(test_proto_rejects_huge_claimed_containers_without_allocating),
+        cmocka_unit_test(test_proto_survives_random_bytes),
+        cmocka_unit_test(test_proto_refuses_to_encode_unknown_types),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,242 @@
+/*  test_store.c - the Redis layer against a real redis-server: submit,
+ *  dispatch, done, fail, leases, stale reports, parts, and Redis going away.
+ *  Uses its own key prefix so the harness's broker never touches its keys.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "test.h"
+
+#include <signal.h>
+
+#include "cluster.h"
+#include "store.h"
+
+#define P "t:"
+
+typedef struct {
+    cluster_t *cluster;
+    store_t *store;
+} fixture_t;
+
+static int s_setup(void **state)
+{
+    cluster_opts_t o = {.no_workers = true, .log_level = "warn"};
+    err_t err = {0};
+    fixture_t *f = calloc(1, sizeof *f);
+    f->cluster = cluster_new(&o, &err);
+    if (!f->cluster) {
+        fprintf(stderr, "cluster: %s\n", err.msg);
+        free(f);
+        return -1;
+    }
+    store_opts_t so = {.url = cluster_redis_url(f->cluster), .prefix = P, .timeout_ms = 2000};
+    f->store = store_new(&so, &err);
+    if (!f->store)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    fixture_t *f = *state;
+    store_destroy(&f->store);
+    cluster_destroy(&f->cluster);
+    free(f);
+    return 0;
+}
+
+static void s_submit_one(fixture_t *f, const char *body, char id[JOB_ID_SIZE])
+{
+    store_item_t it = {.kind = "text", .body = body, .body_len = strlen(body)};
+    char batch[JOB_ID_SIZE];
+    char ids[1][JOB_ID_SIZE];
+    err_t err = {0};
+    assert_int_equal(store_submit(f->store, "b", &it, 1, ids, batch, &err), 0);
+    strcpy(id, ids[0]);
+}
+
+static void test_store_moves_a_job_through_every_stage(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE], got[JOB_ID_SIZE];
+    err_t err = {0};
+    s_submit_one(f, "hello", id);
+    store_job_t job;
+    assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_QUEUED);
+    assert_string_equal(job.stage, "fetch");
+    assert_string_equal(job.kind, "text");
+    assert_true(job.created_ms > 0);
+    store_job_clear(&job);
+    char *input = store_part_get(f->store, id, STORE_PART_INPUT, NULL, &err);
+    assert_string_equal(input, "hello");
+    free(input);
+    for (int s = 0; s < JOB_STAGE_COUNT; s++) {
+        uint32_t attempt = 0;
+        assert_int_equal(store_dispatch(f->store, s, job_now_ms() + 60000, "w", got, &attempt,
+                                        &err), 1);
+        assert_string_equal(got, id);
+        assert_int_equal(attempt, 1);
+        assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
+        assert_string_equal(job.state, JOB_STATE_RUNNING);
+        assert_string_equal(job.stage, job_stage_name(s));
+        store_job_clear(&job);
+        assert_int_equal(store_done(f->store, id, s, attempt, &err), 1);
+    }
+    assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_DONE);
+    assert_true(job.finished_ms >= job.created_ms);
+    assert_int_equal(job.attempts, 4);
+    store_job_clear(&job);
+    store_stats_t st;
+    assert_int_equal(store_stats(f->store, &st, &err), 0);
+    assert_int_equal(st.in_flight, 0);
+    assert_true(st.done >= 1);
+}
+
+static void test_store_ignores_stale_and_duplicate_reports(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE], got[JOB_ID_SIZE];
+    uint32_t attempt;
+    err_t err = {0};
+    s_submit_one(f, "x", id);
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
+                                    &attempt, &err), 1);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt + 1, &err), 0);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_SNIPPET, attempt, &err), 0);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 1);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 0);
+    char ids[2][JOB_ID_SIZE];
+    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "late",
+                                3, &err), 0);
+    store_stats_t st;
+    assert_int_equal(store_stats(f->store, &st, &err), 0);
+    assert_true(st.stale >= 3);
+    assert_int_equal(st.queued[JOB_STAGE_SNIPPET], 1);
+    (void) ids;
+}
+
+static void test_store_dead_letters_permanent_failures(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE], got[JOB_ID_SIZE];
+    uint32_t attempt;
+    err_t err = {0};
+    long long snippets_before = cluster_redis_int(f->cluster, "LLEN " P "queue:snippet");
+    s_submit_one(f, "  ", id);
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
+                                    &attempt, &err), 1);
+    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY,
+                                "empty transcript", 3, &err), 1);
+    store_job_t job;
+    assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_FAILED);
+    assert_string_equal(job.error, "empty transcript");
+    assert_string_equal(job.error_code, "EEMPTY");
+    assert_string_equal(job.error_stage, "fetch");
+    store_job_clear(&job);
+    assert_int_equal(cluster_redis_int(f->cluster, "LPOS " P "dead %s", id), 0);
+    /* A permanent failure never reaches the next stage. */
+    assert_int_equal(cluster_redis_int(f->cluster, "LLEN " P "queue:snippet"), snippets_before);
+}
+
+static void test_store_retries_then_gives_up_and_expires_leases(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE], got[JOB_ID_SIZE];
+    uint32_t attempt;
+    err_t err = {0};
+    s_submit_one(f, "retry me", id);
+    /* Attempt 1 fails retryably: back in the queue. */
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
+                                    &attempt, &err), 1);
+    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_ESTORE, "hiccup",
+                                3, &err), 1);
+    /* Attempt 2's lease runs out: back in the queue again. */
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() - 1, "w", got,
+                                    &attempt, &err), 1);
+    assert_int_equal(attempt, 2);
+    int n = 0;
+    assert_int_equal(store_expire_leases(f->store, job_now_ms(), 3, &n, &err), 0);
+    assert_int_equal(n, 1);
+    /* Attempt 3, its worker lost: that was the last try. */
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
+                                    &attempt, &err), 1);
+    assert_int_equal(attempt, 3);
+    assert_int_equal(store_release(f->store, id, attempt, 3, &err), 1);
+    store_job_t job;
+    assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_FAILED);
+    assert_string_equal(job.error, "worker lost");
+    store_job_clear(&job);
+    assert_int_equal(store_release(f->store, id, attempt, 3, &err), 0);
+}
+
+static void test_store_parts_lists_and_bad_ids(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE];
+    err_t err = {0};
+    s_submit_one(f, "parts", id);
+    assert_int_equal(store_part_set(f->store, id, STORE_PART_SNIPPETS, "[1]", 3, &err), 0);
+    size_t len;
+    char *v = store_part_get(f->store, id, STORE_PART_SNIPPETS, &len, &err);
+    assert_string_equal(v, "[1]");
+    assert_int_equal(len, 3);
+    free(v);
+    assert_null(store_part_get(f->store, id, STORE_PART_FANOUT, NULL, &err));
+    assert_int_equal(err.code, LODE_ENOTFOUND);
+    err_clear(&err);
+    assert_null(store_part_get(f->store, id, "../etc", NULL, &err));
+    assert_int_equal(err.code, LODE_EINVAL);
+    err_clear(&err);
+    store_job_t job;
+    assert_int_equal(store_job_get(f->store, "01JZZZZZZZZZZZZZZZZZZZZZZZ", &job, &err), -1);
+    assert_int_equal(err.code, LODE_ENOTFOUND);
+    err_clear(&err);
+    assert_int_equal(store_job_get(f->store, "x y", &job, &err), -1);
+    assert_int_equal(err.code, LODE_EINVAL);
+    err_clear(&err);
+    char(*ids)[JOB_ID_SIZE];
+    size_t n;
+    assert_int_equal(store_job_list(f->store, 0, 1, &ids, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], id); /* newest first */
+    free(ids);
+}
+
+static void test_store_reports_unreachable_and_vanished_redis(void **state)
+{
+    fixture_t *f = *state;
+    err_t err = {0};
+    store_opts_t bad = {.url = "redis://127.0.0.1:1", .timeout_ms = 500};
+    assert_null(store_new(&bad, &err));
+    assert_int_equal(err.code, LODE_ESTORE);
+    err_clear(&err);
+    store_opts_t worse = {.url = "http://nope"};
+    assert_null(store_new(&worse, &err));
+    assert_int_equal(err.code, LODE_EINVAL);
+    err_clear(&err);
+    cluster_kill_redis(f->cluster, SIGKILL);
+    assert_int_equal(store_ping(f->store, &err), -1);
+    assert_int_equal(err.code, LODE_ESTORE);
+    err_clear(&err);
+    /* The next call tries to reconnect and fails cleanly, again. */
+    store_stats_t st;
+    assert_int_equal(store_stats(f->store, &st, &err), -1);
+    assert_int_equal(err.code, LODE_ESTORE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_moves_a_job_through_every_stage),
+        cmocka_unit_test(test_store_ignores_stale_and_duplicate_reports),
+        cmocka_unit_test(test_store_dead_letters_permanent_failures),
+        cmocka_unit_test(test_store_retries_then_gives_up_and_expires_leases),
+        cmocka_unit_test(test_store_parts_lists_and_bad_ids),
+        cmocka_unit_test(test_store_reports_unreachable_and_vanished_redis),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}

@@ -1,0 +1,289 @@
+/*  worker.c - the worker's event loop and its job threads.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+
+#include "log.h"
+#include "mem.h"
+#include "proto.h"
+#include "stage_fetch.h"
+#include "stage_text.h"
+#include "store.h"
+
+#define WORKER_MAX_CONCURRENCY 256
+
+typedef struct {
+    zactor_t *actor;          /* owned: the job thread */
+    bool busy;                /* it holds a job */
+    char job_id[JOB_ID_SIZE]; /* the job it holds */
+} s_slot_t;
+
+/* What a job thread needs; shared read-only by all threads. */
+typedef struct {
+    job_stage_t stage;
+    const char *redis_url; /* borrowed from worker opts */
+    const char *prefix;
+} s_thread_args_t;
+
+struct worker {
+    worker_opts_t opts;
+    s_thread_args_t args;
+    zsock_t *dealer; /* owned */
+    zloop_t *loop;   /* owned */
+    s_slot_t *slots; /* owned: opts.concurrency of them */
+    int64_t last_broker_ms;
+    uint64_t done, failed;
+};
+
+static int s_run_stage(store_t *store, job_stage_t stage, const char *id, err_t *err)
+{
+    if (stage == JOB_STAGE_FETCH)
+        return stage_fetch_run(store, id, err);
+    return stage_text_run(store, stage, id, err);
+}
+
+/* --- job thread ------------------------------------------------------------ */
+
+/* Protocol on the pipe: "RUN" id attempt -> "DONE" id attempt |
+ * "FAIL" id attempt code message. The store connection is made lazily and
+ * dropped on error so a Redis restart costs one failed (retryable) job. */
+static void s_job_thread(zsock_t *pipe, void *arg)
+{
+    const s_thread_args_t *args = arg;
+    store_t *store = NULL;
+    zsock_signal(pipe, 0);
+    while (true) {
+        char *cmd = NULL, *id = NULL, *attempt = NULL;
+        if (zstr_recvx(pipe, &cmd, &id, &attempt, NULL) < 1 || streq(cmd, "$TERM")) {
+            zstr_free(&cmd);
+            zstr_free(&id);
+            zstr_free(&attempt);
+            break;
+        }
+        err_t err = {0};
+        store_opts_t so = {.url = args->redis_url, .prefix = args->prefix};
+        if (!store)
+            store = store_new(&so, &err);
+        int rc = store ? s_run_stage(store, args->stage, id ? id : "", &err) : -1;
+        if (rc == 0)
+            zstr_sendx(pipe, "DONE", id, attempt, NULL);
+        else {
+            char code[16];
+            snprintf(code, sizeof code, "%d", err.code);
+            zstr_sendx(pipe, "FAIL", id, attempt, code, err.msg, NULL);
+            if (err.code == LODE_ESTORE)
+                store_destroy(&store);
+        }
+        zstr_free(&cmd);
+        zstr_free(&id);
+        zstr_free(&attempt);
+    }
+    store_destroy(&store);
+}
+
+int worker_run_stage(job_stage_t stage, const char *redis_url, const char *prefix, const char *id,
+                     err_t *err)
+{
+    store_opts_t so = {.url = redis_url, .prefix = prefix};
+    store_t *store = store_new(&so, err);
+    if (!store)
+        return -1;
+    int rc = s_run_stage(store, stage, id, err);
+    store_destroy(&store);
+    return rc;
+}
+
+/* --- broker side ------------------------------------------------------------ */
+
+static void s_send(worker_t *self, proto_msg_t *m)
+{
+    err_t err = {0};
+    if (proto_send(self->dealer, NULL, m, &err) != 0)
+        log_warn(job_stage_name(self->opts.stage), "%s", err.msg);
+}
+
+static int s_free_slots(const worker_t *self)
+{
+    int n = 0;
+    for (int i = 0; i < self->opts.concurrency; i++)
+        n += !self->slots[i].busy;
+    return n;
+}
+
+static void s_send_ready(worker_t *self)
+{
+    proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t) s_free_slots(self)};
+    snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(self->opts.stage));
+    s_send(self, &m);
+}
+
+static void s_on_job(worker_t *self, const proto_msg_t *m)
+{
+    const char *stage = job_stage_name(self->opts.stage);
+    if (strcmp(m->stage, stage) != 0) {
+        log_warn(stage, "job=%s for stage %s refused", m->job_id, m->stage);
+        return;
+    }
+    for (int i = 0; i < self->opts.concurrency; i++) {
+        s_slot_t *slot = &self->slots[i];
+        if (slot->busy)
+            continue;
+        slot->busy = true;
+        snprintf(slot->job_id, sizeof slot->job_id, "%s", m->job_id);
+        char attempt[16];
+        snprintf(attempt, sizeof attempt, "%u", m->attempt);
+        zstr_sendx(slot->actor, "RUN", m->job_id, attempt, NULL);
+        log_debug(stage, "job=%s attempt=%u started", m->job_id, m->attempt);
+        return;
+    }
+    /* More jobs than announced credits: a broker bug or a stale duplicate.
+     * Say so; the job goes back through its lease. */
+    log_warn(stage, "job=%s arrived with no free slot; left to its lease", m->job_id);
+}
+
+static int s_on_dealer(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    worker_t *self = arg;
+    proto_msg_t m;
+    err_t err = {0};
+    if (proto_recv(sock, NULL, &m, &err) != 0) {
+        log_warn(job_stage_name(self->opts.stage), "bad frame from broker: %s", err.msg);
+        return 0;
+    }
+    self->last_broker_ms = job_now_ms();
+    if (m.type == PROTO_JOB)
+        s_on_job(self, &m);
+    proto_msg_clear(&m);
+    return 0;
+}
+
+static int s_on_slot(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    worker_t *self = arg;
+    const char *stage = job_stage_name(self->opts.stage);
+    char *what = NULL, *id = NULL, *attempt = NULL, *code = NULL, *msg = NULL;
+    if (zstr_recvx(sock, &what, &id, &attempt, &code, &msg, NULL) < 3)
+        goto out;
+    for (int i = 0; i < self->opts.concurrency; i++)
+        if (zactor_sock(self->slots[i].actor) == sock)
+            self->slots[i].busy = false;
+    proto_msg_t m = {.attempt = (uint32_t) strtoul(attempt, NULL, 10)};
+    snprintf(m.job_id, sizeof m.job_id, "%s", id);
+    if (streq(what, "DONE")) {
+        m.type = PROTO_DONE;
+        self->done++;
+        log_info(stage, "job=%s done", id);
+    } else {
+        m.type = PROTO_FAIL;
+        m.code = code ? atoi(code) : LODE_EINVAL;
+        m.retryable = err_retryable(m.code);
+        m.text = msg;
+        self->failed++;
+        log_warn(stage, "job=%s failed (%s): %s", id, err_name(m.code), msg ? msg : "");
+    }
+    s_send(self, &m);
+out:
+    zstr_free(&what);
+    zstr_free(&id);
+    zstr_free(&attempt);
+    zstr_free(&code);
+    zstr_free(&msg);
+    return 0;
+}
+
+/* Heartbeat the broker; if it has been silent for three beats it may have
+ * restarted and forgotten us, so announce ourselves again. */
+static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    worker_t *self = arg;
+    proto_msg_t hb = {.type = PROTO_HEARTBEAT};
+    s_send(self, &hb);
+    int64_t now = job_now_ms();
+    if (now - self->last_broker_ms > 3 * self->opts.heartbeat_ms) {
+        log_warn(job_stage_name(self->opts.stage), "broker %s silent; announcing again",
+                 self->opts.broker);
+        s_send_ready(self);
+        self->last_broker_ms = now;
+    }
+    return 0;
+}
+
+worker_t *worker_new(const worker_opts_t *opts, err_t *err)
+{
+    worker_t *self = mem_calloc(1, sizeof *self);
+    self->opts = *opts;
+    if (self->opts.concurrency <= 0)
+        self->opts.concurrency = 1;
+    if (self->opts.concurrency > WORKER_MAX_CONCURRENCY) {
+        err_set(err, LODE_EINVAL, "concurrency over %d", WORKER_MAX_CONCURRENCY);
+        free(self);
+        return NULL;
+    }
+    if (self->opts.heartbeat_ms <= 0)
+        self->opts.heartbeat_ms = 1000;
+    /* Fail at start, not at the first job, when Redis is not reachable. */
+    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix};
+    store_t *probe = store_new(&so, err);
+    if (!probe) {
+        free(self);
+        return NULL;
+    }
+    store_destroy(&probe);
+    self->args = (s_thread_args_t){opts->stage, opts->redis_url, opts->prefix};
+    self->dealer = zsock_new(ZMQ_DEALER);
+    zsock_set_maxmsgsize(self->dealer, PROTO_MAX_FRAME);
+    zsock_set_linger(self->dealer, 1000);
+    if (zsock_connect(self->dealer, "%s", opts->broker) < 0) {
+        err_set(err, LODE_EINVAL, "cannot connect to %s: %s", opts->broker,
+                zmq_strerror(zmq_errno()));
+        worker_destroy(&self);
+        return NULL;
+    }
+    self->loop = zloop_new();
+    zloop_reader(self->loop, self->dealer, s_on_dealer, self);
+    self->slots = mem_calloc((size_t) self->opts.concurrency, sizeof *self->slots);
+    for (int i = 0; i < self->opts.concurrency; i++) {
+        self->slots[i].actor = zactor_new(s_job_thread, &self->args);
+        zloop_reader(self->loop, zactor_sock(self->slots[i].actor), s_on_slot, self);
+    }
+    zloop_timer(self->loop, (size_t) self->opts.heartbeat_ms, 0, s_on_tick, self);
+    return self;
+}
+
+int worker_run(worker_t *self)
+{
+    const char *stage = job_stage_name(self->opts.stage);
+    log_info(stage, "worker connecting to %s with %d slot(s)", self->opts.broker,
+             self->opts.concurrency);
+    self->last_broker_ms = job_now_ms();
+    s_send_ready(self);
+    zloop_start(self->loop);
+    log_info(stage, "stopping: done=%llu failed=%llu", (unsigned long long) self->done,
+             (unsigned long long) self->failed);
+    return 0;
+}
+
+void worker_destroy(worker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    worker_t *self = *self_p;
+    zloop_destroy(&self->loop);
+    /* zactor_destroy waits for the thread: a job in progress finishes its
+     * Redis writes first; its DONE is lost and its lease re-runs it. */
+    for (int i = 0; self->slots && i < self->opts.concurrency; i++)
+        zactor_destroy(&self->slots[i].actor);
+    free(self->slots);
+    zsock_destroy(&self->dealer);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,36 @@
+/*  worker.h - lode-worker: a stateless stage worker. Announces its stage and
+ *  free slots to the broker, runs each job it is given on one of N threads
+ *  (each with its own Redis connection), and reports DONE or FAIL. The
+ *  ZeroMQ socket lives on the main thread's zloop only.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_WORKER_H
+#define LODE_WORKER_H
+#include "err.h"
+#include "job.h"
+
+typedef struct worker worker_t;
+
+typedef struct {
+    job_stage_t stage;
+    const char *broker;    /* endpoint to connect; borrowed */
+    const char *redis_url; /* borrowed; NULL = config default */
+    const char *prefix;    /* borrowed; NULL = "lode:" */
+    int concurrency;       /* jobs at once; 0 = 1 */
+    int heartbeat_ms;      /* 0 = 1000 */
+} worker_opts_t;
+
+/* Start the job threads and connect. NULL and *err on failure. */
+worker_t *worker_new(const worker_opts_t *opts, err_t *err);
+
+/* Run until SIGINT/SIGTERM. 0 on a clean stop. */
+int worker_run(worker_t *self);
+
+/* Stop the threads and free; sets *self_p to NULL. Safe on NULL. */
+void worker_destroy(worker_t **self_p);
+
+/* Run one stage of one job against Redis, as a job thread does.
+ * Exposed for tests and benchmarks. */
+LODE_MUST_CHECK int worker_run_stage(job_stage_t stage, const char *redis_url, const char *prefix,
+                                     const char *id, err_t *err);
+#endif
