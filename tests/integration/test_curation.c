@@ -312,6 +312,8 @@ static void test_curation_leaves_the_proposed_parts_untouched(void **state)
 
 int main(void)
 {
+    if (getenv("LODE_TEST_FILTER")) /* e.g. LODE_TEST_FILTER="*vtt*" */
+        cmocka_set_test_filter(getenv("LODE_TEST_FILTER"));
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         T(test_dropping_a_snippet_marks_it_not_kept_and_show_hides_it),

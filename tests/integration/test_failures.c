@@ -536,6 +536,8 @@ static void test_a_queued_job_survives_a_broker_restart(void **state)
 
 int main(void)
 {
+    if (getenv("LODE_TEST_FILTER")) /* e.g. LODE_TEST_FILTER="*vtt*" */
+        cmocka_set_test_filter(getenv("LODE_TEST_FILTER"));
     const struct CMUnitTest harness[] = {
         cmocka_unit_test(test_harness_starts_redis_and_broker_on_loopback),
         cmocka_unit_test(test_harness_destroy_stops_everything_and_removes_its_dir),

@@ -216,9 +216,12 @@ static void test_inline_text_is_mined_into_a_grounded_document(void **state)
     cluster_t *c = s_cluster(state);
     char *prose = cluster_prose(1500);
     assert_non_null(prose);
+    int64_t t0 = cluster_now_ms();
     char *id = cluster_submit_text(c, prose, strlen(prose));
     assert_non_null(id);
     char *doc = s_done_export(c, id);
+    printf("pipeline: %zu-byte text submitted, done and exported in %lld ms\n", strlen(prose),
+           (long long)(cluster_now_ms() - t0));
     assert_true(cluster_doc_check(doc, false) >= 3);
     json_t *j = s_parse(doc);
     assert_string_equal(json_string_value(json_object_get(j, "id")), id);
@@ -371,8 +374,40 @@ static void test_list_wait_and_status_know_the_submitted_jobs(void **state)
     cluster_mark_ok(c);
 }
 
+static void test_submit_json_names_the_batch_and_wait_returns_when_done(void **state)
+{
+    cluster_t *c = s_cluster(state);
+    char *prose = cluster_prose(300);
+    char *out = NULL, *errout = NULL;
+    int rc = cluster_run_cli(c, prose, &out, &errout, "submit", "--name", "evening-reading",
+                             "--json", "--wait", "--text", "-", NULL);
+    if (rc != 0)
+        fprintf(stderr, "lode submit --wait: exit %d: %s\n", rc, errout);
+    assert_int_equal(rc, 0);
+    json_t *j = s_parse(out);
+    const char *batch = json_string_value(json_object_get(j, "batch"));
+    json_t *jobs = json_object_get(j, "jobs");
+    assert_true(batch && *batch);
+    assert_int_equal(json_array_size(jobs), 1);
+    const char *id = json_string_value(json_array_get(jobs, 0));
+    assert_non_null(id);
+    char *st = cluster_job_field(c, id, "state"); /* --wait returned: no polling here */
+    assert_string_equal(st, "done");
+    char *name = cluster_redis_str(c, "HGET lode:batch:%s name", batch);
+    assert_string_equal(name, "evening-reading");
+    free(name);
+    free(st);
+    json_decref(j);
+    free(out);
+    free(errout);
+    free(prose);
+    cluster_mark_ok(c);
+}
+
 int main(void)
 {
+    if (getenv("LODE_TEST_FILTER")) /* e.g. LODE_TEST_FILTER="*vtt*" */
+        cmocka_set_test_filter(getenv("LODE_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_inline_text_is_mined_into_a_grounded_document, s_setup,
                                         s_teardown),
