@@ -408,21 +408,17 @@ int main(void)
 {
     if (getenv("LODE_TEST_FILTER")) /* e.g. LODE_TEST_FILTER="*vtt*" */
         cmocka_set_test_filter(getenv("LODE_TEST_FILTER"));
+#define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_inline_text_is_mined_into_a_grounded_document, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_vtt_snippets_carry_times_within_their_cues, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_srt_snippets_carry_times_within_their_cues, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_markdown_file_takes_its_title_from_the_heading,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_several_files_in_one_submit_get_one_id_each, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_show_renders_the_snippets_section_with_its_quotes,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_list_wait_and_status_know_the_submitted_jobs, s_setup,
-                                        s_teardown),
+        T(test_inline_text_is_mined_into_a_grounded_document),
+        T(test_vtt_snippets_carry_times_within_their_cues),
+        T(test_srt_snippets_carry_times_within_their_cues),
+        T(test_markdown_file_takes_its_title_from_the_heading),
+        T(test_several_files_in_one_submit_get_one_id_each),
+        T(test_show_renders_the_snippets_section_with_its_quotes),
+        T(test_list_wait_and_status_know_the_submitted_jobs),
+        T(test_submit_json_names_the_batch_and_wait_returns_when_done),
     };
+#undef T
     return cmocka_run_group_tests_name("pipeline", tests, s_group_setup, s_group_teardown);
 }
