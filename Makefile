@@ -14,7 +14,7 @@ endif
 ifeq ($(WERROR),1)
   WARN  += -Werror
 endif
-override CFLAGS  += -std=gnu11 $(WARN) $(SAN) -Icommon \
+override CFLAGS  += -std=gnu11 $(WARN) $(SAN) -Icommon -Ibroker -Iworker -Iclient \
                     $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 override LDFLAGS += $(SAN)
 LIBS   := $(shell pkg-config --libs $(PKGS)) -lm

@@ -25,12 +25,13 @@ typedef struct {
     char *kind;         /* owned: "text", "file" (later "youtube", "article"…) */
     char *format;       /* owned: "text", "markdown", "vtt", "srt" */
     char *name;         /* owned: file name as submitted, or NULL */
-    char *title;        /* owned: first Markdown heading, VTT/SRT-less name, or NULL */
-    char *author;       /* owned or NULL */
-    char *published;    /* owned ISO 8601 date or NULL */
+    char *title;        /* owned: Markdown front matter title or first H1, else NULL */
+    char *author;       /* owned or NULL (Markdown front matter "author") */
+    char *published;    /* owned ISO 8601 date or NULL (front matter "date") */
     char *language;     /* owned BCP 47 tag or NULL (VTT "Language:" header) */
     int64_t runtime_ms; /* last cue end for timed sources, else -1 */
     size_t n_repaired;  /* invalid UTF-8 sequences replaced by U+FFFD */
+    size_t n_skipped;   /* VTT/SRT cues skipped for a malformed timing line */
 } source_meta_t;
 
 /* Format from the file name's extension (.txt .md .markdown .vtt .srt), else
@@ -41,12 +42,30 @@ source_format_t source_format_guess(const char *name, const char *body, size_t l
 /* Name of a format ("vtt"). */
 const char *source_format_name(source_format_t fmt);
 
-/* Parse body into a new transcript and fill *meta (caller clears it with
- * source_meta_clear). Fails with LODE_EEMPTY "empty transcript" when no text
- * is left, LODE_EINVAL for a malformed VTT/SRT that yields no cue,
- * LODE_ETOOBIG past SOURCE_MAX_BYTES. */
-transcript_t *source_parse(const char *name, const char *body, size_t len, source_format_t fmt,
-                           source_meta_t *meta, err_t *err);
+/* Parse body into a new transcript and fill *meta, on failure too (caller
+ * clears it with source_meta_clear either way). Invalid UTF-8 and NUL bytes
+ * are replaced by U+FFFD and counted in meta->n_repaired; a BOM goes, CRLF
+ * and CR become LF.
+ * - text: paragraphs at blank lines, lines of a paragraph joined by one
+ *   space, whitespace collapsed; segments untimed, joined by "\n\n".
+ * - markdown: the same, without markup; headings, list items and table
+ *   rows are paragraphs of their own, "> " markers go; fenced code, images,
+ *   HTML comments and tags, link targets and reference definitions are
+ *   dropped; YAML/TOML front matter gives title, author, date, language.
+ * - vtt, srt: one timed segment per cue, joined by " "; tags, {\an8}
+ *   overrides and entities handled; a cue with a bad timing line is skipped
+ *   and counted in meta->n_skipped; VTT cues repeating the previous cue's
+ *   last line (YouTube rolling captions) lose that line.
+ * Fails with LODE_EEMPTY "empty transcript…" when no text is left,
+ * LODE_EINVAL ("no valid cue in WebVTT: first problem: … at line N") for a
+ * VTT/SRT that yields no cue, LODE_ETOOBIG past SOURCE_MAX_BYTES. Linear in
+ * len for any input. */
+transcript_t *source_parse(const char *name,
+                           const char *body,
+                           size_t len,
+                           source_format_t fmt,
+                           source_meta_t *meta,
+                           err_t *err);
 
 /* Free the strings of meta and zero it. */
 void source_meta_clear(source_meta_t *meta);

@@ -31,8 +31,13 @@ void transcript_destroy(transcript_t **self_p)
     *self_p = NULL;
 }
 
-int transcript_append(transcript_t *self, const char *sep, const char *text, size_t len,
-                      int64_t start_ms, int64_t end_ms, err_t *err)
+int transcript_append(transcript_t *self,
+                      const char *sep,
+                      const char *text,
+                      size_t len,
+                      int64_t start_ms,
+                      int64_t end_ms,
+                      err_t *err)
 {
     size_t sep_len = (self->len && sep) ? strlen(sep) : 0;
     if (len + sep_len > TRANSCRIPT_MAX_BYTES - self->len) {
@@ -40,9 +45,12 @@ int transcript_append(transcript_t *self, const char *sep, const char *text, siz
         return -1;
     }
     self->text = mem_realloc(self->text, self->len + sep_len + len + 1);
-    memcpy(self->text + self->len, sep, sep_len);
+    /* memcpy from NULL is undefined even for 0 bytes (sep may be NULL). */
+    if (sep_len)
+        memcpy(self->text + self->len, sep, sep_len);
     self->len += sep_len;
-    memcpy(self->text + self->len, text, len);
+    if (len)
+        memcpy(self->text + self->len, text, len);
     if (self->n_segs == self->cap_segs) {
         self->cap_segs = self->cap_segs ? self->cap_segs * 2 : 16;
         self->segs = mem_realloc(self->segs, self->cap_segs * sizeof *self->segs);
@@ -99,7 +107,7 @@ char *transcript_to_json(const transcript_t *self)
         cp += utf8_cp_count(self->text + byte, s->offset - byte);
         size_t cp_len = utf8_cp_count(self->text + s->offset, s->length);
         byte = s->offset;
-        json_t *o = json_pack("{s:I,s:I}", "offset", (json_int_t) cp, "length", (json_int_t) cp_len);
+        json_t *o = json_pack("{s:I,s:I}", "offset", (json_int_t)cp, "length", (json_int_t)cp_len);
         if (s->start_ms >= 0) {
             json_object_set_new(o, "start_ms", json_integer(s->start_ms));
             json_object_set_new(o, "end_ms", json_integer(s->end_ms));
@@ -112,19 +120,27 @@ char *transcript_to_json(const transcript_t *self)
     return out ? out : mem_strdup("{}");
 }
 
+/* Add the segment o to t. *byte and *cp are where the previous segment
+ * ended (bytes and code points), so segments must come in order without
+ * overlap, and each lookup scans forward from there: linear overall. */
 static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp, err_t *err)
 {
     json_int_t off, len, start = -1, end = -1;
     if (json_unpack(o, "{s:I,s:I,s?I,s?I}", "offset", &off, "length", &len, "start_ms", &start,
                     "end_ms", &end) != 0 ||
-        off < 0 || len < 0 || (size_t) off < *cp) {
+        off < 0 || len < 0 || (size_t)off < *cp) {
         err_set(err, LODE_EINVAL, "transcript: bad segment");
         return -1;
     }
-    *byte = *byte + utf8_byte_offset(t->text + *byte, t->len - *byte, (size_t) off - *cp);
-    *cp = (size_t) off;
-    size_t b_len = utf8_byte_offset(t->text + *byte, t->len - *byte, (size_t) len);
-    if (*byte + b_len > t->len || utf8_cp_count(t->text + *byte, b_len) != (size_t) len) {
+    size_t skip = (size_t)off - *cp;
+    size_t at = *byte + utf8_byte_offset(t->text + *byte, t->len - *byte, skip);
+    /* utf8_byte_offset answers len both for the exact end and past it. */
+    if (at == t->len && utf8_cp_count(t->text + *byte, t->len - *byte) < skip) {
+        err_set(err, LODE_EINVAL, "transcript: segment past the end of the text");
+        return -1;
+    }
+    size_t b_len = utf8_byte_offset(t->text + at, t->len - at, (size_t)len);
+    if (utf8_cp_count(t->text + at, b_len) != (size_t)len) {
         err_set(err, LODE_EINVAL, "transcript: segment past the end of the text");
         return -1;
     }
@@ -132,9 +148,11 @@ static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp,
         t->cap_segs = t->cap_segs ? t->cap_segs * 2 : 16;
         t->segs = mem_realloc(t->segs, t->cap_segs * sizeof *t->segs);
     }
-    t->segs[t->n_segs++] = (transcript_seg_t){start, end, *byte, b_len};
+    t->segs[t->n_segs++] = (transcript_seg_t){start, end, at, b_len};
     if (start >= 0)
         t->timed = true;
+    *byte = at + b_len;
+    *cp = (size_t)off + (size_t)len;
     return 0;
 }
 
@@ -145,7 +163,8 @@ transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
     const char *text;
     size_t text_len;
     json_t *segs;
-    if (!root || json_unpack(root, "{s:s%,s:o}", "text", &text, &text_len, "segments", &segs) != 0 ||
+    if (!root ||
+        json_unpack(root, "{s:s%,s:o}", "text", &text, &text_len, "segments", &segs) != 0 ||
         !json_is_array(segs)) {
         err_set(err, LODE_EINVAL, "transcript: malformed JSON%s%s", root ? "" : ": ",
                 root ? "" : jerr.text);

@@ -1,0 +1,384 @@
+/*  cli.c - global options, dispatch, help, exit codes, argument parsing.
+ *  Global options may come before or after the command; everything else is
+ *  the command's business.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "curate.h"
+#include "mem.h"
+#include "status.h"
+#include "submit.h"
+#include "view.h"
+#include "wait.h"
+
+typedef int (*cli_cmd_fn)(cli_t *cli, int argc, char **argv);
+
+typedef struct {
+    const char *name;    /* command word */
+    cli_cmd_fn run;      /* returns the exit code */
+    const char *summary; /* one line for `lode help` */
+    const char *usage;   /* the command's --help text */
+} cli_cmd_t;
+
+static const cli_cmd_t s_cmds[] = {
+    {"submit", submit_run, "submit sources (files, URLs, text) as one batch",
+     "usage: lode submit [--text STRING|-] [--name BATCH] [--wait] [--json] [FILE|URL ...]\n"
+     "\n"
+     "Submit sources to the broker as one batch and print one job id per line\n"
+     "(the --text item first, then the arguments in order).\n"
+     "\n"
+     "  FILE            an existing path: its contents are uploaded (kind \"file\");\n"
+     "                  files over 50 MB are refused before upload\n"
+     "  URL             an argument containing \"://\" (kind \"url\")\n"
+     "  --text STRING   submit STRING as text; --text - reads stdin\n"
+     "  --name BATCH    a name for the batch\n"
+     "  --wait          wait until every job is done or failed (progress on a TTY);\n"
+     "                  exits 4 if any failed\n"
+     "  --json          print {\"batch\": ID, \"jobs\": [ID...]}\n"},
+    {"status", status_run, "cluster counters, or one job's state",
+     "usage: lode status [JOB] [--json]\n"
+     "\n"
+     "Without JOB: queue length per stage, jobs in flight, dead letters, totals.\n"
+     "With JOB: its state, stage, attempts and last error.\n"},
+    {"wait", wait_run, "wait for jobs to finish",
+     "usage: lode wait JOB... [--timeout SEC] [--json]\n"
+     "\n"
+     "Wait until every job is done or failed. Exits 0 when all are done, 4 if any\n"
+     "failed, 5 if --timeout ran out first (no limit unless --timeout is given).\n"},
+    {"show", view_show_run, "show a job's document as a page",
+     "usage: lode show JOB [--all] [--json]\n"
+     "\n"
+     "The document as a page: §01 source, §02 snippets, §03 synthesis, §04 fan-out,\n"
+     "with curation applied. Dropped snippets are hidden (--all shows them).\n"
+     "A job that is not done shows what exists so far and its state.\n"
+     "--json prints the export JSON instead.\n"},
+    {"export", view_export_run, "export a job's document as JSON or Markdown",
+     "usage: lode export JOB [--format json|md] [--compact]\n"
+     "\n"
+     "Print the document with curation applied: JSON as in DESIGN.md plus\n"
+     "provenance (\"curated\", \"proposed\", \"curation\"), or Markdown.\n"
+     "--compact prints the JSON on one line.\n"},
+    {"list", status_list_run, "list jobs, newest first",
+     "usage: lode list [--limit N] [--json]\n"
+     "\n"
+     "The newest jobs first (default 20): id, state, stage, kind, title or name or URL.\n"},
+    {"keep", curate_keep_run, "keep a snippet",
+     "usage: lode keep JOB SNIPPET_ID\n\nMark a snippet kept (undoes a drop).\n"},
+    {"drop", curate_drop_run, "drop a snippet",
+     "usage: lode drop JOB SNIPPET_ID\n\nMark a snippet dropped: hidden from show and Markdown,\n"
+     "\"kept\": false in JSON. The proposed snippet stays stored.\n"},
+    {"edit", curate_edit_run, "edit a snippet's commentary or the synthesis",
+     "usage: lode edit JOB SNIPPET_ID [--set TEXT|-]\n"
+     "       lode edit JOB --synthesis [--set TEXT|-]\n"
+     "\n"
+     "Replace the commentary of a snippet, or the synthesis Markdown. Without --set,\n"
+     "opens $EDITOR (else vi) on the current text; --set - reads stdin.\n"},
+    {"move", curate_move_run, "move a snippet in the curated order",
+     "usage: lode move JOB SNIPPET_ID POSITION\n"
+     "\n"
+     "Move a snippet to POSITION (1-based) in the curated order of all snippets,\n"
+     "dropped ones included (lode show --all lists them in order).\n"},
+    {"add", curate_add_run, "add a fan-out item",
+     "usage: lode add JOB questions|concepts|references TEXT\n"},
+    {"remove", curate_remove_run, "remove a fan-out item",
+     "usage: lode remove JOB questions|concepts|references INDEX|TEXT\n"
+     "\n"
+     "INDEX is the 1-based number lode show prints; or give the item's exact text.\n"},
+};
+
+#define S_N_CMDS (sizeof s_cmds / sizeof s_cmds[0])
+
+static const char s_global_help[] =
+    "Global options (before or after the command):\n"
+    "  --redis URL        redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
+    "                     default " CONFIG_REDIS_DEFAULT ")\n"
+    "  --broker ENDPOINT  tcp://host:port (env LODE_BROKER, default " CONFIG_BROKER_DEFAULT ")\n"
+    "  --prefix P         Redis key prefix (env LODE_PREFIX, default " CONFIG_PREFIX_DEFAULT ")\n"
+    "  --timeout SEC      broker answer time limit (default 10); with wait and\n"
+    "                     submit --wait also the waiting limit (default none)\n"
+    "\n"
+    "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 a job failed, 5 timeout,\n"
+    "6 cannot reach the broker or Redis.\n";
+
+static const cli_cmd_t *s_cmd_find(const char *name)
+{
+    for (size_t i = 0; i < S_N_CMDS; i++) {
+        if (strcmp(s_cmds[i].name, name) == 0)
+            return &s_cmds[i];
+    }
+    return NULL;
+}
+
+static void s_overview(FILE *f)
+{
+    fprintf(f, "usage: lode [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+               "Lode mines long-form sources into snippets, a synthesis and a fan-out;\n"
+               "the model proposes, you decide what stays.\n\nCommands:\n");
+    for (size_t i = 0; i < S_N_CMDS; i++)
+        fprintf(f, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);
+    fprintf(f, "  %-8s %s\n\n%s\nlode help COMMAND or lode COMMAND --help for details.\n", "help",
+            "this text, or a command's", s_global_help);
+}
+
+int cli_help(FILE *f, const char *cmd)
+{
+    if (!cmd) {
+        s_overview(f);
+        return 0;
+    }
+    const cli_cmd_t *c = s_cmd_find(cmd);
+    if (!c)
+        return -1;
+    fprintf(f, "%s\n%s", c->usage, s_global_help);
+    return 0;
+}
+
+int cli_exit_code(int code)
+{
+    switch (code) {
+    case LODE_OK:
+        return CLI_EXIT_OK;
+    case LODE_ENOTFOUND:
+        return CLI_EXIT_NOTFOUND;
+    case LODE_ETIMEDOUT:
+        return CLI_EXIT_TIMEOUT;
+    case LODE_ESTORE:
+        return CLI_EXIT_UNREACHABLE;
+    default:
+        return CLI_EXIT_ERROR;
+    }
+}
+
+int cli_fail(cli_t *cli, const err_t *err)
+{
+    fprintf(cli->errs, "lode: error: %s\n", err->msg[0] ? err->msg : "unknown error");
+    int rc = cli_exit_code(err->code);
+    return rc == CLI_EXIT_OK ? CLI_EXIT_ERROR : rc;
+}
+
+int cli_usage(cli_t *cli, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lode: error: ", cli->errs);
+    vfprintf(cli->errs, fmt, ap);
+    va_end(ap);
+    fprintf(cli->errs, "\n(see lode %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
+    return CLI_EXIT_USAGE;
+}
+
+store_t *cli_store(cli_t *cli, err_t *err)
+{
+    if (cli->store)
+        return cli->store;
+    store_opts_t opts = {.url = cli->redis_url, .prefix = cli->prefix, .timeout_ms = 5000};
+    cli->store = store_new(&opts, err);
+    if (!cli->store && err && err->code != LODE_ESTORE) {
+        /* A malformed URL is still "cannot reach Redis" for the exit code. */
+        err_t again = {0};
+        err_set(&again, LODE_ESTORE, "%s", err->msg);
+        *err = again;
+    }
+    return cli->store;
+}
+
+int cli_parse_count(const char *s, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = s && *s >= '0' && *s <= '9' ? strtol(s, &end, 10) : -1;
+    if (v < 1 || v > max || errno != 0 || !end || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const cli_opt_t *s_opt_find(const cli_opt_t *opts, const char *arg, size_t n)
+{
+    for (; opts && opts->name; opts++) {
+        if (strlen(opts->name) == n && strncmp(opts->name, arg, n) == 0)
+            return opts;
+    }
+    return NULL;
+}
+
+/* One "--name[=value]" argument at argv[*i]; advances *i past a value. */
+static int s_parse_opt(cli_t *cli, int argc, char **argv, int *i, const cli_opt_t *opts)
+{
+    const char *arg = argv[*i];
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    const cli_opt_t *o = s_opt_find(opts, arg, n);
+    if (!o)
+        return cli_usage(cli, argv[0], "unknown option %.*s", (int)n, arg);
+    if (!o->value && eq)
+        return cli_usage(cli, argv[0], "%s takes no value", o->name);
+    if (o->value && !eq && *i + 1 >= argc)
+        return cli_usage(cli, argv[0], "%s needs a value", o->name);
+    if (o->value)
+        *o->value = eq ? eq + 1 : argv[++*i];
+    if (o->flag)
+        *o->flag = true;
+    return 0;
+}
+
+int cli_parse(cli_t *cli,
+              int argc,
+              char **argv,
+              const cli_opt_t *opts,
+              const char **pos,
+              size_t max_pos,
+              size_t *n_pos)
+{
+    *n_pos = 0;
+    bool rest = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!rest && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)) {
+            cli_help(cli->out, argv[0]);
+            return CLI_PARSE_HELP;
+        }
+        if (!rest && strcmp(arg, "--") == 0) {
+            rest = true;
+            continue;
+        }
+        if (!rest && arg[0] == '-' && arg[1] != '\0') {
+            int rc = s_parse_opt(cli, argc, argv, &i, opts);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (*n_pos >= max_pos)
+            return cli_usage(cli, argv[0], "unexpected argument \"%s\"", arg);
+        pos[(*n_pos)++] = arg;
+    }
+    return 0;
+}
+
+int cli_parse_exit(int rc)
+{
+    return rc == CLI_PARSE_HELP ? CLI_EXIT_OK : rc;
+}
+
+/* ------------------------------------------------------- global options */
+
+static const char *const s_globals[] = {"--redis", "--broker", "--prefix", "--timeout"};
+
+/* Command options that take a value, so a value is never taken for a global
+ * option ("--set --redis" sets the text "--redis"). */
+static const char *const s_valued[] = {"--text", "--name", "--set", "--format", "--limit"};
+
+static int s_global_index(const char *arg, size_t *n)
+{
+    const char *eq = strchr(arg, '=');
+    *n = eq ? (size_t)(eq - arg) : strlen(arg);
+    for (size_t g = 0; g < sizeof s_globals / sizeof s_globals[0]; g++) {
+        if (strlen(s_globals[g]) == *n && strncmp(arg, s_globals[g], *n) == 0)
+            return (int)g;
+    }
+    return -1;
+}
+
+static bool s_is_valued(const char *arg)
+{
+    for (size_t v = 0; v < sizeof s_valued / sizeof s_valued[0]; v++) {
+        if (strcmp(arg, s_valued[v]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int s_set_global(cli_t *cli, int g, const char *value)
+{
+    const char **slot[] = {&cli->redis_url, &cli->broker, &cli->prefix};
+    if (g < 3) {
+        *slot[g] = value;
+        return 0;
+    }
+    char *end = NULL;
+    double sec = strtod(value, &end);
+    if (!end || end == value || *end != '\0' || !(sec > 0) || sec > 86400.0 * 365)
+        return cli_usage(cli, NULL, "--timeout wants a number of seconds, not \"%s\"", value);
+    cli->timeout_ms = (int)(sec * 1000 + 0.5);
+    if (cli->timeout_ms < 1)
+        cli->timeout_ms = 1;
+    cli->timeout_given = true;
+    return 0;
+}
+
+/* Take the global options out of argv wherever they are; the rest, in
+ * order, goes to out (command first). */
+static int s_split_globals(cli_t *cli, int argc, char **argv, char **out, int *n_out)
+{
+    bool rest = false;
+    *n_out = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        size_t n;
+        int g = rest ? -1 : s_global_index(arg, &n);
+        if (g >= 0) {
+            const char *value = arg[n] == '=' ? arg + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!value)
+                return cli_usage(cli, NULL, "%s needs a value", s_globals[g]);
+            if (s_set_global(cli, g, value) != 0)
+                return CLI_EXIT_USAGE;
+            continue;
+        }
+        rest = rest || (*n_out > 0 && strcmp(arg, "--") == 0);
+        out[(*n_out)++] = argv[i];
+        if (!rest && *n_out > 1 && s_is_valued(arg) && i + 1 < argc)
+            out[(*n_out)++] = argv[++i];
+    }
+    return 0;
+}
+
+static int s_dispatch(cli_t *cli, int argc, char **argv)
+{
+    if (argc == 0) {
+        s_overview(cli->errs);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[0];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+        fprintf(cli->out, "lode %s\n", CLI_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        const char *what = argc > 1 ? argv[1] : NULL;
+        if (cli_help(cli->out, what) != 0)
+            return cli_usage(cli, NULL, "unknown command \"%s\"", what);
+        return CLI_EXIT_OK;
+    }
+    const cli_cmd_t *c = s_cmd_find(cmd);
+    if (!c)
+        return cli_usage(cli, NULL, "unknown command \"%s\"", cmd);
+    return c->run(cli, argc, argv);
+}
+
+int cli_run(int argc, char **argv)
+{
+    cli_t cli = {.timeout_ms = CLI_TIMEOUT_DEFAULT_MS, .out = stdout, .errs = stderr};
+    char **rest = mem_calloc((size_t)argc + 1, sizeof *rest);
+    int n_rest = 0;
+    int rc = s_split_globals(&cli, argc, argv, rest, &n_rest);
+    if (rc == 0) {
+        cli.redis_url = config_redis_url(cli.redis_url);
+        cli.broker = config_broker_endpoint(cli.broker);
+        cli.prefix = config_prefix(cli.prefix);
+        rc = s_dispatch(&cli, n_rest, rest);
+    }
+    store_destroy(&cli.store);
+    free(rest);
+    if (fflush(cli.out) != 0 && rc == CLI_EXIT_OK) {
+        fprintf(stderr, "lode: error: cannot write output: %s\n", strerror(errno));
+        rc = CLI_EXIT_ERROR;
+    }
+    return rc;
+}

@@ -1,0 +1,87 @@
+/*  cli.h - the lode command line: global options, dispatch to the command
+ *  modules, help texts, argument parsing helpers, exit codes and the one
+ *  place that prints "lode: error: …". Commands are the *_run functions of
+ *  submit.c, wait.c, status.c, view.c and curate.c.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_CLI_H
+#define LODE_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "store.h"
+
+/* Exit codes (docs/cli.md). */
+#define CLI_EXIT_OK          0
+#define CLI_EXIT_ERROR       1 /* anything else that went wrong */
+#define CLI_EXIT_USAGE       2 /* bad command line */
+#define CLI_EXIT_NOTFOUND    3 /* no such job, snippet or item */
+#define CLI_EXIT_FAILED      4 /* a job failed */
+#define CLI_EXIT_TIMEOUT     5 /* --timeout ran out */
+#define CLI_EXIT_UNREACHABLE 6 /* cannot reach the broker or Redis */
+
+#define CLI_PARSE_HELP (-1) /* cli_parse printed the help */
+
+#define CLI_VERSION            "0.1.0"
+#define CLI_TIMEOUT_DEFAULT_MS 10000
+
+/* One run of the program. */
+typedef struct {
+    const char *redis_url; /* borrowed: argv, $LODE_REDIS or the default */
+    const char *broker;    /* borrowed: argv, $LODE_BROKER or the default */
+    const char *prefix;    /* borrowed: argv, $LODE_PREFIX or "lode:" */
+    int timeout_ms;        /* --timeout, else CLI_TIMEOUT_DEFAULT_MS */
+    bool timeout_given;    /* --timeout was on the command line */
+    store_t *store;        /* owned; connected by cli_store on first use */
+    FILE *out;             /* borrowed: results (stdout) */
+    FILE *errs;            /* borrowed: messages (stderr) */
+} cli_t;
+
+/* A command's option: a flag (value == NULL) or an option with a value. */
+typedef struct {
+    const char *name;   /* "--text" */
+    const char **value; /* receives the value, or NULL for a flag */
+    bool *flag;         /* set to true when the option is present */
+} cli_opt_t;
+
+/* Run the whole program with argv as main gets it; returns the exit code. */
+int cli_run(int argc, char **argv);
+
+/* Exit code for an error code: ENOTFOUND 3, ETIMEDOUT 5, ESTORE 6, else 1. */
+int cli_exit_code(int code);
+
+/* Print "lode: error: <msg>" and return cli_exit_code(err->code). */
+int cli_fail(cli_t *cli, const err_t *err);
+
+/* Print "lode: error: <message>" plus a hint to --help; returns 2. */
+int cli_usage(cli_t *cli, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse a command's argv (argv[0] is the command) against opts (ended by an
+ * entry with name NULL); positionals go to pos (at most max_pos, *n_pos set).
+ * "--name=value" and "--" work; "-" is a positional. Returns 0 to go on,
+ * CLI_PARSE_HELP if --help or -h was given (help printed to cli->out: exit
+ * 0), or CLI_EXIT_USAGE on a usage error (printed). */
+int cli_parse(cli_t *cli,
+              int argc,
+              char **argv,
+              const cli_opt_t *opts,
+              const char **pos,
+              size_t max_pos,
+              size_t *n_pos);
+
+/* The exit code for a cli_parse result that is not 0. */
+int cli_parse_exit(int rc);
+
+/* Print a command's help to f; -1 if cmd is unknown. */
+int cli_help(FILE *f, const char *cmd);
+
+/* The store, connected on first use. NULL and *err (LODE_ESTORE) if Redis
+ * cannot be reached. Borrowed: cli_run destroys it. */
+store_t *cli_store(cli_t *cli, err_t *err);
+
+/* Parse a positive integer argument (at most max). -1 if it is not one. */
+int cli_parse_count(const char *s, long max, long *out);
+#endif

@@ -1,0 +1,250 @@
+/*  curate.c - keep, drop, edit, move, add, remove. One read of the job,
+ *  one change to the curation layer, one write of the "curated" part
+ *  (read-modify-write of a single key; see jobdoc.h).
+ *  SPDX-License-Identifier: MIT
+ */
+#include "curate.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+#include "editor.h"
+#include "jobdoc.h"
+#include "mem.h"
+
+/* One curation command's state. */
+typedef struct {
+    cli_t *cli;      /* borrowed */
+    store_t *store;  /* borrowed from cli */
+    store_job_t job; /* owned strings: the job hash */
+    doc_t *doc;      /* owned */
+} curate_session_t;
+
+/* Load the job and require part (NULL: none). Returns an exit code. */
+static int s_open(cli_t *cli, const char *id, const char *part, curate_session_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->cli = cli;
+    err_t err = {0};
+    s->store = cli_store(cli, &err);
+    if (s->store)
+        s->doc = jobdoc_load(s->store, id, &s->job, &err);
+    if (!s->doc)
+        return cli_fail(cli, &err);
+    if (part && !doc_has_part(s->doc, part)) {
+        fprintf(cli->errs, "lode: error: job %s has no %s yet (state %s, stage %s)\n", id, part,
+                s->job.state, s->job.stage);
+        return CLI_EXIT_NOTFOUND;
+    }
+    return CLI_EXIT_OK;
+}
+
+static void s_close(curate_session_t *s)
+{
+    doc_destroy(&s->doc);
+    store_job_clear(&s->job);
+}
+
+/* A failed curation op: a bad value from the person is a usage error. */
+static int s_op_fail(curate_session_t *s, const err_t *err)
+{
+    int rc = cli_fail(s->cli, err);
+    return err->code == LODE_EINVAL ? CLI_EXIT_USAGE : rc;
+}
+
+static int s_commit(curate_session_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Save the layer and say what was done. */
+static int s_commit(curate_session_t *s, const char *fmt, ...)
+{
+    err_t err = {0};
+    if (jobdoc_save(s->store, s->job.id, s->doc, &err) != 0)
+        return cli_fail(s->cli, &err);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(s->cli->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', s->cli->out);
+    return CLI_EXIT_OK;
+}
+
+/* A snippet id as given ("3" or "#3"). -1 if it is not one. */
+static int s_parse_sid(const char *arg, int64_t *id)
+{
+    const char *p = arg[0] == '#' ? arg + 1 : arg;
+    char *end = NULL;
+    errno = 0;
+    long long v = *p >= '0' && *p <= '9' ? strtoll(p, &end, 10) : -1;
+    if (v < 0 || errno != 0 || !end || *end != '\0')
+        return -1;
+    *id = (int64_t)v;
+    return 0;
+}
+
+/* Parse "JOB SNIPPET_ID" commands: keep and drop. */
+static int s_keep(cli_t *cli, int argc, char **argv, bool kept)
+{
+    const char *pos[2];
+    size_t n;
+    int rc = cli_parse(cli, argc, argv, NULL, pos, 2, &n);
+    if (rc != 0)
+        return cli_parse_exit(rc);
+    int64_t sid;
+    if (n != 2)
+        return cli_usage(cli, argv[0], "give JOB and SNIPPET_ID");
+    if (s_parse_sid(pos[1], &sid) != 0)
+        return cli_usage(cli, argv[0], "\"%s\" is not a snippet id", pos[1]);
+    curate_session_t s;
+    rc = s_open(cli, pos[0], "snippets", &s);
+    err_t err = {0};
+    if (rc == CLI_EXIT_OK)
+        rc = doc_keep(s.doc, sid, kept, &err) != 0
+                 ? s_op_fail(&s, &err)
+                 : s_commit(&s, "%s snippet %lld of job %s", kept ? "kept" : "dropped",
+                            (long long)sid, pos[0]);
+    s_close(&s);
+    return rc;
+}
+
+int curate_keep_run(cli_t *cli, int argc, char **argv)
+{
+    return s_keep(cli, argc, argv, true);
+}
+
+int curate_drop_run(cli_t *cli, int argc, char **argv)
+{
+    return s_keep(cli, argc, argv, false);
+}
+
+/* The new text: --set TEXT, --set - (stdin), or the editor on current. */
+static char *
+s_new_text(const char *set, const char *current, const char *suffix, size_t max, err_t *err)
+{
+    if (set && strcmp(set, "-") == 0)
+        return editor_read_stdin(max, err);
+    if (set)
+        return mem_strdup(set);
+    return editor_edit(current, suffix, max, err);
+}
+
+static int s_edit(curate_session_t *s, const char *id, bool synthesis, int64_t sid, const char *set)
+{
+    err_t err = {0};
+    char *current = synthesis ? doc_synthesis(s->doc, &err) : doc_commentary(s->doc, sid, &err);
+    if (!current)
+        return s_op_fail(s, &err);
+    size_t max = synthesis ? DOC_SYNTHESIS_MAX : DOC_COMMENTARY_MAX;
+    char *text = s_new_text(set, current, synthesis ? ".md" : ".txt", max, &err);
+    int rc;
+    if (!text)
+        rc = cli_fail(s->cli, &err);
+    else if (!set && strcmp(text, current) == 0)
+        rc = (fprintf(s->cli->out, "no change\n"), CLI_EXIT_OK);
+    else if ((synthesis ? doc_edit_synthesis(s->doc, text, &err)
+                        : doc_edit_commentary(s->doc, sid, text, &err)) != 0)
+        rc = s_op_fail(s, &err);
+    else if (synthesis)
+        rc = s_commit(s, "edited the synthesis of job %s", id);
+    else
+        rc = s_commit(s, "edited snippet %lld of job %s", (long long)sid, id);
+    free(text);
+    free(current);
+    return rc;
+}
+
+int curate_edit_run(cli_t *cli, int argc, char **argv)
+{
+    const char *set = NULL;
+    bool synthesis = false;
+    const cli_opt_t opts[] = {
+        {"--set", &set, NULL}, {"--synthesis", NULL, &synthesis}, {NULL, NULL, NULL}};
+    const char *pos[2];
+    size_t n;
+    int rc = cli_parse(cli, argc, argv, opts, pos, 2, &n);
+    if (rc != 0)
+        return cli_parse_exit(rc);
+    int64_t sid = 0;
+    if (synthesis ? n != 1 : n != 2)
+        return cli_usage(cli, "edit", "give JOB SNIPPET_ID, or JOB --synthesis");
+    if (!synthesis && s_parse_sid(pos[1], &sid) != 0)
+        return cli_usage(cli, "edit", "\"%s\" is not a snippet id", pos[1]);
+    curate_session_t s;
+    rc = s_open(cli, pos[0], synthesis ? "synthesis" : "snippets", &s);
+    if (rc == CLI_EXIT_OK)
+        rc = s_edit(&s, pos[0], synthesis, sid, set);
+    s_close(&s);
+    return rc;
+}
+
+int curate_move_run(cli_t *cli, int argc, char **argv)
+{
+    const char *pos[3];
+    size_t n;
+    int rc = cli_parse(cli, argc, argv, NULL, pos, 3, &n);
+    if (rc != 0)
+        return cli_parse_exit(rc);
+    int64_t sid;
+    long position;
+    if (n != 3)
+        return cli_usage(cli, "move", "give JOB SNIPPET_ID POSITION");
+    if (s_parse_sid(pos[1], &sid) != 0)
+        return cli_usage(cli, "move", "\"%s\" is not a snippet id", pos[1]);
+    if (cli_parse_count(pos[2], 1000000, &position) != 0)
+        return cli_usage(cli, "move", "POSITION is a number from 1, not \"%s\"", pos[2]);
+    curate_session_t s;
+    rc = s_open(cli, pos[0], "snippets", &s);
+    err_t err = {0};
+    if (rc == CLI_EXIT_OK)
+        rc = doc_move(s.doc, sid, (size_t)position, &err) != 0
+                 ? s_op_fail(&s, &err)
+                 : s_commit(&s, "moved snippet %lld of job %s to position %ld", (long long)sid,
+                            pos[0], position);
+    s_close(&s);
+    return rc;
+}
+
+int curate_add_run(cli_t *cli, int argc, char **argv)
+{
+    const char *pos[3];
+    size_t n;
+    int rc = cli_parse(cli, argc, argv, NULL, pos, 3, &n);
+    if (rc != 0)
+        return cli_parse_exit(rc);
+    if (n != 3)
+        return cli_usage(cli, "add", "give JOB questions|concepts|references TEXT");
+    curate_session_t s;
+    rc = s_open(cli, pos[0], "fanout", &s);
+    err_t err = {0};
+    if (rc == CLI_EXIT_OK)
+        rc = doc_fanout_add(s.doc, pos[1], pos[2], &err) != 0
+                 ? s_op_fail(&s, &err)
+                 : s_commit(&s, "added to %s of job %s: %s", pos[1], pos[0], pos[2]);
+    s_close(&s);
+    return rc;
+}
+
+int curate_remove_run(cli_t *cli, int argc, char **argv)
+{
+    const char *pos[3];
+    size_t n;
+    int rc = cli_parse(cli, argc, argv, NULL, pos, 3, &n);
+    if (rc != 0)
+        return cli_parse_exit(rc);
+    if (n != 3)
+        return cli_usage(cli, "remove", "give JOB questions|concepts|references INDEX|TEXT");
+    curate_session_t s;
+    rc = s_open(cli, pos[0], "fanout", &s);
+    err_t err = {0};
+    char *removed = NULL;
+    if (rc == CLI_EXIT_OK)
+        rc = doc_fanout_remove(s.doc, pos[1], pos[2], &removed, &err) != 0
+                 ? s_op_fail(&s, &err)
+                 : s_commit(&s, "removed from %s of job %s: %s", pos[1], pos[0], removed);
+    free(removed);
+    s_close(&s);
+    return rc;
+}

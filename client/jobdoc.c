@@ -1,0 +1,73 @@
+/*  jobdoc.c - load a job's parts from Redis into a doc_t, save curation.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "jobdoc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+
+enum {
+    JOBDOC_SOURCE,
+    JOBDOC_TRANSCRIPT,
+    JOBDOC_SNIPPETS,
+    JOBDOC_SYNTHESIS,
+    JOBDOC_FANOUT,
+    JOBDOC_CURATED,
+    JOBDOC_N
+};
+
+static const char *const s_parts[JOBDOC_N] = {STORE_PART_SOURCE,   STORE_PART_TRANSCRIPT,
+                                              STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
+                                              STORE_PART_FANOUT,   STORE_PART_CURATED};
+
+doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err)
+{
+    memset(job, 0, sizeof *job);
+    if (!job_id_valid(id)) {
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        return NULL;
+    }
+    if (store_job_get(store, id, job, err) != 0)
+        return NULL;
+    char *text[JOBDOC_N] = {0};
+    doc_t *doc = NULL;
+    for (int p = 0; p < JOBDOC_N; p++) {
+        err_t perr = {0};
+        text[p] = store_part_get(store, id, s_parts[p], NULL, &perr);
+        if (!text[p] && perr.code != LODE_ENOTFOUND) {
+            err_set(err, perr.code, "%s", perr.msg);
+            goto out;
+        }
+    }
+    doc_parts_t parts = {.id = job->id,
+                         .url = job->url,
+                         .batch = job->batch[0] ? job->batch : NULL,
+                         .state = job->state,
+                         .stage = job->stage,
+                         .error = job->error,
+                         .source = text[JOBDOC_SOURCE],
+                         .transcript = text[JOBDOC_TRANSCRIPT],
+                         .snippets = text[JOBDOC_SNIPPETS],
+                         .synthesis = text[JOBDOC_SYNTHESIS],
+                         .fanout = text[JOBDOC_FANOUT],
+                         .curated = text[JOBDOC_CURATED]};
+    doc = doc_new(&parts, err);
+    if (!doc)
+        err_prefix(err, "job %s", id);
+out:
+    for (int p = 0; p < JOBDOC_N; p++)
+        free(text[p]);
+    if (!doc)
+        store_job_clear(job);
+    return doc;
+}
+
+int jobdoc_save(store_t *store, const char *id, doc_t *doc, err_t *err)
+{
+    char *layer = doc_curated_json(doc, job_now_ms());
+    int rc = store_part_set(store, id, STORE_PART_CURATED, layer, strlen(layer), err);
+    free(layer);
+    return rc;
+}

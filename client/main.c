@@ -1,0 +1,9 @@
+/*  main.c - lode, the Lode client: hands argv to cli_run (STYLE S4.1).
+ *  SPDX-License-Identifier: MIT
+ */
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    return cli_run(argc, argv);
+}

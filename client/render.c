@@ -1,0 +1,295 @@
+/*  render.c - the `lode show` page. Reads the exported document, so show
+ *  and export can never disagree about what the document says.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "render.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+static const char *const s_lists[] = {"questions", "concepts", "references"};
+
+static const char *const s_list_titles[] = {"Questions raised", "Concepts to learn",
+                                            "References invoked"};
+
+static const char *s_get(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s && *s ? s : NULL;
+}
+
+static void s_clock(long long ms, char out[32])
+{
+    long long s = ms / 1000;
+    if (s >= 3600)
+        snprintf(out, 32, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(out, 32, "%lld:%02lld", s / 60, s % 60);
+}
+
+static void s_fact(FILE *f, const char *label, const char *value)
+{
+    if (value)
+        fprintf(f, "  %-11s %s\n", label, value);
+}
+
+/* "(not yet: job running at stage snippet)" for a part that is missing. */
+static void s_missing(FILE *f, const json_t *d)
+{
+    const char *state = s_get(d, "state"), *stage = s_get(d, "stage"), *error = s_get(d, "error");
+    if (state && strcmp(state, "failed") == 0)
+        fprintf(f, "  (none: the job failed at stage %s%s%s)\n\n", stage ? stage : "?",
+                error ? ": " : "", error ? error : "");
+    else
+        fprintf(f, "  (not yet: the job is %s%s%s)\n\n", state ? state : "in an unknown state",
+                stage ? " at stage " : "", stage ? stage : "");
+}
+
+static size_t s_words(const char *s)
+{
+    size_t n = 0;
+    bool in = false;
+    for (; s && *s; s++) {
+        bool space = isspace((unsigned char)*s);
+        n += !space && !in;
+        in = !space;
+    }
+    return n;
+}
+
+static void s_counts(FILE *f, const json_t *d)
+{
+    const json_t *tr = json_object_get(d, "transcript");
+    if (json_is_object(tr))
+        fprintf(f, "  %-11s %zu words · %zu segments\n", "Transcript", s_words(s_get(tr, "text")),
+                json_array_size(json_object_get(tr, "segments")));
+    const json_t *sn = json_object_get(d, "snippets");
+    if (json_is_array(sn)) {
+        size_t kept = 0, edited = 0, i;
+        const json_t *v;
+        json_array_foreach(sn, i, v)
+        {
+            kept += !json_is_false(json_object_get(v, "kept"));
+            edited += json_object_get(json_object_get(v, "proposed"), "commentary") != NULL;
+        }
+        fprintf(f, "  %-11s %zu", "Snippets", kept);
+        if (kept != json_array_size(sn))
+            fprintf(f, " kept of %zu", json_array_size(sn));
+        fprintf(f, edited ? " · %zu edited\n" : "\n", edited);
+    }
+    const json_t *fan = json_object_get(d, "fanout");
+    if (json_is_object(fan))
+        fprintf(f, "  %-11s %zu questions · %zu concepts · %zu references\n", "Fan-out",
+                json_array_size(json_object_get(fan, "questions")),
+                json_array_size(json_object_get(fan, "concepts")),
+                json_array_size(json_object_get(fan, "references")));
+}
+
+static void s_headline(FILE *f, const json_t *d, const json_t *src)
+{
+    const char *title = s_get(src, "title");
+    fprintf(f, "%s\n",
+            title                ? title
+            : s_get(d, "url")    ? s_get(d, "url")
+            : s_get(src, "name") ? s_get(src, "name")
+                                 : s_get(d, "id"));
+    const char *by[3] = {s_get(src, "author"), s_get(src, "published"), NULL};
+    char clock[32];
+    const json_t *rt = json_object_get(src, "runtime_s");
+    if (json_is_integer(rt) && json_integer_value(rt) > 0) {
+        s_clock((long long)json_integer_value(rt) * 1000, clock);
+        by[2] = clock;
+    }
+    bool first = true;
+    for (int i = 0; i < 3; i++) {
+        if (by[i]) {
+            fprintf(f, "%s%s", first ? "" : " · ", by[i]);
+            first = false;
+        }
+    }
+    fputs(first ? "\n" : "\n\n", f);
+}
+
+static void s_source(FILE *f, const json_t *d)
+{
+    const json_t *src = json_object_get(d, "source");
+    s_headline(f, d, src);
+    fputs("§01  Source\n", f);
+    if (!json_is_object(src))
+        s_missing(f, d);
+    s_fact(f, "Title", s_get(src, "title"));
+    s_fact(f, "Author", s_get(src, "author"));
+    s_fact(f, "Published", s_get(src, "published"));
+    const json_t *rt = json_object_get(src, "runtime_s");
+    if (json_is_integer(rt) && json_integer_value(rt) > 0) {
+        char clock[32];
+        s_clock((long long)json_integer_value(rt) * 1000, clock);
+        s_fact(f, "Runtime", clock);
+    }
+    if (s_get(src, "kind"))
+        fprintf(f, "  %-11s %s%s%s%s\n", "Kind", s_get(src, "kind"),
+                s_get(src, "format") ? " (" : "", s_get(src, "format") ? s_get(src, "format") : "",
+                s_get(src, "format") ? ")" : "");
+    s_fact(f, "Language", s_get(src, "language"));
+    s_fact(f, "URL", s_get(d, "url"));
+    s_fact(f, "File", s_get(src, "name"));
+    s_counts(f, d);
+    fprintf(f, "  %-11s %s · %s", "Job", s_get(d, "id") ? s_get(d, "id") : "?",
+            s_get(d, "state") ? s_get(d, "state") : "?");
+    if (s_get(d, "state") && strcmp(s_get(d, "state"), "done") != 0 && s_get(d, "stage"))
+        fprintf(f, " at stage %s", s_get(d, "stage"));
+    fputc('\n', f);
+    size_t i;
+    const json_t *note;
+    json_array_foreach(json_object_get(src, "notes"), i, note)
+        s_fact(f, i ? "" : "Notes", json_string_value(note));
+    fputc('\n', f);
+}
+
+/* Lines of text, each indented by pre. */
+static void s_lines(FILE *f, const char *pre, const char *text)
+{
+    while (text && *text) {
+        size_t n = strcspn(text, "\n");
+        fprintf(f, "%s%.*s\n", pre, (int)n, text);
+        text += n + (text[n] == '\n');
+    }
+}
+
+static void s_snippet(FILE *f, const json_t *sn)
+{
+    const json_t *prop = json_object_get(sn, "proposed");
+    fprintf(f, "  #%lld", (long long)json_integer_value(json_object_get(sn, "id")));
+    const json_t *at = json_object_get(sn, "start_ms");
+    if (json_is_integer(at)) {
+        char clock[32];
+        s_clock((long long)json_integer_value(at), clock);
+        fprintf(f, "  [%s]", clock);
+    }
+    if (json_is_false(json_object_get(sn, "kept")))
+        fputs("  (dropped)", f);
+    if (json_object_get(prop, "commentary"))
+        fputs("  (edited)", f);
+    if (json_object_get(prop, "position"))
+        fputs("  (moved)", f);
+    fputc('\n', f);
+    s_lines(f, "  │ ", s_get(sn, "quote"));
+    s_lines(f, "  → ", s_get(sn, "commentary"));
+    fputc('\n', f);
+}
+
+static void s_snippets(FILE *f, const json_t *d, const render_opts_t *opts)
+{
+    const json_t *arr = json_object_get(d, "snippets");
+    fputs("§02  Snippets\n\n", f);
+    if (!json_is_array(arr)) {
+        s_missing(f, d);
+        return;
+    }
+    size_t i, shown = 0;
+    const json_t *sn;
+    json_array_foreach(arr, i, sn)
+    {
+        if (!opts->all && json_is_false(json_object_get(sn, "kept")))
+            continue;
+        s_snippet(f, sn);
+        shown++;
+    }
+    if (!shown)
+        fputs(json_array_size(arr) ? "  (every snippet is dropped; lode show --all lists them)\n\n"
+                                   : "  (no snippets)\n\n",
+              f);
+}
+
+static void s_synthesis(FILE *f, const json_t *d)
+{
+    const json_t *syn = json_object_get(d, "synthesis");
+    fputs("§03  Synthesis", f);
+    fputs(json_object_get(syn, "proposed") ? "  (edited)\n\n" : "\n\n", f);
+    if (!json_is_object(syn)) {
+        s_missing(f, d);
+        return;
+    }
+    const char *md = s_get(syn, "markdown");
+    if (md && s_get(syn, "title") && md[0] != '#')
+        fprintf(f, "# %s\n\n", s_get(syn, "title"));
+    s_lines(f, "", md);
+    fputc('\n', f);
+}
+
+static void s_fanout(FILE *f, const json_t *d)
+{
+    const json_t *fan = json_object_get(d, "fanout");
+    fputs("§04  Fan-out", f);
+    fputs(json_object_get(fan, "proposed") ? "  (edited)\n\n" : "\n\n", f);
+    if (!json_is_object(fan)) {
+        s_missing(f, d);
+        return;
+    }
+    for (size_t l = 0; l < 3; l++) {
+        const json_t *arr = json_object_get(fan, s_lists[l]);
+        fprintf(f, "%s\n", s_list_titles[l]);
+        if (json_array_size(arr) == 0)
+            fputs("  (none)\n", f);
+        size_t i;
+        const json_t *v;
+        json_array_foreach(arr, i, v) fprintf(f, "  %02zu  %s\n", i + 1, json_string_value(v));
+        fputc('\n', f);
+    }
+}
+
+static void s_curation(FILE *f, const json_t *d)
+{
+    const json_t *cur = json_object_get(d, "curation");
+    const json_t *changed = json_object_get(cur, "changed");
+    if (json_array_size(changed) == 0)
+        return;
+    fprintf(f, "Curation  %zu change%s", json_array_size(changed),
+            json_array_size(changed) == 1 ? "" : "s");
+    const json_t *upd = json_object_get(cur, "updated_ms");
+    if (json_is_integer(upd)) {
+        time_t t = (time_t)(json_integer_value(upd) / 1000);
+        struct tm tm;
+        char stamp[32];
+        gmtime_r(&t, &tm);
+        strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &tm);
+        fprintf(f, ", last %s", stamp);
+    }
+    fputc('\n', f);
+    size_t i;
+    const json_t *c;
+    json_array_foreach(changed, i, c) fprintf(f, "  - %s\n", s_get(c, "summary"));
+}
+
+char *render_page(const char *doc_json, const render_opts_t *opts, err_t *err)
+{
+    json_error_t jerr;
+    json_t *d = json_loads(doc_json, 0, &jerr);
+    if (!json_is_object(d)) {
+        err_set(err, LODE_EINVAL, "document is not a JSON object: %s", d ? "" : jerr.text);
+        json_decref(d);
+        return NULL;
+    }
+    char *page = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&page, &size);
+    if (!f) {
+        err_set(err, LODE_EIO, "open_memstream failed");
+        json_decref(d);
+        return NULL;
+    }
+    render_opts_t none = {0};
+    s_source(f, d);
+    s_snippets(f, d, opts ? opts : &none);
+    s_synthesis(f, d);
+    s_fanout(f, d);
+    s_curation(f, d);
+    fclose(f);
+    json_decref(d);
+    return page;
+}

@@ -1,0 +1,277 @@
+/*  submit.c - `lode submit`: sources in, job ids out. Sizes are checked
+ *  before anything is read or sent; the broker's answer is awaited with a
+ *  time limit and the socket never lingers, so the CLI never hangs.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "submit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <czmq.h>
+
+#include "buf.h"
+#include "mem.h"
+#include "proto.h"
+#include "source.h"
+#include "wait.h"
+
+/* Room for the msgpack framing of a SUBMIT around its bodies. */
+#define SUBMIT_FRAME_SLACK (1024u * 1024)
+
+void submit_item_clear(submit_item_t *item)
+{
+    free(item->name);
+    free(item->url);
+    free(item->body);
+    memset(item, 0, sizeof *item);
+}
+
+static int s_read_fd(int fd, size_t max_bytes, buf_t *b, err_t *err)
+{
+    char chunk[65536];
+    for (;;) {
+        ssize_t got = read(fd, chunk, sizeof chunk);
+        if (got == 0)
+            return 0;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            err_set(err, LODE_EIO, "read: %s", strerror(errno));
+            return -1;
+        }
+        if (buf_append(b, chunk, (size_t)got, err) != 0) {
+            err_prefix(err, "over the %zu MB limit", max_bytes / (1024 * 1024));
+            return -1;
+        }
+    }
+}
+
+static int s_read_file(const char *path, size_t max_bytes, submit_item_t *item, err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        err_set(err, LODE_EIO, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    int rc = -1;
+    buf_t b;
+    buf_init(&b, max_bytes);
+    if (!S_ISREG(st.st_mode))
+        err_set(err, LODE_EINVAL, "%s is not a regular file", path);
+    else if ((uintmax_t)st.st_size > max_bytes)
+        err_set(err, LODE_ETOOBIG, "%s is %.1f MB, over the %zu MB limit", path,
+                (double)st.st_size / (1024.0 * 1024.0), max_bytes / (1024 * 1024));
+    else if (s_read_fd(fd, max_bytes, &b, err) != 0)
+        err_prefix(err, "%s", path);
+    else
+        rc = 0;
+    close(fd);
+    if (rc == 0) {
+        item->body_len = b.len;
+        item->body = buf_steal(&b);
+    }
+    buf_free(&b);
+    return rc;
+}
+
+int submit_item_from_arg(const char *arg, size_t max_bytes, submit_item_t *item, err_t *err)
+{
+    memset(item, 0, sizeof *item);
+    struct stat st;
+    if (stat(arg, &st) == 0) {
+        item->kind = "file";
+        const char *slash = strrchr(arg, '/');
+        item->name = mem_strdup(slash && slash[1] ? slash + 1 : arg);
+        if (s_read_file(arg, max_bytes, item, err) != 0) {
+            submit_item_clear(item);
+            return -1;
+        }
+        return 0;
+    }
+    if (strstr(arg, "://")) {
+        item->kind = "url";
+        item->url = mem_strdup(arg);
+        return 0;
+    }
+    err_set(err, LODE_ENOTFOUND, "no such file: %s", arg);
+    return -1;
+}
+
+int submit_item_from_stream(FILE *f, size_t max_bytes, submit_item_t *item, err_t *err)
+{
+    memset(item, 0, sizeof *item);
+    buf_t b;
+    buf_init(&b, max_bytes);
+    fflush(f);
+    if (s_read_fd(fileno(f), max_bytes, &b, err) != 0) {
+        err_prefix(err, "stdin");
+        buf_free(&b);
+        return -1;
+    }
+    item->kind = "text";
+    item->body_len = b.len;
+    item->body = buf_steal(&b);
+    return 0;
+}
+
+/* Wait for the ACK or NACK of seq; returns the exit code (and prints). */
+static int s_await_answer(cli_t *cli, zsock_t *sock, uint32_t seq, size_t n, proto_msg_t *ack)
+{
+    zpoller_t *poller = zpoller_new(sock, NULL);
+    int64_t deadline = zclock_mono() + cli->timeout_ms;
+    int rc = -1;
+    while (rc < 0) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0 || !zpoller_wait(poller, (int)left)) {
+            rc = zpoller_terminated(poller) ? CLI_EXIT_ERROR : CLI_EXIT_UNREACHABLE;
+            if (rc == CLI_EXIT_UNREACHABLE)
+                fprintf(cli->errs, "lode: error: broker not answering at %s\n", cli->broker);
+            break;
+        }
+        err_t err = {0};
+        if (proto_recv(sock, NULL, ack, &err) != 0)
+            continue; /* not for us or malformed: keep waiting */
+        if (ack->seq == seq && ack->type == PROTO_NACK) {
+            fprintf(cli->errs, "lode: error: broker refused the batch: %s\n",
+                    ack->text ? ack->text : "(no reason given)");
+            rc = CLI_EXIT_ERROR;
+        } else if (ack->seq == seq && ack->type == PROTO_ACK) {
+            rc = ack->n_ids == n ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+            if (rc != CLI_EXIT_OK)
+                fprintf(cli->errs, "lode: error: broker acknowledged %zu of %zu items\n",
+                        ack->n_ids, n);
+            break;
+        }
+        if (rc < 0)
+            proto_msg_clear(ack);
+    }
+    zpoller_destroy(&poller);
+    return rc;
+}
+
+/* Send one SUBMIT and wait for its answer; *ack holds the ids on success. */
+static int s_exchange(
+    cli_t *cli, const char *batch_name, const submit_item_t *items, size_t n, proto_msg_t *ack)
+{
+    zsys_handler_set(NULL); /* Ctrl-C ends the CLI at once */
+    zsys_set_logstream(stderr);
+    zsys_set_logident("lode");
+    zsock_t *sock = zsock_new(ZMQ_DEALER);
+    if (!sock) {
+        fprintf(cli->errs, "lode: error: cannot create a ZeroMQ socket\n");
+        return CLI_EXIT_ERROR;
+    }
+    zsock_set_linger(sock, 0);
+    if (zsock_connect(sock, "%s", cli->broker) != 0) {
+        fprintf(cli->errs, "lode: error: cannot connect to broker at %s: %s\n", cli->broker,
+                zmq_strerror(zmq_errno()));
+        zsock_destroy(&sock);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    proto_item_t *pitems = mem_calloc(n, sizeof *pitems);
+    for (size_t i = 0; i < n; i++)
+        pitems[i] = (proto_item_t){(char *)items[i].kind, items[i].name, items[i].url,
+                                   items[i].body, items[i].body_len};
+    proto_msg_t m = {.type = PROTO_SUBMIT,
+                     .seq = 1,
+                     .batch_name = (char *)batch_name,
+                     .items = pitems,
+                     .n_items = n};
+    err_t err = {0};
+    int rc = proto_send(sock, NULL, &m, &err) == 0 ? s_await_answer(cli, sock, 1, n, ack)
+                                                   : cli_fail(cli, &err);
+    free(pitems);
+    zsock_destroy(&sock);
+    return rc;
+}
+
+static int s_print_result(cli_t *cli, const proto_msg_t *ack, bool json)
+{
+    if (!json) {
+        for (size_t i = 0; i < ack->n_ids; i++)
+            fprintf(cli->out, "%s\n", ack->ids[i]);
+        return CLI_EXIT_OK;
+    }
+    fprintf(cli->out, "{\"batch\":\"%s\",\"jobs\":[", ack->batch);
+    for (size_t i = 0; i < ack->n_ids; i++)
+        fprintf(cli->out, "%s\"%s\"", i ? "," : "", ack->ids[i]);
+    fprintf(cli->out, "]}\n");
+    return CLI_EXIT_OK;
+}
+
+static int s_collect(
+    cli_t *cli, const char *text, const char **args, size_t n_args, submit_item_t *items, size_t *n)
+{
+    err_t err = {0};
+    *n = 0;
+    if (text && strcmp(text, "-") == 0) {
+        if (submit_item_from_stream(stdin, SOURCE_MAX_BYTES, &items[(*n)++], &err) != 0)
+            return cli_fail(cli, &err);
+    } else if (text) {
+        if (strlen(text) > SOURCE_MAX_BYTES)
+            return cli_usage(cli, "submit", "--text is over the 50 MB limit");
+        items[*n] = (submit_item_t){.kind = "text", .body = mem_strdup(text)};
+        items[(*n)++].body_len = strlen(text);
+    }
+    size_t total = *n ? items[0].body_len : 0;
+    for (size_t i = 0; i < n_args; i++) {
+        if (submit_item_from_arg(args[i], SOURCE_MAX_BYTES, &items[*n], &err) != 0)
+            return err.code == LODE_ENOTFOUND ? cli_usage(cli, "submit", "%s", err.msg)
+                                              : cli_fail(cli, &err);
+        total += items[(*n)++].body_len;
+        if (total > PROTO_MAX_FRAME - SUBMIT_FRAME_SLACK) {
+            err_set(&err, LODE_ETOOBIG,
+                    "the batch is over %u MB in one submission; submit the files separately",
+                    (PROTO_MAX_FRAME - SUBMIT_FRAME_SLACK) / (1024 * 1024));
+            return cli_fail(cli, &err);
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+int submit_run(cli_t *cli, int argc, char **argv)
+{
+    const char *text = NULL, *name = NULL;
+    bool wait = false, json = false;
+    const cli_opt_t opts[] = {{"--text", &text, NULL},
+                              {"--name", &name, NULL},
+                              {"--wait", NULL, &wait},
+                              {"--json", NULL, &json},
+                              {NULL, NULL, NULL}};
+    const char **args = mem_calloc(PROTO_MAX_ITEMS, sizeof *args);
+    size_t n_args = 0, n = 0;
+    submit_item_t *items = mem_calloc(PROTO_MAX_ITEMS + 1, sizeof *items);
+    proto_msg_t ack = {0};
+    int rc = cli_parse(cli, argc, argv, opts, args, PROTO_MAX_ITEMS - 1, &n_args);
+    if (rc != 0) {
+        rc = cli_parse_exit(rc);
+        goto out;
+    }
+    if (!text && n_args == 0) {
+        rc = cli_usage(cli, "submit", "nothing to submit: give FILE, URL or --text");
+        goto out;
+    }
+    rc = s_collect(cli, text, args, n_args, items, &n);
+    if (rc == CLI_EXIT_OK)
+        rc = s_exchange(cli, name, items, n, &ack);
+    if (rc == CLI_EXIT_OK)
+        rc = s_print_result(cli, &ack, json);
+    if (rc == CLI_EXIT_OK && wait) {
+        fflush(cli->out);
+        rc = wait_jobs(cli, (const char(*)[JOB_ID_SIZE])ack.ids, ack.n_ids, isatty(2), false);
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        submit_item_clear(&items[i]);
+    free(items);
+    free(args);
+    proto_msg_clear(&ack);
+    return rc;
+}
