@@ -534,6 +534,61 @@ static void test_a_queued_job_survives_a_broker_restart(void **state)
     s_job_waits_for_a_worker(s_cluster(state), true);
 }
 
+static int s_scale_setup(void **state)
+{
+    static const char *const broker_args[] = {"--lease-ms", "3000", NULL};
+    cluster_opts_t opts = {.workers_per_stage = 2, .concurrency = 2, .broker_args = broker_args};
+    err_t err = {0};
+    cluster_t *c = cluster_new(&opts, &err);
+    if (!c) {
+        fprintf(stderr, "cluster_new: %s\n", err.msg);
+        return -1;
+    }
+    *state = c;
+    cluster_mark_begin(c);
+    return 0;
+}
+
+#define SCALE_JOBS 20
+
+static void test_jobs_of_killed_workers_are_redispatched_and_all_finish(void **state)
+{
+    cluster_t *c = s_cluster(state);
+    char *prose = cluster_prose(200);
+    const char *argv[SCALE_JOBS + 2] = {"submit"};
+    char *paths[SCALE_JOBS];
+    for (int i = 0; i < SCALE_JOBS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "doc%02d.txt", i);
+        char *body = mem_printf("Document %d.\n\n%s", i, prose);
+        paths[i] = cluster_write_file(c, name, body, strlen(body));
+        argv[i + 1] = paths[i];
+        free(body);
+    }
+    char *out = NULL, *errout = NULL;
+    assert_int_equal(cluster_run_cliv(c, NULL, 0, &out, &errout, argv), 0);
+    /* Kill one worker of each text stage while the batch runs. */
+    for (int stage = 1; stage < 4; stage++)
+        assert_int_equal(cluster_kill_worker(c, stage, 0, SIGKILL), 0);
+    int n = 0;
+    for (char *id = strtok(out, "\n"); id; id = strtok(NULL, "\n"), n++) {
+        char *st = cluster_wait_job(c, id, JOB_LIMIT_MS);
+        if (!st || strcmp(st, "done") != 0)
+            fprintf(stderr, "job %s ended %s\n", id, st ? st : "(timeout)");
+        assert_non_null(st);
+        assert_string_equal(st, "done");
+        assert_false(cluster_list_contains(c, "lode:dead", id));
+        free(st);
+    }
+    assert_int_equal(n, SCALE_JOBS);
+    for (int i = 0; i < SCALE_JOBS; i++)
+        free(paths[i]);
+    free(out);
+    free(errout);
+    free(prose);
+    cluster_mark_ok(c);
+}
+
 int main(void)
 {
     if (getenv("LODE_TEST_FILTER")) /* e.g. LODE_TEST_FILTER="*vtt*" */
@@ -560,6 +615,8 @@ int main(void)
         T(test_killed_redis_makes_status_exit_6_with_a_clear_message),
         T(test_a_job_waits_for_a_killed_worker_to_come_back),
         T(test_a_queued_job_survives_a_broker_restart),
+        cmocka_unit_test_setup_teardown(test_jobs_of_killed_workers_are_redispatched_and_all_finish,
+                                        s_scale_setup, s_own_teardown),
     };
 #undef T
     int failed = cmocka_run_group_tests_name("harness", harness, NULL, NULL);
