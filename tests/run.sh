@@ -3,6 +3,7 @@
 # end with one line "N passed, N failed". Exits non-zero on any failure.
 set -u
 build=${1:-build}
+export LODE_BUILD="$build" # integration tests find $LODE_BUILD/bin/lode*
 passed=0
 failed=0
 limit=${LODE_TEST_TIMEOUT:-300}

@@ -158,6 +158,19 @@ char *cluster_submit_text(cluster_t *self, const char *text, size_t len);
  * printing the CLI's stderr. */
 char *cluster_export_json(cluster_t *self, const char *id);
 
+/* Real prose for tests: paragraphs of seeds/000_a5cf945eb98e69f0.txt (read
+ * from the repo root) of 200 bytes or more, joined by blank lines, until at
+ * least min_words words. Caller frees; NULL if the seed cannot be read. */
+char *cluster_prose(size_t min_words);
+
+/* Check an exported JSON document (DESIGN.md) for the invariants every done
+ * job has: state "done"; transcript segments inside the text; every snippet's
+ * quote equal to transcript.text[offset:offset+length] in code points, with a
+ * non-empty commentary and a boolean kept; when timed, every snippet's
+ * start_ms lies within the cue holding its offset. The number of snippets,
+ * or -1 after printing why to stderr. */
+int cluster_doc_check(const char *export_json, bool timed);
+
 /* Milliseconds on the monotonic clock. */
 int64_t cluster_now_ms(void);
 #endif
