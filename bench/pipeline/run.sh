@@ -27,21 +27,16 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # Inputs: ~2,000 words each, made from the seed page's prose, rotated so no
 # two jobs are the same text.
-seed=seeds/000_a5cf945eb98e69f0.txt
-mapfile -t lines < <(grep -E '^[A-Z].{120,}' "$seed")
-for i in $(seq 1 "$n"); do
-    f="$dir/in/$i.txt"
-    mkdir -p "$dir/in"
-    words=0
-    k=$i
-    : >"$f"
-    while [ "$words" -lt 2000 ]; do
-        l=${lines[$((k % ${#lines[@]}))]}
-        printf '%s\n\n' "$l" >>"$f"
-        words=$((words + $(wc -w <<<"$l")))
-        k=$((k + 7))
-    done
-done
+mkdir -p "$dir/in"
+grep -E '^[A-Z].{120,}' seeds/000_a5cf945eb98e69f0.txt | awk -v n="$n" -v dir="$dir/in" '
+    { line[NR - 1] = $0; words[NR - 1] = split($0, tmp, " ") }
+    END {
+        for (i = 1; i <= n; i++) {
+            f = dir "/" i ".txt"; w = 0; k = i
+            while (w < 2000) { printf "%s\n\n", line[k % NR] > f; w += words[k % NR]; k += 7 }
+            close(f)
+        }
+    }'
 
 rport=$(free_port)
 bport=$(free_port)
