@@ -28,20 +28,20 @@ typedef struct {
     zframe_t *identity; /* owned: ROUTER routing id */
     char key[64];       /* identity in hex, the key in self->workers */
     job_stage_t stage;
-    uint32_t credits;   /* jobs it can still take */
-    int64_t last_ms;    /* last message from it */
-    s_held_t *held;     /* owned: jobs dispatched to it and not yet reported */
+    uint32_t credits; /* jobs it can still take */
+    int64_t last_ms;  /* last message from it */
+    s_held_t *held;   /* owned: jobs dispatched to it and not yet reported */
     size_t n_held;
     size_t cap_held;
-    uint64_t done;      /* jobs it finished */
+    uint64_t done; /* jobs it finished */
 } s_worker_t;
 
 struct broker {
     broker_opts_t opts;
-    zsock_t *router;   /* owned */
-    zloop_t *loop;     /* owned */
-    store_t *store;    /* owned */
-    zhashx_t *workers; /* owned: key -> s_worker_t */
+    zsock_t *router;                   /* owned */
+    zloop_t *loop;                     /* owned */
+    store_t *store;                    /* owned */
+    zhashx_t *workers;                 /* owned: key -> s_worker_t */
     bool maybe_ready[JOB_STAGE_COUNT]; /* false once a queue was seen empty */
     uint64_t bad_frames, dispatched, done, failed, stale;
     int64_t last_bad_log_ms;
@@ -129,7 +129,8 @@ static void s_dispatch_stage(broker_t *self, job_stage_t stage)
             self->maybe_ready[stage] = false;
             return;
         }
-        proto_msg_t m = {.type = PROTO_JOB, .attempt = attempt, .lease_ms = (uint32_t) self->opts.lease_ms};
+        proto_msg_t m = {
+            .type = PROTO_JOB, .attempt = attempt, .lease_ms = (uint32_t)self->opts.lease_ms};
         snprintf(m.job_id, sizeof m.job_id, "%s", id);
         snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
         if (proto_send(self->router, w->identity, &m, &err) != 0) {
@@ -149,7 +150,7 @@ static void s_dispatch_stage(broker_t *self, job_stage_t stage)
 static void s_dispatch_all(broker_t *self)
 {
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
-        s_dispatch_stage(self, (job_stage_t) s);
+        s_dispatch_stage(self, (job_stage_t)s);
 }
 
 /* --- messages ------------------------------------------------------------- */
@@ -172,7 +173,7 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
         zhashx_insert(self->workers, w->key, w);
         log_info("broker", "worker=%s stage=%s credits=%u joined", w->key, m->stage, m->credits);
     }
-    w->stage = (job_stage_t) stage;
+    w->stage = (job_stage_t)stage;
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
     w->last_ms = job_now_ms();
 }
@@ -180,7 +181,7 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
 static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
 {
     err_t err = {0};
-    int stage = w ? (int) w->stage : -1;
+    int stage = w ? (int)w->stage : -1;
     if (w && s_unhold(w, m->job_id))
         w->credits++;
     if (stage < 0) {
@@ -198,9 +199,9 @@ static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
         return;
     int rc;
     if (m->type == PROTO_DONE)
-        rc = store_done(self->store, m->job_id, (job_stage_t) stage, m->attempt, &err);
+        rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, &err);
     else
-        rc = store_fail(self->store, m->job_id, (job_stage_t) stage, m->attempt, m->retryable,
+        rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
                         m->code, m->text, self->opts.max_attempts, &err);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
@@ -232,7 +233,7 @@ static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
 
 static void s_nack(broker_t *self, zframe_t *identity, uint32_t seq, const err_t *err)
 {
-    proto_msg_t m = {.type = PROTO_NACK, .seq = seq, .code = err->code, .text = (char *) err->msg};
+    proto_msg_t m = {.type = PROTO_NACK, .seq = seq, .code = err->code, .text = (char *)err->msg};
     err_t serr = {0};
     if (proto_send(self->router, identity, &m, &serr) != 0)
         log_warn("broker", "NACK not sent: %s", serr.msg);
@@ -275,7 +276,8 @@ static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
                                   m->items[i].body, m->items[i].body_len};
     proto_msg_t ack = {.type = PROTO_ACK, .seq = m->seq, .n_ids = m->n_items};
     ack.ids = mem_calloc(m->n_items, sizeof *ack.ids);
-    if (store_submit(self->store, m->batch_name, items, m->n_items, ack.ids, ack.batch, &err) != 0) {
+    if (store_submit(self->store, m->batch_name, items, m->n_items, ack.ids, ack.batch, &err) !=
+        0) {
         log_warn("broker", "submit of %zu item(s) refused: %s", m->n_items, err.msg);
         err_prefix(&err, "jobs not accepted");
         s_nack(self, identity, m->seq, &err);
@@ -297,7 +299,7 @@ static void s_bad_frame(broker_t *self, const err_t *err)
     int64_t now = job_now_ms();
     if (now - self->last_bad_log_ms >= 1000) {
         log_warn("broker", "dropped bad frame (%llu so far): %s",
-                 (unsigned long long) self->bad_frames, err->msg);
+                 (unsigned long long)self->bad_frames, err->msg);
         self->last_bad_log_ms = now;
     }
 }
@@ -332,7 +334,7 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
 
 static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
 {
-    (void) loop;
+    (void)loop;
     broker_t *self = arg;
     /* Drain what is there, but return to the loop now and then so timers run. */
     for (int i = 0; i < 256 && (zsock_events(sock) & ZMQ_POLLIN); i++) {
@@ -352,8 +354,8 @@ static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
 
 static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
-    (void) loop;
-    (void) timer_id;
+    (void)loop;
+    (void)timer_id;
     broker_t *self = arg;
     int64_t now = job_now_ms();
     proto_msg_t hb = {.type = PROTO_HEARTBEAT};
@@ -413,7 +415,7 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     zhashx_set_destructor(self->workers, s_worker_free);
     self->loop = zloop_new();
     zloop_reader(self->loop, self->router, s_on_router, self);
-    zloop_timer(self->loop, (size_t) self->opts.heartbeat_ms, 0, s_on_tick, self);
+    zloop_timer(self->loop, (size_t)self->opts.heartbeat_ms, 0, s_on_tick, self);
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
         self->maybe_ready[s] = true;
     return self;
@@ -425,9 +427,9 @@ int broker_run(broker_t *self)
              self->opts.lease_ms, self->opts.max_attempts);
     zloop_start(self->loop);
     log_info("broker", "stopping: dispatched=%llu done=%llu failed=%llu stale=%llu bad_frames=%llu",
-             (unsigned long long) self->dispatched, (unsigned long long) self->done,
-             (unsigned long long) self->failed, (unsigned long long) self->stale,
-             (unsigned long long) self->bad_frames);
+             (unsigned long long)self->dispatched, (unsigned long long)self->done,
+             (unsigned long long)self->failed, (unsigned long long)self->stale,
+             (unsigned long long)self->bad_frames);
     return 0;
 }
 

@@ -34,39 +34,61 @@ static void s_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"bind", required_argument, 0, 'b'},         {"redis", required_argument, 0, 'r'},
-        {"prefix", required_argument, 0, 'p'},       {"lease-ms", required_argument, 0, 'l'},
-        {"max-attempts", required_argument, 0, 'm'}, {"heartbeat-ms", required_argument, 0, 't'},
-        {"log-level", required_argument, 0, 'L'},    {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},            {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"bind", required_argument, 0, 'b'},
+                                             {"redis", required_argument, 0, 'r'},
+                                             {"prefix", required_argument, 0, 'p'},
+                                             {"lease-ms", required_argument, 0, 'l'},
+                                             {"max-attempts", required_argument, 0, 'm'},
+                                             {"heartbeat-ms", required_argument, 0, 't'},
+                                             {"log-level", required_argument, 0, 'L'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {"version", no_argument, 0, 'V'},
+                                             {0, 0, 0, 0}};
     broker_opts_t opts = {0};
     const char *bind = NULL;
     int level = LOGL_INFO, c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'b': bind = optarg; break;
-        case 'r': opts.redis_url = optarg; break;
-        case 'p': opts.prefix = optarg; break;
-        case 'l': opts.lease_ms = atoi(optarg); break;
-        case 'm': opts.max_attempts = atoi(optarg); break;
-        case 't': opts.heartbeat_ms = atoi(optarg); break;
+        case 'b':
+            bind = optarg;
+            break;
+        case 'r':
+            opts.redis_url = optarg;
+            break;
+        case 'p':
+            opts.prefix = optarg;
+            break;
+        case 'l':
+            opts.lease_ms = atoi(optarg);
+            break;
+        case 'm':
+            opts.max_attempts = atoi(optarg);
+            break;
+        case 't':
+            opts.heartbeat_ms = atoi(optarg);
+            break;
         case 'L':
             if ((level = log_level_parse(optarg)) < 0) {
                 fprintf(stderr, "lode-broker: unknown log level \"%s\"\n", optarg);
                 return 2;
             }
             break;
-        case 'h': s_usage(stdout); return 0;
-        case 'V': printf("lode-broker %s\n", LODE_VERSION); return 0;
-        default: s_usage(stderr); return 2;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        case 'V':
+            printf("lode-broker %s\n", LODE_VERSION);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "lode-broker: unexpected argument \"%s\"\n", argv[optind]);
         return 2;
     }
-    log_init("lode-broker", (log_level_t) level);
+    log_init("lode-broker", (log_level_t)level);
     zsys_init();
     zsys_set_logstream(stderr);
     zsys_set_logident("lode-broker");

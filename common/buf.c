@@ -54,13 +54,13 @@ int buf_printf(buf_t *b, err_t *err, const char *fmt, ...)
         err_set(err, LODE_EINVAL, "bad format");
         return -1;
     }
-    if ((size_t) n < sizeof small)
-        return buf_append(b, small, (size_t) n, err);
-    char *big = mem_alloc((size_t) n + 1);
+    if ((size_t)n < sizeof small)
+        return buf_append(b, small, (size_t)n, err);
+    char *big = mem_alloc((size_t)n + 1);
     va_start(ap, fmt);
-    vsnprintf(big, (size_t) n + 1, fmt, ap);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    int rc = buf_append(b, big, (size_t) n, err);
+    int rc = buf_append(b, big, (size_t)n, err);
     free(big);
     return rc;
 }

@@ -63,9 +63,9 @@ static int s_parse_userinfo(const char *s, size_t n, config_redis_t *out, err_t 
     const char *colon = memchr(s, ':', n);
     if (!colon)
         return s_copy(out->password, sizeof out->password, s, n, "password", err);
-    if (s_copy(out->user, sizeof out->user, s, (size_t) (colon - s), "user", err) != 0)
+    if (s_copy(out->user, sizeof out->user, s, (size_t)(colon - s), "user", err) != 0)
         return -1;
-    return s_copy(out->password, sizeof out->password, colon + 1, n - (size_t) (colon - s) - 1,
+    return s_copy(out->password, sizeof out->password, colon + 1, n - (size_t)(colon - s) - 1,
                   "password", err);
 }
 
@@ -80,21 +80,21 @@ int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err)
     }
     const char *p = url + 8;
     const char *at = strrchr(p, '@');
-    if (at && s_parse_userinfo(p, (size_t) (at - p), out, err) != 0)
+    if (at && s_parse_userinfo(p, (size_t)(at - p), out, err) != 0)
         return -1;
     if (at)
         p = at + 1;
     const char *slash = strchr(p, '/');
     const char *end = slash ? slash : p + strlen(p);
-    const char *colon = memchr(p, ':', (size_t) (end - p));
+    const char *colon = memchr(p, ':', (size_t)(end - p));
     const char *host_end = colon ? colon : end;
     if (host_end == p) {
         err_set(err, LODE_EINVAL, "redis URL has no host: %.80s", url);
         return -1;
     }
-    if (s_copy(out->host, sizeof out->host, p, (size_t) (host_end - p), "host", err) != 0)
+    if (s_copy(out->host, sizeof out->host, p, (size_t)(host_end - p), "host", err) != 0)
         return -1;
-    if (colon && s_parse_int(colon + 1, (size_t) (end - colon - 1), 1, 65535, &out->port) != 0) {
+    if (colon && s_parse_int(colon + 1, (size_t)(end - colon - 1), 1, 65535, &out->port) != 0) {
         err_set(err, LODE_EINVAL, "redis URL has a bad port: %.80s", url);
         return -1;
     }

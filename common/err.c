@@ -65,11 +65,10 @@ bool err_retryable(int code)
 const char *err_name(int code)
 {
     static const char *names[] = {
-        "OK",      "EINVAL",  "EPROTO",    "EIO",       "ETIMEDOUT",    "ETOOBIG",
-        "ESTORE",  "EHTTP",   "ELLM",      "EPRIVATE",  "EEMPTY",       "EUTF8",
-        "ENOTFOUND", "EUNSUPPORTED", "ESTATE",
+        "OK",   "EINVAL",   "EPROTO", "EIO",   "ETIMEDOUT", "ETOOBIG",      "ESTORE", "EHTTP",
+        "ELLM", "EPRIVATE", "EEMPTY", "EUTF8", "ENOTFOUND", "EUNSUPPORTED", "ESTATE",
     };
-    if (code < 0 || (size_t) code >= sizeof names / sizeof names[0])
+    if (code < 0 || (size_t)code >= sizeof names / sizeof names[0])
         return "EUNKNOWN";
     return names[code];
 }

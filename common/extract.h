@@ -47,8 +47,10 @@ typedef struct {
 
 /* Pick snippets: 1-3 consecutive sentences each, ranked, spread over the
  * source. opts may be NULL. LODE_EEMPTY if the text has no sentence. */
-LODE_MUST_CHECK int extract_snippets(const transcript_t *t, const extract_opts_t *opts,
-                                     extract_snippets_t *out, err_t *err);
+LODE_MUST_CHECK int extract_snippets(const transcript_t *t,
+                                     const extract_opts_t *opts,
+                                     extract_snippets_t *out,
+                                     err_t *err);
 void extract_snippets_clear(extract_snippets_t *s);
 
 /* JSON array [{"id","quote","commentary","offset","length","start_ms"?,
@@ -57,23 +59,27 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
 
 /* Parse what extract_snippets_to_json wrote, back to byte offsets. Fails with
  * LODE_EINVAL if the JSON is malformed or a quote is not the span it names. */
-LODE_MUST_CHECK int extract_snippets_from_json(const transcript_t *t, const char *json, size_t len,
-                                               extract_snippets_t *out, err_t *err);
+LODE_MUST_CHECK int extract_snippets_from_json(
+    const transcript_t *t, const char *json, size_t len, extract_snippets_t *out, err_t *err);
 
 /* An essay in Markdown: a title and sections found by topic segmentation.
  * source_title may be NULL. */
-LODE_MUST_CHECK int extract_synthesis(const transcript_t *t, const extract_snippets_t *s,
-                                      const char *source_title, extract_synthesis_t *out,
+LODE_MUST_CHECK int extract_synthesis(const transcript_t *t,
+                                      const extract_snippets_t *s,
+                                      const char *source_title,
+                                      extract_synthesis_t *out,
                                       err_t *err);
 void extract_synthesis_clear(extract_synthesis_t *syn);
 char *extract_synthesis_to_json(const extract_synthesis_t *syn); /* {"title","markdown"} */
-LODE_MUST_CHECK int extract_synthesis_from_json(const char *json, size_t len,
-                                                extract_synthesis_t *out, err_t *err);
+LODE_MUST_CHECK int
+extract_synthesis_from_json(const char *json, size_t len, extract_synthesis_t *out, err_t *err);
 
 /* Questions raised, concepts to learn (keyphrases), references invoked
  * (people, works, organisations named in the source). syn may be NULL. */
-LODE_MUST_CHECK int extract_fanout(const transcript_t *t, const extract_snippets_t *s,
-                                   const extract_synthesis_t *syn, extract_fanout_t *out,
+LODE_MUST_CHECK int extract_fanout(const transcript_t *t,
+                                   const extract_snippets_t *s,
+                                   const extract_synthesis_t *syn,
+                                   extract_fanout_t *out,
                                    err_t *err);
 void extract_fanout_clear(extract_fanout_t *f);
 char *extract_fanout_to_json(const extract_fanout_t *f); /* {"questions","concepts","references"} */

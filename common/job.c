@@ -14,7 +14,7 @@ static const char s_b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 const char *job_stage_name(job_stage_t stage)
 {
-    return (unsigned) stage < JOB_STAGE_COUNT ? s_stages[stage] : "?";
+    return (unsigned)stage < JOB_STAGE_COUNT ? s_stages[stage] : "?";
 }
 
 int job_stage_parse(const char *name)
@@ -29,24 +29,24 @@ int64_t job_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void job_new_id(char out[JOB_ID_SIZE])
 {
-    uint64_t ms = (uint64_t) job_now_ms();
+    uint64_t ms = (uint64_t)job_now_ms();
     for (int i = 9; i >= 0; i--) {
         out[i] = s_b32[ms & 31];
         ms >>= 5;
     }
     unsigned char rnd[16];
-    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd) {
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
         /* getrandom on Linux >= 3.17 does not fail for 16 bytes; keep ids
          * unique anyway by mixing the clock and address if it ever does. */
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         for (size_t i = 0; i < sizeof rnd; i++)
-            rnd[i] = (unsigned char) (ts.tv_nsec >> (i % 4 * 8)) ^ (unsigned char) rand();
+            rnd[i] = (unsigned char)(ts.tv_nsec >> (i % 4 * 8)) ^ (unsigned char)rand();
     }
     for (int i = 10; i < JOB_ID_LEN; i++)
         out[i] = s_b32[rnd[i - 10] & 31];

@@ -37,12 +37,12 @@ void log_write(log_level_t level, const char *module, const char *fmt, ...)
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     char line[2048];
-    int n = snprintf(line, sizeof line, "%s.%03dZ %c %s[%d] %s: ", stamp, (int) (tv.tv_usec / 1000),
-                     "EWID"[level], s_ident, (int) getpid(), module);
+    int n = snprintf(line, sizeof line, "%s.%03dZ %c %s[%d] %s: ", stamp, (int)(tv.tv_usec / 1000),
+                     "EWID"[level], s_ident, (int)getpid(), module);
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t) n < sizeof line)
-        vsnprintf(line + n, sizeof line - (size_t) n, fmt, ap);
+    if (n > 0 && (size_t)n < sizeof line)
+        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
     /* One fputs per line so lines from concurrent processes do not interleave. */
     size_t len = strlen(line);

@@ -59,9 +59,9 @@ char *mem_printf(const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         n = 0;
-    char *p = mem_alloc((size_t) n + 1);
+    char *p = mem_alloc((size_t)n + 1);
     va_start(ap, fmt);
-    vsnprintf(p, (size_t) n + 1, fmt, ap);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return p;
 }

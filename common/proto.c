@@ -123,7 +123,7 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
 int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err)
 {
     if (m->type < PROTO_READY || m->type > PROTO_NACK) {
-        err_set(err, LODE_EINVAL, "cannot encode message type %d", (int) m->type);
+        err_set(err, LODE_EINVAL, "cannot encode message type %d", (int)m->type);
         return -1;
     }
     if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS) {
@@ -136,7 +136,7 @@ int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err)
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     msgpack_pack_array(&pk, 3);
     msgpack_pack_uint32(&pk, PROTO_VERSION);
-    msgpack_pack_uint32(&pk, (uint32_t) m->type);
+    msgpack_pack_uint32(&pk, (uint32_t)m->type);
     s_pack_fields(&pk, m);
     if (sb.size > PROTO_MAX_FRAME) {
         msgpack_sbuffer_destroy(&sb);
@@ -176,13 +176,13 @@ static int s_prescan(const unsigned char *p, size_t len)
         uint64_t skip = 0, items = 0;
         int hdr = 0;
         if (c <= 0x7f || c >= 0xe0 || (c >= 0xc0 && c <= 0xc3))
-            ;                                            /* fixint, nil, bool */
+            ; /* fixint, nil, bool */
         else if (c >= 0x80 && c <= 0x8f)
-            items = 2u * (c & 0x0f);                     /* fixmap */
+            items = 2u * (c & 0x0f); /* fixmap */
         else if (c >= 0x90 && c <= 0x9f)
-            items = c & 0x0f;                            /* fixarray */
+            items = c & 0x0f; /* fixarray */
         else if (c >= 0xa0 && c <= 0xbf)
-            skip = c & 0x1f;                             /* fixstr */
+            skip = c & 0x1f; /* fixstr */
         else if (c == 0xcc || c == 0xd0)
             skip = 1;
         else if (c == 0xcd || c == 0xd1)
@@ -192,30 +192,30 @@ static int s_prescan(const unsigned char *p, size_t len)
         else if (c == 0xcf || c == 0xd3 || c == 0xcb)
             skip = 8;
         else if (c == 0xd9 || c == 0xc4)
-            hdr = 1;                                     /* str8, bin8 */
+            hdr = 1; /* str8, bin8 */
         else if (c == 0xda || c == 0xc5)
             hdr = 2;
         else if (c == 0xdb || c == 0xc6)
             hdr = 4;
-        else if (c == 0xdc || c == 0xdd) {               /* array16/32 */
+        else if (c == 0xdc || c == 0xdd) { /* array16/32 */
             int n = c == 0xdc ? 2 : 4;
-            if (len - pos < (size_t) n)
+            if (len - pos < (size_t)n)
                 return -1;
             items = s_be(p + pos, n);
-            pos += (size_t) n;
-        } else if (c == 0xde || c == 0xdf) {             /* map16/32 */
+            pos += (size_t)n;
+        } else if (c == 0xde || c == 0xdf) { /* map16/32 */
             int n = c == 0xde ? 2 : 4;
-            if (len - pos < (size_t) n)
+            if (len - pos < (size_t)n)
                 return -1;
             items = 2 * s_be(p + pos, n);
-            pos += (size_t) n;
+            pos += (size_t)n;
         } else
-            return -1;                                   /* ext types: not ours */
+            return -1; /* ext types: not ours */
         if (hdr) {
-            if (len - pos < (size_t) hdr)
+            if (len - pos < (size_t)hdr)
                 return -1;
             skip = s_be(p + pos, hdr);
-            pos += (size_t) hdr;
+            pos += (size_t)hdr;
         }
         if (skip > len - pos)
             return -1;
@@ -249,7 +249,7 @@ static int s_get_uint(const msgpack_object *map, const char *name, uint32_t *out
         err_set(err, LODE_EPROTO, "field \"%s\" missing or not an unsigned integer", name);
         return -1;
     }
-    *out = (uint32_t) v->via.u64;
+    *out = (uint32_t)v->via.u64;
     return 0;
 }
 
@@ -257,11 +257,11 @@ static int s_get_int(const msgpack_object *map, const char *name, int32_t *out, 
 {
     const msgpack_object *v = s_field(map, name);
     if (v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 <= INT32_MAX) {
-        *out = (int32_t) v->via.u64;
+        *out = (int32_t)v->via.u64;
         return 0;
     }
     if (v && v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER && v->via.i64 >= INT32_MIN) {
-        *out = (int32_t) v->via.i64;
+        *out = (int32_t)v->via.i64;
         return 0;
     }
     err_set(err, LODE_EPROTO, "field \"%s\" missing or not an integer", name);
@@ -269,8 +269,8 @@ static int s_get_int(const msgpack_object *map, const char *name, int32_t *out, 
 }
 
 /* Copy a string field into a fixed buffer; it must fit and hold no NUL. */
-static int s_get_strbuf(const msgpack_object *map, const char *name, char *out, size_t size,
-                        err_t *err)
+static int
+s_get_strbuf(const msgpack_object *map, const char *name, char *out, size_t size, err_t *err)
 {
     const msgpack_object *v = s_field(map, name);
     if (!v || v->type != MSGPACK_OBJECT_STR || v->via.str.size >= size ||
@@ -284,8 +284,8 @@ static int s_get_strbuf(const msgpack_object *map, const char *name, char *out, 
 }
 
 /* Copy an optional string or bin field into a new string. Absent -> NULL. */
-static int s_get_dup(const msgpack_object *map, const char *name, size_t max, char **out,
-                     size_t *len, err_t *err)
+static int s_get_dup(
+    const msgpack_object *map, const char *name, size_t max, char **out, size_t *len, err_t *err)
 {
     *out = NULL;
     const msgpack_object *v = s_field(map, name);
@@ -414,7 +414,7 @@ static int s_decode_fields(const msgpack_object *f, proto_msg_t *m, err_t *err)
                    ? -1
                    : 0;
     }
-    err_set(err, LODE_EPROTO, "unknown message type %d", (int) m->type);
+    err_set(err, LODE_EPROTO, "unknown message type %d", (int)m->type);
     return -1;
 }
 
@@ -438,7 +438,7 @@ static int s_decode_root(const msgpack_object *root, proto_msg_t *m, err_t *err)
         err_set(err, LODE_EPROTO, "message fields are not a map");
         return -1;
     }
-    m->type = (proto_type_t) a[1].via.u64;
+    m->type = (proto_type_t)a[1].via.u64;
     return s_decode_fields(&a[2], m, err);
 }
 

@@ -81,8 +81,7 @@ void proto_msg_clear(proto_msg_t *m);
 /* Send m on sock. For a ROUTER pass the peer's identity frame (borrowed),
  * for a DEALER pass NULL. Never blocks: -1 and LODE_EIO if the peer's queue
  * is full or the peer is gone. */
-LODE_MUST_CHECK int proto_send(zsock_t *sock, zframe_t *identity, const proto_msg_t *m,
-                               err_t *err);
+LODE_MUST_CHECK int proto_send(zsock_t *sock, zframe_t *identity, const proto_msg_t *m, err_t *err);
 
 /* Receive one message from sock (call when it is readable). For a ROUTER,
  * *identity_p gets the sender's identity frame (caller destroys) even when

@@ -51,8 +51,8 @@ static void s_str(s_args_t *a, const char *s)
 static void s_int(s_args_t *a, int64_t v)
 {
     assert(a->argc < STORE_ARGS_MAX);
-    int n = snprintf(a->num[a->argc], sizeof a->num[0], "%lld", (long long) v);
-    s_arg(a, a->num[a->argc], (size_t) n);
+    int n = snprintf(a->num[a->argc], sizeof a->num[0], "%lld", (long long)v);
+    s_arg(a, a->num[a->argc], (size_t)n);
 }
 
 /* out = prefix + printf(fmt, ...). Ids are validated before they get here,
@@ -195,17 +195,17 @@ static void s_append(store_t *self, s_args_t *a)
     redisAppendCommandArgv(self->ctx, a->argc, a->argv, a->len);
 }
 
-static int s_append_job(store_t *self, const store_item_t *it, const char *id, const char *batch,
-                        int64_t now)
+static int
+s_append_job(store_t *self, const store_item_t *it, const char *id, const char *batch, int64_t now)
 {
     char key[STORE_KEY_MAX];
     s_key(self, key, "job:%s", id);
     s_args_t a = {0};
     s_str(&a, "HSET");
     s_str(&a, key);
-    const char *kv[][2] = {{"id", id},       {"state", JOB_STATE_QUEUED},
+    const char *kv[][2] = {{"id", id},         {"state", JOB_STATE_QUEUED},
                            {"stage", "fetch"}, {"kind", it->kind ? it->kind : "text"},
-                           {"batch", batch}, {"attempt", "0"},
+                           {"batch", batch},   {"attempt", "0"},
                            {"attempts", "0"}};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
         s_str(&a, kv[i][0]);
@@ -257,8 +257,7 @@ static int s_append_job(store_t *self, const store_item_t *it, const char *id, c
     return n + 1;
 }
 
-static int s_append_batch(store_t *self, const char *batch, const char *name, size_t n,
-                          int64_t now)
+static int s_append_batch(store_t *self, const char *batch, const char *name, size_t n, int64_t now)
 {
     char key[STORE_KEY_MAX];
     s_key(self, key, "batch:%s", batch);
@@ -272,14 +271,14 @@ static int s_append_batch(store_t *self, const char *batch, const char *name, si
     s_str(&a, "created_ms");
     s_int(&a, now);
     s_str(&a, "total");
-    s_int(&a, (int64_t) n);
+    s_int(&a, (int64_t)n);
     s_append(self, &a);
     s_args_t s = {0};
     s_key(self, key, "stats");
     s_str(&s, "HINCRBY");
     s_str(&s, key);
     s_str(&s, "submitted");
-    s_int(&s, (int64_t) n);
+    s_int(&s, (int64_t)n);
     s_append(self, &s);
     return 2;
 }
@@ -291,7 +290,7 @@ static int s_finish_multi(store_t *self, int n_replies, err_t *err)
     int rc = 0;
     for (int i = 0; i < n_replies; i++) {
         redisReply *r = NULL;
-        if (redisGetReply(self->ctx, (void **) &r) != REDIS_OK) {
+        if (redisGetReply(self->ctx, (void **)&r) != REDIS_OK) {
             s_check(self, NULL, err);
             return -1;
         }
@@ -306,8 +305,13 @@ static int s_finish_multi(store_t *self, int n_replies, err_t *err)
     return rc;
 }
 
-int store_submit(store_t *self, const char *batch_name, const store_item_t *items, size_t n,
-                 char (*ids)[JOB_ID_SIZE], char batch_id[JOB_ID_SIZE], err_t *err)
+int store_submit(store_t *self,
+                 const char *batch_name,
+                 const store_item_t *items,
+                 size_t n,
+                 char (*ids)[JOB_ID_SIZE],
+                 char batch_id[JOB_ID_SIZE],
+                 err_t *err)
 {
     if (s_connect(self, err) != 0)
         return -1;
@@ -335,7 +339,7 @@ int store_submit(store_t *self, const char *batch_name, const store_item_t *item
 #define S_LUA_GIVE_BACK                                                                            \
     "local function give_back(p, k, id, stage, attempt, retry, code, reason, maxa, now)\n"         \
     "  redis.call('ZREM', p..'leases', id)\n"                                                      \
-    "  redis.call('HSET', k, 'error', reason, 'error_code', code, 'error_stage', stage,\n"          \
+    "  redis.call('HSET', k, 'error', reason, 'error_code', code, 'error_stage', stage,\n"         \
     "             'updated_ms', now)\n"                                                            \
     "  redis.call('HDEL', k, 'worker')\n"                                                          \
     "  if retry == '1' and tonumber(attempt) < tonumber(maxa) then\n"                              \
@@ -403,12 +407,13 @@ static const char s_lua_fail[] = S_LUA_CURRENT S_LUA_GIVE_BACK
     "return give_back(p, k, id, stage, attempt, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])\n";
 
 /* ARGV: prefix id attempt max now -> 1|0 (the stage is whatever the job is at). */
-static const char s_lua_release[] = S_LUA_GIVE_BACK
-    "local p, id, attempt = ARGV[1], ARGV[2], ARGV[3]\n"
-    "local k = p..'job:'..id\n"
-    "local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"
-    "if h[1] ~= 'running' or h[3] ~= attempt then return 0 end\n"
-    "return give_back(p, k, id, h[2], attempt, '1', 'ETIMEDOUT', 'worker lost', ARGV[4], ARGV[5])\n";
+static const char s_lua_release[] =
+    S_LUA_GIVE_BACK "local p, id, attempt = ARGV[1], ARGV[2], ARGV[3]\n"
+                    "local k = p..'job:'..id\n"
+                    "local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"
+                    "if h[1] ~= 'running' or h[3] ~= attempt then return 0 end\n"
+                    "return give_back(p, k, id, h[2], attempt, '1', 'ETIMEDOUT', 'worker lost', "
+                    "ARGV[4], ARGV[5])\n";
 
 /* ARGV: prefix now max -> number of leases expired (at most 1000 a call). */
 static const char s_lua_expire[] = S_LUA_GIVE_BACK
@@ -425,8 +430,7 @@ static const char s_lua_expire[] = S_LUA_GIVE_BACK
     "end\n"
     "return #ids\n";
 
-static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply **reply,
-                  err_t *err)
+static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply **reply, err_t *err)
 {
     s_args_t a = {0};
     s_str(&a, "EVAL");
@@ -439,8 +443,7 @@ static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply 
 }
 
 /* Run a script that answers an integer. */
-static int s_eval_int(store_t *self, const char *script, s_args_t *args, long long *out,
-                      err_t *err)
+static int s_eval_int(store_t *self, const char *script, s_args_t *args, long long *out, err_t *err)
 {
     redisReply *r;
     if (s_eval(self, script, args, &r, err) != 0)
@@ -464,8 +467,13 @@ static int s_valid_id(const char *id, err_t *err)
     return -1;
 }
 
-int store_dispatch(store_t *self, job_stage_t stage, int64_t deadline_ms, const char *worker,
-                   char id[JOB_ID_SIZE], uint32_t *attempt, err_t *err)
+int store_dispatch(store_t *self,
+                   job_stage_t stage,
+                   int64_t deadline_ms,
+                   const char *worker,
+                   char id[JOB_ID_SIZE],
+                   uint32_t *attempt,
+                   err_t *err)
 {
     s_args_t a = {0};
     s_str(&a, job_stage_name(stage));
@@ -481,7 +489,7 @@ int store_dispatch(store_t *self, job_stage_t stage, int64_t deadline_ms, const 
         r->element[1]->type == REDIS_REPLY_INTEGER) {
         memcpy(id, r->element[0]->str, r->element[0]->len);
         id[r->element[0]->len] = '\0';
-        *attempt = (uint32_t) r->element[1]->integer;
+        *attempt = (uint32_t)r->element[1]->integer;
         rc = 1;
     } else if (r->type != REDIS_REPLY_NIL) {
         err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
@@ -507,8 +515,15 @@ int store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attemp
     return applied ? 1 : 0;
 }
 
-int store_fail(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, bool retryable,
-               int code, const char *reason, int max_attempts, err_t *err)
+int store_fail(store_t *self,
+               const char *id,
+               job_stage_t stage,
+               uint32_t attempt,
+               bool retryable,
+               int code,
+               const char *reason,
+               int max_attempts,
+               err_t *err)
 {
     if (s_valid_id(id, err) != 0)
         return -1;
@@ -527,8 +542,7 @@ int store_fail(store_t *self, const char *id, job_stage_t stage, uint32_t attemp
     return applied ? 1 : 0;
 }
 
-int store_expire_leases(store_t *self, int64_t now_ms, int max_attempts, int *n_expired,
-                        err_t *err)
+int store_expire_leases(store_t *self, int64_t now_ms, int max_attempts, int *n_expired, err_t *err)
 {
     s_args_t a = {0};
     s_int(&a, now_ms);
@@ -536,7 +550,7 @@ int store_expire_leases(store_t *self, int64_t now_ms, int max_attempts, int *n_
     long long n;
     if (s_eval_int(self, s_lua_expire, &a, &n, err) != 0)
         return -1;
-    *n_expired = (int) n;
+    *n_expired = (int)n;
     return 0;
 }
 
@@ -666,21 +680,21 @@ static int s_list(store_t *self, s_args_t *a, char (**ids)[JOB_ID_SIZE], size_t 
     return rc;
 }
 
-int store_job_list(store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE],
-                   size_t *n, err_t *err)
+int store_job_list(
+    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {
     char key[STORE_KEY_MAX];
     s_key(self, key, "jobs");
     s_args_t a = {0};
     s_str(&a, "ZREVRANGE");
     s_str(&a, key);
-    s_int(&a, (int64_t) offset);
-    s_int(&a, (int64_t) (offset + (count ? count : 1) - 1));
+    s_int(&a, (int64_t)offset);
+    s_int(&a, (int64_t)(offset + (count ? count : 1) - 1));
     return s_list(self, &a, ids, n, err);
 }
 
-int store_batch_jobs(store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n,
-                     err_t *err)
+int store_batch_jobs(
+    store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {
     if (s_valid_id(batch_id, err) != 0)
         return -1;
@@ -729,8 +743,8 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
     return out;
 }
 
-int store_part_set(store_t *self, const char *id, const char *part, const char *data, size_t len,
-                   err_t *err)
+int store_part_set(
+    store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err)
 {
     if (s_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
         return -1;
@@ -771,7 +785,7 @@ int store_stats(store_t *self, store_stats_t *out, err_t *err)
     int rc = 0;
     for (size_t i = 0; i < 8; i++) {
         redisReply *r = NULL;
-        if (redisGetReply(self->ctx, (void **) &r) != REDIS_OK)
+        if (redisGetReply(self->ctx, (void **)&r) != REDIS_OK)
             return s_check(self, NULL, err);
         if (rc == 0 && s_check(self, r, err) != 0)
             rc = -1;

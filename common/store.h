@@ -52,20 +52,20 @@ typedef struct {
 /* A job hash, copied out of Redis. Plain data; store_job_clear frees. */
 typedef struct {
     char id[JOB_ID_SIZE];
-    char state[16];        /* JOB_STATE_* */
-    char stage[16];        /* current (or last) stage name */
-    char kind[16];         /* "text", "file", "url" */
-    char *url;             /* owned or NULL */
-    char *name;            /* owned or NULL: submitted file name */
+    char state[16]; /* JOB_STATE_* */
+    char stage[16]; /* current (or last) stage name */
+    char kind[16];  /* "text", "file", "url" */
+    char *url;      /* owned or NULL */
+    char *name;     /* owned or NULL: submitted file name */
     char batch[JOB_ID_SIZE];
-    int attempt;           /* dispatches in the current stage */
-    int attempts;          /* dispatches in all stages */
+    int attempt;  /* dispatches in the current stage */
+    int attempts; /* dispatches in all stages */
     int64_t created_ms;
     int64_t updated_ms;
-    int64_t finished_ms;   /* 0 until done or failed */
-    char *error;           /* owned or NULL: last error text */
-    char error_code[16];   /* err_name() of the last error, or "" */
-    char error_stage[16];  /* stage that failed, or "" */
+    int64_t finished_ms;  /* 0 until done or failed */
+    char *error;          /* owned or NULL: last error text */
+    char error_code[16];  /* err_name() of the last error, or "" */
+    char error_stage[16]; /* stage that failed, or "" */
 } store_job_t;
 
 /* One source to submit (borrowed strings). */
@@ -103,39 +103,53 @@ LODE_MUST_CHECK int store_ping(store_t *self, err_t *err);
 /* Create n jobs in a new batch and queue them for fetch, all in one
  * MULTI/EXEC: when this returns 0 the jobs are in Redis. ids (n entries) and
  * batch_id receive the new ids. */
-LODE_MUST_CHECK int store_submit(store_t *self, const char *batch_name, const store_item_t *items,
-                                 size_t n, char (*ids)[JOB_ID_SIZE], char batch_id[JOB_ID_SIZE],
+LODE_MUST_CHECK int store_submit(store_t *self,
+                                 const char *batch_name,
+                                 const store_item_t *items,
+                                 size_t n,
+                                 char (*ids)[JOB_ID_SIZE],
+                                 char batch_id[JOB_ID_SIZE],
                                  err_t *err);
 
 /* Pop the next ready job of stage, mark it running with attempt+1 and a lease
  * until deadline_ms, held by worker (an opaque name). 1 and id/attempt set
  * if a job was taken, 0 if the queue is empty, -1 on error. */
-LODE_MUST_CHECK int store_dispatch(store_t *self, job_stage_t stage, int64_t deadline_ms,
-                                   const char *worker, char id[JOB_ID_SIZE], uint32_t *attempt,
+LODE_MUST_CHECK int store_dispatch(store_t *self,
+                                   job_stage_t stage,
+                                   int64_t deadline_ms,
+                                   const char *worker,
+                                   char id[JOB_ID_SIZE],
+                                   uint32_t *attempt,
                                    err_t *err);
 
 /* The worker finished stage for id at attempt: move the job to the next
  * stage's queue, or to done after fanout. 1 if applied, 0 if stale (the job
  * is no longer at that stage and attempt: a late or duplicate DONE). */
-LODE_MUST_CHECK int store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt,
-                               err_t *err);
+LODE_MUST_CHECK int
+store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, err_t *err);
 
 /* The worker failed. Retryable failures with attempt < max_attempts go back
  * to the stage's queue; others mark the job failed and push it on the dead
  * list with the reason. 1 if applied, 0 if stale. */
-LODE_MUST_CHECK int store_fail(store_t *self, const char *id, job_stage_t stage, uint32_t attempt,
-                               bool retryable, int code, const char *reason, int max_attempts,
+LODE_MUST_CHECK int store_fail(store_t *self,
+                               const char *id,
+                               job_stage_t stage,
+                               uint32_t attempt,
+                               bool retryable,
+                               int code,
+                               const char *reason,
+                               int max_attempts,
                                err_t *err);
 
 /* Re-queue (or fail, past max_attempts) every job whose lease ended before
  * now_ms. *n_expired gets how many. */
-LODE_MUST_CHECK int store_expire_leases(store_t *self, int64_t now_ms, int max_attempts,
-                                        int *n_expired, err_t *err);
+LODE_MUST_CHECK int
+store_expire_leases(store_t *self, int64_t now_ms, int max_attempts, int *n_expired, err_t *err);
 
 /* Give back a job dispatched to a worker that is gone, at once (same rule
  * as an expired lease). 1 if applied, 0 if stale. */
-LODE_MUST_CHECK int store_release(store_t *self, const char *id, uint32_t attempt,
-                                  int max_attempts, err_t *err);
+LODE_MUST_CHECK int
+store_release(store_t *self, const char *id, uint32_t attempt, int max_attempts, err_t *err);
 
 /* --- reads and writes for workers and the client --- */
 
@@ -145,20 +159,20 @@ void store_job_clear(store_job_t *job);
 
 /* Ids of jobs, newest first, from offset. *ids is an array of *n ids the
  * caller frees with free(). */
-LODE_MUST_CHECK int store_job_list(store_t *self, size_t offset, size_t count,
-                                   char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
+LODE_MUST_CHECK int store_job_list(
+    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
 
 /* Ids of the jobs of a batch, in submission order. Same ownership as above. */
-LODE_MUST_CHECK int store_batch_jobs(store_t *self, const char *batch_id,
-                                     char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
+LODE_MUST_CHECK int store_batch_jobs(
+    store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
 
 /* A part's bytes (NUL-terminated, caller frees; *len may be NULL).
  * NULL and LODE_ENOTFOUND if the part is not there. */
 char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err);
 
 /* Write a part (overwrites: a rerun of a stage leaves one result). */
-LODE_MUST_CHECK int store_part_set(store_t *self, const char *id, const char *part,
-                                   const char *data, size_t len, err_t *err);
+LODE_MUST_CHECK int store_part_set(
+    store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err);
 
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);

@@ -38,8 +38,13 @@ void transcript_destroy(transcript_t **self_p);
  * not empty, sep (e.g. " " for cues, "\n\n" for paragraphs) is inserted first
  * and belongs to no segment. Times are -1 for untimed text. Fails with
  * LODE_ETOOBIG past 256 MB. */
-LODE_MUST_CHECK int transcript_append(transcript_t *self, const char *sep, const char *text,
-                                      size_t len, int64_t start_ms, int64_t end_ms, err_t *err);
+LODE_MUST_CHECK int transcript_append(transcript_t *self,
+                                      const char *sep,
+                                      const char *text,
+                                      size_t len,
+                                      int64_t start_ms,
+                                      int64_t end_ms,
+                                      err_t *err);
 
 /* start_ms of the segment holding byte offset, or -1 (untimed or between
  * segments: then the next segment's start is used if any). */

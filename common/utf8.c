@@ -9,7 +9,7 @@ size_t utf8_decode(const char *s, size_t len, uint32_t *cp)
 {
     if (len == 0)
         return 0;
-    const unsigned char *u = (const unsigned char *) s;
+    const unsigned char *u = (const unsigned char *)s;
     uint32_t c = u[0];
     size_t need;
     uint32_t min;
@@ -47,26 +47,26 @@ size_t utf8_decode(const char *s, size_t len, uint32_t *cp)
 
 size_t utf8_encode(uint32_t cp, char *out)
 {
-    unsigned char *o = (unsigned char *) out;
+    unsigned char *o = (unsigned char *)out;
     if (cp < 0x80) {
-        o[0] = (unsigned char) cp;
+        o[0] = (unsigned char)cp;
         return 1;
     }
     if (cp < 0x800) {
-        o[0] = (unsigned char) (0xC0 | (cp >> 6));
-        o[1] = (unsigned char) (0x80 | (cp & 0x3F));
+        o[0] = (unsigned char)(0xC0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
         return 2;
     }
     if (cp < 0x10000) {
-        o[0] = (unsigned char) (0xE0 | (cp >> 12));
-        o[1] = (unsigned char) (0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char) (0x80 | (cp & 0x3F));
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
         return 3;
     }
-    o[0] = (unsigned char) (0xF0 | (cp >> 18));
-    o[1] = (unsigned char) (0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char) (0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char) (0x80 | (cp & 0x3F));
+    o[0] = (unsigned char)(0xF0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
     return 4;
 }
 
@@ -119,7 +119,7 @@ size_t utf8_cp_count(const char *s, size_t len)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
-        if (((unsigned char) s[i] & 0xC0) != 0x80)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
             n++;
     return n;
 }
@@ -128,7 +128,7 @@ size_t utf8_byte_offset(const char *s, size_t len, size_t cp)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
-        if (((unsigned char) s[i] & 0xC0) != 0x80) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
             if (n == cp)
                 return i;
             n++;

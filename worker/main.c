@@ -38,13 +38,17 @@ static void s_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"stage", required_argument, 0, 's'},        {"broker", required_argument, 0, 'b'},
-        {"redis", required_argument, 0, 'r'},        {"prefix", required_argument, 0, 'p'},
-        {"concurrency", required_argument, 0, 'c'},  {"engine", required_argument, 0, 'e'},
-        {"heartbeat-ms", required_argument, 0, 't'}, {"log-level", required_argument, 0, 'L'},
-        {"help", no_argument, 0, 'h'},               {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"stage", required_argument, 0, 's'},
+                                             {"broker", required_argument, 0, 'b'},
+                                             {"redis", required_argument, 0, 'r'},
+                                             {"prefix", required_argument, 0, 'p'},
+                                             {"concurrency", required_argument, 0, 'c'},
+                                             {"engine", required_argument, 0, 'e'},
+                                             {"heartbeat-ms", required_argument, 0, 't'},
+                                             {"log-level", required_argument, 0, 'L'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {"version", no_argument, 0, 'V'},
+                                             {0, 0, 0, 0}};
     worker_opts_t opts = {.stage = JOB_STAGE_COUNT};
     const char *broker = NULL;
     int level = LOGL_INFO, c, stage;
@@ -55,13 +59,23 @@ int main(int argc, char **argv)
                 fprintf(stderr, "lode-worker: unknown stage \"%s\"\n", optarg);
                 return 2;
             }
-            opts.stage = (job_stage_t) stage;
+            opts.stage = (job_stage_t)stage;
             break;
-        case 'b': broker = optarg; break;
-        case 'r': opts.redis_url = optarg; break;
-        case 'p': opts.prefix = optarg; break;
-        case 'c': opts.concurrency = atoi(optarg); break;
-        case 't': opts.heartbeat_ms = atoi(optarg); break;
+        case 'b':
+            broker = optarg;
+            break;
+        case 'r':
+            opts.redis_url = optarg;
+            break;
+        case 'p':
+            opts.prefix = optarg;
+            break;
+        case 'c':
+            opts.concurrency = atoi(optarg);
+            break;
+        case 't':
+            opts.heartbeat_ms = atoi(optarg);
+            break;
         case 'e':
             if (strcmp(optarg, "extractive") != 0) {
                 fprintf(stderr, "lode-worker: unknown engine \"%s\" (have: extractive)\n", optarg);
@@ -74,17 +88,24 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'h': s_usage(stdout); return 0;
-        case 'V': printf("lode-worker %s\n", LODE_VERSION); return 0;
-        default: s_usage(stderr); return 2;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        case 'V':
+            printf("lode-worker %s\n", LODE_VERSION);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
         }
     }
     if (opts.stage == JOB_STAGE_COUNT || optind < argc) {
-        fprintf(stderr, "lode-worker: %s\n", optind < argc ? "unexpected argument" : "--stage is required");
+        fprintf(stderr, "lode-worker: %s\n",
+                optind < argc ? "unexpected argument" : "--stage is required");
         s_usage(stderr);
         return 2;
     }
-    log_init("lode-worker", (log_level_t) level);
+    log_init("lode-worker", (log_level_t)level);
     zsys_init();
     zsys_set_logstream(stderr);
     zsys_set_logident("lode-worker");

@@ -10,8 +10,8 @@
 #include "source.h"
 #include "transcript.h"
 
-static int s_write_parts(store_t *store, const char *id, const source_meta_t *meta,
-                         const transcript_t *t, err_t *err)
+static int s_write_parts(
+    store_t *store, const char *id, const source_meta_t *meta, const transcript_t *t, err_t *err)
 {
     char *src = source_meta_to_json(meta);
     char *tr = transcript_to_json(t);

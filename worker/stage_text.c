@@ -113,7 +113,7 @@ int stage_text_run(store_t *store, job_stage_t stage, const char *id, err_t *err
     static const char *parts[JOB_STAGE_COUNT] = {NULL, STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
                                                  STORE_PART_FANOUT};
     if (stage <= JOB_STAGE_FETCH || stage >= JOB_STAGE_COUNT) {
-        err_set(err, LODE_EINVAL, "not a text stage: %d", (int) stage);
+        err_set(err, LODE_EINVAL, "not a text stage: %d", (int)stage);
         return -1;
     }
     s_inputs_t in = {0};

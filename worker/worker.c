@@ -86,8 +86,8 @@ static void s_job_thread(zsock_t *pipe, void *arg)
     store_destroy(&store);
 }
 
-int worker_run_stage(job_stage_t stage, const char *redis_url, const char *prefix, const char *id,
-                     err_t *err)
+int worker_run_stage(
+    job_stage_t stage, const char *redis_url, const char *prefix, const char *id, err_t *err)
 {
     store_opts_t so = {.url = redis_url, .prefix = prefix};
     store_t *store = store_new(&so, err);
@@ -117,7 +117,7 @@ static int s_free_slots(const worker_t *self)
 
 static void s_send_ready(worker_t *self)
 {
-    proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t) s_free_slots(self)};
+    proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t)s_free_slots(self)};
     snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(self->opts.stage));
     s_send(self, &m);
 }
@@ -148,7 +148,7 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
 
 static int s_on_dealer(zloop_t *loop, zsock_t *sock, void *arg)
 {
-    (void) loop;
+    (void)loop;
     worker_t *self = arg;
     proto_msg_t m;
     err_t err = {0};
@@ -165,7 +165,7 @@ static int s_on_dealer(zloop_t *loop, zsock_t *sock, void *arg)
 
 static int s_on_slot(zloop_t *loop, zsock_t *sock, void *arg)
 {
-    (void) loop;
+    (void)loop;
     worker_t *self = arg;
     const char *stage = job_stage_name(self->opts.stage);
     char *what = NULL, *id = NULL, *attempt = NULL, *code = NULL, *msg = NULL;
@@ -174,7 +174,7 @@ static int s_on_slot(zloop_t *loop, zsock_t *sock, void *arg)
     for (int i = 0; i < self->opts.concurrency; i++)
         if (zactor_sock(self->slots[i].actor) == sock)
             self->slots[i].busy = false;
-    proto_msg_t m = {.attempt = (uint32_t) strtoul(attempt, NULL, 10)};
+    proto_msg_t m = {.attempt = (uint32_t)strtoul(attempt, NULL, 10)};
     snprintf(m.job_id, sizeof m.job_id, "%s", id);
     if (streq(what, "DONE")) {
         m.type = PROTO_DONE;
@@ -202,8 +202,8 @@ out:
  * restarted and forgotten us, so announce ourselves again. */
 static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
-    (void) loop;
-    (void) timer_id;
+    (void)loop;
+    (void)timer_id;
     worker_t *self = arg;
     proto_msg_t hb = {.type = PROTO_HEARTBEAT};
     s_send(self, &hb);
@@ -250,12 +250,12 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     }
     self->loop = zloop_new();
     zloop_reader(self->loop, self->dealer, s_on_dealer, self);
-    self->slots = mem_calloc((size_t) self->opts.concurrency, sizeof *self->slots);
+    self->slots = mem_calloc((size_t)self->opts.concurrency, sizeof *self->slots);
     for (int i = 0; i < self->opts.concurrency; i++) {
         self->slots[i].actor = zactor_new(s_job_thread, &self->args);
         zloop_reader(self->loop, zactor_sock(self->slots[i].actor), s_on_slot, self);
     }
-    zloop_timer(self->loop, (size_t) self->opts.heartbeat_ms, 0, s_on_tick, self);
+    zloop_timer(self->loop, (size_t)self->opts.heartbeat_ms, 0, s_on_tick, self);
     return self;
 }
 
@@ -267,8 +267,8 @@ int worker_run(worker_t *self)
     self->last_broker_ms = job_now_ms();
     s_send_ready(self);
     zloop_start(self->loop);
-    log_info(stage, "stopping: done=%llu failed=%llu", (unsigned long long) self->done,
-             (unsigned long long) self->failed);
+    log_info(stage, "stopping: done=%llu failed=%llu", (unsigned long long)self->done,
+             (unsigned long long)self->failed);
     return 0;
 }
 

@@ -31,6 +31,6 @@ void worker_destroy(worker_t **self_p);
 
 /* Run one stage of one job against Redis, as a job thread does.
  * Exposed for tests and benchmarks. */
-LODE_MUST_CHECK int worker_run_stage(job_stage_t stage, const char *redis_url, const char *prefix,
-                                     const char *id, err_t *err);
+LODE_MUST_CHECK int worker_run_stage(
+    job_stage_t stage, const char *redis_url, const char *prefix, const char *id, err_t *err);
 #endif

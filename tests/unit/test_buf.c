@@ -1,14 +1,13 @@
 /*  test_buf.c - bounded buffers and error status.
  *  SPDX-License-Identifier: MIT
  */
-#include "test.h"
-
 #include "buf.h"
 #include "err.h"
+#include "test.h"
 
 static void test_buf_appends_up_to_its_limit_and_no_further(void **state)
 {
-    (void) state;
+    (void)state;
     buf_t b;
     err_t err = {0};
     buf_init(&b, 10);
@@ -29,7 +28,7 @@ static void test_buf_appends_up_to_its_limit_and_no_further(void **state)
 
 static void test_buf_printf_handles_long_output(void **state)
 {
-    (void) state;
+    (void)state;
     buf_t b;
     err_t err = {0};
     buf_init(&b, 1 << 20);
@@ -44,7 +43,7 @@ static void test_buf_printf_handles_long_output(void **state)
 
 static void test_err_keeps_the_first_message_and_prefixes_context(void **state)
 {
-    (void) state;
+    (void)state;
     err_t err = {0};
     err_set(&err, LODE_ESTORE, "redis %s", "away");
     err_set(&err, LODE_EINVAL, "second");
@@ -60,7 +59,7 @@ static void test_err_keeps_the_first_message_and_prefixes_context(void **state)
 
 static void test_err_prefix_never_overflows(void **state)
 {
-    (void) state;
+    (void)state;
     err_t err = {0};
     char longmsg[600];
     memset(longmsg, 'm', sizeof longmsg - 1);

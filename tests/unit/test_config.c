@@ -1,13 +1,12 @@
 /*  test_config.c - Redis URLs and where settings come from.
  *  SPDX-License-Identifier: MIT
  */
-#include "test.h"
-
 #include "config.h"
+#include "test.h"
 
 static void test_config_parses_a_full_redis_url(void **state)
 {
-    (void) state;
+    (void)state;
     config_redis_t r;
     err_t err = {0};
     assert_int_equal(config_parse_redis_url("redis://alice:s3cret@db.example:6380/2", &r, &err), 0);
@@ -20,7 +19,7 @@ static void test_config_parses_a_full_redis_url(void **state)
 
 static void test_config_accepts_password_only_and_defaults(void **state)
 {
-    (void) state;
+    (void)state;
     config_redis_t r;
     err_t err = {0};
     assert_int_equal(config_parse_redis_url("redis://:pw@127.0.0.1", &r, &err), 0);
@@ -34,10 +33,10 @@ static void test_config_accepts_password_only_and_defaults(void **state)
 
 static void test_config_rejects_bad_urls_with_a_message(void **state)
 {
-    (void) state;
-    const char *bad[] = {"http://x:1",       "redis://",          "redis://:1",
-                         "redis://h:0",      "redis://h:99999",   "redis://h:12ab",
-                         "redis://h:1/x",    "localhost:6379",    NULL};
+    (void)state;
+    const char *bad[] = {"http://x:1",    "redis://",        "redis://:1",
+                         "redis://h:0",   "redis://h:99999", "redis://h:12ab",
+                         "redis://h:1/x", "localhost:6379",  NULL};
     for (int i = 0; bad[i]; i++) {
         config_redis_t r;
         err_t err = {0};
@@ -52,7 +51,7 @@ static void test_config_rejects_bad_urls_with_a_message(void **state)
 
 static void test_config_prefers_flag_then_environment_then_default(void **state)
 {
-    (void) state;
+    (void)state;
     unsetenv("LODE_REDIS");
     assert_string_equal(config_redis_url(NULL), CONFIG_REDIS_DEFAULT);
     setenv("LODE_REDIS", "redis://env:1", 1);

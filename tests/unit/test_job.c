@@ -1,15 +1,14 @@
 /*  test_job.c - stage names and job ids.
  *  SPDX-License-Identifier: MIT
  */
-#include "test.h"
-
 #include <unistd.h>
 
 #include "job.h"
+#include "test.h"
 
 static void test_job_ids_are_valid_unique_and_time_sorted(void **state)
 {
-    (void) state;
+    (void)state;
     char a[JOB_ID_SIZE], b[JOB_ID_SIZE];
     job_new_id(a);
     usleep(2000);
@@ -25,7 +24,7 @@ static void test_job_ids_are_valid_unique_and_time_sorted(void **state)
 
 static void test_job_id_validation_rejects_other_strings(void **state)
 {
-    (void) state;
+    (void)state;
     assert_false(job_id_valid(NULL));
     assert_false(job_id_valid(""));
     assert_false(job_id_valid("01JAAAAAAAAAAAAAAAAAAAAAA"));   /* 25 chars */
@@ -37,7 +36,7 @@ static void test_job_id_validation_rejects_other_strings(void **state)
 
 static void test_job_stage_names_round_trip(void **state)
 {
-    (void) state;
+    (void)state;
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
         assert_int_equal(job_stage_parse(job_stage_name(s)), s);
     assert_int_equal(job_stage_parse("fetchx"), -1);

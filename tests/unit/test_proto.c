@@ -1,11 +1,10 @@
 /*  test_proto.c - wire frames: round trips, and every kind of bad frame.
  *  SPDX-License-Identifier: MIT
  */
-#include "test.h"
-
 #include <msgpack.h>
 
 #include "proto.h"
+#include "test.h"
 
 static void s_roundtrip(const proto_msg_t *in, proto_msg_t *out)
 {
@@ -20,13 +19,13 @@ static void s_roundtrip(const proto_msg_t *in, proto_msg_t *out)
 
 static void test_proto_submit_roundtrips_items_and_binary_bodies(void **state)
 {
-    (void) state;
+    (void)state;
     proto_item_t items[2] = {
         {.kind = "text", .body = "hello\0world", .body_len = 11},
         {.kind = "file", .name = "talk.vtt", .body = "WEBVTT\n", .body_len = 7},
     };
-    proto_msg_t in = {.type = PROTO_SUBMIT, .seq = 7, .batch_name = "mine", .items = items,
-                      .n_items = 2};
+    proto_msg_t in = {
+        .type = PROTO_SUBMIT, .seq = 7, .batch_name = "mine", .items = items, .n_items = 2};
     proto_msg_t out;
     s_roundtrip(&in, &out);
     assert_int_equal(out.type, PROTO_SUBMIT);
@@ -43,17 +42,27 @@ static void test_proto_submit_roundtrips_items_and_binary_bodies(void **state)
 
 static void test_proto_every_type_roundtrips(void **state)
 {
-    (void) state;
+    (void)state;
     char ids[2][JOB_ID_SIZE] = {"01JAAAAAAAAAAAAAAAAAAAAAAA", "01JBBBBBBBBBBBBBBBBBBBBBBB"};
     proto_msg_t msgs[] = {
         {.type = PROTO_READY, .stage = "snippet", .credits = 4},
         {.type = PROTO_DONE, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .attempt = 2},
-        {.type = PROTO_FAIL, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .attempt = 1,
-         .retryable = true, .code = LODE_ESTORE, .text = "redis away"},
+        {.type = PROTO_FAIL,
+         .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
+         .attempt = 1,
+         .retryable = true,
+         .code = LODE_ESTORE,
+         .text = "redis away"},
         {.type = PROTO_HEARTBEAT},
-        {.type = PROTO_JOB, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .stage = "fetch",
-         .attempt = 3, .lease_ms = 60000},
-        {.type = PROTO_ACK, .seq = 9, .batch = "01JCCCCCCCCCCCCCCCCCCCCCCC", .ids = ids,
+        {.type = PROTO_JOB,
+         .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
+         .stage = "fetch",
+         .attempt = 3,
+         .lease_ms = 60000},
+        {.type = PROTO_ACK,
+         .seq = 9,
+         .batch = "01JCCCCCCCCCCCCCCCCCCCCCCC",
+         .ids = ids,
          .n_ids = 2},
         {.type = PROTO_NACK, .seq = 9, .code = LODE_ESTORE, .text = "not accepted"},
     };
@@ -90,7 +99,7 @@ static void s_expect_bad(const void *data, size_t len)
 
 static void test_proto_rejects_every_truncation_of_a_valid_frame(void **state)
 {
-    (void) state;
+    (void)state;
     proto_item_t item = {.kind = "text", .body = "some text", .body_len = 9};
     proto_msg_t in = {.type = PROTO_SUBMIT, .seq = 1, .items = &item, .n_items = 1};
     char *data;
@@ -104,7 +113,7 @@ static void test_proto_rejects_every_truncation_of_a_valid_frame(void **state)
 
 static void test_proto_rejects_wrong_version_type_and_field_types(void **state)
 {
-    (void) state;
+    (void)state;
     /* [2, 4, {}]: a version we do not speak. */
     s_expect_bad("\x93\x02\x04\x80", 4);
     /* [1, 99, {}]: unknown type. */
@@ -112,9 +121,13 @@ static void test_proto_rejects_wrong_version_type_and_field_types(void **state)
     /* [1, 4, []]: fields not a map. */
     s_expect_bad("\x93\x01\x04\x90", 4);
     /* [1, 1, {"stage": 5, "credits": 1}]: stage is not a string. */
-    s_expect_bad("\x93\x01\x01\x82\xa5stage\x05\xa7" "credits\x01", 20);
+    s_expect_bad("\x93\x01\x01\x82\xa5stage\x05\xa7"
+                 "credits\x01",
+                 20);
     /* [1, 2, {"job": "x", "attempt": -1}]: negative attempt. */
-    s_expect_bad("\x93\x01\x02\x82\xa3job\xa1x\xa7" "attempt\xff", 19);
+    s_expect_bad("\x93\x01\x02\x82\xa3job\xa1x\xa7"
+                 "attempt\xff",
+                 19);
     /* A valid heartbeat followed by trailing bytes. */
     s_expect_bad("\x93\x01\x04\x80\x00", 5);
     /* Not msgpack at all, and an ext type. */
@@ -125,7 +138,7 @@ static void test_proto_rejects_wrong_version_type_and_field_types(void **state)
 
 static void test_proto_rejects_huge_claimed_containers_without_allocating(void **state)
 {
-    (void) state;
+    (void)state;
     /* array32 claiming 2^32-1 elements in a 5-byte frame. */
     s_expect_bad("\xdd\xff\xff\xff\xff", 5);
     /* map32 claiming 2^31 pairs. */
@@ -136,14 +149,14 @@ static void test_proto_rejects_huge_claimed_containers_without_allocating(void *
 
 static void test_proto_survives_random_bytes(void **state)
 {
-    (void) state;
+    (void)state;
     unsigned seed = 12345;
     unsigned char buf[256];
     int accepted = 0;
     for (int round = 0; round < 20000; round++) {
-        size_t len = (size_t) (rand_r(&seed) % sizeof buf);
+        size_t len = (size_t)(rand_r(&seed) % sizeof buf);
         for (size_t i = 0; i < len; i++)
-            buf[i] = (unsigned char) rand_r(&seed);
+            buf[i] = (unsigned char)rand_r(&seed);
         /* Bias towards our header so decoding gets past the first checks. */
         if (len > 3 && round % 2)
             memcpy(buf, "\x93\x01", 2);
@@ -160,8 +173,8 @@ static void test_proto_survives_random_bytes(void **state)
 
 static void test_proto_refuses_to_encode_unknown_types(void **state)
 {
-    (void) state;
-    proto_msg_t m = {.type = (proto_type_t) 42};
+    (void)state;
+    proto_msg_t m = {.type = (proto_type_t)42};
     char *data = NULL;
     size_t len = 0;
     err_t err = {0};

@@ -1,8 +1,8 @@
 /*  test_render.c - the `lode show` page from exported documents.
  *  SPDX-License-Identifier: MIT
  */
-#include "render.h"
 #include "doc.h"
+#include "render.h"
 #include "test.h"
 
 static const char *const k_doc =

@@ -96,7 +96,8 @@ static void test_source_text_without_blank_lines_is_one_paragraph_per_line(void 
     transcript_t *t = source_parse(NULL, body, strlen(body), SOURCE_FMT_TEXT, &meta, &err);
     assert_non_null(t);
     assert_int_equal(t->n_segs, 3);
-    assert_string_equal(t->text, "- Source\n\nThe data black hole\n\nSo one definition of intelligence.");
+    assert_string_equal(t->text,
+                        "- Source\n\nThe data black hole\n\nSo one definition of intelligence.");
     transcript_destroy(&t);
     source_meta_clear(&meta);
     /* With blank lines, wrapped lines flow together but a bullet still breaks. */

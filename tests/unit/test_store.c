@@ -3,12 +3,11 @@
  *  Uses its own key prefix so the harness's broker never touches its keys.
  *  SPDX-License-Identifier: MIT
  */
-#include "test.h"
-
 #include <signal.h>
 
 #include "cluster.h"
 #include "store.h"
+#include "test.h"
 
 #define P "t:"
 
@@ -73,8 +72,8 @@ static void test_store_moves_a_job_through_every_stage(void **state)
     free(input);
     for (int s = 0; s < JOB_STAGE_COUNT; s++) {
         uint32_t attempt = 0;
-        assert_int_equal(store_dispatch(f->store, s, job_now_ms() + 60000, "w", got, &attempt,
-                                        &err), 1);
+        assert_int_equal(
+            store_dispatch(f->store, s, job_now_ms() + 60000, "w", got, &attempt, &err), 1);
         assert_string_equal(got, id);
         assert_int_equal(attempt, 1);
         assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
@@ -101,20 +100,21 @@ static void test_store_ignores_stale_and_duplicate_reports(void **state)
     uint32_t attempt;
     err_t err = {0};
     s_submit_one(f, "x", id);
-    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
-                                    &attempt, &err), 1);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
     assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt + 1, &err), 0);
     assert_int_equal(store_done(f->store, id, JOB_STAGE_SNIPPET, attempt, &err), 0);
     assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 1);
     assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 0);
     char ids[2][JOB_ID_SIZE];
-    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "late",
-                                3, &err), 0);
+    assert_int_equal(
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "late", 3, &err), 0);
     store_stats_t st;
     assert_int_equal(store_stats(f->store, &st, &err), 0);
     assert_true(st.stale >= 3);
     assert_int_equal(st.queued[JOB_STAGE_SNIPPET], 1);
-    (void) ids;
+    (void)ids;
 }
 
 static void test_store_dead_letters_permanent_failures(void **state)
@@ -125,10 +125,12 @@ static void test_store_dead_letters_permanent_failures(void **state)
     err_t err = {0};
     long long snippets_before = cluster_redis_int(f->cluster, "LLEN " P "queue:snippet");
     s_submit_one(f, "  ", id);
-    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
-                                    &attempt, &err), 1);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
     assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY,
-                                "empty transcript", 3, &err), 1);
+                                "empty transcript", 3, &err),
+                     1);
     store_job_t job;
     assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
     assert_string_equal(job.state, JOB_STATE_FAILED);
@@ -149,20 +151,23 @@ static void test_store_retries_then_gives_up_and_expires_leases(void **state)
     err_t err = {0};
     s_submit_one(f, "retry me", id);
     /* Attempt 1 fails retryably: back in the queue. */
-    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
-                                    &attempt, &err), 1);
-    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_ESTORE, "hiccup",
-                                3, &err), 1);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
+    assert_int_equal(
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_ESTORE, "hiccup", 3, &err),
+        1);
     /* Attempt 2's lease runs out: back in the queue again. */
-    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() - 1, "w", got,
-                                    &attempt, &err), 1);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() - 1, "w", got, &attempt, &err), 1);
     assert_int_equal(attempt, 2);
     int n = 0;
     assert_int_equal(store_expire_leases(f->store, job_now_ms(), 3, &n, &err), 0);
     assert_int_equal(n, 1);
     /* Attempt 3, its worker lost: that was the last try. */
-    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got,
-                                    &attempt, &err), 1);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
     assert_int_equal(attempt, 3);
     assert_int_equal(store_release(f->store, id, attempt, 3, &err), 1);
     store_job_t job;

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "submit.h"
 #include "mem.h"
+#include "submit.h"
 #include "test.h"
 
 static char s_dir[] = "/tmp/lode-test-submit-XXXXXX";
