@@ -830,18 +830,48 @@ static int s_para_flush(buf_t *para, transcript_t *t, err_t *err)
     return rc;
 }
 
-/* Paragraphs at blank lines; the lines of one paragraph flow into one. */
+/* True if some line of s is blank: then blank lines separate paragraphs. */
+static bool s_has_blank_line(const char *s, size_t n)
+{
+    s_lines_t ls = {s, s + n, 0};
+    s_line_t l;
+    bool seen_text = false;
+    while (s_lines_next(&ls, &l)) {
+        bool blank = s_is_blank(l.s, l.n);
+        if (blank && seen_text)
+            return true;
+        seen_text |= !blank;
+    }
+    return false;
+}
+
+/* A bulleted line starts its own paragraph even inside wrapped text. */
+static bool s_is_bullet(const char *s, size_t n)
+{
+    return (n >= 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ') ||
+           (n >= 4 && memcmp(s, "\xe2\x80\xa2 ", 4) == 0);
+}
+
+/* Paragraphs at blank lines, where the lines of one paragraph flow into one
+ * (hard-wrapped text). Text with no blank line at all is one paragraph per
+ * line (pasted pages, lists, logs): joining its lines would glue headings,
+ * list items and sentences into one run. */
 static int s_parse_text(const char *s, size_t n, transcript_t *t, err_t *err)
 {
+    bool line_per_para = !s_has_blank_line(s, n);
     s_lines_t ls = {s, s + n, 0};
     s_line_t l;
     buf_t para;
     buf_init(&para, S_BUF_MAX);
     int rc = 0;
     while (rc == 0 && s_lines_next(&ls, &l)) {
-        if (s_is_blank(l.s, l.n))
+        if (s_is_blank(l.s, l.n)) {
             rc = s_para_flush(&para, t, err);
-        else
+            continue;
+        }
+        if (line_per_para || s_is_bullet(l.s, l.n))
+            rc = s_para_flush(&para, t, err);
+        if (rc == 0)
             rc = s_words_append(&para, l.s, l.n, err);
     }
     if (rc == 0)

@@ -87,6 +87,27 @@ s_expect_failure(const char *body, size_t len, source_format_t fmt, int code, co
 
 /* ---------------------------------------------------------------- WebVTT */
 
+static void test_source_text_without_blank_lines_is_one_paragraph_per_line(void **state)
+{
+    (void)state;
+    source_meta_t meta;
+    err_t err = {0};
+    const char *body = "- Source\nThe data black hole\nSo one definition of intelligence.\n";
+    transcript_t *t = source_parse(NULL, body, strlen(body), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_int_equal(t->n_segs, 3);
+    assert_string_equal(t->text, "- Source\n\nThe data black hole\n\nSo one definition of intelligence.");
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    /* With blank lines, wrapped lines flow together but a bullet still breaks. */
+    body = "A wrapped\nline.\n- a bullet\n\nNext.\n";
+    t = source_parse(NULL, body, strlen(body), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_string_equal(t->text, "A wrapped line.\n\n- a bullet\n\nNext.");
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+}
+
 static void test_source_parses_webvtt_cues_into_timed_segments(void **state)
 {
     (void)state;
@@ -618,6 +639,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_parses_webvtt_cues_into_timed_segments),
+        cmocka_unit_test(test_source_text_without_blank_lines_is_one_paragraph_per_line),
         cmocka_unit_test(test_source_dedupes_youtube_rolling_captions),
         cmocka_unit_test(test_source_keeps_a_cue_that_only_starts_like_the_previous_line),
         cmocka_unit_test(test_source_reads_webvtt_with_bom_crlf_and_no_blank_between_cues),
