@@ -148,8 +148,9 @@ static int s_group_setup(void **state)
 static int s_group_teardown(void **state)
 {
     cluster_t *c = *state;
+    int reports = c ? cluster_stop(c) : 0;
     cluster_destroy(&c);
-    return 0;
+    return reports ? -1 : 0;
 }
 
 static int s_setup(void **state)
@@ -634,5 +635,5 @@ int main(void)
     int failed = cmocka_run_group_tests_name("harness", harness, NULL, NULL);
     failed += cmocka_run_group_tests_name("bad input", bad_input, s_group_setup, s_group_teardown);
     failed += cmocka_run_group_tests_name("broken parts", broken, NULL, NULL);
-    return failed;
+    return cluster_main_result(failed);
 }
