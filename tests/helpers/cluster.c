@@ -67,6 +67,7 @@ struct cluster {
 static cluster_t *s_live[S_MAX_LIVE]; /* for atexit and signal cleanup */
 static volatile pid_t s_cli_pid;      /* the CLI child running now, or 0 */
 static bool s_cleanup_installed;
+static int s_reports_total; /* sanitizer reports found by cluster_stop */
 
 int64_t cluster_now_ms(void)
 {
@@ -494,14 +495,10 @@ void cluster_rmtree(const char *path)
     nftw(path, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-void cluster_destroy(cluster_t **self_p)
+static void s_dump_one(const s_proc_t *p, size_t max_bytes);
+
+static void s_stop_all(cluster_t *self)
 {
-    if (!self_p || !*self_p)
-        return;
-    cluster_t *self = *self_p;
-    *self_p = NULL;
-    if (!self->test_ok)
-        cluster_dump_logs(self, 4096);
     /* Workers and broker first so they do not log Redis errors on the way out. */
     for (int s = 0; s < CLUSTER_STAGES; s++)
         for (int i = 0; i < CLUSTER_MAX_WORKERS; i++)
@@ -511,6 +508,50 @@ void cluster_destroy(cluster_t **self_p)
             s_proc_stop(&self->workers[s][i]);
     s_proc_stop(&self->broker);
     s_proc_stop(&self->redis);
+}
+
+/* True if the log of p holds a sanitizer report (printed then). */
+static bool s_sanitizer_report(const s_proc_t *p)
+{
+    static const char *const marks[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                        "runtime error:", "ERROR: UndefinedBehaviorSanitizer"};
+    char *log = p->log[0] ? cluster_read_file(p->log, CLUSTER_OUTPUT_MAX, NULL) : NULL;
+    bool found = false;
+    for (size_t i = 0; log && i < sizeof marks / sizeof marks[0] && !found; i++)
+        found = strstr(log, marks[i]) != NULL;
+    free(log);
+    if (found)
+        s_dump_one(p, 16384);
+    return found;
+}
+
+int cluster_stop(cluster_t *self)
+{
+    s_stop_all(self);
+    int reports = s_sanitizer_report(&self->broker);
+    for (int s = 0; s < CLUSTER_STAGES; s++)
+        for (int i = 0; i < CLUSTER_MAX_WORKERS; i++)
+            reports += s_sanitizer_report(&self->workers[s][i]);
+    s_reports_total += reports;
+    return reports;
+}
+
+int cluster_main_result(int failed)
+{
+    if (s_reports_total > 0)
+        printf("[  FAILED  ] %d sanitizer report(s) in the programs' logs\n", s_reports_total);
+    return failed + s_reports_total;
+}
+
+void cluster_destroy(cluster_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cluster_t *self = *self_p;
+    *self_p = NULL;
+    if (!self->test_ok)
+        cluster_dump_logs(self, 4096);
+    s_stop_all(self);
     if (self->rc)
         redisFree(self->rc);
     const char *keep = getenv("LODE_KEEP_TMP");

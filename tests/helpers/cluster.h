@@ -45,6 +45,18 @@ cluster_t *cluster_new(const cluster_opts_t *opts, err_t *err);
  * since the last cluster_mark_begin. Sets *self_p to NULL; safe on NULL. */
 void cluster_destroy(cluster_t **self_p);
 
+/* Stop every process as cluster_destroy does (the handle stays usable for
+ * its paths) and count the sanitizer reports (ASan, LSan, UBSan) in the
+ * broker's and workers' logs, printing each such log. A group teardown
+ * fails when this is not 0, so `make SANITIZE=1 test` sees the programs'
+ * leaks at exit, not only the test binary's. */
+int cluster_stop(cluster_t *self);
+
+/* What main returns: cmocka's failed count plus every sanitizer report
+ * cluster_stop found (cmocka 1.1.5 does not count a failed group teardown),
+ * with a "[  FAILED  ] N …" line for tests/run.sh when there were any. */
+int cluster_main_result(int failed);
+
 /* "redis://127.0.0.1:PORT", "tcp://127.0.0.1:PORT", the temp dir. Borrowed,
  * valid until cluster_destroy. */
 const char *cluster_redis_url(const cluster_t *self);

@@ -52,11 +52,12 @@ static int s_group_teardown(void **state)
     s_fixture_t *f = *state;
     if (!f)
         return 0;
+    int reports = f->c ? cluster_stop(f->c) : 0;
     cluster_destroy(&f->c);
     free(f->id);
     json_decref(f->first);
     free(f);
-    return 0;
+    return reports ? -1 : 0;
 }
 
 static int s_setup(void **state)
@@ -328,5 +329,6 @@ int main(void)
         T(test_curation_leaves_the_proposed_parts_untouched),
     };
 #undef T
-    return cmocka_run_group_tests_name("curation", tests, s_group_setup, s_group_teardown);
+    return cluster_main_result(
+        cmocka_run_group_tests_name("curation", tests, s_group_setup, s_group_teardown));
 }

@@ -37,8 +37,9 @@ static int s_group_setup(void **state)
 static int s_group_teardown(void **state)
 {
     cluster_t *c = *state;
+    int reports = c ? cluster_stop(c) : 0;
     cluster_destroy(&c);
-    return 0;
+    return reports ? -1 : 0;
 }
 
 static int s_setup(void **state)
@@ -424,5 +425,6 @@ int main(void)
         T(test_submit_json_names_the_batch_and_wait_returns_when_done),
     };
 #undef T
-    return cmocka_run_group_tests_name("pipeline", tests, s_group_setup, s_group_teardown);
+    return cluster_main_result(
+        cmocka_run_group_tests_name("pipeline", tests, s_group_setup, s_group_teardown));
 }
