@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *s_stages[JOB_STAGE_COUNT] = {"fetch", "snippet", "synthesis", "fanout"};
 static const char s_b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -32,24 +33,44 @@ int64_t job_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Ids from one thread are strictly increasing, even within a millisecond
+ * (ULID's monotonic mode): the random part of the previous id is incremented,
+ * so sorting by id (as Redis does for equal scores) is creation order. */
+static __thread uint64_t s_last_ms;
+static __thread unsigned char s_last_rnd[16]; /* base32 digits */
+
+static void s_random(unsigned char *out, size_t n)
+{
+    if (getrandom(out, n, 0) == (ssize_t)n)
+        return;
+    /* getrandom does not fail for small sizes on Linux >= 3.17; should it,
+     * the clock still keeps ids of different processes apart. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (unsigned char)(ts.tv_nsec >> (i % 4 * 8)) ^ (unsigned char)getpid();
+}
+
 void job_new_id(char out[JOB_ID_SIZE])
 {
     uint64_t ms = (uint64_t)job_now_ms();
+    if (ms <= s_last_ms) {
+        ms = s_last_ms;
+        for (int i = 15; i >= 0 && ++s_last_rnd[i] == 32; i--)
+            s_last_rnd[i] = 0;
+    } else {
+        s_random(s_last_rnd, sizeof s_last_rnd);
+        for (size_t i = 0; i < sizeof s_last_rnd; i++)
+            s_last_rnd[i] &= 31;
+        s_last_rnd[0] &= 15; /* headroom so increments within a ms never wrap */
+        s_last_ms = ms;
+    }
     for (int i = 9; i >= 0; i--) {
         out[i] = s_b32[ms & 31];
         ms >>= 5;
     }
-    unsigned char rnd[16];
-    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-        /* getrandom on Linux >= 3.17 does not fail for 16 bytes; keep ids
-         * unique anyway by mixing the clock and address if it ever does. */
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        for (size_t i = 0; i < sizeof rnd; i++)
-            rnd[i] = (unsigned char)(ts.tv_nsec >> (i % 4 * 8)) ^ (unsigned char)rand();
-    }
-    for (int i = 10; i < JOB_ID_LEN; i++)
-        out[i] = s_b32[rnd[i - 10] & 31];
+    for (int i = 0; i < 16; i++)
+        out[10 + i] = s_b32[s_last_rnd[i]];
     out[JOB_ID_LEN] = '\0';
 }
 
