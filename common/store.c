@@ -395,6 +395,8 @@ static const char s_lua_done[] = S_LUA_CURRENT
     "  redis.call('RPUSH', p..'queue:'..nxt, id)\n"
     "else\n"
     "  redis.call('HSET', k, 'state', 'done', 'updated_ms', now, 'finished_ms', now)\n"
+    /* Counts arrivals at done: more than one would be a duplicate result. */
+    "  redis.call('HINCRBY', k, 'completions', 1)\n"
     "  redis.call('HINCRBY', p..'stats', 'done', 1)\n"
     "end\n"
     "return 1\n";
