@@ -30,6 +30,7 @@ typedef struct {
     job_stage_t stage;
     const char *redis_url; /* borrowed from worker opts */
     const char *prefix;
+    int delay_ms; /* sleep before each job (simulated slow stage) */
 } s_thread_args_t;
 
 struct worker {
@@ -71,6 +72,8 @@ static void s_job_thread(zsock_t *pipe, void *arg)
         store_opts_t so = {.url = args->redis_url, .prefix = args->prefix};
         if (!store)
             store = store_new(&so, &err);
+        if (args->delay_ms > 0)
+            zclock_sleep(args->delay_ms);
         int rc = store ? s_run_stage(store, args->stage, id ? id : "", &err) : -1;
         if (rc == 0)
             zstr_sendx(pipe, "DONE", id, attempt, NULL);
@@ -245,7 +248,7 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
         log_warn(job_stage_name(opts->stage), "%s; jobs will be retried until it answers",
                  perr.msg);
     store_destroy(&probe);
-    self->args = (s_thread_args_t){opts->stage, opts->redis_url, opts->prefix};
+    self->args = (s_thread_args_t){opts->stage, opts->redis_url, opts->prefix, opts->delay_ms};
     self->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_maxmsgsize(self->dealer, PROTO_MAX_FRAME);
     zsock_set_linger(self->dealer, 1000);
