@@ -3,8 +3,12 @@
  *  playability status, track choice, caption bodies, playlists, settings.
  *  SPDX-License-Identifier: MIT
  */
+#include <curl/curl.h>
+
+#include "buf.h"
 #include "test.h"
 #include "youtube.h"
+#include "ytstand.h"
 
 #define VID  "LodeTest001"
 #define BASE "https://www.youtube.com"
@@ -607,6 +611,144 @@ static void test_bad_language_and_misuse_are_refused(void **state)
     s_end(&d);
 }
 
+
+/* ------------------------------------------- over loopback HTTP (ytstand) */
+
+typedef struct {
+    buf_t body;
+    int64_t retry_after_ms;
+} s_http_t;
+
+static size_t s_on_body(char *p, size_t size, size_t n, void *arg)
+{
+    s_http_t *h = arg;
+    return buf_append(&h->body, p, size * n, NULL) == 0 ? size * n : 0;
+}
+
+static size_t s_on_header(char *p, size_t size, size_t n, void *arg)
+{
+    s_http_t *h = arg;
+    if (size * n > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+        h->retry_after_ms = strtoll(p + 12, NULL, 10) * 1000;
+    return size * n;
+}
+
+/* Run req with a blocking curl handle; loopback only. */
+static void s_perform(const http_req_t *req, http_resp_t *resp, s_http_t *h)
+{
+    if (strncmp(req->url, "http://127.0.0.1:", 17) != 0)
+        fail_msg("refusing a non-loopback request: %s", req->url);
+    buf_reset(&h->body);
+    h->retry_after_ms = -1;
+    CURL *c = curl_easy_init();
+    struct curl_slist *hdrs = NULL;
+    for (size_t i = 0; req->headers && req->headers[i]; i++)
+        hdrs = curl_slist_append(hdrs, req->headers[i]);
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (req->cookie)
+        curl_easy_setopt(c, CURLOPT_COOKIE, req->cookie);
+    if (req->body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
+    *resp = (http_resp_t){.status = (int)status,
+                          .url = req->url,
+                          .final_url = req->url,
+                          .content_type = "text/html",
+                          .body = h->body.data ? h->body.data : "",
+                          .body_len = h->body.len,
+                          .retry_after_ms = h->retry_after_ms};
+}
+
+/* Drive the driver for url against the stand until it stops asking. */
+static srcdrv_step_t s_run_stand(ytstand_t *stand, const char *url, s_drv_t *d)
+{
+    srcdrv_opts_t opts = s_opts;
+    opts.yt_base = ytstand_base(stand);
+    s_http_t h = {.retry_after_ms = -1};
+    buf_init(&h.body, 8u << 20);
+    srcdrv_step_t step = s_start(d, url, &opts);
+    for (int i = 0; i < 10 && step == SRCDRV_REQUEST; i++) {
+        http_resp_t resp;
+        s_perform(&d->req, &resp, &h);
+        step = s_feed_resp(d, &resp);
+    }
+    buf_free(&h.body);
+    return step;
+}
+
+static void test_stand_in_server_round_trips_every_path(void **state)
+{
+    (void)state;
+    err_t err = {0};
+    ytstand_t *stand = ytstand_start(NULL, &err);
+    assert_non_null(stand);
+    s_drv_t d;
+    assert_int_equal(s_run_stand(stand, "https://youtu.be/" YTSTAND_OK, &d), SRCDRV_DONE);
+    transcript_t *t = NULL;
+    source_meta_t meta = {0};
+    assert_int_equal(youtube_ops.result(d.st, &t, &meta, &d.err), 0);
+    assert_non_null(strstr(t->text, "Today, I have some good news"));
+    assert_string_equal(meta.published, "2018-08-02");
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    s_end(&d);
+    char *log = ytstand_log(stand);
+    assert_non_null(strstr(log, "GET /watch?v=" YTSTAND_OK "&hl=en"));
+    assert_non_null(strstr(log, "POST /youtubei/v1/player?prettyPrint=false&key="));
+    assert_non_null(strstr(log, "fmt=json3 cookie="));
+    free(log);
+
+    assert_int_equal(s_run_stand(stand, "https://youtu.be/" YTSTAND_CONSENT, &d), SRCDRV_DONE);
+    s_end(&d);
+    static const struct {
+        const char *id;
+        int code;
+        const char *tag;
+    } fails[] = {
+        {YTSTAND_CAPTCHA, LODE_EHTTP, "youtube: captcha"},
+        {YTSTAND_BOT, LODE_EHTTP, "youtube: bot check"},
+        {YTSTAND_AGE, LODE_EUNSUPPORTED, "youtube: age restricted"},
+        {YTSTAND_GONE, LODE_ENOTFOUND, "youtube: unavailable"},
+        {YTSTAND_PRIVATE, LODE_ENOTFOUND, "youtube: private video"},
+        {YTSTAND_NOCAPS, LODE_EEMPTY, "youtube: captions disabled"},
+        {YTSTAND_POTOKEN, LODE_EUNSUPPORTED, "youtube: PO token required"},
+        {YTSTAND_WRONG, LODE_EHTTP, "youtube: wrong video returned"},
+        {YTSTAND_EMPTY, LODE_EHTTP, "youtube: empty caption body"},
+    };
+    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
+        char url[128];
+        snprintf(url, sizeof url, "https://www.youtube.com/shorts/%s", fails[i].id);
+        s_assert_fail(&d, s_run_stand(stand, url, &d), fails[i].code, fails[i].tag);
+        s_end(&d);
+    }
+    s_assert_fail(&d, s_run_stand(stand, "https://youtu.be/" YTSTAND_LIMITED, &d), LODE_EHTTP,
+                  "youtube: rate limited");
+    assert_int_equal(youtube_ops.retry_after_ms(d.st), 120000);
+    s_end(&d);
+    assert_int_equal(
+        s_run_stand(stand, "https://www.youtube.com/playlist?list=" YTSTAND_LIST, &d),
+        SRCDRV_EXPAND);
+    size_t n = 0;
+    youtube_ops.urls(d.st, &n);
+    assert_int_equal(n, 3);
+    s_end(&d);
+    ytstand_stop(&stand);
+    assert_null(stand);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_missing_playlist_fails_not_found),
         cmocka_unit_test(test_settings_come_from_options_then_environment),
         cmocka_unit_test(test_bad_language_and_misuse_are_refused),
+        cmocka_unit_test(test_stand_in_server_round_trips_every_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
