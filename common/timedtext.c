@@ -32,12 +32,24 @@ typedef struct {
 } s_entity_t;
 
 static const s_entity_t s_entities[] = {
-    {"amp", "&"},           {"lt", "<"},            {"gt", ">"},
-    {"quot", "\""},         {"apos", "'"},          {"nbsp", "\xC2\xA0"},
-    {"hellip", "\xE2\x80\xA6"}, {"mdash", "\xE2\x80\x94"}, {"ndash", "\xE2\x80\x93"},
-    {"lsquo", "\xE2\x80\x98"},  {"rsquo", "\xE2\x80\x99"}, {"ldquo", "\xE2\x80\x9C"},
-    {"rdquo", "\xE2\x80\x9D"},  {"laquo", "\xC2\xAB"},     {"raquo", "\xC2\xBB"},
-    {"copy", "\xC2\xA9"},       {"reg", "\xC2\xAE"},       {"eacute", "\xC3\xA9"},
+    {"amp", "&"},
+    {"lt", "<"},
+    {"gt", ">"},
+    {"quot", "\""},
+    {"apos", "'"},
+    {"nbsp", "\xC2\xA0"},
+    {"hellip", "\xE2\x80\xA6"},
+    {"mdash", "\xE2\x80\x94"},
+    {"ndash", "\xE2\x80\x93"},
+    {"lsquo", "\xE2\x80\x98"},
+    {"rsquo", "\xE2\x80\x99"},
+    {"ldquo", "\xE2\x80\x9C"},
+    {"rdquo", "\xE2\x80\x9D"},
+    {"laquo", "\xC2\xAB"},
+    {"raquo", "\xC2\xBB"},
+    {"copy", "\xC2\xA9"},
+    {"reg", "\xC2\xAE"},
+    {"eacute", "\xC3\xA9"},
 };
 
 /* Code point of a numeric reference body ("#39", "#x27"), or 0. */
@@ -268,7 +280,8 @@ static int s_merge_rollup(s_build_t *b, int64_t end, err_t *err)
 }
 
 /* One caption event: raw text (lines separated by '\n'), times in ms. */
-static int s_build_add(s_build_t *b, const char *raw, size_t n, int64_t start, int64_t end, err_t *err)
+static int
+s_build_add(s_build_t *b, const char *raw, size_t n, int64_t start, int64_t end, err_t *err)
 {
     if (s_normalise(b, raw, n, err) != 0)
         return -1;
@@ -403,8 +416,8 @@ static bool s_next_elem(const char **pp, const char *end, const char *name, s_el
     size_t on = strlen(open);
     for (const char *p = s_find(*pp, end, open); p; p = s_find(p + 1, end, open)) {
         const char *a = p + on;
-        if (a >= end || !(*a == ' ' || *a == '>' || *a == '/' || *a == '\t' || *a == '\n' ||
-                          *a == '\r'))
+        if (a >= end ||
+            !(*a == ' ' || *a == '>' || *a == '/' || *a == '\t' || *a == '\n' || *a == '\r'))
             continue;
         char quote = 0;
         const char *q = a;
@@ -544,7 +557,8 @@ static int s_legacy_elem(s_build_t *b, const s_elem_t *el, buf_t *raw, err_t *er
     return s_build_add(b, raw->data ? raw->data : "", raw->len, t, t + (d > 0 ? d : 0), err);
 }
 
-static int s_parse_xml(s_build_t *b, const char *body, size_t len, timedtext_format_t fmt, err_t *err)
+static int
+s_parse_xml(s_build_t *b, const char *body, size_t len, timedtext_format_t fmt, err_t *err)
 {
     const char *p = body, *end = body + len;
     s_elem_t el;

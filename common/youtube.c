@@ -20,7 +20,7 @@
 
 #define S_HOST_MAX    256
 #define S_LANG_MAX    16
-#define S_JSON_DEPTH  64   /* recursion limit when walking ytInitialData */
+#define S_JSON_DEPTH  64 /* recursion limit when walking ytInitialData */
 #define S_WATCH_QUERY "&hl=en&bpctr=9999999999&has_verified=1"
 #define S_CANON       "https://www.youtube.com/watch?v="
 #define S_MAX_HEADERS 8
@@ -146,8 +146,8 @@ int youtube_parse_url(const char *url, youtube_ref_t *ref, err_t *err)
      * the user chose; it is also endless. */
     ref->playlist = list_ok && !(ref->video[0] && strncmp(ref->list, "RD", 2) == 0);
     if (!ref->video[0] && !ref->playlist) {
-        err_set(err, LODE_EUNSUPPORTED, "youtube: not a video URL (no video or playlist id): %.120s",
-                url);
+        err_set(err, LODE_EUNSUPPORTED,
+                "youtube: not a video URL (no video or playlist id): %.120s", url);
         return -1;
     }
     return 0;
@@ -199,8 +199,7 @@ void youtube_opts_resolve(const srcdrv_opts_t *in, srcdrv_opts_t *out)
     out->yt_client = s_pick(out->yt_client, "LODE_YT_CLIENT", YOUTUBE_DEFAULT_CLIENT);
     const s_client_t *c = s_client(out->yt_client);
     out->yt_version = s_pick(out->yt_version, "LODE_YT_CLIENT_VERSION", c ? c->version : NULL);
-    out->accept_lang =
-        s_pick(out->accept_lang, "LODE_YT_ACCEPT_LANG", YOUTUBE_DEFAULT_ACCEPT_LANG);
+    out->accept_lang = s_pick(out->accept_lang, "LODE_YT_ACCEPT_LANG", YOUTUBE_DEFAULT_ACCEPT_LANG);
 }
 
 /* ------------------------------------------------------------------ state */
@@ -241,12 +240,12 @@ typedef struct {
     char *track_lang; /* owned: language of the text we get */
     transcript_t *t;  /* owned until result */
     timedtext_format_t fmt;
-    char *req_url;                     /* owned: current request */
-    char *req_body;                    /* owned or NULL */
-    char *headers[S_MAX_HEADERS];      /* owned strings */
+    char *req_url;                           /* owned: current request */
+    char *req_body;                          /* owned or NULL */
+    char *headers[S_MAX_HEADERS];            /* owned strings */
     const char *hdr_ptrs[S_MAX_HEADERS + 1]; /* NULL-terminated view of headers */
     size_t n_headers;
-    char **urls;  /* owned: expanded watch URLs */
+    char **urls; /* owned: expanded watch URLs */
     size_t n_urls;
     int64_t retry_after_ms; /* -1 = no hint */
 } s_yt_t;
@@ -317,21 +316,24 @@ static int s_check_http(s_yt_t *self, const http_resp_t *resp, const char *what,
     }
     const char *final = resp->final_url ? resp->final_url : "";
     if (resp->status == 429 || strstr(final, "google.com/sorry")) {
-        err_set(err, LODE_EHTTP, "youtube: rate limited for %s (HTTP %d from %s) - retry later",
-                id, resp->status, what);
+        err_set(err, LODE_EHTTP, "youtube: rate limited for %s (HTTP %d from %s) - retry later", id,
+                resp->status, what);
         s_fail_cool(self, resp);
         return -1;
     }
     if (resp->status >= 200 && resp->status < 300)
         return 0;
     if (resp->status == 403) {
-        err_set(err, LODE_EHTTP, "youtube: blocked for %s (HTTP 403 from %s) - retry later or "
-                "from another address", id, what);
+        err_set(err, LODE_EHTTP,
+                "youtube: blocked for %s (HTTP 403 from %s) - retry later or "
+                "from another address",
+                id, what);
         s_fail_cool(self, resp);
     } else if (resp->status >= 400 && resp->status < 500 && strcmp(what, "player") == 0) {
-        err_set(err, LODE_EUNSUPPORTED, "youtube: client rejected for %s (HTTP %d from player; "
-                "update LODE_YT_CLIENT / LODE_YT_CLIENT_VERSION, now %s %s)", id, resp->status,
-                self->client, self->version);
+        err_set(err, LODE_EUNSUPPORTED,
+                "youtube: client rejected for %s (HTTP %d from player; "
+                "update LODE_YT_CLIENT / LODE_YT_CLIENT_VERSION, now %s %s)",
+                id, resp->status, self->client, self->version);
         s_fail(self, -1);
     } else {
         err_set(err, LODE_EHTTP, "youtube: HTTP %d from %s for %s", resp->status, what, id);
@@ -475,9 +477,9 @@ static srcdrv_step_t s_req_page(s_yt_t *self, http_req_t *req)
 
 static char *s_player_body(const s_yt_t *self)
 {
-    json_t *client = json_pack("{s:s, s:s, s:s, s:s, s:i}", "clientName", self->client,
-                               "clientVersion", self->version, "hl", "en", "timeZone", "UTC",
-                               "utcOffsetMinutes", 0);
+    json_t *client =
+        json_pack("{s:s, s:s, s:s, s:s, s:i}", "clientName", self->client, "clientVersion",
+                  self->version, "hl", "en", "timeZone", "UTC", "utcOffsetMinutes", 0);
     json_t *body = json_pack("{s:{s:o}, s:s, s:b, s:b}", "context", "client", client, "videoId",
                              s_id(self), "contentCheckOk", 1, "racyCheckOk", 1);
     char *text = json_dumps(body, JSON_COMPACT);
@@ -524,8 +526,10 @@ s_on_consent(s_yt_t *self, const http_resp_t *resp, http_req_t *req, err_t *err)
 {
     char *v = ytpage_consent_value(resp->body, resp->body_len);
     if (!v || self->consent_tries > 0) {
-        err_set(err, LODE_EUNSUPPORTED, "youtube: consent wall for %s (%s; YouTube's consent "
-                "flow may have changed)", self->ref.playlist ? self->ref.list : s_id(self),
+        err_set(err, LODE_EUNSUPPORTED,
+                "youtube: consent wall for %s (%s; YouTube's consent "
+                "flow may have changed)",
+                self->ref.playlist ? self->ref.list : s_id(self),
                 v ? "the consent cookie was refused" : "no consent form value");
         free(v);
         return s_fail(self, -1);
@@ -538,8 +542,8 @@ s_on_consent(s_yt_t *self, const http_resp_t *resp, http_req_t *req, err_t *err)
 }
 
 /* Consent wall or captcha page: handled (a request or a failure) if true. */
-static bool s_page_gate(s_yt_t *self, const http_resp_t *resp, http_req_t *req, err_t *err,
-                        srcdrv_step_t *step)
+static bool
+s_page_gate(s_yt_t *self, const http_resp_t *resp, http_req_t *req, err_t *err, srcdrv_step_t *step)
 {
     const char *final = resp->final_url ? resp->final_url : "";
     if (ytpage_is_consent(resp->body, resp->body_len) || strstr(final, "consent.youtube.com")) {
@@ -547,8 +551,10 @@ static bool s_page_gate(s_yt_t *self, const http_resp_t *resp, http_req_t *req, 
         return true;
     }
     if (ytpage_is_captcha(resp->body, resp->body_len)) {
-        err_set(err, LODE_EHTTP, "youtube: captcha for %s (\"unusual traffic\" page) - retry "
-                "later or from another address", self->ref.playlist ? self->ref.list : s_id(self));
+        err_set(err, LODE_EHTTP,
+                "youtube: captcha for %s (\"unusual traffic\" page) - retry "
+                "later or from another address",
+                self->ref.playlist ? self->ref.list : s_id(self));
         *step = s_fail_cool(self, resp);
         return true;
     }
@@ -592,8 +598,8 @@ static bool s_has(const char *s, const char *needle)
 /* Reason and subreasons of a non-OK playabilityStatus, as one string. */
 static char *s_reason(const json_t *ps)
 {
-    const json_t *pem = json_object_get(json_object_get(ps, "errorScreen"),
-                                        "playerErrorMessageRenderer");
+    const json_t *pem =
+        json_object_get(json_object_get(ps, "errorScreen"), "playerErrorMessageRenderer");
     char *reason = s_json_text(json_object_get(ps, "reason"));
     if (!reason)
         reason = s_json_text(json_object_get(pem, "reason"));
@@ -614,12 +620,16 @@ static srcdrv_step_t s_unplayable(s_yt_t *self, const json_t *ps, const char *st
     srcdrv_step_t step = SRCDRV_FAIL;
     bool captcha = json_object_get(json_object_get(ps, "errorScreen"), "playerCaptchaViewModel");
     if (captcha) {
-        err_set(err, LODE_EHTTP, "youtube: captcha for %s (player asks for one) - retry later "
-                "or from another address", id);
+        err_set(err, LODE_EHTTP,
+                "youtube: captcha for %s (player asks for one) - retry later "
+                "or from another address",
+                id);
         step = s_fail(self, YOUTUBE_COOLDOWN_MS);
     } else if (s_has(why, "not a bot")) {
-        err_set(err, LODE_EHTTP, "youtube: bot check (sign-in required) for %s - retry later or "
-                "from another address: %s", id, why);
+        err_set(err, LODE_EHTTP,
+                "youtube: bot check (sign-in required) for %s - retry later or "
+                "from another address: %s",
+                id, why);
         step = s_fail(self, YOUTUBE_COOLDOWN_MS);
     } else if (s_has(why, "try again later")) {
         err_set(err, LODE_EHTTP, "youtube: rate limited for %s: %s", id, why);
@@ -666,8 +676,8 @@ static bool s_is_asr(const json_t *track)
 /* Index of the first track with a baseUrl that matches: asr or manual,
  * lang (NULL = any) exactly or as a prefix ("en" ~ "en-GB"), translatable
  * if asked; -1 if none. */
-static ssize_t s_find_track(const json_t *tracks, const char *lang, bool asr, bool prefix,
-                            bool translatable)
+static ssize_t
+s_find_track(const json_t *tracks, const char *lang, bool asr, bool prefix, bool translatable)
 {
     size_t i;
     const json_t *tr;
@@ -730,8 +740,8 @@ static ssize_t s_choose_track(const json_t *renderer, const char *lang, bool *tl
  * junk), made absolute. */
 static char *s_track_url(const s_yt_t *self, const char *base_url)
 {
-    char *url = base_url[0] == '/' ? mem_printf("%s%s", self->base, base_url)
-                                   : mem_strdup(base_url);
+    char *url =
+        base_url[0] == '/' ? mem_printf("%s%s", self->base, base_url) : mem_strdup(base_url);
     static const char *const drop[] = {"fmt=", "xosf="};
     for (size_t d = 0; d < 2; d++) {
         size_t dn = strlen(drop[d]);
@@ -776,9 +786,11 @@ static int s_take_track(s_yt_t *self, const json_t *pr, err_t *err)
     const json_t *tr = json_array_get(tracks, (size_t)i);
     const char *base_url = s_json_str(tr, "baseUrl");
     if (s_needs_po_token(base_url)) {
-        err_set(err, LODE_EUNSUPPORTED, "youtube: PO token required for captions of %s (the "
+        err_set(err, LODE_EUNSUPPORTED,
+                "youtube: PO token required for captions of %s (the "
                 "%s client's caption URLs carry exp=xpe; set LODE_YT_CLIENT to a client that "
-                "needs none, e.g. ANDROID)", s_id(self), self->client);
+                "needs none, e.g. ANDROID)",
+                s_id(self), self->client);
         return -1;
     }
     char *url = s_track_url(self, base_url);
@@ -805,8 +817,10 @@ static int s_read_player(s_yt_t *self, const json_t *pr, err_t *err)
     }
     const char *vid = s_json_str(json_object_get(pr, "videoDetails"), "videoId");
     if (!vid || strcmp(vid, s_id(self)) != 0) {
-        err_set(err, LODE_EHTTP, "youtube: wrong video returned for %s (got %.16s; the address "
-                "is likely blocked) - retry later", s_id(self), vid ? vid : "none");
+        err_set(err, LODE_EHTTP,
+                "youtube: wrong video returned for %s (got %.16s; the address "
+                "is likely blocked) - retry later",
+                s_id(self), vid ? vid : "none");
         s_fail(self, YOUTUBE_COOLDOWN_MS);
         return -1;
     }
@@ -856,7 +870,8 @@ s_on_captions(s_yt_t *self, const http_resp_t *resp, http_req_t *req, err_t *err
     if (perr.code == LODE_EEMPTY) {
         /* A 200 without text for a track the player offered: withheld, as
          * for a missing PO token or a blocked address; not "no captions". */
-        err_set(err, LODE_EHTTP, "youtube: empty caption body for %s (track %s; captions "
+        err_set(err, LODE_EHTTP,
+                "youtube: empty caption body for %s (track %s; captions "
                 "withheld - a PO token may be needed or the address is blocked): %s",
                 s_id(self), self->track_lang, perr.msg);
         return s_fail(self, YOUTUBE_COOLDOWN_MS);
@@ -970,8 +985,10 @@ s_on_playlist(s_yt_t *self, const http_resp_t *resp, http_req_t *req, err_t *err
         data = s_json_load(resp->body + off, n);
     if (!json_is_object(data)) {
         json_decref(data);
-        err_set(err, LODE_EHTTP, "youtube: bad response from playlist page for %s (no "
-                "ytInitialData)", self->ref.list);
+        err_set(err, LODE_EHTTP,
+                "youtube: bad response from playlist page for %s (no "
+                "ytInitialData)",
+                self->ref.list);
         return s_fail(self, -1);
     }
     step = s_take_ids(self, data, err);
@@ -1104,8 +1121,10 @@ void *youtube_state_new(const char *url, const srcdrv_opts_t *opts, err_t *err)
         return NULL;
     }
     if (!o.yt_version) {
-        err_set(err, LODE_EINVAL, "youtube: no client version for %s (set "
-                "LODE_YT_CLIENT_VERSION)", o.yt_client);
+        err_set(err, LODE_EINVAL,
+                "youtube: no client version for %s (set "
+                "LODE_YT_CLIENT_VERSION)",
+                o.yt_client);
         return NULL;
     }
     s_yt_t *self = mem_calloc(1, sizeof *self);

@@ -67,7 +67,7 @@
 
 /* What a URL names. */
 typedef struct {
-    char video[YOUTUBE_ID_LEN + 1]; /* video id, "" if none */
+    char video[YOUTUBE_ID_LEN + 1];  /* video id, "" if none */
     char list[YOUTUBE_LIST_MAX + 1]; /* playlist id, "" if none */
     bool playlist;                   /* expand the list rather than fetch the video */
 } youtube_ref_t;

@@ -50,7 +50,8 @@ char *ytpage_consent_value(const char *html, size_t len)
     size_t at = (size_t)(name - html);
     size_t back = at > S_INPUT_BACK ? at - S_INPUT_BACK : 0;
     const char *tag = NULL;
-    for (const char *p = s_find(html, at, back, "<input"); p; p = s_find(html, at, (size_t)(p - html) + 1, "<input"))
+    for (const char *p = s_find(html, at, back, "<input"); p;
+         p = s_find(html, at, (size_t)(p - html) + 1, "<input"))
         tag = p;
     const char *gt = memchr(name, '>', len - at);
     if (!tag || !gt)

@@ -20,18 +20,18 @@
 #include "buf.h"
 #include "mem.h"
 
-#define S_REQ_MAX   (1u << 20) /* largest request read */
-#define S_IO_MS     5000       /* per-read time limit */
+#define S_REQ_MAX    (1u << 20) /* largest request read */
+#define S_IO_MS      5000       /* per-read time limit */
 #define S_FIXTURE_ID "LodeTest001"
 
 struct ytstand {
     int listen_fd;
     int stop_pipe[2]; /* write a byte to [1] to stop the thread */
     pthread_t thread;
-    char base[64];     /* "http://127.0.0.1:PORT" */
-    char *dir;         /* owned: fixture directory */
+    char base[64]; /* "http://127.0.0.1:PORT" */
+    char *dir;     /* owned: fixture directory */
     pthread_mutex_t mu;
-    buf_t log;         /* guarded by mu */
+    buf_t log; /* guarded by mu */
 };
 
 typedef struct {
@@ -46,9 +46,12 @@ static const struct {
     const char *id;
     const char *fixture;
 } s_players[] = {
-    {YTSTAND_BOT, "player_bot.json"},          {YTSTAND_AGE, "player_age.json"},
-    {YTSTAND_GONE, "player_unavailable.json"}, {YTSTAND_PRIVATE, "player_private.json"},
-    {YTSTAND_NOCAPS, "player_no_captions.json"}, {YTSTAND_POTOKEN, "player_xpe.json"},
+    {YTSTAND_BOT, "player_bot.json"},
+    {YTSTAND_AGE, "player_age.json"},
+    {YTSTAND_GONE, "player_unavailable.json"},
+    {YTSTAND_PRIVATE, "player_private.json"},
+    {YTSTAND_NOCAPS, "player_no_captions.json"},
+    {YTSTAND_POTOKEN, "player_xpe.json"},
     {YTSTAND_WRONG, "player_wrong_video.json"},
 };
 
@@ -162,12 +165,12 @@ static void s_param(const char *target, const char *name, char out[64])
 typedef struct {
     int status;
     const char *ctype;
-    char *body; /* owned */
+    char *body;        /* owned */
     const char *extra; /* extra header lines or "" */
 } s_resp_t;
 
-static void s_file_resp(const ytstand_t *self, s_resp_t *r, const char *name, const char *ctype,
-                        const char *id)
+static void
+s_file_resp(const ytstand_t *self, s_resp_t *r, const char *name, const char *ctype, const char *id)
 {
     size_t len = 0;
     char *raw = s_load(self, name, &len);
@@ -241,8 +244,8 @@ static void s_route(const ytstand_t *self, const s_req_t *req, s_resp_t *r)
         s_route_timedtext(self, req, r);
     } else if (strcmp(req->method, "GET") == 0 && strncmp(req->target, "/playlist?", 10) == 0) {
         s_param(req->target, "list", list);
-        s_file_resp(self, r, strcmp(list, YTSTAND_LIST) == 0 ? "playlist.html"
-                                                              : "playlist_missing.html",
+        s_file_resp(self, r,
+                    strcmp(list, YTSTAND_LIST) == 0 ? "playlist.html" : "playlist_missing.html",
                     "text/html", NULL);
     } else {
         r->status = 404;
@@ -322,9 +325,9 @@ ytstand_t *ytstand_start(const char *fixture_dir, err_t *err)
         self->dir = mem_strdup(fixture_dir);
     } else {
         const char *slash = strrchr(__FILE__, '/');
-        self->dir = slash ? mem_printf("%.*s/../fixtures/youtube", (int)(slash - __FILE__),
-                                       __FILE__)
-                          : mem_strdup("../fixtures/youtube");
+        self->dir = slash
+                        ? mem_printf("%.*s/../fixtures/youtube", (int)(slash - __FILE__), __FILE__)
+                        : mem_strdup("../fixtures/youtube");
     }
     pthread_mutex_init(&self->mu, NULL);
     buf_init(&self->log, 1u << 20);

@@ -27,19 +27,19 @@
 
 #include "err.h"
 
-#define YTSTAND_OK        "LodeTest001" /* captions, metadata: the happy path */
-#define YTSTAND_CONSENT   "LodeConsent" /* EU consent wall first */
-#define YTSTAND_CAPTCHA   "LodeCaptcha" /* watch page is the captcha page */
-#define YTSTAND_LIMITED   "LodeLimit01" /* HTTP 429 on the watch page */
-#define YTSTAND_BOT       "LodeBotChk1" /* player: "Sign in to confirm you're not a bot" */
-#define YTSTAND_AGE       "LodeAgeRst1" /* player: age restricted */
-#define YTSTAND_GONE      "LodeGone001" /* player: ERROR, unavailable */
-#define YTSTAND_PRIVATE   "LodePrivat1" /* player: private video */
-#define YTSTAND_NOCAPS    "LodeNoCaps1" /* player: OK without captions */
-#define YTSTAND_POTOKEN   "LodePoTokn1" /* player: caption URL with exp=xpe */
-#define YTSTAND_WRONG     "LodeWrongV1" /* player: another video's details */
-#define YTSTAND_EMPTY     "LodeEmpty01" /* timedtext: empty 200 bodies */
-#define YTSTAND_LIST      "PLLodeTestList"
+#define YTSTAND_OK      "LodeTest001" /* captions, metadata: the happy path */
+#define YTSTAND_CONSENT "LodeConsent" /* EU consent wall first */
+#define YTSTAND_CAPTCHA "LodeCaptcha" /* watch page is the captcha page */
+#define YTSTAND_LIMITED "LodeLimit01" /* HTTP 429 on the watch page */
+#define YTSTAND_BOT     "LodeBotChk1" /* player: "Sign in to confirm you're not a bot" */
+#define YTSTAND_AGE     "LodeAgeRst1" /* player: age restricted */
+#define YTSTAND_GONE    "LodeGone001" /* player: ERROR, unavailable */
+#define YTSTAND_PRIVATE "LodePrivat1" /* player: private video */
+#define YTSTAND_NOCAPS  "LodeNoCaps1" /* player: OK without captions */
+#define YTSTAND_POTOKEN "LodePoTokn1" /* player: caption URL with exp=xpe */
+#define YTSTAND_WRONG   "LodeWrongV1" /* player: another video's details */
+#define YTSTAND_EMPTY   "LodeEmpty01" /* timedtext: empty 200 bodies */
+#define YTSTAND_LIST    "PLLodeTestList"
 
 typedef struct ytstand ytstand_t;
 

@@ -103,8 +103,8 @@ static void test_rollup_captions_do_not_repeat_text(void **state)
     err_t err = {0};
     transcript_t *t = s_parse_fixture("tt_srv3_rollup.xml", &err);
     assert_non_null(t);
-    assert_string_equal(t->text,
-                        "good evening and welcome to the programme tonight we look at captions no no");
+    assert_string_equal(
+        t->text, "good evening and welcome to the programme tonight we look at captions no no");
     /* A single repeated word is speech, not roll-up: both "no"s stay. */
     assert_int_equal(t->n_segs, 4);
     s_assert_seg(t, 0, 0, 2500, "good evening and welcome to the programme tonight");
@@ -152,6 +152,7 @@ static void test_vtt_body_goes_through_the_vtt_parser(void **state)
 static void test_sniff_recognises_each_format(void **state)
 {
     (void)state;
+
     static const struct {
         const char *body;
         timedtext_format_t fmt;
@@ -165,6 +166,7 @@ static void test_sniff_recognises_each_format(void **state)
         {"", TIMEDTEXT_UNKNOWN},
         {"<?xml never closed", TIMEDTEXT_UNKNOWN},
     };
+
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_int_equal(timedtext_sniff(cases[i].body, strlen(cases[i].body)), cases[i].fmt);
     assert_string_equal(timedtext_format_name(TIMEDTEXT_LEGACY), "srv1");
@@ -174,6 +176,7 @@ static void test_sniff_recognises_each_format(void **state)
 static void test_unescape_decodes_known_references_only(void **state)
 {
     (void)state;
+
     static const struct {
         const char *in, *out;
     } cases[] = {
@@ -185,6 +188,7 @@ static void test_unescape_decodes_known_references_only(void **state)
         {"&amp;#39;", "&#39;"},
         {"tail &am", "tail &am"},
     };
+
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[128];
         size_t n = timedtext_unescape(cases[i].in, strlen(cases[i].in), out);
@@ -196,9 +200,10 @@ static void test_unescape_decodes_known_references_only(void **state)
 static void test_empty_bodies_fail_as_empty(void **state)
 {
     (void)state;
-    const char *bodies[] = {"", "  \n\t", "<?xml version=\"1.0\"?><transcript></transcript>",
-                            "<timedtext format=\"3\"><body><p t=\"0\" d=\"1\">\n</p></body></timedtext>",
-                            "{\"wireMagic\":\"pb3\"}"};
+    const char *bodies[] = {
+        "", "  \n\t", "<?xml version=\"1.0\"?><transcript></transcript>",
+        "<timedtext format=\"3\"><body><p t=\"0\" d=\"1\">\n</p></body></timedtext>",
+        "{\"wireMagic\":\"pb3\"}"};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         err_t err = {0};
         assert_null(s_parse(bodies[i], &err));

@@ -143,8 +143,7 @@ static void test_youtube_fetches_captions_and_metadata_for_a_watch_url(void **st
     assert_int_equal(s_start(&d, "https://www.youtube.com/watch?v=" VID "&t=42s", NULL),
                      SRCDRV_REQUEST);
     assert_string_equal(d.req.method, "GET");
-    assert_string_equal(d.req.url,
-                        BASE "/watch?v=" VID "&hl=en&bpctr=9999999999&has_verified=1");
+    assert_string_equal(d.req.url, BASE "/watch?v=" VID "&hl=en&bpctr=9999999999&has_verified=1");
     assert_string_equal(d.req.cookie, "SOCS=CAI");
     assert_true(s_has_header(&d.req, "Accept-Language: en-US"));
     /* 2. The innertube player, with the page's key and visitor id. */
@@ -193,6 +192,7 @@ static void test_youtube_fetches_captions_and_metadata_for_a_watch_url(void **st
 static void test_every_url_form_names_the_video_or_list(void **state)
 {
     (void)state;
+
     static const struct {
         const char *url, *video, *list;
         bool playlist;
@@ -213,12 +213,13 @@ static void test_every_url_form_names_the_video_or_list(void **state)
         {"https://WWW.YouTube.COM:443/watch?v=dQw4w9WgXcQ", "dQw4w9WgXcQ", "", false},
         {"https://www.youtube.com/v/dQw4w9WgXcQ", "dQw4w9WgXcQ", "", false},
         {"https://www.youtube.com/playlist?list=PLLodeTestList", "", "PLLodeTestList", true},
-        {"https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=PLLodeTestList&index=2",
-         "dQw4w9WgXcQ", "PLLodeTestList", true},
+        {"https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=PLLodeTestList&index=2", "dQw4w9WgXcQ",
+         "PLLodeTestList", true},
         {"https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=RDdQw4w9WgXcQ&start_radio=1",
          "dQw4w9WgXcQ", "RDdQw4w9WgXcQ", false},
         {"https://music.youtube.com/playlist?list=OLAK5uy_abc", "", "OLAK5uy_abc", true},
     };
+
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         youtube_ref_t ref;
         err_t err = {0};
@@ -235,9 +236,12 @@ static void test_bad_ids_and_other_hosts_are_refused(void **state)
 {
     (void)state;
     const char *no_id[] = {
-        "https://www.youtube.com/watch?v=short",      "https://www.youtube.com/watch?v=dQw4w9WgXcQx",
-        "https://youtu.be/",                          "https://www.youtube.com/@SomeChannel",
-        "https://www.youtube.com/watch?v=dQw4w9Wg%cQ", "https://www.youtube.com/",
+        "https://www.youtube.com/watch?v=short",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQx",
+        "https://youtu.be/",
+        "https://www.youtube.com/@SomeChannel",
+        "https://www.youtube.com/watch?v=dQw4w9Wg%cQ",
+        "https://www.youtube.com/",
         "https://www.youtube.com/watch?list=",
     };
     for (size_t i = 0; i < sizeof no_id / sizeof no_id[0]; i++) {
@@ -252,7 +256,8 @@ static void test_bad_ids_and_other_hosts_are_refused(void **state)
                             "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
                             "https://user@youtube.com/watch?v=dQw4w9WgXcQ",
                             "https://example.com/?u=youtube.com/watch?v=dQw4w9WgXcQ",
-                            "ftp-ish nonsense", ""};
+                            "ftp-ish nonsense",
+                            ""};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         youtube_ref_t ref;
         err_t err = {0};
@@ -372,6 +377,7 @@ static void test_bare_watch_page_still_asks_the_player(void **state)
 static void test_each_playability_status_fails_precisely(void **state)
 {
     (void)state;
+
     static const struct {
         const char *fixture;
         int code;
@@ -397,6 +403,7 @@ static void test_each_playability_status_fails_precisely(void **state)
         {"player_xpe.json", LODE_EUNSUPPORTED, "youtube: PO token required for captions of " VID,
          -1},
     };
+
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         s_drv_t d;
         s_assert_fail(&d, s_to_captions(&d, cases[i].fixture, NULL), cases[i].code, cases[i].tag);
@@ -422,8 +429,8 @@ static void test_bot_check_message_names_the_reason(void **state)
 }
 
 /* The caption URL the driver asks for with player fixture and lang. */
-static void s_assert_track(const char *player, const char *lang, const char *want, const char *not,
-                           const char *meta_lang)
+static void s_assert_track(
+    const char *player, const char *lang, const char *want, const char * not, const char *meta_lang)
 {
     srcdrv_opts_t opts = s_opts;
     opts.lang = lang;
@@ -431,7 +438,7 @@ static void s_assert_track(const char *player, const char *lang, const char *wan
     assert_int_equal(s_to_captions(&d, player, &opts), SRCDRV_REQUEST);
     if (!strstr(d.req.url, want))
         fail_msg("%s/%s: %s not in %s", player, lang, want, d.req.url);
-    if (not && strstr(d.req.url, not))
+    if (not &&strstr(d.req.url, not ))
         fail_msg("%s/%s: %s in %s", player, lang, not, d.req.url);
     assert_int_equal(s_feed(&d, 200, "tt_legacy.xml"), SRCDRV_DONE);
     transcript_t *t = NULL;
@@ -554,7 +561,8 @@ static void test_missing_playlist_fails_not_found(void **state)
                   "youtube: bad response from playlist page for PLgone");
     s_end(&d);
     s_start(&d, "https://www.youtube.com/playlist?list=PLgone", NULL);
-    s_assert_fail(&d, s_feed_body(&d, 200, "<script>var ytInitialData = {\"contents\":{}};</script>"),
+    s_assert_fail(&d,
+                  s_feed_body(&d, 200, "<script>var ytInitialData = {\"contents\":{}};</script>"),
                   LODE_EEMPTY, "youtube: empty playlist PLgone");
     s_end(&d);
 }
@@ -567,8 +575,8 @@ static void test_settings_come_from_options_then_environment(void **state)
     unsetenv("LODE_YT_CLIENT_VERSION");
     s_drv_t d;
     assert_int_equal(s_start(&d, "https://youtu.be/" VID, &(srcdrv_opts_t){0}), SRCDRV_REQUEST);
-    assert_string_equal(d.req.url, "http://127.0.0.1:9/watch?v=" VID
-                                   "&hl=en&bpctr=9999999999&has_verified=1");
+    assert_string_equal(d.req.url,
+                        "http://127.0.0.1:9/watch?v=" VID "&hl=en&bpctr=9999999999&has_verified=1");
     assert_int_equal(s_feed(&d, 200, "watch_bare.html"), SRCDRV_REQUEST);
     assert_string_equal(d.req.url, "http://127.0.0.1:9/youtubei/v1/player?prettyPrint=false");
     assert_true(s_has_header(&d.req, "X-YouTube-Client-Name: 1"));
@@ -610,7 +618,6 @@ static void test_bad_language_and_misuse_are_refused(void **state)
     assert_int_equal(d.err.code, LODE_ESTATE);
     s_end(&d);
 }
-
 
 /* ------------------------------------------- over loopback HTTP (ytstand) */
 
@@ -713,6 +720,7 @@ static void test_stand_in_server_round_trips_every_path(void **state)
 
     assert_int_equal(s_run_stand(stand, "https://youtu.be/" YTSTAND_CONSENT, &d), SRCDRV_DONE);
     s_end(&d);
+
     static const struct {
         const char *id;
         int code;
@@ -728,6 +736,7 @@ static void test_stand_in_server_round_trips_every_path(void **state)
         {YTSTAND_WRONG, LODE_EHTTP, "youtube: wrong video returned"},
         {YTSTAND_EMPTY, LODE_EHTTP, "youtube: empty caption body"},
     };
+
     for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
         char url[128];
         snprintf(url, sizeof url, "https://www.youtube.com/shorts/%s", fails[i].id);
@@ -738,9 +747,8 @@ static void test_stand_in_server_round_trips_every_path(void **state)
                   "youtube: rate limited");
     assert_int_equal(youtube_ops.retry_after_ms(d.st), 120000);
     s_end(&d);
-    assert_int_equal(
-        s_run_stand(stand, "https://www.youtube.com/playlist?list=" YTSTAND_LIST, &d),
-        SRCDRV_EXPAND);
+    assert_int_equal(s_run_stand(stand, "https://www.youtube.com/playlist?list=" YTSTAND_LIST, &d),
+                     SRCDRV_EXPAND);
     size_t n = 0;
     youtube_ops.urls(d.st, &n);
     assert_int_equal(n, 3);
