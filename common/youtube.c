@@ -745,14 +745,22 @@ static char *s_track_url(const s_yt_t *self, const char *base_url)
     static const char *const drop[] = {"fmt=", "xosf="};
     for (size_t d = 0; d < 2; d++) {
         size_t dn = strlen(drop[d]);
-        for (char *p = strpbrk(url, "?&"); p; p = strpbrk(p + 1, "?&")) {
-            if (strncmp(p + 1, drop[d], dn) != 0)
+        char *p = strpbrk(url, "?&");
+        while (p) {
+            char *s = p + 1;
+            if (strncmp(s, drop[d], dn) != 0) {
+                p = strpbrk(s, "?&");
                 continue;
-            size_t n = 1 + strcspn(p + 1, "&#");
-            if (*p == '?' && p[n] == '&')
-                n++, p++; /* keep the '?', drop "fmt=x&" */
-            memmove(p, p + n, strlen(p + n) + 1);
-            p--;
+            }
+            size_t vlen = strcspn(s, "&#");
+            if (*p == '?') { /* keep the '?', drop "fmt=x&" */
+                size_t cut = vlen + (s[vlen] == '&');
+                memmove(s, s + cut, strlen(s + cut) + 1);
+            } else { /* drop "&fmt=x" */
+                memmove(p, s + vlen, strlen(s + vlen) + 1);
+            }
+            /* p now holds the next separator (look at it again) or the rest. */
+            p = (*p == '?' || *p == '&') ? p : strpbrk(p, "?&");
         }
     }
     return url;

@@ -466,6 +466,38 @@ static void test_track_choice_prefers_manual_then_asr_then_translation(void **st
     s_assert_track("player_ok.json", "sw", "&lang=de&fmt=json3", "tlang", "de");
 }
 
+static void test_caption_url_loses_fmt_and_xosf_wherever_they_are(void **state)
+{
+    (void)state;
+
+    static const struct {
+        const char *base_url, *want;
+    } cases[] = {
+        {BASE "/api/timedtext?fmt=srv3&v=" VID "&xosf=1&lang=en",
+         BASE "/api/timedtext?v=" VID "&lang=en&fmt=json3"},
+        {BASE "/api/timedtext?xosf=&fmt=srv3", BASE "/api/timedtext?&fmt=json3"},
+        {"/api/timedtext?v=" VID "&fmt=vtt&fmt=srv1&xfmt=1",
+         BASE "/api/timedtext?v=" VID "&xfmt=1&fmt=json3"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char player[1024];
+        int n =
+            snprintf(player, sizeof player,
+                     "{\"playabilityStatus\":{\"status\":\"OK\"},\"videoDetails\":"
+                     "{\"videoId\":\"" VID "\"},\"captions\":{\"playerCaptionsTracklistRenderer\":"
+                     "{\"captionTracks\":[{\"baseUrl\":\"%s\",\"languageCode\":\"en\"}]}}}",
+                     cases[i].base_url);
+        assert_true(n > 0 && (size_t)n < sizeof player);
+        s_drv_t d;
+        s_start(&d, "https://youtu.be/" VID, NULL);
+        assert_int_equal(s_feed(&d, 200, "watch_bare.html"), SRCDRV_REQUEST);
+        assert_int_equal(s_feed_body(&d, 200, player), SRCDRV_REQUEST);
+        assert_string_equal(d.req.url, cases[i].want);
+        s_end(&d);
+    }
+}
+
 static void test_empty_caption_body_is_asked_again_as_srv3(void **state)
 {
     (void)state;
@@ -773,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_each_playability_status_fails_precisely),
         cmocka_unit_test(test_bot_check_message_names_the_reason),
         cmocka_unit_test(test_track_choice_prefers_manual_then_asr_then_translation),
+        cmocka_unit_test(test_caption_url_loses_fmt_and_xosf_wherever_they_are),
         cmocka_unit_test(test_empty_caption_body_is_asked_again_as_srv3),
         cmocka_unit_test(test_empty_caption_body_twice_is_withheld_not_disabled),
         cmocka_unit_test(test_unrecognised_caption_body_is_a_bad_response),
