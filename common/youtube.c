@@ -737,9 +737,14 @@ static ssize_t s_choose_track(const json_t *renderer, const char *lang, bool *tl
 }
 
 /* baseUrl without fmt= and xosf= (we set the format; xosf adds positioning
- * junk), made absolute. */
+ * junk), made absolute on the configured base. */
 static char *s_track_url(const s_yt_t *self, const char *base_url)
 {
+    /* A configured base takes YouTube's own origin's place in caption URLs
+     * too, so a stand-in or proxy sees every request. */
+    size_t dn0 = strlen(YOUTUBE_DEFAULT_BASE);
+    if (strncmp(base_url, YOUTUBE_DEFAULT_BASE "/", dn0 + 1) == 0)
+        base_url += dn0;
     char *url =
         base_url[0] == '/' ? mem_printf("%s%s", self->base, base_url) : mem_strdup(base_url);
     static const char *const drop[] = {"fmt=", "xosf="};

@@ -13,7 +13,8 @@
  *       configured innertube client: playability, video id check, tracks.
  *    3. GET  the chosen track's baseUrl with fmt=json3 (tlang=LANG when
  *       translated); on an empty body once more with fmt=srv3. The body is
- *       sniffed, so json3, srv3, srv1 or vtt answers all parse.
+ *       sniffed, so json3, srv3, srv1 or vtt answers all parse. A baseUrl
+ *       on https://www.youtube.com is moved to the configured base.
  *  Playlist (list= in the URL, except a radio mix "RD…" next to v=):
  *    GET {base}/playlist?list=L&hl=en, video ids from ytInitialData (first
  *    page only, up to YOUTUBE_PLAYLIST_MAX) → SRCDRV_EXPAND.

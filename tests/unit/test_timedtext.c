@@ -271,6 +271,34 @@ static void test_truncated_xml_parses_what_is_there(void **state)
     }
 }
 
+/* Every prefix of every fixture parses or fails cleanly (ASan watches). */
+static void test_every_prefix_of_each_fixture_is_safe(void **state)
+{
+    (void)state;
+    const char *names[] = {"tt_json3.json", "tt_srv3_asr.xml", "tt_srv3_manual.xml",
+                           "tt_srv3_rollup.xml", "tt_legacy.xml"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t len;
+        char *body = s_fixture(names[i], &len);
+        for (size_t n = 0; n <= len; n++) {
+            char *cut = malloc(n + 1);
+            memcpy(cut, body, n);
+            cut[n] = '\0';
+            err_t err = {0};
+            transcript_t *t = timedtext_parse(cut, n, TIMEDTEXT_UNKNOWN, &err);
+            if (t) {
+                assert_true(t->len > 0);
+                assert_true(utf8_valid(t->text, t->len));
+            } else {
+                assert_int_not_equal(err.code, 0);
+            }
+            transcript_destroy(&t);
+            free(cut);
+        }
+        free(body);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_too_big_body_is_refused),
         cmocka_unit_test(test_invalid_utf8_is_repaired),
         cmocka_unit_test(test_truncated_xml_parses_what_is_there),
+        cmocka_unit_test(test_every_prefix_of_each_fixture_is_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

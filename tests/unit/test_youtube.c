@@ -613,6 +613,9 @@ static void test_settings_come_from_options_then_environment(void **state)
     assert_string_equal(d.req.url, "http://127.0.0.1:9/youtubei/v1/player?prettyPrint=false");
     assert_true(s_has_header(&d.req, "X-YouTube-Client-Name: 1"));
     assert_true(s_has_header(&d.req, "X-YouTube-Client-Version: 2.20260708.00.00"));
+    /* Caption URLs on YouTube's origin move to the configured base too. */
+    assert_int_equal(s_feed(&d, 200, "player_ok.json"), SRCDRV_REQUEST);
+    assert_non_null(strstr(d.req.url, "http://127.0.0.1:9/api/timedtext?v=" VID));
     s_end(&d);
 
     setenv("LODE_YT_CLIENT_VERSION", "9.9.9", 1);
@@ -789,6 +792,32 @@ static void test_stand_in_server_round_trips_every_path(void **state)
     assert_null(stand);
 }
 
+/* Every prefix of the watch page and player response gives a request or a
+ * clean failure, never a crash (ASan watches). */
+static void test_truncated_pages_and_responses_are_safe(void **state)
+{
+    (void)state;
+    const char *names[] = {"watch_ok.html", "player_ok.json", "watch_consent.html"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *body = s_fixture(names[i]);
+        size_t len = strlen(body);
+        for (size_t n = 0; n <= len; n += 7) {
+            char *cut = strndup(body, n);
+            s_drv_t d;
+            s_start(&d, "https://youtu.be/" VID, NULL);
+            if (i == 1)
+                assert_int_equal(s_feed(&d, 200, "watch_bare.html"), SRCDRV_REQUEST);
+            srcdrv_step_t step = s_feed_body(&d, 200, cut);
+            assert_true(step == SRCDRV_REQUEST || step == SRCDRV_FAIL);
+            if (step == SRCDRV_FAIL)
+                assert_int_not_equal(d.err.code, 0);
+            free(cut);
+            s_end(&d);
+        }
+        free(body);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_missing_playlist_fails_not_found),
         cmocka_unit_test(test_settings_come_from_options_then_environment),
         cmocka_unit_test(test_bad_language_and_misuse_are_refused),
+        cmocka_unit_test(test_truncated_pages_and_responses_are_safe),
         cmocka_unit_test(test_stand_in_server_round_trips_every_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
