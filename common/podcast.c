@@ -1744,6 +1744,7 @@ s_pod_transcript(s_pod_t *p, const http_resp_t *resp, http_req_t *req, err_t *er
             err_prefix(&e, "podcast: transcript %.120s", tr->url);
     }
     if (p->t) {
+        pm.n_repaired += resp->n_replaced; /* bytes the HTTP layer already replaced */
         s_pod_meta(p, tr, fmt, &pm);
         source_meta_clear(&pm);
         p->phase = S_POD_DONE;

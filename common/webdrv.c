@@ -109,10 +109,11 @@ static bool s_in(const char *type, const char *const *list)
     return false;
 }
 
-/* True if the first KB of body holds an <rss element. */
+/* True if the first 4 KB of body hold an <rss element (after the XML
+ * declaration, comments and a stylesheet instruction). */
 static bool s_has_rss(const char *body, size_t len)
 {
-    size_t n = len < 1024 ? len : 1024;
+    size_t n = len < 4096 ? len : 4096;
     for (size_t i = 0; i + 4 <= n; i++)
         if (memcmp(body + i, "<rss", 4) == 0 &&
             (i + 4 == n || !isalnum((unsigned char)body[i + 4])))
@@ -218,6 +219,7 @@ static srcdrv_step_t s_web_parse(s_web_t *w, const http_resp_t *resp, s_kind_t k
         m->title = s_file_title(url);
     m->url = mem_strdup(url);
     m->site = s_host(url);
+    m->n_repaired += resp->n_replaced; /* bytes the HTTP layer already replaced */
     return SRCDRV_DONE;
 }
 

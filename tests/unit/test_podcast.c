@@ -292,7 +292,7 @@ static void test_podcast_newest_is_by_date_and_undated_items_come_last(void **st
     assert_non_null(f);
     const char *want[] = {"new", "old", "undated", "undated 2"};
     for (int i = 0; i < 4; i++) {
-        char n[8];
+        char n[16];
         snprintf(n, sizeof n, "%d", i + 1);
         const podcast_item_t *it = podcast_feed_episode(f, n, &err);
         assert_non_null(it);
