@@ -5,6 +5,7 @@
  */
 #ifndef LODE_BROKER_H
 #define LODE_BROKER_H
+#include "curve.h"
 #include "err.h"
 
 typedef struct broker broker_t;
@@ -16,6 +17,7 @@ typedef struct {
     int lease_ms;          /* lease of one dispatched job; 0 = 60000 */
     int max_attempts;      /* dispatches per stage before a job is dead; 0 = 3 */
     int heartbeat_ms;      /* heartbeat interval; a worker silent for 3 is dropped; 0 = 1000 */
+    curve_opts_t curve;    /* cert + allow_dir: CURVE server with an allow list; zeroed = plain */
 } broker_opts_t;
 
 /* Bind the socket and connect to Redis. NULL and *err on failure. */

@@ -3,12 +3,15 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <czmq.h>
 
 #include "broker.h"
 #include "config.h"
+#include "curve.h"
 #include "log.h"
 
 #define LODE_VERSION "0.1.0"
@@ -27,9 +30,29 @@ static void s_usage(FILE *out)
             "  --lease-ms N        lease of a dispatched job (default 60000)\n"
             "  --max-attempts N    dispatches per stage before a job is dead (default 3)\n"
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
+            "  --curve-cert FILE   own CURVE certificate (from lode keygen; FILE or\n"
+            "                      FILE_secret) to accept only allowed peers (env\n"
+            "                      LODE_CURVE_CERT); needs --curve-allow\n"
+            "  --curve-allow DIR   directory of the public certificates of the workers and\n"
+            "                      clients allowed in (env LODE_CURVE_ALLOW); re-read when\n"
+            "                      it changes\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
-            "  --help, --version\n",
+            "  --help, --version\n"
+            "\n"
+            "Without CURVE any peer that reaches the endpoint can submit and take jobs:\n"
+            "keep it on loopback or a private network.\n",
             CONFIG_BROKER_DEFAULT, CONFIG_REDIS_DEFAULT, CONFIG_PREFIX_DEFAULT);
+}
+
+/* True if endpoint is only reachable from this machine. */
+static bool s_is_local(const char *endpoint)
+{
+    static const char *const local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:",
+                                        "ipc://", "inproc://"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        if (strncmp(endpoint, local[i], strlen(local[i])) == 0)
+            return true;
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -40,6 +63,8 @@ int main(int argc, char **argv)
                                              {"lease-ms", required_argument, 0, 'l'},
                                              {"max-attempts", required_argument, 0, 'm'},
                                              {"heartbeat-ms", required_argument, 0, 't'},
+                                             {"curve-cert", required_argument, 0, 'c'},
+                                             {"curve-allow", required_argument, 0, 'a'},
                                              {"log-level", required_argument, 0, 'L'},
                                              {"help", no_argument, 0, 'h'},
                                              {"version", no_argument, 0, 'V'},
@@ -67,6 +92,12 @@ int main(int argc, char **argv)
         case 't':
             opts.heartbeat_ms = atoi(optarg);
             break;
+        case 'c':
+            opts.curve.cert = optarg;
+            break;
+        case 'a':
+            opts.curve.allow_dir = optarg;
+            break;
         case 'L':
             if ((level = log_level_parse(optarg)) < 0) {
                 fprintf(stderr, "lode-broker: unknown log level \"%s\"\n", optarg);
@@ -93,6 +124,11 @@ int main(int argc, char **argv)
     zsys_set_logstream(stderr);
     zsys_set_logident("lode-broker");
     opts.bind = config_broker_endpoint(bind);
+    curve_opts_from_env(&opts.curve);
+    if (!curve_enabled(&opts.curve) && !s_is_local(opts.bind))
+        log_warn("broker", "CURVE is off and %s is not loopback: any peer that reaches it can "
+                           "submit and take jobs (see --curve-cert)",
+                 opts.bind);
     err_t err = {0};
     broker_t *broker = broker_new(&opts, &err);
     if (!broker) {

@@ -108,7 +108,16 @@ static int s_connect(store_t *self, err_t *err)
         r = redisCommand(c, "AUTH %s %s", self->cfg.user, self->cfg.password);
     else if (self->cfg.password[0])
         r = redisCommand(c, "AUTH %s", self->cfg.password);
-    if ((self->cfg.password[0] && s_check(self, r, err) != 0)) {
+    else /* a server with requirepass says NOAUTH here, not at the first job */
+        r = redisCommand(c, "PING");
+    if (s_check(self, r, err) != 0) {
+        /* Never the password: the user name, host and Redis's own words. */
+        if (self->cfg.password[0])
+            err_prefix(err, "AUTH%s%s at %s:%d", self->cfg.user[0] ? " as " : "", self->cfg.user,
+                       self->cfg.host, self->cfg.port);
+        else if (strstr(err->msg, "NOAUTH"))
+            err_prefix(err, "redis at %s:%d wants a password (redis://[user:]password@%s:%d)",
+                       self->cfg.host, self->cfg.port, self->cfg.host, self->cfg.port);
         freeReplyObject(r);
         redisFree(self->ctx);
         self->ctx = NULL;

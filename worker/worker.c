@@ -8,6 +8,7 @@
 
 #include <czmq.h>
 
+#include "curve.h"
 #include "log.h"
 #include "mem.h"
 #include "proto.h"
@@ -242,6 +243,10 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     self->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_maxmsgsize(self->dealer, PROTO_MAX_FRAME);
     zsock_set_linger(self->dealer, 1000);
+    if (curve_client_apply(self->dealer, &opts->curve, err) != 0) {
+        worker_destroy(&self);
+        return NULL;
+    }
     if (zsock_connect(self->dealer, "%s", opts->broker) < 0) {
         err_set(err, LODE_EINVAL, "cannot connect to %s: %s", opts->broker,
                 zmq_strerror(zmq_errno()));
