@@ -2,8 +2,8 @@
  *  SPDX-License-Identifier: MIT
  */
 #include <getopt.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,11 +24,16 @@ static void s_usage(FILE *out)
             "Hands Lode jobs to stage workers over ZeroMQ; job state lives in Redis.\n"
             "\n"
             "  --bind ENDPOINT     ZeroMQ endpoint to bind (default %s)\n"
-            "  --redis URL         redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
+            "  --redis URL         redis://[[user:]password@]host:port[/db] (env LODE_REDIS,\n"
             "                      default %s)\n"
             "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
-            "  --lease-ms N        lease of a dispatched job (default 60000)\n"
-            "  --max-attempts N    dispatches per stage before a job is dead (default 3)\n"
+            "  --lease-ms SPEC     lease of a dispatched job in ms: N for every stage, or\n"
+            "                      fetch=N,snippet=N,… (default 60000)\n"
+            "  --max-attempts SPEC dispatches before a job is dead-lettered: N or\n"
+            "                      stage=N,… (default 3)\n"
+            "  --retry-base-ms N   first back-off after a retryable failure (default 1000);\n"
+            "                      doubles per attempt, with jitter\n"
+            "  --retry-max-ms N    back-off cap (default 60000)\n"
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
             "  --curve-cert FILE   own CURVE certificate (from lode keygen; FILE or\n"
             "                      FILE_secret) to accept only allowed peers (env\n"
@@ -47,12 +52,37 @@ static void s_usage(FILE *out)
 /* True if endpoint is only reachable from this machine. */
 static bool s_is_local(const char *endpoint)
 {
-    static const char *const local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:",
-                                        "ipc://", "inproc://"};
+    static const char *const local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:", "ipc://",
+                                        "inproc://"};
     for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
         if (strncmp(endpoint, local[i], strlen(local[i])) == 0)
             return true;
     return false;
+}
+
+/* After the arguments: logging, CURVE from the environment, the broker. */
+static int s_run(broker_opts_t *opts, const char *bind, log_level_t level)
+{
+    log_init("lode-broker", level);
+    zsys_init();
+    zsys_set_logstream(stderr);
+    zsys_set_logident("lode-broker");
+    opts->bind = config_broker_endpoint(bind);
+    curve_opts_from_env(&opts->curve);
+    if (!curve_enabled(&opts->curve) && !s_is_local(opts->bind))
+        log_warn("broker",
+                 "CURVE is off and %s is not loopback: any peer that reaches it can "
+                 "submit and take jobs (see --curve-cert)",
+                 opts->bind);
+    err_t err = {0};
+    broker_t *broker = broker_new(opts, &err);
+    if (!broker) {
+        log_error("broker", "%s", err.msg);
+        return 1;
+    }
+    int rc = broker_run(broker);
+    broker_destroy(&broker);
+    return rc == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -68,10 +98,13 @@ int main(int argc, char **argv)
                                              {"log-level", required_argument, 0, 'L'},
                                              {"help", no_argument, 0, 'h'},
                                              {"version", no_argument, 0, 'V'},
+                                             {"retry-base-ms", required_argument, 0, 'B'},
+                                             {"retry-max-ms", required_argument, 0, 'M'},
                                              {0, 0, 0, 0}};
     broker_opts_t opts = {0};
     const char *bind = NULL;
     int level = LOGL_INFO, c;
+    err_t err = {0};
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'b':
@@ -84,10 +117,19 @@ int main(int argc, char **argv)
             opts.prefix = optarg;
             break;
         case 'l':
-            opts.lease_ms = atoi(optarg);
-            break;
         case 'm':
-            opts.max_attempts = atoi(optarg);
+            if (config_parse_per_stage(optarg, c == 'l' ? 100 : 1, c == 'l' ? 86400000 : 1000,
+                                       c == 'l' ? opts.lease_ms : opts.max_attempts, &err) != 0) {
+                fprintf(stderr, "lode-broker: --%s: %s\n", c == 'l' ? "lease-ms" : "max-attempts",
+                        err.msg);
+                return 2;
+            }
+            break;
+        case 'B':
+            opts.retry_base_ms = atoi(optarg);
+            break;
+        case 'M':
+            opts.retry_max_ms = atoi(optarg);
             break;
         case 't':
             opts.heartbeat_ms = atoi(optarg);
@@ -119,23 +161,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "lode-broker: unexpected argument \"%s\"\n", argv[optind]);
         return 2;
     }
-    log_init("lode-broker", (log_level_t)level);
-    zsys_init();
-    zsys_set_logstream(stderr);
-    zsys_set_logident("lode-broker");
-    opts.bind = config_broker_endpoint(bind);
-    curve_opts_from_env(&opts.curve);
-    if (!curve_enabled(&opts.curve) && !s_is_local(opts.bind))
-        log_warn("broker", "CURVE is off and %s is not loopback: any peer that reaches it can "
-                           "submit and take jobs (see --curve-cert)",
-                 opts.bind);
-    err_t err = {0};
-    broker_t *broker = broker_new(&opts, &err);
-    if (!broker) {
-        log_error("broker", "%s", err.msg);
-        return 1;
-    }
-    int rc = broker_run(broker);
-    broker_destroy(&broker);
-    return rc == 0 ? 0 : 1;
+    return s_run(&opts, bind, (log_level_t)level);
 }

@@ -25,7 +25,7 @@ static void s_usage(FILE *out)
             "\n"
             "  --stage S           fetch, snippet, synthesis or fanout (required)\n"
             "  --broker ENDPOINT   broker to connect (env LODE_BROKER, default %s)\n"
-            "  --redis URL         redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
+            "  --redis URL         redis://[[user:]password@]host:port[/db] (env LODE_REDIS,\n"
             "                      default %s)\n"
             "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
             "  --concurrency N     jobs run at once, one thread each (default 1)\n"
@@ -36,6 +36,8 @@ static void s_usage(FILE *out)
             "                      FILE_secret; env LODE_CURVE_CERT); its public file must\n"
             "                      be in the broker's --curve-allow directory\n"
             "  --curve-server FILE the broker's public certificate (env LODE_CURVE_SERVER)\n"
+            "  --delay-ms N        sleep N ms before each job: simulates a slow stage for\n"
+            "                      fault tests and benchmarks (default 0)\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
             "  --help, --version\n",
             CONFIG_BROKER_DEFAULT, CONFIG_REDIS_DEFAULT, CONFIG_PREFIX_DEFAULT);
@@ -53,6 +55,7 @@ int main(int argc, char **argv)
                                              {"curve-cert", required_argument, 0, 'C'},
                                              {"curve-server", required_argument, 0, 'S'},
                                              {"log-level", required_argument, 0, 'L'},
+                                             {"delay-ms", required_argument, 0, 'd'},
                                              {"help", no_argument, 0, 'h'},
                                              {"version", no_argument, 0, 'V'},
                                              {0, 0, 0, 0}};
@@ -79,6 +82,9 @@ int main(int argc, char **argv)
             break;
         case 'c':
             opts.concurrency = atoi(optarg);
+            break;
+        case 'd':
+            opts.delay_ms = atoi(optarg);
             break;
         case 't':
             opts.heartbeat_ms = atoi(optarg);

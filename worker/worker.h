@@ -19,6 +19,7 @@ typedef struct {
     const char *prefix;    /* borrowed; NULL = "lode:" */
     int concurrency;       /* jobs at once; 0 = 1 */
     int heartbeat_ms;      /* 0 = 1000 */
+    int delay_ms;          /* extra time per job, to simulate a slow stage (tests, benchmarks) */
     curve_opts_t curve;    /* cert + server: CURVE client; zeroed = plain */
 } worker_opts_t;
 
