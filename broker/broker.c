@@ -17,8 +17,9 @@
 #include "proto.h"
 #include "store.h"
 
-#define BROKER_HWM          10000 /* messages queued per peer before ZeroMQ drops */
-#define BROKER_MAX_INFLIGHT 1024  /* jobs one worker may hold, whatever it announces */
+#define BROKER_HWM                10000 /* messages queued per peer before ZeroMQ drops */
+#define BROKER_MAX_INFLIGHT       1024  /* jobs one worker may hold, whatever it announces */
+#define BROKER_ORPHAN_GRACE_BEATS 5     /* heartbeats after start before the orphan sweep */
 
 typedef struct {
     char id[JOB_ID_SIZE];
@@ -46,7 +47,7 @@ struct broker {
     zhashx_t *workers;                 /* owned: key -> s_worker_t */
     bool maybe_ready[JOB_STAGE_COUNT]; /* false once a queue was seen empty */
     uint64_t bad_frames, dispatched, done, failed, stale;
-    int64_t started_ms; /* when this broker started: orphan sweep after 3 beats */
+    int64_t started_ms; /* when this broker started: the orphan sweep waits */
     bool orphans_swept; /* done once after start */
     bool redis_ok;      /* last Redis call succeeded; logs only the changes */
     int64_t last_bad_log_ms;
@@ -379,9 +380,10 @@ static void s_redis_health(broker_t *self, int rc, const err_t *err)
     self->redis_ok = rc == 0;
 }
 
-/* Once, three heartbeats after start: leases held by workers that did not
+/* Once, a few heartbeats after start: leases held by workers that did not
  * come back after a broker restart are released instead of waiting out
- * their leases. Workers keep their identity across reconnects. */
+ * their leases. Workers keep their identity across reconnects and announce
+ * themselves again after three silent beats, so five is enough grace. */
 static int s_release_orphans(broker_t *self, err_t *err)
 {
     const char **live = mem_calloc(zhashx_size(self->workers) + 1, sizeof *live);
@@ -404,7 +406,8 @@ static void s_sweep_store(broker_t *self, int64_t now)
     int rc = store_expire_leases(self->store, &expired, &err);
     if (rc == 0)
         rc = store_promote_delayed(self->store, &promoted, &err);
-    if (rc == 0 && !self->orphans_swept && now - self->started_ms > 3 * self->opts.heartbeat_ms) {
+    if (rc == 0 && !self->orphans_swept &&
+        now - self->started_ms > BROKER_ORPHAN_GRACE_BEATS * self->opts.heartbeat_ms) {
         rc = s_release_orphans(self, &err);
         self->orphans_swept = rc == 0;
     }
