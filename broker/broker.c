@@ -196,6 +196,13 @@ static int64_t s_backoff_ms(broker_t *self, uint32_t attempt)
     return step / 2 + (int64_t)(randof((int)(step / 2) + 1));
 }
 
+/* The back-off, or longer if the source said when to come back. */
+static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
+{
+    int64_t delay = s_backoff_ms(self, m->attempt);
+    return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
+}
+
 static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
 {
     err_t err = {0};
@@ -220,7 +227,7 @@ static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
         rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, &err);
     else
         rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
-                        m->code, m->text, s_backoff_ms(self, m->attempt), &err);
+                        m->code, m->text, s_retry_delay_ms(self, m), &err);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),

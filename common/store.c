@@ -231,6 +231,14 @@ int store_ping(store_t *self, err_t *err)
     return 0;
 }
 
+static int s_valid_id(const char *id, err_t *err)
+{
+    if (job_id_valid(id))
+        return 0;
+    err_set(err, LODE_EINVAL, "not a job id: \"%.40s\"", id ? id : "");
+    return -1;
+}
+
 /* --- submit ------------------------------------------------------------------ */
 
 static void s_append(store_t *self, s_args_t *a)
@@ -374,6 +382,48 @@ int store_submit(store_t *self,
     return s_finish_multi(self, replies + 1, err);
 }
 
+int store_expand(store_t *self,
+                 const char *parent,
+                 const char *batch_id,
+                 const char *const *urls,
+                 size_t n,
+                 char (*ids)[JOB_ID_SIZE],
+                 err_t *err)
+{
+    if (s_valid_id(parent, err) != 0 || s_valid_id(batch_id, err) != 0 || s_connect(self, err) != 0)
+        return -1;
+    int64_t now = job_now_ms();
+    s_args_t m = {0};
+    s_str(&m, "MULTI");
+    s_append(self, &m);
+    int replies = 1;
+    for (size_t i = 0; i < n; i++) {
+        store_item_t it = {.kind = "url", .url = urls[i]};
+        job_new_id(ids[i]);
+        replies += s_append_job(self, &it, ids[i], batch_id, now);
+    }
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_args_t t = {0};
+    s_str(&t, "HINCRBY");
+    s_str(&t, key);
+    s_str(&t, "total");
+    s_int(&t, (int64_t)n);
+    s_append(self, &t);
+    /* The marker store_done reads: this fetch made jobs, not a document. */
+    s_args_t x = {0};
+    s_key(self, key, "job:%s", parent);
+    s_str(&x, "HSET");
+    s_str(&x, key);
+    s_str(&x, "expanded");
+    s_int(&x, (int64_t)n);
+    s_append(self, &x);
+    s_args_t e = {0};
+    s_str(&e, "EXEC");
+    s_append(self, &e);
+    return s_finish_multi(self, replies + 3, err);
+}
+
 /* --- transitions (Lua: atomic in Redis) -------------------------------------- */
 
 /* Every script starts with this: ARGV[1] prefix, ARGV[2] the per-stage
@@ -448,7 +498,10 @@ static const char s_lua_done[] = S_LUA_HEAD S_LUA_CURRENT
     "if not current(k, stage, attempt) then return 0 end\n"
     "redis.call('ZREM', P..'leases', id)\n"
     "redis.call('HDEL', k, 'worker', 'error', 'error_code', 'error_stage')\n"
-    "if nxt ~= '' then\n"
+    /* A playlist's fetch made jobs of its own and ends here. */
+    "if redis.call('HEXISTS', k, 'expanded') == 1 then\n"
+    "  redis.call('HSET', k, 'state', 'expanded', 'updated_ms', NOW, 'finished_ms', NOW)\n"
+    "elseif nxt ~= '' then\n"
     "  redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'updated_ms', NOW)\n"
     "  redis.call('RPUSH', P..'queue:'..nxt, id)\n"
     "else\n"
@@ -576,14 +629,6 @@ static int s_eval_int(store_t *self, const char *script, s_args_t *args, long lo
     }
     freeReplyObject(r);
     return rc;
-}
-
-static int s_valid_id(const char *id, err_t *err)
-{
-    if (job_id_valid(id))
-        return 0;
-    err_set(err, LODE_EINVAL, "not a job id: \"%.40s\"", id ? id : "");
-    return -1;
 }
 
 void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUNT])
