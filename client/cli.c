@@ -293,7 +293,7 @@ int cli_parse_exit(int rc)
 
 /* ------------------------------------------------------- global options */
 
-static const char *const s_globals[] = {"--redis",      "--broker",         "--prefix",
+static const char *const s_globals[] = {"--redis",      "--broker",       "--prefix",
                                         "--curve-cert", "--curve-server", "--timeout"};
 
 #define S_N_STR_GLOBALS 5 /* the globals before --timeout: plain strings */

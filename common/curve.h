@@ -18,7 +18,8 @@ typedef struct curve curve_t;
 /* Paths; borrowed. Environment fallbacks: LODE_CURVE_CERT, LODE_CURVE_SERVER,
  * LODE_CURVE_ALLOW (see curve_opts_from_env). */
 typedef struct {
-    const char *cert;      /* own certificate: the "_secret" file written by curve_keygen */
+    const char *cert;      /* own certificate: either file of a curve_keygen pair (czmq reads
+                              cert_secret when it exists); it must hold the secret key */
     const char *server;    /* peers: the broker's public certificate file */
     const char *allow_dir; /* broker: directory of allowed peers' public certificates */
 } curve_opts_t;
@@ -58,8 +59,7 @@ size_t curve_allowed(const curve_t *self);
 /* Write a new keypair: path (public, mode 0644 before umask) and path_secret
  * (secret, mode 0600). Refuses to overwrite either file (LODE_EINVAL). If
  * public_txt is not NULL it receives the new public key in Z85. */
-LODE_MUST_CHECK int
-curve_keygen(const char *path, char public_txt[CURVE_KEY_TXT_SIZE], err_t *err);
+LODE_MUST_CHECK int curve_keygen(const char *path, char public_txt[CURVE_KEY_TXT_SIZE], err_t *err);
 
 /* Read the public key (Z85) of a certificate file; with need_secret, the
  * file must also hold the matching secret key. For tests and `lode keygen`. */
