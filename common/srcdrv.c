@@ -13,13 +13,6 @@
 #include "mem.h"
 #include "srcdrv_impl.h"
 
-/* TEMPORARY(#5): youtube.c lands from another branch. Until then these
- * weak references let every binary link without it (they resolve to NULL);
- * once youtube.c is merged they bind to it and this block may go. */
-#pragma weak youtube_match
-#pragma weak youtube_state_new
-#pragma weak youtube_ops
-
 struct srcdrv {
     const srcdrv_ops_t *ops; /* the driver's table, static */
     void *state;             /* owned by the driver (ops->destroy) */
@@ -28,12 +21,6 @@ struct srcdrv {
 static bool s_is_http(const char *url)
 {
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
-}
-
-static bool s_youtube_linked(void)
-{
-    const srcdrv_ops_t *ops = &youtube_ops;
-    return ops != NULL && youtube_match != NULL && youtube_state_new != NULL;
 }
 
 srcdrv_t *srcdrv_new(const char *url, const srcdrv_opts_t *opts, err_t *err)
@@ -51,7 +38,7 @@ srcdrv_t *srcdrv_new(const char *url, const srcdrv_opts_t *opts, err_t *err)
     }
     const srcdrv_ops_t *ops;
     void *state;
-    if (s_youtube_linked() && youtube_match(url)) {
+    if (youtube_match(url)) {
         ops = &youtube_ops;
         state = youtube_state_new(url, opts, err);
     } else if (podcast_match(url)) {
