@@ -50,6 +50,7 @@ typedef struct s_sock s_sock_t;
 struct s_host {
     char *name; /* owned; the hash key */
     int in_flight;
+    int users;             /* requests (queued, running or being delivered) that point here */
     int64_t next_ms;       /* earliest next start (per_host_rps) */
     int64_t cool_until_ms; /* no start before this (429, bot check) */
     s_xfer_t *head, *tail; /* waiting, FIFO; owned */
@@ -826,9 +827,13 @@ static void s_complete(http_t *self, s_xfer_t *x, CURLcode rc)
             http_cool_host(self, x->host->name,
                            r.retry_after_ms >= 0 ? r.retry_after_ms : HTTP_COOL_DEFAULT_MS);
     }
+    s_host_t *h = x->host;
     x->done(&r, x->arg);
     free(text);
     s_xfer_free(x); /* after the callback: r borrows the effective URL */
+    int64_t now = zclock_mono();
+    if (--h->users == 0 && h->cool_until_ms <= now && h->next_ms <= now)
+        zhashx_delete(self->hosts, h->name); /* idle and unrestricted: forget it */
 }
 
 static void s_running_unlink(http_t *self, s_xfer_t *x)
@@ -1097,6 +1102,7 @@ int http_request(http_t *self, const http_req_t *req, http_done_fn *done, void *
     s_xfer_t *x = mem_calloc(1, sizeof *x);
     x->http = self;
     x->host = s_host_get(self, host);
+    x->host->users++;
     x->url = mem_strdup(req->url);
     x->method = mem_strdup(method);
     if (req->body) {

@@ -258,7 +258,7 @@ static int s_route_big(int fd, long n, bool chunked)
 
 typedef struct {
     char method[16];
-    char path[256];
+    char path[512];
     char query[256];
     char cookie[256];
     char *body;
