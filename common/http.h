@@ -69,7 +69,10 @@ typedef struct {
  * and http_cool_host, but not http_destroy. */
 typedef void(http_done_fn)(const http_resp_t *resp, void *arg);
 
-/* A client on loop. NULL and *err on failure (bad allow_net, curl init). */
+/* A client on loop (borrowed: destroy the http_t before the loop). Call it
+ * only from the loop's thread. NULL and *err on failure (bad allow_net,
+ * curl init). Proxies from the environment are ignored: the SSRF guard must
+ * see the address really connected. */
 http_t *http_new(zloop_t *loop, const http_opts_t *opts, err_t *err);
 
 /* Cancel everything in flight (no callbacks) and free; sets *self_p to NULL. */

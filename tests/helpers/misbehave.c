@@ -281,6 +281,20 @@ static int s_route_text(int fd, const s_req_t *rq)
     }
     if (!strcmp(p, "/badutf8"))
         return s_respond(fd, 200, "text/plain; charset=utf-8", "", "ok \xff\xfe bad", 9);
+    if (!strcmp(p, "/utf16bom"))
+        return s_respond(fd, 200, "text/plain", "", "\xff\xfeh\0i\0", 6);
+    if (!strcmp(p, "/xmlenc")) {
+        const char *b = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>";
+        return s_respond(fd, 200, "application/rss+xml", "", b, strlen(b));
+    }
+    if (!strcmp(p, "/retrydate")) {
+        char extra[96];
+        time_t t = time(NULL) + 5;
+        struct tm tm;
+        strftime(extra, sizeof extra, "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n",
+                 gmtime_r(&t, &tm));
+        return s_respond(fd, 503, "text/plain", extra, "later", 5);
+    }
     if (!strcmp(p, "/binary"))
         return s_respond(fd, 200, "image/png", "", "\x89PNG\r\n\x1a\n\0\0", 10);
     if (!strcmp(p, "/captcha")) {

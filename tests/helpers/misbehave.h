@@ -21,6 +21,9 @@
  *    /latin1                   charset=iso-8859-1 body "café"
  *    /metacharset              HTML declaring windows-1252 in <meta>
  *    /badutf8                  charset=utf-8 body with two invalid bytes
+ *    /utf16bom                 UTF-16LE with a BOM, no charset ("hi")
+ *    /xmlenc                   RSS declaring ISO-8859-1 in <?xml?> ("café")
+ *    /retrydate                503 with Retry-After as an HTTP date 5 s ahead
  *    /binary                   image/png
  *    /big?n=N                  N bytes with Content-Length
  *    /bigchunked?n=N           N bytes chunked, no Content-Length

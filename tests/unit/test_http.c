@@ -187,6 +187,45 @@ static void test_http_replaces_invalid_utf8_bytes_and_counts_them(void **state)
     s_ctx_free(c);
 }
 
+static void test_http_honours_a_bom_and_an_xml_declaration(void **state)
+{
+    (void)state;
+    ctx_t *c = s_ctx(NULL);
+    got_t *g = s_get(c, "/utf16bom", false);
+    assert_int_equal(g->err.code, 0);
+    assert_string_equal(g->body, "hi");
+    g = s_get(c, "/xmlenc", false);
+    assert_int_equal(g->err.code, 0);
+    assert_string_equal(g->ctype, "application/rss+xml");
+    assert_non_null(strstr(g->body, "<a>caf\xc3\xa9</a>"));
+    s_ctx_free(c);
+}
+
+static void s_done_then_next(const http_resp_t *r, void *arg)
+{
+    ctx_t *c = arg;
+    s_done(r, arg);
+    if (c->n_done < 3) {
+        err_t err = {0};
+        http_req_t req = {.url = s_url("127.0.0.1", "/ok")};
+        assert_int_equal(http_request(c->http, &req, s_done_then_next, c, &err), 0);
+    }
+}
+
+static void test_http_lets_a_callback_start_the_next_request(void **state)
+{
+    (void)state;
+    ctx_t *c = s_ctx(NULL);
+    err_t err = {0};
+    http_req_t req = {.url = s_url("127.0.0.1", "/ok")};
+    assert_int_equal(http_request(c->http, &req, s_done_then_next, c, &err), 0);
+    s_run(c, 3, 10000);
+    assert_int_equal(c->n_done, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(c->got[i].status, 200);
+    s_ctx_free(c);
+}
+
 static void test_http_returns_json_as_text(void **state)
 {
     (void)state;
@@ -334,6 +373,11 @@ static void test_http_maps_status_codes_to_errors(void **state)
     assert_false(err_retryable(err.code));
     g = s_get(c, "/status?code=503&retry=2", false);
     assert_int_equal(g->retry_after_ms, 2000);
+    s_ctx_free(c);
+    c = s_ctx(NULL); /* the 503 cooled 127.0.0.1 */
+    g = s_get(c, "/retrydate", false);
+    assert_int_equal(g->status, 503);
+    assert_in_range(g->retry_after_ms, 3000, 6000);
     s_ctx_free(c);
 
     struct {
@@ -652,6 +696,8 @@ int main(void)
         cmocka_unit_test(test_http_converts_a_latin1_body_to_utf8),
         cmocka_unit_test(test_http_takes_the_charset_from_a_meta_tag),
         cmocka_unit_test(test_http_replaces_invalid_utf8_bytes_and_counts_them),
+        cmocka_unit_test(test_http_honours_a_bom_and_an_xml_declaration),
+        cmocka_unit_test(test_http_lets_a_callback_start_the_next_request),
         cmocka_unit_test(test_http_returns_json_as_text),
         cmocka_unit_test(test_http_posts_a_body_with_headers_and_a_cookie),
         cmocka_unit_test(test_http_keeps_hundreds_of_requests_in_flight),
