@@ -91,9 +91,10 @@ size_t http_queued(const http_t *self);
 
 /* What a finished request means for the job: 0 for a usable response
  * (2xx), else -1 with *err set from resp->err when it is set, or from the
- * status: 404/410 -> LODE_ENOTFOUND, 408 -> LODE_ETIMEDOUT, 429 and 5xx ->
- * LODE_EHTTP (retryable), other 4xx -> LODE_EINVAL (permanent), 3xx left
- * unfollowed -> LODE_EHTTP. err_retryable() on the code gives the decision. */
+ * status: 404/410 -> LODE_ENOTFOUND; 408, 425, 429 and 5xx -> LODE_EHTTP
+ * (retryable); other 4xx -> LODE_EUNSUPPORTED (permanent); anything else
+ * (an unfollowed 3xx) -> LODE_EHTTP. err_retryable() on the code gives the
+ * decision. The same mapping as webdrv_check_resp. */
 LODE_MUST_CHECK int http_resp_error(const http_resp_t *resp, err_t *err);
 
 /* Cool a host down: no request to it starts before now + ms (a 429 or a

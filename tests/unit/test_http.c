@@ -383,9 +383,10 @@ static void test_http_maps_status_codes_to_errors(void **state)
     struct {
         int status, code;
         bool retry;
-    } cases[] = {{200, 0, false},       {204, 0, false},          {410, LODE_ENOTFOUND, 0},
-                 {403, LODE_EINVAL, 0}, {408, LODE_ETIMEDOUT, 1}, {500, LODE_EHTTP, 1},
-                 {502, LODE_EHTTP, 1},  {302, LODE_EHTTP, 1}};
+    } cases[] = {{200, 0, false},          {204, 0, false},
+                 {410, LODE_ENOTFOUND, 0}, {403, LODE_EUNSUPPORTED, 0},
+                 {408, LODE_EHTTP, 1},     {500, LODE_EHTTP, 1},
+                 {502, LODE_EHTTP, 1},     {302, LODE_EHTTP, 1}};
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err_clear(&err);
