@@ -6,6 +6,7 @@
  */
 #ifndef LODE_WORKER_H
 #define LODE_WORKER_H
+#include "curve.h"
 #include "err.h"
 #include "job.h"
 #include "srcdrv.h"
@@ -26,6 +27,7 @@ typedef struct {
     int per_host_max;       /* fetch: requests at once to one host; 0 = default */
     int per_host_rps;       /* fetch: request starts per second to one host; 0 = unlimited */
     srcdrv_opts_t src;      /* fetch: source driver settings (language, YouTube endpoints) */
+    curve_opts_t curve;     /* cert + server: CURVE client; zeroed = plain */
 } worker_opts_t;
 
 /* Start the job threads and connect. NULL and *err on failure. */
