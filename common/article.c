@@ -8,6 +8,9 @@
 #include "article.h"
 
 #include <ctype.h>
+#ifdef ARTICLE_DEBUG
+#include <stdio.h>
+#endif
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -178,6 +181,7 @@ enum {
     F_JUNK = 1 << 3,   /* dropped with its subtree */
     F_CLEAN = 1 << 4,  /* dropped by the conditional clean-up */
     F_SCORED = 1 << 5, /* score has been initialised */
+    F_STRONG = 1 << 6, /* F_NEG from an unmistakable word ("comments") */
 };
 
 typedef struct {
@@ -195,6 +199,10 @@ typedef struct {
 } s_el_t;
 
 #define S_NONE UINT32_MAX
+
+/* Attempts, as Readability retries: trust every hint, then only strong
+ * ones, then none, until one finds enough text. */
+enum { S_MODE_STRICT = 0, S_MODE_LOOSE, S_MODE_BARE, S_N_MODES };
 
 typedef struct {
     size_t off;      /* into the arena */
@@ -218,6 +226,7 @@ typedef struct {
     uint32_t *stack; /* owned; open block elements */
     size_t n_stack, cap_stack;
     err_t enter_err; /* first append failure while entering nodes */
+    int mode;        /* S_MODE_*: how much class/id hints may remove */
     htmlmeta_t *meta;
     char *title; /* owned; merged title, to drop a repeated headline */
     size_t body_raw;
@@ -248,33 +257,6 @@ static const char *s_attr(const xmlNode *n, const char *name)
 
 /* ---- class and id hints ----------------------------------------------- */
 
-/* Always boilerplate, even next to a content word ("article-comments"). */
-static const char *const s_neg_strong[] = {
-    "comment",       "cookie",       "consent",      "newsletter",
-    "related",       "share",        "sharing",      "social",
-    "outbrain",      "taboola",      "disqus",       "sponsor",
-    "recommend",     "promo",        "subscri",      "signup",
-    "sign-up",       "popup",        "modal",        "gdpr",
-    "breadcrumb",    "advert",       "-ad-",         "adslot",
-    "ad-slot",       "ad-container", "adwrap",       "most-popular",
-    "mostpopular",   "trending",     "more-stories", "read-more",
-    "readmore",      "byline",       "author-bio",   "authorbio",
-    "paywall",       "skip-link",    "sr-only",      "visually-hidden",
-    "screen-reader", "print-only",   "hidden",       "caption",
-    "toolbar",       "masthead",     "pagination",   "pager",
-    "ai2html",       "tags",         "taglist",      "tag-list",
-    "keywords",      "shoutbox",     "footnote",     NULL};
-
-/* Boilerplate unless the same attribute also has a content word. */
-static const char *const s_neg_weak[] = {
-    "header",    "footer",       "menu",       "nav",     "sidebar",    "widget", "banner",
-    "combx",     "extra",        "rss",        "meta",    "legends",    "remark", "replies",
-    "community", "supplemental", "skyscraper", "agegate", "yom-remote", "aside",  "rail",
-    "toc",       "tool",         "contact",    NULL};
-
-static const char *const s_pos[] = {"article", "body",  "content", "entry", "hentry", "main",
-                                    "post",    "story", "text",    "blog",  "column", NULL};
-
 static bool s_has_any(const char *s, const char *const *words)
 {
     for (; *words; words++) {
@@ -284,38 +266,85 @@ static bool s_has_any(const char *s, const char *const *words)
     return false;
 }
 
-/* Token equality for hints too short to match as substrings. */
-static bool s_has_token(const char *s, const char *tok)
+/* Class and id values are split into lower-case words at punctuation and
+ * camelCase boundaries ("theiaStickySidebar" -> theia sticky sidebar), and
+ * hints match the start of a word, so "pageRow" is not "pager". */
+
+/* Boilerplate even next to a content word ("article-comments"). */
+static const char *const s_neg_strong[] = {
+    "comment", "cookie",    "consent",  "gdpr",        "newsletter",   "related",
+    "share",   "sharing",   "social",   "outbrain",    "taboola",      "disqus",
+    "sponsor", "recommend", "subscri",  "signup",      "popup",        "paywall",
+    "promo",   "advert",    "trending", "mostpopular", "most-popular", NULL};
+
+/* Boilerplate unless the same attribute also has a content word. */
+static const char *const s_neg_weak[] = {
+    "header",  "footer",   "menu",      "nav",          "sidebar",    "widget",
+    "banner",  "combx",    "extra",     "rss",          "meta",       "legend",
+    "remark",  "replies",  "community", "supplemental", "skyscraper", "agegate",
+    "aside",   "rail",     "toolbar",   "breadcrumb",   "byline",     "author",
+    "caption", "credit",   "masthead",  "pagination",   "pager",      "tags",
+    "keyword", "footnote", "modal",     "print",        "skip",       "contact",
+    NULL};
+
+/* Whole words only. */
+static const char *const s_neg_exact[] = {"ad",  "ads",  "hid", "hidden", "hide", "invisible",
+                                          "tag", "more", "bio", "sr",     "none", NULL};
+
+static const char *const s_pos[] = {"article", "body",  "content", "entry", "hentry", "main",
+                                    "post",    "story", "text",    "blog",  "column", NULL};
+
+static bool s_word_has(const char *w, const char *const *list, bool exact)
 {
-    size_t n = strlen(tok);
-    for (const char *p = strstr(s, tok); p; p = strstr(p + 1, tok)) {
-        bool start = p == s || !isalnum((unsigned char)p[-1]);
-        bool stop = !isalnum((unsigned char)p[n]);
-        if (start && stop)
+    for (; *list; list++) {
+        size_t n = strlen(*list);
+        if (strncmp(w, *list, n) == 0 && (!exact || w[n] == '\0'))
             return true;
     }
     return false;
 }
 
+/* Split s into words, calling back flags for each. */
+static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
+{
+    char w[64];
+    size_t n = 0;
+    for (const char *p = s;; p++) {
+        unsigned char ch = (unsigned char)*p;
+        bool camel = n > 0 && isupper(ch) && islower((unsigned char)p[-1]);
+        if (!isalnum(ch) || camel || n == sizeof w - 1) {
+            w[n] = '\0';
+            if (n > 0) {
+                *pos = *pos || s_word_has(w, s_pos, false);
+                *weak =
+                    *weak || s_word_has(w, s_neg_weak, false) || s_word_has(w, s_neg_exact, true);
+            }
+            n = 0;
+        }
+        if (!ch)
+            break;
+        if (isalnum(ch))
+            w[n++] = (char)tolower(ch);
+    }
+    char low[256];
+    size_t k = 0;
+    for (const char *p = s; *p && k < sizeof low - 1; p++)
+        low[k++] = (char)tolower((unsigned char)*p);
+    low[k] = '\0';
+    *strong = *strong || s_has_any(low, s_neg_strong);
+}
+
 static uint32_t s_hint_flags(const char *cls, const char *id)
 {
-    char low[512];
-    size_t n = 0;
-    for (const char *s = cls; s && *s && n < sizeof low - 2; s++)
-        low[n++] = (char)tolower((unsigned char)*s);
-    low[n++] = ' ';
-    for (const char *s = id; s && *s && n < sizeof low - 1; s++)
-        low[n++] = (char)tolower((unsigned char)*s);
-    low[n] = '\0';
-    if (n <= 1)
-        return 0;
-    bool pos = s_has_any(low, s_pos);
-    bool neg = s_has_any(low, s_neg_strong) || s_has_token(low, "ad") || s_has_token(low, "ads") ||
-               s_has_token(low, "share") || s_has_token(low, "hid");
-    if (!neg && !pos)
-        neg = s_has_any(low, s_neg_weak);
+    bool pos = false, strong = false, weak = false;
+    if (cls)
+        s_words(cls, &pos, &strong, &weak);
+    if (id)
+        s_words(id, &pos, &strong, &weak);
     uint32_t f = 0;
-    if (neg)
+    if (strong)
+        f |= F_NEG | F_STRONG;
+    if (weak && !pos)
         f |= F_NEG;
     if (pos)
         f |= F_POS;
@@ -525,8 +554,15 @@ static void s_measure(s_ctx_t *c)
 
 static bool s_is_junk(const s_ctx_t *c, const s_el_t *e)
 {
-    bool junk = (e->flags & (F_NEG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-                e->tag == T_FOOTER || e->tag == T_HEADER;
+    bool junk;
+    if (c->mode == S_MODE_STRICT)
+        junk = (e->flags & (F_NEG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
+               e->tag == T_FOOTER || e->tag == T_HEADER;
+    else if (c->mode == S_MODE_LOOSE)
+        junk = (e->flags & (F_STRONG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
+               e->tag == T_FOOTER;
+    else
+        junk = (e->flags & F_HIDDEN) || e->tag == T_NAV;
     if (!junk || e->tag == T_BODY)
         return false;
     /* A wrapper holding most of the page's text is not boilerplate, whatever
@@ -631,6 +667,11 @@ static bool s_block_enter(s_ctx_t *c, xmlNode *n)
         return false;
     if (s_is_junk(c, e)) {
         e->flags |= F_JUNK;
+#ifdef ARTICLE_DEBUG
+        if (e->raw_len > 300)
+            fprintf(stderr, "JUNK %s class=%s id=%s raw=%zu/%zu flags=%x\n", n->name,
+                    s_attr(n, "class"), s_attr(n, "id"), e->raw_len, c->body_raw, e->flags);
+#endif
         return false;
     }
     if (e->tag == T_BR) {
@@ -1125,6 +1166,54 @@ static void s_ctx_free(s_ctx_t *c)
     free(c->title);
 }
 
+static void s_reset(s_ctx_t *c, int mode)
+{
+    c->mode = mode;
+    for (size_t i = 0; i < c->n_els; i++) {
+        s_el_t *e = &c->els[i];
+        e->flags &= ~(uint32_t)(F_JUNK | F_CLEAN | F_SCORED);
+        e->score = 0;
+        e->blk_len = e->blk_link = 0;
+        e->last_blk = S_NONE;
+    }
+    c->n_blocks = 0;
+    c->n_stack = 0;
+    c->in_a = c->in_pre = 0;
+    c->cur_link = 0;
+    buf_reset(&c->arena);
+    buf_reset(&c->cur);
+}
+
+#define S_ENOUGH_TEXT 500 /* bytes that end the retries (Readability's figure) */
+
+/* Run the attempts until one finds enough text; keep the longest. */
+static int s_attempts(s_ctx_t *c, article_t *out, err_t *err)
+{
+    article_t best = *out; /* metadata only so far */
+    for (int mode = 0; mode < S_N_MODES; mode++) {
+        s_reset(c, mode);
+        if (s_cut_blocks(c, err) != 0)
+            return -1;
+        s_score(c);
+        article_t a = {0};
+        s_choose(c, &a);
+        if (mode == 0 || a.text_len > best.text_len) {
+            a.title = best.title, a.author = best.author, a.published = best.published;
+            a.site = best.site, a.language = best.language, a.canonical = best.canonical;
+            best.title = best.author = best.published = NULL;
+            best.site = best.language = best.canonical = NULL;
+            article_clear(&best);
+            best = a;
+        } else {
+            article_clear(&a);
+        }
+        if (best.text_len >= S_ENOUGH_TEXT)
+            break;
+    }
+    *out = best;
+    return 0;
+}
+
 static xmlDoc *s_parse(const char *html, size_t len, const char *url)
 {
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
@@ -1160,11 +1249,7 @@ int article_extract(const char *html, size_t len, const char *url, article_t *ou
     if (c.doc) {
         s_measure(&c);
         s_metadata(&c, url, out);
-        rc = s_cut_blocks(&c, err);
-        if (rc == 0) {
-            s_score(&c);
-            s_choose(&c, out);
-        }
+        rc = s_attempts(&c, out, err);
     }
     s_ctx_free(&c);
     if (rc != 0) {
