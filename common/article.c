@@ -5,6 +5,7 @@
  *  depth costs no stack. Does not fetch, log or convert charsets.
  *  SPDX-License-Identifier: MIT
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "article.h"
 
 #include <ctype.h>
@@ -272,10 +273,10 @@ static bool s_has_any(const char *s, const char *const *words)
 
 /* Boilerplate even next to a content word ("article-comments"). */
 static const char *const s_neg_strong[] = {
-    "comment", "cookie",    "consent",  "gdpr",        "newsletter",   "related",
-    "share",   "sharing",   "social",   "outbrain",    "taboola",      "disqus",
-    "sponsor", "recommend", "subscri",  "signup",      "popup",        "paywall",
-    "promo",   "advert",    "trending", "mostpopular", "most-popular", NULL};
+    "comment", "cookie",    "consent",     "gdpr",         "newsletter", "related",
+    "share",   "sharing",   "social",      "outbrain",     "taboola",    "disqus",
+    "sponsor", "recommend", "subscri",     "signup",       "popup",      "promo",
+    "advert",  "trending",  "mostpopular", "most-popular", NULL};
 
 /* Boilerplate unless the same attribute also has a content word. */
 static const char *const s_neg_weak[] = {
@@ -555,6 +556,10 @@ static void s_measure(s_ctx_t *c)
 static bool s_is_junk(const s_ctx_t *c, const s_el_t *e)
 {
     bool junk;
+    /* A link inherits its paragraph's fate: its class ("icon none") says
+     * nothing about the text around it. */
+    if ((e->flags & (F_NEG | F_HIDDEN)) == F_NEG && e->tag == T_A)
+        return false;
     if (c->mode == S_MODE_STRICT)
         junk = (e->flags & (F_NEG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
                e->tag == T_FOOTER || e->tag == T_HEADER;
@@ -955,10 +960,16 @@ static bool s_boilerplate(const char *t, size_t len)
         "sign up",          "subscribe",           "follow us", "click here",
         "continue reading", "all rights reserved", "copyright", "\xc2\xa9",
         "we use cookies",   "recommended",         "loading",   NULL};
-    if (len > 100)
+    static const char *const inside[] = {"newsletter", "sign up for", "subscribe to",
+                                         "follow us on", NULL};
+    if (len > 200)
         return false;
-    for (const char *const *p = phrases; *p; p++) {
+    for (const char *const *p = phrases; *p && len <= 100; p++) {
         if (s_starts_with_ci(t, *p))
+            return true;
+    }
+    for (const char *const *p = inside; *p; p++) {
+        if (strcasestr(t, *p))
             return true;
     }
     return false;
