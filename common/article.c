@@ -9,9 +9,6 @@
 #include "article.h"
 
 #include <ctype.h>
-#ifdef ARTICLE_DEBUG
-#include <stdio.h>
-#endif
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -672,11 +669,6 @@ static bool s_block_enter(s_ctx_t *c, xmlNode *n)
         return false;
     if (s_is_junk(c, e)) {
         e->flags |= F_JUNK;
-#ifdef ARTICLE_DEBUG
-        if (e->raw_len > 300)
-            fprintf(stderr, "JUNK %s class=%s id=%s raw=%zu/%zu flags=%x\n", n->name,
-                    s_attr(n, "class"), s_attr(n, "id"), e->raw_len, c->body_raw, e->flags);
-#endif
         return false;
     }
     if (e->tag == T_BR) {
@@ -1003,6 +995,10 @@ static size_t s_select(s_ctx_t *c, const s_region_t *r, bool *keep)
             keep[i] = b->owner >= root && b->owner <= c->els[root].end;
         }
         keep[i] = keep[i] && s_keep_block(c, b);
+        /* A first-level heading before any text is the headline, which is
+         * metadata (title), not body. */
+        if (keep[i] && total == 0 && c->els[b->owner].tag == T_H1)
+            keep[i] = false;
         total += keep[i] ? b->len : 0;
     }
     return total;

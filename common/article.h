@@ -41,9 +41,17 @@ typedef struct {
  * nesting depth is handled without recursion. A page with no main text is
  * not an error: the result has n_blocks == 0 (the caller decides what is
  * too short to use).
- * 0 on success with *out filled (clear it with article_clear()); -1 and
- * *err on failure: LODE_EINVAL for a NULL argument, LODE_ETOOBIG past
- * ARTICLE_MAX_BYTES, LODE_EUNSUPPORTED when libxml2 cannot build a tree.
+ * Strategy: class/id and tag hints remove boilerplate subtrees, blocks are
+ * scored by length, commas and link density and the scores flow to their
+ * ancestors (Readability's scheme), the best container and its worthy
+ * siblings are kept, link-heavy lists and furniture lines are cleaned out;
+ * if that yields under 500 bytes it retries trusting fewer hints, then all
+ * prose blocks; JSON-LD articleBody replaces the result when it is much
+ * longer and its opening is found in the page.
+ * 0 on success with *out filled (clear it with article_clear()), also for
+ * input libxml2 cannot make a tree of (no blocks); -1 and *err on failure:
+ * LODE_EINVAL for a NULL out (or NULL html with len > 0), LODE_ETOOBIG past
+ * ARTICLE_MAX_BYTES.
  * *out is zeroed first, so article_clear() is always safe afterwards.
  * Thread-safe once article_init() has run (it runs on first use). */
 LODE_MUST_CHECK int
