@@ -1,7 +1,7 @@
 /*  webdrv.c - generic http(s) URLs: one GET, then the content type and the
  *  URL's suffix decide how to read the body. Subtitles and text go through
- *  source_parse, RSS continues in the podcast driver, HTML waits for the
- *  article extractor. No I/O.
+ *  source_parse, RSS continues in the podcast driver, HTML pages go through
+ *  the article extractor. No I/O.
  *  SPDX-License-Identifier: MIT
  */
 #include "webdrv.h"
@@ -11,9 +11,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "article.h"
 #include "mem.h"
 #include "source.h"
 #include "srcdrv_impl.h"
+#include "utf8.h"
+
+/* Less main text than this is a page that cannot be mined (a paywall, an
+ * index page, a script-rendered shell), not an article. */
+#define WEBDRV_ARTICLE_MIN_CHARS 500
 
 int webdrv_check_resp(const http_resp_t *resp,
                       const char *what,
@@ -148,11 +154,7 @@ static srcdrv_step_t s_web_refuse(s_web_t *w, const http_resp_t *resp, err_t *er
 {
     const char *ct = resp->content_type && *resp->content_type ? resp->content_type : "none";
     w->phase = S_WEB_OVER;
-    if (strcmp(ct, "text/html") == 0 || strcmp(ct, "application/xhtml+xml") == 0) {
-        /* TODO(#6): hand the page to article_extract() once it lands. */
-        err_set(err, LODE_EUNSUPPORTED,
-                "webdrv: %.160s is an HTML page: article extraction is not wired yet", w->url);
-    } else if (strcmp(ct, "application/atom+xml") == 0) {
+    if (strcmp(ct, "application/atom+xml") == 0) {
         err_set(err, LODE_EUNSUPPORTED,
                 "webdrv: %.160s is an Atom feed: only RSS podcast feeds are supported", w->url);
     } else if (strstr(ct, "xml")) {
@@ -196,6 +198,55 @@ static char *s_host(const char *url)
     return n ? mem_strndup(p, n) : NULL;
 }
 
+static char *s_dup_or_null(const char *s)
+{
+    return s && *s ? mem_strdup(s) : NULL;
+}
+
+/* An HTML page: its main text as paragraphs, untimed, and its metadata. */
+static srcdrv_step_t s_web_article(s_web_t *w, const http_resp_t *resp, err_t *err)
+{
+    const char *url = resp->final_url && *resp->final_url ? resp->final_url : w->get_url;
+    article_t a;
+    w->phase = S_WEB_OVER;
+    if (article_extract(resp->body, resp->body_len, url, &a, err) != 0) {
+        err_prefix(err, "webdrv: %.160s", url);
+        return SRCDRV_FAIL;
+    }
+    size_t chars = 0;
+    transcript_t *t = transcript_new();
+    for (size_t i = 0; i < a.n_blocks; i++) {
+        chars += utf8_cp_count(a.blocks[i], strlen(a.blocks[i]));
+        if (transcript_append(t, "\n\n", a.blocks[i], strlen(a.blocks[i]), -1, -1, err) != 0)
+            break;
+    }
+    if (err->code == 0 && chars < WEBDRV_ARTICLE_MIN_CHARS)
+        err_set(err, LODE_EEMPTY,
+                "article too short to mine: %zu characters of main text in %zu block%s at %.160s "
+                "(want at least %d)",
+                chars, a.n_blocks, a.n_blocks == 1 ? "" : "s", url, WEBDRV_ARTICLE_MIN_CHARS);
+    if (err->code != 0) {
+        transcript_destroy(&t);
+        article_clear(&a);
+        return SRCDRV_FAIL;
+    }
+    source_meta_t *m = &w->meta;
+    m->kind = mem_strdup("article");
+    m->format = mem_strdup("html");
+    m->title = s_dup_or_null(a.title);
+    m->author = s_dup_or_null(a.author);
+    m->published = s_dup_or_null(a.published);
+    m->language = s_dup_or_null(a.language);
+    m->url = mem_strdup(a.canonical && *a.canonical ? a.canonical : url);
+    m->site = a.site && *a.site ? mem_strdup(a.site) : s_host(url);
+    m->runtime_ms = -1;
+    m->n_repaired = resp->n_replaced;
+    article_clear(&a);
+    w->t = t;
+    w->phase = S_WEB_DONE;
+    return SRCDRV_DONE;
+}
+
 static srcdrv_step_t s_web_parse(s_web_t *w, const http_resp_t *resp, s_kind_t kind, err_t *err)
 {
     static const source_format_t fmts[] = {SOURCE_FMT_VTT, SOURCE_FMT_SRT, SOURCE_FMT_MARKDOWN,
@@ -231,6 +282,10 @@ static srcdrv_step_t s_web_fetched(s_web_t *w, const http_resp_t *resp, http_req
     }
     const char *url = resp->final_url && *resp->final_url ? resp->final_url : w->get_url;
     s_kind_t kind = s_kind(resp, url);
+    const char *ct = resp->content_type ? resp->content_type : "";
+    if (kind == S_KIND_OTHER &&
+        (strcmp(ct, "text/html") == 0 || strcmp(ct, "application/xhtml+xml") == 0))
+        return s_web_article(w, resp, err);
     if (kind == S_KIND_OTHER)
         return s_web_refuse(w, resp, err);
     if (kind != S_KIND_RSS)

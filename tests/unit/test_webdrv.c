@@ -193,6 +193,45 @@ static void test_webdrv_rss_answer_continues_in_the_podcast_driver(void **state)
     s_outcome_free(&o);
 }
 
+static void test_webdrv_reads_an_html_page_as_an_article(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *html = NULL;
+    FILE *f = fopen("tests/fixtures/article/news.html", "rb");
+    assert_non_null(f);
+    html = malloc(1 << 20);
+    len = fread(html, 1, (1 << 20) - 1, f);
+    html[len] = '\0';
+    fclose(f);
+    s_outcome_t o = s_web1(S_BASE "/story", "text/html", html);
+    assert_int_equal(o.step, SRCDRV_DONE);
+    assert_non_null(o.t);
+    assert_false(o.t->timed);
+    assert_true(o.t->n_segs >= 3);
+    assert_string_equal(o.meta.kind, "article");
+    assert_non_null(o.meta.title);
+    assert_non_null(o.meta.url);
+    /* Boilerplate stayed out of the transcript. */
+    assert_null(strstr(o.t->text, "cookie"));
+    s_outcome_free(&o);
+    free(html);
+}
+
+static void test_webdrv_refuses_an_html_page_with_too_little_text(void **state)
+{
+    (void)state;
+    s_outcome_t o = s_web1(S_BASE "/x", "text/html",
+                           "<html><body><nav><a href=/>Home</a></nav><p>Subscribe to read.</p>"
+                           "</body></html>");
+    assert_int_equal(o.step, SRCDRV_FAIL);
+    assert_int_equal(o.err.code, LODE_EEMPTY);
+    assert_non_null(strstr(o.err.msg, "article too short to mine"));
+    assert_non_null(strstr(o.err.msg, "characters of main text"));
+    assert_false(err_retryable(o.err.code));
+    s_outcome_free(&o);
+}
+
 static void test_webdrv_refuses_html_atom_xml_and_other_types(void **state)
 {
     (void)state;
@@ -200,8 +239,6 @@ static void test_webdrv_refuses_html_atom_xml_and_other_types(void **state)
     static const struct {
         const char *type, *body, *msg;
     } cases[] = {
-        {"text/html", "<html><p>article</p></html>",
-         "webdrv: " S_BASE "/x is an HTML page: article extraction is not wired yet"},
         {"application/atom+xml", "<feed/>",
          "webdrv: " S_BASE "/x is an Atom feed: only RSS podcast feeds are supported"},
         {"application/xml", "<urlset/>",
@@ -302,6 +339,8 @@ int main(void)
         cmocka_unit_test(test_webdrv_decides_by_content_type_then_suffix_then_body),
         cmocka_unit_test(test_webdrv_markdown_front_matter_fills_metadata),
         cmocka_unit_test(test_webdrv_rss_answer_continues_in_the_podcast_driver),
+        cmocka_unit_test(test_webdrv_reads_an_html_page_as_an_article),
+        cmocka_unit_test(test_webdrv_refuses_an_html_page_with_too_little_text),
         cmocka_unit_test(test_webdrv_refuses_html_atom_xml_and_other_types),
         cmocka_unit_test(test_webdrv_http_statuses_are_classified),
         cmocka_unit_test(test_webdrv_empty_or_blank_body_is_empty),
