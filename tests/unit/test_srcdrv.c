@@ -59,11 +59,12 @@ static void test_srcdrv_other_http_urls_get_the_web_driver(void **state)
     assert_non_null(d);
     http_req_t req;
     assert_int_equal(srcdrv_step(d, NULL, &req, &err), SRCDRV_REQUEST);
-    /* An HTML answer is the web driver's refusal, not the podcast one's. */
+    /* An HTML answer goes to the web driver's article reading (too short
+     * here), not to the podcast driver. */
     http_resp_t resp = s_resp("https://web.test/talk.vtt", "text/html", "<p>x</p>");
     assert_int_equal(srcdrv_step(d, &resp, &req, &err), SRCDRV_FAIL);
-    assert_int_equal(err.code, LODE_EUNSUPPORTED);
-    assert_non_null(strstr(err.msg, "HTML page"));
+    assert_int_equal(err.code, LODE_EEMPTY);
+    assert_non_null(strstr(err.msg, "article too short"));
     transcript_t *t;
     source_meta_t meta;
     err_clear(&err);
