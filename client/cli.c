@@ -31,16 +31,20 @@ typedef struct {
 
 static const cli_cmd_t s_cmds[] = {
     {"submit", submit_run, "submit sources (files, URLs, text) as one batch",
-     "usage: lode submit [--text STRING|-] [--name BATCH] [--wait] [--json] [FILE|URL ...]\n"
+     "usage: lode submit [--text STRING|-] [--name BATCH] [--episode E] [--wait] [--json]\n"
+     "                   [FILE|URL ...]\n"
      "\n"
      "Submit sources to the broker as one batch and print one job id per line\n"
      "(the --text item first, then the arguments in order).\n"
      "\n"
      "  FILE            an existing path: its contents are uploaded (kind \"file\");\n"
      "                  files over 50 MB are refused before upload\n"
-     "  URL             an argument containing \"://\" (kind \"url\")\n"
+     "  URL             an argument containing \"://\", or host/path such as\n"
+     "                  youtu.be/ID (https:// is assumed); kind \"url\"\n"
      "  --text STRING   submit STRING as text; --text - reads stdin\n"
      "  --name BATCH    a name for the batch\n"
+     "  --episode E     for podcast feed URLs: the episode's GUID, its number N\n"
+     "                  (1 = newest) or \"latest\" (the default)\n"
      "  --wait          wait until every job is done or failed (progress on a TTY);\n"
      "                  exits 4 if any failed\n"
      "  --json          print {\"batch\": ID, \"jobs\": [ID...]}\n"},
@@ -300,8 +304,8 @@ static const char *const s_globals[] = {"--redis",      "--broker",       "--pre
 
 /* Command options that take a value, so a value is never taken for a global
  * option ("--set --redis" sets the text "--redis"). */
-static const char *const s_valued[] = {"--text",   "--name",  "--set",
-                                       "--format", "--limit", "--stage"};
+static const char *const s_valued[] = {"--text",  "--name",  "--set",    "--format",
+                                       "--limit", "--stage", "--episode"};
 
 static int s_global_index(const char *arg, size_t *n)
 {

@@ -82,6 +82,15 @@ static int s_read_file(const char *path, size_t max_bytes, submit_item_t *item, 
     return rc;
 }
 
+/* "host.tld/…" with no scheme: a dot in the first path segment, no spaces. */
+static bool s_looks_like_host(const char *arg)
+{
+    size_t host = strcspn(arg, "/");
+    const char *dot = memchr(arg, '.', host);
+    return arg[host] == '/' && dot && dot > arg && dot + 1 < arg + host && !strpbrk(arg, " \t") &&
+           arg[0] != '.';
+}
+
 int submit_item_from_arg(const char *arg, size_t max_bytes, submit_item_t *item, err_t *err)
 {
     memset(item, 0, sizeof *item);
@@ -99,6 +108,12 @@ int submit_item_from_arg(const char *arg, size_t max_bytes, submit_item_t *item,
     if (strstr(arg, "://")) {
         item->kind = "url";
         item->url = mem_strdup(arg);
+        return 0;
+    }
+    if (s_looks_like_host(arg)) {
+        /* "youtu.be/ID", "example.com/post": what people paste. */
+        item->kind = "url";
+        item->url = mem_printf("https://%s", arg);
         return 0;
     }
     err_set(err, LODE_ENOTFOUND, "no such file: %s", arg);
@@ -257,15 +272,26 @@ static int s_collect(
     return CLI_EXIT_OK;
 }
 
+/* --episode X rides on each URL as "#episode=X": the fragment never goes
+ * to the server, and the podcast driver reads it. */
+static void s_set_episode(submit_item_t *items, size_t n, const char *episode)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].url || strchr(items[i].url, '#'))
+            continue;
+        char *url = mem_printf("%s#episode=%s", items[i].url, episode);
+        free(items[i].url);
+        items[i].url = url;
+    }
+}
+
 int submit_run(cli_t *cli, int argc, char **argv)
 {
-    const char *text = NULL, *name = NULL;
+    const char *text = NULL, *name = NULL, *episode = NULL;
     bool wait = false, json = false;
-    const cli_opt_t opts[] = {{"--text", &text, NULL},
-                              {"--name", &name, NULL},
-                              {"--wait", NULL, &wait},
-                              {"--json", NULL, &json},
-                              {NULL, NULL, NULL}};
+    const cli_opt_t opts[] = {{"--text", &text, NULL},       {"--name", &name, NULL},
+                              {"--episode", &episode, NULL}, {"--wait", NULL, &wait},
+                              {"--json", NULL, &json},       {NULL, NULL, NULL}};
     const char **args = mem_calloc(PROTO_MAX_ITEMS, sizeof *args);
     size_t n_args = 0, n = 0;
     submit_item_t *items = mem_calloc(PROTO_MAX_ITEMS + 1, sizeof *items);
@@ -280,6 +306,8 @@ int submit_run(cli_t *cli, int argc, char **argv)
         goto out;
     }
     rc = s_collect(cli, text, args, n_args, items, &n);
+    if (rc == CLI_EXIT_OK && episode)
+        s_set_episode(items, n, episode);
     if (rc == CLI_EXIT_OK)
         rc = s_exchange(cli, name, items, n, &ack);
     if (rc == CLI_EXIT_OK)
