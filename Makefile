@@ -57,9 +57,13 @@ tests: all $(UNIT) $(INTEG)
 test: tests
 	tests/run.sh $(BUILD)
 
-bench: all $(BUILD)/bench/extract/bench_extract
+# Every benchmark prints its figures; see each bench/*/run.sh for options.
+bench: all
 	bench/extract/run.sh $(BUILD)
 	bench/pipeline/run.sh $(BUILD)
+	bench/http/run.sh $(BUILD)
+	bench/youtube/run.sh $(BUILD)
+	bench/article/run.sh $(BUILD)
 
 deps:
 	deploy/deps.sh
