@@ -16,8 +16,9 @@
 #include "proto.h"
 #include "store.h"
 
-#define BROKER_HWM          10000 /* messages queued per peer before ZeroMQ drops */
-#define BROKER_MAX_INFLIGHT 1024  /* jobs one worker may hold, whatever it announces */
+#define BROKER_HWM                10000 /* messages queued per peer before ZeroMQ drops */
+#define BROKER_MAX_INFLIGHT       1024  /* jobs one worker may hold, whatever it announces */
+#define BROKER_ORPHAN_GRACE_BEATS 5     /* heartbeats after start before the orphan sweep */
 
 typedef struct {
     char id[JOB_ID_SIZE];
@@ -44,6 +45,9 @@ struct broker {
     zhashx_t *workers;                 /* owned: key -> s_worker_t */
     bool maybe_ready[JOB_STAGE_COUNT]; /* false once a queue was seen empty */
     uint64_t bad_frames, dispatched, done, failed, stale;
+    int64_t started_ms; /* when this broker started: the orphan sweep waits */
+    bool orphans_swept; /* done once after start */
+    bool redis_ok;      /* last Redis call succeeded; logs only the changes */
     int64_t last_bad_log_ms;
 };
 
@@ -90,8 +94,7 @@ static void s_worker_drop(broker_t *self, s_worker_t *w, const char *why)
              job_stage_name(w->stage), why, w->n_held);
     for (size_t i = 0; i < w->n_held; i++) {
         err_t err = {0};
-        if (store_release(self->store, w->held[i].id, w->held[i].attempt, self->opts.max_attempts,
-                          &err) < 0)
+        if (store_release(self->store, w->held[i].id, w->held[i].attempt, &err) < 0)
             log_warn("broker", "job=%s release failed: %s (its lease will expire)", w->held[i].id,
                      err.msg);
         else
@@ -121,7 +124,8 @@ static void s_dispatch_stage(broker_t *self, job_stage_t stage)
         char id[JOB_ID_SIZE];
         uint32_t attempt;
         err_t err = {0};
-        int64_t deadline = job_now_ms() + self->opts.lease_ms;
+        int lease_ms = self->opts.lease_ms[stage];
+        int64_t deadline = job_now_ms() + lease_ms;
         int rc = store_dispatch(self->store, stage, deadline, w->key, id, &attempt, &err);
         if (rc <= 0) {
             if (rc < 0)
@@ -129,8 +133,7 @@ static void s_dispatch_stage(broker_t *self, job_stage_t stage)
             self->maybe_ready[stage] = false;
             return;
         }
-        proto_msg_t m = {
-            .type = PROTO_JOB, .attempt = attempt, .lease_ms = (uint32_t)self->opts.lease_ms};
+        proto_msg_t m = {.type = PROTO_JOB, .attempt = attempt, .lease_ms = (uint32_t)lease_ms};
         snprintf(m.job_id, sizeof m.job_id, "%s", id);
         snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
         if (proto_send(self->router, w->identity, &m, &err) != 0) {
@@ -178,6 +181,26 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
     w->last_ms = job_now_ms();
 }
 
+/* Exponential back-off with "equal jitter": half the step is fixed, half
+ * random, so retries of jobs that failed together spread out instead of
+ * hitting a recovering service in step. */
+static int64_t s_backoff_ms(broker_t *self, uint32_t attempt)
+{
+    int64_t step = self->opts.retry_base_ms;
+    for (uint32_t i = 1; i < attempt && step < self->opts.retry_max_ms; i++)
+        step *= 2;
+    if (step > self->opts.retry_max_ms)
+        step = self->opts.retry_max_ms;
+    return step / 2 + (int64_t)(randof((int)(step / 2) + 1));
+}
+
+/* The back-off, or longer if the source said when to come back. */
+static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
+{
+    int64_t delay = s_backoff_ms(self, m->attempt);
+    return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
+}
+
 static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
 {
     err_t err = {0};
@@ -202,7 +225,7 @@ static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
         rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, &err);
     else
         rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
-                        m->code, m->text, self->opts.max_attempts, &err);
+                        m->code, m->text, s_retry_delay_ms(self, m), &err);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),
@@ -352,6 +375,54 @@ static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
     return 0;
 }
 
+/* Log Redis going away and coming back once each, not every second. */
+static void s_redis_health(broker_t *self, int rc, const err_t *err)
+{
+    if (rc != 0 && self->redis_ok)
+        log_error("broker", "redis unavailable, retrying: %s", err->msg);
+    else if (rc == 0 && !self->redis_ok)
+        log_info("broker", "redis available again");
+    self->redis_ok = rc == 0;
+}
+
+/* Once, a few heartbeats after start: leases held by workers that did not
+ * come back after a broker restart are released instead of waiting out
+ * their leases. Workers keep their identity across reconnects and announce
+ * themselves again after three silent beats, so five is enough grace. */
+static int s_release_orphans(broker_t *self, err_t *err)
+{
+    const char **live = mem_calloc(zhashx_size(self->workers) + 1, sizeof *live);
+    size_t n_live = 0;
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        live[n_live++] = w->key;
+    int n = 0;
+    int rc = store_release_orphans(self->store, live, n_live, &n, err);
+    free(live);
+    if (rc == 0 && n > 0)
+        log_warn("broker", "released %d job(s) held by workers that did not come back", n);
+    return rc;
+}
+
+/* Lease expiry, due retries and (once) orphans: the timed transitions. */
+static void s_sweep_store(broker_t *self, int64_t now)
+{
+    err_t err = {0};
+    int expired = 0, promoted = 0;
+    int rc = store_expire_leases(self->store, &expired, &err);
+    if (rc == 0)
+        rc = store_promote_delayed(self->store, &promoted, &err);
+    if (rc == 0 && !self->orphans_swept &&
+        now - self->started_ms > BROKER_ORPHAN_GRACE_BEATS * self->opts.heartbeat_ms) {
+        rc = s_release_orphans(self, &err);
+        self->orphans_swept = rc == 0;
+    }
+    s_redis_health(self, rc, &err);
+    if (expired > 0)
+        log_warn("broker", "%d lease(s) expired; jobs re-queued or failed", expired);
+    if (promoted > 0)
+        log_debug("broker", "%d delayed retr%s due", promoted, promoted == 1 ? "y" : "ies");
+}
+
 static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
@@ -371,12 +442,7 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     for (s_worker_t *w = zlistx_first(silent); w; w = zlistx_next(silent))
         s_worker_drop(self, w, "silent for 3 heartbeats");
     zlistx_destroy(&silent);
-    err_t err = {0};
-    int n = 0;
-    if (store_expire_leases(self->store, now, self->opts.max_attempts, &n, &err) != 0)
-        log_warn("broker", "lease check: %s", err.msg);
-    else if (n > 0)
-        log_warn("broker", "%d lease(s) expired, jobs re-queued or failed", n);
+    s_sweep_store(self, now);
     /* Jobs can reach a queue without passing through this broker (a lease
      * expiry, a retry from the CLI, a restart): look at every queue again. */
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
@@ -389,23 +455,36 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
 {
     broker_t *self = mem_calloc(1, sizeof *self);
     self->opts = *opts;
-    if (self->opts.lease_ms <= 0)
-        self->opts.lease_ms = 60000;
-    if (self->opts.max_attempts <= 0)
-        self->opts.max_attempts = 3;
+    for (int st = 0; st < JOB_STAGE_COUNT; st++) {
+        if (self->opts.lease_ms[st] <= 0)
+            self->opts.lease_ms[st] = 60000;
+        if (self->opts.max_attempts[st] <= 0)
+            self->opts.max_attempts[st] = 3;
+    }
+    if (self->opts.retry_base_ms <= 0)
+        self->opts.retry_base_ms = 1000;
+    if (self->opts.retry_max_ms < self->opts.retry_base_ms)
+        self->opts.retry_max_ms =
+            self->opts.retry_base_ms > 60000 ? self->opts.retry_base_ms : 60000;
+    self->started_ms = job_now_ms();
+    self->redis_ok = true;
     if (self->opts.heartbeat_ms <= 0)
         self->opts.heartbeat_ms = 1000;
-    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix};
+    /* Lazy: a broker started before Redis (or during an outage) waits for it. */
+    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
     self->store = store_new(&so, err);
     if (!self->store) {
         broker_destroy(&self);
         return NULL;
     }
+    store_set_max_attempts(self->store, self->opts.max_attempts);
     self->router = zsock_new(ZMQ_ROUTER);
     zsock_set_maxmsgsize(self->router, PROTO_MAX_FRAME);
     zsock_set_sndhwm(self->router, BROKER_HWM);
     zsock_set_rcvhwm(self->router, BROKER_HWM);
     zsock_set_linger(self->router, 0);
+    /* A worker that reconnects under its stable name takes its old place. */
+    zsock_set_router_handover(self->router, 1);
     if (zsock_bind(self->router, "%s", opts->bind) < 0) {
         err_set(err, LODE_EIO, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
         broker_destroy(&self);
@@ -423,8 +502,10 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
 
 int broker_run(broker_t *self)
 {
-    log_info("broker", "listening on %s (lease %d ms, %d attempts)", self->opts.bind,
-             self->opts.lease_ms, self->opts.max_attempts);
+    log_info("broker", "listening on %s (leases %d/%d/%d/%d ms, attempts %d/%d/%d/%d)",
+             self->opts.bind, self->opts.lease_ms[0], self->opts.lease_ms[1],
+             self->opts.lease_ms[2], self->opts.lease_ms[3], self->opts.max_attempts[0],
+             self->opts.max_attempts[1], self->opts.max_attempts[2], self->opts.max_attempts[3]);
     zloop_start(self->loop);
     log_info("broker", "stopping: dispatched=%llu done=%llu failed=%llu stale=%llu bad_frames=%llu",
              (unsigned long long)self->dispatched, (unsigned long long)self->done,

@@ -6,16 +6,19 @@
 #ifndef LODE_BROKER_H
 #define LODE_BROKER_H
 #include "err.h"
+#include "job.h"
 
 typedef struct broker broker_t;
 
 typedef struct {
-    const char *bind;      /* ZeroMQ endpoint to bind, e.g. tcp://127.0.0.1:5555; borrowed */
-    const char *redis_url; /* borrowed; NULL = config default */
-    const char *prefix;    /* Redis key prefix; borrowed; NULL = "lode:" */
-    int lease_ms;          /* lease of one dispatched job; 0 = 60000 */
-    int max_attempts;      /* dispatches per stage before a job is dead; 0 = 3 */
-    int heartbeat_ms;      /* heartbeat interval; a worker silent for 3 is dropped; 0 = 1000 */
+    const char *bind;                  /* ZeroMQ endpoint to bind; borrowed */
+    const char *redis_url;             /* borrowed; NULL = config default */
+    const char *prefix;                /* Redis key prefix; borrowed; NULL = "lode:" */
+    int lease_ms[JOB_STAGE_COUNT];     /* lease of one dispatched job; 0 = 60000 */
+    int max_attempts[JOB_STAGE_COUNT]; /* dispatches before a job is dead; 0 = 3 */
+    int retry_base_ms;                 /* first retry back-off; 0 = 1000 */
+    int retry_max_ms;                  /* back-off cap; 0 = 60000 */
+    int heartbeat_ms;                  /* heartbeat; a worker silent for 3 is dropped; 0 = 1000 */
 } broker_opts_t;
 
 /* Bind the socket and connect to Redis. NULL and *err on failure. */

@@ -24,8 +24,13 @@ static void s_usage(FILE *out)
             "  --redis URL         redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
             "                      default %s)\n"
             "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
-            "  --lease-ms N        lease of a dispatched job (default 60000)\n"
-            "  --max-attempts N    dispatches per stage before a job is dead (default 3)\n"
+            "  --lease-ms SPEC     lease of a dispatched job in ms: N for every stage, or\n"
+            "                      fetch=N,snippet=N,… (default 60000)\n"
+            "  --max-attempts SPEC dispatches before a job is dead-lettered: N or\n"
+            "                      stage=N,… (default 3)\n"
+            "  --retry-base-ms N   first back-off after a retryable failure (default 1000);\n"
+            "                      doubles per attempt, with jitter\n"
+            "  --retry-max-ms N    back-off cap (default 60000)\n"
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
             "  --help, --version\n",
@@ -43,10 +48,13 @@ int main(int argc, char **argv)
                                              {"log-level", required_argument, 0, 'L'},
                                              {"help", no_argument, 0, 'h'},
                                              {"version", no_argument, 0, 'V'},
+                                             {"retry-base-ms", required_argument, 0, 'B'},
+                                             {"retry-max-ms", required_argument, 0, 'M'},
                                              {0, 0, 0, 0}};
     broker_opts_t opts = {0};
     const char *bind = NULL;
     int level = LOGL_INFO, c;
+    err_t err = {0};
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'b':
@@ -59,10 +67,19 @@ int main(int argc, char **argv)
             opts.prefix = optarg;
             break;
         case 'l':
-            opts.lease_ms = atoi(optarg);
-            break;
         case 'm':
-            opts.max_attempts = atoi(optarg);
+            if (config_parse_per_stage(optarg, c == 'l' ? 100 : 1, c == 'l' ? 86400000 : 1000,
+                                       c == 'l' ? opts.lease_ms : opts.max_attempts, &err) != 0) {
+                fprintf(stderr, "lode-broker: --%s: %s\n", c == 'l' ? "lease-ms" : "max-attempts",
+                        err.msg);
+                return 2;
+            }
+            break;
+        case 'B':
+            opts.retry_base_ms = atoi(optarg);
+            break;
+        case 'M':
+            opts.retry_max_ms = atoi(optarg);
             break;
         case 't':
             opts.heartbeat_ms = atoi(optarg);
@@ -93,7 +110,6 @@ int main(int argc, char **argv)
     zsys_set_logstream(stderr);
     zsys_set_logident("lode-broker");
     opts.bind = config_broker_endpoint(bind);
-    err_t err = {0};
     broker_t *broker = broker_new(&opts, &err);
     if (!broker) {
         log_error("broker", "%s", err.msg);

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "curate.h"
+#include "dead.h"
 #include "mem.h"
 #include "status.h"
 #include "submit.h"
@@ -52,6 +53,18 @@ static const cli_cmd_t s_cmds[] = {
      "\n"
      "Wait until every job is done or failed. Exits 0 when all are done, 4 if any\n"
      "failed, 5 if --timeout ran out first (no limit unless --timeout is given).\n"},
+    {"dead", dead_list_run, "list dead-lettered (failed) jobs with their reasons",
+     "usage: lode dead [--limit N] [--json]\n"
+     "\n"
+     "Failed jobs, newest first (default 50): the stage that failed, attempts, the\n"
+     "error code and the reason. lode retry puts them back in a queue.\n"},
+    {"retry", dead_retry_run, "put failed jobs back in a queue",
+     "usage: lode retry JOB... [--stage S]\n"
+     "       lode retry --all [--stage S]\n"
+     "\n"
+     "Re-queue failed jobs with their attempts reset. With JOB ids, --stage S restarts\n"
+     "them at stage S (default: the stage that failed). With --all, every dead-lettered\n"
+     "job, or only those that failed at stage S. Prints the ids (or the count).\n"},
     {"show", view_show_run, "show a job's document as a page",
      "usage: lode show JOB [--all] [--json]\n"
      "\n"
@@ -273,7 +286,8 @@ static const char *const s_globals[] = {"--redis", "--broker", "--prefix", "--ti
 
 /* Command options that take a value, so a value is never taken for a global
  * option ("--set --redis" sets the text "--redis"). */
-static const char *const s_valued[] = {"--text", "--name", "--set", "--format", "--limit"};
+static const char *const s_valued[] = {"--text",   "--name",  "--set",
+                                       "--format", "--limit", "--stage"};
 
 static int s_global_index(const char *arg, size_t *n)
 {

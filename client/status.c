@@ -39,8 +39,9 @@ static int s_cluster(cli_t *cli, store_t *store, bool json)
         for (int s = 0; s < JOB_STAGE_COUNT; s++)
             json_object_set_new(q, job_stage_name((job_stage_t)s), json_integer(st.queued[s]));
         s_print_json(cli,
-                     json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queued", q, "in_flight",
-                               (json_int_t)st.in_flight, "dead", (json_int_t)st.dead, "jobs",
+                     json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queued", q,
+                               "in_flight", (json_int_t)st.in_flight, "delayed",
+                               (json_int_t)st.delayed, "dead", (json_int_t)st.dead, "jobs",
                                (json_int_t)st.jobs, "submitted", (json_int_t)st.submitted, "done",
                                (json_int_t)st.done, "failed", (json_int_t)st.failed, "retried",
                                (json_int_t)st.retried, "stale", (json_int_t)st.stale));
@@ -50,9 +51,10 @@ static int s_cluster(cli_t *cli, store_t *store, bool json)
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
         fprintf(cli->out, " %s %lld", job_stage_name((job_stage_t)s), (long long)st.queued[s]);
     fprintf(cli->out,
-            "\nin flight   %lld\ndead        %lld\njobs        %lld\n"
+            "\nin flight   %lld\nretrying    %lld (waiting out a back-off)\n"
+            "dead        %lld\njobs        %lld\n"
             "totals      submitted %lld, done %lld, failed %lld, retried %lld, stale %lld\n",
-            (long long)st.in_flight, (long long)st.dead, (long long)st.jobs,
+            (long long)st.in_flight, (long long)st.delayed, (long long)st.dead, (long long)st.jobs,
             (long long)st.submitted, (long long)st.done, (long long)st.failed,
             (long long)st.retried, (long long)st.stale);
     return CLI_EXIT_OK;

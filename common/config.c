@@ -104,3 +104,36 @@ int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err)
     }
     return 0;
 }
+
+int config_parse_per_stage(const char *spec, int min, int max, int out[JOB_STAGE_COUNT], err_t *err)
+{
+    int v;
+    if (s_parse_int(spec, strlen(spec), min, max, &v) == 0) {
+        for (int s = 0; s < JOB_STAGE_COUNT; s++)
+            out[s] = v;
+        return 0;
+    }
+    const char *p = spec;
+    while (*p) {
+        const char *eq = strchr(p, '=');
+        const char *end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        char name[16];
+        int stage = -1;
+        if (eq && eq < end && (size_t)(eq - p) < sizeof name) {
+            memcpy(name, p, (size_t)(eq - p));
+            name[eq - p] = '\0';
+            stage = job_stage_parse(name);
+        }
+        if (stage < 0 || s_parse_int(eq + 1, (size_t)(end - eq - 1), min, max, &v) != 0) {
+            err_set(err, LODE_EINVAL,
+                    "bad per-stage value \"%.*s\" (want N or stage=N,… with N in %d..%d)",
+                    (int)(end - p), p, min, max);
+            return -1;
+        }
+        out[stage] = v;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}

@@ -5,6 +5,7 @@
 #ifndef LODE_CONFIG_H
 #define LODE_CONFIG_H
 #include "err.h"
+#include "job.h"
 
 #define CONFIG_REDIS_DEFAULT  "redis://127.0.0.1:6379"
 #define CONFIG_BROKER_DEFAULT "tcp://127.0.0.1:5555"
@@ -27,6 +28,12 @@ const char *config_broker_endpoint(const char *flag);
 
 /* flag if not NULL, else $LODE_PREFIX, else "lode:". Borrowed. */
 const char *config_prefix(const char *flag);
+
+/* Parse a per-stage setting: "N" sets every stage, "fetch=N,snippet=N"
+ * sets the stages named (others keep their value). Values must be in
+ * [min, max]. -1 and LODE_EINVAL naming the bad part. */
+LODE_MUST_CHECK int
+config_parse_per_stage(const char *spec, int min, int max, int out[JOB_STAGE_COUNT], err_t *err);
 
 /* Parse a Redis URL. -1 and LODE_EINVAL with a message naming the problem. */
 LODE_MUST_CHECK int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err);

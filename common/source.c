@@ -308,6 +308,8 @@ void source_meta_clear(source_meta_t *meta)
     free(meta->author);
     free(meta->published);
     free(meta->language);
+    free(meta->url);
+    free(meta->site);
     memset(meta, 0, sizeof *meta);
     meta->runtime_ms = -1;
 }
@@ -1612,6 +1614,8 @@ char *source_meta_to_json(const source_meta_t *meta)
     if (meta->runtime_ms >= 0)
         json_object_set_new(o, "runtime_s", json_integer((meta->runtime_ms + 500) / 1000));
     s_json_str(o, "language", meta->language);
+    s_json_str(o, "url", meta->url);
+    s_json_str(o, "site", meta->site);
     json_t *notes = json_array();
     if (meta->n_repaired)
         s_json_note(notes, mem_printf("repaired %zu invalid UTF-8 sequence%s (U+FFFD)",

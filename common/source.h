@@ -29,6 +29,8 @@ typedef struct {
     char *author;       /* owned or NULL (Markdown front matter "author") */
     char *published;    /* owned ISO 8601 date or NULL (front matter "date") */
     char *language;     /* owned BCP 47 tag or NULL (VTT "Language:" header) */
+    char *url;          /* owned: canonical URL of a web source, or NULL */
+    char *site;         /* owned: site, channel or show name, or NULL */
     int64_t runtime_ms; /* last cue end for timed sources, else -1 */
     size_t n_repaired;  /* invalid UTF-8 sequences replaced by U+FFFD */
     size_t n_skipped;   /* VTT/SRT cues skipped for a malformed timing line */

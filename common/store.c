@@ -19,13 +19,17 @@
 #include "mem.h"
 
 #define STORE_KEY_MAX  256
-#define STORE_ARGS_MAX 32
+#define STORE_ARGS_MAX 128
 
 struct store {
     redisContext *ctx; /* owned; NULL while disconnected */
     config_redis_t cfg;
     char prefix[64];
+    char maxes[96]; /* "fetch=3,snippet=3,…": attempt limits the scripts use */
     int timeout_ms;
+    int64_t retry_at_ms;  /* after a failed connect, fail fast until then */
+    int backoff_ms;       /* current reconnect back-off; 0 while connected */
+    char last_error[256]; /* why the last connect failed */
 };
 
 /* An argv under construction: strings are borrowed, numbers live in num[]. */
@@ -89,10 +93,8 @@ static int s_check(store_t *self, redisReply *r, err_t *err)
     return 0;
 }
 
-static int s_connect(store_t *self, err_t *err)
+static int s_connect_now(store_t *self, err_t *err)
 {
-    if (self->ctx)
-        return 0;
     struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout(self->cfg.host, self->cfg.port, tv);
     if (!c || c->err) {
@@ -104,29 +106,54 @@ static int s_connect(store_t *self, err_t *err)
     redisSetTimeout(c, tv);
     self->ctx = c;
     redisReply *r = NULL;
-    if (self->cfg.password[0] && self->cfg.user[0])
-        r = redisCommand(c, "AUTH %s %s", self->cfg.user, self->cfg.password);
-    else if (self->cfg.password[0])
-        r = redisCommand(c, "AUTH %s", self->cfg.password);
-    if ((self->cfg.password[0] && s_check(self, r, err) != 0)) {
+    int rc = 0;
+    /* AUTH's arguments are secrets: an error names the user, never the password. */
+    if (self->cfg.password[0]) {
+        if (self->cfg.user[0])
+            r = redisCommand(c, "AUTH %s %s", self->cfg.user, self->cfg.password);
+        else
+            r = redisCommand(c, "AUTH %s", self->cfg.password);
+        rc = s_check(self, r, err);
         freeReplyObject(r);
+    }
+    if (rc == 0 && self->cfg.db) {
+        r = redisCommand(self->ctx, "SELECT %d", self->cfg.db);
+        rc = s_check(self, r, err);
+        freeReplyObject(r);
+    }
+    if (rc != 0) {
         redisFree(self->ctx);
         self->ctx = NULL;
+    }
+    return rc;
+}
+
+/* Connect if not connected. After a failure, calls fail at once (with the
+ * last reason) until a back-off of 100 ms doubling to 2 s has passed, so an
+ * event loop is not held up by a Redis that is down. */
+static int s_connect(store_t *self, err_t *err)
+{
+    if (self->ctx)
+        return 0;
+    int64_t now = job_now_ms();
+    if (now < self->retry_at_ms) {
+        err_set(err, LODE_ESTORE, "%s (retrying in %lld ms)", self->last_error,
+                (long long)(self->retry_at_ms - now));
         return -1;
     }
-    freeReplyObject(r);
-    r = NULL;
-    if (self->cfg.db) {
-        r = redisCommand(self->ctx, "SELECT %d", self->cfg.db);
-        int rc = s_check(self, r, err);
-        freeReplyObject(r);
-        if (rc != 0) {
-            redisFree(self->ctx);
-            self->ctx = NULL;
-            return -1;
-        }
+    err_t mine = {0};
+    if (s_connect_now(self, &mine) == 0) {
+        self->backoff_ms = 0;
+        self->retry_at_ms = 0;
+        return 0;
     }
-    return 0;
+    self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 100;
+    if (self->backoff_ms > 2000)
+        self->backoff_ms = 2000;
+    self->retry_at_ms = now + self->backoff_ms;
+    memcpy(self->last_error, mine.msg, sizeof self->last_error);
+    err_set(err, mine.code, "%s", mine.msg);
+    return -1;
 }
 
 /* Run one command. On success *reply is the caller's to free. */
@@ -156,7 +183,12 @@ store_t *store_new(const store_opts_t *opts, err_t *err)
         return NULL;
     }
     strcpy(self->prefix, prefix);
-    if (config_parse_redis_url(url, &self->cfg, err) != 0 || s_connect(self, err) != 0) {
+    int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
+    store_set_max_attempts(self, dflt);
+    err_t conn = {0};
+    if (config_parse_redis_url(url, &self->cfg, err) != 0 ||
+        (s_connect(self, &conn) != 0 && !(opts && opts->lazy))) {
+        err_set(err, conn.code, "%s", conn.msg);
         store_destroy(&self);
         return NULL;
     }
@@ -333,24 +365,38 @@ int store_submit(store_t *self,
 
 /* --- transitions (Lua: atomic in Redis) -------------------------------------- */
 
-/* Shared by fail, lease expiry and release: give a job back to its stage's
- * queue, or, when it may not retry, mark it failed and dead-letter it.
- * p = prefix, k = job key. */
+/* Every script starts with this: ARGV[1] prefix, ARGV[2] the per-stage
+ * attempt limits ("fetch=3,snippet=3,…"), ARGV[3] the time in ms; the
+ * script's own arguments follow from ARGV[4]. */
+#define S_LUA_HEAD                                                                                 \
+    "local P, NOW = ARGV[1], ARGV[3]\n"                                                            \
+    "local MAXA = {}\n"                                                                            \
+    "for s, n in string.gmatch(ARGV[2], '(%a+)=(%d+)') do MAXA[s] = tonumber(n) end\n"
+
+/* Give a job back: to its stage's queue at once (delay 0), to the delayed
+ * set until now+delay (a back-off retry), or, when it may not retry, mark it
+ * failed and dead-letter it with the reason. k = job key. */
 #define S_LUA_GIVE_BACK                                                                            \
-    "local function give_back(p, k, id, stage, attempt, retry, code, reason, maxa, now)\n"         \
-    "  redis.call('ZREM', p..'leases', id)\n"                                                      \
+    "local function give_back(k, id, stage, attempt, retry, code, reason, delay)\n"                \
+    "  redis.call('ZREM', P..'leases', id)\n"                                                      \
     "  redis.call('HSET', k, 'error', reason, 'error_code', code, 'error_stage', stage,\n"         \
-    "             'updated_ms', now)\n"                                                            \
+    "             'updated_ms', NOW)\n"                                                            \
     "  redis.call('HDEL', k, 'worker')\n"                                                          \
-    "  if retry == '1' and tonumber(attempt) < tonumber(maxa) then\n"                              \
+    "  if retry == '1' and tonumber(attempt) < (MAXA[stage] or 3) then\n"                          \
     "    redis.call('HSET', k, 'state', 'queued')\n"                                               \
-    "    redis.call('RPUSH', p..'queue:'..stage, id)\n"                                            \
-    "    redis.call('HINCRBY', p..'stats', 'retried', 1)\n"                                        \
+    "    redis.call('HINCRBY', P..'stats', 'retried', 1)\n"                                        \
+    "    if tonumber(delay) > 0 then\n"                                                            \
+    "      local due = tonumber(NOW) + tonumber(delay)\n"                                          \
+    "      redis.call('HSET', k, 'retry_at_ms', due)\n"                                            \
+    "      redis.call('ZADD', P..'delayed', due, id)\n"                                            \
+    "    else\n"                                                                                   \
+    "      redis.call('RPUSH', P..'queue:'..stage, id)\n"                                          \
+    "    end\n"                                                                                    \
     "    return 1\n"                                                                               \
     "  end\n"                                                                                      \
-    "  redis.call('HSET', k, 'state', 'failed', 'finished_ms', now)\n"                             \
-    "  redis.call('LPUSH', p..'dead', id)\n"                                                       \
-    "  redis.call('HINCRBY', p..'stats', 'failed', 1)\n"                                           \
+    "  redis.call('HSET', k, 'state', 'failed', 'finished_ms', NOW)\n"                             \
+    "  redis.call('LPUSH', P..'dead', id)\n"                                                       \
+    "  redis.call('HINCRBY', P..'stats', 'failed', 1)\n"                                           \
     "  return 1\n"                                                                                 \
     "end\n"
 
@@ -358,79 +404,137 @@ int store_submit(store_t *self,
  * attempt; anything else is a late or duplicate report from a worker the
  * broker already gave up on. */
 #define S_LUA_CURRENT                                                                              \
-    "local function current(p, k, stage, attempt)\n"                                               \
+    "local function current(k, stage, attempt)\n"                                                  \
     "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"                            \
     "  if h[1] == 'running' and h[2] == stage and h[3] == attempt then return true end\n"          \
-    "  redis.call('HINCRBY', p..'stats', 'stale', 1)\n"                                            \
+    "  redis.call('HINCRBY', P..'stats', 'stale', 1)\n"                                            \
     "  return false\n"                                                                             \
     "end\n"
 
-/* ARGV: prefix stage deadline worker now -> {id, attempt} or false. */
+/* ARGV[4..]: stage deadline worker -> {id, attempt} or false. */
 static const char s_lua_dispatch[] =
-    "local p, stage = ARGV[1], ARGV[2]\n"
-    "while true do\n"
-    "  local id = redis.call('LPOP', p..'queue:'..stage)\n"
-    "  if not id then return false end\n"
-    "  local k = p..'job:'..id\n"
-    /* An id whose hash is gone (deleted by hand) is dropped, not run. */
-    "  if redis.call('EXISTS', k) == 1 then\n"
-    "    local a = redis.call('HINCRBY', k, 'attempt', 1)\n"
-    "    redis.call('HINCRBY', k, 'attempts', 1)\n"
-    "    redis.call('HSET', k, 'state', 'running', 'stage', stage, 'worker', ARGV[4],\n"
-    "               'updated_ms', ARGV[5])\n"
-    "    redis.call('ZADD', p..'leases', ARGV[3], id)\n"
-    "    return {id, a}\n"
-    "  end\n"
-    "end\n";
+    S_LUA_HEAD "local stage = ARGV[4]\n"
+               "while true do\n"
+               "  local id = redis.call('LPOP', P..'queue:'..stage)\n"
+               "  if not id then return false end\n"
+               "  local k = P..'job:'..id\n"
+               /* An id whose hash is gone (deleted by hand) is dropped, not run. */
+               "  if redis.call('EXISTS', k) == 1 then\n"
+               "    local a = redis.call('HINCRBY', k, 'attempt', 1)\n"
+               "    redis.call('HINCRBY', k, 'attempts', 1)\n"
+               "    redis.call('HSET', k, 'state', 'running', 'stage', stage, 'worker', ARGV[6],\n"
+               "               'updated_ms', NOW)\n"
+               "    redis.call('HDEL', k, 'retry_at_ms')\n"
+               "    redis.call('ZADD', P..'leases', ARGV[5], id)\n"
+               "    return {id, a}\n"
+               "  end\n"
+               "end\n";
 
-/* ARGV: prefix id stage attempt next_stage('' after fanout) now -> 1|0. */
-static const char s_lua_done[] = S_LUA_CURRENT
-    "local p, id, stage, attempt, nxt, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
-    "local k = p..'job:'..id\n"
-    "if not current(p, k, stage, attempt) then return 0 end\n"
-    "redis.call('ZREM', p..'leases', id)\n"
+/* ARGV[4..]: id stage attempt next_stage('' after fanout) -> 1|0. */
+static const char s_lua_done[] = S_LUA_HEAD S_LUA_CURRENT
+    "local id, stage, attempt, nxt = ARGV[4], ARGV[5], ARGV[6], ARGV[7]\n"
+    "local k = P..'job:'..id\n"
+    "if not current(k, stage, attempt) then return 0 end\n"
+    "redis.call('ZREM', P..'leases', id)\n"
     "redis.call('HDEL', k, 'worker', 'error', 'error_code', 'error_stage')\n"
     "if nxt ~= '' then\n"
-    "  redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'updated_ms', now)\n"
-    "  redis.call('RPUSH', p..'queue:'..nxt, id)\n"
+    "  redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'updated_ms', NOW)\n"
+    "  redis.call('RPUSH', P..'queue:'..nxt, id)\n"
     "else\n"
-    "  redis.call('HSET', k, 'state', 'done', 'updated_ms', now, 'finished_ms', now)\n"
+    "  redis.call('HSET', k, 'state', 'done', 'updated_ms', NOW, 'finished_ms', NOW)\n"
     /* Counts arrivals at done: more than one would be a duplicate result. */
     "  redis.call('HINCRBY', k, 'completions', 1)\n"
-    "  redis.call('HINCRBY', p..'stats', 'done', 1)\n"
+    "  redis.call('HINCRBY', P..'stats', 'done', 1)\n"
     "end\n"
     "return 1\n";
 
-/* ARGV: prefix id stage attempt retryable code reason max now -> 1|0. */
-static const char s_lua_fail[] = S_LUA_CURRENT S_LUA_GIVE_BACK
-    "local p, id, stage, attempt = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
-    "local k = p..'job:'..id\n"
-    "if not current(p, k, stage, attempt) then return 0 end\n"
-    "return give_back(p, k, id, stage, attempt, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])\n";
+/* ARGV[4..]: id stage attempt retryable code reason delay_ms -> 1|0. */
+static const char s_lua_fail[] = S_LUA_HEAD S_LUA_CURRENT S_LUA_GIVE_BACK
+    "local id, stage, attempt = ARGV[4], ARGV[5], ARGV[6]\n"
+    "local k = P..'job:'..id\n"
+    "if not current(k, stage, attempt) then return 0 end\n"
+    "return give_back(k, id, stage, attempt, ARGV[7], ARGV[8], ARGV[9], ARGV[10])\n";
 
-/* ARGV: prefix id attempt max now -> 1|0 (the stage is whatever the job is at). */
-static const char s_lua_release[] =
-    S_LUA_GIVE_BACK "local p, id, attempt = ARGV[1], ARGV[2], ARGV[3]\n"
-                    "local k = p..'job:'..id\n"
-                    "local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"
-                    "if h[1] ~= 'running' or h[3] ~= attempt then return 0 end\n"
-                    "return give_back(p, k, id, h[2], attempt, '1', 'ETIMEDOUT', 'worker lost', "
-                    "ARGV[4], ARGV[5])\n";
+/* ARGV[4..]: id attempt -> 1|0 (the stage is whatever the job is at). */
+static const char s_lua_release[] = S_LUA_HEAD S_LUA_GIVE_BACK
+    "local id, attempt = ARGV[4], ARGV[5]\n"
+    "local k = P..'job:'..id\n"
+    "local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"
+    "if h[1] ~= 'running' or h[3] ~= attempt then return 0 end\n"
+    "return give_back(k, id, h[2], attempt, '1', 'ETIMEDOUT', 'worker lost', 0)\n";
 
-/* ARGV: prefix now max -> number of leases expired (at most 1000 a call). */
-static const char s_lua_expire[] = S_LUA_GIVE_BACK
-    "local p, now = ARGV[1], ARGV[2]\n"
-    "local ids = redis.call('ZRANGEBYSCORE', p..'leases', '-inf', now, 'LIMIT', 0, 1000)\n"
+/* No ARGV of its own -> number of leases expired (at most 1000 a call). */
+static const char s_lua_expire[] = S_LUA_HEAD S_LUA_GIVE_BACK
+    "local ids = redis.call('ZRANGEBYSCORE', P..'leases', '-inf', NOW, 'LIMIT', 0, 1000)\n"
     "for _, id in ipairs(ids) do\n"
-    "  local k = p..'job:'..id\n"
+    "  local k = P..'job:'..id\n"
     "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"
     "  if h[1] == 'running' then\n"
-    "    give_back(p, k, id, h[2], h[3], '1', 'ETIMEDOUT', 'lease expired', ARGV[3], now)\n"
+    "    give_back(k, id, h[2], h[3], '1', 'ETIMEDOUT', 'lease expired', 0)\n"
     "  else\n"
-    "    redis.call('ZREM', p..'leases', id)\n"
+    "    redis.call('ZREM', P..'leases', id)\n"
     "  end\n"
     "end\n"
     "return #ids\n";
+
+/* ARGV[4..]: names of the live workers -> number of leases released whose
+ * worker is not among them (at most 1000 a call). */
+static const char s_lua_orphans[] = S_LUA_HEAD S_LUA_GIVE_BACK
+    "local live = {}\n"
+    "for i = 4, #ARGV do live[ARGV[i]] = true end\n"
+    "local n = 0\n"
+    "for _, id in ipairs(redis.call('ZRANGE', P..'leases', 0, 999)) do\n"
+    "  local k = P..'job:'..id\n"
+    "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt', 'worker')\n"
+    "  if h[1] ~= 'running' then\n"
+    "    redis.call('ZREM', P..'leases', id)\n"
+    "  elseif not live[h[4] or ''] then\n"
+    "    give_back(k, id, h[2], h[3], '1', 'ETIMEDOUT', 'worker lost', 0)\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+/* No ARGV of its own -> number of delayed retries moved to their queues. */
+static const char s_lua_promote[] = S_LUA_HEAD
+    "local ids = redis.call('ZRANGEBYSCORE', P..'delayed', '-inf', NOW, 'LIMIT', 0, 1000)\n"
+    "for _, id in ipairs(ids) do\n"
+    "  redis.call('ZREM', P..'delayed', id)\n"
+    "  local k = P..'job:'..id\n"
+    "  local h = redis.call('HMGET', k, 'state', 'stage')\n"
+    "  if h[1] == 'queued' then\n"
+    "    redis.call('HDEL', k, 'retry_at_ms')\n"
+    "    redis.call('RPUSH', P..'queue:'..h[2], id)\n"
+    "  end\n"
+    "end\n"
+    "return #ids\n";
+
+/* ARGV[4..]: id stage ('' = the stage it failed at) -> 1 re-queued, 0 not
+ * failed. A person's retry starts the stage afresh: attempts reset. */
+#define S_LUA_RETRY                                                                                \
+    "local function retry(id, stage)\n"                                                            \
+    "  local k = P..'job:'..id\n"                                                                  \
+    "  local h = redis.call('HMGET', k, 'state', 'stage', 'error_stage')\n"                        \
+    "  if h[1] ~= 'failed' then return 0 end\n"                                                    \
+    "  local s = stage ~= '' and stage or h[3] or h[2]\n"                                          \
+    "  redis.call('LREM', P..'dead', 0, id)\n"                                                     \
+    "  redis.call('HSET', k, 'state', 'queued', 'stage', s, 'attempt', 0, 'updated_ms', NOW)\n"    \
+    "  redis.call('HDEL', k, 'finished_ms', 'retry_at_ms')\n"                                      \
+    "  redis.call('RPUSH', P..'queue:'..s, id)\n"                                                  \
+    "  redis.call('HINCRBY', P..'stats', 'failed', -1)\n"                                          \
+    "  return 1\n"                                                                                 \
+    "end\n"
+
+static const char s_lua_retry[] = S_LUA_HEAD S_LUA_RETRY "return retry(ARGV[4], ARGV[5])\n";
+
+/* ARGV[4..]: only_stage ('' = any) -> number re-queued (at most 10000 a call). */
+static const char s_lua_retry_all[] =
+    S_LUA_HEAD S_LUA_RETRY "local n = 0\n"
+                           "for _, id in ipairs(redis.call('LRANGE', P..'dead', 0, 9999)) do\n"
+                           "  local es = redis.call('HGET', P..'job:'..id, 'error_stage')\n"
+                           "  if ARGV[4] == '' or es == ARGV[4] then n = n + retry(id, '') end\n"
+                           "end\n"
+                           "return n\n";
 
 static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply **reply, err_t *err)
 {
@@ -439,6 +543,8 @@ static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply 
     s_str(&a, script);
     s_str(&a, "0");
     s_str(&a, self->prefix);
+    s_str(&a, self->maxes);
+    s_int(&a, job_now_ms());
     for (int i = 0; i < args->argc; i++)
         s_arg(&a, args->argv[i], args->len[i]);
     return s_run(self, &a, reply, err);
@@ -469,6 +575,14 @@ static int s_valid_id(const char *id, err_t *err)
     return -1;
 }
 
+void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUNT])
+{
+    size_t n = 0;
+    for (int s = 0; s < JOB_STAGE_COUNT; s++)
+        n += (size_t)snprintf(self->maxes + n, sizeof self->maxes - n, "%s%s=%d", s ? "," : "",
+                              job_stage_name(s), max_attempts[s] > 0 ? max_attempts[s] : 1);
+}
+
 int store_dispatch(store_t *self,
                    job_stage_t stage,
                    int64_t deadline_ms,
@@ -481,7 +595,6 @@ int store_dispatch(store_t *self,
     s_str(&a, job_stage_name(stage));
     s_int(&a, deadline_ms);
     s_str(&a, worker);
-    s_int(&a, job_now_ms());
     redisReply *r;
     if (s_eval(self, s_lua_dispatch, &a, &r, err) != 0)
         return -1;
@@ -501,20 +614,25 @@ int store_dispatch(store_t *self,
     return rc;
 }
 
-int store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, err_t *err)
+/* Run a script over one job: 1 applied, 0 not (stale), -1 error. */
+static int s_eval_job(store_t *self, const char *script, const char *id, s_args_t *a, err_t *err)
 {
     if (s_valid_id(id, err) != 0)
         return -1;
+    long long applied;
+    if (s_eval_int(self, script, a, &applied, err) != 0)
+        return -1;
+    return applied ? 1 : 0;
+}
+
+int store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, err_t *err)
+{
     s_args_t a = {0};
     s_str(&a, id);
     s_str(&a, job_stage_name(stage));
     s_int(&a, attempt);
     s_str(&a, stage + 1 < JOB_STAGE_COUNT ? job_stage_name(stage + 1) : "");
-    s_int(&a, job_now_ms());
-    long long applied;
-    if (s_eval_int(self, s_lua_done, &a, &applied, err) != 0)
-        return -1;
-    return applied ? 1 : 0;
+    return s_eval_job(self, s_lua_done, id, &a, err);
 }
 
 int store_fail(store_t *self,
@@ -524,11 +642,9 @@ int store_fail(store_t *self,
                bool retryable,
                int code,
                const char *reason,
-               int max_attempts,
+               int64_t delay_ms,
                err_t *err)
 {
-    if (s_valid_id(id, err) != 0)
-        return -1;
     s_args_t a = {0};
     s_str(&a, id);
     s_str(&a, job_stage_name(stage));
@@ -536,39 +652,68 @@ int store_fail(store_t *self,
     s_str(&a, retryable ? "1" : "0");
     s_str(&a, err_name(code));
     s_str(&a, reason ? reason : "");
-    s_int(&a, max_attempts);
-    s_int(&a, job_now_ms());
-    long long applied;
-    if (s_eval_int(self, s_lua_fail, &a, &applied, err) != 0)
-        return -1;
-    return applied ? 1 : 0;
+    s_int(&a, delay_ms > 0 ? delay_ms : 0);
+    return s_eval_job(self, s_lua_fail, id, &a, err);
 }
 
-int store_expire_leases(store_t *self, int64_t now_ms, int max_attempts, int *n_expired, err_t *err)
+int store_release(store_t *self, const char *id, uint32_t attempt, err_t *err)
 {
-    s_args_t a = {0};
-    s_int(&a, now_ms);
-    s_int(&a, max_attempts);
-    long long n;
-    if (s_eval_int(self, s_lua_expire, &a, &n, err) != 0)
-        return -1;
-    *n_expired = (int)n;
-    return 0;
-}
-
-int store_release(store_t *self, const char *id, uint32_t attempt, int max_attempts, err_t *err)
-{
-    if (s_valid_id(id, err) != 0)
-        return -1;
     s_args_t a = {0};
     s_str(&a, id);
     s_int(&a, attempt);
-    s_int(&a, max_attempts);
-    s_int(&a, job_now_ms());
-    long long applied;
-    if (s_eval_int(self, s_lua_release, &a, &applied, err) != 0)
+    return s_eval_job(self, s_lua_release, id, &a, err);
+}
+
+int store_retry(store_t *self, const char *id, int stage, err_t *err)
+{
+    s_args_t a = {0};
+    s_str(&a, id);
+    s_str(&a, stage >= 0 ? job_stage_name(stage) : "");
+    return s_eval_job(self, s_lua_retry, id, &a, err);
+}
+
+/* Run a script that takes no id and answers a count. */
+static int s_eval_count(store_t *self, const char *script, s_args_t *a, int *n, err_t *err)
+{
+    long long v;
+    if (s_eval_int(self, script, a, &v, err) != 0)
         return -1;
-    return applied ? 1 : 0;
+    *n = (int)v;
+    return 0;
+}
+
+int store_retry_all(store_t *self, int stage, int *n_retried, err_t *err)
+{
+    s_args_t a = {0};
+    s_str(&a, stage >= 0 ? job_stage_name(stage) : "");
+    return s_eval_count(self, s_lua_retry_all, &a, n_retried, err);
+}
+
+int store_expire_leases(store_t *self, int *n_expired, err_t *err)
+{
+    s_args_t a = {0};
+    return s_eval_count(self, s_lua_expire, &a, n_expired, err);
+}
+
+int store_promote_delayed(store_t *self, int *n_promoted, err_t *err)
+{
+    s_args_t a = {0};
+    return s_eval_count(self, s_lua_promote, &a, n_promoted, err);
+}
+
+int store_release_orphans(
+    store_t *self, const char *const *live, size_t n_live, int *n_released, err_t *err)
+{
+    /* An argv is bounded; past that many live workers, skip the sweep: the
+     * leases of orphans still expire on their own. */
+    if (n_live > STORE_ARGS_MAX - 8) {
+        *n_released = 0;
+        return 0;
+    }
+    s_args_t a = {0};
+    for (size_t i = 0; i < n_live; i++)
+        s_str(&a, live[i]);
+    return s_eval_count(self, s_lua_orphans, &a, n_released, err);
 }
 
 /* --- reads and writes -------------------------------------------------------- */
@@ -695,6 +840,19 @@ int store_job_list(
     return s_list(self, &a, ids, n, err);
 }
 
+int store_dead_list(
+    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "dead");
+    s_args_t a = {0};
+    s_str(&a, "LRANGE");
+    s_str(&a, key);
+    s_int(&a, (int64_t)offset);
+    s_int(&a, (int64_t)(offset + (count ? count : 1) - 1));
+    return s_list(self, &a, ids, n, err);
+}
+
 int store_batch_jobs(
     store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {
@@ -779,21 +937,23 @@ int store_stats(store_t *self, store_stats_t *out, err_t *err)
     redisAppendCommand(self->ctx, "LLEN %s", key);
     s_key(self, key, "jobs");
     redisAppendCommand(self->ctx, "ZCARD %s", key);
+    s_key(self, key, "delayed");
+    redisAppendCommand(self->ctx, "ZCARD %s", key);
     s_key(self, key, "stats");
     redisAppendCommand(self->ctx, "HMGET %s submitted done failed retried stale", key);
     int64_t *ints[] = {&out->queued[0], &out->queued[1], &out->queued[2], &out->queued[3],
-                       &out->in_flight, &out->dead,      &out->jobs};
+                       &out->in_flight, &out->dead,      &out->jobs,      &out->delayed};
     int64_t *counters[] = {&out->submitted, &out->done, &out->failed, &out->retried, &out->stale};
     int rc = 0;
-    for (size_t i = 0; i < 8; i++) {
+    for (size_t i = 0; i < 9; i++) {
         redisReply *r = NULL;
         if (redisGetReply(self->ctx, (void **)&r) != REDIS_OK)
             return s_check(self, NULL, err);
         if (rc == 0 && s_check(self, r, err) != 0)
             rc = -1;
-        else if (i < 7 && r->type == REDIS_REPLY_INTEGER)
+        else if (i < 8 && r->type == REDIS_REPLY_INTEGER)
             *ints[i] = r->integer;
-        else if (i == 7 && r->type == REDIS_REPLY_ARRAY)
+        else if (i == 8 && r->type == REDIS_REPLY_ARRAY)
             for (size_t k = 0; k < r->elements && k < 5; k++)
                 if (r->element[k]->type == REDIS_REPLY_STRING)
                     *counters[k] = atoll(r->element[k]->str);

@@ -6,7 +6,8 @@
  *  Key layout, under a prefix P (default "lode:"):
  *    P job:ID            hash   id state stage kind url name batch attempt
  *                               attempts created_ms updated_ms finished_ms
- *                               worker error error_code error_stage
+ *                               worker error error_code error_stage retry_at_ms
+ *                               completions (times it reached done; 1)
  *    P job:ID:input      string submitted bytes (inline text or file body)
  *    P job:ID:source     string JSON source metadata          (fetch)
  *    P job:ID:transcript string JSON {text, segments}         (fetch)
@@ -18,6 +19,7 @@
  *    P queue:STAGE       list   ready job ids of one stage (RPUSH, LPOP)
  *    P leases            zset   in-flight job ids, score lease deadline ms
  *    P dead              list   ids of failed jobs (newest first)
+ *    P delayed           zset   ids waiting out a retry back-off, score due ms
  *    P batch:ID          hash   id name created_ms total
  *    P batch:ID:jobs     list   the batch's job ids in submission order
  *    P stats             hash   submitted done failed retried stale counters
@@ -38,6 +40,7 @@ typedef struct {
     const char *url;    /* redis://…; borrowed; NULL = config default */
     const char *prefix; /* key prefix; borrowed; NULL = "lode:" */
     int timeout_ms;     /* connect and per-command timeout; 0 = 5000 */
+    bool lazy;          /* succeed even if Redis is down now: connect on first use */
 } store_opts_t;
 
 /* Parts of a job, each its own key. */
@@ -83,10 +86,12 @@ typedef struct {
     int64_t in_flight;               /* leases */
     int64_t dead;                    /* dead-letter list length */
     int64_t jobs;                    /* all jobs */
+    int64_t delayed;                 /* retries waiting out their back-off */
     int64_t submitted, done, failed, retried, stale;
 } store_stats_t;
 
-/* Connect. NULL and *err (LODE_ESTORE or LODE_EINVAL) on failure. */
+/* Connect (unless opts->lazy). NULL and *err (LODE_ESTORE or LODE_EINVAL)
+ * on failure; a malformed URL fails even when lazy. */
 store_t *store_new(const store_opts_t *opts, err_t *err);
 
 /* Close and free; sets *self_p to NULL. Safe on NULL. */
@@ -128,9 +133,14 @@ LODE_MUST_CHECK int store_dispatch(store_t *self,
 LODE_MUST_CHECK int
 store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, err_t *err);
 
-/* The worker failed. Retryable failures with attempt < max_attempts go back
- * to the stage's queue; others mark the job failed and push it on the dead
- * list with the reason. 1 if applied, 0 if stale. */
+/* Attempt limits per stage (dispatches before a job is dead-lettered) used
+ * by store_fail, store_release, store_expire_leases. Default 3 each. */
+void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUNT]);
+
+/* The worker failed. A retryable failure below the stage's attempt limit
+ * goes back to the stage: into the delayed set until now+delay_ms (delay 0:
+ * straight to the queue). Anything else marks the job failed and pushes it
+ * on the dead list with the reason. 1 if applied, 0 if stale. */
 LODE_MUST_CHECK int store_fail(store_t *self,
                                const char *id,
                                job_stage_t stage,
@@ -138,18 +148,37 @@ LODE_MUST_CHECK int store_fail(store_t *self,
                                bool retryable,
                                int code,
                                const char *reason,
-                               int max_attempts,
+                               int64_t delay_ms,
                                err_t *err);
 
-/* Re-queue (or fail, past max_attempts) every job whose lease ended before
- * now_ms. *n_expired gets how many. */
-LODE_MUST_CHECK int
-store_expire_leases(store_t *self, int64_t now_ms, int max_attempts, int *n_expired, err_t *err);
+/* Re-queue at once (or fail, past the limit) every job whose lease ended.
+ * *n_expired gets how many (at most 1000 a call). */
+LODE_MUST_CHECK int store_expire_leases(store_t *self, int *n_expired, err_t *err);
+
+/* Move delayed retries that are due to their stage's queue. */
+LODE_MUST_CHECK int store_promote_delayed(store_t *self, int *n_promoted, err_t *err);
 
 /* Give back a job dispatched to a worker that is gone, at once (same rule
  * as an expired lease). 1 if applied, 0 if stale. */
-LODE_MUST_CHECK int
-store_release(store_t *self, const char *id, uint32_t attempt, int max_attempts, err_t *err);
+LODE_MUST_CHECK int store_release(store_t *self, const char *id, uint32_t attempt, err_t *err);
+
+/* Give back every leased job whose worker (the name given to
+ * store_dispatch) is not in live[0..n_live): after a broker restart, the
+ * workers that did not come back. *n_released gets how many. */
+LODE_MUST_CHECK int store_release_orphans(
+    store_t *self, const char *const *live, size_t n_live, int *n_released, err_t *err);
+
+/* A person's retry of a failed job: off the dead list and back into a queue
+ * with its attempts reset; stage -1 = the stage it failed at. 1 if re-queued,
+ * 0 if the job is not failed. */
+LODE_MUST_CHECK int store_retry(store_t *self, const char *id, int stage, err_t *err);
+
+/* Retry every dead-lettered job (that failed at stage, or any if -1). */
+LODE_MUST_CHECK int store_retry_all(store_t *self, int stage, int *n_retried, err_t *err);
+
+/* Ids on the dead list, newest first. Same ownership as store_job_list. */
+LODE_MUST_CHECK int store_dead_list(
+    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
 
 /* --- reads and writes for workers and the client --- */
 

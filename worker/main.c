@@ -31,6 +31,8 @@ static void s_usage(FILE *out)
             "  --engine E          text-stage engine: extractive (the default and, for\n"
             "                      now, the only one)\n"
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
+            "  --delay-ms N        sleep N ms before each job: simulates a slow stage for\n"
+            "                      fault tests and benchmarks (default 0)\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
             "  --help, --version\n",
             CONFIG_BROKER_DEFAULT, CONFIG_REDIS_DEFAULT, CONFIG_PREFIX_DEFAULT);
@@ -46,6 +48,7 @@ int main(int argc, char **argv)
                                              {"engine", required_argument, 0, 'e'},
                                              {"heartbeat-ms", required_argument, 0, 't'},
                                              {"log-level", required_argument, 0, 'L'},
+                                             {"delay-ms", required_argument, 0, 'd'},
                                              {"help", no_argument, 0, 'h'},
                                              {"version", no_argument, 0, 'V'},
                                              {0, 0, 0, 0}};
@@ -72,6 +75,9 @@ int main(int argc, char **argv)
             break;
         case 'c':
             opts.concurrency = atoi(optarg);
+            break;
+        case 'd':
+            opts.delay_ms = atoi(optarg);
             break;
         case 't':
             opts.heartbeat_ms = atoi(optarg);

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <czmq.h>
 
@@ -16,6 +17,7 @@
 #include "store.h"
 
 #define WORKER_MAX_CONCURRENCY 256
+#define WORKER_DRAIN_MS        30000 /* how long a stopping worker lets jobs finish */
 
 typedef struct {
     zactor_t *actor;          /* owned: the job thread */
@@ -28,6 +30,7 @@ typedef struct {
     job_stage_t stage;
     const char *redis_url; /* borrowed from worker opts */
     const char *prefix;
+    int delay_ms; /* sleep before each job (simulated slow stage) */
 } s_thread_args_t;
 
 struct worker {
@@ -69,6 +72,8 @@ static void s_job_thread(zsock_t *pipe, void *arg)
         store_opts_t so = {.url = args->redis_url, .prefix = args->prefix};
         if (!store)
             store = store_new(&so, &err);
+        if (args->delay_ms > 0)
+            zclock_sleep(args->delay_ms);
         int rc = store ? s_run_stage(store, args->stage, id ? id : "", &err) : -1;
         if (rc == 0)
             zstr_sendx(pipe, "DONE", id, attempt, NULL);
@@ -230,18 +235,34 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     }
     if (self->opts.heartbeat_ms <= 0)
         self->opts.heartbeat_ms = 1000;
-    /* Fail at start, not at the first job, when Redis is not reachable. */
-    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix};
+    /* A bad URL stops us here; Redis being down only earns a warning: the
+     * jobs fail as retryable until it is back, and the broker re-queues them. */
+    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
     store_t *probe = store_new(&so, err);
     if (!probe) {
         free(self);
         return NULL;
     }
+    err_t perr = {0};
+    if (store_ping(probe, &perr) != 0)
+        log_warn(job_stage_name(opts->stage), "%s; jobs will be retried until it answers",
+                 perr.msg);
     store_destroy(&probe);
-    self->args = (s_thread_args_t){opts->stage, opts->redis_url, opts->prefix};
+    self->args = (s_thread_args_t){opts->stage, opts->redis_url, opts->prefix, opts->delay_ms};
     self->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_maxmsgsize(self->dealer, PROTO_MAX_FRAME);
     zsock_set_linger(self->dealer, 1000);
+    /* Reconnect quickly after a broker restart, backing off to 5 s. */
+    zsock_set_reconnect_ivl(self->dealer, 100);
+    zsock_set_reconnect_ivl_max(self->dealer, 5000);
+    /* A stable name across reconnects: a restarted broker sees the same
+     * worker come back, and releases the leases of those that do not. */
+    char host[64] = "worker";
+    gethostname(host, sizeof host - 1);
+    char identity[128];
+    snprintf(identity, sizeof identity, "%s/%d/%04x", host, (int)getpid(),
+             (unsigned)randof(0x10000));
+    zsock_set_identity(self->dealer, identity);
     if (zsock_connect(self->dealer, "%s", opts->broker) < 0) {
         err_set(err, LODE_EINVAL, "cannot connect to %s: %s", opts->broker,
                 zmq_strerror(zmq_errno()));
@@ -259,6 +280,35 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     return self;
 }
 
+static int s_busy(const worker_t *self)
+{
+    return self->opts.concurrency - s_free_slots(self);
+}
+
+/* On SIGTERM/SIGINT: take no new job, let the ones running finish and
+ * report them (bounded), so a clean stop costs no lease expiry. */
+static void s_drain(worker_t *self, int limit_ms)
+{
+    if (s_busy(self) == 0)
+        return;
+    const char *stage = job_stage_name(self->opts.stage);
+    log_info(stage, "finishing %d running job(s) before stopping", s_busy(self));
+    zpoller_t *poller = zpoller_new(NULL);
+    zpoller_set_nonstop(poller, true);
+    for (int i = 0; i < self->opts.concurrency; i++)
+        zpoller_add(poller, zactor_sock(self->slots[i].actor));
+    int64_t deadline = job_now_ms() + limit_ms;
+    while (s_busy(self) > 0 && job_now_ms() < deadline) {
+        zsock_t *which = zpoller_wait(poller, (int)(deadline - job_now_ms()));
+        if (which)
+            s_on_slot(NULL, which, self);
+    }
+    zpoller_destroy(&poller);
+    if (s_busy(self) > 0)
+        log_warn(stage, "%d job(s) still running after %d ms; their leases will re-run them",
+                 s_busy(self), limit_ms);
+}
+
 int worker_run(worker_t *self)
 {
     const char *stage = job_stage_name(self->opts.stage);
@@ -267,6 +317,7 @@ int worker_run(worker_t *self)
     self->last_broker_ms = job_now_ms();
     s_send_ready(self);
     zloop_start(self->loop);
+    s_drain(self, WORKER_DRAIN_MS);
     log_info(stage, "stopping: done=%llu failed=%llu", (unsigned long long)self->done,
              (unsigned long long)self->failed);
     return 0;

@@ -18,6 +18,7 @@ typedef struct {
     const char *prefix;    /* borrowed; NULL = "lode:" */
     int concurrency;       /* jobs at once; 0 = 1 */
     int heartbeat_ms;      /* 0 = 1000 */
+    int delay_ms;          /* extra time per job, to simulate a slow stage (tests, benchmarks) */
 } worker_opts_t;
 
 /* Start the job threads and connect. NULL and *err on failure. */

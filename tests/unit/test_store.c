@@ -4,6 +4,7 @@
  *  SPDX-License-Identifier: MIT
  */
 #include <signal.h>
+#include <unistd.h>
 
 #include "cluster.h"
 #include "store.h"
@@ -38,6 +39,8 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     fixture_t *f = *state;
+    if (!f)
+        return 0;
     store_destroy(&f->store);
     cluster_destroy(&f->cluster);
     free(f);
@@ -109,7 +112,7 @@ static void test_store_ignores_stale_and_duplicate_reports(void **state)
     assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 0);
     char ids[2][JOB_ID_SIZE];
     assert_int_equal(
-        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "late", 3, &err), 0);
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "late", 0, &err), 0);
     store_stats_t st;
     assert_int_equal(store_stats(f->store, &st, &err), 0);
     assert_true(st.stale >= 3);
@@ -129,7 +132,7 @@ static void test_store_dead_letters_permanent_failures(void **state)
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
     assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY,
-                                "empty transcript", 3, &err),
+                                "empty transcript", 0, &err),
                      1);
     store_job_t job;
     assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
@@ -155,27 +158,27 @@ static void test_store_retries_then_gives_up_and_expires_leases(void **state)
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
     assert_int_equal(
-        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_ESTORE, "hiccup", 3, &err),
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_ESTORE, "hiccup", 0, &err),
         1);
     /* Attempt 2's lease runs out: back in the queue again. */
     assert_int_equal(
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() - 1, "w", got, &attempt, &err), 1);
     assert_int_equal(attempt, 2);
     int n = 0;
-    assert_int_equal(store_expire_leases(f->store, job_now_ms(), 3, &n, &err), 0);
+    assert_int_equal(store_expire_leases(f->store, &n, &err), 0);
     assert_int_equal(n, 1);
     /* Attempt 3, its worker lost: that was the last try. */
     assert_int_equal(
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
     assert_int_equal(attempt, 3);
-    assert_int_equal(store_release(f->store, id, attempt, 3, &err), 1);
+    assert_int_equal(store_release(f->store, id, attempt, &err), 1);
     store_job_t job;
     assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
     assert_string_equal(job.state, JOB_STATE_FAILED);
     assert_string_equal(job.error, "worker lost");
     store_job_clear(&job);
-    assert_int_equal(store_release(f->store, id, attempt, 3, &err), 0);
+    assert_int_equal(store_release(f->store, id, attempt, &err), 0);
 }
 
 static void test_store_parts_lists_and_bad_ids(void **state)
@@ -233,6 +236,119 @@ static void test_store_reports_unreachable_and_vanished_redis(void **state)
     assert_int_equal(err.code, LODE_ESTORE);
 }
 
+static void test_store_backs_off_retries_through_the_delayed_set(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE], got[JOB_ID_SIZE];
+    uint32_t attempt;
+    err_t err = {0};
+    s_submit_one(f, "back off", id);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
+    assert_string_equal(got, id);
+    assert_int_equal(
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_EHTTP, "503", 300, &err), 1);
+    /* Not in the queue while it waits out its back-off. */
+    int n = 0;
+    assert_int_equal(store_promote_delayed(f->store, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        0);
+    store_stats_t st;
+    assert_int_equal(store_stats(f->store, &st, &err), 0);
+    assert_int_equal(st.delayed, 1);
+    usleep(350 * 1000);
+    assert_int_equal(store_promote_delayed(f->store, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
+    assert_string_equal(got, id);
+    assert_int_equal(attempt, 2);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 1);
+}
+
+static void test_store_releases_leases_of_workers_that_did_not_come_back(void **state)
+{
+    fixture_t *f = *state;
+    char a[JOB_ID_SIZE], b[JOB_ID_SIZE], got[JOB_ID_SIZE];
+    uint32_t attempt;
+    err_t err = {0};
+    s_submit_one(f, "orphan", a);
+    s_submit_one(f, "kept", b);
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "gone", got,
+                                    &attempt, &err),
+                     1);
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "alive", got,
+                                    &attempt, &err),
+                     1);
+    const char *live[] = {"alive"};
+    int n = 0;
+    assert_int_equal(store_release_orphans(f->store, live, 1, &n, &err), 0);
+    assert_int_equal(n, 1);
+    store_job_t job;
+    assert_int_equal(store_job_get(f->store, a, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_QUEUED);
+    assert_string_equal(job.error, "worker lost");
+    store_job_clear(&job);
+    assert_int_equal(store_job_get(f->store, b, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_RUNNING);
+    store_job_clear(&job);
+    /* Leave both finished for the tests after this one. */
+    assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "alive", got,
+                                    &attempt, &err),
+                     1);
+    assert_int_equal(store_done(f->store, a, JOB_STAGE_FETCH, attempt, &err), 1);
+    assert_int_equal(store_done(f->store, b, JOB_STAGE_FETCH, 1, &err), 1);
+}
+
+static void test_store_retry_requeues_dead_jobs_with_fresh_attempts(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE], got[JOB_ID_SIZE];
+    uint32_t attempt;
+    err_t err = {0};
+    int limits[JOB_STAGE_COUNT] = {1, 3, 3, 3};
+    store_set_max_attempts(f->store, limits);
+    s_submit_one(f, "one try", id);
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
+    /* Retryable, but fetch allows one attempt: dead at once. */
+    assert_int_equal(
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_EHTTP, "503", 0, &err), 1);
+    char(*ids)[JOB_ID_SIZE];
+    size_t n;
+    assert_int_equal(store_dead_list(f->store, 0, 10, &ids, &n, &err), 0);
+    assert_true(n >= 1);
+    assert_string_equal(ids[0], id);
+    free(ids);
+    assert_int_equal(store_retry(f->store, id, -1, &err), 1);
+    assert_int_equal(store_retry(f->store, id, -1, &err), 0); /* not failed any more */
+    store_job_t job;
+    assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_QUEUED);
+    assert_string_equal(job.stage, "fetch");
+    assert_int_equal(job.attempt, 0);
+    store_job_clear(&job);
+    assert_int_equal(cluster_redis_int(f->cluster, "LPOS " P "dead %s", id), -1);
+    /* Fail it again, then retry everything that died at fetch. */
+    assert_int_equal(
+        store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
+        1);
+    assert_int_equal(
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "x", 0, &err), 1);
+    int retried = 0;
+    assert_int_equal(store_retry_all(f->store, JOB_STAGE_SNIPPET, &retried, &err), 0);
+    assert_int_equal(retried, 0);
+    assert_int_equal(store_retry_all(f->store, JOB_STAGE_FETCH, &retried, &err), 0);
+    assert_true(retried >= 1);
+    int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
+    store_set_max_attempts(f->store, dflt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +356,9 @@ int main(void)
         cmocka_unit_test(test_store_ignores_stale_and_duplicate_reports),
         cmocka_unit_test(test_store_dead_letters_permanent_failures),
         cmocka_unit_test(test_store_retries_then_gives_up_and_expires_leases),
+        cmocka_unit_test(test_store_backs_off_retries_through_the_delayed_set),
+        cmocka_unit_test(test_store_releases_leases_of_workers_that_did_not_come_back),
+        cmocka_unit_test(test_store_retry_requeues_dead_jobs_with_fresh_attempts),
         cmocka_unit_test(test_store_parts_lists_and_bad_ids),
         cmocka_unit_test(test_store_reports_unreachable_and_vanished_redis),
     };
