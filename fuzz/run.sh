@@ -17,9 +17,11 @@ for bin in "$build"/fuzz_*; do
     mkdir -p "$work" "$crashes"
     [ -d "fuzz/corpus/$name" ] && cp -n fuzz/corpus/"$name"/* "$work"/ 2>/dev/null
     log="$build/fuzz_$name.log"
+    dict=()
+    [ -f "fuzz/$name.dict" ] && dict=(-dict="fuzz/$name.dict")
     echo "== fuzz $name for ${secs}s (log $log)"
     "$bin" -max_total_time="$secs" -print_final_stats=1 -max_len=65536 -timeout=10 \
-        -rss_limit_mb=2048 -artifact_prefix="$crashes/" "$work" >"$log" 2>&1
+        -rss_limit_mb=2048 -artifact_prefix="$crashes/" "${dict[@]}" "$work" >"$log" 2>&1
     rc=$?
     execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$')
     found=$(find "$crashes" -type f | wc -l)

@@ -51,6 +51,7 @@ typedef struct {
     int max_attempts;   /* broker --max-attempts */
     int broker_kills;   /* SIGKILLs of the broker */
     int redis_restarts; /* clean Redis restarts */
+    int sabotage;       /* 1: break two jobs before the scan (checks the checker) */
     unsigned seed;      /* rand_r seed */
     const char *log_level;
 } s_opts_t;
@@ -700,6 +701,21 @@ static void s_calm_phase(s_chaos_t *x, int64_t end)
         s_sleep_ms(200);
 }
 
+/* --sabotage 1: make one done job look lost and another duplicated, so a
+ * run shows that the scan catches both (it must then exit 1). */
+static void s_sabotage(s_chaos_t *x)
+{
+    int hit = 0;
+    for (int i = 0; i < x->n_acked && hit < 2; i++) {
+        if (x->id_bad[i])
+            continue;
+        free(hit == 0 ? cluster_redis_str(x->c, "HSET lode:job:%s state running", x->ids[i])
+                      : cluster_redis_str(x->c, "HINCRBY lode:job:%s completions 1", x->ids[i]));
+        hit++;
+    }
+    fprintf(stderr, "chaos: sabotage: expect lost=1 duplicated=1 and exit status 1\n");
+}
+
 static void s_print_line(const s_chaos_t *x, const s_tally_t *t)
 {
     char reasons[1024] = "";
@@ -761,6 +777,7 @@ static void s_usage(FILE *f)
     fprintf(f, "usage: chaos [-n N] [--rate R] [--time-limit S] [--kill-ms MS] [--workers W]\n"
                "             [--concurrency C] [--lease-ms MS] [--max-attempts A]\n"
                "             [--broker-kills K] [--redis-restarts R] [--seed S] [--log-level L]\n"
+               "             [--sabotage 1]\n"
                "Run N jobs through a real cluster under faults; see bench/chaos/README.md.\n");
 }
 
@@ -779,7 +796,8 @@ static int *s_int_opt(s_opts_t *o, const char *name)
                {"lease-ms", &o->lease_ms},
                {"max-attempts", &o->max_attempts},
                {"broker-kills", &o->broker_kills},
-               {"redis-restarts", &o->redis_restarts}};
+               {"redis-restarts", &o->redis_restarts},
+               {"sabotage", &o->sabotage}};
 
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].name, name) == 0)
@@ -888,6 +906,8 @@ static int s_run(s_chaos_t *x)
     fprintf(stderr, "chaos: %5.1fs faults over, %d acknowledged; waiting for the rest\n",
             (cluster_now_ms() - x->t0) / 1000.0, x->n_acked);
     s_calm_phase(x, hard_end);
+    if (x->o.sabotage)
+        s_sabotage(x);
     s_tally_t t;
     if (s_scan(x, &t) != 0) {
         fprintf(stderr, "chaos: cannot read Redis for the final scan\n");
