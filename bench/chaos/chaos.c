@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +53,7 @@ typedef struct {
     int broker_kills;   /* SIGKILLs of the broker */
     int redis_restarts; /* clean Redis restarts */
     int sabotage;       /* 1: break two jobs before the scan (checks the checker) */
+    int probe;          /* 1: first, the dead-worker dispatch probe */
     unsigned seed;      /* rand_r seed */
     const char *log_level;
 } s_opts_t;
@@ -70,6 +72,7 @@ typedef struct {
     int dead_dups;     /* ids more than once on the dead list */
     int dead_unlisted; /* failed jobs not on the dead list */
     int terminal;      /* done + dead */
+    int max_attempts;  /* most dispatches any job needed (all stages) */
     s_reason_t reasons[S_MAX_REASONS];
     int n_reasons;
     char lost_sample[256];
@@ -92,6 +95,7 @@ typedef struct {
     atomic_bool stop;
     /* chaos, main thread only */
     int worker_kills, broker_kills, redis_restarts, self_deaths;
+    int64_t probe_ms; /* s_probe's figure, -1 if the job did not run */
     int64_t down_until[CLUSTER_STAGES][CLUSTER_MAX_WORKERS]; /* 0 = running */
     pid_t redis_pid;                                         /* our own redis-server, or 0 */
     int64_t t0, last_event;
@@ -171,12 +175,14 @@ static int s_write_jobs(s_chaos_t *x)
         free(paras);
         return -1;
     }
-    int rc = 0;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/jobs", cluster_tmpdir(x->c));
+    int rc = mkdir(dir, 0755);
     for (int i = 0; i < x->o.n && rc == 0; i++) {
         x->bad[i] = s_is_bad(i, x->o.n);
         bool md = i % 5 == 4;
         char name[64];
-        snprintf(name, sizeof name, "job-%06d.%s", i, md ? "md" : "txt");
+        snprintf(name, sizeof name, "jobs/job-%06d.%s", i, md ? "md" : "txt");
         char *text =
             x->bad[i] ? mem_strdup("   \n\t  \n\n  \t\n") : s_job_text(paras, n_paras, i, md);
         x->paths[i] = cluster_write_file(x->c, name, text, strlen(text));
@@ -541,6 +547,9 @@ s_judge(s_tally_t *t, const char *id, bool bad, const redisReply *h, long long p
 {
     const char *state = s_elem(h, 0), *completions = s_elem(h, 1), *error = s_elem(h, 2);
     t->dead_dups += on_dead > 1;
+    const char *attempts = s_elem(h, 4);
+    if (attempts && atoi(attempts) > t->max_attempts)
+        t->max_attempts = atoi(attempts);
     if (state && strcmp(state, "done") == 0) {
         t->done++;
         t->duplicated += completions && atoi(completions) > 1;
@@ -568,7 +577,7 @@ static int s_scan_batch(redisContext *rc,
 {
     for (int i = 0; i < n; i++) {
         const char *id = ids[i];
-        redisAppendCommand(rc, "HMGET lode:job:%s state completions error stage", id);
+        redisAppendCommand(rc, "HMGET lode:job:%s state completions error stage attempts", id);
         redisAppendCommand(rc,
                            "EXISTS lode:job:%s:source lode:job:%s:transcript lode:job:%s:snippets "
                            "lode:job:%s:synthesis lode:job:%s:fanout",
@@ -730,6 +739,59 @@ static void s_print_line(const s_chaos_t *x, const s_tally_t *t)
 }
 
 /* Everything that makes the run fail, explained on stderr. 0 if none. */
+/* --- the dead-worker probe ---
+ * A worker killed while idle leaves the broker believing it has free
+ * credits until it misses three heartbeats. A job dispatched to it in that
+ * window must not vanish into the dead connection for seconds: the broker
+ * should see that the peer is gone (ZMQ_ROUTER_MANDATORY makes the send
+ * fail) and keep the job for a live worker. The probe kills every fetch
+ * worker, submits one job, starts the workers again and times the job. */
+#define S_PROBE_LIMIT_MS 1000
+
+static bool s_past_fetch(s_chaos_t *x, const char *id)
+{
+    char *stage = cluster_job_field(x->c, id, "stage");
+    char *state = cluster_job_field(x->c, id, "state");
+    bool past = (stage && strcmp(stage, "fetch") != 0) ||
+                (state && (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0));
+    free(stage);
+    free(state);
+    return past;
+}
+
+static int64_t s_probe(s_chaos_t *x)
+{
+    for (int i = 0; i < x->o.workers; i++)
+        cluster_kill_worker(x->c, 0, i, SIGKILL);
+    s_sleep_ms(300); /* the TCP close has reached the broker's socket */
+    char *path = cluster_write_file(x->c, "probe.txt", "A probe. It should run at once.", 31);
+    const char *argv[] = {"submit", path, NULL};
+    char *out = NULL;
+    int rc = path ? cluster_run_cli_at(x->redis_url, x->broker_ep, NULL, 0, &out, NULL, argv) : -1;
+    char id[JOB_ID_SIZE] = "";
+    if (rc == 0 && out)
+        snprintf(id, sizeof id, "%.*s", (int)strcspn(out, "\r\n"), out);
+    free(out);
+    free(path);
+    s_sleep_ms(300);
+    int64_t start = cluster_now_ms(), elapsed = -1;
+    for (int i = 0; i < x->o.workers; i++) {
+        err_t err = {0};
+        if (cluster_start_worker(x->c, 0, i, &err) != 0)
+            fprintf(stderr, "chaos: probe: worker start: %s\n", err.msg);
+    }
+    while (id[0] && cluster_now_ms() - start < 10000 && elapsed < 0) {
+        if (s_past_fetch(x, id))
+            elapsed = cluster_now_ms() - start;
+        s_sleep_ms(10);
+    }
+    fprintf(stderr,
+            "chaos: probe: a job submitted while every fetch worker was just SIGKILLed ran %lld ms "
+            "after new workers started (limit %d ms)\n",
+            (long long)elapsed, S_PROBE_LIMIT_MS);
+    return elapsed;
+}
+
 static int s_verdict(const s_chaos_t *x, const s_tally_t *t, int reports)
 {
     int bad = 0;
@@ -754,20 +816,25 @@ static int s_verdict(const s_chaos_t *x, const s_tally_t *t, int reports)
     S_EXPECT(x->redis_restarts == x->o.redis_restarts, "redis restarted %d times, not %d",
              x->redis_restarts, x->o.redis_restarts);
     S_EXPECT(reports == 0, "%d sanitizer reports in the programs' logs", reports);
+    S_EXPECT(!x->o.probe || (x->probe_ms >= 0 && x->probe_ms <= S_PROBE_LIMIT_MS),
+             "probe: a job sent to a SIGKILLed idle worker waited %lld ms (limit %d; the broker "
+             "should set ZMQ_ROUTER_MANDATORY so that a send to a gone peer fails)",
+             (long long)x->probe_ms, S_PROBE_LIMIT_MS);
 #undef S_EXPECT
     return bad;
 }
 
 /* Retries and stale reports: context for the figures line. */
-static void s_print_notes(s_chaos_t *x)
+static void s_print_notes(s_chaos_t *x, const s_tally_t *t)
 {
     char *retried = cluster_redis_str(x->c, "HGET lode:stats retried");
     char *stale = cluster_redis_str(x->c, "HGET lode:stats stale");
     long long jobs = cluster_redis_int(x->c, "ZCARD lode:jobs");
     fprintf(stderr,
-            "chaos: notes: retried=%s stale=%s jobs_in_redis=%lld (unacknowledged submits: %d) "
-            "self_exits=%d\n",
-            retried ? retried : "0", stale ? stale : "0", jobs, x->submit_failures, x->self_deaths);
+            "chaos: notes: retried=%s stale=%s most_dispatches=%d jobs_in_redis=%lld "
+            "(unacknowledged submits: %d) self_exits=%d\n",
+            retried ? retried : "0", stale ? stale : "0", t->max_attempts, jobs, x->submit_failures,
+            x->self_deaths);
     free(retried);
     free(stale);
 }
@@ -797,7 +864,8 @@ static int *s_int_opt(s_opts_t *o, const char *name)
                {"max-attempts", &o->max_attempts},
                {"broker-kills", &o->broker_kills},
                {"redis-restarts", &o->redis_restarts},
-               {"sabotage", &o->sabotage}};
+               {"sabotage", &o->sabotage},
+               {"probe", &o->probe}};
 
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].name, name) == 0)
@@ -817,6 +885,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                     .max_attempts = 10,
                     .broker_kills = 3,
                     .redis_restarts = 1,
+                    .probe = 1,
                     .seed = (unsigned)time(NULL),
                     .log_level = "info"};
     for (int i = 1; i < argc; i++) {
@@ -894,6 +963,8 @@ static void s_teardown(s_chaos_t *x)
 
 static int s_run(s_chaos_t *x)
 {
+    if (x->o.probe)
+        x->probe_ms = s_probe(x);
     x->t0 = cluster_now_ms();
     int64_t hard_end = x->t0 + (int64_t)x->o.time_limit_s * 1000;
     int64_t chaos_end = hard_end - (int64_t)S_GRACE_S * 1000 / 2;
@@ -913,7 +984,7 @@ static int s_run(s_chaos_t *x)
         fprintf(stderr, "chaos: cannot read Redis for the final scan\n");
         return 1;
     }
-    s_print_notes(x);
+    s_print_notes(x, &t);
     s_print_line(x, &t);
     fflush(stdout);
     int reports = cluster_stop(x->c);
