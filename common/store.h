@@ -8,6 +8,7 @@
  *                               attempts created_ms updated_ms finished_ms
  *                               worker error error_code error_stage retry_at_ms
  *                               completions (times it reached done; 1)
+ *                               expanded (a playlist: how many jobs it made)
  *    P job:ID:input      string submitted bytes (inline text or file body)
  *    P job:ID:source     string JSON source metadata          (fetch)
  *    P job:ID:transcript string JSON {text, segments}         (fetch)
@@ -40,7 +41,9 @@ typedef struct {
     const char *url;    /* redis://…; borrowed; NULL = config default */
     const char *prefix; /* key prefix; borrowed; NULL = "lode:" */
     int timeout_ms;     /* connect and per-command timeout; 0 = 5000 */
-    bool lazy;          /* succeed even if Redis is down now: connect on first use */
+    bool lazy;          /* succeed even if Redis is down now: connect on first use
+                         * (a Redis that answers but refuses the password still fails:
+                         * that will not mend itself) */
 } store_opts_t;
 
 /* Parts of a job, each its own key. */
@@ -114,6 +117,17 @@ LODE_MUST_CHECK int store_submit(store_t *self,
                                  size_t n,
                                  char (*ids)[JOB_ID_SIZE],
                                  char batch_id[JOB_ID_SIZE],
+                                 err_t *err);
+
+/* A fetch found that its URL stands for several sources (a playlist): create
+ * one fetch job per URL in the same batch, and mark parent so that its DONE
+ * ends it in state "expanded" instead of moving it to the snippet stage. */
+LODE_MUST_CHECK int store_expand(store_t *self,
+                                 const char *parent,
+                                 const char *batch_id,
+                                 const char *const *urls,
+                                 size_t n,
+                                 char (*ids)[JOB_ID_SIZE],
                                  err_t *err);
 
 /* Pop the next ready job of stage, mark it running with attempt+1 and a lease

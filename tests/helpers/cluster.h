@@ -29,6 +29,11 @@ typedef struct {
     const char *const *broker_args; /* extra broker args, NULL-terminated, or NULL */
     const char *log_level;          /* --log-level of broker and workers; NULL = "debug" */
     bool no_workers;                /* start Redis and the broker only */
+    const char *const *worker_args; /* extra args of every worker, NULL-terminated, or NULL */
+    const char *redis_password;     /* redis-server --requirepass; the URLs carry it */
+    const char *redis_user;         /* with redis_password: an ACL user made at start
+                                       (on ~lode:* &* +@all) that the URLs use instead */
+    const char *redis_user_password;
 } cluster_opts_t;
 
 /* Directory of the binaries: $LODE_BUILD/bin, LODE_BUILD defaulting to
@@ -57,7 +62,8 @@ int cluster_stop(cluster_t *self);
  * with a "[  FAILED  ] N …" line for tests/run.sh when there were any. */
 int cluster_main_result(int failed);
 
-/* "redis://127.0.0.1:PORT", "tcp://127.0.0.1:PORT", the temp dir. Borrowed,
+/* "redis://[[user:]password@]127.0.0.1:PORT" (the credentials of
+ * redis_user or redis_password), "tcp://127.0.0.1:PORT", the temp dir. Borrowed,
  * valid until cluster_destroy. */
 const char *cluster_redis_url(const cluster_t *self);
 const char *cluster_broker_endpoint(const cluster_t *self);
@@ -99,6 +105,20 @@ int cluster_run_cli_at(const char *redis_url,
                        char **out,
                        char **errout,
                        const char *const *argv);
+
+/* Start (again) worker index of stage with extra_args (NULL-terminated, or
+ * NULL) instead of the cluster's worker_args. 0 or -1 and *err. */
+int cluster_start_worker_with(
+    cluster_t *self, int stage, int index, const char *const *extra_args, err_t *err);
+
+/* Run $LODE_BUILD/bin/PROG argv… (no --redis/--broker added) as
+ * cluster_run_cli_at does: stdin empty, outputs captured (caller frees),
+ * killed after CLUSTER_CLI_LIMIT_MS. Same return values. */
+int cluster_run_prog(const char *prog, const char *const *argv, char **out, char **errout);
+
+/* The whole log of a process: "redis", "broker", "worker-STAGE-INDEX".
+ * Caller frees; NULL if there is none. */
+char *cluster_log(const cluster_t *self, const char *name);
 
 /* Kill worker index of stage (0..3 = fetch..fanout) with sig and reap it.
  * 0, or -1 if there is no such live worker. */
