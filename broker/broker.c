@@ -261,7 +261,7 @@ static void s_nack(broker_t *self, zframe_t *identity, uint32_t seq, const err_t
     proto_msg_t m = {.type = PROTO_NACK, .seq = seq, .code = err->code, .text = (char *)err->msg};
     err_t serr = {0};
     if (proto_send(self->router, identity, &m, &serr) != 0)
-        log_warn("broker", "NACK not sent: %s", serr.msg);
+        log_debug("broker", "NACK not sent: %s", serr.msg); /* a peer gone or not reading */
 }
 
 static int s_check_items(const proto_msg_t *m, err_t *err)
@@ -487,6 +487,9 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     zsock_set_linger(self->router, 0);
     /* A worker that reconnects under its stable name takes its old place. */
     zsock_set_router_handover(self->router, 1);
+    /* Fail a send to a peer that is gone instead of dropping it silently: a
+     * job sent to a dead worker would otherwise wait out its lease. */
+    zsock_set_router_mandatory(self->router, 1);
     /* The ZAP handler runs before the first peer can connect. */
     self->curve = curve_server_new(self->router, &opts->curve, err);
     if (!self->curve) {
