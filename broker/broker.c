@@ -10,6 +10,7 @@
 
 #include <czmq.h>
 
+#include "curve.h"
 #include "job.h"
 #include "log.h"
 #include "mem.h"
@@ -40,6 +41,7 @@ typedef struct {
 struct broker {
     broker_opts_t opts;
     zsock_t *router;                   /* owned */
+    curve_t *curve;                    /* owned: ZAP handler when CURVE is on */
     zloop_t *loop;                     /* owned */
     store_t *store;                    /* owned */
     zhashx_t *workers;                 /* owned: key -> s_worker_t */
@@ -194,6 +196,13 @@ static int64_t s_backoff_ms(broker_t *self, uint32_t attempt)
     return step / 2 + (int64_t)(randof((int)(step / 2) + 1));
 }
 
+/* The back-off, or longer if the source said when to come back. */
+static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
+{
+    int64_t delay = s_backoff_ms(self, m->attempt);
+    return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
+}
+
 static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
 {
     err_t err = {0};
@@ -218,7 +227,7 @@ static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
         rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, &err);
     else
         rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
-                        m->code, m->text, s_backoff_ms(self, m->attempt), &err);
+                        m->code, m->text, s_retry_delay_ms(self, m), &err);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),
@@ -478,6 +487,15 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     zsock_set_linger(self->router, 0);
     /* A worker that reconnects under its stable name takes its old place. */
     zsock_set_router_handover(self->router, 1);
+    /* The ZAP handler runs before the first peer can connect. */
+    self->curve = curve_server_new(self->router, &opts->curve, err);
+    if (!self->curve) {
+        broker_destroy(&self);
+        return NULL;
+    }
+    if (curve_enabled(&opts->curve))
+        log_info("broker", "CURVE on: %zu allowed key(s) in %s", curve_allowed(self->curve),
+                 opts->curve.allow_dir);
     if (zsock_bind(self->router, "%s", opts->bind) < 0) {
         err_set(err, LODE_EIO, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
         broker_destroy(&self);
@@ -515,6 +533,7 @@ void broker_destroy(broker_t **self_p)
     zloop_destroy(&self->loop);
     zhashx_destroy(&self->workers);
     zsock_destroy(&self->router);
+    curve_destroy(&self->curve); /* after the socket it guards */
     store_destroy(&self->store);
     free(self);
     *self_p = NULL;

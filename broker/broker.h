@@ -5,6 +5,7 @@
  */
 #ifndef LODE_BROKER_H
 #define LODE_BROKER_H
+#include "curve.h"
 #include "err.h"
 #include "job.h"
 
@@ -19,6 +20,7 @@ typedef struct {
     int retry_base_ms;                 /* first retry back-off; 0 = 1000 */
     int retry_max_ms;                  /* back-off cap; 0 = 60000 */
     int heartbeat_ms;                  /* heartbeat; a worker silent for 3 is dropped; 0 = 1000 */
+    curve_opts_t curve;                /* cert + allow_dir: CURVE server with an allow list */
 } broker_opts_t;
 
 /* Bind the socket and connect to Redis. NULL and *err on failure. */

@@ -2,13 +2,16 @@
  *  SPDX-License-Identifier: MIT
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <czmq.h>
 
 #include "broker.h"
 #include "config.h"
+#include "curve.h"
 #include "log.h"
 
 #define LODE_VERSION "0.1.0"
@@ -21,7 +24,7 @@ static void s_usage(FILE *out)
             "Hands Lode jobs to stage workers over ZeroMQ; job state lives in Redis.\n"
             "\n"
             "  --bind ENDPOINT     ZeroMQ endpoint to bind (default %s)\n"
-            "  --redis URL         redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
+            "  --redis URL         redis://[[user:]password@]host:port[/db] (env LODE_REDIS,\n"
             "                      default %s)\n"
             "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
             "  --lease-ms SPEC     lease of a dispatched job in ms: N for every stage, or\n"
@@ -32,9 +35,54 @@ static void s_usage(FILE *out)
             "                      doubles per attempt, with jitter\n"
             "  --retry-max-ms N    back-off cap (default 60000)\n"
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
+            "  --curve-cert FILE   own CURVE certificate (from lode keygen; FILE or\n"
+            "                      FILE_secret) to accept only allowed peers (env\n"
+            "                      LODE_CURVE_CERT); needs --curve-allow\n"
+            "  --curve-allow DIR   directory of the public certificates of the workers and\n"
+            "                      clients allowed in (env LODE_CURVE_ALLOW); re-read when\n"
+            "                      it changes\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
-            "  --help, --version\n",
+            "  --help, --version\n"
+            "\n"
+            "Without CURVE any peer that reaches the endpoint can submit and take jobs:\n"
+            "keep it on loopback or a private network.\n",
             CONFIG_BROKER_DEFAULT, CONFIG_REDIS_DEFAULT, CONFIG_PREFIX_DEFAULT);
+}
+
+/* True if endpoint is only reachable from this machine. */
+static bool s_is_local(const char *endpoint)
+{
+    static const char *const local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:", "ipc://",
+                                        "inproc://"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        if (strncmp(endpoint, local[i], strlen(local[i])) == 0)
+            return true;
+    return false;
+}
+
+/* After the arguments: logging, CURVE from the environment, the broker. */
+static int s_run(broker_opts_t *opts, const char *bind, log_level_t level)
+{
+    log_init("lode-broker", level);
+    zsys_init();
+    zsys_set_logstream(stderr);
+    zsys_set_logident("lode-broker");
+    opts->bind = config_broker_endpoint(bind);
+    curve_opts_from_env(&opts->curve);
+    if (!curve_enabled(&opts->curve) && !s_is_local(opts->bind))
+        log_warn("broker",
+                 "CURVE is off and %s is not loopback: any peer that reaches it can "
+                 "submit and take jobs (see --curve-cert)",
+                 opts->bind);
+    err_t err = {0};
+    broker_t *broker = broker_new(opts, &err);
+    if (!broker) {
+        log_error("broker", "%s", err.msg);
+        return 1;
+    }
+    int rc = broker_run(broker);
+    broker_destroy(&broker);
+    return rc == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -45,6 +93,8 @@ int main(int argc, char **argv)
                                              {"lease-ms", required_argument, 0, 'l'},
                                              {"max-attempts", required_argument, 0, 'm'},
                                              {"heartbeat-ms", required_argument, 0, 't'},
+                                             {"curve-cert", required_argument, 0, 'c'},
+                                             {"curve-allow", required_argument, 0, 'a'},
                                              {"log-level", required_argument, 0, 'L'},
                                              {"help", no_argument, 0, 'h'},
                                              {"version", no_argument, 0, 'V'},
@@ -84,6 +134,12 @@ int main(int argc, char **argv)
         case 't':
             opts.heartbeat_ms = atoi(optarg);
             break;
+        case 'c':
+            opts.curve.cert = optarg;
+            break;
+        case 'a':
+            opts.curve.allow_dir = optarg;
+            break;
         case 'L':
             if ((level = log_level_parse(optarg)) < 0) {
                 fprintf(stderr, "lode-broker: unknown log level \"%s\"\n", optarg);
@@ -105,17 +161,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "lode-broker: unexpected argument \"%s\"\n", argv[optind]);
         return 2;
     }
-    log_init("lode-broker", (log_level_t)level);
-    zsys_init();
-    zsys_set_logstream(stderr);
-    zsys_set_logident("lode-broker");
-    opts.bind = config_broker_endpoint(bind);
-    broker_t *broker = broker_new(&opts, &err);
-    if (!broker) {
-        log_error("broker", "%s", err.msg);
-        return 1;
-    }
-    int rc = broker_run(broker);
-    broker_destroy(&broker);
-    return rc == 0 ? 0 : 1;
+    return s_run(&opts, bind, (log_level_t)level);
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "curate.h"
 #include "dead.h"
+#include "keygen.h"
 #include "mem.h"
 #include "status.h"
 #include "submit.h"
@@ -82,6 +83,13 @@ static const cli_cmd_t s_cmds[] = {
      "usage: lode list [--limit N] [--json]\n"
      "\n"
      "The newest jobs first (default 20): id, state, stage, kind, title or name or URL.\n"},
+    {"keygen", keygen_run, "write a CURVE key pair for the broker, a worker or a client",
+     "usage: lode keygen PATH\n"
+     "\n"
+     "Write a new CURVE certificate: PATH (public; copy it into the broker's\n"
+     "--curve-allow directory, or give it to peers as --curve-server) and\n"
+     "PATH_secret (secret, mode 0600; give it as --curve-cert). Prints the public\n"
+     "key and both paths. Never overwrites an existing file.\n"},
     {"keep", curate_keep_run, "keep a snippet",
      "usage: lode keep JOB SNIPPET_ID\n\nMark a snippet kept (undoes a drop).\n"},
     {"drop", curate_drop_run, "drop a snippet",
@@ -110,12 +118,15 @@ static const cli_cmd_t s_cmds[] = {
 
 static const char s_global_help[] =
     "Global options (before or after the command):\n"
-    "  --redis URL        redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
+    "  --redis URL        redis://[[user:]password@]host:port[/db] (env LODE_REDIS,\n"
     "                     default " CONFIG_REDIS_DEFAULT ")\n"
     "  --broker ENDPOINT  tcp://host:port (env LODE_BROKER, default " CONFIG_BROKER_DEFAULT ")\n"
     "  --prefix P         Redis key prefix (env LODE_PREFIX, default " CONFIG_PREFIX_DEFAULT ")\n"
     "  --timeout SEC      broker answer time limit (default 10); with wait and\n"
     "                     submit --wait also the waiting limit (default none)\n"
+    "  --curve-cert FILE  own CURVE certificate from lode keygen, for a broker that\n"
+    "                     requires CURVE (env LODE_CURVE_CERT)\n"
+    "  --curve-server FILE the broker's public certificate (env LODE_CURVE_SERVER)\n"
     "\n"
     "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 a job failed, 5 timeout,\n"
     "6 cannot reach the broker or Redis.\n";
@@ -282,7 +293,10 @@ int cli_parse_exit(int rc)
 
 /* ------------------------------------------------------- global options */
 
-static const char *const s_globals[] = {"--redis", "--broker", "--prefix", "--timeout"};
+static const char *const s_globals[] = {"--redis",      "--broker",       "--prefix",
+                                        "--curve-cert", "--curve-server", "--timeout"};
+
+#define S_N_STR_GLOBALS 5 /* the globals before --timeout: plain strings */
 
 /* Command options that take a value, so a value is never taken for a global
  * option ("--set --redis" sets the text "--redis"). */
@@ -311,8 +325,9 @@ static bool s_is_valued(const char *arg)
 
 static int s_set_global(cli_t *cli, int g, const char *value)
 {
-    const char **slot[] = {&cli->redis_url, &cli->broker, &cli->prefix};
-    if (g < 3) {
+    const char **slot[S_N_STR_GLOBALS] = {&cli->redis_url, &cli->broker, &cli->prefix,
+                                          &cli->curve.cert, &cli->curve.server};
+    if (g < S_N_STR_GLOBALS) {
         *slot[g] = value;
         return 0;
     }
@@ -386,6 +401,7 @@ int cli_run(int argc, char **argv)
         cli.redis_url = config_redis_url(cli.redis_url);
         cli.broker = config_broker_endpoint(cli.broker);
         cli.prefix = config_prefix(cli.prefix);
+        curve_opts_from_env(&cli.curve);
         rc = s_dispatch(&cli, n_rest, rest);
     }
     store_destroy(&cli.store);

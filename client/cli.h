@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "curve.h"
 #include "err.h"
 #include "store.h"
 
@@ -34,6 +35,7 @@ typedef struct {
     const char *prefix;    /* borrowed: argv, $LODE_PREFIX or "lode:" */
     int timeout_ms;        /* --timeout, else CLI_TIMEOUT_DEFAULT_MS */
     bool timeout_given;    /* --timeout was on the command line */
+    curve_opts_t curve;    /* --curve-cert/--curve-server or $LODE_CURVE_*; borrowed */
     store_t *store;        /* owned; connected by cli_store on first use */
     FILE *out;             /* borrowed: results (stdout) */
     FILE *errs;            /* borrowed: messages (stderr) */

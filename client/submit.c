@@ -14,6 +14,7 @@
 #include <czmq.h>
 
 #include "buf.h"
+#include "curve.h"
 #include "mem.h"
 #include "proto.h"
 #include "source.h"
@@ -121,6 +122,21 @@ int submit_item_from_stream(FILE *f, size_t max_bytes, submit_item_t *item, err_
     return 0;
 }
 
+/* The broker said nothing. A CURVE broker refuses a peer without saying so:
+ * the handshake fails and the SUBMIT is never delivered. */
+static void s_print_silence(cli_t *cli)
+{
+    fprintf(cli->errs, "lode: error: broker not answering at %s\n", cli->broker);
+    if (curve_enabled(&cli->curve))
+        fprintf(cli->errs, "lode: is it running? Is this client's public certificate in the "
+                           "broker's --curve-allow\n"
+                           "lode: directory, and is --curve-server the broker's certificate?\n");
+    else
+        fprintf(cli->errs, "lode: is it running? If it requires CURVE authentication, give "
+                           "--curve-cert and\n"
+                           "lode: --curve-server (lode keygen makes a certificate).\n");
+}
+
 /* Wait for the ACK or NACK of seq; returns the exit code (and prints). */
 static int s_await_answer(cli_t *cli, zsock_t *sock, uint32_t seq, size_t n, proto_msg_t *ack)
 {
@@ -132,7 +148,7 @@ static int s_await_answer(cli_t *cli, zsock_t *sock, uint32_t seq, size_t n, pro
         if (left <= 0 || !zpoller_wait(poller, (int)left)) {
             rc = zpoller_terminated(poller) ? CLI_EXIT_ERROR : CLI_EXIT_UNREACHABLE;
             if (rc == CLI_EXIT_UNREACHABLE)
-                fprintf(cli->errs, "lode: error: broker not answering at %s\n", cli->broker);
+                s_print_silence(cli);
             break;
         }
         err_t err = {0};
@@ -169,6 +185,11 @@ static int s_exchange(
         return CLI_EXIT_ERROR;
     }
     zsock_set_linger(sock, 0);
+    err_t cerr = {0};
+    if (curve_client_apply(sock, &cli->curve, &cerr) != 0) {
+        zsock_destroy(&sock);
+        return cli_fail(cli, &cerr);
+    }
     if (zsock_connect(sock, "%s", cli->broker) != 0) {
         fprintf(cli->errs, "lode: error: cannot connect to broker at %s: %s\n", cli->broker,
                 zmq_strerror(zmq_errno()));

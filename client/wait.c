@@ -48,8 +48,9 @@ static int s_poll_one(store_t *store, const char *id, wait_job_t *w, err_t *err)
     snprintf(w->error, sizeof w->error, "%s", job.error ? job.error : "");
     snprintf(w->err_stage, sizeof w->err_stage, "%s",
              job.error_stage[0] ? job.error_stage : job.stage);
-    w->finished =
-        strcmp(job.state, JOB_STATE_DONE) == 0 || strcmp(job.state, JOB_STATE_FAILED) == 0;
+    w->finished = strcmp(job.state, JOB_STATE_DONE) == 0 ||
+                  strcmp(job.state, JOB_STATE_FAILED) == 0 ||
+                  strcmp(job.state, JOB_STATE_EXPANDED) == 0;
     store_job_clear(&job);
     return 0;
 }
@@ -58,7 +59,8 @@ static void s_progress(FILE *f, const wait_job_t *w, size_t n, int64_t elapsed_m
 {
     size_t done = 0, failed = 0, at[JOB_STAGE_COUNT] = {0};
     for (size_t i = 0; i < n; i++) {
-        done += strcmp(w[i].state, JOB_STATE_DONE) == 0;
+        done +=
+            strcmp(w[i].state, JOB_STATE_DONE) == 0 || strcmp(w[i].state, JOB_STATE_EXPANDED) == 0;
         failed += strcmp(w[i].state, JOB_STATE_FAILED) == 0;
         int s = job_stage_parse(w[i].stage);
         if (!w[i].finished && s >= 0)

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,13 +70,31 @@ static int s_parse_userinfo(const char *s, size_t n, config_redis_t *out, err_t 
                   "password", err);
 }
 
+/* url for an error message, with the password replaced by "***": errors are
+ * logged and printed, secrets never are. At most 120 bytes of it. */
+static const char *s_redact(const char *url, char out[128])
+{
+    const char *at = url ? strrchr(url, '@') : NULL;
+    if (!at) {
+        snprintf(out, 128, "%.120s", url ? url : "");
+        return out;
+    }
+    const char *scheme = strstr(url, "://");
+    const char *user = scheme && scheme < at ? scheme + 3 : url;
+    const char *colon = memchr(user, ':', (size_t)(at - user));
+    int keep = (int)((colon ? colon + 1 : user) - url);
+    snprintf(out, 128, "%.*s***%.80s", keep > 40 ? 40 : keep, url, at);
+    return out;
+}
+
 int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err)
 {
+    char shown[128];
     memset(out, 0, sizeof *out);
     out->port = 6379;
     if (!url || strncmp(url, "redis://", 8) != 0) {
-        err_set(err, LODE_EINVAL, "redis URL must start with redis:// (got \"%.80s\")",
-                url ? url : "");
+        err_set(err, LODE_EINVAL, "redis URL must start with redis:// (got \"%s\")",
+                s_redact(url, shown));
         return -1;
     }
     const char *p = url + 8;
@@ -89,17 +108,17 @@ int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err)
     const char *colon = memchr(p, ':', (size_t)(end - p));
     const char *host_end = colon ? colon : end;
     if (host_end == p) {
-        err_set(err, LODE_EINVAL, "redis URL has no host: %.80s", url);
+        err_set(err, LODE_EINVAL, "redis URL has no host: %s", s_redact(url, shown));
         return -1;
     }
     if (s_copy(out->host, sizeof out->host, p, (size_t)(host_end - p), "host", err) != 0)
         return -1;
     if (colon && s_parse_int(colon + 1, (size_t)(end - colon - 1), 1, 65535, &out->port) != 0) {
-        err_set(err, LODE_EINVAL, "redis URL has a bad port: %.80s", url);
+        err_set(err, LODE_EINVAL, "redis URL has a bad port: %s", s_redact(url, shown));
         return -1;
     }
     if (slash && slash[1] && s_parse_int(slash + 1, strlen(slash + 1), 0, 1 << 20, &out->db) != 0) {
-        err_set(err, LODE_EINVAL, "redis URL has a bad database number: %.80s", url);
+        err_set(err, LODE_EINVAL, "redis URL has a bad database number: %s", s_redact(url, shown));
         return -1;
     }
     return 0;

@@ -7,6 +7,7 @@
 #ifndef LODE_CURVE_H
 #define LODE_CURVE_H
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <czmq.h>
 
@@ -17,7 +18,8 @@ typedef struct curve curve_t;
 /* Paths; borrowed. Environment fallbacks: LODE_CURVE_CERT, LODE_CURVE_SERVER,
  * LODE_CURVE_ALLOW (see curve_opts_from_env). */
 typedef struct {
-    const char *cert;      /* own certificate: the "_secret" file written by curve_keygen */
+    const char *cert;      /* own certificate: either file of a curve_keygen pair (czmq reads
+                              cert_secret when it exists); it must hold the secret key */
     const char *server;    /* peers: the broker's public certificate file */
     const char *allow_dir; /* broker: directory of allowed peers' public certificates */
 } curve_opts_t;
@@ -42,7 +44,27 @@ LODE_MUST_CHECK int curve_client_apply(zsock_t *sock, const curve_opts_t *opts, 
 /* Stop the ZAP handler and free; sets *self_p to NULL. Safe on NULL. */
 void curve_destroy(curve_t **self_p);
 
-/* Write a new keypair: path (public) and path_secret (secret, mode 0600).
- * Refuses to overwrite existing files. */
-LODE_MUST_CHECK int curve_keygen(const char *path, err_t *err);
+/* Number of distinct public keys the server's allow-list directory held when
+ * curve_server_new checked it (0 with CURVE off). The handler re-reads the
+ * directory when it changes, so keys can be added while the broker runs. */
+size_t curve_allowed(const curve_t *self);
+
+/* Z85 text of a key: 40 characters and a NUL. */
+#define CURVE_KEY_TXT_SIZE 41
+
+/* Longest certificate path accepted (czmq appends "_secret" in a 256-byte
+ * buffer). */
+#define CURVE_PATH_MAX 240
+
+/* Write a new keypair: path (public, mode 0644 before umask) and path_secret
+ * (secret, mode 0600). Refuses to overwrite either file (LODE_EINVAL). If
+ * public_txt is not NULL it receives the new public key in Z85. */
+LODE_MUST_CHECK int curve_keygen(const char *path, char public_txt[CURVE_KEY_TXT_SIZE], err_t *err);
+
+/* Read the public key (Z85) of a certificate file; with need_secret, the
+ * file must also hold the matching secret key. For tests and `lode keygen`. */
+LODE_MUST_CHECK int curve_cert_public(const char *path,
+                                      bool need_secret,
+                                      char public_txt[CURVE_KEY_TXT_SIZE],
+                                      err_t *err);
 #endif

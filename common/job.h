@@ -23,10 +23,11 @@ const char *job_stage_name(job_stage_t stage);
 int job_stage_parse(const char *name);
 
 /* Job states stored in the job hash's "state" field. */
-#define JOB_STATE_QUEUED  "queued"  /* waiting in its stage's ready queue */
-#define JOB_STATE_RUNNING "running" /* leased to a worker */
-#define JOB_STATE_DONE    "done"    /* all four stages finished */
-#define JOB_STATE_FAILED  "failed"  /* gave up; in the dead-letter list */
+#define JOB_STATE_QUEUED   "queued"   /* waiting in its stage's ready queue */
+#define JOB_STATE_RUNNING  "running"  /* leased to a worker */
+#define JOB_STATE_DONE     "done"     /* all four stages finished */
+#define JOB_STATE_FAILED   "failed"   /* gave up; in the dead-letter list */
+#define JOB_STATE_EXPANDED "expanded" /* a playlist: became one job per video */
 
 /* A new, time-sortable id (ULID) into out. */
 void job_new_id(char out[JOB_ID_SIZE]);

@@ -73,7 +73,9 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         s_pack_kv_uint(pk, "attempt", m->attempt);
         break;
     case PROTO_FAIL:
-        msgpack_pack_map(pk, 5);
+        msgpack_pack_map(pk, 5 + (m->retry_after_ms > 0));
+        if (m->retry_after_ms > 0)
+            s_pack_kv_uint(pk, "retry_after_ms", m->retry_after_ms);
         s_pack_kv_str(pk, "job", m->job_id);
         s_pack_kv_uint(pk, "attempt", m->attempt);
         s_pack_key(pk, "retryable");
@@ -380,6 +382,10 @@ static int s_decode_fields(const msgpack_object *f, proto_msg_t *m, err_t *err)
             return -1;
         }
         m->retryable = r->via.boolean;
+        /* Optional: the source's own word on when to try again (Retry-After). */
+        if (s_field(f, "retry_after_ms") &&
+            s_get_uint(f, "retry_after_ms", &m->retry_after_ms, err) != 0)
+            return -1;
         return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
                        s_get_uint(f, "attempt", &m->attempt, err) ||
                        s_get_int(f, "code", &m->code, err) ||

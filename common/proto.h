@@ -24,7 +24,8 @@
 typedef enum {
     PROTO_READY = 1,     /* worker -> broker: stage, credits */
     PROTO_DONE = 2,      /* worker -> broker: job_id, attempt */
-    PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text */
+    PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text,
+                          * optional retry_after_ms */
     PROTO_HEARTBEAT = 4, /* both ways: no fields */
     PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms */
     PROTO_SUBMIT = 6,    /* client -> broker: seq, batch_name, items */
@@ -52,6 +53,7 @@ typedef struct {
     uint32_t attempt;             /* DONE, FAIL, JOB */
     uint32_t lease_ms;            /* JOB */
     bool retryable;               /* FAIL */
+    uint32_t retry_after_ms;      /* FAIL: earliest retry the source asked for; 0 = none */
     int32_t code;                 /* FAIL, NACK: err_code_t */
     char *text;                   /* FAIL reason, NACK message; owned when decoded */
     uint32_t seq;                 /* SUBMIT, ACK, NACK: client's request number */

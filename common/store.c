@@ -18,8 +18,9 @@
 #include "config.h"
 #include "mem.h"
 
-#define STORE_KEY_MAX  256
-#define STORE_ARGS_MAX 128
+#define STORE_KEY_MAX     256
+#define STORE_ARGS_MAX    128
+#define STORE_SCRIPTS_MAX 16
 
 struct store {
     redisContext *ctx; /* owned; NULL while disconnected */
@@ -30,6 +31,11 @@ struct store {
     int64_t retry_at_ms;  /* after a failed connect, fail fast until then */
     int backoff_ms;       /* current reconnect back-off; 0 while connected */
     char last_error[256]; /* why the last connect failed */
+
+    struct {
+        const char *text; /* a static script; NULL = free entry */
+        char sha[41];     /* its SHA1 in Redis's script cache */
+    } scripts[STORE_SCRIPTS_MAX];
 };
 
 /* An argv under construction: strings are borrowed, numbers live in num[]. */
@@ -114,6 +120,17 @@ static int s_connect_now(store_t *self, err_t *err)
         else
             r = redisCommand(c, "AUTH %s", self->cfg.password);
         rc = s_check(self, r, err);
+        if (rc != 0)
+            err_prefix(err, "AUTH%s%s at %s:%d", self->cfg.user[0] ? " as " : "", self->cfg.user,
+                       self->cfg.host, self->cfg.port);
+        freeReplyObject(r);
+    } else {
+        /* A server with requirepass says NOAUTH here, not at the first job. */
+        r = redisCommand(c, "PING");
+        rc = s_check(self, r, err);
+        if (rc != 0 && strstr(err->msg, "NOAUTH"))
+            err_prefix(err, "redis at %s:%d wants a password (redis://[user:]password@%s:%d)",
+                       self->cfg.host, self->cfg.port, self->cfg.host, self->cfg.port);
         freeReplyObject(r);
     }
     if (rc == 0 && self->cfg.db) {
@@ -218,6 +235,14 @@ int store_ping(store_t *self, err_t *err)
         return -1;
     freeReplyObject(r);
     return 0;
+}
+
+static int s_valid_id(const char *id, err_t *err)
+{
+    if (job_id_valid(id))
+        return 0;
+    err_set(err, LODE_EINVAL, "not a job id: \"%.40s\"", id ? id : "");
+    return -1;
 }
 
 /* --- submit ------------------------------------------------------------------ */
@@ -363,6 +388,48 @@ int store_submit(store_t *self,
     return s_finish_multi(self, replies + 1, err);
 }
 
+int store_expand(store_t *self,
+                 const char *parent,
+                 const char *batch_id,
+                 const char *const *urls,
+                 size_t n,
+                 char (*ids)[JOB_ID_SIZE],
+                 err_t *err)
+{
+    if (s_valid_id(parent, err) != 0 || s_valid_id(batch_id, err) != 0 || s_connect(self, err) != 0)
+        return -1;
+    int64_t now = job_now_ms();
+    s_args_t m = {0};
+    s_str(&m, "MULTI");
+    s_append(self, &m);
+    int replies = 1;
+    for (size_t i = 0; i < n; i++) {
+        store_item_t it = {.kind = "url", .url = urls[i]};
+        job_new_id(ids[i]);
+        replies += s_append_job(self, &it, ids[i], batch_id, now);
+    }
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_args_t t = {0};
+    s_str(&t, "HINCRBY");
+    s_str(&t, key);
+    s_str(&t, "total");
+    s_int(&t, (int64_t)n);
+    s_append(self, &t);
+    /* The marker store_done reads: this fetch made jobs, not a document. */
+    s_args_t x = {0};
+    s_key(self, key, "job:%s", parent);
+    s_str(&x, "HSET");
+    s_str(&x, key);
+    s_str(&x, "expanded");
+    s_int(&x, (int64_t)n);
+    s_append(self, &x);
+    s_args_t e = {0};
+    s_str(&e, "EXEC");
+    s_append(self, &e);
+    return s_finish_multi(self, replies + 3, err);
+}
+
 /* --- transitions (Lua: atomic in Redis) -------------------------------------- */
 
 /* Every script starts with this: ARGV[1] prefix, ARGV[2] the per-stage
@@ -437,7 +504,10 @@ static const char s_lua_done[] = S_LUA_HEAD S_LUA_CURRENT
     "if not current(k, stage, attempt) then return 0 end\n"
     "redis.call('ZREM', P..'leases', id)\n"
     "redis.call('HDEL', k, 'worker', 'error', 'error_code', 'error_stage')\n"
-    "if nxt ~= '' then\n"
+    /* A playlist's fetch made jobs of its own and ends here. */
+    "if redis.call('HEXISTS', k, 'expanded') == 1 then\n"
+    "  redis.call('HSET', k, 'state', 'expanded', 'updated_ms', NOW, 'finished_ms', NOW)\n"
+    "elseif nxt ~= '' then\n"
     "  redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'updated_ms', NOW)\n"
     "  redis.call('RPUSH', P..'queue:'..nxt, id)\n"
     "else\n"
@@ -536,18 +606,64 @@ static const char s_lua_retry_all[] =
                            "end\n"
                            "return n\n";
 
+/* The SHA1 of script as Redis knows it, loading it on first use. Scripts
+ * are static strings, so their address identifies them. */
+static const char *s_sha(store_t *self, const char *script, err_t *err)
+{
+    for (int i = 0; i < STORE_SCRIPTS_MAX && self->scripts[i].text; i++)
+        if (self->scripts[i].text == script)
+            return self->scripts[i].sha;
+    s_args_t a = {0};
+    s_str(&a, "SCRIPT");
+    s_str(&a, "LOAD");
+    s_str(&a, script);
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return NULL;
+    const char *sha = NULL;
+    for (int i = 0; i < STORE_SCRIPTS_MAX && r->type == REDIS_REPLY_STRING && r->len == 40; i++) {
+        if (self->scripts[i].text)
+            continue;
+        self->scripts[i].text = script;
+        memcpy(self->scripts[i].sha, r->str, 40);
+        sha = self->scripts[i].sha;
+        break;
+    }
+    freeReplyObject(r);
+    if (!sha)
+        err_set(err, LODE_ESTORE, "redis: cannot load a script");
+    return sha;
+}
+
+/* EVALSHA, so each transition sends a 40-byte name instead of the script.
+ * A Redis restarted without its script cache answers NOSCRIPT: forget the
+ * names and load again, once. */
 static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply **reply, err_t *err)
 {
-    s_args_t a = {0};
-    s_str(&a, "EVAL");
-    s_str(&a, script);
-    s_str(&a, "0");
-    s_str(&a, self->prefix);
-    s_str(&a, self->maxes);
-    s_int(&a, job_now_ms());
-    for (int i = 0; i < args->argc; i++)
-        s_arg(&a, args->argv[i], args->len[i]);
-    return s_run(self, &a, reply, err);
+    for (int tries = 0; tries < 2; tries++) {
+        const char *sha = s_sha(self, script, err);
+        if (!sha)
+            return -1;
+        s_args_t a = {0};
+        s_str(&a, "EVALSHA");
+        s_arg(&a, sha, 40);
+        s_str(&a, "0");
+        s_str(&a, self->prefix);
+        s_str(&a, self->maxes);
+        s_int(&a, job_now_ms());
+        for (int i = 0; i < args->argc; i++)
+            s_arg(&a, args->argv[i], args->len[i]);
+        err_t mine = {0};
+        if (s_run(self, &a, reply, &mine) == 0)
+            return 0;
+        if (!strstr(mine.msg, "NOSCRIPT")) {
+            err_set(err, mine.code, "%s", mine.msg);
+            return -1;
+        }
+        memset(self->scripts, 0, sizeof self->scripts);
+    }
+    err_set(err, LODE_ESTORE, "redis: script cache keeps losing scripts");
+    return -1;
 }
 
 /* Run a script that answers an integer. */
@@ -565,14 +681,6 @@ static int s_eval_int(store_t *self, const char *script, s_args_t *args, long lo
     }
     freeReplyObject(r);
     return rc;
-}
-
-static int s_valid_id(const char *id, err_t *err)
-{
-    if (job_id_valid(id))
-        return 0;
-    err_set(err, LODE_EINVAL, "not a job id: \"%.40s\"", id ? id : "");
-    return -1;
 }
 
 void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUNT])

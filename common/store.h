@@ -8,6 +8,7 @@
  *                               attempts created_ms updated_ms finished_ms
  *                               worker error error_code error_stage retry_at_ms
  *                               completions (times it reached done; 1)
+ *                               expanded (a playlist: how many jobs it made)
  *    P job:ID:input      string submitted bytes (inline text or file body)
  *    P job:ID:source     string JSON source metadata          (fetch)
  *    P job:ID:transcript string JSON {text, segments}         (fetch)
@@ -114,6 +115,17 @@ LODE_MUST_CHECK int store_submit(store_t *self,
                                  size_t n,
                                  char (*ids)[JOB_ID_SIZE],
                                  char batch_id[JOB_ID_SIZE],
+                                 err_t *err);
+
+/* A fetch found that its URL stands for several sources (a playlist): create
+ * one fetch job per URL in the same batch, and mark parent so that its DONE
+ * ends it in state "expanded" instead of moving it to the snippet stage. */
+LODE_MUST_CHECK int store_expand(store_t *self,
+                                 const char *parent,
+                                 const char *batch_id,
+                                 const char *const *urls,
+                                 size_t n,
+                                 char (*ids)[JOB_ID_SIZE],
                                  err_t *err);
 
 /* Pop the next ready job of stage, mark it running with attempt+1 and a lease

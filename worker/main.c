@@ -9,6 +9,7 @@
 #include <czmq.h>
 
 #include "config.h"
+#include "curve.h"
 #include "log.h"
 #include "worker.h"
 
@@ -24,13 +25,17 @@ static void s_usage(FILE *out)
             "\n"
             "  --stage S           fetch, snippet, synthesis or fanout (required)\n"
             "  --broker ENDPOINT   broker to connect (env LODE_BROKER, default %s)\n"
-            "  --redis URL         redis://[:password@]host:port[/db] (env LODE_REDIS,\n"
+            "  --redis URL         redis://[[user:]password@]host:port[/db] (env LODE_REDIS,\n"
             "                      default %s)\n"
             "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
             "  --concurrency N     jobs run at once, one thread each (default 1)\n"
             "  --engine E          text-stage engine: extractive (the default and, for\n"
             "                      now, the only one)\n"
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
+            "  --curve-cert FILE   own CURVE certificate (from lode keygen; FILE or\n"
+            "                      FILE_secret; env LODE_CURVE_CERT); its public file must\n"
+            "                      be in the broker's --curve-allow directory\n"
+            "  --curve-server FILE the broker's public certificate (env LODE_CURVE_SERVER)\n"
             "  --delay-ms N        sleep N ms before each job: simulates a slow stage for\n"
             "                      fault tests and benchmarks (default 0)\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
@@ -47,6 +52,8 @@ int main(int argc, char **argv)
                                              {"concurrency", required_argument, 0, 'c'},
                                              {"engine", required_argument, 0, 'e'},
                                              {"heartbeat-ms", required_argument, 0, 't'},
+                                             {"curve-cert", required_argument, 0, 'C'},
+                                             {"curve-server", required_argument, 0, 'S'},
                                              {"log-level", required_argument, 0, 'L'},
                                              {"delay-ms", required_argument, 0, 'd'},
                                              {"help", no_argument, 0, 'h'},
@@ -88,6 +95,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'C':
+            opts.curve.cert = optarg;
+            break;
+        case 'S':
+            opts.curve.server = optarg;
+            break;
         case 'L':
             if ((level = log_level_parse(optarg)) < 0) {
                 fprintf(stderr, "lode-worker: unknown log level \"%s\"\n", optarg);
@@ -116,6 +129,7 @@ int main(int argc, char **argv)
     zsys_set_logstream(stderr);
     zsys_set_logident("lode-worker");
     opts.broker = config_broker_endpoint(broker);
+    curve_opts_from_env(&opts.curve);
     err_t err = {0};
     worker_t *worker = worker_new(&opts, &err);
     if (!worker) {

@@ -9,6 +9,7 @@
 
 #include <czmq.h>
 
+#include "curve.h"
 #include "log.h"
 #include "mem.h"
 #include "proto.h"
@@ -265,6 +266,10 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     snprintf(identity, sizeof identity, "%s/%d/%04x", host, (int)getpid(),
              (unsigned)randof(0x10000));
     zsock_set_identity(self->dealer, identity);
+    if (curve_client_apply(self->dealer, &opts->curve, err) != 0) {
+        worker_destroy(&self);
+        return NULL;
+    }
     if (zsock_connect(self->dealer, "%s", opts->broker) < 0) {
         err_set(err, LODE_EINVAL, "cannot connect to %s: %s", opts->broker,
                 zmq_strerror(zmq_errno()));

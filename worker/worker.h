@@ -6,6 +6,7 @@
  */
 #ifndef LODE_WORKER_H
 #define LODE_WORKER_H
+#include "curve.h"
 #include "err.h"
 #include "job.h"
 
@@ -19,6 +20,7 @@ typedef struct {
     int concurrency;       /* jobs at once; 0 = 1 */
     int heartbeat_ms;      /* 0 = 1000 */
     int delay_ms;          /* extra time per job, to simulate a slow stage (tests, benchmarks) */
+    curve_opts_t curve;    /* cert + server: CURVE client; zeroed = plain */
 } worker_opts_t;
 
 /* Start the job threads and connect. NULL and *err on failure. */

@@ -48,22 +48,22 @@ typedef struct {
 } s_proc_t;
 
 struct cluster {
-    char tmpdir[1024];  /* owned directory, removed on destroy */
-    int redis_port;     /* loopback port of redis-server */
-    int broker_port;    /* loopback port of the broker's ROUTER */
-    char redis_url[64]; /* redis://127.0.0.1:PORT */
-    char broker_ep[64]; /* tcp://127.0.0.1:PORT */
-    s_proc_t redis;     /* redis-server */
-    s_proc_t broker;    /* lode-broker */
+    char tmpdir[1024];        /* owned directory, removed on destroy */
+    int redis_port;           /* loopback port of redis-server */
+    int broker_port;          /* loopback port of the broker's ROUTER */
+    char redis_url[512];      /* redis://[[user:]password@]127.0.0.1:PORT */
+    char redis_password[128]; /* --requirepass, "" for none */
+    char broker_ep[64];       /* tcp://127.0.0.1:PORT */
+    s_proc_t redis;           /* redis-server */
+    s_proc_t broker;          /* lode-broker */
     s_proc_t workers[CLUSTER_STAGES][CLUSTER_MAX_WORKERS];
     int workers_per_stage;         /* started per stage */
     int concurrency;               /* worker --concurrency, 0 = default */
     char *broker_args[S_MAX_ARGS]; /* owned copies, NULL-terminated */
+    char *worker_args[S_MAX_ARGS]; /* owned copies, NULL-terminated */
     char log_level[16];            /* --log-level */
     redisContext *rc;              /* owned; NULL until first use or after an error */
     bool test_ok;                  /* set by cluster_mark_ok */
-    char *worker_args[S_MAX_ARGS]; /* owned copies, NULL-terminated: every worker */
-    const char *const *once_args;  /* borrowed: the next worker start only */
     bool redis_aof;                /* appendonly yes, appendfsync everysec */
 };
 
@@ -290,12 +290,24 @@ static bool s_tcp_listening(int port)
     return ok;
 }
 
-static bool s_redis_pings(int port)
+/* AUTH with the default user's password, if any; true if accepted. */
+static bool s_redis_auth(redisContext *rc, const char *password)
+{
+    if (!password[0])
+        return true;
+    redisReply *r = redisCommand(rc, "AUTH %s", password);
+    bool ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r)
+        freeReplyObject(r);
+    return ok;
+}
+
+static bool s_redis_pings(int port, const char *password)
 {
     struct timeval tv = {0, 200000};
     redisContext *rc = redisConnectWithTimeout("127.0.0.1", port, tv);
     bool ok = false;
-    if (rc && !rc->err) {
+    if (rc && !rc->err && s_redis_auth(rc, password)) {
         redisReply *r = redisCommand(rc, "PING");
         ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
         if (r)
@@ -316,17 +328,31 @@ static int s_start_redis(cluster_t *self, err_t *err)
         int port = s_free_port();
         char port_s[16];
         snprintf(port_s, sizeof port_s, "%d", port);
-        char *aof = self->redis_aof ? "yes" : "no"; /* appendfsync: everysec, the default */
-        char *argv[] = {
-            "redis-server", "--port", port_s,  "--bind",     "127.0.0.1",   "--save", "",
-            "--appendonly", aof,      "--dir", self->tmpdir, "--daemonize", "no",     NULL};
+        char *argv[] = {"redis-server",
+                        "--port",
+                        port_s,
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        self->redis_aof ? "yes" : "no", /* appendfsync: everysec, the default */
+                        "--dir",
+                        self->tmpdir,
+                        "--daemonize",
+                        "no",
+                        self->redis_password[0] ? "--requirepass" : NULL,
+                        self->redis_password,
+                        NULL};
         if (port < 0 || s_proc_start(&self->redis, argv, err) != 0)
             return -1;
         int64_t deadline = cluster_now_ms() + S_START_LIMIT_MS;
         while (s_proc_alive(&self->redis) && cluster_now_ms() < deadline) {
-            if (s_redis_pings(port)) {
+            if (s_redis_pings(port, self->redis_password)) {
                 self->redis_port = port;
-                snprintf(self->redis_url, sizeof self->redis_url, "redis://127.0.0.1:%d", port);
+                snprintf(self->redis_url, sizeof self->redis_url, "redis://%s%s%s127.0.0.1:%d",
+                         self->redis_password[0] ? ":" : "", self->redis_password,
+                         self->redis_password[0] ? "@" : "", port);
                 return 0;
             }
             s_sleep_ms(20);
@@ -395,9 +421,14 @@ static int s_start_broker(cluster_t *self, err_t *err)
     return -1;
 }
 
-static int s_worker_exec(cluster_t *self, s_proc_t *p, char **argv, err_t *err);
-
 int cluster_start_worker(cluster_t *self, int stage, int index, err_t *err)
+{
+    return cluster_start_worker_with(self, stage, index, (const char *const *)self->worker_args,
+                                     err);
+}
+
+int cluster_start_worker_with(
+    cluster_t *self, int stage, int index, const char *const *extra_args, err_t *err)
 {
     if (stage < 0 || stage >= CLUSTER_STAGES || index < 0 || index >= CLUSTER_MAX_WORKERS) {
         err_set(err, LODE_EINVAL, "no worker slot %d/%d", stage, index);
@@ -411,19 +442,24 @@ int cluster_start_worker(cluster_t *self, int stage, int index, err_t *err)
     char bin[PATH_MAX], conc[16];
     snprintf(bin, sizeof bin, "%s/lode-worker", cluster_bin_dir());
     snprintf(conc, sizeof conc, "%d", self->concurrency);
-    char *argv[] = {bin,
-                    "--stage",
-                    (char *)s_stage_names[stage],
-                    "--redis",
-                    self->redis_url,
-                    "--broker",
-                    self->broker_ep,
-                    "--log-level",
-                    self->log_level,
-                    self->concurrency > 0 ? "--concurrency" : NULL,
-                    conc,
-                    NULL};
-    return s_worker_exec(self, p, argv, err);
+    char *argv[S_MAX_ARGS + 1] = {bin,
+                                  "--stage",
+                                  (char *)s_stage_names[stage],
+                                  "--redis",
+                                  self->redis_url,
+                                  "--broker",
+                                  self->broker_ep,
+                                  "--log-level",
+                                  self->log_level};
+    size_t n = 9;
+    if (self->concurrency > 0) {
+        argv[n++] = "--concurrency";
+        argv[n++] = conc;
+    }
+    for (size_t i = 0; extra_args && extra_args[i] && n < S_MAX_ARGS; i++)
+        argv[n++] = (char *)extra_args[i];
+    argv[n] = NULL;
+    return s_proc_start(p, argv, err);
 }
 
 static int s_start_workers(cluster_t *self, err_t *err)
@@ -460,9 +496,29 @@ static void s_copy_opts(cluster_t *self, const cluster_opts_t *opts)
              opts->log_level ? opts->log_level : "debug");
     for (size_t i = 0; opts->broker_args && opts->broker_args[i] && i < S_MAX_ARGS - 8; i++)
         self->broker_args[i] = mem_strdup(opts->broker_args[i]);
-    for (size_t i = 0; opts->worker_args && opts->worker_args[i] && i < S_MAX_ARGS - 16; i++)
+    for (size_t i = 0; opts->worker_args && opts->worker_args[i] && i < S_MAX_ARGS - 12; i++)
         self->worker_args[i] = mem_strdup(opts->worker_args[i]);
+    snprintf(self->redis_password, sizeof self->redis_password, "%s",
+             opts->redis_password ? opts->redis_password : "");
     self->redis_aof = opts->redis_aof;
+}
+
+/* With redis_user: make the ACL user and use it in every URL from now on. */
+static int s_add_acl_user(cluster_t *self, const cluster_opts_t *opts, err_t *err)
+{
+    if (!opts || !opts->redis_user || !opts->redis_user_password)
+        return 0;
+    char *ok = cluster_redis_str(self, "ACL SETUSER %s on >%s ~lode:* &* +@all", opts->redis_user,
+                                 opts->redis_user_password);
+    bool done = ok && strcmp(ok, "OK") == 0;
+    free(ok);
+    if (!done) {
+        err_set(err, LODE_EIO, "ACL SETUSER %s failed", opts->redis_user);
+        return -1;
+    }
+    snprintf(self->redis_url, sizeof self->redis_url, "redis://%s:%s@127.0.0.1:%d",
+             opts->redis_user, opts->redis_user_password, self->redis_port);
+    return 0;
 }
 
 cluster_t *cluster_new(const cluster_opts_t *opts, err_t *err)
@@ -479,8 +535,8 @@ cluster_t *cluster_new(const cluster_opts_t *opts, err_t *err)
         return NULL;
     }
     s_register(self, true);
-    if (s_start_redis(self, err) != 0 || s_start_broker(self, err) != 0 ||
-        s_start_workers(self, err) != 0) {
+    if (s_start_redis(self, err) != 0 || s_add_acl_user(self, opts, err) != 0 ||
+        s_start_broker(self, err) != 0 || s_start_workers(self, err) != 0) {
         cluster_dump_logs(self, 2048);
         self->test_ok = true; /* logs already shown */
         cluster_destroy(&self);
@@ -568,10 +624,10 @@ void cluster_destroy(cluster_t **self_p)
         cluster_rmtree(self->tmpdir);
     else if (self->tmpdir[0])
         fprintf(stderr, "cluster: kept %s\n", self->tmpdir);
-    for (size_t i = 0; i < S_MAX_ARGS; i++)
+    for (size_t i = 0; i < S_MAX_ARGS; i++) {
         free(self->broker_args[i]);
-    for (size_t i = 0; i < S_MAX_ARGS; i++)
         free(self->worker_args[i]);
+    }
     s_register(self, false);
     free(self);
 }
@@ -813,6 +869,27 @@ int cluster_run_cli_at(const char *redis_url,
     return s_run(full, in, in_len, out, errout);
 }
 
+int cluster_run_prog(const char *prog, const char *const *argv, char **out, char **errout)
+{
+    s_install_cleanup();
+    char bin[PATH_MAX];
+    snprintf(bin, sizeof bin, "%s/%s", cluster_bin_dir(), prog);
+    char *full[S_MAX_ARGS + 1];
+    size_t n = 0;
+    full[n++] = bin;
+    for (size_t i = 0; argv && argv[i] && n < S_MAX_ARGS; i++)
+        full[n++] = (char *)argv[i];
+    full[n] = NULL;
+    return s_run(full, NULL, 0, out, errout);
+}
+
+char *cluster_log(const cluster_t *self, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.log", self->tmpdir, name);
+    return cluster_read_file(path, CLUSTER_OUTPUT_MAX, NULL);
+}
+
 int cluster_run_cliv(cluster_t *self,
                      const char *in,
                      size_t in_len,
@@ -892,6 +969,10 @@ static redisContext *s_redis(cluster_t *self)
         if (self->rc && !self->rc->err) {
             struct timeval cmd = {2, 0};
             redisSetTimeout(self->rc, cmd);
+            if (!s_redis_auth(self->rc, self->redis_password)) {
+                redisFree(self->rc);
+                self->rc = NULL;
+            }
         }
     }
     return self->rc && !self->rc->err ? self->rc : NULL;
@@ -1269,30 +1350,19 @@ int cluster_doc_check(const char *export_json, bool timed)
 
 /* ------------------------------------------- fault injection (test_faults) */
 
-/* Start a worker with argv, then the cluster's worker_args, then the
- * one-shot args of cluster_start_worker_args (getopt: later flags win). */
-static int s_worker_exec(cluster_t *self, s_proc_t *p, char **argv, err_t *err)
-{
-    char *full[S_MAX_ARGS * 2 + 1];
-    size_t n = 0;
-    for (size_t i = 0; argv[i] && n < S_MAX_ARGS; i++)
-        full[n++] = argv[i];
-    for (size_t i = 0; self->worker_args[i] && n < S_MAX_ARGS * 3 / 2; i++)
-        full[n++] = self->worker_args[i];
-    for (size_t i = 0; self->once_args && self->once_args[i] && n < S_MAX_ARGS * 2; i++)
-        full[n++] = (char *)self->once_args[i];
-    full[n] = NULL;
-    self->once_args = NULL;
-    return s_proc_start(p, full, err);
-}
-
+/* Start a worker with the cluster's worker_args followed by extra (later
+ * flags win with getopt). */
 int cluster_start_worker_args(
     cluster_t *self, int stage, int index, const char *const *extra, err_t *err)
 {
-    self->once_args = extra;
-    int rc = cluster_start_worker(self, stage, index, err);
-    self->once_args = NULL;
-    return rc;
+    const char *args[S_MAX_ARGS + 1];
+    size_t n = 0;
+    for (size_t i = 0; self->worker_args[i] && n < S_MAX_ARGS / 2; i++)
+        args[n++] = self->worker_args[i];
+    for (size_t i = 0; extra && extra[i] && n < S_MAX_ARGS - 12; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    return cluster_start_worker_with(self, stage, index, args, err);
 }
 
 pid_t cluster_broker_pid(const cluster_t *self)
@@ -1381,12 +1451,14 @@ int cluster_start_redis(cluster_t *self, err_t *err)
                     "no",
                     "--appendfsync",
                     "everysec",
+                    self->redis_password[0] ? "--requirepass" : NULL,
+                    self->redis_password,
                     NULL};
     if (s_proc_start(&self->redis, argv, err) != 0)
         return -1;
     int64_t deadline = cluster_now_ms() + S_START_LIMIT_MS;
     while (s_proc_alive(&self->redis) && cluster_now_ms() < deadline) {
-        if (s_redis_pings(self->redis_port))
+        if (s_redis_pings(self->redis_port, self->redis_password))
             return 0;
         s_sleep_ms(20);
     }

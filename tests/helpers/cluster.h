@@ -30,7 +30,11 @@ typedef struct {
     const char *log_level;          /* --log-level of broker and workers; NULL = "debug" */
     bool no_workers;                /* start Redis and the broker only */
     const char *const *worker_args; /* extra args of every worker, NULL-terminated, or NULL */
-    bool redis_aof;                 /* redis --appendonly yes --appendfsync everysec */
+    const char *redis_password;     /* redis-server --requirepass; the URLs carry it */
+    const char *redis_user;         /* with redis_password: an ACL user made at start
+                                       (on ~lode:* &* +@all) that the URLs use instead */
+    const char *redis_user_password;
+    bool redis_aof; /* redis --appendonly yes --appendfsync everysec */
 } cluster_opts_t;
 
 /* Directory of the binaries: $LODE_BUILD/bin, LODE_BUILD defaulting to
@@ -59,7 +63,8 @@ int cluster_stop(cluster_t *self);
  * with a "[  FAILED  ] N …" line for tests/run.sh when there were any. */
 int cluster_main_result(int failed);
 
-/* "redis://127.0.0.1:PORT", "tcp://127.0.0.1:PORT", the temp dir. Borrowed,
+/* "redis://[[user:]password@]127.0.0.1:PORT" (the credentials of
+ * redis_user or redis_password), "tcp://127.0.0.1:PORT", the temp dir. Borrowed,
  * valid until cluster_destroy. */
 const char *cluster_redis_url(const cluster_t *self);
 const char *cluster_broker_endpoint(const cluster_t *self);
@@ -101,6 +106,20 @@ int cluster_run_cli_at(const char *redis_url,
                        char **out,
                        char **errout,
                        const char *const *argv);
+
+/* Start (again) worker index of stage with extra_args (NULL-terminated, or
+ * NULL) instead of the cluster's worker_args. 0 or -1 and *err. */
+int cluster_start_worker_with(
+    cluster_t *self, int stage, int index, const char *const *extra_args, err_t *err);
+
+/* Run $LODE_BUILD/bin/PROG argv… (no --redis/--broker added) as
+ * cluster_run_cli_at does: stdin empty, outputs captured (caller frees),
+ * killed after CLUSTER_CLI_LIMIT_MS. Same return values. */
+int cluster_run_prog(const char *prog, const char *const *argv, char **out, char **errout);
+
+/* The whole log of a process: "redis", "broker", "worker-STAGE-INDEX".
+ * Caller frees; NULL if there is none. */
+char *cluster_log(const cluster_t *self, const char *name);
 
 /* Kill worker index of stage (0..3 = fetch..fanout) with sig and reap it.
  * 0, or -1 if there is no such live worker. */
@@ -187,13 +206,12 @@ int cluster_doc_check(const char *export_json, bool timed);
 
 /* Milliseconds on the monotonic clock. */
 int64_t cluster_now_ms(void);
-#endif
 
 /* --- fault injection (test_faults; declared after the rest on purpose) --- */
 #include <sys/types.h>
 
-/* Start worker index of stage with extra args after the usual ones and the
- * cluster's worker_args (NULL-terminated; later flags win). */
+/* Start worker index of stage with the cluster's worker_args and then extra
+ * (NULL-terminated; later flags win), unlike cluster_start_worker_with. */
 int cluster_start_worker_args(
     cluster_t *self, int stage, int index, const char *const *extra, err_t *err);
 
@@ -221,3 +239,4 @@ int cluster_restart_redis(cluster_t *self, int sig, err_t *err);
 
 /* Resident set size of pid in kB (VmRSS), -1 if unknown. */
 long cluster_rss_kb(pid_t pid);
+#endif

@@ -49,6 +49,13 @@ static void test_proto_every_type_roundtrips(void **state)
         {.type = PROTO_DONE, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .attempt = 2},
         {.type = PROTO_FAIL,
          .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
+         .attempt = 2,
+         .retryable = true,
+         .code = LODE_EHTTP,
+         .text = "429",
+         .retry_after_ms = 7000},
+        {.type = PROTO_FAIL,
+         .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
          .attempt = 1,
          .retryable = true,
          .code = LODE_ESTORE,
@@ -75,6 +82,7 @@ static void test_proto_every_type_roundtrips(void **state)
         assert_int_equal(out.attempt, msgs[i].attempt);
         assert_int_equal(out.credits, msgs[i].credits);
         assert_int_equal(out.lease_ms, msgs[i].lease_ms);
+        assert_int_equal(out.retry_after_ms, msgs[i].retry_after_ms);
         assert_int_equal(out.retryable, msgs[i].retryable);
         assert_int_equal(out.code, msgs[i].code);
         if (msgs[i].text)
