@@ -234,6 +234,14 @@ static char *s_broker_log(cluster_t *c)
     return log ? log : mem_strdup("");
 }
 
+static bool s_broker_sees_redis(void *arg)
+{
+    char *log = s_broker_log(arg);
+    bool yes = strstr(log, "redis available again") != NULL;
+    free(log);
+    return yes;
+}
+
 /* ------------------------------------------------------ a fake worker */
 
 /* A DEALER that speaks the protocol as a worker of stage would (identity
@@ -803,6 +811,9 @@ static void test_submissions_while_redis_is_down_fail_clearly_and_service_resume
         assert_true(s_worker_alive(c, s, 0));
     err_t err = {0};
     assert_int_equal(cluster_start_redis(c, &err), 0);
+    /* The broker retries Redis with a back-off (up to 2 s) and fails fast
+     * meanwhile: a submission is refused until it has seen Redis again. */
+    assert_true(cluster_wait_for(s_broker_sees_redis, c, 5000));
     assert_true(s_field_is(c, first, "state", "done"));           /* from the AOF */
     assert_int_equal(cluster_redis_int(c, "ZCARD lode:jobs"), 1); /* the refused one is not there */
     char *second = s_submit(c);
