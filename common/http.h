@@ -22,6 +22,8 @@ typedef struct {
     const char *user_agent; /* NULL = "lode/0.1 (+https://github.com/…)" */
     int connect_timeout_ms; /* 0 = 10000 */
     int total_timeout_ms;   /* 0 = 60000 */
+    int low_speed_s;        /* give up after this many seconds under 100 bytes/s
+                             * (a slow drip); 0 = 20 */
     size_t max_body_bytes;  /* 0 = 50 MB; enforced while streaming, after decoding */
     int max_redirects;      /* 0 = 5; each hop re-checked by the SSRF guard */
     int max_in_flight;      /* requests at once over all hosts; 0 = 512 */
@@ -58,13 +60,19 @@ typedef struct {
     size_t body_len;
     size_t n_replaced;      /* invalid bytes replaced by U+FFFD in conversion */
     int64_t retry_after_ms; /* from Retry-After on 429/503, else -1 */
-    double seconds;         /* total time */
+    bool bot_check;         /* a 403/429/503 page that looks like a captcha or
+                             * bot check; the host has been cooled down */
+    double seconds;         /* from http_request to completion, queue wait included */
 } http_resp_t;
 
-/* Called once per request, on the loop's thread. */
+/* Called once per request, on the loop's thread. It may call http_request
+ * and http_cool_host, but not http_destroy. */
 typedef void(http_done_fn)(const http_resp_t *resp, void *arg);
 
-/* A client on loop. NULL and *err on failure (bad allow_net, curl init). */
+/* A client on loop (borrowed: destroy the http_t before the loop). Call it
+ * only from the loop's thread. NULL and *err on failure (bad allow_net,
+ * curl init). Proxies from the environment are ignored: the SSRF guard must
+ * see the address really connected. */
 http_t *http_new(zloop_t *loop, const http_opts_t *opts, err_t *err);
 
 /* Cancel everything in flight (no callbacks) and free; sets *self_p to NULL. */
@@ -81,8 +89,18 @@ http_request(http_t *self, const http_req_t *req, http_done_fn *done, void *arg,
 size_t http_in_flight(const http_t *self);
 size_t http_queued(const http_t *self);
 
+/* What a finished request means for the job: 0 for a usable response
+ * (2xx), else -1 with *err set from resp->err when it is set, or from the
+ * status: 404/410 -> LODE_ENOTFOUND; 408, 425, 429 and 5xx -> LODE_EHTTP
+ * (retryable); other 4xx -> LODE_EUNSUPPORTED (permanent); anything else
+ * (an unfollowed 3xx) -> LODE_EHTTP. err_retryable() on the code gives the
+ * decision. The same mapping as webdrv_check_resp. */
+LODE_MUST_CHECK int http_resp_error(const http_resp_t *resp, err_t *err);
+
 /* Cool a host down: no request to it starts before now + ms (a 429 or a
- * bot-check page). host is the URL's host name. */
+ * bot-check page). host is the URL's host name, lower case. A 429, a 503
+ * with Retry-After and a bot-check page cool their host by themselves
+ * (Retry-After, else 30 s). */
 void http_cool_host(http_t *self, const char *host, int64_t ms);
 
 /* True if addr (IPv4 or IPv6 text) is loopback, private, link-local, CGNAT,

@@ -31,6 +31,7 @@ struct store {
     int64_t retry_at_ms;  /* after a failed connect, fail fast until then */
     int backoff_ms;       /* current reconnect back-off; 0 while connected */
     char last_error[256]; /* why the last connect failed */
+    bool auth_refused;    /* Redis answered but refused our credentials */
 
     struct {
         const char *text; /* a static script; NULL = free entry */
@@ -120,6 +121,7 @@ static int s_connect_now(store_t *self, err_t *err)
         else
             r = redisCommand(c, "AUTH %s", self->cfg.password);
         rc = s_check(self, r, err);
+        self->auth_refused = rc != 0 && r != NULL;
         if (rc != 0)
             err_prefix(err, "AUTH%s%s at %s:%d", self->cfg.user[0] ? " as " : "", self->cfg.user,
                        self->cfg.host, self->cfg.port);
@@ -128,7 +130,8 @@ static int s_connect_now(store_t *self, err_t *err)
         /* A server with requirepass says NOAUTH here, not at the first job. */
         r = redisCommand(c, "PING");
         rc = s_check(self, r, err);
-        if (rc != 0 && strstr(err->msg, "NOAUTH"))
+        self->auth_refused = rc != 0 && strstr(err->msg, "NOAUTH");
+        if (self->auth_refused)
             err_prefix(err, "redis at %s:%d wants a password (redis://[user:]password@%s:%d)",
                        self->cfg.host, self->cfg.port, self->cfg.host, self->cfg.port);
         freeReplyObject(r);
@@ -204,7 +207,7 @@ store_t *store_new(const store_opts_t *opts, err_t *err)
     store_set_max_attempts(self, dflt);
     err_t conn = {0};
     if (config_parse_redis_url(url, &self->cfg, err) != 0 ||
-        (s_connect(self, &conn) != 0 && !(opts && opts->lazy))) {
+        (s_connect(self, &conn) != 0 && (!(opts && opts->lazy) || self->auth_refused))) {
         err_set(err, conn.code, "%s", conn.msg);
         store_destroy(&self);
         return NULL;

@@ -41,7 +41,9 @@ typedef struct {
     const char *url;    /* redis://…; borrowed; NULL = config default */
     const char *prefix; /* key prefix; borrowed; NULL = "lode:" */
     int timeout_ms;     /* connect and per-command timeout; 0 = 5000 */
-    bool lazy;          /* succeed even if Redis is down now: connect on first use */
+    bool lazy;          /* succeed even if Redis is down now: connect on first use
+                         * (a Redis that answers but refuses the password still fails:
+                         * that will not mend itself) */
 } store_opts_t;
 
 /* Parts of a job, each its own key. */

@@ -28,7 +28,17 @@ static void s_usage(FILE *out)
             "  --redis URL         redis://[[user:]password@]host:port[/db] (env LODE_REDIS,\n"
             "                      default %s)\n"
             "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
-            "  --concurrency N     jobs run at once, one thread each (default 1)\n"
+            "  --concurrency N     credits: jobs held at once (default 1; fetch 64). Text\n"
+            "                      stages run each on its own thread; fetch keeps web\n"
+            "                      requests in flight on one event loop\n"
+            "  --threads N         threads for CPU work (default: --concurrency; fetch 2)\n"
+            "  --allow-net CIDRS   fetch: let requests reach these private ranges, e.g.\n"
+            "                      127.0.0.0/8,::1/128 (default: none; env LODE_ALLOW_NET)\n"
+            "  --user-agent S      fetch: HTTP User-Agent (env LODE_USER_AGENT)\n"
+            "  --per-host N        fetch: requests at once to one host (default 8)\n"
+            "  --per-host-rps N    fetch: request starts per second to one host (default\n"
+            "                      unlimited)\n"
+            "  --lang CODE         fetch: preferred caption language (default en)\n"
             "  --engine E          text-stage engine: extractive (the default and, for\n"
             "                      now, the only one)\n"
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
@@ -56,6 +66,12 @@ int main(int argc, char **argv)
                                              {"curve-server", required_argument, 0, 'S'},
                                              {"log-level", required_argument, 0, 'L'},
                                              {"delay-ms", required_argument, 0, 'd'},
+                                             {"threads", required_argument, 0, 'T'},
+                                             {"allow-net", required_argument, 0, 'A'},
+                                             {"user-agent", required_argument, 0, 'U'},
+                                             {"per-host", required_argument, 0, 'H'},
+                                             {"per-host-rps", required_argument, 0, 'R'},
+                                             {"lang", required_argument, 0, 'g'},
                                              {"help", no_argument, 0, 'h'},
                                              {"version", no_argument, 0, 'V'},
                                              {0, 0, 0, 0}};
@@ -85,6 +101,24 @@ int main(int argc, char **argv)
             break;
         case 'd':
             opts.delay_ms = atoi(optarg);
+            break;
+        case 'T':
+            opts.threads = atoi(optarg);
+            break;
+        case 'A':
+            opts.allow_net = optarg;
+            break;
+        case 'U':
+            opts.user_agent = optarg;
+            break;
+        case 'H':
+            opts.per_host_max = atoi(optarg);
+            break;
+        case 'R':
+            opts.per_host_rps = atoi(optarg);
+            break;
+        case 'g':
+            opts.src.lang = optarg;
             break;
         case 't':
             opts.heartbeat_ms = atoi(optarg);
@@ -129,6 +163,12 @@ int main(int argc, char **argv)
     zsys_set_logstream(stderr);
     zsys_set_logident("lode-worker");
     opts.broker = config_broker_endpoint(broker);
+    if (!opts.allow_net)
+        opts.allow_net = getenv("LODE_ALLOW_NET");
+    if (!opts.user_agent)
+        opts.user_agent = getenv("LODE_USER_AGENT");
+    if (opts.concurrency <= 0 && opts.stage == JOB_STAGE_FETCH)
+        opts.concurrency = 64;
     curve_opts_from_env(&opts.curve);
     err_t err = {0};
     worker_t *worker = worker_new(&opts, &err);

@@ -10,6 +10,7 @@
 #include <czmq.h>
 
 #include "curve.h"
+#include "fetcher.h"
 #include "log.h"
 #include "mem.h"
 #include "proto.h"
@@ -17,7 +18,8 @@
 #include "stage_text.h"
 #include "store.h"
 
-#define WORKER_MAX_CONCURRENCY 256
+#define WORKER_MAX_CONCURRENCY 4096 /* jobs held at once (web fetches wait on the network) */
+#define WORKER_MAX_THREADS     256
 #define WORKER_DRAIN_MS        30000 /* how long a stopping worker lets jobs finish */
 
 typedef struct {
@@ -37,9 +39,13 @@ typedef struct {
 struct worker {
     worker_opts_t opts;
     s_thread_args_t args;
-    zsock_t *dealer; /* owned */
-    zloop_t *loop;   /* owned */
-    s_slot_t *slots; /* owned: opts.concurrency of them */
+    zsock_t *dealer;    /* owned */
+    zloop_t *loop;      /* owned */
+    s_slot_t *slots;    /* owned: n_threads job threads */
+    int n_threads;      /* job threads (CPU work) */
+    int held;           /* jobs taken and not yet reported (<= opts.concurrency) */
+    zlistx_t *pending;  /* owned: "id attempt" strings waiting for a thread */
+    fetcher_t *fetcher; /* owned: web sources on the loop (fetch stage only) */
     int64_t last_broker_ms;
     uint64_t done, failed;
 };
@@ -115,12 +121,11 @@ static void s_send(worker_t *self, proto_msg_t *m)
         log_warn(job_stage_name(self->opts.stage), "%s", err.msg);
 }
 
+/* Credits: jobs we can still take (threads busy or not: local jobs queue
+ * for a thread, web fetches wait on the network). */
 static int s_free_slots(const worker_t *self)
 {
-    int n = 0;
-    for (int i = 0; i < self->opts.concurrency; i++)
-        n += !self->slots[i].busy;
-    return n;
+    return self->opts.concurrency - self->held;
 }
 
 static void s_send_ready(worker_t *self)
@@ -130,6 +135,67 @@ static void s_send_ready(worker_t *self)
     s_send(self, &m);
 }
 
+/* Report a finished job to the broker; err->code 0 means done. */
+static void
+s_report(worker_t *self, const char *id, uint32_t attempt, const err_t *err, int64_t retry_after_ms)
+{
+    const char *stage = job_stage_name(self->opts.stage);
+    self->held--;
+    proto_msg_t m = {.attempt = attempt};
+    snprintf(m.job_id, sizeof m.job_id, "%s", id);
+    if (err->code == 0) {
+        m.type = PROTO_DONE;
+        self->done++;
+        log_info(stage, "job=%s done", id);
+    } else {
+        m.type = PROTO_FAIL;
+        m.code = err->code;
+        m.retryable = err_retryable(err->code);
+        m.text = (char *)err->msg;
+        m.retry_after_ms = retry_after_ms > 0 ? (uint32_t)retry_after_ms : 0;
+        self->failed++;
+        log_warn(stage, "job=%s failed (%s): %s", id, err_name(err->code), err->msg);
+    }
+    s_send(self, &m);
+}
+
+static void
+s_on_fetched(void *arg, const char *id, uint32_t attempt, const err_t *err, int64_t retry_after_ms)
+{
+    s_report(arg, id, attempt, err, retry_after_ms);
+}
+
+/* Give a local job to a free thread; false if all are busy. */
+static bool s_run_on_thread(worker_t *self, const char *id, uint32_t attempt)
+{
+    for (int i = 0; i < self->n_threads; i++) {
+        s_slot_t *slot = &self->slots[i];
+        if (slot->busy)
+            continue;
+        slot->busy = true;
+        snprintf(slot->job_id, sizeof slot->job_id, "%s", id);
+        char a[16];
+        snprintf(a, sizeof a, "%u", attempt);
+        zstr_sendx(slot->actor, "RUN", id, a, NULL);
+        return true;
+    }
+    return false;
+}
+
+/* Start queued local jobs on threads that became free. */
+static void s_pump(worker_t *self)
+{
+    char *item;
+    while ((item = zlistx_first(self->pending))) {
+        char id[JOB_ID_SIZE];
+        unsigned attempt;
+        if (sscanf(item, "%26s %u", id, &attempt) != 2 || !s_run_on_thread(self, id, attempt))
+            return;
+        zlistx_delete(self->pending, zlistx_cursor(self->pending));
+        free(item);
+    }
+}
+
 static void s_on_job(worker_t *self, const proto_msg_t *m)
 {
     const char *stage = job_stage_name(self->opts.stage);
@@ -137,21 +203,24 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
         log_warn(stage, "job=%s for stage %s refused", m->job_id, m->stage);
         return;
     }
-    for (int i = 0; i < self->opts.concurrency; i++) {
-        s_slot_t *slot = &self->slots[i];
-        if (slot->busy)
-            continue;
-        slot->busy = true;
-        snprintf(slot->job_id, sizeof slot->job_id, "%s", m->job_id);
-        char attempt[16];
-        snprintf(attempt, sizeof attempt, "%u", m->attempt);
-        zstr_sendx(slot->actor, "RUN", m->job_id, attempt, NULL);
-        log_debug(stage, "job=%s attempt=%u started", m->job_id, m->attempt);
+    if (self->held >= self->opts.concurrency) {
+        /* More jobs than announced credits: a broker bug or a stale
+         * duplicate. Say so; the job goes back through its lease. */
+        log_warn(stage, "job=%s arrived with no free credit; left to its lease", m->job_id);
         return;
     }
-    /* More jobs than announced credits: a broker bug or a stale duplicate.
-     * Say so; the job goes back through its lease. */
-    log_warn(stage, "job=%s arrived with no free slot; left to its lease", m->job_id);
+    self->held++;
+    log_debug(stage, "job=%s attempt=%u started", m->job_id, m->attempt);
+    err_t err = {0};
+    int rc = self->fetcher ? fetcher_start(self->fetcher, m->job_id, m->attempt, &err) : 0;
+    if (rc < 0) {
+        s_report(self, m->job_id, m->attempt, &err, -1);
+        return;
+    }
+    if (rc == 1)
+        return; /* a web source: the fetcher reports it */
+    if (!s_run_on_thread(self, m->job_id, m->attempt))
+        zlistx_add_end(self->pending, mem_printf("%s %u", m->job_id, m->attempt));
 }
 
 static int s_on_dealer(zloop_t *loop, zsock_t *sock, void *arg)
@@ -175,29 +244,17 @@ static int s_on_slot(zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void)loop;
     worker_t *self = arg;
-    const char *stage = job_stage_name(self->opts.stage);
     char *what = NULL, *id = NULL, *attempt = NULL, *code = NULL, *msg = NULL;
-    if (zstr_recvx(sock, &what, &id, &attempt, &code, &msg, NULL) < 3)
-        goto out;
-    for (int i = 0; i < self->opts.concurrency; i++)
-        if (zactor_sock(self->slots[i].actor) == sock)
-            self->slots[i].busy = false;
-    proto_msg_t m = {.attempt = (uint32_t)strtoul(attempt, NULL, 10)};
-    snprintf(m.job_id, sizeof m.job_id, "%s", id);
-    if (streq(what, "DONE")) {
-        m.type = PROTO_DONE;
-        self->done++;
-        log_info(stage, "job=%s done", id);
-    } else {
-        m.type = PROTO_FAIL;
-        m.code = code ? atoi(code) : LODE_EINVAL;
-        m.retryable = err_retryable(m.code);
-        m.text = msg;
-        self->failed++;
-        log_warn(stage, "job=%s failed (%s): %s", id, err_name(m.code), msg ? msg : "");
+    if (zstr_recvx(sock, &what, &id, &attempt, &code, &msg, NULL) >= 3) {
+        for (int i = 0; i < self->n_threads; i++)
+            if (zactor_sock(self->slots[i].actor) == sock)
+                self->slots[i].busy = false;
+        err_t err = {0};
+        if (!streq(what, "DONE"))
+            err_set(&err, code ? atoi(code) : LODE_EINVAL, "%s", msg ? msg : "");
+        s_report(self, id, (uint32_t)strtoul(attempt, NULL, 10), &err, -1);
+        s_pump(self);
     }
-    s_send(self, &m);
-out:
     zstr_free(&what);
     zstr_free(&id);
     zstr_free(&attempt);
@@ -223,6 +280,47 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
         self->last_broker_ms = now;
     }
     return 0;
+}
+
+/* Job threads do the CPU work: every job of the text stages, and local
+ * sources at fetch. By default one per credit, but at fetch (where most
+ * credits wait on the network) two. */
+static int s_start_threads(worker_t *self)
+{
+    int n = self->opts.threads;
+    if (n <= 0)
+        n = self->opts.stage == JOB_STAGE_FETCH ? 2 : self->opts.concurrency;
+    if (n > self->opts.concurrency)
+        n = self->opts.concurrency;
+    if (n > WORKER_MAX_THREADS)
+        n = WORKER_MAX_THREADS;
+    self->n_threads = n;
+    self->pending = zlistx_new();
+    self->slots = mem_calloc((size_t)n, sizeof *self->slots);
+    for (int i = 0; i < n; i++) {
+        self->slots[i].actor = zactor_new(s_job_thread, &self->args);
+        zloop_reader(self->loop, zactor_sock(self->slots[i].actor), s_on_slot, self);
+    }
+    return 0;
+}
+
+static int s_start_fetcher(worker_t *self, err_t *err)
+{
+    if (self->opts.stage != JOB_STAGE_FETCH)
+        return 0;
+    http_opts_t http = {
+        .user_agent = self->opts.user_agent,
+        .allow_net = self->opts.allow_net,
+        .max_in_flight = self->opts.concurrency,
+        .per_host_max = self->opts.per_host_max,
+        .per_host_rps = self->opts.per_host_rps,
+    };
+    fetcher_opts_t fo = {.redis_url = self->opts.redis_url,
+                         .prefix = self->opts.prefix,
+                         .http = &http,
+                         .src = &self->opts.src};
+    self->fetcher = fetcher_new(self->loop, &fo, s_on_fetched, self, err);
+    return self->fetcher ? 0 : -1;
 }
 
 worker_t *worker_new(const worker_opts_t *opts, err_t *err)
@@ -278,31 +376,38 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     }
     self->loop = zloop_new();
     zloop_reader(self->loop, self->dealer, s_on_dealer, self);
-    self->slots = mem_calloc((size_t)self->opts.concurrency, sizeof *self->slots);
-    for (int i = 0; i < self->opts.concurrency; i++) {
-        self->slots[i].actor = zactor_new(s_job_thread, &self->args);
-        zloop_reader(self->loop, zactor_sock(self->slots[i].actor), s_on_slot, self);
+    if (s_start_threads(self) != 0 || s_start_fetcher(self, err) != 0) {
+        worker_destroy(&self);
+        return NULL;
     }
     zloop_timer(self->loop, (size_t)self->opts.heartbeat_ms, 0, s_on_tick, self);
     return self;
 }
 
+/* Local jobs still running or waiting for a thread. */
 static int s_busy(const worker_t *self)
 {
-    return self->opts.concurrency - s_free_slots(self);
+    int n = (int)zlistx_size(self->pending);
+    for (int i = 0; i < self->n_threads; i++)
+        n += self->slots[i].busy;
+    return n;
 }
 
-/* On SIGTERM/SIGINT: take no new job, let the ones running finish and
- * report them (bounded), so a clean stop costs no lease expiry. */
+/* On SIGTERM/SIGINT: take no new job, let the local ones finish and report
+ * them (bounded), so a clean stop costs no lease expiry. Web fetches need
+ * the loop that just stopped: they are abandoned, and the broker releases
+ * them as soon as it misses our heartbeats. */
 static void s_drain(worker_t *self, int limit_ms)
 {
+    const char *stage = job_stage_name(self->opts.stage);
+    if (self->fetcher && fetcher_jobs(self->fetcher) > 0)
+        log_info(stage, "abandoning %zu web fetch(es) in flight", fetcher_jobs(self->fetcher));
     if (s_busy(self) == 0)
         return;
-    const char *stage = job_stage_name(self->opts.stage);
     log_info(stage, "finishing %d running job(s) before stopping", s_busy(self));
     zpoller_t *poller = zpoller_new(NULL);
     zpoller_set_nonstop(poller, true);
-    for (int i = 0; i < self->opts.concurrency; i++)
+    for (int i = 0; i < self->n_threads; i++)
         zpoller_add(poller, zactor_sock(self->slots[i].actor));
     int64_t deadline = job_now_ms() + limit_ms;
     while (s_busy(self) > 0 && job_now_ms() < deadline) {
@@ -319,8 +424,8 @@ static void s_drain(worker_t *self, int limit_ms)
 int worker_run(worker_t *self)
 {
     const char *stage = job_stage_name(self->opts.stage);
-    log_info(stage, "worker connecting to %s with %d slot(s)", self->opts.broker,
-             self->opts.concurrency);
+    log_info(stage, "worker connecting to %s: %d credit(s), %d thread(s)", self->opts.broker,
+             self->opts.concurrency, self->n_threads);
     self->last_broker_ms = job_now_ms();
     s_send_ready(self);
     zloop_start(self->loop);
@@ -335,12 +440,18 @@ void worker_destroy(worker_t **self_p)
     if (!self_p || !*self_p)
         return;
     worker_t *self = *self_p;
+    fetcher_destroy(&self->fetcher);
     zloop_destroy(&self->loop);
     /* zactor_destroy waits for the thread: a job in progress finishes its
      * Redis writes first; its DONE is lost and its lease re-runs it. */
-    for (int i = 0; self->slots && i < self->opts.concurrency; i++)
+    for (int i = 0; self->slots && i < self->n_threads; i++)
         zactor_destroy(&self->slots[i].actor);
     free(self->slots);
+    if (self->pending) {
+        for (char *item = zlistx_first(self->pending); item; item = zlistx_next(self->pending))
+            free(item);
+        zlistx_destroy(&self->pending);
+    }
     zsock_destroy(&self->dealer);
     free(self);
     *self_p = NULL;

@@ -9,18 +9,25 @@
 #include "curve.h"
 #include "err.h"
 #include "job.h"
+#include "srcdrv.h"
 
 typedef struct worker worker_t;
 
 typedef struct {
     job_stage_t stage;
-    const char *broker;    /* endpoint to connect; borrowed */
-    const char *redis_url; /* borrowed; NULL = config default */
-    const char *prefix;    /* borrowed; NULL = "lode:" */
-    int concurrency;       /* jobs at once; 0 = 1 */
-    int heartbeat_ms;      /* 0 = 1000 */
-    int delay_ms;          /* extra time per job, to simulate a slow stage (tests, benchmarks) */
-    curve_opts_t curve;    /* cert + server: CURVE client; zeroed = plain */
+    const char *broker;     /* endpoint to connect; borrowed */
+    const char *redis_url;  /* borrowed; NULL = config default */
+    const char *prefix;     /* borrowed; NULL = "lode:" */
+    int concurrency;        /* credits: jobs held at once; 0 = 1 */
+    int heartbeat_ms;       /* 0 = 1000 */
+    int delay_ms;           /* extra time per job, to simulate a slow stage (tests, benchmarks) */
+    int threads;            /* job threads for CPU work; 0 = concurrency (fetch: 2) */
+    const char *user_agent; /* fetch: HTTP User-Agent; NULL = default */
+    const char *allow_net;  /* fetch: CIDRs exempt from the SSRF guard, or NULL */
+    int per_host_max;       /* fetch: requests at once to one host; 0 = default */
+    int per_host_rps;       /* fetch: request starts per second to one host; 0 = unlimited */
+    srcdrv_opts_t src;      /* fetch: source driver settings (language, YouTube endpoints) */
+    curve_opts_t curve;     /* cert + server: CURVE client; zeroed = plain */
 } worker_opts_t;
 
 /* Start the job threads and connect. NULL and *err on failure. */

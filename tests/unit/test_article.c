@@ -1,0 +1,325 @@
+/*  test_article.c - main-text extraction and metadata on hand-made pages,
+ *  and the robustness cases: empty, deeply nested, huge, broken input.
+ *  SPDX-License-Identifier: MIT
+ */
+#include <time.h>
+
+#include "article.h"
+#include "htmlmeta.h"
+#include "test.h"
+#include "utf8.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Read tests/fixtures/article/<name>, found next to this file. */
+static char *s_fixture(const char *name, size_t *len)
+{
+    char path[1024];
+    const char *slash = strrchr(__FILE__, '/');
+    int dir_len = slash ? (int)(slash - __FILE__) : 1;
+    snprintf(path, sizeof path, "%.*s/../fixtures/article/%s", dir_len, slash ? __FILE__ : ".",
+             name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open fixture %s", path);
+    char *data = malloc(1 << 20);
+    *len = fread(data, 1, 1 << 20, f);
+    fclose(f);
+    return data;
+}
+
+static void s_extract_fixture(const char *name, const char *url, article_t *a)
+{
+    size_t len;
+    char *html = s_fixture(name, &len);
+    err_t err = {0};
+    assert_int_equal(article_extract(html, len, url, a, &err), 0);
+    free(html);
+}
+
+/* Index of the first block containing needle, -1 if none. */
+static int s_find(const article_t *a, const char *needle)
+{
+    for (size_t i = 0; i < a->n_blocks; i++) {
+        if (strstr(a->blocks[i], needle))
+            return (int)i;
+    }
+    return -1;
+}
+
+static double s_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------- happy path */
+
+static void test_article_keeps_the_story_and_drops_the_page_furniture(void **state)
+{
+    (void)state;
+    article_t a;
+    s_extract_fixture("news.html", "https://gazette.example/science/x?y=1", &a);
+    assert_string_equal(a.how, "dom");
+    int first = s_find(&a, "first commercial tidal array");
+    int heading = s_find(&a, "Predictable, unlike the wind");
+    int item = s_find(&a, "less than two percent");
+    int quote = s_find(&a, "We always knew the physics worked");
+    int code = s_find(&a, "pitch[i] = forecast(t + i);");
+    int last = s_find(&a, "largest array of its kind");
+    assert_int_equal(first, 0);
+    assert_true(first < heading && heading < item && item < quote && quote < code && code < last);
+    assert_string_equal(a.blocks[heading], "Predictable, unlike the wind");
+    assert_non_null(strstr(a.blocks[code], "i < n; i++)\n    pitch")); /* <pre> layout kept */
+    const char *dropped[] = {"cookies",       "Home",           "Share on",    "Related stories",
+                             "Wind farm",     "fantastic news", "42 comments", "Most read",
+                             "Council votes", "Advertisement",  "Copyright",   "By Ada Lovelace",
+                             "not text"};
+    for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++) {
+        if (s_find(&a, dropped[i]) >= 0)
+            fail_msg("boilerplate kept: %s", dropped[i]);
+    }
+    assert_int_equal(s_find(&a, "Tidal power comes of age"), -1); /* headline is the title */
+    char *text = article_text(&a);
+    assert_int_equal(strlen(text), a.text_len);
+    assert_true(utf8_valid(text, strlen(text)));
+    free(text);
+    article_clear(&a);
+}
+
+static void test_article_reads_metadata_from_meta_tags_first(void **state)
+{
+    (void)state;
+    article_t a;
+    s_extract_fixture("news.html", "https://gazette.example/science/x?y=1", &a);
+    assert_string_equal(a.title, "Tidal power comes of age");
+    assert_string_equal(a.author, "Ada Lovelace");
+    assert_string_equal(a.published, "2024-03-05T08:30:00Z"); /* +01:00 made UTC */
+    assert_string_equal(a.site, "The Harbour Gazette");
+    assert_string_equal(a.language, "en-GB");
+    assert_string_equal(a.canonical, "https://gazette.example/science/tidal-power");
+    article_clear(&a);
+}
+
+static void test_article_metadata_precedence_is_meta_then_jsonld_then_document(void **state)
+{
+    (void)state;
+    article_t a;
+    s_extract_fixture("meta.html", NULL, &a);
+    assert_string_equal(a.title, "Twitter title");            /* <meta> beats JSON-LD */
+    assert_string_equal(a.author, "Dublin Core Author");      /* DC is a <meta> */
+    assert_string_equal(a.published, "2024-01-01T03:15:00Z"); /* JSON-LD, offset applied */
+    assert_string_equal(a.site, "Le Journal");                /* JSON-LD publisher */
+    assert_string_equal(a.language, "fr-CA");                 /* document: <html lang> */
+    assert_string_equal(a.canonical, "https://example.org/jsonld-url");
+    article_clear(&a);
+}
+
+static void test_article_uses_jsonld_article_body_when_the_markup_is_empty(void **state)
+{
+    (void)state;
+    article_t a;
+    s_extract_fixture("jsonld.html", NULL, &a);
+    assert_string_equal(a.how, "jsonld");
+    assert_int_equal(a.n_blocks, 3);
+    assert_string_equal(a.blocks[0], "The whole post lives in structured data because the page "
+                                     "renders it with JavaScript.");
+    assert_string_equal(a.title, "Rendered by script");
+    article_clear(&a);
+}
+
+static void test_htmlmeta_normalises_dates_to_iso_8601(void **state)
+{
+    (void)state;
+
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"2019-11-19T10:20:30Z", "2019-11-19T10:20:30Z"},
+        {"2019-11-19T10:20:30.123-05:00", "2019-11-19T15:20:30Z"},
+        {"2019-11-19 23:30:00+0130", "2019-11-19T22:00:00Z"},
+        {"2019-11-19", "2019-11-19"},
+        {"2019/1/9", "2019-01-09"},
+        {"Tue, 19 Nov 2019 10:20:30 GMT", "2019-11-19T10:20:30Z"},
+        {"November 19, 2019", "2019-11-19"},
+        {"Nov. 19, 2019 5:30 pm EST", "2019-11-19T22:30:00Z"},
+        {"19th November 2019", "2019-11-19"},
+        {"1574158830", "2019-11-19T10:20:30Z"},
+        {"2020-12-31T23:59:59-01:00", "2021-01-01T00:59:59Z"},
+    };
+
+    char out[32];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (!htmlmeta_date_iso(cases[i].in, out))
+            fail_msg("not read as a date: %s", cases[i].in);
+        assert_string_equal(out, cases[i].out);
+    }
+    assert_false(htmlmeta_date_iso("yesterday", out));
+    assert_false(htmlmeta_date_iso("2019-02-30", out));
+    assert_false(htmlmeta_date_iso("", out));
+    assert_false(htmlmeta_date_iso(NULL, out));
+}
+
+static void test_htmlmeta_ignores_broken_jsonld_and_first_meta_wins(void **state)
+{
+    (void)state;
+    htmlmeta_t *m = htmlmeta_new();
+    htmlmeta_add_jsonld(m, "{\"@type\": \"Article\", \"headline\": ", 33);
+    htmlmeta_add_jsonld(m, "{\"@type\":\"Article\",\"headline\":\"line\nbreak\"}", 43);
+    htmlmeta_add_meta(m, "OG:Title", "  first \n title ");
+    htmlmeta_add_meta(m, "og:title", "second");
+    htmlmeta_add_meta(m, "article:author", "https://facebook.com/someone");
+    char *title = htmlmeta_get(m, HTMLMETA_TITLE);
+    assert_string_equal(title, "first title");
+    free(title);
+    assert_null(htmlmeta_get(m, HTMLMETA_AUTHOR)); /* a profile URL is not a name */
+    htmlmeta_destroy(&m);
+    assert_null(m);
+    htmlmeta_destroy(&m);
+}
+
+/* ----------------------------------------------------------- robustness */
+
+static void test_article_zero_bytes_give_an_empty_result(void **state)
+{
+    (void)state;
+    article_t a;
+    err_t err = {0};
+    assert_int_equal(article_extract("", 0, NULL, &a, &err), 0);
+    assert_int_equal(a.n_blocks, 0);
+    assert_null(a.title);
+    assert_string_equal(a.how, "none");
+    char *text = article_text(&a);
+    assert_string_equal(text, "");
+    free(text);
+    article_clear(&a);
+    article_clear(&a); /* twice is safe */
+    assert_int_equal(article_extract(NULL, 0, NULL, &a, &err), 0);
+    article_clear(&a);
+}
+
+static void test_article_refuses_null_output_and_oversized_pages(void **state)
+{
+    (void)state;
+    err_t err = {0};
+    assert_int_equal(article_extract("<p>x</p>", 8, NULL, NULL, &err), -1);
+    assert_int_equal(err.code, LODE_EINVAL);
+    err_clear(&err);
+    article_t a;
+    assert_int_equal(article_extract(NULL, 5, NULL, &a, &err), -1);
+    assert_int_equal(err.code, LODE_EINVAL);
+    err_clear(&err);
+    /* The size check comes before any read, so a short buffer is fine. */
+    assert_int_equal(article_extract("x", ARTICLE_MAX_BYTES + 1, NULL, &a, &err), -1);
+    assert_int_equal(err.code, LODE_ETOOBIG);
+    assert_int_equal(a.n_blocks, 0);
+    article_clear(&a);
+}
+
+static char *s_repeat(const char *head, const char *unit, size_t n, const char *tail, size_t *len)
+{
+    size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+    char *s = malloc(hl + ul * n + tl + 1);
+    memcpy(s, head, hl);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + hl + i * ul, unit, ul);
+    memcpy(s + hl + n * ul, tail, tl + 1);
+    *len = hl + ul * n + tl;
+    return s;
+}
+
+static void test_article_survives_100k_levels_of_nesting(void **state)
+{
+    (void)state;
+    size_t len;
+    char *html = s_repeat("<html><body>", "<div>", 100000,
+                          "<p>Deep down there is still a paragraph, with enough words in it to "
+                          "count as the text of this page.</p></body></html>",
+                          &len);
+    article_t a;
+    err_t err = {0};
+    double t0 = s_seconds();
+    assert_int_equal(article_extract(html, len, NULL, &a, &err), 0);
+    assert_true(s_seconds() - t0 < 10.0);
+    assert_true(s_find(&a, "Deep down there is still a paragraph") >= 0);
+    free(html);
+    article_clear(&a);
+    html = s_repeat("<html><body>", "<b><i>", 50000, "x</body></html>", &len);
+    assert_int_equal(article_extract(html, len, NULL, &a, &err), 0);
+    free(html);
+    article_clear(&a);
+}
+
+static void test_article_skips_a_script_holding_megabytes(void **state)
+{
+    (void)state;
+    size_t len;
+    char *html = s_repeat("<html><head><script>var x = \"", "<p>junk, junk, junk</p>", 300000,
+                          "\";</script></head><body><article><p>The only real paragraph "
+                          "of this page, which is long enough to be an article body on its own "
+                          "and has a comma, too.</p></article></body></html>",
+                          &len);
+    assert_true(len > 6 << 20);
+    article_t a;
+    err_t err = {0};
+    assert_int_equal(article_extract(html, len, NULL, &a, &err), 0);
+    assert_true(a.n_blocks >= 1);
+    assert_int_equal(s_find(&a, "junk"), -1);
+    assert_true(s_find(&a, "The only real paragraph") >= 0);
+    free(html);
+    article_clear(&a);
+}
+
+static void test_article_repairs_invalid_utf8_and_nul_bytes(void **state)
+{
+    (void)state;
+    static const char html[] = "<html><body><article><p>Caf\xe9 cr\xc3\xa8me \xff\xfe and a NUL "
+                               "\0 byte, in a paragraph long enough to be kept as the "
+                               "article text.</p></article></body></html>";
+    article_t a;
+    err_t err = {0};
+    assert_int_equal(article_extract(html, sizeof html - 1, NULL, &a, &err), 0);
+    assert_int_equal(a.n_blocks, 1);
+    assert_true(utf8_valid(a.blocks[0], strlen(a.blocks[0])));
+    assert_non_null(strstr(a.blocks[0], "cr\xc3\xa8me")); /* valid text untouched */
+    assert_non_null(strstr(a.blocks[0], "Caf\xef\xbf\xbd"));
+    assert_non_null(strstr(a.blocks[0], "byte, in a paragraph")); /* text after the NUL */
+    article_clear(&a);
+}
+
+static void test_article_handles_garbage_without_markup(void **state)
+{
+    (void)state;
+    char junk[4096];
+    unsigned x = 12345;
+    for (size_t i = 0; i < sizeof junk; i++) {
+        x = x * 1103515245u + 12345u;
+        junk[i] = (char)(x >> 16);
+    }
+    article_t a;
+    err_t err = {0};
+    assert_int_equal(article_extract(junk, sizeof junk, NULL, &a, &err), 0);
+    for (size_t i = 0; i < a.n_blocks; i++)
+        assert_true(utf8_valid(a.blocks[i], strlen(a.blocks[i])));
+    article_clear(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_article_keeps_the_story_and_drops_the_page_furniture),
+        cmocka_unit_test(test_article_reads_metadata_from_meta_tags_first),
+        cmocka_unit_test(test_article_metadata_precedence_is_meta_then_jsonld_then_document),
+        cmocka_unit_test(test_article_uses_jsonld_article_body_when_the_markup_is_empty),
+        cmocka_unit_test(test_htmlmeta_normalises_dates_to_iso_8601),
+        cmocka_unit_test(test_htmlmeta_ignores_broken_jsonld_and_first_meta_wins),
+        cmocka_unit_test(test_article_zero_bytes_give_an_empty_result),
+        cmocka_unit_test(test_article_refuses_null_output_and_oversized_pages),
+        cmocka_unit_test(test_article_survives_100k_levels_of_nesting),
+        cmocka_unit_test(test_article_skips_a_script_holding_megabytes),
+        cmocka_unit_test(test_article_repairs_invalid_utf8_and_nul_bytes),
+        cmocka_unit_test(test_article_handles_garbage_without_markup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
