@@ -79,6 +79,8 @@ static void s_job_thread(zsock_t *pipe, void *arg)
         store_opts_t so = {.url = args->redis_url, .prefix = args->prefix};
         if (!store)
             store = store_new(&so, &err);
+        else if (store_ping(store, &err) != 0) /* a Redis restart: reconnect, not fail the job */
+            err_clear(&err);
         if (args->delay_ms > 0)
             zclock_sleep(args->delay_ms);
         int rc = store ? s_run_stage(store, args->stage, id ? id : "", &err) : -1;
