@@ -203,7 +203,7 @@ static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
     return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
 }
 
-static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
+static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_msg_t *m)
 {
     err_t err = {0};
     int stage = w ? (int)w->stage : -1;
@@ -223,11 +223,13 @@ static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
     if (stage < 0)
         return;
     int rc;
+    /* Only the worker the job was dispatched to may finish it: a late report
+     * from one presumed dead must not finish the stage the job is at now. */
     if (m->type == PROTO_DONE)
-        rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, &err);
+        rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, key, &err);
     else
         rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
-                        m->code, m->text, s_retry_delay_ms(self, m), &err);
+                        m->code, m->text, s_retry_delay_ms(self, m), key, &err);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),
@@ -333,7 +335,6 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
 {
     char *hex = zframe_strhex(*identity_p);
     s_worker_t *w = zhashx_lookup(self->workers, hex);
-    free(hex);
     if (w)
         w->last_ms = job_now_ms();
     switch (m->type) {
@@ -342,7 +343,7 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
         break;
     case PROTO_DONE:
     case PROTO_FAIL:
-        s_on_report(self, w, m);
+        s_on_report(self, w, hex, m);
         break;
     case PROTO_HEARTBEAT:
         break;
@@ -355,6 +356,7 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
         s_bad_frame(self, &err);
     }
     }
+    free(hex);
 }
 
 static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)

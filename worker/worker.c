@@ -411,7 +411,13 @@ static void s_drain(worker_t *self, int limit_ms)
         zpoller_add(poller, zactor_sock(self->slots[i].actor));
     int64_t deadline = job_now_ms() + limit_ms;
     while (s_busy(self) > 0 && job_now_ms() < deadline) {
-        zsock_t *which = zpoller_wait(poller, (int)(deadline - job_now_ms()));
+        /* Keep beating, or the broker drops us and runs the job again. */
+        proto_msg_t hb = {.type = PROTO_HEARTBEAT};
+        s_send(self, &hb);
+        int64_t wait = deadline - job_now_ms();
+        if (wait > self->opts.heartbeat_ms)
+            wait = self->opts.heartbeat_ms;
+        zsock_t *which = zpoller_wait(poller, (int)wait);
         if (which)
             s_on_slot(NULL, which, self);
     }
