@@ -39,8 +39,9 @@ static void s_usage(FILE *out)
             "  --per-host-rps N    fetch: request starts per second to one host (default\n"
             "                      unlimited)\n"
             "  --lang CODE         fetch: preferred caption language (default en)\n"
-            "  --engine E          text-stage engine: extractive (the default and, for\n"
-            "                      now, the only one)\n"
+            "  --engine E          extractive (the default), or noop: report every job\n"
+            "                      done at once without touching it (cluster benchmarks)\n"
+
             "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
             "  --curve-cert FILE   own CURVE certificate (from lode keygen; FILE or\n"
             "                      FILE_secret; env LODE_CURVE_CERT); its public file must\n"
@@ -124,8 +125,11 @@ int main(int argc, char **argv)
             opts.heartbeat_ms = atoi(optarg);
             break;
         case 'e':
-            if (strcmp(optarg, "extractive") != 0) {
-                fprintf(stderr, "lode-worker: unknown engine \"%s\" (have: extractive)\n", optarg);
+            if (strcmp(optarg, "noop") == 0) {
+                opts.noop = true;
+            } else if (strcmp(optarg, "extractive") != 0) {
+                fprintf(stderr, "lode-worker: unknown engine \"%s\" (have: extractive, noop)\n",
+                        optarg);
                 return 2;
             }
             break;

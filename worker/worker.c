@@ -79,11 +79,18 @@ static void s_job_thread(zsock_t *pipe, void *arg)
         store_opts_t so = {.url = args->redis_url, .prefix = args->prefix};
         if (!store)
             store = store_new(&so, &err);
-        else if (store_ping(store, &err) != 0) /* a Redis restart: reconnect, not fail the job */
-            err_clear(&err);
         if (args->delay_ms > 0)
             zclock_sleep(args->delay_ms);
         int rc = store ? s_run_stage(store, args->stage, id ? id : "", &err) : -1;
+        if (rc != 0 && err.code == LODE_ESTORE && store) {
+            /* Our connection may just be stale (Redis restarted while we were
+             * idle): reconnect and run once more before failing the job. The
+             * stage is idempotent, so a half-done first run is harmless. */
+            store_destroy(&store);
+            err_clear(&err);
+            store = store_new(&so, &err);
+            rc = store ? s_run_stage(store, args->stage, id ? id : "", &err) : -1;
+        }
         if (rc == 0)
             zstr_sendx(pipe, "DONE", id, attempt, NULL);
         else {
@@ -211,6 +218,11 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
     }
     self->held++;
     log_debug(stage, "job=%s attempt=%u started", m->job_id, m->attempt);
+    if (self->opts.noop) {
+        err_t ok = {0};
+        s_report(self, m->job_id, m->attempt, &ok, -1);
+        return;
+    }
     err_t err = {0};
     int rc = self->fetcher ? fetcher_start(self->fetcher, m->job_id, m->attempt, &err) : 0;
     if (rc < 0) {

@@ -6,6 +6,8 @@
  */
 #ifndef LODE_WORKER_H
 #define LODE_WORKER_H
+#include <stdbool.h>
+
 #include "curve.h"
 #include "err.h"
 #include "job.h"
@@ -22,6 +24,8 @@ typedef struct {
     int heartbeat_ms;       /* 0 = 1000 */
     int delay_ms;           /* extra time per job, to simulate a slow stage (tests, benchmarks) */
     int threads;            /* job threads for CPU work; 0 = concurrency (fetch: 2) */
+    bool noop;              /* engine "noop": report every job done at once, touching
+                             * nothing (benchmarks of the cluster itself) */
     const char *user_agent; /* fetch: HTTP User-Agent; NULL = default */
     const char *allow_net;  /* fetch: CIDRs exempt from the SSRF guard, or NULL */
     int per_host_max;       /* fetch: requests at once to one host; 0 = default */
