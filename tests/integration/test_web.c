@@ -126,7 +126,8 @@ static char *s_make_tree(void)
     static const char *const sub[] = {"shows", "transcripts", "files"};
     static const char *const tr[] = {"ep1.vtt", "ep2.es.vtt", "ep2.html", "ep2.json",
                                      "ep2.srt", "ep2.txt",    "ep2.vtt"};
-    static const char *const files[] = {"talk.vtt", "film.srt", "notes.txt", "article.md"};
+    static const char *const files[] = {"talk.vtt",   "film.srt",       "notes.txt",
+                                        "article.md", "whitespace.txt", "header_only.vtt"};
     bool ok = true;
     for (size_t i = 0; i < 3; i++) {
         char *p = mem_printf("%s/%s", dir, sub[i]);
@@ -337,7 +338,7 @@ static json_t *s_expect_done(s_web_t *w, const char *id, const char *kind, bool 
     free(st);
     char *doc = cluster_export_json(w->c, id);
     assert_non_null(doc);
-    assert_true(cluster_doc_check(doc, timed) >= 0);
+    assert_true(cluster_doc_check(doc, timed) >= 1);
     json_t *root = json_loads(doc, 0, NULL);
     free(doc);
     assert_non_null(root);
@@ -744,6 +745,21 @@ static void test_a_missing_page_fails_as_not_found(void **state)
     cluster_mark_ok(w->c);
 }
 
+static void test_empty_bodies_are_never_passed_on(void **state)
+{
+    s_web_t *w = s_web(state);
+    char *urls[2] = {s_pod_url(w, "/files/whitespace.txt"), s_pod_url(w, "/files/header_only.vtt")};
+    const char *args[] = {urls[0], urls[1], NULL};
+    char *ids[MAX_IDS] = {0};
+    assert_int_equal(cluster_submit_argv(w->c, args, ids, MAX_IDS), 2);
+    for (int i = 0; i < 2; i++) {
+        s_expect_dead(w, ids[i], LODE_EEMPTY, "empty");
+        free(ids[i]);
+        free(urls[i]);
+    }
+    cluster_mark_ok(w->c);
+}
+
 /* --------------------------------------------------- limits and guard */
 
 static void test_a_binary_body_is_refused_as_unsupported(void **state)
@@ -893,6 +909,7 @@ int main(void)
         T(test_an_html_page_is_mined_as_an_article_with_its_metadata),
         T(test_a_short_html_page_fails_as_too_short_to_mine),
         T(test_a_missing_page_fails_as_not_found),
+        T(test_empty_bodies_are_never_passed_on),
         T(test_a_binary_body_is_refused_as_unsupported),
         T(test_bodies_over_the_limit_are_refused_as_too_big),
         T(test_a_redirect_to_a_private_address_is_refused_before_connecting),
