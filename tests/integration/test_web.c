@@ -180,11 +180,13 @@ static s_web_t *s_web_new(bool allow_net, const char *const *broker_args)
 {
     s_web_t *w = mem_calloc(1, sizeof *w);
     err_t err = {0};
-    w->dir = s_make_tree();
+    /* misbehave forks: first, while this process has no other thread (a
+     * child forked while a thread holds an allocator lock can hang). */
+    w->bad = misbehave_start();
+    w->dir = w->bad ? s_make_tree() : NULL;
     w->yt = w->dir ? ytstand_start(NULL, &err) : NULL;
     w->pod = w->yt ? podstand_start(w->dir) : NULL;
-    w->bad = w->pod ? misbehave_start() : NULL;
-    if (!w->bad) {
+    if (!w->pod) {
         fprintf(stderr, "test_web: stand-ins did not start: %s\n", err.msg);
         s_web_destroy(&w);
         return NULL;
