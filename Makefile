@@ -100,3 +100,49 @@ memcheck: tests
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
 .PHONY: all tests test bench demo deps check install clean format format-check lint memcheck
+
+# --- fuzzing ---
+# `make fuzz [FUZZ_SECONDS=60]`: libFuzzer harnesses (fuzz/fuzz_*.c) built with
+# clang -fsanitize=fuzzer,address,undefined in build-fuzz/, each run for
+# FUZZ_SECONDS on a copy of its seed corpus fuzz/corpus/NAME/ (installs clang
+# if missing). `make chaos [N=1000]`: the fault suite (bench/chaos/README.md).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=gnu11 $(WARN) $(FUZZ_SAN) -Icommon $(shell pkg-config --cflags $(PKGS))
+FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard common/*.c))
+FUZZERS      := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
+N            ?= 1000
+
+$(FUZZ_BUILD)/common/%.o: common/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LIBS) -o $@
+
+$(FUZZ_BUILD)/mkseeds: fuzz/mkseeds.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ $(LIBS) -o $@
+
+fuzz-build: $(FUZZERS)
+
+# Rewrites fuzz/corpus/proto/ from proto_encode (one valid frame per type).
+fuzz-seeds: $(FUZZ_BUILD)/mkseeds
+	$(FUZZ_BUILD)/mkseeds fuzz/corpus/proto
+
+fuzz:
+	fuzz/deps.sh
+	$(MAKE) -s fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+$(BUILD)/bench/chaos/chaos: $(BUILD)/bench/chaos/chaos.o $(LIBOBJ) $(HELPERS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+chaos: all $(BUILD)/bench/chaos/chaos
+	LODE_BUILD=$(BUILD) $(BUILD)/bench/chaos/chaos -n $(N)
+
+.PHONY: fuzz fuzz-build fuzz-seeds chaos
+# --- end fuzzing ---

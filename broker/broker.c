@@ -203,7 +203,7 @@ static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
     return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
 }
 
-static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
+static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_msg_t *m)
 {
     err_t err = {0};
     int stage = w ? (int)w->stage : -1;
@@ -223,11 +223,13 @@ static void s_on_report(broker_t *self, s_worker_t *w, proto_msg_t *m)
     if (stage < 0)
         return;
     int rc;
+    /* Only the worker the job was dispatched to may finish it: a late report
+     * from one presumed dead must not finish the stage the job is at now. */
     if (m->type == PROTO_DONE)
-        rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, &err);
+        rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, key, &err);
     else
         rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
-                        m->code, m->text, s_retry_delay_ms(self, m), &err);
+                        m->code, m->text, s_retry_delay_ms(self, m), key, &err);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),
@@ -261,7 +263,7 @@ static void s_nack(broker_t *self, zframe_t *identity, uint32_t seq, const err_t
     proto_msg_t m = {.type = PROTO_NACK, .seq = seq, .code = err->code, .text = (char *)err->msg};
     err_t serr = {0};
     if (proto_send(self->router, identity, &m, &serr) != 0)
-        log_warn("broker", "NACK not sent: %s", serr.msg);
+        log_debug("broker", "NACK not sent: %s", serr.msg); /* a peer gone or not reading */
 }
 
 static int s_check_items(const proto_msg_t *m, err_t *err)
@@ -333,7 +335,6 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
 {
     char *hex = zframe_strhex(*identity_p);
     s_worker_t *w = zhashx_lookup(self->workers, hex);
-    free(hex);
     if (w)
         w->last_ms = job_now_ms();
     switch (m->type) {
@@ -342,7 +343,7 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
         break;
     case PROTO_DONE:
     case PROTO_FAIL:
-        s_on_report(self, w, m);
+        s_on_report(self, w, hex, m);
         break;
     case PROTO_HEARTBEAT:
         break;
@@ -355,6 +356,7 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
         s_bad_frame(self, &err);
     }
     }
+    free(hex);
 }
 
 static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
@@ -487,6 +489,9 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     zsock_set_linger(self->router, 0);
     /* A worker that reconnects under its stable name takes its old place. */
     zsock_set_router_handover(self->router, 1);
+    /* Fail a send to a peer that is gone instead of dropping it silently: a
+     * job sent to a dead worker would otherwise wait out its lease. */
+    zsock_set_router_mandatory(self->router, 1);
     /* The ZAP handler runs before the first peer can connect. */
     self->curve = curve_server_new(self->router, &opts->curve, err);
     if (!self->curve) {

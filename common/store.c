@@ -474,9 +474,10 @@ int store_expand(store_t *self,
  * attempt; anything else is a late or duplicate report from a worker the
  * broker already gave up on. */
 #define S_LUA_CURRENT                                                                              \
-    "local function current(k, stage, attempt)\n"                                                  \
-    "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt')\n"                            \
-    "  if h[1] == 'running' and h[2] == stage and h[3] == attempt then return true end\n"          \
+    "local function current(k, stage, attempt, who)\n"                                             \
+    "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt', 'worker')\n"                  \
+    "  if h[1] == 'running' and h[2] == stage and h[3] == attempt and\n"                           \
+    "     (who == nil or who == '' or h[4] == who) then return true end\n"                         \
     "  redis.call('HINCRBY', P..'stats', 'stale', 1)\n"                                            \
     "  return false\n"                                                                             \
     "end\n"
@@ -504,7 +505,7 @@ static const char s_lua_dispatch[] =
 static const char s_lua_done[] = S_LUA_HEAD S_LUA_CURRENT
     "local id, stage, attempt, nxt = ARGV[4], ARGV[5], ARGV[6], ARGV[7]\n"
     "local k = P..'job:'..id\n"
-    "if not current(k, stage, attempt) then return 0 end\n"
+    "if not current(k, stage, attempt, ARGV[8]) then return 0 end\n"
     "redis.call('ZREM', P..'leases', id)\n"
     "redis.call('HDEL', k, 'worker', 'error', 'error_code', 'error_stage')\n"
     /* A playlist's fetch made jobs of its own and ends here. */
@@ -525,7 +526,7 @@ static const char s_lua_done[] = S_LUA_HEAD S_LUA_CURRENT
 static const char s_lua_fail[] = S_LUA_HEAD S_LUA_CURRENT S_LUA_GIVE_BACK
     "local id, stage, attempt = ARGV[4], ARGV[5], ARGV[6]\n"
     "local k = P..'job:'..id\n"
-    "if not current(k, stage, attempt) then return 0 end\n"
+    "if not current(k, stage, attempt, ARGV[11]) then return 0 end\n"
     "return give_back(k, id, stage, attempt, ARGV[7], ARGV[8], ARGV[9], ARGV[10])\n";
 
 /* ARGV[4..]: id attempt -> 1|0 (the stage is whatever the job is at). */
@@ -736,13 +737,19 @@ static int s_eval_job(store_t *self, const char *script, const char *id, s_args_
     return applied ? 1 : 0;
 }
 
-int store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, err_t *err)
+int store_done(store_t *self,
+               const char *id,
+               job_stage_t stage,
+               uint32_t attempt,
+               const char *worker,
+               err_t *err)
 {
     s_args_t a = {0};
     s_str(&a, id);
     s_str(&a, job_stage_name(stage));
     s_int(&a, attempt);
     s_str(&a, stage + 1 < JOB_STAGE_COUNT ? job_stage_name(stage + 1) : "");
+    s_str(&a, worker ? worker : "");
     return s_eval_job(self, s_lua_done, id, &a, err);
 }
 
@@ -754,6 +761,7 @@ int store_fail(store_t *self,
                int code,
                const char *reason,
                int64_t delay_ms,
+               const char *worker,
                err_t *err)
 {
     s_args_t a = {0};
@@ -764,6 +772,7 @@ int store_fail(store_t *self,
     s_str(&a, err_name(code));
     s_str(&a, reason ? reason : "");
     s_int(&a, delay_ms > 0 ? delay_ms : 0);
+    s_str(&a, worker ? worker : "");
     return s_eval_job(self, s_lua_fail, id, &a, err);
 }
 

@@ -142,10 +142,16 @@ LODE_MUST_CHECK int store_dispatch(store_t *self,
                                    err_t *err);
 
 /* The worker finished stage for id at attempt: move the job to the next
- * stage's queue, or to done after fanout. 1 if applied, 0 if stale (the job
- * is no longer at that stage and attempt: a late or duplicate DONE). */
-LODE_MUST_CHECK int
-store_done(store_t *self, const char *id, job_stage_t stage, uint32_t attempt, err_t *err);
+ * stage's queue, or to done after fanout. worker is the name given to
+ * store_dispatch: only the worker the job was dispatched to may finish it
+ * (NULL = any). 1 if applied, 0 if stale (the job is no longer at that
+ * stage, attempt and worker: a late or duplicate DONE). */
+LODE_MUST_CHECK int store_done(store_t *self,
+                               const char *id,
+                               job_stage_t stage,
+                               uint32_t attempt,
+                               const char *worker,
+                               err_t *err);
 
 /* Attempt limits per stage (dispatches before a job is dead-lettered) used
  * by store_fail, store_release, store_expire_leases. Default 3 each. */
@@ -163,6 +169,7 @@ LODE_MUST_CHECK int store_fail(store_t *self,
                                int code,
                                const char *reason,
                                int64_t delay_ms,
+                               const char *worker,
                                err_t *err);
 
 /* Re-queue at once (or fail, past the limit) every job whose lease ended.

@@ -27,6 +27,7 @@ for mode in plain asan; do
     echo "== tests ($mode)"
     make -s "${args[@]}" test 2>&1 | tee "$log"
     tally "$log"
+    [ "$mode" = plain ] && { echo "== chaos (N=1000)"; if make -s WERROR=1 chaos N=1000 >"$log" 2>&1; then grep '^chaos: submitted' "$log"; total_p=$((total_p + 1)); else cat "$log"; echo "!! chaos failed"; total_f=$((total_f + 1)); fi; }
 done
 rm -f "$log"
 echo "$total_p passed, $total_f failed"

@@ -148,6 +148,8 @@ fetcher_t *fetcher_new(
 int fetcher_start(fetcher_t *self, const char *id, uint32_t attempt, err_t *err)
 {
     store_job_t rec;
+    if (store_ping(self->store, err) != 0) /* after a Redis restart: reconnect, not fail */
+        err_clear(err);
     if (store_job_get(self->store, id, &rec, err) != 0)
         return -1;
     if (strcmp(rec.kind, "url") != 0) {

@@ -79,6 +79,8 @@ static void s_job_thread(zsock_t *pipe, void *arg)
         store_opts_t so = {.url = args->redis_url, .prefix = args->prefix};
         if (!store)
             store = store_new(&so, &err);
+        else if (store_ping(store, &err) != 0) /* a Redis restart: reconnect, not fail the job */
+            err_clear(&err);
         if (args->delay_ms > 0)
             zclock_sleep(args->delay_ms);
         int rc = store ? s_run_stage(store, args->stage, id ? id : "", &err) : -1;
@@ -409,7 +411,13 @@ static void s_drain(worker_t *self, int limit_ms)
         zpoller_add(poller, zactor_sock(self->slots[i].actor));
     int64_t deadline = job_now_ms() + limit_ms;
     while (s_busy(self) > 0 && job_now_ms() < deadline) {
-        zsock_t *which = zpoller_wait(poller, (int)(deadline - job_now_ms()));
+        /* Keep beating, or the broker drops us and runs the job again. */
+        proto_msg_t hb = {.type = PROTO_HEARTBEAT};
+        s_send(self, &hb);
+        int64_t wait = deadline - job_now_ms();
+        if (wait > self->opts.heartbeat_ms)
+            wait = self->opts.heartbeat_ms;
+        zsock_t *which = zpoller_wait(poller, (int)wait);
         if (which)
             s_on_slot(NULL, which, self);
     }

@@ -64,6 +64,7 @@ struct cluster {
     char log_level[16];            /* --log-level */
     redisContext *rc;              /* owned; NULL until first use or after an error */
     bool test_ok;                  /* set by cluster_mark_ok */
+    bool redis_aof;                /* appendonly yes, appendfsync everysec */
 };
 
 static cluster_t *s_live[S_MAX_LIVE]; /* for atexit and signal cleanup */
@@ -335,7 +336,7 @@ static int s_start_redis(cluster_t *self, err_t *err)
                         "--save",
                         "",
                         "--appendonly",
-                        "no",
+                        self->redis_aof ? "yes" : "no", /* appendfsync: everysec, the default */
                         "--dir",
                         self->tmpdir,
                         "--daemonize",
@@ -499,6 +500,7 @@ static void s_copy_opts(cluster_t *self, const cluster_opts_t *opts)
         self->worker_args[i] = mem_strdup(opts->worker_args[i]);
     snprintf(self->redis_password, sizeof self->redis_password, "%s",
              opts->redis_password ? opts->redis_password : "");
+    self->redis_aof = opts->redis_aof;
 }
 
 /* With redis_user: make the ACL user and use it in every URL from now on. */
@@ -1344,6 +1346,143 @@ int cluster_doc_check(const char *export_json, bool timed)
     int n = s_doc_check(doc, timed);
     json_decref(doc);
     return n;
+}
+
+/* ------------------------------------------- fault injection (test_faults) */
+
+/* Start a worker with the cluster's worker_args followed by extra (later
+ * flags win with getopt). */
+int cluster_start_worker_args(
+    cluster_t *self, int stage, int index, const char *const *extra, err_t *err)
+{
+    const char *args[S_MAX_ARGS + 1];
+    size_t n = 0;
+    for (size_t i = 0; self->worker_args[i] && n < S_MAX_ARGS / 2; i++)
+        args[n++] = self->worker_args[i];
+    for (size_t i = 0; extra && extra[i] && n < S_MAX_ARGS - 12; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    return cluster_start_worker_with(self, stage, index, args, err);
+}
+
+pid_t cluster_broker_pid(const cluster_t *self)
+{
+    return self->broker.pid;
+}
+
+pid_t cluster_worker_pid(const cluster_t *self, int stage, int index)
+{
+    if (stage < 0 || stage >= CLUSTER_STAGES || index < 0 || index >= CLUSTER_MAX_WORKERS)
+        return 0;
+    return self->workers[stage][index].pid;
+}
+
+pid_t cluster_redis_pid(const cluster_t *self)
+{
+    return self->redis.pid;
+}
+
+/* Send sig to p's group, then wait up to limit_ms for it to exit and reap
+ * it: its exit status (128+signal if killed), or -1 if it is still running
+ * (or was not). */
+static int s_proc_signal_status(s_proc_t *p, int sig, int limit_ms)
+{
+    if (p->pid <= 0)
+        return -1;
+    if (sig)
+        s_kill_group(p->pid, sig);
+    int64_t deadline = cluster_now_ms() + limit_ms;
+    for (;;) {
+        int status;
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            s_kill_group(p->pid, SIGKILL); /* leftovers of its group */
+            p->pid = 0;
+            if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+            return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+        }
+        if (cluster_now_ms() >= deadline)
+            return -1;
+        s_sleep_ms(5);
+    }
+}
+
+int cluster_signal_broker(cluster_t *self, int sig, int limit_ms)
+{
+    return s_proc_signal_status(&self->broker, sig, limit_ms);
+}
+
+int cluster_signal_worker(cluster_t *self, int stage, int index, int sig, int limit_ms)
+{
+    if (stage < 0 || stage >= CLUSTER_STAGES || index < 0 || index >= CLUSTER_MAX_WORKERS)
+        return -1;
+    return s_proc_signal_status(&self->workers[stage][index], sig, limit_ms);
+}
+
+int cluster_start_broker(cluster_t *self, err_t *err)
+{
+    if (s_proc_alive(&self->broker)) {
+        err_set(err, LODE_EINVAL, "the broker is running");
+        return -1;
+    }
+    return s_start_broker_on(self, self->broker_port, err);
+}
+
+int cluster_start_redis(cluster_t *self, err_t *err)
+{
+    if (s_proc_alive(&self->redis)) {
+        err_set(err, LODE_EINVAL, "redis-server is running");
+        return -1;
+    }
+    char port_s[16];
+    snprintf(port_s, sizeof port_s, "%d", self->redis_port);
+    char *argv[] = {"redis-server",
+                    "--port",
+                    port_s,
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    self->redis_aof ? "yes" : "no",
+                    "--dir",
+                    self->tmpdir,
+                    "--daemonize",
+                    "no",
+                    "--appendfsync",
+                    "everysec",
+                    self->redis_password[0] ? "--requirepass" : NULL,
+                    self->redis_password,
+                    NULL};
+    if (s_proc_start(&self->redis, argv, err) != 0)
+        return -1;
+    int64_t deadline = cluster_now_ms() + S_START_LIMIT_MS;
+    while (s_proc_alive(&self->redis) && cluster_now_ms() < deadline) {
+        if (s_redis_pings(self->redis_port, self->redis_password))
+            return 0;
+        s_sleep_ms(20);
+    }
+    s_proc_stop(&self->redis);
+    err_set(err, LODE_ETIMEDOUT, "redis-server did not come back on port %d (see %s)",
+            self->redis_port, self->redis.log);
+    return -1;
+}
+
+int cluster_restart_redis(cluster_t *self, int sig, err_t *err)
+{
+    cluster_kill_redis(self, sig);
+    return cluster_start_redis(self, err);
+}
+
+long cluster_rss_kb(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    char *status = cluster_read_file(path, 1u << 16, NULL);
+    const char *line = status ? strstr(status, "\nVmRSS:") : NULL;
+    long kb = line ? strtol(line + 7, NULL, 10) : -1;
+    free(status);
+    return kb;
 }
 
 /* ------------------------------------------- submitting, waiting by field */

@@ -34,6 +34,7 @@ typedef struct {
     const char *redis_user;         /* with redis_password: an ACL user made at start
                                        (on ~lode:* &* +@all) that the URLs use instead */
     const char *redis_user_password;
+    bool redis_aof; /* redis --appendonly yes --appendfsync everysec */
 } cluster_opts_t;
 
 /* Directory of the binaries: $LODE_BUILD/bin, LODE_BUILD defaulting to
@@ -205,6 +206,39 @@ int cluster_doc_check(const char *export_json, bool timed);
 
 /* Milliseconds on the monotonic clock. */
 int64_t cluster_now_ms(void);
+
+/* --- fault injection (test_faults; declared after the rest on purpose) --- */
+#include <sys/types.h>
+
+/* Start worker index of stage with the cluster's worker_args and then extra
+ * (NULL-terminated; later flags win), unlike cluster_start_worker_with. */
+int cluster_start_worker_args(
+    cluster_t *self, int stage, int index, const char *const *extra, err_t *err);
+
+/* Pids (process-group leaders) of the running processes, 0 if not running. */
+pid_t cluster_broker_pid(const cluster_t *self);
+pid_t cluster_worker_pid(const cluster_t *self, int stage, int index);
+pid_t cluster_redis_pid(const cluster_t *self);
+
+/* Send sig (0: none) to the broker / a worker, wait up to limit_ms for it to
+ * exit and reap it. Its exit status (128+signal if a signal killed it), or
+ * -1 if it is still running after limit_ms (SIGSTOP, SIGCONT: limit 0). */
+int cluster_signal_broker(cluster_t *self, int sig, int limit_ms);
+int cluster_signal_worker(cluster_t *self, int stage, int index, int sig, int limit_ms);
+
+/* Start the broker again on its port after it died or was stopped. */
+int cluster_start_broker(cluster_t *self, err_t *err);
+
+/* Start redis-server again on its port and dir (with the AOF if redis_aof)
+ * and wait for PING. -1 and *err if it is running or does not answer. */
+int cluster_start_redis(cluster_t *self, err_t *err);
+
+/* Stop redis-server with sig (SIGTERM: a clean shutdown that writes the
+ * AOF; SIGKILL: a crash), then start it again as cluster_start_redis. */
+int cluster_restart_redis(cluster_t *self, int sig, err_t *err);
+
+/* Resident set size of pid in kB (VmRSS), -1 if unknown. */
+long cluster_rss_kb(pid_t pid);
 
 /* --- submitting and waiting by field (web source tests) --- */
 

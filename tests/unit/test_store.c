@@ -83,7 +83,7 @@ static void test_store_moves_a_job_through_every_stage(void **state)
         assert_string_equal(job.state, JOB_STATE_RUNNING);
         assert_string_equal(job.stage, job_stage_name(s));
         store_job_clear(&job);
-        assert_int_equal(store_done(f->store, id, s, attempt, &err), 1);
+        assert_int_equal(store_done(f->store, id, s, attempt, NULL, &err), 1);
     }
     assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
     assert_string_equal(job.state, JOB_STATE_DONE);
@@ -106,13 +106,14 @@ static void test_store_ignores_stale_and_duplicate_reports(void **state)
     assert_int_equal(
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
-    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt + 1, &err), 0);
-    assert_int_equal(store_done(f->store, id, JOB_STAGE_SNIPPET, attempt, &err), 0);
-    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 1);
-    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 0);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt + 1, NULL, &err), 0);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_SNIPPET, attempt, NULL, &err), 0);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, NULL, &err), 1);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, NULL, &err), 0);
     char ids[2][JOB_ID_SIZE];
-    assert_int_equal(
-        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "late", 0, &err), 0);
+    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "late",
+                                0, NULL, &err),
+                     0);
     store_stats_t st;
     assert_int_equal(store_stats(f->store, &st, &err), 0);
     assert_true(st.stale >= 3);
@@ -132,7 +133,7 @@ static void test_store_dead_letters_permanent_failures(void **state)
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
     assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY,
-                                "empty transcript", 0, &err),
+                                "empty transcript", 0, NULL, &err),
                      1);
     store_job_t job;
     assert_int_equal(store_job_get(f->store, id, &job, &err), 0);
@@ -157,9 +158,9 @@ static void test_store_retries_then_gives_up_and_expires_leases(void **state)
     assert_int_equal(
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
-    assert_int_equal(
-        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_ESTORE, "hiccup", 0, &err),
-        1);
+    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_ESTORE, "hiccup",
+                                0, NULL, &err),
+                     1);
     /* Attempt 2's lease runs out: back in the queue again. */
     assert_int_equal(
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() - 1, "w", got, &attempt, &err), 1);
@@ -247,8 +248,9 @@ static void test_store_backs_off_retries_through_the_delayed_set(void **state)
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
     assert_string_equal(got, id);
-    assert_int_equal(
-        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_EHTTP, "503", 300, &err), 1);
+    assert_int_equal(store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_EHTTP, "503",
+                                300, NULL, &err),
+                     1);
     /* Not in the queue while it waits out its back-off. */
     int n = 0;
     assert_int_equal(store_promote_delayed(f->store, &n, &err), 0);
@@ -267,7 +269,7 @@ static void test_store_backs_off_retries_through_the_delayed_set(void **state)
         1);
     assert_string_equal(got, id);
     assert_int_equal(attempt, 2);
-    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, &err), 1);
+    assert_int_equal(store_done(f->store, id, JOB_STAGE_FETCH, attempt, NULL, &err), 1);
 }
 
 static void test_store_releases_leases_of_workers_that_did_not_come_back(void **state)
@@ -300,8 +302,8 @@ static void test_store_releases_leases_of_workers_that_did_not_come_back(void **
     assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "alive", got,
                                     &attempt, &err),
                      1);
-    assert_int_equal(store_done(f->store, a, JOB_STAGE_FETCH, attempt, &err), 1);
-    assert_int_equal(store_done(f->store, b, JOB_STAGE_FETCH, 1, &err), 1);
+    assert_int_equal(store_done(f->store, a, JOB_STAGE_FETCH, attempt, NULL, &err), 1);
+    assert_int_equal(store_done(f->store, b, JOB_STAGE_FETCH, 1, NULL, &err), 1);
 }
 
 static void test_store_retry_requeues_dead_jobs_with_fresh_attempts(void **state)
@@ -318,7 +320,8 @@ static void test_store_retry_requeues_dead_jobs_with_fresh_attempts(void **state
         1);
     /* Retryable, but fetch allows one attempt: dead at once. */
     assert_int_equal(
-        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_EHTTP, "503", 0, &err), 1);
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, true, LODE_EHTTP, "503", 0, NULL, &err),
+        1);
     char(*ids)[JOB_ID_SIZE];
     size_t n;
     assert_int_equal(store_dead_list(f->store, 0, 10, &ids, &n, &err), 0);
@@ -339,7 +342,8 @@ static void test_store_retry_requeues_dead_jobs_with_fresh_attempts(void **state
         store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err),
         1);
     assert_int_equal(
-        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "x", 0, &err), 1);
+        store_fail(f->store, id, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "x", 0, NULL, &err),
+        1);
     int retried = 0;
     assert_int_equal(store_retry_all(f->store, JOB_STAGE_SNIPPET, &retried, &err), 0);
     assert_int_equal(retried, 0);
