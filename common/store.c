@@ -1178,7 +1178,7 @@ static int s_batch_exists(store_t *self, const char *batch_id, err_t *err)
     return rc;
 }
 
-/* Append HINCRBY key field by (by > 0) to the pipeline. */
+/* Append HINCRBY key field by to the pipeline. */
 static void s_append_incr(store_t *self, const char *key, const char *field, int64_t by)
 {
     s_args_t a = {0};
@@ -1253,6 +1253,7 @@ static void s_batch_field(store_batch_t *out, const char *name, const redisReply
         return;
     char num[24];
     s_copy_field(num, sizeof num, v);
+
     struct {
         const char *name;
         int64_t *slot;
@@ -1260,6 +1261,7 @@ static void s_batch_field(store_batch_t *out, const char *name, const redisReply
                 {"lines", &out->lines},           {"invalid", &out->invalid},
                 {"duplicates", &out->duplicates}, {"reused", &out->reused},
                 {"skipped", &out->skipped}};
+
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!strcmp(name, ints[i].name))
             *ints[i].slot = atoll(num);
@@ -1321,12 +1323,8 @@ int store_batch_page(store_t *self,
     return s_list(self, &a, ids, n, err);
 }
 
-int store_batch_mark_urls(store_t *self,
-                          const char *batch_id,
-                          const char *const *urls,
-                          size_t n,
-                          bool *fresh,
-                          err_t *err)
+int store_batch_mark_urls(
+    store_t *self, const char *batch_id, const char *const *urls, size_t n, bool *fresh, err_t *err)
 {
     if (s_valid_id(batch_id, err) != 0 || s_connect(self, err) != 0)
         return -1;
@@ -1374,6 +1372,7 @@ int store_batch_close(store_t *self, const char *batch_id, const store_batch_t *
     s_str(&a, "closed_ms");
     s_int(&a, job_now_ms());
     s_append(self, &a);
+    s_append_incr(self, key, "reused", 0); /* present, 0 if nothing was reused */
     s_args_t d = {0};
     s_str(&d, "HDEL");
     s_str(&d, key);
@@ -1386,7 +1385,7 @@ int store_batch_close(store_t *self, const char *batch_id, const store_batch_t *
     s_str(&u, ukey);
     s_append(self, &u);
     bool failed = false;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         redisReply *r;
         if (s_pipe_next(self, &r, &failed, err) != 0)
             return -1;
@@ -1426,11 +1425,8 @@ int store_url_jobs_get(
     return 0;
 }
 
-int store_url_jobs_set(store_t *self,
-                       const char *const *urls,
-                       const char (*ids)[JOB_ID_SIZE],
-                       size_t n,
-                       err_t *err)
+int store_url_jobs_set(
+    store_t *self, const char *const *urls, const char (*ids)[JOB_ID_SIZE], size_t n, err_t *err)
 {
     if (n == 0)
         return 0;
@@ -1453,11 +1449,8 @@ int store_url_jobs_set(store_t *self,
     return rc;
 }
 
-int store_job_states(store_t *self,
-                     const char (*ids)[JOB_ID_SIZE],
-                     size_t n,
-                     store_job_state_t *out,
-                     err_t *err)
+int store_job_states(
+    store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err)
 {
     memset(out, 0, n * sizeof *out);
     if (s_connect(self, err) != 0)
