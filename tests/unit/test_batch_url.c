@@ -1,4 +1,4 @@
-/*  test_batch.c - the pure half of bulk batches: URL normalisation (case,
+/*  test_batch_url.c - the pure half of bulk batches: URL normalisation (case,
  *  ports, fragments, tracking parameters, YouTube forms), classifying input
  *  lines, and the bounded line reader.
  *  SPDX-License-Identifier: MIT
