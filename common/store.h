@@ -315,16 +315,10 @@ LODE_MUST_CHECK int store_url_jobs_get(
     store_t *self, const char *const *urls, size_t n, char (*ids)[JOB_ID_SIZE], err_t *err);
 
 /* Point urls[i] at ids[i] in the P urls index (one HSET). */
-LODE_MUST_CHECK int store_url_jobs_set(store_t *self,
-                                       const char *const *urls,
-                                       const char (*ids)[JOB_ID_SIZE],
-                                       size_t n,
-                                       err_t *err);
+LODE_MUST_CHECK int store_url_jobs_set(
+    store_t *self, const char *const *urls, const char (*ids)[JOB_ID_SIZE], size_t n, err_t *err);
 
 /* State and stage of n jobs in one pipeline of HMGETs. */
-LODE_MUST_CHECK int store_job_states(store_t *self,
-                                     const char (*ids)[JOB_ID_SIZE],
-                                     size_t n,
-                                     store_job_state_t *out,
-                                     err_t *err);
+LODE_MUST_CHECK int store_job_states(
+    store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err);
 #endif
