@@ -1370,8 +1370,9 @@ int store_submit_to_batch(store_t *self,
     int replies = 1;
     for (size_t i = 0; i < n; i++) {
         job_new_id(ids[i]);
-        replies += s_append_job(self, &items[i], ids[i], batch_id, now);
+        replies += s_append_job_hash(self, &items[i], ids[i], batch_id, now);
     }
+    replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
     char key[STORE_KEY_MAX];
     s_key(self, key, "batch:%s", batch_id);
     s_append_incr(self, key, "total", (int64_t)n);
