@@ -14,7 +14,9 @@
 #include "job.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "proto.h"
+#include "stats.h"
 #include "store.h"
 
 #define BROKER_HWM                10000 /* messages queued per peer before ZeroMQ drops */
@@ -51,6 +53,9 @@ struct broker {
     bool orphans_swept; /* done once after start */
     bool redis_ok;      /* last Redis call succeeded; logs only the changes */
     int64_t last_bad_log_ms;
+    stats_t *stats;     /* owned: live figures (stats.h) */
+    zsock_t *pub;       /* owned: stats snapshots for `lode top`; NULL if off */
+    metrics_t *metrics; /* owned: /metrics; NULL if off */
 };
 
 /* --- workers ------------------------------------------------------------- */
@@ -147,6 +152,7 @@ static void s_dispatch_stage(broker_t *self, job_stage_t stage)
         s_hold(w, id, attempt);
         w->credits--;
         self->dispatched++;
+        stats_dispatched(self->stats, stage);
         log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", id, job_stage_name(stage),
                   attempt, w->key);
     }
@@ -180,6 +186,7 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
     }
     w->stage = (job_stage_t)stage;
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
+    stats_worker_host(self->stats, w->key, m->host);
     w->last_ms = job_now_ms();
 }
 
@@ -230,6 +237,10 @@ static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_ms
     else
         rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
                         m->code, m->text, s_retry_delay_ms(self, m), key, &err);
+    stats_report(self->stats, key, (job_stage_t)stage,
+                 stats_outcome(rc, m->type == PROTO_DONE, m->retryable, m->attempt,
+                               self->opts.max_attempts[stage]),
+                 m->has_ms ? (int64_t)m->ms : -1);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),
@@ -311,6 +322,7 @@ static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
     } else {
         log_info("broker", "batch=%s accepted %zu job(s)", ack.batch, m->n_items);
         self->maybe_ready[JOB_STAGE_FETCH] = true;
+        stats_submitted(self->stats, m->n_items);
         if (proto_send(self->router, identity, &ack, &err) != 0)
             log_warn("broker", "ACK for batch=%s not sent: %s", ack.batch, err.msg);
     }
@@ -427,6 +439,61 @@ static void s_sweep_store(broker_t *self, int64_t now)
         log_debug("broker", "%d delayed retr%s due", promoted, promoted == 1 ? "y" : "ies");
 }
 
+/* --- stats (stats.h, metrics.h) --------------------------------------------- */
+
+/* The stats object, the PUB socket and /metrics. A PUB bind failure on the
+ * default endpoint only warns (another broker on this machine has it). */
+static int s_stats_start(broker_t *self, err_t *err)
+{
+    self->stats = stats_new(job_now_ms());
+    const char *ep = self->opts.pub ? self->opts.pub : STATS_PUB_DEFAULT;
+    if (strcmp(ep, "off") != 0 && *ep) {
+        err_t perr = {0};
+        self->pub = stats_pub_new(ep, &self->opts.curve, &perr);
+        if (!self->pub && self->opts.pub) {
+            *err = perr;
+            return -1;
+        }
+        if (!self->pub)
+            log_warn("broker", "%s; no stats for lode top (see --pub)", perr.msg);
+        else
+            log_info("broker", "stats published on %s", ep);
+    }
+    if (self->opts.metrics) {
+        self->metrics = metrics_new(self->opts.metrics, err);
+        if (!self->metrics)
+            return -1;
+        log_info("broker", "serving /metrics on %s (port %d)", self->opts.metrics,
+                 metrics_port(self->metrics));
+    }
+    return 0;
+}
+
+/* Once a tick: the workers' load, one pipelined Redis read, then the
+ * snapshot to subscribers and to /metrics. */
+static void s_stats_tick(broker_t *self)
+{
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        stats_worker_seen(self->stats, w->key, w->stage, w->credits, (uint32_t)w->n_held);
+    store_stats_t st;
+    err_t err = {0};
+    bool redis = store_stats(self->store, &st, &err) == 0;
+    stats_snapshot_t snap;
+    stats_snapshot(self->stats, redis ? &st : NULL, self->bad_frames, job_now_ms(), &snap);
+    if (self->pub && stats_publish(self->pub, &snap, &err) != 0)
+        log_debug("broker", "%s", err.msg);
+    if (self->metrics)
+        metrics_publish(self->metrics, &snap);
+    stats_snapshot_clear(&snap);
+}
+
+static void s_stats_stop(broker_t *self)
+{
+    metrics_destroy(&self->metrics);
+    zsock_destroy(&self->pub);
+    stats_destroy(&self->stats);
+}
+
 static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
@@ -452,6 +519,7 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
         self->maybe_ready[s] = true;
     s_dispatch_all(self);
+    s_stats_tick(self);
     return 0;
 }
 
@@ -508,6 +576,10 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     }
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
+    if (s_stats_start(self, err) != 0) {
+        broker_destroy(&self);
+        return NULL;
+    }
     self->loop = zloop_new();
     zloop_reader(self->loop, self->router, s_on_router, self);
     zloop_timer(self->loop, (size_t)self->opts.heartbeat_ms, 0, s_on_tick, self);
@@ -536,6 +608,7 @@ void broker_destroy(broker_t **self_p)
         return;
     broker_t *self = *self_p;
     zloop_destroy(&self->loop);
+    s_stats_stop(self);
     zhashx_destroy(&self->workers);
     zsock_destroy(&self->router);
     curve_destroy(&self->curve); /* after the socket it guards */
