@@ -238,8 +238,12 @@ static int s_parse_addr(const char *hostport, struct sockaddr_storage *sa, err_t
         err_set(err, LODE_EINVAL, "--metrics: bad port in \"%s\"", hostport);
         return -1;
     }
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof host, "127.0.0.1");
+    /* Numeric only: binding never waits on a name server. */
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, colon + 1, &hints, &res);
     if (rc != 0 || !res) {

@@ -27,9 +27,9 @@ typedef struct metrics metrics_t;
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* Listen on "HOST:PORT" (an IPv4 address, "localhost", or "[IPv6]"; PORT 0
- * picks a free one) and serve GET /metrics. Until the first metrics_publish
- * it serves only lode_up-free defaults: an empty, valid exposition.
+/* Listen on "HOST:PORT" (a numeric IPv4 address, "localhost", or "[IPv6]";
+ * PORT 0 picks a free one) and serve GET /metrics. Until the first
+ * metrics_publish it serves an empty (valid) exposition.
  * NULL and *err (LODE_EINVAL for a bad address, LODE_EIO if it cannot listen). */
 metrics_t *metrics_new(const char *hostport, err_t *err);
 

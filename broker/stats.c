@@ -68,6 +68,8 @@ void stats_hist_observe(stats_hist_t *h, double ms)
     while (i < STATS_HIST_BOUNDS && ms > stats_hist_bounds_ms[i])
         i++;
     h->counts[i]++;
+    if (h->n == 0 || ms < h->min_ms)
+        h->min_ms = ms;
     h->n++;
     h->sum_ms += ms;
     if (ms > h->max_ms)
@@ -91,7 +93,7 @@ double stats_hist_quantile(const stats_hist_t *h, double q)
         double lo = i == 0 ? 0 : stats_hist_bounds_ms[i - 1];
         double hi = stats_hist_bounds_ms[i];
         double v = lo + (hi - lo) * (rank - (double)below) / (double)h->counts[i];
-        return v < h->max_ms ? v : h->max_ms;
+        return v < h->min_ms ? h->min_ms : v > h->max_ms ? h->max_ms : v;
     }
     return h->max_ms;
 }

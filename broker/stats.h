@@ -51,6 +51,7 @@ typedef struct {
                                                top bound */
     uint64_t n;                             /* observations */
     double sum_ms;                          /* their sum */
+    double min_ms;                          /* the smallest (0 while empty) */
     double max_ms;                          /* the largest */
 } stats_hist_t;
 
@@ -104,8 +105,8 @@ typedef struct {
 void stats_hist_observe(stats_hist_t *h, double ms);
 
 /* The q-quantile (0..1) in ms, interpolated within its bucket as
- * Prometheus's histogram_quantile does, and never above the largest
- * observation. 0 if empty. */
+ * Prometheus's histogram_quantile does, and kept between the smallest and
+ * the largest observation. 0 if empty. */
 double stats_hist_quantile(const stats_hist_t *h, double q);
 
 /* Mean in ms; 0 if empty. */
