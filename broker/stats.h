@@ -25,7 +25,7 @@ typedef struct stats stats_t;
 #define STATS_TOPIC        "stats"                /* first frame of every PUB message */
 #define STATS_HIST_BOUNDS  18                     /* finite bucket bounds; +Inf follows */
 #define STATS_HOST_SIZE    64
-#define STATS_WORKER_SIZE  64   /* a worker's key: its ZeroMQ identity in hex */
+#define STATS_WORKER_SIZE  128  /* a worker's key: its ZeroMQ identity in hex */
 #define STATS_MAX_WORKERS  4096 /* workers listed in one snapshot */
 #define STATS_JSON_VERSION 1
 

@@ -130,6 +130,37 @@ LODE_MUST_CHECK int store_expand(store_t *self,
                                  char (*ids)[JOB_ID_SIZE],
                                  err_t *err);
 
+/* One job handed out by store_dispatch_many. */
+typedef struct {
+    char id[JOB_ID_SIZE];
+    uint32_t attempt;
+} store_lease_t;
+
+/* One DONE to apply with store_done_many. Plain data; id and worker borrowed. */
+typedef struct {
+    const char *id;
+    uint32_t attempt;
+    const char *worker; /* the name given to store_dispatch; NULL = any */
+    bool applied;       /* out: false if stale */
+} store_report_t;
+
+/* Pop up to max ready jobs of stage for worker in one atomic call, each
+ * marked running with attempt+1 and a lease until deadline_ms. *n gets how
+ * many (0: the queue is empty). */
+LODE_MUST_CHECK int store_dispatch_many(store_t *self,
+                                        job_stage_t stage,
+                                        int64_t deadline_ms,
+                                        const char *worker,
+                                        store_lease_t *out,
+                                        size_t max,
+                                        size_t *n,
+                                        err_t *err);
+
+/* Apply n DONE reports of one stage in one atomic call (see store_done);
+ * each report's applied says whether it was current. */
+LODE_MUST_CHECK int
+store_done_many(store_t *self, job_stage_t stage, store_report_t *reports, size_t n, err_t *err);
+
 /* Pop the next ready job of stage, mark it running with attempt+1 and a lease
  * until deadline_ms, held by worker (an opaque name). 1 and id/attempt set
  * if a job was taken, 0 if the queue is empty, -1 on error. */
