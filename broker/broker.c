@@ -135,9 +135,32 @@ static s_worker_t *s_pick_worker(broker_t *self, job_stage_t stage)
     return best;
 }
 
-/* Hand out jobs of one stage while some worker has credit and the queue in
- * Redis has jobs. The pop and the lease are one Lua call, so a job is never
- * both queued and leased. */
+/* Send the jobs just leased to w (self->leases[0..n)). */
+static void s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, size_t n)
+{
+    int lease_ms = self->opts.lease_ms[stage];
+    for (size_t i = 0; i < n; i++) {
+        const store_lease_t *l = &self->leases[i];
+        s_hold(w, l->id, l->attempt);
+        proto_msg_t m = {.type = PROTO_JOB, .attempt = l->attempt, .lease_ms = (uint32_t)lease_ms};
+        snprintf(m.job_id, sizeof m.job_id, "%s", l->id);
+        snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
+        err_t err = {0};
+        if (proto_send(self->router, w->identity, &m, &err) != 0) {
+            /* Gone: dropping it releases everything it holds, this batch too. */
+            for (size_t k = i + 1; k < n; k++)
+                s_hold(w, self->leases[k].id, self->leases[k].attempt);
+            s_worker_drop(self, w, err.msg);
+            return;
+        }
+        w->credits--;
+        self->dispatched++;
+        stats_dispatched(self->stats, stage);
+        log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
+                  l->attempt, w->key);
+    }
+}
+
 /* Hand out jobs of one stage while some worker has credit and the queue in
  * Redis has jobs: one Lua call per worker takes up to its credits (the pop
  * and the leases are atomic, so a job is never both queued and leased). */
@@ -156,26 +179,7 @@ static void s_dispatch_stage(broker_t *self, job_stage_t stage)
             log_warn("broker", "dispatch %s: %s", job_stage_name(stage), err.msg);
         if (rc < 0 || n < want)
             self->maybe_ready[stage] = false; /* the queue ran dry (or Redis is away) */
-        for (size_t i = 0; i < n; i++) {
-            const store_lease_t *l = &self->leases[i];
-            s_hold(w, l->id, l->attempt);
-            proto_msg_t m = {
-                .type = PROTO_JOB, .attempt = l->attempt, .lease_ms = (uint32_t)lease_ms};
-            snprintf(m.job_id, sizeof m.job_id, "%s", l->id);
-            snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
-            if (proto_send(self->router, w->identity, &m, &err) != 0) {
-                /* Gone: dropping it releases everything it holds, this batch too. */
-                for (size_t k = i + 1; k < n; k++)
-                    s_hold(w, self->leases[k].id, self->leases[k].attempt);
-                s_worker_drop(self, w, err.msg);
-                break;
-            }
-            w->credits--;
-            self->dispatched++;
-            stats_dispatched(self->stats, stage);
-            log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id,
-                      job_stage_name(stage), l->attempt, w->key);
-        }
+        s_send_jobs(self, w, stage, n);
         if (n == 0)
             return;
     }
@@ -246,13 +250,31 @@ static void s_flush_done(broker_t *self)
         for (size_t i = 0; i < n; i++)
             r[i] = (store_report_t){self->done_buf[st][i].id, self->done_buf[st][i].attempt,
                                     self->done_buf[st][i].key, false};
+        /* The next stage's queue is empty and one of its workers has room:
+         * let the jobs that move on go straight to it. */
+        s_worker_t *next = NULL;
+        size_t n_handed = 0;
+        store_handoff_t handoff = {0};
+        if (st + 1 < JOB_STAGE_COUNT && !self->maybe_ready[st + 1] &&
+            (next = s_pick_worker(self, (job_stage_t)(st + 1)))) {
+            handoff.worker = next->key;
+            handoff.max =
+                next->credits < BROKER_DISPATCH_BATCH ? next->credits : BROKER_DISPATCH_BATCH;
+            handoff.deadline_ms = job_now_ms() + self->opts.lease_ms[st + 1];
+            handoff.out = self->leases;
+            handoff.n = &n_handed;
+        }
         err_t err = {0};
-        if (store_done_many(self->store, (job_stage_t)st, r, n, &err) != 0) {
+        if (store_done_many(self->store, (job_stage_t)st, r, n, next ? &handoff : NULL, &err) !=
+            0) {
             /* Redis is away: the leases bring these jobs back later. */
             log_warn("broker", "%zu DONE(s) at %s not recorded: %s", n, job_stage_name(st),
                      err.msg);
             continue;
         }
+        if (next && n_handed > 0)
+            s_send_jobs(self, next, (job_stage_t)(st + 1), n_handed);
+        size_t queued = 0;
         for (size_t i = 0; i < n; i++) {
             stats_report(self->stats, r[i].worker, (job_stage_t)st,
                          r[i].applied ? STATS_DONE : STATS_STALE, self->done_buf[st][i].ms);
@@ -262,9 +284,11 @@ static void s_flush_done(broker_t *self)
                 continue;
             }
             self->done++;
-            if (st + 1 < JOB_STAGE_COUNT)
-                self->maybe_ready[st + 1] = true;
+            queued++;
         }
+        /* Jobs handed straight on are not in the queue; the rest are. */
+        if (st + 1 < JOB_STAGE_COUNT && queued > n_handed)
+            self->maybe_ready[st + 1] = true;
     }
 }
 
