@@ -14,7 +14,9 @@
 #include "job.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "proto.h"
+#include "stats.h"
 #include "store.h"
 
 #define BROKER_HWM                10000 /* messages queued per peer before ZeroMQ drops */
@@ -34,6 +36,7 @@ typedef struct {
     char id[JOB_ID_SIZE];
     char key[BROKER_KEY_SIZE]; /* who reported it */
     uint32_t attempt;
+    int64_t ms; /* stage time the worker measured; -1 if it did not say */
 } s_done_t;
 
 typedef struct {
@@ -64,6 +67,9 @@ struct broker {
     s_done_t done_buf[JOB_STAGE_COUNT][BROKER_REPORT_BATCH]; /* DONEs of this pass */
     size_t n_done[JOB_STAGE_COUNT];
     int64_t last_bad_log_ms;
+    stats_t *stats;     /* owned: live figures (stats.h) */
+    zsock_t *pub;       /* owned: stats snapshots for `lode top`; NULL if off */
+    metrics_t *metrics; /* owned: /metrics; NULL if off */
 };
 
 /* --- workers ------------------------------------------------------------- */
@@ -149,6 +155,7 @@ static void s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, size_t
         }
         w->credits--;
         self->dispatched++;
+        stats_dispatched(self->stats, stage);
         log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
                   l->attempt, w->key);
     }
@@ -206,6 +213,7 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
     }
     w->stage = (job_stage_t)stage;
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
+    stats_worker_host(self->stats, w->key, m->host);
     w->last_ms = job_now_ms();
 }
 
@@ -268,6 +276,8 @@ static void s_flush_done(broker_t *self)
             s_send_jobs(self, next, (job_stage_t)(st + 1), n_handed);
         size_t queued = 0;
         for (size_t i = 0; i < n; i++) {
+            stats_report(self->stats, r[i].worker, (job_stage_t)st,
+                         r[i].applied ? STATS_DONE : STATS_STALE, self->done_buf[st][i].ms);
             if (!r[i].applied) {
                 self->stale++;
                 log_info("broker", "job=%s attempt=%u stale DONE ignored", r[i].id, r[i].attempt);
@@ -313,10 +323,14 @@ static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_ms
         snprintf(d->id, sizeof d->id, "%s", m->job_id);
         snprintf(d->key, sizeof d->key, "%s", key);
         d->attempt = m->attempt;
+        d->ms = m->has_ms ? (int64_t)m->ms : -1;
         return;
     }
     int rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
                         m->code, m->text, s_retry_delay_ms(self, m), key, &err);
+    stats_report(self->stats, key, (job_stage_t)stage,
+                 stats_outcome(rc, false, m->retryable, m->attempt, self->opts.max_attempts[stage]),
+                 m->has_ms ? (int64_t)m->ms : -1);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s FAIL not recorded: %s", m->job_id, err.msg);
@@ -392,6 +406,7 @@ static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
     } else {
         log_info("broker", "batch=%s accepted %zu job(s)", ack.batch, m->n_items);
         self->maybe_ready[JOB_STAGE_FETCH] = true;
+        stats_submitted(self->stats, m->n_items);
         if (proto_send(self->router, identity, &ack, &err) != 0)
             log_warn("broker", "ACK for batch=%s not sent: %s", ack.batch, err.msg);
     }
@@ -511,6 +526,61 @@ static void s_sweep_store(broker_t *self, int64_t now)
         log_debug("broker", "%d delayed retr%s due", promoted, promoted == 1 ? "y" : "ies");
 }
 
+/* --- stats (stats.h, metrics.h) --------------------------------------------- */
+
+/* The stats object, the PUB socket and /metrics. A PUB bind failure on the
+ * default endpoint only warns (another broker on this machine has it). */
+static int s_stats_start(broker_t *self, err_t *err)
+{
+    self->stats = stats_new(job_now_ms());
+    const char *ep = self->opts.pub ? self->opts.pub : STATS_PUB_DEFAULT;
+    if (strcmp(ep, "off") != 0 && *ep) {
+        err_t perr = {0};
+        self->pub = stats_pub_new(ep, &self->opts.curve, &perr);
+        if (!self->pub && self->opts.pub) {
+            *err = perr;
+            return -1;
+        }
+        if (!self->pub)
+            log_warn("broker", "%s; no stats for lode top (see --pub)", perr.msg);
+        else
+            log_info("broker", "stats published on %s", ep);
+    }
+    if (self->opts.metrics) {
+        self->metrics = metrics_new(self->opts.metrics, err);
+        if (!self->metrics)
+            return -1;
+        log_info("broker", "serving /metrics on %s (port %d)", self->opts.metrics,
+                 metrics_port(self->metrics));
+    }
+    return 0;
+}
+
+/* Once a tick: the workers' load, one pipelined Redis read, then the
+ * snapshot to subscribers and to /metrics. */
+static void s_stats_tick(broker_t *self)
+{
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        stats_worker_seen(self->stats, w->key, w->stage, w->credits, (uint32_t)w->n_held);
+    store_stats_t st;
+    err_t err = {0};
+    bool redis = store_stats(self->store, &st, &err) == 0;
+    stats_snapshot_t snap;
+    stats_snapshot(self->stats, redis ? &st : NULL, self->bad_frames, job_now_ms(), &snap);
+    if (self->pub && stats_publish(self->pub, &snap, &err) != 0)
+        log_debug("broker", "%s", err.msg);
+    if (self->metrics)
+        metrics_publish(self->metrics, &snap);
+    stats_snapshot_clear(&snap);
+}
+
+static void s_stats_stop(broker_t *self)
+{
+    metrics_destroy(&self->metrics);
+    zsock_destroy(&self->pub);
+    stats_destroy(&self->stats);
+}
+
 static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
@@ -536,6 +606,7 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
         self->maybe_ready[s] = true;
     s_dispatch_all(self);
+    s_stats_tick(self);
     return 0;
 }
 
@@ -592,6 +663,10 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     }
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
+    if (s_stats_start(self, err) != 0) {
+        broker_destroy(&self);
+        return NULL;
+    }
     self->loop = zloop_new();
     zloop_reader(self->loop, self->router, s_on_router, self);
     zloop_timer(self->loop, (size_t)self->opts.heartbeat_ms, 0, s_on_tick, self);
@@ -620,6 +695,7 @@ void broker_destroy(broker_t **self_p)
         return;
     broker_t *self = *self_p;
     zloop_destroy(&self->loop);
+    s_stats_stop(self);
     zhashx_destroy(&self->workers);
     zsock_destroy(&self->router);
     curve_destroy(&self->curve); /* after the socket it guards */

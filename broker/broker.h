@@ -21,6 +21,9 @@ typedef struct {
     int retry_max_ms;                  /* back-off cap; 0 = 60000 */
     int heartbeat_ms;                  /* heartbeat; a worker silent for 3 is dropped; 0 = 1000 */
     curve_opts_t curve;                /* cert + allow_dir: CURVE server with an allow list */
+    const char *pub;     /* PUB endpoint for stats snapshots; NULL = STATS_PUB_DEFAULT (a bind
+                          * failure then only warns); "off" = none; borrowed */
+    const char *metrics; /* HOST:PORT serving /metrics; NULL = off; borrowed */
 } broker_opts_t;
 
 /* Bind the socket and connect to Redis. NULL and *err on failure. */

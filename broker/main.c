@@ -41,6 +41,10 @@ static void s_usage(FILE *out)
             "  --curve-allow DIR   directory of the public certificates of the workers and\n"
             "                      clients allowed in (env LODE_CURVE_ALLOW); re-read when\n"
             "                      it changes\n"
+            "  --pub ENDPOINT      PUB socket for the stats snapshot `lode top` reads, once\n"
+            "                      a second (default tcp://127.0.0.1:5556; \"off\" for none)\n"
+            "  --metrics HOST:PORT serve Prometheus /metrics there, e.g. 127.0.0.1:9464\n"
+            "                      (default off)\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
             "  --help, --version\n"
             "\n"
@@ -100,6 +104,8 @@ int main(int argc, char **argv)
                                              {"version", no_argument, 0, 'V'},
                                              {"retry-base-ms", required_argument, 0, 'B'},
                                              {"retry-max-ms", required_argument, 0, 'M'},
+                                             {"pub", required_argument, 0, 'P'},
+                                             {"metrics", required_argument, 0, 'x'},
                                              {0, 0, 0, 0}};
     broker_opts_t opts = {0};
     const char *bind = NULL;
@@ -133,6 +139,12 @@ int main(int argc, char **argv)
             break;
         case 't':
             opts.heartbeat_ms = atoi(optarg);
+            break;
+        case 'P':
+            opts.pub = optarg;
+            break;
+        case 'x':
+            opts.metrics = optarg;
             break;
         case 'c':
             opts.curve.cert = optarg;

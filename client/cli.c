@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "status.h"
 #include "submit.h"
+#include "top.h"
 #include "view.h"
 #include "wait.h"
 
@@ -106,6 +107,20 @@ static const cli_cmd_t s_cmds[] = {
      "Print the document with curation applied: JSON as in DESIGN.md plus\n"
      "provenance (\"curated\", \"proposed\", \"curation\"), or Markdown.\n"
      "--compact prints the JSON on one line.\n"},
+    {"top", top_run, "live view of the cluster: stages, rates, stage times, workers",
+     "usage: lode top [--once] [--json] [--pub ENDPOINT]\n"
+     "\n"
+     "Show the broker's stats snapshot (published once a second on its --pub socket):\n"
+     "per stage queue depth, jobs in flight, done/s and failed/s over the last few\n"
+     "seconds, p50/p99 stage time; per worker its host, stage, load (jobs held /\n"
+     "capacity), jobs done and stage times. Redraws in place on a terminal (q or\n"
+     "Ctrl-C quits), prints one block per snapshot otherwise.\n"
+     "\n"
+     "  --pub ENDPOINT  the broker's stats socket (env LODE_PUB, default\n"
+     "                  tcp://127.0.0.1:5556); CURVE uses --curve-cert/--curve-server\n"
+     "  --once          print one snapshot and exit; exits 6 if none arrives within\n"
+     "                  --timeout (default 10 s)\n"
+     "  --json          with --once: the snapshot as JSON (fields in client/top.h)\n"},
     {"list", status_list_run, "list jobs, newest first",
      "usage: lode list [--limit N] [--json]\n"
      "\n"
@@ -329,7 +344,7 @@ static const char *const s_globals[] = {"--redis",      "--broker",       "--pre
  * option ("--set --redis" sets the text "--redis"). */
 static const char *const s_valued[] = {"--text",  "--name",  "--set",     "--format",
                                        "--limit", "--stage", "--episode", "-f",
-                                       "--file",  "-o",      "--output"};
+                                       "--file",  "-o",      "--output",  "--pub"};
 
 static int s_global_index(const char *arg, size_t *n)
 {

@@ -63,19 +63,25 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
 {
     switch (m->type) {
     case PROTO_READY:
-        msgpack_pack_map(pk, 2);
+        msgpack_pack_map(pk, 2 + (m->host[0] != '\0'));
         s_pack_kv_str(pk, "stage", m->stage);
         s_pack_kv_uint(pk, "credits", m->credits);
+        if (m->host[0])
+            s_pack_kv_str(pk, "host", m->host);
         break;
     case PROTO_DONE:
-        msgpack_pack_map(pk, 2);
+        msgpack_pack_map(pk, 2 + m->has_ms);
         s_pack_kv_str(pk, "job", m->job_id);
         s_pack_kv_uint(pk, "attempt", m->attempt);
+        if (m->has_ms)
+            s_pack_kv_uint(pk, "ms", m->ms);
         break;
     case PROTO_FAIL:
-        msgpack_pack_map(pk, 5 + (m->retry_after_ms > 0));
+        msgpack_pack_map(pk, 5 + (m->retry_after_ms > 0) + m->has_ms);
         if (m->retry_after_ms > 0)
             s_pack_kv_uint(pk, "retry_after_ms", m->retry_after_ms);
+        if (m->has_ms)
+            s_pack_kv_uint(pk, "ms", m->ms);
         s_pack_kv_str(pk, "job", m->job_id);
         s_pack_kv_uint(pk, "attempt", m->attempt);
         s_pack_key(pk, "retryable");
@@ -366,8 +372,24 @@ static int s_decode_ids(const msgpack_object *map, proto_msg_t *m, err_t *err)
     return 0;
 }
 
+/* Optional fields added after version 1 shipped: absent in older peers'
+ * frames, ignored by older decoders. */
+static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    if (m->type == PROTO_READY && s_field(f, "host"))
+        return s_get_strbuf(f, "host", m->host, sizeof m->host, err);
+    if ((m->type == PROTO_DONE || m->type == PROTO_FAIL) && s_field(f, "ms")) {
+        if (s_get_uint(f, "ms", &m->ms, err) != 0)
+            return -1;
+        m->has_ms = true;
+    }
+    return 0;
+}
+
 static int s_decode_fields(const msgpack_object *f, proto_msg_t *m, err_t *err)
 {
+    if (s_decode_optional(f, m, err) != 0)
+        return -1;
     switch (m->type) {
     case PROTO_READY:
         return s_get_strbuf(f, "stage", m->stage, sizeof m->stage, err) ||

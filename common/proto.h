@@ -20,12 +20,13 @@
 #define PROTO_MAX_ITEMS  10000               /* items in one SUBMIT */
 #define PROTO_STAGE_SIZE 16
 #define PROTO_TEXT_MAX   1024 /* FAIL reason, NACK message */
+#define PROTO_HOST_SIZE  64   /* READY host name, NUL included */
 
 typedef enum {
-    PROTO_READY = 1,     /* worker -> broker: stage, credits */
-    PROTO_DONE = 2,      /* worker -> broker: job_id, attempt */
+    PROTO_READY = 1,     /* worker -> broker: stage, credits, optional host */
+    PROTO_DONE = 2,      /* worker -> broker: job_id, attempt, optional ms */
     PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text,
-                          * optional retry_after_ms */
+                          * optional retry_after_ms, optional ms */
     PROTO_HEARTBEAT = 4, /* both ways: no fields */
     PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms */
     PROTO_SUBMIT = 6,    /* client -> broker: seq, batch_name, items, optional batch
@@ -64,6 +65,9 @@ typedef struct {
     size_t n_items;
     char (*ids)[JOB_ID_SIZE]; /* ACK; owned when decoded */
     size_t n_ids;
+    char host[PROTO_HOST_SIZE]; /* READY: the worker's host name; "" = not given */
+    bool has_ms;                /* DONE, FAIL: ms was given */
+    uint32_t ms;                /* DONE, FAIL: time the worker spent on the job */
 } proto_msg_t;
 
 /* Name of a type for logs ("READY"); "?" if unknown. */

@@ -48,6 +48,8 @@ struct worker {
     fetcher_t *fetcher; /* owned: web sources on the loop (fetch stage only) */
     int64_t last_broker_ms;
     uint64_t done, failed;
+    zhashx_t *started;          /* owned: job id -> int64_t monotonic ms it arrived */
+    char host[PROTO_HOST_SIZE]; /* announced in READY */
 };
 
 static int s_run_stage(store_t *store, job_stage_t stage, const char *id, err_t *err)
@@ -139,7 +141,35 @@ static void s_send_ready(worker_t *self)
 {
     proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t)s_free_slots(self)};
     snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(self->opts.stage));
+    snprintf(m.host, sizeof m.host, "%s", self->host);
     s_send(self, &m);
+}
+
+/* Remember when a job arrived, for the stage time its report carries. */
+static void s_job_started(worker_t *self, const char *id)
+{
+    int64_t *t = mem_alloc(sizeof *t);
+    *t = zclock_mono();
+    zhashx_update(self->started, id, t);
+}
+
+/* Milliseconds since the job arrived (waiting for a thread included); sets
+ * m->ms and m->has_ms, and forgets the job. */
+static void s_job_time(worker_t *self, const char *id, proto_msg_t *m)
+{
+    int64_t *t = zhashx_lookup(self->started, id);
+    if (!t)
+        return;
+    int64_t ms = zclock_mono() - *t;
+    m->ms = ms < 0 ? 0 : ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+    m->has_ms = true;
+    zhashx_delete(self->started, id);
+}
+
+static void s_started_free(void **item)
+{
+    free(*item);
+    *item = NULL;
 }
 
 /* Report a finished job to the broker; err->code 0 means done. */
@@ -150,6 +180,7 @@ s_report(worker_t *self, const char *id, uint32_t attempt, const err_t *err, int
     self->held--;
     proto_msg_t m = {.attempt = attempt};
     snprintf(m.job_id, sizeof m.job_id, "%s", id);
+    s_job_time(self, id, &m);
     if (err->code == 0) {
         m.type = PROTO_DONE;
         self->done++;
@@ -217,6 +248,7 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
         return;
     }
     self->held++;
+    s_job_started(self, m->job_id);
     log_debug(stage, "job=%s attempt=%u started", m->job_id, m->attempt);
     if (self->opts.noop) {
         err_t ok = {0};
@@ -372,6 +404,9 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
      * worker come back, and releases the leases of those that do not. */
     char host[64] = "worker";
     gethostname(host, sizeof host - 1);
+    snprintf(self->host, sizeof self->host, "%s", host);
+    self->started = zhashx_new();
+    zhashx_set_destructor(self->started, s_started_free);
     char identity[128];
     snprintf(identity, sizeof identity, "%s/%d/%04x", host, (int)getpid(),
              (unsigned)randof(0x10000));
@@ -471,6 +506,7 @@ void worker_destroy(worker_t **self_p)
         zlistx_destroy(&self->pending);
     }
     zsock_destroy(&self->dealer);
+    zhashx_destroy(&self->started);
     free(self);
     *self_p = NULL;
 }
