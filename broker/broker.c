@@ -193,6 +193,28 @@ static void s_dispatch_all(broker_t *self)
 
 /* --- messages ------------------------------------------------------------- */
 
+static void s_flush_done(broker_t *self);
+
+/* A worker we did not know announced itself again (we restarted, or dropped
+ * it): it holds m->ids. Any other job leased to its name was lost on the
+ * way (a JOB sent just before we died) and is given back now rather than
+ * when its lease ends. */
+static void s_reconcile(broker_t *self, s_worker_t *w, const proto_msg_t *m)
+{
+    /* Its DONEs sent before this READY may wait in this pass's batch:
+     * apply them first, or their jobs would look lost. */
+    s_flush_done(self);
+    for (size_t i = 0; i < m->n_ids; i++)
+        s_hold(w, m->ids[i], 0); /* its DONE must return the credit */
+    err_t err = {0};
+    int n = 0;
+    if (store_release_worker(self->store, w->key, (const char(*)[JOB_ID_SIZE])m->ids, m->n_ids, &n,
+                             &err) != 0)
+        log_warn("broker", "worker=%s: leases not checked: %s", w->key, err.msg);
+    else if (n > 0)
+        log_warn("broker", "worker=%s came back without %d job(s); released", w->key, n);
+}
+
 static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, proto_msg_t *m)
 {
     int stage = job_stage_parse(m->stage);
@@ -210,6 +232,8 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
         free(hex);
         zhashx_insert(self->workers, w->key, w);
         log_info("broker", "worker=%s stage=%s credits=%u joined", w->key, m->stage, m->credits);
+        if (m->again)
+            s_reconcile(self, w, m);
     }
     w->stage = (job_stage_t)stage;
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;

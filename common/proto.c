@@ -59,15 +59,28 @@ static void s_pack_item(msgpack_packer *pk, const proto_item_t *it)
     }
 }
 
+static void s_pack_ids(msgpack_packer *pk, const proto_msg_t *m)
+{
+    s_pack_key(pk, "ids");
+    msgpack_pack_array(pk, m->n_ids);
+    for (size_t i = 0; i < m->n_ids; i++)
+        s_pack_str(pk, m->ids[i], strlen(m->ids[i]));
+}
+
 static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
 {
     switch (m->type) {
     case PROTO_READY:
-        msgpack_pack_map(pk, 2 + (m->host[0] != '\0'));
+        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + 2 * m->again);
         s_pack_kv_str(pk, "stage", m->stage);
         s_pack_kv_uint(pk, "credits", m->credits);
         if (m->host[0])
             s_pack_kv_str(pk, "host", m->host);
+        if (m->again) {
+            s_pack_key(pk, "again");
+            msgpack_pack_true(pk);
+            s_pack_ids(pk, m);
+        }
         break;
     case PROTO_DONE:
         msgpack_pack_map(pk, 2 + m->has_ms);
@@ -117,10 +130,7 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         msgpack_pack_map(pk, 3);
         s_pack_kv_uint(pk, "seq", m->seq);
         s_pack_kv_str(pk, "batch", m->batch);
-        s_pack_key(pk, "ids");
-        msgpack_pack_array(pk, m->n_ids);
-        for (size_t i = 0; i < m->n_ids; i++)
-            s_pack_str(pk, m->ids[i], strlen(m->ids[i]));
+        s_pack_ids(pk, m);
         break;
     case PROTO_NACK:
         msgpack_pack_map(pk, 3);
@@ -376,6 +386,14 @@ static int s_decode_ids(const msgpack_object *map, proto_msg_t *m, err_t *err)
  * frames, ignored by older decoders. */
 static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err)
 {
+    if (m->type == PROTO_READY && s_field(f, "again")) {
+        const msgpack_object *a = s_field(f, "again");
+        if (a->type != MSGPACK_OBJECT_BOOLEAN || s_decode_ids(f, m, err) != 0) {
+            err_set(err, LODE_EPROTO, "READY: bad \"again\" or \"ids\"");
+            return -1;
+        }
+        m->again = a->via.boolean;
+    }
     if (m->type == PROTO_READY && s_field(f, "host"))
         return s_get_strbuf(f, "host", m->host, sizeof m->host, err);
     if ((m->type == PROTO_DONE || m->type == PROTO_FAIL) && s_field(f, "ms")) {

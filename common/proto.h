@@ -51,6 +51,7 @@ typedef struct {
     proto_type_t type;
     char stage[PROTO_STAGE_SIZE]; /* READY, JOB */
     uint32_t credits;             /* READY */
+    bool again;                   /* READY: not the first announcement (ids = jobs held) */
     char job_id[JOB_ID_SIZE];     /* DONE, FAIL, JOB */
     uint32_t attempt;             /* DONE, FAIL, JOB */
     uint32_t lease_ms;            /* JOB */
@@ -63,7 +64,7 @@ typedef struct {
     char *batch_name;             /* SUBMIT: optional; owned when decoded */
     proto_item_t *items;          /* SUBMIT; owned when decoded */
     size_t n_items;
-    char (*ids)[JOB_ID_SIZE]; /* ACK; owned when decoded */
+    char (*ids)[JOB_ID_SIZE]; /* ACK; READY: jobs held; owned when decoded */
     size_t n_ids;
     char host[PROTO_HOST_SIZE]; /* READY: the worker's host name; "" = not given */
     bool has_ms;                /* DONE, FAIL: ms was given */

@@ -654,6 +654,24 @@ static const char s_lua_orphans[] = S_LUA_HEAD S_LUA_GIVE_BACK
     "end\n"
     "return n\n";
 
+/* ARGV[4..]: worker, then the ids it says it holds -> number of its other
+ * leases given back (at most 10,000 leases looked at a call). */
+static const char s_lua_release_worker[] = S_LUA_HEAD S_LUA_GIVE_BACK
+    "local who, held = ARGV[4], {}\n"
+    "for i = 5, #ARGV do held[ARGV[i]] = true end\n"
+    "local n = 0\n"
+    "for _, id in ipairs(redis.call('ZRANGE', P..'leases', 0, 9999)) do\n"
+    "  if not held[id] then\n"
+    "    local k = P..'job:'..id\n"
+    "    local h = redis.call('HMGET', k, 'state', 'stage', 'attempt', 'worker')\n"
+    "    if h[1] == 'running' and h[4] == who then\n"
+    "      give_back(k, id, h[2], h[3], '1', 'ETIMEDOUT', 'worker lost', 0)\n"
+    "      n = n + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
 /* No ARGV of its own -> number of delayed retries moved to their queues. */
 static const char s_lua_promote[] = S_LUA_HEAD
     "local ids = redis.call('ZRANGEBYSCORE', P..'delayed', '-inf', NOW, 'LIMIT', 0, 1000)\n"
@@ -965,6 +983,25 @@ static int s_eval_count(store_t *self, const char *script, s_args_t *a, int *n, 
         return -1;
     *n = (int)v;
     return 0;
+}
+
+int store_release_worker(store_t *self,
+                         const char *worker,
+                         const char (*held)[JOB_ID_SIZE],
+                         size_t n_held,
+                         int *n_released,
+                         err_t *err)
+{
+    *n_released = 0;
+    /* An argv is bounded: a worker holding more than that many jobs keeps
+     * its leases; they expire on their own if they were lost. */
+    if (n_held > STORE_ARGS_MAX - 8)
+        return 0;
+    s_args_t a = {0};
+    s_str(&a, worker);
+    for (size_t i = 0; i < n_held; i++)
+        s_str(&a, held[i]);
+    return s_eval_count(self, s_lua_release_worker, &a, n_released, err);
 }
 
 int store_retry_all(store_t *self, int stage, int *n_retried, err_t *err)

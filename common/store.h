@@ -237,6 +237,15 @@ LODE_MUST_CHECK int store_release(store_t *self, const char *id, uint32_t attemp
 LODE_MUST_CHECK int store_release_orphans(
     store_t *self, const char *const *live, size_t n_live, int *n_released, err_t *err);
 
+/* A worker announced itself (to a broker that restarted) holding held[]:
+ * give back at once every other job leased to it ("worker lost"). */
+LODE_MUST_CHECK int store_release_worker(store_t *self,
+                                         const char *worker,
+                                         const char (*held)[JOB_ID_SIZE],
+                                         size_t n_held,
+                                         int *n_released,
+                                         err_t *err);
+
 /* A person's retry of a failed job: off the dead list and back into a queue
  * with its attempts reset; stage -1 = the stage it failed at. 1 if re-queued,
  * 0 if the job is not failed. */

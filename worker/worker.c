@@ -137,12 +137,20 @@ static int s_free_slots(const worker_t *self)
     return self->opts.concurrency - self->held;
 }
 
-static void s_send_ready(worker_t *self)
+/* Announce ourselves, with the jobs we still hold: a broker that restarted
+ * releases every other job leased to our name at once (it was sent to us
+ * and lost, or we lost it), instead of waiting for its lease. */
+static void s_send_ready(worker_t *self, bool again)
 {
-    proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t)s_free_slots(self)};
+    proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t)s_free_slots(self), .again = again};
     snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(self->opts.stage));
     snprintf(m.host, sizeof m.host, "%s", self->host);
+    size_t n = zhashx_size(self->started);
+    m.ids = mem_calloc(n ? n : 1, sizeof *m.ids);
+    for (void *t = zhashx_first(self->started); t && m.n_ids < n; t = zhashx_next(self->started))
+        snprintf(m.ids[m.n_ids++], JOB_ID_SIZE, "%s", (const char *)zhashx_cursor(self->started));
     s_send(self, &m);
+    free(m.ids);
 }
 
 /* Remember when a job arrived, for the stage time its report carries. */
@@ -320,7 +328,7 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     if (now - self->last_broker_ms > 3 * self->opts.heartbeat_ms) {
         log_warn(job_stage_name(self->opts.stage), "broker %s silent; announcing again",
                  self->opts.broker);
-        s_send_ready(self);
+        s_send_ready(self, true);
         self->last_broker_ms = now;
     }
     return 0;
@@ -480,7 +488,7 @@ int worker_run(worker_t *self)
     log_info(stage, "worker connecting to %s: %d credit(s), %d thread(s)", self->opts.broker,
              self->opts.concurrency, self->n_threads);
     self->last_broker_ms = job_now_ms();
-    s_send_ready(self);
+    s_send_ready(self, false);
     zloop_start(self->loop);
     s_drain(self, WORKER_DRAIN_MS);
     log_info(stage, "stopping: done=%llu failed=%llu", (unsigned long long)self->done,

@@ -46,6 +46,12 @@ static void test_proto_every_type_roundtrips(void **state)
     char ids[2][JOB_ID_SIZE] = {"01JAAAAAAAAAAAAAAAAAAAAAAA", "01JBBBBBBBBBBBBBBBBBBBBBBB"};
     proto_msg_t msgs[] = {
         {.type = PROTO_READY, .stage = "snippet", .credits = 4},
+        {.type = PROTO_READY,
+         .stage = "fetch",
+         .credits = 2,
+         .again = true,
+         .ids = ids,
+         .n_ids = 2},
         {.type = PROTO_DONE, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .attempt = 2},
         {.type = PROTO_FAIL,
          .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
@@ -83,6 +89,7 @@ static void test_proto_every_type_roundtrips(void **state)
         assert_int_equal(out.credits, msgs[i].credits);
         assert_int_equal(out.lease_ms, msgs[i].lease_ms);
         assert_int_equal(out.retry_after_ms, msgs[i].retry_after_ms);
+        assert_int_equal(out.again, msgs[i].again);
         assert_int_equal(out.retryable, msgs[i].retryable);
         assert_int_equal(out.code, msgs[i].code);
         if (msgs[i].text)
