@@ -26,15 +26,16 @@
 # commands per job, Redis saturates before the broker, RSS growth <= 1.1x).
 #
 # Environment: CONC (Lode credits per worker, default 64), BULL_CONC (BullMQ
-# Worker concurrency, default 64), BULLMQ_VERSION (npm tag or version,
-# default latest), LAT_SECONDS (10), LAT_SAMPLE (10000),
-# RSS_BIG (1000000; 0 skips part 4), SKIP_BULLMQ=1, STRICT=1 (exit 1 when a
-# target is missed). Loopback only; stops everything it started.
+# Worker concurrency, default 256: its best of 16..1024 on 2 cores),
+# BULLMQ_VERSION (npm version or tag, default latest), LAT_SECONDS (10),
+# LAT_SAMPLE (10000), RSS_BIG (1000000; 0 skips part 4), SKIP_BULLMQ=1,
+# TIMEOUT (s per run, 1800), STRICT=1 (exit 1 when a target is missed).
+# Loopback only; stops everything it started.
 set -euo pipefail
 build=${1:-build}
 n=${2:-100000}
 conc=${CONC:-64}
-bull_conc=${BULL_CONC:-64}
+bull_conc=${BULL_CONC:-256}
 bull_version=${BULLMQ_VERSION:-latest} # bullmq 6 wants ioredis installed beside it
 lat_seconds=${LAT_SECONDS:-10}
 lat_sample=${LAT_SAMPLE:-10000}
@@ -70,6 +71,11 @@ free_port() {
 now() { date +%s.%N; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 sum_ticks() { local s=0 p; for p in "$@"; do s=$((s + $(ticks "$p"))); done; echo "$s"; }
+cpu_all() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+busy_pct() { # $1, $2 = cpu_all before and after: share of all cores busy
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        if (y[2] == x[2]) print 0; else printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 rcli() { redis-cli -p "$rport" "$@"; }
 # Calls since the last CONFIG RESETSTAT, less the benchmark's own (config,
@@ -155,12 +161,15 @@ base=$(stats_done)
 rcli config resetstat >/dev/null
 polls=0
 r0=$(ticks "$redis") b0=$(ticks "$broker") w0=$(sum_ticks "${workers[@]}")
+m0=$(cpu_all)
+load0=$(cut -d' ' -f1 /proc/loadavg)
 t0=$(now)
 submit_n "$n" "$dir/ids-peak"
 t_sub=$(now)
 wait_lode $((base + n))
 t1=$(now)
 r1=$(ticks "$redis") b1=$(ticks "$broker") w1=$(sum_ticks "${workers[@]}")
+l_busy=$(busy_pct "$m0" "$(cpu_all)")
 l_calls=$(redis_calls "$polls")
 l_top=$(top_commands "$n")
 l_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
@@ -244,6 +253,8 @@ if [ "${SKIP_BULLMQ:-0}" != 1 ]; then
         local r0n n0 t0n
         r0n=$(ticks "$redis")
         n0=$(sum_ticks "${bw[@]}")
+        local m0b
+        m0b=$(cpu_all)
         (cd "$nm" && exec node "$here/bullmq.mjs" producer --port "$rport" --n "$1" --rate "$2" \
             --out "$out") 2>>"$dir/bullmq.log" &
         prod=$!
@@ -257,6 +268,7 @@ if [ "${SKIP_BULLMQ:-0}" != 1 ]; then
             kill -0 "${bw[3]}" 2>/dev/null || [ -s "$out/done.json" ] || die "BullMQ last stage died"
             sleep 0.05
         done
+        b_busy=$(busy_pct "$m0b" "$(cpu_all)")
         wait "$prod" 2>/dev/null || true
         b_calls=$(redis_calls 0)
         b_top=$(top_commands "$1")
@@ -274,7 +286,7 @@ if [ "${SKIP_BULLMQ:-0}" != 1 ]; then
     b_redis_cpu=$(pct "$b_redis_ticks" "$b_cpu_ticks")
     b_node_cpu=$(pct "$b_node_ticks" "$b_cpu_ticks")
     b_cpj=$(awk -v c="$b_calls" -v n="$n" 'BEGIN { printf "%.1f", c / n }')
-    b_peak_sub=$b_sub b_peak_wall=$b_wall b_peak_top=$b_top
+    b_peak_sub=$b_sub b_peak_wall=$b_wall b_peak_top=$b_top b_peak_busy=$b_busy
     say "BullMQ: $b_rate jobs/s, $b_cpj Redis commands/job"
     b_half=$((b_rate / 2))
     [ "$b_half" -lt 1 ] && b_half=1
@@ -295,10 +307,18 @@ if [ "$rss_big" -gt 0 ]; then
     submit_n 10000 /dev/null
     sleep 1
     rss_small=$(rss_kb "$broker")
+    rss_curve="10000:$((rss_small / 1024))"
     client_kb=$(/usr/bin/time -f %M "$bin/lode" submit "${chunk_args[@]}" 2>&1 >/dev/null | tail -n 1)
-    submit_n $((rss_big - 10000 - chunk)) /dev/null
-    sleep 1
-    rss_large=$(rss_kb "$broker")
+    have=$((10000 + chunk))
+    for mark in 30000 100000 300000 1000000 3000000 10000000; do
+        [ "$mark" -lt "$rss_big" ] || mark=$rss_big
+        [ "$mark" -gt "$have" ] && submit_n $((mark - have)) /dev/null
+        have=$((have > mark ? have : mark))
+        sleep 0.5
+        rss_large=$(rss_kb "$broker")
+        rss_curve="$rss_curve $have:$((rss_large / 1024))"
+        [ "$mark" -ge "$rss_big" ] && break
+    done
     waiting=$(rcli llen lode:queue:fetch)
     [ "$waiting" -ge "$rss_big" ] || die "only $waiting jobs waiting, wanted $rss_big"
     stop_pids "$broker"
@@ -309,6 +329,7 @@ cores=$(nproc)
 {
     echo
     echo "throughput: $n jobs x 4 stages, noop engine, redis-server $redis_version (appendonly yes, appendfsync everysec), $cores cores"
+    echo "  (load average at the start: $load0; other work on the machine skews every figure)"
     printf '  %-40s %14s %14s\n' "" "Lode" "BullMQ $b_ver"
     row() { printf '  %-40s %14s %14s\n' "$1" "$2" "${3:--}"; }
     row "end to end, jobs/s" "$l_rate" "$b_rate"
@@ -319,6 +340,7 @@ cores=$(nproc)
     row "Redis CPU, % of one core" "$l_redis_cpu" "${b_redis_cpu:-}"
     row "broker CPU, % of one core" "$l_broker_cpu" "n/a"
     row "workers' CPU, % of one core (all four)" "$l_worker_cpu" "${b_node_cpu:-}"
+    row "machine busy, % of all $cores cores" "$l_busy" "${b_peak_busy:-}"
     row "latency at half peak, p50 ms" "$l_p50" "${b_rate:+$b_p50}"
     row "latency at half peak, p99 ms" "$l_p99" "${b_rate:+$b_p99}"
     row "  (half peak, jobs/s; jobs)" "$l_half; $l_lat_n" "${b_rate:+$b_half; $b_lat_n}"
@@ -329,6 +351,7 @@ cores=$(nproc)
         echo "  broker RSS: $((rss_start / 1024)) MB idle, $((rss_small / 1024)) MB with 10,000 jobs waiting," \
             "$((rss_large / 1024)) MB with $rss_big waiting ($(awk -v a="$rss_small" -v b="$rss_large" \
             'BEGIN { printf "%.2f", b / a }')x)"
+        echo "  broker RSS by jobs waiting (jobs:MB): $rss_curve"
         echo "  client peak RSS for one $chunk-item lode submit: $((client_kb / 1024)) MB"
     fi
     echo "targets:"
