@@ -64,6 +64,7 @@ bench: all
 	bench/http/run.sh $(BUILD)
 	bench/youtube/run.sh $(BUILD)
 	bench/article/run.sh $(BUILD)
+	bench/fetch/run.sh $(BUILD)
 
 deps:
 	deploy/deps.sh

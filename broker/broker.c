@@ -20,15 +20,25 @@
 #define BROKER_HWM                10000 /* messages queued per peer before ZeroMQ drops */
 #define BROKER_MAX_INFLIGHT       1024  /* jobs one worker may hold, whatever it announces */
 #define BROKER_ORPHAN_GRACE_BEATS 5     /* heartbeats after start before the orphan sweep */
+#define BROKER_DISPATCH_BATCH     256   /* jobs taken from Redis in one call */
+#define BROKER_REPORT_BATCH       256   /* DONEs applied to Redis in one call */
+#define BROKER_KEY_SIZE           128   /* a worker's name: its routing id in hex */
 
 typedef struct {
     char id[JOB_ID_SIZE];
     uint32_t attempt;
 } s_held_t;
 
+/* A DONE waiting for the end of the pass over the socket. */
 typedef struct {
-    zframe_t *identity; /* owned: ROUTER routing id */
-    char key[64];       /* identity in hex, the key in self->workers */
+    char id[JOB_ID_SIZE];
+    char key[BROKER_KEY_SIZE]; /* who reported it */
+    uint32_t attempt;
+} s_done_t;
+
+typedef struct {
+    zframe_t *identity;        /* owned: ROUTER routing id */
+    char key[BROKER_KEY_SIZE]; /* identity in hex, the key in self->workers */
     job_stage_t stage;
     uint32_t credits; /* jobs it can still take */
     int64_t last_ms;  /* last message from it */
@@ -50,6 +60,9 @@ struct broker {
     int64_t started_ms; /* when this broker started: the orphan sweep waits */
     bool orphans_swept; /* done once after start */
     bool redis_ok;      /* last Redis call succeeded; logs only the changes */
+    store_lease_t leases[BROKER_DISPATCH_BATCH];             /* scratch for dispatch */
+    s_done_t done_buf[JOB_STAGE_COUNT][BROKER_REPORT_BATCH]; /* DONEs of this pass */
+    size_t n_done[JOB_STAGE_COUNT];
     int64_t last_bad_log_ms;
 };
 
@@ -116,39 +129,52 @@ static s_worker_t *s_pick_worker(broker_t *self, job_stage_t stage)
     return best;
 }
 
+/* Send the jobs just leased to w (self->leases[0..n)). */
+static void s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, size_t n)
+{
+    int lease_ms = self->opts.lease_ms[stage];
+    for (size_t i = 0; i < n; i++) {
+        const store_lease_t *l = &self->leases[i];
+        s_hold(w, l->id, l->attempt);
+        proto_msg_t m = {.type = PROTO_JOB, .attempt = l->attempt, .lease_ms = (uint32_t)lease_ms};
+        snprintf(m.job_id, sizeof m.job_id, "%s", l->id);
+        snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
+        err_t err = {0};
+        if (proto_send(self->router, w->identity, &m, &err) != 0) {
+            /* Gone: dropping it releases everything it holds, this batch too. */
+            for (size_t k = i + 1; k < n; k++)
+                s_hold(w, self->leases[k].id, self->leases[k].attempt);
+            s_worker_drop(self, w, err.msg);
+            return;
+        }
+        w->credits--;
+        self->dispatched++;
+        log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
+                  l->attempt, w->key);
+    }
+}
+
 /* Hand out jobs of one stage while some worker has credit and the queue in
- * Redis has jobs. The pop and the lease are one Lua call, so a job is never
- * both queued and leased. */
+ * Redis has jobs: one Lua call per worker takes up to its credits (the pop
+ * and the leases are atomic, so a job is never both queued and leased). */
 static void s_dispatch_stage(broker_t *self, job_stage_t stage)
 {
     s_worker_t *w;
     while (self->maybe_ready[stage] && (w = s_pick_worker(self, stage))) {
-        char id[JOB_ID_SIZE];
-        uint32_t attempt;
+        size_t want = w->credits < BROKER_DISPATCH_BATCH ? w->credits : BROKER_DISPATCH_BATCH;
+        size_t n = 0;
         err_t err = {0};
         int lease_ms = self->opts.lease_ms[stage];
         int64_t deadline = job_now_ms() + lease_ms;
-        int rc = store_dispatch(self->store, stage, deadline, w->key, id, &attempt, &err);
-        if (rc <= 0) {
-            if (rc < 0)
-                log_warn("broker", "dispatch %s: %s", job_stage_name(stage), err.msg);
-            self->maybe_ready[stage] = false;
+        int rc =
+            store_dispatch_many(self->store, stage, deadline, w->key, self->leases, want, &n, &err);
+        if (rc < 0)
+            log_warn("broker", "dispatch %s: %s", job_stage_name(stage), err.msg);
+        if (rc < 0 || n < want)
+            self->maybe_ready[stage] = false; /* the queue ran dry (or Redis is away) */
+        s_send_jobs(self, w, stage, n);
+        if (n == 0)
             return;
-        }
-        proto_msg_t m = {.type = PROTO_JOB, .attempt = attempt, .lease_ms = (uint32_t)lease_ms};
-        snprintf(m.job_id, sizeof m.job_id, "%s", id);
-        snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
-        if (proto_send(self->router, w->identity, &m, &err) != 0) {
-            /* The lease brings the job back; dropping the worker does it now. */
-            s_hold(w, id, attempt);
-            s_worker_drop(self, w, err.msg);
-            continue;
-        }
-        s_hold(w, id, attempt);
-        w->credits--;
-        self->dispatched++;
-        log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", id, job_stage_name(stage),
-                  attempt, w->key);
     }
 }
 
@@ -203,15 +229,71 @@ static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
     return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
 }
 
+/* Apply the DONEs gathered in one pass over the socket: one Lua call per
+ * stage instead of one per job. */
+static void s_flush_done(broker_t *self)
+{
+    for (int st = 0; st < JOB_STAGE_COUNT; st++) {
+        size_t n = self->n_done[st];
+        if (n == 0)
+            continue;
+        self->n_done[st] = 0;
+        store_report_t r[BROKER_REPORT_BATCH];
+        for (size_t i = 0; i < n; i++)
+            r[i] = (store_report_t){self->done_buf[st][i].id, self->done_buf[st][i].attempt,
+                                    self->done_buf[st][i].key, false};
+        /* The next stage's queue is empty and one of its workers has room:
+         * let the jobs that move on go straight to it. */
+        s_worker_t *next = NULL;
+        size_t n_handed = 0;
+        store_handoff_t handoff = {0};
+        if (st + 1 < JOB_STAGE_COUNT && !self->maybe_ready[st + 1] &&
+            (next = s_pick_worker(self, (job_stage_t)(st + 1)))) {
+            handoff.worker = next->key;
+            handoff.max =
+                next->credits < BROKER_DISPATCH_BATCH ? next->credits : BROKER_DISPATCH_BATCH;
+            handoff.deadline_ms = job_now_ms() + self->opts.lease_ms[st + 1];
+            handoff.out = self->leases;
+            handoff.n = &n_handed;
+        }
+        err_t err = {0};
+        if (store_done_many(self->store, (job_stage_t)st, r, n, next ? &handoff : NULL, &err) !=
+            0) {
+            /* Redis is away: the leases bring these jobs back later. */
+            log_warn("broker", "%zu DONE(s) at %s not recorded: %s", n, job_stage_name(st),
+                     err.msg);
+            continue;
+        }
+        if (next && n_handed > 0)
+            s_send_jobs(self, next, (job_stage_t)(st + 1), n_handed);
+        size_t queued = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!r[i].applied) {
+                self->stale++;
+                log_info("broker", "job=%s attempt=%u stale DONE ignored", r[i].id, r[i].attempt);
+                continue;
+            }
+            self->done++;
+            queued++;
+        }
+        /* Jobs handed straight on are not in the queue; the rest are. */
+        if (st + 1 < JOB_STAGE_COUNT && queued > n_handed)
+            self->maybe_ready[st + 1] = true;
+    }
+}
+
 static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_msg_t *m)
 {
     err_t err = {0};
     int stage = w ? (int)w->stage : -1;
-    if (w && s_unhold(w, m->job_id))
+    if (w && s_unhold(w, m->job_id)) {
         w->credits++;
+        if (m->type == PROTO_DONE)
+            w->done++;
+    }
     if (stage < 0) {
         /* A report from a worker we do not know (we restarted): the job's
-         * own stage in Redis decides; the attempt check guards the rest. */
+         * own stage in Redis decides; the worker check guards the rest. */
         store_job_t job;
         if (store_job_get(self->store, m->job_id, &job, &err) != 0) {
             log_warn("broker", "report for job=%s dropped: %s", m->job_id, err.msg);
@@ -222,33 +304,25 @@ static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_ms
     }
     if (stage < 0)
         return;
-    int rc;
     /* Only the worker the job was dispatched to may finish it: a late report
      * from one presumed dead must not finish the stage the job is at now. */
-    if (m->type == PROTO_DONE)
-        rc = store_done(self->store, m->job_id, (job_stage_t)stage, m->attempt, key, &err);
-    else
-        rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
+    if (m->type == PROTO_DONE) {
+        if (self->n_done[stage] == BROKER_REPORT_BATCH)
+            s_flush_done(self);
+        s_done_t *d = &self->done_buf[stage][self->n_done[stage]++];
+        snprintf(d->id, sizeof d->id, "%s", m->job_id);
+        snprintf(d->key, sizeof d->key, "%s", key);
+        d->attempt = m->attempt;
+        return;
+    }
+    int rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
                         m->code, m->text, s_retry_delay_ms(self, m), key, &err);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
-        log_warn("broker", "job=%s %s not recorded: %s", m->job_id, proto_type_name(m->type),
-                 err.msg);
-        return;
-    }
-    if (rc == 0) {
+        log_warn("broker", "job=%s FAIL not recorded: %s", m->job_id, err.msg);
+    } else if (rc == 0) {
         self->stale++;
-        log_info("broker", "job=%s attempt=%u stale %s ignored", m->job_id, m->attempt,
-                 proto_type_name(m->type));
-        return;
-    }
-    if (m->type == PROTO_DONE) {
-        self->done++;
-        if (w)
-            w->done++;
-        if (stage + 1 < JOB_STAGE_COUNT)
-            self->maybe_ready[stage + 1] = true;
-        log_debug("broker", "job=%s stage=%s done", m->job_id, job_stage_name(stage));
+        log_info("broker", "job=%s attempt=%u stale FAIL ignored", m->job_id, m->attempt);
     } else {
         self->failed++;
         self->maybe_ready[stage] = true; /* it may have been re-queued */
@@ -334,6 +408,8 @@ static void s_bad_frame(broker_t *self, const err_t *err)
 static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
 {
     char *hex = zframe_strhex(*identity_p);
+    if (strlen(hex) >= BROKER_KEY_SIZE)
+        hex[BROKER_KEY_SIZE - 1] = '\0'; /* as stored in w->key */
     s_worker_t *w = zhashx_lookup(self->workers, hex);
     if (w)
         w->last_ms = job_now_ms();
@@ -375,6 +451,7 @@ static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
         proto_msg_clear(&m);
         zframe_destroy(&identity);
     }
+    s_flush_done(self);
     s_dispatch_all(self);
     return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "buf.h"
 #include "config.h"
 #include "mem.h"
 
@@ -255,8 +256,8 @@ static void s_append(store_t *self, s_args_t *a)
     redisAppendCommandArgv(self->ctx, a->argc, a->argv, a->len);
 }
 
-static int
-s_append_job(store_t *self, const store_item_t *it, const char *id, const char *batch, int64_t now)
+static int s_append_job_hash(
+    store_t *self, const store_item_t *it, const char *id, const char *batch, int64_t now)
 {
     char key[STORE_KEY_MAX];
     s_key(self, key, "job:%s", id);
@@ -294,27 +295,52 @@ s_append_job(store_t *self, const store_item_t *it, const char *id, const char *
         s_append(self, &b);
         n++;
     }
-    for (int i = 0; i < 2; i++) {
-        char lk[STORE_KEY_MAX];
-        if (i == 0)
-            s_key(self, lk, "queue:fetch");
-        else
-            s_key(self, lk, "batch:%s:jobs", batch);
-        s_args_t l = {0};
-        s_str(&l, "RPUSH");
-        s_str(&l, lk);
-        s_str(&l, id);
-        s_append(self, &l);
-        n++;
+    return n;
+}
+
+/* One variadic command: argv[0], key, then for each id (prefixed by score
+ * when score is not NULL). */
+static void s_append_many(store_t *self,
+                          const char *cmd,
+                          const char *key,
+                          const char *score,
+                          const char (*ids)[JOB_ID_SIZE],
+                          size_t n)
+{
+    size_t per = score ? 2 : 1, argc = 2 + per * n;
+    const char **argv = mem_alloc(argc * sizeof *argv);
+    size_t *lens = mem_alloc(argc * sizeof *lens);
+    argv[0] = cmd;
+    argv[1] = key;
+    size_t k = 2;
+    for (size_t i = 0; i < n; i++) {
+        if (score)
+            argv[k++] = score;
+        argv[k++] = ids[i];
     }
-    s_args_t z = {0};
+    for (size_t i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    redisAppendCommandArgv(self->ctx, (int)argc, argv, lens);
+    free(argv);
+    free(lens);
+}
+
+/* The lists a new job is in (the fetch queue, its batch, all jobs): one
+ * command each for all n jobs. Returns the replies to read. */
+static int s_append_lists(
+    store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, const char *batch, int64_t now)
+{
+    if (n == 0)
+        return 0;
+    char key[STORE_KEY_MAX], score[24];
+    s_key(self, key, "queue:fetch");
+    s_append_many(self, "RPUSH", key, NULL, ids, n);
+    s_key(self, key, "batch:%s:jobs", batch);
+    s_append_many(self, "RPUSH", key, NULL, ids, n);
+    snprintf(score, sizeof score, "%lld", (long long)now);
     s_key(self, key, "jobs");
-    s_str(&z, "ZADD");
-    s_str(&z, key);
-    s_int(&z, now);
-    s_str(&z, id);
-    s_append(self, &z);
-    return n + 1;
+    s_append_many(self, "ZADD", key, score, ids, n);
+    return 3;
 }
 
 static int s_append_batch(store_t *self, const char *batch, const char *name, size_t n, int64_t now)
@@ -383,8 +409,9 @@ int store_submit(store_t *self,
     int replies = 1 + s_append_batch(self, batch_id, batch_name, n, now);
     for (size_t i = 0; i < n; i++) {
         job_new_id(ids[i]);
-        replies += s_append_job(self, &items[i], ids[i], batch_id, now);
+        replies += s_append_job_hash(self, &items[i], ids[i], batch_id, now);
     }
+    replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
     s_args_t e = {0};
     s_str(&e, "EXEC");
     s_append(self, &e);
@@ -401,6 +428,21 @@ int store_expand(store_t *self,
 {
     if (s_valid_id(parent, err) != 0 || s_valid_id(batch_id, err) != 0 || s_connect(self, err) != 0)
         return -1;
+    /* A rerun of the playlist's fetch (its DONE was lost) must not make the
+     * videos' jobs twice. */
+    char pk[STORE_KEY_MAX];
+    s_key(self, pk, "job:%s", parent);
+    s_args_t q = {0};
+    s_str(&q, "HEXISTS");
+    s_str(&q, pk);
+    s_str(&q, "expanded");
+    redisReply *r;
+    if (s_run(self, &q, &r, err) != 0)
+        return -1;
+    bool done_before = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    if (done_before)
+        return 0;
     int64_t now = job_now_ms();
     s_args_t m = {0};
     s_str(&m, "MULTI");
@@ -409,8 +451,9 @@ int store_expand(store_t *self,
     for (size_t i = 0; i < n; i++) {
         store_item_t it = {.kind = "url", .url = urls[i]};
         job_new_id(ids[i]);
-        replies += s_append_job(self, &it, ids[i], batch_id, now);
+        replies += s_append_job_hash(self, &it, ids[i], batch_id, now);
     }
+    replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
     char key[STORE_KEY_MAX];
     s_key(self, key, "batch:%s", batch_id);
     s_args_t t = {0};
@@ -482,45 +525,87 @@ int store_expand(store_t *self,
     "  return false\n"                                                                             \
     "end\n"
 
-/* ARGV[4..]: stage deadline worker -> {id, attempt} or false. */
-static const char s_lua_dispatch[] =
-    S_LUA_HEAD "local stage = ARGV[4]\n"
-               "while true do\n"
-               "  local id = redis.call('LPOP', P..'queue:'..stage)\n"
-               "  if not id then return false end\n"
-               "  local k = P..'job:'..id\n"
-               /* An id whose hash is gone (deleted by hand) is dropped, not run. */
-               "  if redis.call('EXISTS', k) == 1 then\n"
-               "    local a = redis.call('HINCRBY', k, 'attempt', 1)\n"
-               "    redis.call('HINCRBY', k, 'attempts', 1)\n"
-               "    redis.call('HSET', k, 'state', 'running', 'stage', stage, 'worker', ARGV[6],\n"
-               "               'updated_ms', NOW)\n"
-               "    redis.call('HDEL', k, 'retry_at_ms')\n"
-               "    redis.call('ZADD', P..'leases', ARGV[5], id)\n"
-               "    return {id, a}\n"
-               "  end\n"
-               "end\n";
-
-/* ARGV[4..]: id stage attempt next_stage('' after fanout) -> 1|0. */
-static const char s_lua_done[] = S_LUA_HEAD S_LUA_CURRENT
-    "local id, stage, attempt, nxt = ARGV[4], ARGV[5], ARGV[6], ARGV[7]\n"
-    "local k = P..'job:'..id\n"
-    "if not current(k, stage, attempt, ARGV[8]) then return 0 end\n"
-    "redis.call('ZREM', P..'leases', id)\n"
-    "redis.call('HDEL', k, 'worker', 'error', 'error_code', 'error_stage')\n"
-    /* A playlist's fetch made jobs of its own and ends here. */
-    "if redis.call('HEXISTS', k, 'expanded') == 1 then\n"
-    "  redis.call('HSET', k, 'state', 'expanded', 'updated_ms', NOW, 'finished_ms', NOW)\n"
-    "elseif nxt ~= '' then\n"
-    "  redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'updated_ms', NOW)\n"
-    "  redis.call('RPUSH', P..'queue:'..nxt, id)\n"
-    "else\n"
-    "  redis.call('HSET', k, 'state', 'done', 'updated_ms', NOW, 'finished_ms', NOW)\n"
-    /* Counts arrivals at done: more than one would be a duplicate result. */
-    "  redis.call('HINCRBY', k, 'completions', 1)\n"
-    "  redis.call('HINCRBY', P..'stats', 'done', 1)\n"
+/* ARGV[4..]: stage deadline worker max -> {id1, attempt1, id2, …}. Up to
+ * max jobs in one call: LPOP with a count, then per job one read and one
+ * write of its hash, and one ZADD for all the leases. An id whose hash is
+ * gone (deleted by hand) is dropped, not run. */
+static const char s_lua_dispatch[] = S_LUA_HEAD
+    "local stage = ARGV[4]\n"
+    "local ids = redis.call('LPOP', P..'queue:'..stage, tonumber(ARGV[7]))\n"
+    "if not ids then return {} end\n"
+    "local out, lease = {}, {}\n"
+    "for _, id in ipairs(ids) do\n"
+    "  local k = P..'job:'..id\n"
+    "  local h = redis.call('HMGET', k, 'id', 'attempt', 'attempts')\n"
+    "  if h[1] then\n"
+    "    local a = tonumber(h[2] or 0) + 1\n"
+    "    redis.call('HSET', k, 'state', 'running', 'stage', stage, 'attempt', a,\n"
+    "               'attempts', tonumber(h[3] or 0) + 1, 'worker', ARGV[6], 'updated_ms', NOW)\n"
+    "    out[#out + 1] = id\n"
+    "    out[#out + 1] = a\n"
+    "    lease[#lease + 1] = ARGV[5]\n"
+    "    lease[#lease + 1] = id\n"
+    "  end\n"
     "end\n"
-    "return 1\n";
+    "if #lease > 0 then redis.call('ZADD', P..'leases', unpack(lease)) end\n"
+    "return out\n";
+
+/* ARGV[4..]: stage next_stage('' after fanout) reports handoff cap deadline
+ * -> {{1|0 per report}, {id, attempt, …}}. reports is "id attempt worker\n"
+ * per job (worker may be empty: any). Per job one read and one write of its
+ * hash; the lease changes, the push to the next queue and the counters are
+ * one command each for all jobs. When the broker names a handoff worker of
+ * the next stage (its queue is empty and that worker has cap free credits),
+ * up to cap jobs go straight to it, leased until deadline: the write that
+ * ends this stage also starts the next, instead of a push, a pop and a
+ * second write. */
+static const char s_lua_done[] = S_LUA_HEAD
+    "local stage, nxt, hw, cap = ARGV[4], ARGV[5], ARGV[7], tonumber(ARGV[8])\n"
+    "local applied, leased, moved, handed, lease = {}, {}, {}, {}, {}\n"
+    "local done, stale = 0, 0\n"
+    "for id, attempt, who in string.gmatch(ARGV[6], '(%w+) (%d+) ([^\\n]*)\\n') do\n"
+    "  local k = P..'job:'..id\n"
+    "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt', 'worker', 'expanded',\n"
+    "                       'completions', 'error', 'attempts')\n"
+    "  if h[1] == 'running' and h[2] == stage and h[3] == attempt and\n"
+    "     (who == '' or h[4] == who) then\n"
+    "    leased[#leased + 1] = id\n"
+    /* The error of an earlier attempt goes once the stage succeeds (rare:
+     * only jobs that failed before pay for this command). */
+    "    if h[7] then redis.call('HDEL', k, 'error', 'error_code', 'error_stage') end\n"
+    "    if h[5] then\n"
+    /* A playlist's fetch made jobs of its own and ends here. */
+    "      redis.call('HSET', k, 'state', 'expanded', 'worker', '', 'updated_ms', NOW,\n"
+    "                 'finished_ms', NOW)\n"
+    "    elseif nxt ~= '' and hw ~= '' and #handed < 2 * cap then\n"
+    "      redis.call('HSET', k, 'state', 'running', 'stage', nxt, 'attempt', 1,\n"
+    "                 'attempts', tonumber(h[8] or 0) + 1, 'worker', hw, 'updated_ms', NOW)\n"
+    "      handed[#handed + 1] = id\n"
+    "      handed[#handed + 1] = 1\n"
+    "      lease[#lease + 1] = ARGV[9]\n"
+    "      lease[#lease + 1] = id\n"
+    "    elseif nxt ~= '' then\n"
+    "      redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'worker', '',\n"
+    "                 'updated_ms', NOW)\n"
+    "      moved[#moved + 1] = id\n"
+    "    else\n"
+    /* completions counts arrivals at done: more than one would be a duplicate. */
+    "      redis.call('HSET', k, 'state', 'done', 'worker', '', 'updated_ms', NOW,\n"
+    "                 'finished_ms', NOW, 'completions', tonumber(h[6] or 0) + 1)\n"
+    "      done = done + 1\n"
+    "    end\n"
+    "    applied[#applied + 1] = 1\n"
+    "  else\n"
+    "    stale = stale + 1\n"
+    "    applied[#applied + 1] = 0\n"
+    "  end\n"
+    "end\n"
+    "if #leased > 0 then redis.call('ZREM', P..'leases', unpack(leased)) end\n"
+    "if #lease > 0 then redis.call('ZADD', P..'leases', unpack(lease)) end\n"
+    "if #moved > 0 then redis.call('RPUSH', P..'queue:'..nxt, unpack(moved)) end\n"
+    "if done > 0 then redis.call('HINCRBY', P..'stats', 'done', done) end\n"
+    "if stale > 0 then redis.call('HINCRBY', P..'stats', 'stale', stale) end\n"
+    "return {applied, handed}\n";
 
 /* ARGV[4..]: id stage attempt retryable code reason delay_ms -> 1|0. */
 static const char s_lua_fail[] = S_LUA_HEAD S_LUA_CURRENT S_LUA_GIVE_BACK
@@ -695,6 +780,51 @@ void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUN
                               job_stage_name(s), max_attempts[s] > 0 ? max_attempts[s] : 1);
 }
 
+/* Copy {id, attempt, …} pairs out of a reply. */
+static void s_leases_out(const redisReply *r, store_lease_t *out, size_t max, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i + 1 < r->elements && *n < max; i += 2) {
+        const redisReply *id = r->element[i], *att = r->element[i + 1];
+        if (id->type != REDIS_REPLY_STRING || id->len >= JOB_ID_SIZE ||
+            att->type != REDIS_REPLY_INTEGER)
+            continue;
+        memcpy(out[*n].id, id->str, id->len);
+        out[*n].id[id->len] = '\0';
+        out[*n].attempt = (uint32_t)att->integer;
+        (*n)++;
+    }
+}
+
+int store_dispatch_many(store_t *self,
+                        job_stage_t stage,
+                        int64_t deadline_ms,
+                        const char *worker,
+                        store_lease_t *out,
+                        size_t max,
+                        size_t *n,
+                        err_t *err)
+{
+    *n = 0;
+    s_args_t a = {0};
+    s_str(&a, job_stage_name(stage));
+    s_int(&a, deadline_ms);
+    s_str(&a, worker);
+    s_int(&a, (int64_t)(max ? max : 1));
+    redisReply *r;
+    if (s_eval(self, s_lua_dispatch, &a, &r, err) != 0)
+        return -1;
+    int rc = 0;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
+        rc = -1;
+    }
+    if (rc == 0)
+        s_leases_out(r, out, max, n);
+    freeReplyObject(r);
+    return rc;
+}
+
 int store_dispatch(store_t *self,
                    job_stage_t stage,
                    int64_t deadline_ms,
@@ -703,27 +833,65 @@ int store_dispatch(store_t *self,
                    uint32_t *attempt,
                    err_t *err)
 {
+    store_lease_t one;
+    size_t n;
+    if (store_dispatch_many(self, stage, deadline_ms, worker, &one, 1, &n, err) != 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    memcpy(id, one.id, JOB_ID_SIZE);
+    *attempt = one.attempt;
+    return 1;
+}
+
+int store_done_many(store_t *self,
+                    job_stage_t stage,
+                    store_report_t *reports,
+                    size_t n,
+                    const store_handoff_t *handoff,
+                    err_t *err)
+{
+    buf_t list;
+    buf_init(&list, (size_t)1 << 24);
+    for (size_t i = 0; i < n; i++) {
+        reports[i].applied = false;
+        if (s_valid_id(reports[i].id, err) != 0 ||
+            buf_printf(&list, err, "%s %u %s\n", reports[i].id, reports[i].attempt,
+                       reports[i].worker ? reports[i].worker : "") != 0) {
+            buf_free(&list);
+            return -1;
+        }
+    }
+    if (handoff)
+        *handoff->n = 0;
+    bool hand = handoff && handoff->worker && handoff->max > 0 && stage + 1 < JOB_STAGE_COUNT;
     s_args_t a = {0};
     s_str(&a, job_stage_name(stage));
-    s_int(&a, deadline_ms);
-    s_str(&a, worker);
+    s_str(&a, stage + 1 < JOB_STAGE_COUNT ? job_stage_name(stage + 1) : "");
+    s_arg(&a, list.data ? list.data : "", list.len);
+    s_str(&a, hand ? handoff->worker : "");
+    s_int(&a, hand ? (int64_t)handoff->max : 0);
+    s_int(&a, hand ? handoff->deadline_ms : 0);
     redisReply *r;
-    if (s_eval(self, s_lua_dispatch, &a, &r, err) != 0)
+    int rc = s_eval(self, s_lua_done, &a, &r, err);
+    buf_free(&list);
+    if (rc != 0)
         return -1;
-    int rc = 0;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[0]->type == REDIS_REPLY_STRING && r->element[0]->len < JOB_ID_SIZE &&
-        r->element[1]->type == REDIS_REPLY_INTEGER) {
-        memcpy(id, r->element[0]->str, r->element[0]->len);
-        id[r->element[0]->len] = '\0';
-        *attempt = (uint32_t)r->element[1]->integer;
-        rc = 1;
-    } else if (r->type != REDIS_REPLY_NIL) {
-        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
-        rc = -1;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != n ||
+        r->element[1]->type != REDIS_REPLY_ARRAY) {
+        err_set(err, LODE_ESTORE, "redis: unexpected done reply");
+        freeReplyObject(r);
+        return -1;
     }
+    const redisReply *flags = r->element[0];
+    for (size_t i = 0; i < n; i++)
+        reports[i].applied =
+            flags->element[i]->type == REDIS_REPLY_INTEGER && flags->element[i]->integer == 1;
+    if (hand)
+        s_leases_out(r->element[1], handoff->out, handoff->max, handoff->n);
     freeReplyObject(r);
-    return rc;
+    return 0;
 }
 
 /* Run a script over one job: 1 applied, 0 not (stale), -1 error. */
@@ -744,13 +912,10 @@ int store_done(store_t *self,
                const char *worker,
                err_t *err)
 {
-    s_args_t a = {0};
-    s_str(&a, id);
-    s_str(&a, job_stage_name(stage));
-    s_int(&a, attempt);
-    s_str(&a, stage + 1 < JOB_STAGE_COUNT ? job_stage_name(stage + 1) : "");
-    s_str(&a, worker ? worker : "");
-    return s_eval_job(self, s_lua_done, id, &a, err);
+    store_report_t one = {.id = id, .attempt = attempt, .worker = worker};
+    if (store_done_many(self, stage, &one, 1, NULL, err) != 0)
+        return -1;
+    return one.applied ? 1 : 0;
 }
 
 int store_fail(store_t *self,

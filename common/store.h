@@ -121,7 +121,8 @@ LODE_MUST_CHECK int store_submit(store_t *self,
 
 /* A fetch found that its URL stands for several sources (a playlist): create
  * one fetch job per URL in the same batch, and mark parent so that its DONE
- * ends it in state "expanded" instead of moving it to the snippet stage. */
+ * ends it in state "expanded" instead of moving it to the snippet stage.
+ * A parent already expanded (a rerun) makes no new jobs. */
 LODE_MUST_CHECK int store_expand(store_t *self,
                                  const char *parent,
                                  const char *batch_id,
@@ -129,6 +130,53 @@ LODE_MUST_CHECK int store_expand(store_t *self,
                                  size_t n,
                                  char (*ids)[JOB_ID_SIZE],
                                  err_t *err);
+
+/* One job handed out by store_dispatch_many. */
+typedef struct {
+    char id[JOB_ID_SIZE];
+    uint32_t attempt;
+} store_lease_t;
+
+/* One DONE to apply with store_done_many. Plain data; id and worker borrowed. */
+typedef struct {
+    const char *id;
+    uint32_t attempt;
+    const char *worker; /* the name given to store_dispatch; NULL = any */
+    bool applied;       /* out: false if stale */
+} store_report_t;
+
+/* Pop up to max ready jobs of stage for worker in one atomic call, each
+ * marked running with attempt+1 and a lease until deadline_ms. *n gets how
+ * many (0: the queue is empty). */
+LODE_MUST_CHECK int store_dispatch_many(store_t *self,
+                                        job_stage_t stage,
+                                        int64_t deadline_ms,
+                                        const char *worker,
+                                        store_lease_t *out,
+                                        size_t max,
+                                        size_t *n,
+                                        err_t *err);
+
+/* Where store_done_many may send jobs straight to the next stage. */
+typedef struct {
+    const char *worker;  /* a worker of the next stage (its store_dispatch name) */
+    size_t max;          /* at most this many (its free credits) */
+    int64_t deadline_ms; /* their leases */
+    store_lease_t *out;  /* out: the jobs now leased to worker (max entries) */
+    size_t *n;           /* out: how many */
+} store_handoff_t;
+
+/* Apply n DONE reports of one stage in one atomic call (see store_done);
+ * each report's applied says whether it was current. With handoff (may be
+ * NULL), up to handoff->max of the jobs that move on are leased to that
+ * worker of the next stage at once instead of being queued: call it only
+ * when the next stage's queue is empty, so no job overtakes a waiting one. */
+LODE_MUST_CHECK int store_done_many(store_t *self,
+                                    job_stage_t stage,
+                                    store_report_t *reports,
+                                    size_t n,
+                                    const store_handoff_t *handoff,
+                                    err_t *err);
 
 /* Pop the next ready job of stage, mark it running with attempt+1 and a lease
  * until deadline_ms, held by worker (an opaque name). 1 and id/attempt set

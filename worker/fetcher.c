@@ -28,7 +28,8 @@ typedef struct {
     char id[JOB_ID_SIZE];
     char batch[JOB_ID_SIZE];
     uint32_t attempt;
-    srcdrv_t *drv; /* owned */
+    srcdrv_t *drv;  /* owned */
+    char host[256]; /* the URL's host: cooled down when the source says "later" */
     int steps;
     void *handle; /* our place in f->jobs */
 } s_job_t;
@@ -43,10 +44,32 @@ static void s_job_free(s_job_t **job_p)
     *job_p = NULL;
 }
 
+/* The host of url into out ("" if none). */
+static void s_host_of(const char *url, char *out, size_t size)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    size_t n = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    size_t host = p[0] == '[' ? strcspn(p, "]") + 1 : strcspn(p, ":/?#");
+    if (host > n)
+        host = n;
+    snprintf(out, size, "%.*s", (int)host, p);
+}
+
 /* Report and forget the job. */
 static void s_finish(s_job_t *job, const err_t *err, int64_t retry_after_ms)
 {
     fetcher_t *f = job->f;
+    /* A source that asked us to come back later (a bot check answered with
+     * 200, a captcha) asks it for every job on that host: cool it down so
+     * the other queued jobs do not hit it meanwhile. */
+    if (err->code && err_retryable(err->code) && retry_after_ms > 0 && job->host[0])
+        http_cool_host(f->http, job->host, retry_after_ms);
     if (job->handle)
         zlistx_delete(f->jobs, job->handle);
     f->report(f->arg, job->id, job->attempt, err, retry_after_ms);
@@ -161,6 +184,7 @@ int fetcher_start(fetcher_t *self, const char *id, uint32_t attempt, err_t *err)
     job->attempt = attempt;
     snprintf(job->id, sizeof job->id, "%s", id);
     snprintf(job->batch, sizeof job->batch, "%s", rec.batch);
+    s_host_of(rec.url ? rec.url : "", job->host, sizeof job->host);
     err_t derr = {0};
     job->drv = srcdrv_new(rec.url ? rec.url : "", self->src, &derr);
     store_job_clear(&rec);

@@ -1484,3 +1484,46 @@ long cluster_rss_kb(pid_t pid)
     free(status);
     return kb;
 }
+
+/* ------------------------------------------- submitting, waiting by field */
+
+int cluster_submit_argv(cluster_t *self, const char *const *args, char **ids, size_t max)
+{
+    const char *argv[S_MAX_ARGS + 2] = {"submit"};
+    size_t n = 1;
+    for (size_t i = 0; args && args[i] && n < S_MAX_ARGS; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    char *out = NULL, *errout = NULL;
+    int rc = cluster_run_cliv(self, NULL, 0, &out, &errout, argv);
+    int got = -1;
+    if (rc == 0 && out) {
+        got = 0;
+        char *save = NULL;
+        for (char *line = strtok_r(out, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save))
+            if ((size_t)got < max)
+                ids[got++] = mem_strdup(line);
+    } else {
+        fprintf(stderr, "cluster: lode submit exited %d: %s%s\n", rc, errout ? errout : "",
+                out ? out : "");
+    }
+    free(out);
+    free(errout);
+    return got;
+}
+
+bool cluster_wait_field(
+    cluster_t *self, const char *id, const char *field, const char *value, int timeout_ms)
+{
+    int64_t deadline = cluster_now_ms() + timeout_ms;
+    for (;;) {
+        char *v = cluster_job_field(self, id, field);
+        bool ok = v && strcmp(v, value) == 0;
+        free(v);
+        if (ok)
+            return true;
+        if (cluster_now_ms() >= deadline)
+            return false;
+        s_sleep_ms(25);
+    }
+}

@@ -239,4 +239,17 @@ int cluster_restart_redis(cluster_t *self, int sig, err_t *err);
 
 /* Resident set size of pid in kB (VmRSS), -1 if unknown. */
 long cluster_rss_kb(pid_t pid);
+
+/* --- submitting and waiting by field (web source tests) --- */
+
+/* Run `lode submit args…` (args NULL-terminated, after "submit"), expect
+ * exit 0 and keep up to max printed job ids in ids[] (caller frees each).
+ * The number of ids printed, or -1 after printing the CLI's status and
+ * stderr. */
+int cluster_submit_argv(cluster_t *self, const char *const *args, char **ids, size_t max);
+
+/* Poll until field of lode:job:ID equals value, at most timeout_ms. True if
+ * it did. */
+bool cluster_wait_field(
+    cluster_t *self, const char *id, const char *field, const char *value, int timeout_ms);
 #endif
