@@ -5,7 +5,7 @@
 #   bench/throughput/run.sh [BUILD] [N]          (defaults: build, 100000)
 #
 # 1. Lode: lode-broker and four `lode-worker --engine noop` (one per stage);
-#    N tiny jobs submitted in chunks of 9,999 items per `lode submit`, timed
+#    (--threads 1: noop runs nothing on job threads) N tiny jobs submitted in chunks of 9,999 items per `lode submit`, timed
 #    from the first submit to the last job done (HGET lode:stats done).
 #    Broker, Redis and worker CPU from /proc/PID/stat; Redis commands per
 #    job from INFO commandstats (CONFIG RESETSTAT first; the benchmark's own
@@ -25,7 +25,7 @@
 # Prints one table, then the targets (Lode >= 5x BullMQ jobs/s, <= 20 Redis
 # commands per job, Redis saturates before the broker, RSS growth <= 1.1x).
 #
-# Environment: CONC (Lode credits per worker, default 64), BULL_CONC (BullMQ
+# Environment: CONC (Lode credits per worker, default 256), BULL_CONC (BullMQ
 # Worker concurrency, default 256: its best of 16..1024 on 2 cores),
 # BULLMQ_VERSION (npm version or tag, default latest), LAT_SECONDS (10),
 # LAT_SAMPLE (10000), RSS_BIG (1000000; 0 skips part 4), SKIP_BULLMQ=1,
@@ -34,7 +34,7 @@
 set -euo pipefail
 build=${1:-build}
 n=${2:-100000}
-conc=${CONC:-64}
+conc=${CONC:-256}
 bull_conc=${BULL_CONC:-256}
 bull_version=${BULLMQ_VERSION:-latest} # bullmq 6 wants ioredis installed beside it
 lat_seconds=${LAT_SECONDS:-10}
@@ -143,7 +143,7 @@ start_lode() { # $1 = with workers (1) or not (0)
     workers=()
     if [ "$1" = 1 ]; then
         for stage in fetch snippet synthesis fanout; do
-            "$bin/lode-worker" --stage "$stage" --engine noop --concurrency "$conc" \
+            "$bin/lode-worker" --stage "$stage" --engine noop --concurrency "$conc" --threads 1 \
                 --log-level warn 2>>"$dir/worker-$stage.log" &
             workers+=($!)
             pids+=($!)
