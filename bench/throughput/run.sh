@@ -4,9 +4,10 @@
 #
 #   bench/throughput/run.sh [BUILD] [N]          (defaults: build, 100000)
 #
-# 1. Lode: lode-broker and four `lode-worker --engine noop` (one per stage);
-#    (--threads 1: noop runs nothing on job threads) N tiny jobs submitted in chunks of 9,999 items per `lode submit`, timed
-#    from the first submit to the last job done (HGET lode:stats done).
+# 1. Lode: lode-broker and four `lode-worker --engine noop --threads 1` (one
+#    per stage; noop runs nothing on job threads); N tiny jobs submitted in
+#    chunks of 9,999 items per `lode submit`, timed from the first submit to
+#    the last job done (HMGET lode:stats done failed).
 #    Broker, Redis and worker CPU from /proc/PID/stat; Redis commands per
 #    job from INFO commandstats (CONFIG RESETSTAT first; the benchmark's own
 #    polls are taken off). Every command Redis ran counts, including those a
@@ -42,6 +43,9 @@ lat_sample=${LAT_SAMPLE:-10000}
 rss_big=${RSS_BIG:-1000000}
 chunk=9999
 here=$(cd "$(dirname "$0")" && pwd)
+if [ ! -x "$build/bin/lode-worker" ]; then # one command: build what is missing
+    make -s -C "$here/../.." BUILD="$build" all >&2
+fi
 bin=$(cd "$build/bin" && pwd)
 dir=$(mktemp -d /tmp/lode-throughput.XXXXXX)
 pids=()
