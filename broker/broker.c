@@ -377,8 +377,15 @@ static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
                                   m->items[i].body, m->items[i].body_len};
     proto_msg_t ack = {.type = PROTO_ACK, .seq = m->seq, .n_ids = m->n_items};
     ack.ids = mem_calloc(m->n_items, sizeof *ack.ids);
-    if (store_submit(self->store, m->batch_name, items, m->n_items, ack.ids, ack.batch, &err) !=
-        0) {
+    int rc;
+    if (m->batch[0]) {
+        /* A chunk of a bulk batch (lode submit -f): append to it. */
+        memcpy(ack.batch, m->batch, sizeof ack.batch);
+        rc = store_submit_to_batch(self->store, m->batch, items, m->n_items, ack.ids, &err);
+    } else {
+        rc = store_submit(self->store, m->batch_name, items, m->n_items, ack.ids, ack.batch, &err);
+    }
+    if (rc != 0) {
         log_warn("broker", "submit of %zu item(s) refused: %s", m->n_items, err.msg);
         err_prefix(&err, "jobs not accepted");
         s_nack(self, identity, m->seq, &err);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "config.h"
 #include "curate.h"
 #include "dead.h"
@@ -33,9 +34,19 @@ static const cli_cmd_t s_cmds[] = {
     {"submit", submit_run, "submit sources (files, URLs, text) as one batch",
      "usage: lode submit [--text STRING|-] [--name BATCH] [--episode E] [--wait] [--json]\n"
      "                   [FILE|URL ...]\n"
+     "       lode submit -f FILE|- [--name BATCH] [--skip-done] [--episode E] [--wait]\n"
+     "                   [--json]\n"
      "\n"
      "Submit sources to the broker as one batch and print one job id per line\n"
      "(the --text item first, then the arguments in order).\n"
+     "\n"
+     "With -f, FILE (or stdin for -) lists one URL per line, any number of them:\n"
+     "they are streamed to the broker in chunks of 1000; blank lines and # comments\n"
+     "are skipped, invalid lines reported (\"line N: not a URL: ...\") and skipped;\n"
+     "URLs are normalised and duplicates dropped. Prints the batch id (watch it with\n"
+     "lode wait BATCH or lode batch status BATCH) and a summary on stderr.\n"
+     "  --skip-done     a URL whose last job (from an earlier -f batch) is done joins\n"
+     "                  the batch as that job instead of being mined again\n"
      "\n"
      "  FILE            an existing path: its contents are uploaded (kind \"file\");\n"
      "                  files over 50 MB are refused before upload\n"
@@ -53,11 +64,23 @@ static const cli_cmd_t s_cmds[] = {
      "\n"
      "Without JOB: queue length per stage, jobs in flight, dead letters, totals.\n"
      "With JOB: its state, stage, attempts and last error.\n"},
-    {"wait", wait_run, "wait for jobs to finish",
+    {"wait", wait_run, "wait for jobs, or a batch, to finish",
      "usage: lode wait JOB... [--timeout SEC] [--json]\n"
+     "       lode wait BATCH [--timeout SEC] [--json]\n"
      "\n"
      "Wait until every job is done or failed. Exits 0 when all are done, 4 if any\n"
-     "failed, 5 if --timeout ran out first (no limit unless --timeout is given).\n"},
+     "failed, 5 if --timeout ran out first (no limit unless --timeout is given).\n"
+     "For a batch: a progress bar with rate and ETA on a terminal, else one line\n"
+     "every 5 s, with counts per state and per stage.\n"},
+    {"batch", batch_run, "a batch's counts per state and stage, or all its documents",
+     "usage: lode batch status BATCH [--json]\n"
+     "       lode batch export BATCH [--format jsonl|md] [-o FILE]\n"
+     "\n"
+     "status: jobs per state (queued, running, done, failed, expanded) and per\n"
+     "stage, and what lode submit -f counted in its input.\n"
+     "export: every document of the batch with curation applied, as JSON Lines\n"
+     "(one compact document per line; the default) or Markdown (documents\n"
+     "separated by ---), to stdout or FILE.\n"},
     {"dead", dead_list_run, "list dead-lettered (failed) jobs with their reasons",
      "usage: lode dead [--limit N] [--json]\n"
      "\n"
@@ -304,8 +327,9 @@ static const char *const s_globals[] = {"--redis",      "--broker",       "--pre
 
 /* Command options that take a value, so a value is never taken for a global
  * option ("--set --redis" sets the text "--redis"). */
-static const char *const s_valued[] = {"--text",  "--name",  "--set",    "--format",
-                                       "--limit", "--stage", "--episode"};
+static const char *const s_valued[] = {"--text",  "--name",  "--set",     "--format",
+                                       "--limit", "--stage", "--episode", "-f",
+                                       "--file",  "-o",      "--output"};
 
 static int s_global_index(const char *arg, size_t *n)
 {

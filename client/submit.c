@@ -13,6 +13,7 @@
 
 #include <czmq.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "curve.h"
 #include "mem.h"
@@ -187,9 +188,7 @@ static int s_await_answer(cli_t *cli, zsock_t *sock, uint32_t seq, size_t n, pro
     return rc;
 }
 
-/* Send one SUBMIT and wait for its answer; *ack holds the ids on success. */
-static int s_exchange(
-    cli_t *cli, const char *batch_name, const submit_item_t *items, size_t n, proto_msg_t *ack)
+zsock_t *submit_connect(cli_t *cli, int *rc)
 {
     zsys_handler_set(NULL); /* Ctrl-C ends the CLI at once */
     zsys_set_logstream(stderr);
@@ -197,32 +196,56 @@ static int s_exchange(
     zsock_t *sock = zsock_new(ZMQ_DEALER);
     if (!sock) {
         fprintf(cli->errs, "lode: error: cannot create a ZeroMQ socket\n");
-        return CLI_EXIT_ERROR;
+        *rc = CLI_EXIT_ERROR;
+        return NULL;
     }
     zsock_set_linger(sock, 0);
     err_t cerr = {0};
     if (curve_client_apply(sock, &cli->curve, &cerr) != 0) {
         zsock_destroy(&sock);
-        return cli_fail(cli, &cerr);
+        *rc = cli_fail(cli, &cerr);
+        return NULL;
     }
     if (zsock_connect(sock, "%s", cli->broker) != 0) {
         fprintf(cli->errs, "lode: error: cannot connect to broker at %s: %s\n", cli->broker,
                 zmq_strerror(zmq_errno()));
         zsock_destroy(&sock);
-        return CLI_EXIT_UNREACHABLE;
+        *rc = CLI_EXIT_UNREACHABLE;
+        return NULL;
     }
+    *rc = CLI_EXIT_OK;
+    return sock;
+}
+
+int submit_send(cli_t *cli, zsock_t *sock, const submit_req_t *req, proto_msg_t *ack)
+{
+    proto_msg_t m = {.type = PROTO_SUBMIT,
+                     .seq = req->seq,
+                     .batch_name = (char *)req->name,
+                     .items = (proto_item_t *)req->items,
+                     .n_items = req->n};
+    if (req->batch)
+        snprintf(m.batch, sizeof m.batch, "%s", req->batch);
+    err_t err = {0};
+    if (proto_send(sock, NULL, &m, &err) != 0)
+        return cli_fail(cli, &err);
+    return s_await_answer(cli, sock, req->seq, req->n, ack);
+}
+
+/* Send one SUBMIT and wait for its answer; *ack holds the ids on success. */
+static int s_exchange(
+    cli_t *cli, const char *batch_name, const submit_item_t *items, size_t n, proto_msg_t *ack)
+{
+    int rc;
+    zsock_t *sock = submit_connect(cli, &rc);
+    if (!sock)
+        return rc;
     proto_item_t *pitems = mem_calloc(n, sizeof *pitems);
     for (size_t i = 0; i < n; i++)
         pitems[i] = (proto_item_t){(char *)items[i].kind, items[i].name, items[i].url,
                                    items[i].body, items[i].body_len};
-    proto_msg_t m = {.type = PROTO_SUBMIT,
-                     .seq = 1,
-                     .batch_name = (char *)batch_name,
-                     .items = pitems,
-                     .n_items = n};
-    err_t err = {0};
-    int rc = proto_send(sock, NULL, &m, &err) == 0 ? s_await_answer(cli, sock, 1, n, ack)
-                                                   : cli_fail(cli, &err);
+    submit_req_t req = {.seq = 1, .name = batch_name, .items = pitems, .n = n};
+    rc = submit_send(cli, sock, &req, ack);
     free(pitems);
     zsock_destroy(&sock);
     return rc;
@@ -285,13 +308,24 @@ static void s_set_episode(submit_item_t *items, size_t n, const char *episode)
     }
 }
 
+/* `lode submit -f FILE|-`: the URL list goes to batch.c, streamed. */
+static int s_run_file(cli_t *cli, const batch_submit_opts_t *o, const char *text, size_t n_args)
+{
+    if (text || n_args > 0)
+        return cli_usage(cli, "submit", "-f takes the URLs from the file: no FILE, URL or --text");
+    if (o->name && strlen(o->name) > STORE_BATCH_NAME_MAX)
+        return cli_usage(cli, "submit", "--name is over %d bytes", STORE_BATCH_NAME_MAX);
+    return batch_submit(cli, o);
+}
+
 int submit_run(cli_t *cli, int argc, char **argv)
 {
-    const char *text = NULL, *name = NULL, *episode = NULL;
-    bool wait = false, json = false;
-    const cli_opt_t opts[] = {{"--text", &text, NULL},       {"--name", &name, NULL},
-                              {"--episode", &episode, NULL}, {"--wait", NULL, &wait},
-                              {"--json", NULL, &json},       {NULL, NULL, NULL}};
+    const char *text = NULL, *name = NULL, *episode = NULL, *file = NULL;
+    bool wait = false, json = false, skip_done = false;
+    const cli_opt_t opts[] = {
+        {"--text", &text, NULL}, {"--name", &name, NULL},           {"--episode", &episode, NULL},
+        {"--wait", NULL, &wait}, {"--json", NULL, &json},           {"-f", &file, NULL},
+        {"--file", &file, NULL}, {"--skip-done", NULL, &skip_done}, {NULL, NULL, NULL}};
     const char **args = mem_calloc(PROTO_MAX_ITEMS, sizeof *args);
     size_t n_args = 0, n = 0;
     submit_item_t *items = mem_calloc(PROTO_MAX_ITEMS + 1, sizeof *items);
@@ -299,6 +333,15 @@ int submit_run(cli_t *cli, int argc, char **argv)
     int rc = cli_parse(cli, argc, argv, opts, args, PROTO_MAX_ITEMS - 1, &n_args);
     if (rc != 0) {
         rc = cli_parse_exit(rc);
+        goto out;
+    }
+    if (file) {
+        batch_submit_opts_t o = {file, name, episode, skip_done, json, wait};
+        rc = s_run_file(cli, &o, text, n_args);
+        goto out;
+    }
+    if (skip_done) {
+        rc = cli_usage(cli, "submit", "--skip-done works with -f FILE");
         goto out;
     }
     if (!text && n_args == 0) {

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "mem.h"
 #include "store.h"
 
@@ -163,6 +164,152 @@ int wait_jobs(cli_t *cli, const char (*ids)[JOB_ID_SIZE], size_t n, bool progres
     return rc == CLI_EXIT_OK && any_failed ? CLI_EXIT_FAILED : rc;
 }
 
+/* ----------------------------------------------------------- a batch */
+
+/* "1h02m", "3m05s", "42s". */
+static void s_fmt_secs(char *out, size_t size, double secs)
+{
+    long s = secs < 0 ? 0 : (long)(secs + 0.5);
+    if (s >= 3600)
+        snprintf(out, size, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        snprintf(out, size, "%ldm%02lds", s / 60, s % 60);
+    else
+        snprintf(out, size, "%lds", s);
+}
+
+/* Progress of a batch between two counts. */
+typedef struct {
+    int64_t start_ms;   /* when waiting began */
+    int64_t first_done; /* finished jobs at the first count */
+    double rate;        /* finished jobs per second since then */
+} s_pace_t;
+
+static void s_pace_update(s_pace_t *p, const batch_counts_t *c, int64_t now, bool first)
+{
+    int64_t fin = batch_counts_finished(c);
+    if (first)
+        p->first_done = fin;
+    double secs = (double)(now - p->start_ms) / 1000.0;
+    p->rate = secs > 0.5 ? (double)(fin - p->first_done) / secs : 0.0;
+}
+
+static void
+s_batch_line(FILE *f, const char *id, const batch_counts_t *c, const s_pace_t *p, bool bar)
+{
+    int64_t fin = batch_counts_finished(c);
+    if (!bar)
+        fprintf(f, "lode: batch %s: ", id);
+    if (bar) {
+        char cells[21];
+        size_t fill = c->total ? (size_t)(fin * 20 / c->total) : 0;
+        for (size_t i = 0; i < 20; i++)
+            cells[i] = i < fill ? '#' : '.';
+        cells[20] = '\0';
+        fprintf(f, "\r\033[K[%s] ", cells);
+    }
+    fprintf(f, "%lld/%lld%s finished: done %lld", (long long)fin, (long long)c->total,
+            c->open ? "+" : "", (long long)(c->state[BATCH_DONE] + c->state[BATCH_EXPANDED]));
+    if (c->state[BATCH_FAILED])
+        fprintf(f, ", failed %lld", (long long)c->state[BATCH_FAILED]);
+    for (int s = 0; s < JOB_STAGE_COUNT; s++) {
+        if (c->queued[s] + c->running[s])
+            fprintf(f, " · %s %lld", job_stage_name((job_stage_t)s),
+                    (long long)(c->queued[s] + c->running[s]));
+    }
+    char eta[32] = "?";
+    if (p->rate > 0)
+        s_fmt_secs(eta, sizeof eta, (double)(c->total - fin) / p->rate);
+    fprintf(f, " · %.1f/s ETA %s%s", p->rate, eta, bar ? "" : "\n");
+    fflush(f);
+}
+
+/* Name the first failures and their reasons. */
+static void s_batch_failures(cli_t *cli, store_t *store, const batch_tally_t *t)
+{
+    size_t n;
+    const char(*ids)[JOB_ID_SIZE] = batch_tally_failed(t, &n);
+    for (size_t i = 0; i < n; i++) {
+        wait_job_t w = {0};
+        err_t err = {0};
+        if (s_poll_one(store, ids[i], &w, &err) == 0 && strcmp(w.state, JOB_STATE_FAILED) == 0)
+            fprintf(cli->errs, "lode: job %s failed at %s: %s\n", ids[i], w.err_stage,
+                    w.error[0] ? w.error : "(no reason recorded)");
+    }
+    int64_t all = batch_tally_counts(t)->state[BATCH_FAILED];
+    if (all > (int64_t)n)
+        fprintf(cli->errs, "lode: … and %lld more failed jobs (lode batch status)\n",
+                (long long)(all - (int64_t)n));
+}
+
+static void s_batch_json(FILE *f, const char *id, const batch_counts_t *c)
+{
+    fprintf(f, "{\"batch\":\"%s\",\"total\":%lld,\"states\":{", id, (long long)c->total);
+    for (int s = 0; s < BATCH_STATE_COUNT; s++)
+        fprintf(f, "%s\"%s\":%lld", s ? "," : "", batch_state_name((batch_state_t)s),
+                (long long)c->state[s]);
+    fprintf(f, "}}\n");
+}
+
+/* Count until every job finished or the deadline; 0, or an exit code. */
+static int s_batch_poll(cli_t *cli, store_t *store, batch_tally_t *t, bool progress)
+{
+    s_pace_t pace = {.start_ms = s_mono_ms()};
+    int64_t base = progress ? WAIT_BATCH_BAR_MS : WAIT_BATCH_LINE_MS;
+    for (bool first = true;; first = false) {
+        err_t err = {0};
+        if (batch_tally_update(t, store, &err) != 0)
+            return cli_fail(cli, &err);
+        const batch_counts_t *c = batch_tally_counts(t);
+        int64_t now = s_mono_ms(), elapsed = now - pace.start_ms;
+        s_pace_update(&pace, c, now, first);
+        s_batch_line(cli->errs, batch_tally_id(t), c, &pace, progress);
+        if (!c->open && batch_counts_finished(c) == c->total)
+            return CLI_EXIT_OK;
+        if (cli->timeout_given && elapsed >= cli->timeout_ms) {
+            fprintf(cli->errs,
+                    "%slode: error: timed out after %.1f s with %lld of %lld jobs "
+                    "unfinished\n",
+                    progress ? "\n" : "", cli->timeout_ms / 1000.0,
+                    (long long)(c->total - batch_counts_finished(c)), (long long)c->total);
+            return CLI_EXIT_TIMEOUT;
+        }
+        int64_t nap = base > 2 * c->read_ms ? base : 2 * c->read_ms;
+        if (cli->timeout_given && nap > cli->timeout_ms - elapsed)
+            nap = cli->timeout_ms - elapsed;
+        s_sleep_ms((int)nap);
+    }
+}
+
+int wait_batch(cli_t *cli, const char *batch_id, bool progress, bool json)
+{
+    err_t err = {0};
+    store_t *store = cli_store(cli, &err);
+    if (!store)
+        return cli_fail(cli, &err);
+    batch_tally_t *t = batch_tally_new(batch_id);
+    int rc = s_batch_poll(cli, store, t, progress);
+    const batch_counts_t *c = batch_tally_counts(t);
+    if (progress && rc == CLI_EXIT_OK)
+        fputc('\n', cli->errs);
+    if (rc == CLI_EXIT_OK)
+        s_batch_failures(cli, store, t);
+    if (json && (rc == CLI_EXIT_OK || rc == CLI_EXIT_TIMEOUT))
+        s_batch_json(cli->out, batch_id, c);
+    bool any_failed = c->state[BATCH_FAILED] > 0;
+    batch_tally_destroy(&t);
+    return rc == CLI_EXIT_OK && any_failed ? CLI_EXIT_FAILED : rc;
+}
+
+/* A lone argument that names a batch: wait for the batch. */
+static bool s_is_batch(cli_t *cli, const char *id)
+{
+    err_t err = {0};
+    store_t *store = job_id_valid(id) ? cli_store(cli, &err) : NULL;
+    store_batch_t b;
+    return store && store_batch_get(store, id, &b, &err) == 0;
+}
+
 int wait_run(cli_t *cli, int argc, char **argv)
 {
     bool json = false;
@@ -172,6 +319,11 @@ int wait_run(cli_t *cli, int argc, char **argv)
     int rc = cli_parse(cli, argc, argv, opts, pos, WAIT_MAX_JOBS, &n);
     if (rc == 0 && n == 0)
         rc = cli_usage(cli, "wait", "give at least one JOB");
+    if (rc == 0 && n == 1 && s_is_batch(cli, pos[0])) {
+        rc = wait_batch(cli, pos[0], isatty(2), json);
+        free(pos);
+        return rc;
+    }
     char(*ids)[JOB_ID_SIZE] = rc == 0 ? mem_calloc(n, sizeof *ids) : NULL;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (!job_id_valid(pos[i])) {

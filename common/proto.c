@@ -95,9 +95,13 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         s_pack_kv_uint(pk, "lease_ms", m->lease_ms);
         break;
     case PROTO_SUBMIT:
-        msgpack_pack_map(pk, 3);
+        /* "batch" only when appending to an existing batch: a SUBMIT without
+         * it reads exactly as before. */
+        msgpack_pack_map(pk, m->batch[0] ? 4 : 3);
         s_pack_kv_uint(pk, "seq", m->seq);
         s_pack_kv_str(pk, "batch_name", m->batch_name ? m->batch_name : "");
+        if (m->batch[0])
+            s_pack_kv_str(pk, "batch", m->batch);
         s_pack_key(pk, "items");
         msgpack_pack_array(pk, m->n_items);
         for (size_t i = 0; i < m->n_items; i++)
@@ -403,6 +407,8 @@ static int s_decode_fields(const msgpack_object *f, proto_msg_t *m, err_t *err)
                    ? -1
                    : 0;
     case PROTO_SUBMIT:
+        if (s_field(f, "batch") && s_get_strbuf(f, "batch", m->batch, sizeof m->batch, err) != 0)
+            return -1;
         return s_get_uint(f, "seq", &m->seq, err) ||
                        s_get_dup(f, "batch_name", 256, &m->batch_name, NULL, err) ||
                        s_decode_items(f, m, err)

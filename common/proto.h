@@ -28,7 +28,8 @@ typedef enum {
                           * optional retry_after_ms */
     PROTO_HEARTBEAT = 4, /* both ways: no fields */
     PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms */
-    PROTO_SUBMIT = 6,    /* client -> broker: seq, batch_name, items */
+    PROTO_SUBMIT = 6,    /* client -> broker: seq, batch_name, items, optional batch
+                          * (append the items to that existing batch) */
     PROTO_ACK = 7,       /* broker -> client: seq, batch, ids (one per item, same order) */
     PROTO_NACK = 8,      /* broker -> client: seq, code, text */
 } proto_type_t;
@@ -57,7 +58,7 @@ typedef struct {
     int32_t code;                 /* FAIL, NACK: err_code_t */
     char *text;                   /* FAIL reason, NACK message; owned when decoded */
     uint32_t seq;                 /* SUBMIT, ACK, NACK: client's request number */
-    char batch[JOB_ID_SIZE];      /* ACK: batch id */
+    char batch[JOB_ID_SIZE];      /* ACK: batch id; SUBMIT: "" or the batch to append to */
     char *batch_name;             /* SUBMIT: optional; owned when decoded */
     proto_item_t *items;          /* SUBMIT; owned when decoded */
     size_t n_items;

@@ -1246,3 +1246,400 @@ int store_stats(store_t *self, store_stats_t *out, err_t *err)
     }
     return rc;
 }
+
+/* --- bulk batches ------------------------------------------------------------ */
+
+/* A command whose argv grows with its input (HMGET, HSET of a whole chunk),
+ * beyond what s_args_t holds. Strings are borrowed. */
+typedef struct {
+    int argc;
+    const char **argv; /* owned array, borrowed strings */
+    size_t *len;       /* owned */
+    char num[2][24];   /* room for two numbers */
+} s_vargs_t;
+
+static void s_vargs_init(s_vargs_t *v, size_t max_argc)
+{
+    memset(v, 0, sizeof *v);
+    v->argv = mem_calloc(max_argc, sizeof *v->argv);
+    v->len = mem_calloc(max_argc, sizeof *v->len);
+}
+
+static void s_vargs_add(s_vargs_t *v, const char *s)
+{
+    v->argv[v->argc] = s;
+    v->len[v->argc++] = strlen(s);
+}
+
+static void s_vargs_free(s_vargs_t *v)
+{
+    free(v->argv);
+    free(v->len);
+    memset(v, 0, sizeof *v);
+}
+
+/* Read one pipelined reply. A lost connection is -1 (the context is gone,
+ * stop reading); an error reply sets *failed and *err but returns 0, so the
+ * caller reads the rest and the connection stays in sync. */
+static int s_pipe_next(store_t *self, redisReply **r, bool *failed, err_t *err)
+{
+    *r = NULL;
+    if (redisGetReply(self->ctx, (void **)r) != REDIS_OK) {
+        s_check(self, NULL, err);
+        return -1;
+    }
+    if ((*r)->type == REDIS_REPLY_ERROR) {
+        s_check(self, *r, err);
+        *failed = true;
+    }
+    return 0;
+}
+
+int store_batch_create(store_t *self, const char *name, char batch_id[JOB_ID_SIZE], err_t *err)
+{
+    if (name && strlen(name) > STORE_BATCH_NAME_MAX) {
+        err_set(err, LODE_EINVAL, "batch name over %d bytes", STORE_BATCH_NAME_MAX);
+        return -1;
+    }
+    job_new_id(batch_id);
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_args_t a = {0};
+    s_str(&a, "HSET");
+    s_str(&a, key);
+    s_str(&a, "id");
+    s_str(&a, batch_id);
+    s_str(&a, "name");
+    s_str(&a, name ? name : "");
+    s_str(&a, "created_ms");
+    s_int(&a, job_now_ms());
+    s_str(&a, "total");
+    s_str(&a, "0");
+    s_str(&a, "open");
+    s_str(&a, "1");
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+static int s_batch_exists(store_t *self, const char *batch_id, err_t *err)
+{
+    if (s_valid_id(batch_id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_args_t a = {0};
+    s_str(&a, "EXISTS");
+    s_str(&a, key);
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return -1;
+    int rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 0 : -1;
+    freeReplyObject(r);
+    if (rc != 0)
+        err_set(err, LODE_ENOTFOUND, "no batch %s", batch_id);
+    return rc;
+}
+
+/* Append HINCRBY key field by to the pipeline. */
+static void s_append_incr(store_t *self, const char *key, const char *field, int64_t by)
+{
+    s_args_t a = {0};
+    s_str(&a, "HINCRBY");
+    s_str(&a, key);
+    s_str(&a, field);
+    s_int(&a, by);
+    s_append(self, &a);
+}
+
+int store_submit_to_batch(store_t *self,
+                          const char *batch_id,
+                          const store_item_t *items,
+                          size_t n,
+                          char (*ids)[JOB_ID_SIZE],
+                          err_t *err)
+{
+    if (s_batch_exists(self, batch_id, err) != 0)
+        return -1;
+    int64_t now = job_now_ms();
+    s_args_t m = {0};
+    s_str(&m, "MULTI");
+    s_append(self, &m);
+    int replies = 1;
+    for (size_t i = 0; i < n; i++) {
+        job_new_id(ids[i]);
+        replies += s_append_job_hash(self, &items[i], ids[i], batch_id, now);
+    }
+    replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_append_incr(self, key, "total", (int64_t)n);
+    s_key(self, key, "stats");
+    s_append_incr(self, key, "submitted", (int64_t)n);
+    s_args_t e = {0};
+    s_str(&e, "EXEC");
+    s_append(self, &e);
+    return s_finish_multi(self, replies + 3, err);
+}
+
+int store_batch_add_jobs(
+    store_t *self, const char *batch_id, const char (*ids)[JOB_ID_SIZE], size_t n, err_t *err)
+{
+    if (n == 0)
+        return 0;
+    if (s_batch_exists(self, batch_id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX], lkey[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_key(self, lkey, "batch:%s:jobs", batch_id);
+    s_args_t m = {0};
+    s_str(&m, "MULTI");
+    s_append(self, &m);
+    s_vargs_t v;
+    s_vargs_init(&v, n + 2);
+    s_vargs_add(&v, "RPUSH");
+    s_vargs_add(&v, lkey);
+    for (size_t i = 0; i < n; i++)
+        s_vargs_add(&v, ids[i]);
+    redisAppendCommandArgv(self->ctx, v.argc, v.argv, v.len);
+    s_vargs_free(&v);
+    s_append_incr(self, key, "total", (int64_t)n);
+    s_append_incr(self, key, "reused", (int64_t)n);
+    s_args_t e = {0};
+    s_str(&e, "EXEC");
+    s_append(self, &e);
+    return s_finish_multi(self, 5, err);
+}
+
+static void s_batch_field(store_batch_t *out, const char *name, const redisReply *v)
+{
+    if (v->type != REDIS_REPLY_STRING)
+        return;
+    char num[24];
+    s_copy_field(num, sizeof num, v);
+
+    struct {
+        const char *name;
+        int64_t *slot;
+    } ints[] = {{"created_ms", &out->created_ms}, {"total", &out->total},
+                {"lines", &out->lines},           {"invalid", &out->invalid},
+                {"duplicates", &out->duplicates}, {"reused", &out->reused},
+                {"skipped", &out->skipped}};
+
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (!strcmp(name, ints[i].name))
+            *ints[i].slot = atoll(num);
+    }
+    if (!strcmp(name, "id"))
+        s_copy_field(out->id, sizeof out->id, v);
+    else if (!strcmp(name, "name"))
+        s_copy_field(out->name, sizeof out->name, v);
+    else if (!strcmp(name, "open"))
+        out->open = strcmp(num, "1") == 0;
+}
+
+int store_batch_get(store_t *self, const char *batch_id, store_batch_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    out->lines = out->invalid = out->duplicates = out->reused = out->skipped = -1;
+    if (s_valid_id(batch_id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_args_t a = {0};
+    s_str(&a, "HGETALL");
+    s_str(&a, key);
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return -1;
+    int rc = 0;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+        err_set(err, LODE_ENOTFOUND, "no batch %s", batch_id);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i + 1 < r->elements; i += 2) {
+        if (r->element[i]->type == REDIS_REPLY_STRING)
+            s_batch_field(out, r->element[i]->str, r->element[i + 1]);
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_batch_page(store_t *self,
+                     const char *batch_id,
+                     size_t offset,
+                     size_t count,
+                     char (**ids)[JOB_ID_SIZE],
+                     size_t *n,
+                     err_t *err)
+{
+    *ids = NULL;
+    *n = 0;
+    if (s_valid_id(batch_id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s:jobs", batch_id);
+    s_args_t a = {0};
+    s_str(&a, "LRANGE");
+    s_str(&a, key);
+    s_int(&a, (int64_t)offset);
+    s_int(&a, (int64_t)(offset + (count ? count : 1) - 1));
+    return s_list(self, &a, ids, n, err);
+}
+
+int store_batch_mark_urls(
+    store_t *self, const char *batch_id, const char *const *urls, size_t n, bool *fresh, err_t *err)
+{
+    if (s_valid_id(batch_id, err) != 0 || s_connect(self, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s:urls", batch_id);
+    for (size_t i = 0; i < n; i++) {
+        const char *argv[] = {"SADD", key, urls[i]};
+        size_t len[] = {4, strlen(key), strlen(urls[i])};
+        redisAppendCommandArgv(self->ctx, 3, argv, len);
+    }
+    s_args_t x = {0};
+    s_str(&x, "EXPIRE");
+    s_str(&x, key);
+    s_int(&x, STORE_BATCH_URLS_TTL_S);
+    s_append(self, &x);
+    bool failed = false;
+    for (size_t i = 0; i <= n; i++) {
+        redisReply *r;
+        if (s_pipe_next(self, &r, &failed, err) != 0)
+            return -1;
+        if (i < n)
+            fresh[i] = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+    }
+    return failed ? -1 : 0;
+}
+
+int store_batch_close(store_t *self, const char *batch_id, const store_batch_t *counts, err_t *err)
+{
+    if (s_batch_exists(self, batch_id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "batch:%s", batch_id);
+    s_args_t a = {0};
+    s_str(&a, "HSET");
+    s_str(&a, key);
+    const char *names[] = {"lines", "invalid", "duplicates", "skipped"};
+    const int64_t values[] = {counts->lines, counts->invalid, counts->duplicates, counts->skipped};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (values[i] >= 0) {
+            s_str(&a, names[i]);
+            s_int(&a, values[i]);
+        }
+    }
+    s_str(&a, "closed_ms");
+    s_int(&a, job_now_ms());
+    s_append(self, &a);
+    s_append_incr(self, key, "reused", 0); /* present, 0 if nothing was reused */
+    s_args_t d = {0};
+    s_str(&d, "HDEL");
+    s_str(&d, key);
+    s_str(&d, "open");
+    s_append(self, &d);
+    char ukey[STORE_KEY_MAX];
+    s_key(self, ukey, "batch:%s:urls", batch_id);
+    s_args_t u = {0};
+    s_str(&u, "DEL");
+    s_str(&u, ukey);
+    s_append(self, &u);
+    bool failed = false;
+    for (int i = 0; i < 4; i++) {
+        redisReply *r;
+        if (s_pipe_next(self, &r, &failed, err) != 0)
+            return -1;
+        freeReplyObject(r);
+    }
+    return failed ? -1 : 0;
+}
+
+int store_url_jobs_get(
+    store_t *self, const char *const *urls, size_t n, char (*ids)[JOB_ID_SIZE], err_t *err)
+{
+    for (size_t i = 0; i < n; i++)
+        ids[i][0] = '\0';
+    if (n == 0)
+        return 0;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "urls");
+    s_vargs_t v;
+    s_vargs_init(&v, n + 2);
+    s_vargs_add(&v, "HMGET");
+    s_vargs_add(&v, key);
+    for (size_t i = 0; i < n; i++)
+        s_vargs_add(&v, urls[i]);
+    int rc = s_connect(self, err);
+    redisReply *r = rc == 0 ? redisCommandArgv(self->ctx, v.argc, v.argv, v.len) : NULL;
+    s_vargs_free(&v);
+    if (rc != 0 || s_check(self, r, err) != 0) {
+        freeReplyObject(r);
+        return -1;
+    }
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && i < n; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type == REDIS_REPLY_STRING && e->len < JOB_ID_SIZE)
+            s_copy_field(ids[i], JOB_ID_SIZE, e);
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_url_jobs_set(
+    store_t *self, const char *const *urls, const char (*ids)[JOB_ID_SIZE], size_t n, err_t *err)
+{
+    if (n == 0)
+        return 0;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "urls");
+    s_vargs_t v;
+    s_vargs_init(&v, 2 * n + 2);
+    s_vargs_add(&v, "HSET");
+    s_vargs_add(&v, key);
+    for (size_t i = 0; i < n; i++) {
+        s_vargs_add(&v, urls[i]);
+        s_vargs_add(&v, ids[i]);
+    }
+    int rc = s_connect(self, err);
+    redisReply *r = rc == 0 ? redisCommandArgv(self->ctx, v.argc, v.argv, v.len) : NULL;
+    s_vargs_free(&v);
+    if (rc == 0)
+        rc = s_check(self, r, err);
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_job_states(
+    store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err)
+{
+    memset(out, 0, n * sizeof *out);
+    if (s_connect(self, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char key[STORE_KEY_MAX];
+        s_key(self, key, "job:%.*s", JOB_ID_LEN, ids[i]);
+        const char *argv[] = {"HMGET", key, "state", "stage"};
+        size_t len[] = {5, strlen(key), 5, 5};
+        redisAppendCommandArgv(self->ctx, 4, argv, len);
+    }
+    bool failed = false;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r;
+        if (s_pipe_next(self, &r, &failed, err) != 0)
+            return -1;
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+            if (r->element[0]->type == REDIS_REPLY_STRING)
+                s_copy_field(out[i].state, sizeof out[i].state, r->element[0]);
+            if (r->element[1]->type == REDIS_REPLY_STRING)
+                s_copy_field(out[i].stage, sizeof out[i].stage, r->element[1]);
+        }
+        freeReplyObject(r);
+    }
+    return failed ? -1 : 0;
+}

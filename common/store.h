@@ -274,4 +274,99 @@ LODE_MUST_CHECK int store_part_set(
 
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);
+
+/* --- bulk batches (`lode submit -f`) ----------------------------------------
+ * Keys these functions add to the layout above:
+ *   P batch:ID       hash  also: open (1 while a client is still submitting
+ *                          into it), lines invalid duplicates reused skipped
+ *                          (the submitting client's counts, set on close)
+ *   P batch:ID:urls  set   normalised URLs already in the batch, for dedupe
+ *                          while submitting; deleted on close, expires after
+ *                          STORE_BATCH_URLS_TTL_S if a client died first
+ *   P urls           hash  normalised URL -> id of the last job a batch
+ *                          submitted for it (the --skip-done index)
+ */
+
+#define STORE_BATCH_URLS_TTL_S (24 * 3600)
+#define STORE_BATCH_NAME_MAX   256
+
+/* A batch hash, copied out. Plain data. Counts the client did not record
+ * are -1. */
+typedef struct {
+    char id[JOB_ID_SIZE];
+    char name[STORE_BATCH_NAME_MAX + 1]; /* "" if none */
+    int64_t created_ms;
+    int64_t total; /* jobs in P batch:ID:jobs */
+    bool open;     /* a client is still submitting into it */
+    int64_t lines, invalid, duplicates, reused, skipped;
+} store_batch_t;
+
+/* A job's state and stage, as store_job_states reads them ("" if the job
+ * hash is missing). */
+typedef struct {
+    char state[16];
+    char stage[16];
+} store_job_state_t;
+
+/* Create an empty, open batch (id, name, created_ms, total 0, open 1). */
+LODE_MUST_CHECK int
+store_batch_create(store_t *self, const char *name, char batch_id[JOB_ID_SIZE], err_t *err);
+
+/* store_submit into an existing batch: n jobs created and queued for fetch,
+ * appended to its job list, its total raised, in one MULTI/EXEC. -1 and
+ * LODE_ENOTFOUND if there is no such batch (batches are never deleted, so
+ * checking first is not a race). */
+LODE_MUST_CHECK int store_submit_to_batch(store_t *self,
+                                          const char *batch_id,
+                                          const store_item_t *items,
+                                          size_t n,
+                                          char (*ids)[JOB_ID_SIZE],
+                                          err_t *err);
+
+/* Append existing jobs (reused by --skip-done) to a batch's list and total,
+ * and count them in its "reused" field. */
+LODE_MUST_CHECK int store_batch_add_jobs(
+    store_t *self, const char *batch_id, const char (*ids)[JOB_ID_SIZE], size_t n, err_t *err);
+
+/* Read the batch hash. -1 and LODE_ENOTFOUND if there is no such batch. */
+LODE_MUST_CHECK int
+store_batch_get(store_t *self, const char *batch_id, store_batch_t *out, err_t *err);
+
+/* Ids of jobs [offset, offset+count) of a batch's list (fewer at its end).
+ * *ids is an array of *n ids the caller frees with free(). */
+LODE_MUST_CHECK int store_batch_page(store_t *self,
+                                     const char *batch_id,
+                                     size_t offset,
+                                     size_t count,
+                                     char (**ids)[JOB_ID_SIZE],
+                                     size_t *n,
+                                     err_t *err);
+
+/* Add urls[0..n) to the batch's dedupe set in one pipeline: fresh[i] is
+ * true if urls[i] was not there before (an earlier entry of the same call
+ * counts: the second of two equal URLs is not fresh). */
+LODE_MUST_CHECK int store_batch_mark_urls(store_t *self,
+                                          const char *batch_id,
+                                          const char *const *urls,
+                                          size_t n,
+                                          bool *fresh,
+                                          err_t *err);
+
+/* The submission is over: record the client's counts (those >= 0), drop
+ * "open" and the dedupe set. */
+LODE_MUST_CHECK int
+store_batch_close(store_t *self, const char *batch_id, const store_batch_t *counts, err_t *err);
+
+/* Look up urls[0..n) in the P urls index (one HMGET): ids[i] gets the job
+ * id, or "" if the URL is not there. */
+LODE_MUST_CHECK int store_url_jobs_get(
+    store_t *self, const char *const *urls, size_t n, char (*ids)[JOB_ID_SIZE], err_t *err);
+
+/* Point urls[i] at ids[i] in the P urls index (one HSET). */
+LODE_MUST_CHECK int store_url_jobs_set(
+    store_t *self, const char *const *urls, const char (*ids)[JOB_ID_SIZE], size_t n, err_t *err);
+
+/* State and stage of n jobs in one pipeline of HMGETs. */
+LODE_MUST_CHECK int store_job_states(
+    store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err);
 #endif
