@@ -170,6 +170,8 @@ load0=$(cut -d' ' -f1 /proc/loadavg)
 t0=$(now)
 submit_n "$n" "$dir/ids-peak"
 t_sub=$(now)
+done_at_sub=$(($(stats_done) - base))
+polls=$((polls + 1))
 wait_lode $((base + n))
 t1=$(now)
 r1=$(ticks "$redis") b1=$(ticks "$broker") w1=$(sum_ticks "${workers[@]}")
@@ -179,6 +181,8 @@ l_top=$(top_commands "$n")
 l_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 l_sub=$(awk -v a="$t0" -v b="$t_sub" 'BEGIN { print b - a }')
 l_rate=$(awk -v n="$n" -v w="$l_wall" 'BEGIN { printf "%.0f", n / w }')
+l_drain=$(awk -v n="$n" -v d="$done_at_sub" -v a="$t_sub" -v b="$t1" \
+    'BEGIN { if (b > a && n > d) printf "%.0f", (n - d) / (b - a); else print "-" }')
 l_cpu_ticks=$(awk -v w="$l_wall" -v hz="$hz" 'BEGIN { print w * hz }')
 l_redis_cpu=$(pct $((r1 - r0)) "$l_cpu_ticks")
 l_broker_cpu=$(pct $((b1 - b0)) "$l_cpu_ticks")
@@ -337,6 +341,7 @@ cores=$(nproc)
     printf '  %-40s %14s %14s\n' "" "Lode" "BullMQ $b_ver"
     row() { printf '  %-40s %14s %14s\n' "$1" "$2" "${3:--}"; }
     row "end to end, jobs/s" "$l_rate" "$b_rate"
+    row "  once all are submitted, jobs/s" "$l_drain" ""
     row "stage runs/s" "$((l_rate * 4))" "${b_rate:+$((b_rate * 4))}"
     row "wall time, s" "$(printf %.1f "$l_wall")" "${b_rate:+$(printf %.1f "$b_peak_wall")}"
     row "  of which submitting/adding, s" "$(printf %.1f "$l_sub")" "${b_rate:+$(printf %.1f "$b_peak_sub")}"
