@@ -105,12 +105,13 @@ rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly yes \
     --appendfsync everysec --daemonize no >"$dir/redis.log" 2>&1 &
 redis=$!
-pids+=($redis)
+pids+=("$redis")
 for _ in $(seq 100); do rcli ping >/dev/null 2>&1 && break; sleep 0.1; done
 rcli ping >/dev/null 2>&1 || die "redis-server did not start"
 redis_version=$(rcli info server | tr -d '\r' | awk -F: '/^redis_version/ {print $2}')
 export LODE_REDIS="redis://127.0.0.1:$rport"
-export LODE_BROKER="tcp://127.0.0.1:$(free_port)"
+bport=$(free_port)
+export LODE_BROKER="tcp://127.0.0.1:$bport"
 unset LODE_PREFIX LODE_CURVE_CERT LODE_CURVE_SERVER LODE_CURVE_ALLOW
 
 # Inputs: one tiny text file, named 9,999 times per submit.
@@ -127,7 +128,7 @@ submit_n() { # $1 = jobs: in chunks of <= 9,999; ids appended to $2
     done
 }
 stats_done() { # done + failed in lode:stats
-    rcli hmget lode:stats done failed | awk '{ s += $1 } END { print s + 0 }'
+    rcli hmget lode:stats "done" failed | awk '{ s += $1 } END { print s + 0 }'
 }
 wait_lode() { # $1 = done+failed count to reach; sets polls
     local deadline=$((SECONDS + ${TIMEOUT:-1800})) d
@@ -143,14 +144,14 @@ wait_lode() { # $1 = done+failed count to reach; sets polls
 start_lode() { # $1 = with workers (1) or not (0)
     "$bin/lode-broker" --log-level warn 2>>"$dir/broker.log" &
     broker=$!
-    pids+=($broker)
+    pids+=("$broker")
     workers=()
     if [ "$1" = 1 ]; then
         for stage in fetch snippet synthesis fanout; do
             "$bin/lode-worker" --stage "$stage" --engine noop --concurrency "$conc" --threads 1 \
                 --log-level warn 2>>"$dir/worker-$stage.log" &
-            workers+=($!)
-            pids+=($!)
+            workers+=("$!")
+            pids+=("$!")
         done
     fi
     sleep 1
@@ -253,12 +254,12 @@ if [ "${SKIP_BULLMQ:-0}" != 1 ]; then
         for k in 0 1 2 3; do
             (cd "$nm" && exec node "$here/bullmq.mjs" worker "$k" --port "$rport" --n "$1" \
                 --concurrency "$bull_conc" --out "$out") 2>>"$dir/bullmq.log" &
-            bw+=($!)
-            pids+=($!)
+            bw+=("$!")
+            pids+=("$!")
         done
         for k in 0 1 2 3; do wait_ready "$out/ready-$k" "BullMQ worker $k"; done
         rcli config resetstat >/dev/null
-        local r0n n0 t0n
+        local r0n n0
         r0n=$(ticks "$redis")
         n0=$(sum_ticks "${bw[@]}")
         local m0b
@@ -266,7 +267,7 @@ if [ "${SKIP_BULLMQ:-0}" != 1 ]; then
         (cd "$nm" && exec node "$here/bullmq.mjs" producer --port "$rport" --n "$1" --rate "$2" \
             --out "$out") 2>>"$dir/bullmq.log" &
         prod=$!
-        pids+=($prod)
+        pids+=("$prod")
         local deadline=$((SECONDS + ${TIMEOUT:-1800})) nt=0
         while [ ! -s "$out/done.json" ]; do
             nt=$(($(sum_ticks "${bw[@]}" "$prod") - n0))

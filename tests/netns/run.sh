@@ -88,7 +88,7 @@ cp "$dir/keys/worker" "$dir/keys/client" "$dir/keys/allow/"
 # ---- machine A: Redis and the broker, on the veth address only
 ip netns exec "$ns_a" redis-server --bind "$addr_a" --port 6379 --requirepass "$password" --dir "$dir" \
     --appendonly yes --appendfsync everysec --save '' --daemonize no >"$dir/redis.log" 2>&1 &
-pids+=($!)
+pids+=("$!")
 for _ in $(seq 100); do
     in_a redis-cli -h "$addr_a" -a "$password" --no-auth-warning ping 2>/dev/null | grep -q PONG && break
     sleep 0.1
@@ -97,14 +97,14 @@ export LODE_REDIS="redis://:$password@$addr_a:6379" LODE_BROKER="tcp://$addr_a:5
 unset LODE_CURVE_CERT LODE_CURVE_SERVER LODE_CURVE_ALLOW LODE_PREFIX
 ip netns exec "$ns_a" "$bin/lode-broker" --bind "$LODE_BROKER" --curve-cert "$dir/keys/broker_secret" \
     --curve-allow "$dir/keys/allow" --heartbeat-ms 200 >"$dir/broker.log" 2>&1 &
-pids+=($!)
+pids+=("$!")
 
 # ---- machine B: four workers and the CLI, reaching A across the veth
 for stage in fetch snippet synthesis fanout; do
     ip netns exec "$ns_b" "$bin/lode-worker" --stage "$stage" --concurrency 2 --heartbeat-ms 200 \
         --curve-cert "$dir/keys/worker_secret" --curve-server "$dir/keys/broker" \
         >"$dir/worker-$stage.log" 2>&1 &
-    pids+=($!)
+    pids+=("$!")
 done
 cli=(--curve-cert "$dir/keys/client_secret" --curve-server "$dir/keys/broker")
 
@@ -135,7 +135,7 @@ kill "${pids[2]}" 2>/dev/null
 wait "${pids[2]}" 2>/dev/null
 ip netns exec "$ns_b" "$bin/lode-worker" --stage fetch --curve-cert "$dir/keys/stranger_secret" \
     --curve-server "$dir/keys/broker" >"$dir/worker-stranger.log" 2>&1 &
-pids+=($!)
+pids+=("$!")
 job2=$(in_b "$bin/lode" "${cli[@]}" submit --text "Queued until an allowed worker comes." \
     2>>"$dir/submit.log") || fail "second submit"
 sleep 2
@@ -145,7 +145,7 @@ state2=$(in_a redis-cli -h "$addr_a" -a "$password" --no-auth-warning hget "lode
 ip netns exec "$ns_b" "$bin/lode-worker" --stage fetch --heartbeat-ms 200 \
     --curve-cert "$dir/keys/worker_secret" --curve-server "$dir/keys/broker" \
     >"$dir/worker-fetch2.log" 2>&1 &
-pids+=($!)
+pids+=("$!")
 in_b "$bin/lode" wait --timeout 30 "$job2" >/dev/null 2>>"$dir/submit.log" ||
     fail "job $job2 did not finish once an allowed worker came"
 grep -q "$password" "$dir"/*.log && fail "the Redis password appears in a log"
