@@ -65,6 +65,7 @@ bench: all
 	bench/youtube/run.sh $(BUILD)
 	bench/article/run.sh $(BUILD)
 	bench/fetch/run.sh $(BUILD)
+	bench/throughput/run.sh $(BUILD)
 
 deps:
 	deploy/deps.sh

@@ -5,6 +5,7 @@
  */
 #include "broker.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -436,6 +437,9 @@ static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
     }
     free(ack.ids);
     free(items);
+    /* A SUBMIT may carry up to 64 MB; give that memory back to the system
+     * rather than let the broker's footprint follow its largest message. */
+    malloc_trim(0);
 }
 
 /* Count and log a stranger's frame, at most once a second: a flood of

@@ -342,6 +342,8 @@ static int s_start_threads(worker_t *self)
     int n = self->opts.threads;
     if (n <= 0)
         n = self->opts.stage == JOB_STAGE_FETCH ? 2 : self->opts.concurrency;
+    if (self->opts.noop)
+        n = 0; /* noop jobs never reach a thread; idle readers only cost polls */
     if (n > self->opts.concurrency)
         n = self->opts.concurrency;
     if (n > WORKER_MAX_THREADS)
