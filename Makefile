@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 BUILD  ?= build
-PKGS   := libczmq libzmq hiredis msgpack libcurl jansson libxml-2.0
+PKGS   := libczmq libzmq hiredis msgpack libcurl jansson libxml-2.0 libutf8proc
 CFLAGS ?= -O2 -g
 WARN   := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wvla
