@@ -2,7 +2,11 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 BUILD  ?= build
+<<<<<<< HEAD
 PKGS   := libczmq libzmq hiredis msgpack libcurl jansson libxml-2.0 libmicrohttpd
+=======
+PKGS   := libczmq libzmq hiredis msgpack libcurl jansson libxml-2.0 libutf8proc
+>>>>>>> wt-llm
 CFLAGS ?= -O2 -g
 WARN   := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wvla
@@ -65,6 +69,7 @@ bench: all
 	bench/youtube/run.sh $(BUILD)
 	bench/article/run.sh $(BUILD)
 	bench/fetch/run.sh $(BUILD)
+	bench/quote/run.sh $(BUILD)
 	bench/throughput/run.sh $(BUILD)
 
 deps:
