@@ -2,11 +2,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 BUILD  ?= build
-<<<<<<< HEAD
-PKGS   := libczmq libzmq hiredis msgpack libcurl jansson libxml-2.0 libmicrohttpd
-=======
-PKGS   := libczmq libzmq hiredis msgpack libcurl jansson libxml-2.0 libutf8proc
->>>>>>> wt-llm
+PKGS   := libczmq libzmq hiredis msgpack libcurl jansson libxml-2.0 libmicrohttpd libutf8proc
 CFLAGS ?= -O2 -g
 WARN   := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wvla

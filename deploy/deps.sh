@@ -2,12 +2,8 @@
 # Install what Lode needs to build, run and test on Debian 12, if missing.
 set -euo pipefail
 pkgs=(build-essential pkg-config redis-server libczmq-dev libzmq3-dev libhiredis-dev
-<<<<<<< HEAD
-      libmsgpack-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libxml2-dev clang-format
-      libmicrohttpd-dev)
-=======
-      libmsgpack-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libxml2-dev libutf8proc-dev clang-format)
->>>>>>> wt-llm
+      libmsgpack-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libxml2-dev
+      libmicrohttpd-dev libutf8proc-dev clang-format curl iproute2)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
