@@ -1047,8 +1047,9 @@ static void s_copy_field(char *dst, size_t size, const redisReply *v)
     dst[n] = '\0';
 }
 
-static void s_job_field(store_job_t *out, const char *name, const redisReply *v)
+static void s_job_field(void *dst, const char *name, const redisReply *v)
 {
+    store_job_t *out = dst;
     if (v->type != REDIS_REPLY_STRING)
         return;
     char num[24];
@@ -1085,13 +1086,16 @@ static void s_job_field(store_job_t *out, const char *name, const redisReply *v)
         out->finished_ms = atoll(num);
 }
 
-int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
+/* HGETALL key and hand each field to fn(out, …). LODE_ENOTFOUND naming what
+ * and id when the hash does not exist. */
+static int s_hgetall(store_t *self,
+                     const char *key,
+                     void (*fn)(void *out, const char *name, const redisReply *v),
+                     void *out,
+                     const char *what,
+                     const char *id,
+                     err_t *err)
 {
-    memset(out, 0, sizeof *out);
-    if (s_valid_id(id, err) != 0)
-        return -1;
-    char key[STORE_KEY_MAX];
-    s_key(self, key, "job:%s", id);
     s_args_t a = {0};
     s_str(&a, "HGETALL");
     s_str(&a, key);
@@ -1100,15 +1104,25 @@ int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
         return -1;
     int rc = 0;
     if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
-        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        err_set(err, LODE_ENOTFOUND, "no %s %s", what, id);
         rc = -1;
     }
     for (size_t i = 0; rc == 0 && i + 1 < r->elements; i += 2) {
         if (r->element[i]->type == REDIS_REPLY_STRING)
-            s_job_field(out, r->element[i]->str, r->element[i + 1]);
+            fn(out, r->element[i]->str, r->element[i + 1]);
     }
     freeReplyObject(r);
     return rc;
+}
+
+int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (s_valid_id(id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    s_key(self, key, "job:%s", id);
+    return s_hgetall(self, key, s_job_field, out, "job", id, err);
 }
 
 void store_job_clear(store_job_t *job)
@@ -1450,8 +1464,9 @@ int store_batch_add_jobs(
     return s_finish_multi(self, 5, err);
 }
 
-static void s_batch_field(store_batch_t *out, const char *name, const redisReply *v)
+static void s_batch_field(void *dst, const char *name, const redisReply *v)
 {
+    store_batch_t *out = dst;
     if (v->type != REDIS_REPLY_STRING)
         return;
     char num[24];
@@ -1485,23 +1500,7 @@ int store_batch_get(store_t *self, const char *batch_id, store_batch_t *out, err
         return -1;
     char key[STORE_KEY_MAX];
     s_key(self, key, "batch:%s", batch_id);
-    s_args_t a = {0};
-    s_str(&a, "HGETALL");
-    s_str(&a, key);
-    redisReply *r;
-    if (s_run(self, &a, &r, err) != 0)
-        return -1;
-    int rc = 0;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
-        err_set(err, LODE_ENOTFOUND, "no batch %s", batch_id);
-        rc = -1;
-    }
-    for (size_t i = 0; rc == 0 && i + 1 < r->elements; i += 2) {
-        if (r->element[i]->type == REDIS_REPLY_STRING)
-            s_batch_field(out, r->element[i]->str, r->element[i + 1]);
-    }
-    freeReplyObject(r);
-    return rc;
+    return s_hgetall(self, key, s_batch_field, out, "batch", batch_id, err);
 }
 
 int store_batch_page(store_t *self,
