@@ -1163,30 +1163,37 @@ static int s_list(store_t *self, s_args_t *a, char (**ids)[JOB_ID_SIZE], size_t 
     return rc;
 }
 
-int store_job_list(
-    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+/* A page [offset, offset+count) of the ids at key, read with cmd (LRANGE
+ * or ZREVRANGE). */
+static int s_range(store_t *self,
+                   const char *cmd,
+                   const char *what,
+                   size_t offset,
+                   size_t count,
+                   char (**ids)[JOB_ID_SIZE],
+                   size_t *n,
+                   err_t *err)
 {
     char key[STORE_KEY_MAX];
-    s_key(self, key, "jobs");
+    s_key(self, key, "%s", what);
     s_args_t a = {0};
-    s_str(&a, "ZREVRANGE");
+    s_str(&a, cmd);
     s_str(&a, key);
     s_int(&a, (int64_t)offset);
     s_int(&a, (int64_t)(offset + (count ? count : 1) - 1));
     return s_list(self, &a, ids, n, err);
 }
 
+int store_job_list(
+    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    return s_range(self, "ZREVRANGE", "jobs", offset, count, ids, n, err);
+}
+
 int store_dead_list(
     store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {
-    char key[STORE_KEY_MAX];
-    s_key(self, key, "dead");
-    s_args_t a = {0};
-    s_str(&a, "LRANGE");
-    s_str(&a, key);
-    s_int(&a, (int64_t)offset);
-    s_int(&a, (int64_t)(offset + (count ? count : 1) - 1));
-    return s_list(self, &a, ids, n, err);
+    return s_range(self, "LRANGE", "dead", offset, count, ids, n, err);
 }
 
 int store_batch_jobs(
