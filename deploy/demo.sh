@@ -44,4 +44,5 @@ if ! job=$("$bin/lode" submit --wait --timeout 60 "$seed"); then
 fi
 "$bin/lode" show "$job"
 echo >&2
-echo "demo: job $job mined; export it with: lode export $job --format json" >&2
+echo "demo: job $job mined; the throwaway cluster is stopped now. To keep one running, start" >&2
+echo "      redis-server, $bin/lode-broker and one $bin/lode-worker per stage (see README)." >&2
