@@ -343,21 +343,33 @@ static int s_append_lists(
     return 3;
 }
 
-static int s_append_batch(store_t *self, const char *batch, const char *name, size_t n, int64_t now)
+/* HSET of a new batch's hash into *a; key is the caller's buffer (a
+ * borrows it) and receives the key name. */
+static void s_batch_hset(store_t *self,
+                         s_args_t *a,
+                         char key[STORE_KEY_MAX],
+                         const char *batch,
+                         const char *name,
+                         int64_t total)
+{
+    s_key(self, key, "batch:%s", batch);
+    s_str(a, "HSET");
+    s_str(a, key);
+    s_str(a, "id");
+    s_str(a, batch);
+    s_str(a, "name");
+    s_str(a, name ? name : "");
+    s_str(a, "created_ms");
+    s_int(a, job_now_ms());
+    s_str(a, "total");
+    s_int(a, total);
+}
+
+static int s_append_batch(store_t *self, const char *batch, const char *name, size_t n)
 {
     char key[STORE_KEY_MAX];
-    s_key(self, key, "batch:%s", batch);
     s_args_t a = {0};
-    s_str(&a, "HSET");
-    s_str(&a, key);
-    s_str(&a, "id");
-    s_str(&a, batch);
-    s_str(&a, "name");
-    s_str(&a, name ? name : "");
-    s_str(&a, "created_ms");
-    s_int(&a, now);
-    s_str(&a, "total");
-    s_int(&a, (int64_t)n);
+    s_batch_hset(self, &a, key, batch, name, (int64_t)n);
     s_append(self, &a);
     s_args_t s = {0};
     s_key(self, key, "stats");
@@ -406,7 +418,7 @@ int store_submit(store_t *self,
     s_args_t m = {0};
     s_str(&m, "MULTI");
     s_append(self, &m);
-    int replies = 1 + s_append_batch(self, batch_id, batch_name, n, now);
+    int replies = 1 + s_append_batch(self, batch_id, batch_name, n);
     for (size_t i = 0; i < n; i++) {
         job_new_id(ids[i]);
         replies += s_append_job_hash(self, &items[i], ids[i], batch_id, now);
@@ -1361,18 +1373,8 @@ int store_batch_create(store_t *self, const char *name, char batch_id[JOB_ID_SIZ
     }
     job_new_id(batch_id);
     char key[STORE_KEY_MAX];
-    s_key(self, key, "batch:%s", batch_id);
     s_args_t a = {0};
-    s_str(&a, "HSET");
-    s_str(&a, key);
-    s_str(&a, "id");
-    s_str(&a, batch_id);
-    s_str(&a, "name");
-    s_str(&a, name ? name : "");
-    s_str(&a, "created_ms");
-    s_int(&a, job_now_ms());
-    s_str(&a, "total");
-    s_str(&a, "0");
+    s_batch_hset(self, &a, key, batch_id, name, 0);
     s_str(&a, "open");
     s_str(&a, "1");
     redisReply *r;
