@@ -1,0 +1,133 @@
+/*  llmstage.h - what the `openai` engine asks a model for one job's stage,
+ *  and what it makes of the answers: prompts rendered from files, a long
+ *  transcript split into overlapping chunks that fit the context window
+ *  (map), the answers merged (reduce), every proposed quote verified and
+ *  snapped against the transcript (quote.h) and the part written in the same
+ *  JSON shape as the extractive engine's. A state machine with no I/O: the
+ *  caller sends the requests it hands out (llm.h) and feeds the answers back.
+ *
+ *  Snippets: one request per chunk; quotes verified against the whole
+ *  transcript, duplicates (overlapping spans) dropped, up to max_snippets
+ *  kept, spread over the chunks, in source order.
+ *  Synthesis: one request when the source fits; else a notes request per
+ *  chunk (prompts/notes.md), then the synthesis request over the notes.
+ *  Fan-out: one request per chunk (the synthesis and snippets ride along),
+ *  lists merged, duplicates dropped, capped.
+ *  An answer that is not the JSON asked for gets one repair request (the
+ *  answer and what was wrong with it are sent back); a second bad answer
+ *  fails the stage.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_LLMSTAGE_H
+#define LODE_LLMSTAGE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "job.h"
+#include "llmjson.h"
+#include "transcript.h"
+
+/* --- prompts ----------------------------------------------------------------
+ * Files snippet.md, synthesis.md, fanout.md, notes.md. Each is looked up in
+ * order: dir (--prompts), $LODE_PROMPTS, $XDG_CONFIG_HOME/lode/prompts (else
+ * ~/.config/lode/prompts), LODE_PROMPTS_DIR (compiled in: the installed
+ * copy), and last the copy built into the program, so a worker runs with no
+ * files at all. A leading <!-- … --> comment is dropped; the rest is the
+ * template, and its hash ("sha256:" + 64 hex digits of the text used) is
+ * stored beside each output. */
+typedef struct prompts prompts_t;
+
+typedef enum {
+    PROMPT_SNIPPET = 0,
+    PROMPT_SYNTHESIS,
+    PROMPT_FANOUT,
+    PROMPT_NOTES,
+    PROMPT_COUNT
+} prompt_id_t;
+
+/* dir may be NULL. NULL and *err when a file found cannot be read or is
+ * empty (a user's override must not be silently ignored). */
+prompts_t *prompts_load(const char *dir, err_t *err);
+void prompts_destroy(prompts_t **self_p);
+const char *prompts_text(const prompts_t *self, prompt_id_t id); /* the template */
+const char *prompts_hash(const prompts_t *self, prompt_id_t id); /* "sha256:…" */
+const char *prompts_origin(const prompts_t *self, prompt_id_t id); /* path or "built-in" */
+
+/* --- one job's stage --------------------------------------------------------- */
+
+typedef struct llmstage llmstage_t;
+
+typedef struct {
+    job_stage_t stage;              /* snippet, synthesis or fanout */
+    const transcript_t *transcript; /* borrowed for the life of the stage */
+    const char *title;              /* source title or NULL */
+    const char *snippets_json;      /* synthesis, fanout: the stored snippets part */
+    const char *synthesis_json;     /* fanout: the stored synthesis part */
+    const prompts_t *prompts;       /* borrowed for the life of the stage */
+    const char *model;              /* recorded in the meta; borrowed */
+    size_t context_tokens;          /* the model's window; 0 = 8192 */
+    size_t max_tokens;              /* reserved for the answer; 0 = 2048 */
+    int max_snippets;               /* 0 = 12 */
+    double min_snap_score;          /* 0 = quote.h's default */
+} llmstage_opts_t;
+
+/* A request the caller should send. Strings owned by the stage, valid until
+ * the next llmstage_* call on it. */
+typedef struct {
+    size_t slot;             /* give it back to llmstage_answer */
+    const char *system;      /* may be NULL */
+    const char *user;
+    const char *schema_name; /* for response_format json_schema */
+    const char *schema;      /* JSON Schema text of the expected answer */
+} llmstage_req_t;
+
+/* NULL and *err: LODE_EEMPTY for an empty transcript (nothing is ever sent
+ * to a model then), LODE_EINVAL for a bad argument or a stored part that does
+ * not parse, LODE_ETOOBIG when the prompt alone does not fit the window. */
+llmstage_t *llmstage_new(const llmstage_opts_t *opts, err_t *err);
+void llmstage_destroy(llmstage_t **self_p);
+
+/* The next request to send: 1 and *req, or 0 when none is due until more
+ * answers arrive (or the stage is finished). Map requests are handed out all
+ * at once, so they run in parallel. */
+int llmstage_next(llmstage_t *self, llmstage_req_t *req);
+
+/* The answer to request slot. 0 if taken (it may have queued a repair or
+ * the next phase: call llmstage_next again); -1 and *err when the stage has
+ * failed (an answer still bad after its repair; codes as llmjson.h). */
+LODE_MUST_CHECK int
+llmstage_answer(llmstage_t *self, size_t slot, const llmjson_response_t *resp, err_t *err);
+
+/* Every request answered and merged. */
+bool llmstage_done(const llmstage_t *self);
+
+/* The part to store (caller frees), once done: the same JSON shape as the
+ * extractive engine's (extract.h). Snippet items also carry "match"
+ * ("exact", "normalised", "snapped") and, when snapped, "snap_score". */
+char *llmstage_result(llmstage_t *self, size_t *len);
+
+/* What to store beside it (caller frees): {"engine":"openai","model",
+ * "prompt","prompt_hash","prompt_origin","chunks","requests","repairs",
+ * "prompt_tokens","completion_tokens","quotes":{"proposed","exact",
+ * "normalised","snapped","rejected"}} (quotes: snippet stage only). Token
+ * counts are added by llmstage_usage as the caller learns them. */
+char *llmstage_meta(const llmstage_t *self);
+void llmstage_usage(llmstage_t *self, int64_t prompt_tokens, int64_t completion_tokens);
+
+/* Quotes rejected so far, with their text, for the log: the n-th (from 0),
+ * or NULL past the end. Borrowed. */
+const char *llmstage_rejected(const llmstage_t *self, size_t n);
+
+/* The guard every engine's snippets pass through: each item's quote is
+ * looked up in t (quote.h); items not found are dropped (*rejected counts
+ * them), found ones get the exact span's quote, offset, length (code
+ * points) and start_ms, and "match". Returns the new array (caller frees)
+ * or NULL and *err when json is not a snippets array. */
+char *llmstage_guard_snippets(const transcript_t *t,
+                              const char *json,
+                              size_t len,
+                              size_t *rejected,
+                              err_t *err);
+#endif
