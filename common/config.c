@@ -3,9 +3,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mem.h"
 
 static const char *s_pick(const char *flag, const char *env, const char *dflt)
 {
@@ -154,5 +157,84 @@ int config_parse_per_stage(const char *spec, int min, int max, int out[JOB_STAGE
         out[stage] = v;
         p = *end ? end + 1 : end;
     }
+    return 0;
+}
+
+#define CONFIG_LINE_MAX 4096
+#define CONFIG_ARGS_MAX 256
+
+void config_args_free(char **args, int n)
+{
+    for (int i = 0; args && i < n; i++)
+        free(args[i]);
+    free(args);
+}
+
+/* Trim white space at both ends of s in place; returns the start. */
+static char *s_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+int config_file_args(const char *path, char ***args, int *n, err_t *err)
+{
+    *args = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        err_set(err, LODE_EIO, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char **out = mem_calloc(CONFIG_ARGS_MAX, sizeof *out);
+    char line[CONFIG_LINE_MAX];
+    int count = 0, lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            err_set(err, LODE_EINVAL, "%s:%d: line longer than %d bytes", path, lineno,
+                    CONFIG_LINE_MAX - 2);
+            rc = -1;
+            break;
+        }
+        char *key = s_trim(line);
+        if (*key == '\0' || *key == '#')
+            continue;
+        char *value = strchr(key, '=');
+        if (value) {
+            *value++ = '\0';
+            value = s_trim(value);
+            size_t vn = strlen(value);
+            if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
+                value[vn - 1] = '\0';
+                value++;
+            }
+        }
+        key = s_trim(key);
+        if (*key == '\0' || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(key) ||
+            count == CONFIG_ARGS_MAX) {
+            err_set(err, LODE_EINVAL, "%s:%d: %s", path, lineno,
+                    count == CONFIG_ARGS_MAX ? "too many settings"
+                                             : "expected \"key = value\" (key in a-z, 0-9, -)");
+            rc = -1;
+            break;
+        }
+        out[count++] = mem_printf("--%s%s%s", key, value ? "=" : "", value ? value : "");
+    }
+    if (rc == 0 && ferror(f)) {
+        err_set(err, LODE_EIO, "cannot read %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(f);
+    if (rc != 0) {
+        config_args_free(out, count);
+        return -1;
+    }
+    *args = out;
+    *n = count;
     return 0;
 }

@@ -1227,7 +1227,8 @@ static int s_valid_part(const char *part, err_t *err)
 {
     static const char *parts[] = {STORE_PART_INPUT,    STORE_PART_SOURCE,    STORE_PART_TRANSCRIPT,
                                   STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS, STORE_PART_FANOUT,
-                                  STORE_PART_CURATED};
+                                  STORE_PART_CURATED,  STORE_PART_SNIPPETS_META,
+                                  STORE_PART_SYNTHESIS_META, STORE_PART_FANOUT_META};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (part && !strcmp(part, parts[i]))
             return 0;
@@ -1687,4 +1688,45 @@ int store_job_states(
         freeReplyObject(r);
     }
     return failed ? -1 : 0;
+}
+
+int store_usage_add(store_t *self,
+                    const char *id,
+                    const char *batch,
+                    int64_t prompt_tokens,
+                    int64_t completion_tokens,
+                    err_t *err)
+{
+    if (s_valid_id(id, err) != 0 || s_connect(self, err) != 0)
+        return -1;
+    if (prompt_tokens <= 0 && completion_tokens <= 0)
+        return 0;
+    s_args_t m = {0};
+    s_str(&m, "MULTI");
+    s_append(self, &m);
+    int replies = 1;
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && (!batch || !*batch))
+            break;
+        char key[STORE_KEY_MAX];
+        if (k == 0)
+            s_key(self, key, "job:%s", id);
+        else
+            s_key(self, key, "batch:%s", batch);
+        const char *field[2] = {"prompt_tokens", "completion_tokens"};
+        int64_t n[2] = {prompt_tokens, completion_tokens};
+        for (int f = 0; f < 2; f++) {
+            s_args_t a = {0};
+            s_str(&a, "HINCRBY");
+            s_str(&a, key);
+            s_str(&a, field[f]);
+            s_int(&a, n[f] > 0 ? n[f] : 0);
+            s_append(self, &a);
+            replies++;
+        }
+    }
+    s_args_t e = {0};
+    s_str(&e, "EXEC");
+    s_append(self, &e);
+    return s_finish_multi(self, replies + 1, err);
 }

@@ -9,6 +9,7 @@
  *                               worker error error_code error_stage retry_at_ms
  *                               completions (times it reached done; 1)
  *                               expanded (a playlist: how many jobs it made)
+ *                               prompt_tokens completion_tokens (model usage)
  *    P job:ID:input      string submitted bytes (inline text or file body)
  *    P job:ID:source     string JSON source metadata          (fetch)
  *    P job:ID:transcript string JSON {text, segments}         (fetch)
@@ -16,12 +17,15 @@
  *    P job:ID:synthesis  string JSON {title, markdown}        (synthesis)
  *    P job:ID:fanout     string JSON {questions, concepts, references}
  *    P job:ID:curated    string JSON curation layer (client)
+ *    P job:ID:PART.meta  string JSON how a text part was made (openai engine:
+ *                               model, prompt hash, tokens, quote checks)
  *    P jobs              zset   every job id, score created_ms
  *    P queue:STAGE       list   ready job ids of one stage (RPUSH, LPOP)
  *    P leases            zset   in-flight job ids, score lease deadline ms
  *    P dead              list   ids of failed jobs (newest first)
  *    P delayed           zset   ids waiting out a retry back-off, score due ms
  *    P batch:ID          hash   id name created_ms total
+ *                               prompt_tokens completion_tokens (model usage)
  *    P batch:ID:jobs     list   the batch's job ids in submission order
  *    P stats             hash   submitted done failed retried stale counters
  *  SPDX-License-Identifier: MIT
@@ -54,6 +58,11 @@ typedef struct {
 #define STORE_PART_SYNTHESIS  "synthesis"
 #define STORE_PART_FANOUT     "fanout"
 #define STORE_PART_CURATED    "curated"
+/* Beside each text stage's part: how it was made (engine, model, prompt
+ * hash, tokens, quote checks); JSON, written by the openai engine. */
+#define STORE_PART_SNIPPETS_META  "snippets.meta"
+#define STORE_PART_SYNTHESIS_META "synthesis.meta"
+#define STORE_PART_FANOUT_META    "fanout.meta"
 
 /* A job hash, copied out of Redis. Plain data; store_job_clear frees. */
 typedef struct {
@@ -378,4 +387,13 @@ LODE_MUST_CHECK int store_url_jobs_set(
 /* State and stage of n jobs in one pipeline of HMGETs. */
 LODE_MUST_CHECK int store_job_states(
     store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err);
+/* Add a model's token usage to the job's and its batch's totals (HINCRBY
+ * prompt_tokens / completion_tokens; batch may be NULL or ""). Tokens spent
+ * on a run that later failed count too: they were paid for. */
+LODE_MUST_CHECK int store_usage_add(store_t *self,
+                                    const char *id,
+                                    const char *batch,
+                                    int64_t prompt_tokens,
+                                    int64_t completion_tokens,
+                                    err_t *err);
 #endif

@@ -9,15 +9,16 @@
 #include <jansson.h>
 
 #include "extract.h"
+#include "llmstage.h"
 #include "mem.h"
 #include "transcript.h"
 
-/* What the three stages read; each loads only what it needs. */
+/* What the extractive engine works on, parsed from the stored parts. */
 typedef struct {
     transcript_t *transcript; /* owned */
     extract_snippets_t snippets;
     extract_synthesis_t synthesis;
-    char *title; /* owned: source title or NULL */
+    const char *title; /* borrowed from the parts */
 } s_inputs_t;
 
 static void s_inputs_clear(s_inputs_t *in)
@@ -25,7 +26,6 @@ static void s_inputs_clear(s_inputs_t *in)
     transcript_destroy(&in->transcript);
     extract_snippets_clear(&in->snippets);
     extract_synthesis_clear(&in->synthesis);
-    free(in->title);
 }
 
 /* A part that a finished earlier stage must have written; its absence is a
@@ -54,31 +54,47 @@ static char *s_source_title(store_t *store, const char *id)
     return out;
 }
 
-static int s_load(store_t *store, const char *id, job_stage_t stage, s_inputs_t *in, err_t *err)
+int stage_text_load(
+    store_t *store, const char *id, job_stage_t stage, stage_text_parts_t *out, err_t *err)
 {
-    size_t len;
-    char *data = s_need(store, id, STORE_PART_TRANSCRIPT, &len, err);
-    if (!data)
-        return -1;
-    in->transcript = transcript_from_json(data, len, err);
-    free(data);
-    if (!in->transcript)
+    memset(out, 0, sizeof *out);
+    out->transcript = s_need(store, id, STORE_PART_TRANSCRIPT, &out->transcript_len, err);
+    if (!out->transcript)
         return -1;
     if (stage == JOB_STAGE_SNIPPET)
         return 0;
-    if (!(data = s_need(store, id, STORE_PART_SNIPPETS, &len, err)))
+    out->title = s_source_title(store, id);
+    if (!(out->snippets = s_need(store, id, STORE_PART_SNIPPETS, &out->snippets_len, err)))
         return -1;
-    int rc = extract_snippets_from_json(in->transcript, data, len, &in->snippets, err);
-    free(data);
-    if (rc != 0 || stage == JOB_STAGE_SYNTHESIS) {
-        in->title = rc == 0 ? s_source_title(store, id) : NULL;
-        return rc;
-    }
-    if (!(data = s_need(store, id, STORE_PART_SYNTHESIS, &len, err)))
+    if (stage == JOB_STAGE_SYNTHESIS)
+        return 0;
+    out->synthesis = s_need(store, id, STORE_PART_SYNTHESIS, &out->synthesis_len, err);
+    return out->synthesis ? 0 : -1;
+}
+
+void stage_text_parts_clear(stage_text_parts_t *p)
+{
+    free(p->transcript);
+    free(p->title);
+    free(p->snippets);
+    free(p->synthesis);
+    memset(p, 0, sizeof *p);
+}
+
+static int s_load(const stage_text_parts_t *p, job_stage_t stage, s_inputs_t *in, err_t *err)
+{
+    in->transcript = transcript_from_json(p->transcript, p->transcript_len, err);
+    if (!in->transcript)
         return -1;
-    rc = extract_synthesis_from_json(data, len, &in->synthesis, err);
-    free(data);
-    return rc;
+    in->title = p->title;
+    if (stage == JOB_STAGE_SNIPPET)
+        return 0;
+    if (extract_snippets_from_json(in->transcript, p->snippets, p->snippets_len, &in->snippets,
+                                   err) != 0)
+        return -1;
+    if (stage == JOB_STAGE_SYNTHESIS)
+        return 0;
+    return extract_synthesis_from_json(p->synthesis, p->synthesis_len, &in->synthesis, err);
 }
 
 /* Run the engine for stage; *json gets the part to store. */
@@ -110,20 +126,39 @@ static int s_mine(job_stage_t stage, s_inputs_t *in, char **json, err_t *err)
 
 int stage_text_run(store_t *store, job_stage_t stage, const char *id, err_t *err)
 {
-    static const char *parts[JOB_STAGE_COUNT] = {NULL, STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
-                                                 STORE_PART_FANOUT};
     if (stage <= JOB_STAGE_FETCH || stage >= JOB_STAGE_COUNT) {
         err_set(err, LODE_EINVAL, "not a text stage: %d", (int)stage);
         return -1;
     }
+    stage_text_parts_t parts;
     s_inputs_t in = {0};
     char *json = NULL;
-    int rc = s_load(store, id, stage, &in, err);
+    int rc = stage_text_load(store, id, stage, &parts, err);
+    if (rc == 0)
+        rc = s_load(&parts, stage, &in, err);
     if (rc == 0)
         rc = s_mine(stage, &in, &json, err);
+    if (rc == 0 && stage == JOB_STAGE_SNIPPET) {
+        /* The guard every engine passes: ours quotes spans it cut itself, so
+         * it rejects nothing unless the engine has a bug, and then it is the
+         * guard, not the bug, that decides what is stored. */
+        size_t rejected = 0;
+        char *checked = llmstage_guard_snippets(in.transcript, json, strlen(json), &rejected, err);
+        free(json);
+        json = checked;
+        rc = json ? 0 : -1;
+    }
     if (rc == 0)
-        rc = store_part_set(store, id, parts[stage], json, strlen(json), err);
+        rc = store_part_set(store, id, stage_text_part(stage), json, strlen(json), err);
     free(json);
     s_inputs_clear(&in);
+    stage_text_parts_clear(&parts);
     return rc;
+}
+
+const char *stage_text_part(job_stage_t stage)
+{
+    static const char *parts[JOB_STAGE_COUNT] = {NULL, STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
+                                                 STORE_PART_FANOUT};
+    return stage > JOB_STAGE_FETCH && stage < JOB_STAGE_COUNT ? parts[stage] : NULL;
 }

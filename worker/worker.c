@@ -12,6 +12,7 @@
 #include "curve.h"
 #include "fetcher.h"
 #include "log.h"
+#include "miner.h"
 #include "mem.h"
 #include "proto.h"
 #include "stage_fetch.h"
@@ -46,6 +47,7 @@ struct worker {
     int held;           /* jobs taken and not yet reported (<= opts.concurrency) */
     zlistx_t *pending;  /* owned: "id attempt" strings waiting for a thread */
     fetcher_t *fetcher; /* owned: web sources on the loop (fetch stage only) */
+    miner_t *miner;     /* owned: model calls on the loop (openai engine only) */
     int64_t last_broker_ms;
     uint64_t done, failed;
     zhashx_t *started;          /* owned: job id -> int64_t monotonic ms it arrived */
@@ -205,8 +207,9 @@ s_report(worker_t *self, const char *id, uint32_t attempt, const err_t *err, int
     s_send(self, &m);
 }
 
+/* Web fetches and model calls end here, on the loop. */
 static void
-s_on_fetched(void *arg, const char *id, uint32_t attempt, const err_t *err, int64_t retry_after_ms)
+s_on_loop_job(void *arg, const char *id, uint32_t attempt, const err_t *err, int64_t retry_after_ms)
 {
     s_report(arg, id, attempt, err, retry_after_ms);
 }
@@ -261,6 +264,10 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
     if (self->opts.noop) {
         err_t ok = {0};
         s_report(self, m->job_id, m->attempt, &ok, -1);
+        return;
+    }
+    if (self->miner) {
+        miner_start(self->miner, m->job_id, m->attempt);
         return;
     }
     err_t err = {0};
@@ -342,8 +349,8 @@ static int s_start_threads(worker_t *self)
     int n = self->opts.threads;
     if (n <= 0)
         n = self->opts.stage == JOB_STAGE_FETCH ? 2 : self->opts.concurrency;
-    if (self->opts.noop)
-        n = 0; /* noop jobs never reach a thread; idle readers only cost polls */
+    if (self->opts.noop || self->opts.openai)
+        n = 0; /* their jobs never reach a thread; idle readers only cost polls */
     if (n > self->opts.concurrency)
         n = self->opts.concurrency;
     if (n > WORKER_MAX_THREADS)
@@ -355,6 +362,40 @@ static int s_start_threads(worker_t *self)
         self->slots[i].actor = zactor_new(s_job_thread, &self->args);
         zloop_reader(self->loop, zactor_sock(self->slots[i].actor), s_on_slot, self);
     }
+    return 0;
+}
+
+static int s_start_miner(worker_t *self, err_t *err)
+{
+    if (!self->opts.openai || self->opts.noop)
+        return 0;
+    if (self->opts.stage == JOB_STAGE_FETCH) {
+        err_set(err, LODE_EINVAL, "the openai engine mines text stages, not fetch");
+        return -1;
+    }
+    miner_opts_t mo = {.stage = self->opts.stage,
+                       .redis_url = self->opts.redis_url,
+                       .prefix = self->opts.prefix,
+                       .llm = &self->opts.llm,
+                       .prompts_dir = self->opts.prompts_dir,
+                       .context_tokens = self->opts.context_tokens,
+                       .max_snippets = self->opts.max_snippets};
+    self->miner = miner_new(self->loop, &mo, s_on_loop_job, self, err);
+    if (!self->miner)
+        return -1;
+    prompt_id_t p = self->opts.stage == JOB_STAGE_SNIPPET     ? PROMPT_SNIPPET
+                    : self->opts.stage == JOB_STAGE_SYNTHESIS ? PROMPT_SYNTHESIS
+                                                              : PROMPT_FANOUT;
+    const prompts_t *pr = miner_prompts(self->miner);
+    /* Never the key: only where it goes and with what. */
+    log_info(job_stage_name(self->opts.stage),
+             "openai engine: %s model %s, %d request(s) in flight, context %zu tokens, "
+             "prompt %s (%s)%s",
+             self->opts.llm.base_url, self->opts.llm.model,
+             self->opts.llm.max_in_flight ? self->opts.llm.max_in_flight : 64,
+             self->opts.context_tokens ? self->opts.context_tokens : 8192,
+             prompts_origin(pr, p), prompts_hash(pr, p),
+             self->opts.llm.api_key && *self->opts.llm.api_key ? ", with an API key" : "");
     return 0;
 }
 
@@ -373,7 +414,7 @@ static int s_start_fetcher(worker_t *self, err_t *err)
                          .prefix = self->opts.prefix,
                          .http = &http,
                          .src = &self->opts.src};
-    self->fetcher = fetcher_new(self->loop, &fo, s_on_fetched, self, err);
+    self->fetcher = fetcher_new(self->loop, &fo, s_on_loop_job, self, err);
     return self->fetcher ? 0 : -1;
 }
 
@@ -433,7 +474,8 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     }
     self->loop = zloop_new();
     zloop_reader(self->loop, self->dealer, s_on_dealer, self);
-    if (s_start_threads(self) != 0 || s_start_fetcher(self, err) != 0) {
+    if (s_start_threads(self) != 0 || s_start_fetcher(self, err) != 0 ||
+        s_start_miner(self, err) != 0) {
         worker_destroy(&self);
         return NULL;
     }
@@ -459,6 +501,8 @@ static void s_drain(worker_t *self, int limit_ms)
     const char *stage = job_stage_name(self->opts.stage);
     if (self->fetcher && fetcher_jobs(self->fetcher) > 0)
         log_info(stage, "abandoning %zu web fetch(es) in flight", fetcher_jobs(self->fetcher));
+    if (self->miner && miner_jobs(self->miner) > 0)
+        log_info(stage, "abandoning %zu job(s) waiting on the model", miner_jobs(self->miner));
     if (s_busy(self) == 0)
         return;
     log_info(stage, "finishing %d running job(s) before stopping", s_busy(self));
@@ -504,6 +548,7 @@ void worker_destroy(worker_t **self_p)
         return;
     worker_t *self = *self_p;
     fetcher_destroy(&self->fetcher);
+    miner_destroy(&self->miner);
     zloop_destroy(&self->loop);
     /* zactor_destroy waits for the thread: a job in progress finishes its
      * Redis writes first; its DONE is lost and its lease re-runs it. */

@@ -11,6 +11,7 @@
 #include "curve.h"
 #include "err.h"
 #include "job.h"
+#include "llm.h"
 #include "srcdrv.h"
 
 typedef struct worker worker_t;
@@ -31,6 +32,12 @@ typedef struct {
     int per_host_max;       /* fetch: requests at once to one host; 0 = default */
     int per_host_rps;       /* fetch: request starts per second to one host; 0 = unlimited */
     srcdrv_opts_t src;      /* fetch: source driver settings (language, YouTube endpoints) */
+    bool openai;            /* text stages: the openai engine (an OpenAI-compatible
+                             * model server) instead of the extractive one */
+    llm_opts_t llm;         /* openai: the model server and how to call it */
+    const char *prompts_dir;   /* openai: --prompts DIR, or NULL */
+    size_t context_tokens;     /* openai: the model's context window; 0 = 8192 */
+    int max_snippets;          /* openai: snippets kept per job; 0 = default */
     curve_opts_t curve;     /* cert + server: CURVE client; zeroed = plain */
 } worker_opts_t;
 

@@ -1,0 +1,54 @@
+/*  miner.h - the text stages with the `openai` engine: a job's requests to
+ *  an OpenAI-compatible model (llm.h) driven on the worker's loop, so one
+ *  worker keeps many slow model calls in flight; what to ask and what to
+ *  keep of the answers is llmstage.h's business. Writes the stage's part
+ *  and its .meta beside it, adds token usage to the job and its batch.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_MINER_H
+#define LODE_MINER_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include <czmq.h>
+
+#include "err.h"
+#include "job.h"
+#include "llm.h"
+#include "llmstage.h"
+
+typedef struct miner miner_t;
+
+/* How a job ended: err->code 0 = done (parts written), else failed. */
+typedef void(miner_report_fn)(
+    void *arg, const char *id, uint32_t attempt, const err_t *err, int64_t retry_after_ms);
+
+typedef struct {
+    job_stage_t stage;        /* snippet, synthesis or fanout */
+    const char *redis_url;    /* borrowed; NULL = config default */
+    const char *prefix;       /* borrowed; NULL = "lode:" */
+    const llm_opts_t *llm;    /* borrowed for the call only */
+    const char *prompts_dir;  /* --prompts, or NULL */
+    size_t context_tokens;    /* the model's window; 0 = 8192 */
+    int max_snippets;         /* 0 = llmstage's default */
+} miner_opts_t;
+
+/* A miner on loop. NULL and *err: bad LLM settings, a prompt override that
+ * cannot be read. */
+miner_t *miner_new(
+    zloop_t *loop, const miner_opts_t *opts, miner_report_fn *report, void *arg, err_t *err);
+
+/* Take job id at attempt; report(arg, …) follows exactly once, from the
+ * loop (or before this returns, when the job cannot start). */
+void miner_start(miner_t *self, const char *id, uint32_t attempt);
+
+/* Jobs in progress. */
+size_t miner_jobs(const miner_t *self);
+
+/* Prompts in use (for the start-up log). */
+const prompts_t *miner_prompts(const miner_t *self);
+
+/* Abandon jobs in progress (no reports: their leases bring them back) and
+ * free; sets *self_p to NULL. Safe on NULL. */
+void miner_destroy(miner_t **self_p);
+#endif
