@@ -21,6 +21,7 @@
 #include "jobdoc.h"
 #include "mem.h"
 #include "submit.h"
+#include "usage.h"
 #include "wait.h"
 #include "youtube.h"
 
@@ -785,22 +786,74 @@ static void s_status_text(FILE *f, const store_batch_t *b, const batch_counts_t 
             (double)c->read_ms / 1000.0);
 }
 
-static int s_status(cli_t *cli, const char *id, bool json)
+/* Model usage of the batch: totals, per model, and the cost estimate when
+ * the price table knows every model used (-1 otherwise). */
+static double s_batch_cost(const store_batch_t *b, const usage_prices_t *prices)
+{
+    double total = 0;
+    for (size_t i = 0; i < b->n_models; i++) {
+        double c = usage_cost(prices, b->models[i].model, b->models[i].prompt_tokens,
+                              b->models[i].completion_tokens);
+        if (c < 0)
+            return -1;
+        total += c;
+    }
+    return b->n_models ? total : -1;
+}
+
+static json_t *s_tokens_json(const store_batch_t *b, double cost)
+{
+    json_t *models = json_object();
+    for (size_t i = 0; i < b->n_models; i++)
+        json_object_set_new(models, b->models[i].model,
+                            json_pack("{s:I,s:I}", "prompt", (json_int_t)b->models[i].prompt_tokens,
+                                      "completion", (json_int_t)b->models[i].completion_tokens));
+    json_t *o = json_pack("{s:I,s:I,s:o}", "prompt", (json_int_t)b->prompt_tokens, "completion",
+                          (json_int_t)b->completion_tokens, "models", models);
+    json_object_set_new(o, "cost_usd", cost >= 0 ? json_real(cost) : json_null());
+    return o;
+}
+
+static void s_tokens_text(FILE *f, const store_batch_t *b, double cost)
+{
+    if (b->prompt_tokens == 0 && b->completion_tokens == 0)
+        return;
+    fprintf(f, "model use  %lld prompt + %lld completion tokens", (long long)b->prompt_tokens,
+            (long long)b->completion_tokens);
+    for (size_t i = 0; i < b->n_models; i++)
+        fprintf(f, "%s%s %lld+%lld", i ? ", " : " (", b->models[i].model,
+                (long long)b->models[i].prompt_tokens, (long long)b->models[i].completion_tokens);
+    fprintf(f, "%s", b->n_models ? ")" : "");
+    if (cost >= 0)
+        fprintf(f, ", about $%.4f", cost);
+    fputc('\n', f);
+}
+
+static int s_status(cli_t *cli, const char *id, bool json, const char *prices_path)
 {
     err_t err = {0};
+    usage_prices_t *prices = usage_prices_load(prices_path, &err);
+    if (err.code)
+        return cli_fail(cli, &err);
     store_t *store = cli_store(cli, &err);
     store_batch_t b;
-    if (!store || store_batch_get(store, id, &b, &err) != 0)
+    if (!store || store_batch_get(store, id, &b, &err) != 0) {
+        usage_prices_destroy(&prices);
         return cli_fail(cli, &err);
+    }
+    double cost = s_batch_cost(&b, prices);
+    usage_prices_destroy(&prices);
     batch_tally_t *t = batch_tally_new(id);
     int rc = batch_tally_update(t, store, &err) == 0 ? CLI_EXIT_OK : cli_fail(cli, &err);
     if (rc == CLI_EXIT_OK && json) {
         json_t *j = s_counts_json(&b, batch_tally_counts(t));
+        json_object_set_new(j, "tokens", s_tokens_json(&b, cost));
         json_dumpf(j, cli->out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
         fputc('\n', cli->out);
         json_decref(j);
     } else if (rc == CLI_EXIT_OK) {
         s_status_text(cli->out, &b, batch_tally_counts(t));
+        s_tokens_text(cli->out, &b, cost);
     }
     batch_tally_destroy(&t);
     return rc;
@@ -900,12 +953,10 @@ static int s_export(cli_t *cli, const char *id, const char *format, const char *
 int batch_run(cli_t *cli, int argc, char **argv)
 {
     bool json = false;
-    const char *format = "jsonl", *output = NULL;
-    const cli_opt_t opts[] = {{"--json", NULL, &json},
-                              {"--format", &format, NULL},
-                              {"-o", &output, NULL},
-                              {"--output", &output, NULL},
-                              {NULL, NULL, NULL}};
+    const char *format = "jsonl", *output = NULL, *prices = NULL;
+    const cli_opt_t opts[] = {{"--json", NULL, &json},     {"--prices", &prices, NULL},
+                              {"--format", &format, NULL}, {"-o", &output, NULL},
+                              {"--output", &output, NULL}, {NULL, NULL, NULL}};
     const char *pos[2];
     size_t n;
     int rc = cli_parse(cli, argc, argv, opts, pos, 2, &n);
@@ -918,7 +969,7 @@ int batch_run(cli_t *cli, int argc, char **argv)
         return CLI_EXIT_NOTFOUND;
     }
     if (strcmp(pos[0], "status") == 0)
-        return s_status(cli, pos[1], json);
+        return s_status(cli, pos[1], json, prices);
     if (strcmp(pos[0], "export") == 0)
         return s_export(cli, pos[1], format, output);
     return cli_usage(cli, "batch", "unknown batch command \"%s\" (status or export)", pos[0]);

@@ -74,7 +74,7 @@ static const cli_cmd_t s_cmds[] = {
      "For a batch: a progress bar with rate and ETA on a terminal, else one line\n"
      "every 5 s, with counts per state and per stage.\n"},
     {"batch", batch_run, "a batch's counts per state and stage, or all its documents",
-     "usage: lode batch status BATCH [--json]\n"
+     "usage: lode batch status BATCH [--json] [--prices FILE]\n"
      "       lode batch export BATCH [--format jsonl|md] [-o FILE]\n"
      "\n"
      "status: jobs per state (queued, running, done, failed, expanded) and per\n"
@@ -96,11 +96,19 @@ static const cli_cmd_t s_cmds[] = {
      "job, or only those that failed at stage S. Prints the ids (or the count).\n"},
     {"show", view_show_run, "show a job's document as a page",
      "usage: lode show JOB [--all] [--json]\n"
+     "       lode show JOB --stats [--json] [--prices FILE]\n"
      "\n"
      "The document as a page: §01 source, §02 snippets, §03 synthesis, §04 fan-out,\n"
      "with curation applied. Dropped snippets are hidden (--all shows them).\n"
      "A job that is not done shows what exists so far and its state.\n"
-     "--json prints the export JSON instead.\n"},
+     "--json prints the export JSON instead.\n"
+     "\n"
+     "--stats shows how each text stage was made instead: engine, model, the hash\n"
+     "and origin of the prompt, requests, chunks, repairs, prompt and completion\n"
+     "tokens, and the quote checks (proposed, exact, normalised, snapped,\n"
+     "rejected). With a price table (--prices FILE, $LODE_PRICES or\n"
+     "~/.config/lode/prices.conf: lines \"MODEL INPUT_USD_PER_1M OUTPUT_USD_PER_1M\",\n"
+     "MODEL may be a glob) it adds a cost estimate.\n"},
     {"export", view_export_run, "export a job's document as JSON or Markdown",
      "usage: lode export JOB [--format json|md] [--compact]\n"
      "\n"

@@ -9,6 +9,7 @@
 #include "doc.h"
 #include "jobdoc.h"
 #include "render.h"
+#include "usage.h"
 
 /* Load job id and print its document in the given form. */
 static int s_print_doc(cli_t *cli, const char *id, const char *format, int flags, bool all)
@@ -47,8 +48,13 @@ static int s_print_doc(cli_t *cli, const char *id, const char *format, int flags
 
 int view_show_run(cli_t *cli, int argc, char **argv)
 {
-    bool all = false, json = false;
-    const cli_opt_t opts[] = {{"--all", NULL, &all}, {"--json", NULL, &json}, {NULL, NULL, NULL}};
+    bool all = false, json = false, stats = false;
+    const char *prices = NULL;
+    const cli_opt_t opts[] = {{"--all", NULL, &all},
+                              {"--json", NULL, &json},
+                              {"--stats", NULL, &stats},
+                              {"--prices", &prices, NULL},
+                              {NULL, NULL, NULL}};
     const char *pos[1];
     size_t n;
     int rc = cli_parse(cli, argc, argv, opts, pos, 1, &n);
@@ -56,6 +62,8 @@ int view_show_run(cli_t *cli, int argc, char **argv)
         return cli_parse_exit(rc);
     if (n != 1)
         return cli_usage(cli, "show", "give one JOB");
+    if (stats)
+        return usage_show_stats(cli, pos[0], json, prices);
     return s_print_doc(cli, pos[0], json ? "json" : "page", DOC_JSON_PRETTY, all);
 }
 

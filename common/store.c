@@ -1090,6 +1090,10 @@ static void s_job_field(void *dst, const char *name, const redisReply *v)
         out->attempt = atoi(num);
     else if (!strcmp(name, "attempts"))
         out->attempts = atoi(num);
+    else if (!strcmp(name, "prompt_tokens"))
+        out->prompt_tokens = atoll(num);
+    else if (!strcmp(name, "completion_tokens"))
+        out->completion_tokens = atoll(num);
     else if (!strcmp(name, "created_ms"))
         out->created_ms = atoll(num);
     else if (!strcmp(name, "updated_ms"))
@@ -1225,9 +1229,10 @@ int store_batch_jobs(
 
 static int s_valid_part(const char *part, err_t *err)
 {
-    static const char *parts[] = {STORE_PART_INPUT,    STORE_PART_SOURCE,    STORE_PART_TRANSCRIPT,
-                                  STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS, STORE_PART_FANOUT,
-                                  STORE_PART_CURATED,  STORE_PART_SNIPPETS_META,
+    static const char *parts[] = {STORE_PART_INPUT,          STORE_PART_SOURCE,
+                                  STORE_PART_TRANSCRIPT,     STORE_PART_SNIPPETS,
+                                  STORE_PART_SYNTHESIS,      STORE_PART_FANOUT,
+                                  STORE_PART_CURATED,        STORE_PART_SNIPPETS_META,
                                   STORE_PART_SYNTHESIS_META, STORE_PART_FANOUT_META};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (part && !strcmp(part, parts[i]))
@@ -1474,6 +1479,29 @@ int store_batch_add_jobs(
     return s_finish_multi(self, 5, err);
 }
 
+/* prompt_tokens:MODEL and completion_tokens:MODEL into out->models. */
+static void s_batch_model_field(store_batch_t *out, const char *name, const char *num)
+{
+    const char *model = NULL;
+    bool prompt = strncmp(name, "prompt_tokens:", 14) == 0;
+    if (prompt)
+        model = name + 14;
+    else if (strncmp(name, "completion_tokens:", 18) == 0)
+        model = name + 18;
+    if (!model)
+        return;
+    size_t i = 0;
+    while (i < out->n_models && strcmp(out->models[i].model, model) != 0)
+        i++;
+    if (i == out->n_models) {
+        if (i == STORE_BATCH_MODELS)
+            return;
+        snprintf(out->models[i].model, sizeof out->models[i].model, "%s", model);
+        out->n_models++;
+    }
+    *(prompt ? &out->models[i].prompt_tokens : &out->models[i].completion_tokens) = atoll(num);
+}
+
 static void s_batch_field(void *dst, const char *name, const redisReply *v)
 {
     store_batch_t *out = dst;
@@ -1485,15 +1513,21 @@ static void s_batch_field(void *dst, const char *name, const redisReply *v)
     struct {
         const char *name;
         int64_t *slot;
-    } ints[] = {{"created_ms", &out->created_ms}, {"total", &out->total},
-                {"lines", &out->lines},           {"invalid", &out->invalid},
-                {"duplicates", &out->duplicates}, {"reused", &out->reused},
-                {"skipped", &out->skipped}};
+    } ints[] = {{"created_ms", &out->created_ms},
+                {"total", &out->total},
+                {"lines", &out->lines},
+                {"invalid", &out->invalid},
+                {"duplicates", &out->duplicates},
+                {"reused", &out->reused},
+                {"skipped", &out->skipped},
+                {"prompt_tokens", &out->prompt_tokens},
+                {"completion_tokens", &out->completion_tokens}};
 
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!strcmp(name, ints[i].name))
             *ints[i].slot = atoll(num);
     }
+    s_batch_model_field(out, name, num);
     if (!strcmp(name, "id"))
         s_copy_field(out->id, sizeof out->id, v);
     else if (!strcmp(name, "name"))
@@ -1693,6 +1727,7 @@ int store_job_states(
 int store_usage_add(store_t *self,
                     const char *id,
                     const char *batch,
+                    const char *model,
                     int64_t prompt_tokens,
                     int64_t completion_tokens,
                     err_t *err)
@@ -1701,26 +1736,30 @@ int store_usage_add(store_t *self,
         return -1;
     if (prompt_tokens <= 0 && completion_tokens <= 0)
         return 0;
+    int64_t n[2] = {prompt_tokens > 0 ? prompt_tokens : 0,
+                    completion_tokens > 0 ? completion_tokens : 0};
+    char field[2][STORE_MODEL_MAX + 32];
+    const char *total[2] = {"prompt_tokens", "completion_tokens"};
+    for (int f = 0; f < 2; f++)
+        snprintf(field[f], sizeof field[f], "%s:%.*s", total[f], STORE_MODEL_MAX,
+                 model && *model ? model : "unknown");
+    char job_key[STORE_KEY_MAX], batch_key[STORE_KEY_MAX];
+    s_key(self, job_key, "job:%s", id);
+    s_key(self, batch_key, "batch:%s", batch ? batch : "");
+    bool in_batch = batch && *batch;
     s_args_t m = {0};
     s_str(&m, "MULTI");
     s_append(self, &m);
     int replies = 1;
-    for (int k = 0; k < 2; k++) {
-        if (k == 1 && (!batch || !*batch))
-            break;
-        char key[STORE_KEY_MAX];
-        if (k == 0)
-            s_key(self, key, "job:%s", id);
-        else
-            s_key(self, key, "batch:%s", batch);
-        const char *field[2] = {"prompt_tokens", "completion_tokens"};
-        int64_t n[2] = {prompt_tokens, completion_tokens};
-        for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < 2; f++) {
+        const char *keys[3] = {job_key, batch_key, batch_key};
+        const char *names[3] = {total[f], total[f], field[f]};
+        for (int k = 0; k < (in_batch ? 3 : 1); k++) {
             s_args_t a = {0};
             s_str(&a, "HINCRBY");
-            s_str(&a, key);
-            s_str(&a, field[f]);
-            s_int(&a, n[f] > 0 ? n[f] : 0);
+            s_str(&a, keys[k]);
+            s_str(&a, names[k]);
+            s_int(&a, n[f]);
             s_append(self, &a);
             replies++;
         }

@@ -9,7 +9,8 @@
  *                               worker error error_code error_stage retry_at_ms
  *                               completions (times it reached done; 1)
  *                               expanded (a playlist: how many jobs it made)
- *                               prompt_tokens completion_tokens (model usage)
+ *                               prompt_tokens completion_tokens (model usage;
+ *                               a batch also per model: prompt_tokens:MODEL…)
  *    P job:ID:input      string submitted bytes (inline text or file body)
  *    P job:ID:source     string JSON source metadata          (fetch)
  *    P job:ID:transcript string JSON {text, segments}         (fetch)
@@ -77,10 +78,11 @@ typedef struct {
     int attempts; /* dispatches in all stages */
     int64_t created_ms;
     int64_t updated_ms;
-    int64_t finished_ms;  /* 0 until done or failed */
-    char *error;          /* owned or NULL: last error text */
-    char error_code[16];  /* err_name() of the last error, or "" */
-    char error_stage[16]; /* stage that failed, or "" */
+    int64_t finished_ms;                      /* 0 until done or failed */
+    char *error;                              /* owned or NULL: last error text */
+    char error_code[16];                      /* err_name() of the last error, or "" */
+    char error_stage[16];                     /* stage that failed, or "" */
+    int64_t prompt_tokens, completion_tokens; /* model usage, every stage (0 if none) */
 } store_job_t;
 
 /* One source to submit (borrowed strings). */
@@ -307,6 +309,8 @@ LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);
 
 #define STORE_BATCH_URLS_TTL_S (24 * 3600)
 #define STORE_BATCH_NAME_MAX   256
+#define STORE_MODEL_MAX        128 /* longer model names are cut in usage fields */
+#define STORE_BATCH_MODELS     8
 
 /* A batch hash, copied out. Plain data. Counts the client did not record
  * are -1. */
@@ -317,6 +321,14 @@ typedef struct {
     int64_t total; /* jobs in P batch:ID:jobs */
     bool open;     /* a client is still submitting into it */
     int64_t lines, invalid, duplicates, reused, skipped;
+    int64_t prompt_tokens, completion_tokens; /* model usage of its jobs (0 if none) */
+
+    struct {
+        char model[STORE_MODEL_MAX + 1];
+        int64_t prompt_tokens, completion_tokens;
+    } models[STORE_BATCH_MODELS]; /* the same per model (the first few seen) */
+
+    size_t n_models;
 } store_batch_t;
 
 /* A job's state and stage, as store_job_states reads them ("" if the job
@@ -388,11 +400,14 @@ LODE_MUST_CHECK int store_url_jobs_set(
 LODE_MUST_CHECK int store_job_states(
     store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err);
 /* Add a model's token usage to the job's and its batch's totals (HINCRBY
- * prompt_tokens / completion_tokens; batch may be NULL or ""). Tokens spent
- * on a run that later failed count too: they were paid for. */
+ * prompt_tokens / completion_tokens, and in the batch also
+ * prompt_tokens:MODEL / completion_tokens:MODEL for a cost per model; batch
+ * may be NULL or ""). Tokens spent on a run that later failed count too:
+ * they were paid for. */
 LODE_MUST_CHECK int store_usage_add(store_t *self,
                                     const char *id,
                                     const char *batch,
+                                    const char *model,
                                     int64_t prompt_tokens,
                                     int64_t completion_tokens,
                                     err_t *err);

@@ -95,12 +95,18 @@ static void s_usage(FILE *out)
 
 /* Settings read from the environment, as the long options they stand for. */
 static const char *const s_env[][2] = {
-    {"LODE_LLM_BASE_URL", "llm-base-url"},   {"LODE_LLM_MODEL", "llm-model"},
-    {"LODE_LLM_TIMEOUT_S", "llm-timeout-s"}, {"LODE_LLM_IN_FLIGHT", "llm-in-flight"},
-    {"LODE_LLM_CONTEXT", "llm-context"},     {"LODE_LLM_MAX_TOKENS", "llm-max-tokens"},
-    {"LODE_LLM_TEMPERATURE", "llm-temperature"}, {"LODE_LLM_FORMAT", "llm-format"},
-    {"LODE_LLM_ATTEMPTS", "llm-attempts"},   {"LODE_PROMPTS", "prompts"},
-    {"LODE_ALLOW_NET", "allow-net"},         {"LODE_USER_AGENT", "user-agent"},
+    {"LODE_LLM_BASE_URL", "llm-base-url"},
+    {"LODE_LLM_MODEL", "llm-model"},
+    {"LODE_LLM_TIMEOUT_S", "llm-timeout-s"},
+    {"LODE_LLM_IN_FLIGHT", "llm-in-flight"},
+    {"LODE_LLM_CONTEXT", "llm-context"},
+    {"LODE_LLM_MAX_TOKENS", "llm-max-tokens"},
+    {"LODE_LLM_TEMPERATURE", "llm-temperature"},
+    {"LODE_LLM_FORMAT", "llm-format"},
+    {"LODE_LLM_ATTEMPTS", "llm-attempts"},
+    {"LODE_PROMPTS", "prompts"},
+    {"LODE_ALLOW_NET", "allow-net"},
+    {"LODE_USER_AGENT", "user-agent"},
 };
 
 /* A whole number in [lo, hi], or -1 with a message. */
@@ -227,8 +233,8 @@ static int s_apply(s_settings_t *st, int c, const char *arg)
         o->noop = strcmp(arg, "noop") == 0;
         o->openai = strcmp(arg, "openai") == 0;
         if (!o->noop && !o->openai && strcmp(arg, "extractive") != 0) {
-            fprintf(stderr,
-                    "lode-worker: unknown engine \"%s\" (have: extractive, openai, noop)\n", arg);
+            fprintf(stderr, "lode-worker: unknown engine \"%s\" (have: extractive, openai, noop)\n",
+                    arg);
             return 2;
         }
         return 0;
@@ -388,8 +394,7 @@ static int s_check_llm(s_settings_t *st)
 
 int main(int argc, char **argv)
 {
-    s_settings_t st = {.w = {.stage = JOB_STAGE_COUNT, .llm.temperature = 0.2},
-                       .level = LOGL_INFO};
+    s_settings_t st = {.w = {.stage = JOB_STAGE_COUNT, .llm.temperature = 0.2}, .level = LOGL_INFO};
     int rc = s_parse_file_and_env(&st, argc, argv);
     if (rc == 0)
         rc = s_check_llm(&st);

@@ -16,10 +16,10 @@
 
 struct miner {
     job_stage_t stage;
-    llm_t *llm;           /* owned */
-    prompts_t *prompts;   /* owned */
-    store_t *store;       /* owned: the loop thread's own connection */
-    char *model;          /* owned: recorded in each part's meta */
+    llm_t *llm;         /* owned */
+    prompts_t *prompts; /* owned */
+    store_t *store;     /* owned: the loop thread's own connection */
+    char *model;        /* owned: recorded in each part's meta */
     size_t context_tokens;
     size_t max_tokens;
     int max_snippets;
@@ -35,12 +35,12 @@ typedef struct {
     char batch[JOB_ID_SIZE];
     uint32_t attempt;
     stage_text_parts_t parts;
-    transcript_t *t;    /* owned */
-    llmstage_t *run;    /* owned */
-    int out;            /* model calls in flight */
-    bool reported;      /* the broker has its DONE or FAIL */
+    transcript_t *t; /* owned */
+    llmstage_t *run; /* owned */
+    int out;         /* model calls in flight */
+    bool reported;   /* the broker has its DONE or FAIL */
     int64_t prompt_tokens, completion_tokens;
-    void *handle;       /* our place in m->jobs */
+    void *handle; /* our place in m->jobs */
 } s_job_t;
 
 /* One model call: which job, which of its requests. */
@@ -69,8 +69,8 @@ static void s_release(s_job_t *job)
         return;
     miner_t *m = job->m;
     err_t err = {0};
-    if (store_usage_add(m->store, job->id, job->batch, job->prompt_tokens, job->completion_tokens,
-                        &err) != 0)
+    if (store_usage_add(m->store, job->id, job->batch, m->model, job->prompt_tokens,
+                        job->completion_tokens, &err) != 0)
         log_warn(job_stage_name(m->stage), "job=%s token usage not recorded: %s", job->id, err.msg);
     zlistx_delete(m->jobs, job->handle);
     s_job_free(&job);
@@ -118,7 +118,8 @@ static void s_complete(s_job_t *job)
     char *part = llmstage_result(job->run, &len);
     char *meta = llmstage_meta(job->run);
     if (!part || !meta)
-        err_set(&err, LODE_ESTATE, "the %s stage ended with nothing to store", job_stage_name(m->stage));
+        err_set(&err, LODE_ESTATE, "the %s stage ended with nothing to store",
+                job_stage_name(m->stage));
     /* The meta first: a part with no meta beside it would look extractive. */
     else if (store_part_set(m->store, job->id, meta_parts[m->stage], meta, strlen(meta), &err) ==
                  0 &&
@@ -185,8 +186,8 @@ static void s_on_answer(const llm_result_t *res, void *arg)
         s_pump(job);
 }
 
-miner_t *miner_new(
-    zloop_t *loop, const miner_opts_t *opts, miner_report_fn *report, void *arg, err_t *err)
+miner_t *
+miner_new(zloop_t *loop, const miner_opts_t *opts, miner_report_fn *report, void *arg, err_t *err)
 {
     miner_t *self = mem_calloc(1, sizeof *self);
     self->stage = opts->stage;

@@ -24,19 +24,19 @@ typedef void(miner_report_fn)(
     void *arg, const char *id, uint32_t attempt, const err_t *err, int64_t retry_after_ms);
 
 typedef struct {
-    job_stage_t stage;        /* snippet, synthesis or fanout */
-    const char *redis_url;    /* borrowed; NULL = config default */
-    const char *prefix;       /* borrowed; NULL = "lode:" */
-    const llm_opts_t *llm;    /* borrowed for the call only */
-    const char *prompts_dir;  /* --prompts, or NULL */
-    size_t context_tokens;    /* the model's window; 0 = 8192 */
-    int max_snippets;         /* 0 = llmstage's default */
+    job_stage_t stage;       /* snippet, synthesis or fanout */
+    const char *redis_url;   /* borrowed; NULL = config default */
+    const char *prefix;      /* borrowed; NULL = "lode:" */
+    const llm_opts_t *llm;   /* borrowed for the call only */
+    const char *prompts_dir; /* --prompts, or NULL */
+    size_t context_tokens;   /* the model's window; 0 = 8192 */
+    int max_snippets;        /* 0 = llmstage's default */
 } miner_opts_t;
 
 /* A miner on loop. NULL and *err: bad LLM settings, a prompt override that
  * cannot be read. */
-miner_t *miner_new(
-    zloop_t *loop, const miner_opts_t *opts, miner_report_fn *report, void *arg, err_t *err);
+miner_t *
+miner_new(zloop_t *loop, const miner_opts_t *opts, miner_report_fn *report, void *arg, err_t *err);
 
 /* Take job id at attempt; report(arg, …) follows exactly once, from the
  * loop (or before this returns, when the job cannot start). */

@@ -12,8 +12,8 @@
 #include "curve.h"
 #include "fetcher.h"
 #include "log.h"
-#include "miner.h"
 #include "mem.h"
+#include "miner.h"
 #include "proto.h"
 #include "stage_fetch.h"
 #include "stage_text.h"
@@ -393,8 +393,8 @@ static int s_start_miner(worker_t *self, err_t *err)
              "prompt %s (%s)%s",
              self->opts.llm.base_url, self->opts.llm.model,
              self->opts.llm.max_in_flight ? self->opts.llm.max_in_flight : 64,
-             self->opts.context_tokens ? self->opts.context_tokens : 8192,
-             prompts_origin(pr, p), prompts_hash(pr, p),
+             self->opts.context_tokens ? self->opts.context_tokens : 8192, prompts_origin(pr, p),
+             prompts_hash(pr, p),
              self->opts.llm.api_key && *self->opts.llm.api_key ? ", with an API key" : "");
     return 0;
 }

@@ -18,27 +18,27 @@ typedef struct worker worker_t;
 
 typedef struct {
     job_stage_t stage;
-    const char *broker;     /* endpoint to connect; borrowed */
-    const char *redis_url;  /* borrowed; NULL = config default */
-    const char *prefix;     /* borrowed; NULL = "lode:" */
-    int concurrency;        /* credits: jobs held at once; 0 = 1 */
-    int heartbeat_ms;       /* 0 = 1000 */
-    int delay_ms;           /* extra time per job, to simulate a slow stage (tests, benchmarks) */
-    int threads;            /* job threads for CPU work; 0 = concurrency (fetch: 2) */
-    bool noop;              /* engine "noop": report every job done at once, touching
-                             * nothing (benchmarks of the cluster itself) */
-    const char *user_agent; /* fetch: HTTP User-Agent; NULL = default */
-    const char *allow_net;  /* fetch: CIDRs exempt from the SSRF guard, or NULL */
-    int per_host_max;       /* fetch: requests at once to one host; 0 = default */
-    int per_host_rps;       /* fetch: request starts per second to one host; 0 = unlimited */
-    srcdrv_opts_t src;      /* fetch: source driver settings (language, YouTube endpoints) */
-    bool openai;            /* text stages: the openai engine (an OpenAI-compatible
-                             * model server) instead of the extractive one */
-    llm_opts_t llm;         /* openai: the model server and how to call it */
-    const char *prompts_dir;   /* openai: --prompts DIR, or NULL */
-    size_t context_tokens;     /* openai: the model's context window; 0 = 8192 */
-    int max_snippets;          /* openai: snippets kept per job; 0 = default */
-    curve_opts_t curve;     /* cert + server: CURVE client; zeroed = plain */
+    const char *broker;      /* endpoint to connect; borrowed */
+    const char *redis_url;   /* borrowed; NULL = config default */
+    const char *prefix;      /* borrowed; NULL = "lode:" */
+    int concurrency;         /* credits: jobs held at once; 0 = 1 */
+    int heartbeat_ms;        /* 0 = 1000 */
+    int delay_ms;            /* extra time per job, to simulate a slow stage (tests, benchmarks) */
+    int threads;             /* job threads for CPU work; 0 = concurrency (fetch: 2) */
+    bool noop;               /* engine "noop": report every job done at once, touching
+                              * nothing (benchmarks of the cluster itself) */
+    const char *user_agent;  /* fetch: HTTP User-Agent; NULL = default */
+    const char *allow_net;   /* fetch: CIDRs exempt from the SSRF guard, or NULL */
+    int per_host_max;        /* fetch: requests at once to one host; 0 = default */
+    int per_host_rps;        /* fetch: request starts per second to one host; 0 = unlimited */
+    srcdrv_opts_t src;       /* fetch: source driver settings (language, YouTube endpoints) */
+    bool openai;             /* text stages: the openai engine (an OpenAI-compatible
+                              * model server) instead of the extractive one */
+    llm_opts_t llm;          /* openai: the model server and how to call it */
+    const char *prompts_dir; /* openai: --prompts DIR, or NULL */
+    size_t context_tokens;   /* openai: the model's context window; 0 = 8192 */
+    int max_snippets;        /* openai: snippets kept per job; 0 = default */
+    curve_opts_t curve;      /* cert + server: CURVE client; zeroed = plain */
 } worker_opts_t;
 
 /* Start the job threads and connect. NULL and *err on failure. */

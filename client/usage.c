@@ -1,0 +1,236 @@
+/*  usage.c - per-stage run figures of a job and cost estimates.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "usage.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mem.h"
+#include "store.h"
+
+#define USAGE_MAX_PRICES 1024
+#define USAGE_LINE_MAX   1024
+
+typedef struct {
+    char *glob;
+    double in_per_m, out_per_m;
+} s_price_t;
+
+struct usage_prices {
+    s_price_t *items;
+    size_t count;
+};
+
+void usage_prices_destroy(usage_prices_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    usage_prices_t *self = *self_p;
+    for (size_t i = 0; i < self->count; i++)
+        free(self->items[i].glob);
+    free(self->items);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Where to look when no path is given; NULL if nowhere. Caller frees. */
+static char *s_default_path(void)
+{
+    const char *env = getenv("LODE_PRICES");
+    if (env && *env)
+        return mem_strdup(env);
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    char *path = xdg && *xdg     ? mem_printf("%s/lode/prices.conf", xdg)
+                 : home && *home ? mem_printf("%s/.config/lode/prices.conf", home)
+                                 : NULL;
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) { /* the default place is optional; a named file is not */
+        free(path);
+        return NULL;
+    }
+    fclose(f);
+    return path;
+}
+
+static int s_parse_line(usage_prices_t *self, char *line, const char *path, int no, err_t *err)
+{
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    char glob[256];
+    double in, out;
+    char extra;
+    int n = sscanf(line, "%255s %lf %lf %c", glob, &in, &out, &extra);
+    if (n <= 0)
+        return 0; /* blank or a comment */
+    if (n != 3 || in < 0 || out < 0) {
+        err_set(err, LODE_EINVAL, "%s:%d: expected \"MODEL INPUT_USD_PER_1M OUTPUT_USD_PER_1M\"",
+                path, no);
+        return -1;
+    }
+    if (self->count == USAGE_MAX_PRICES) {
+        err_set(err, LODE_EINVAL, "%s: more than %d prices", path, USAGE_MAX_PRICES);
+        return -1;
+    }
+    self->items[self->count++] = (s_price_t){mem_strdup(glob), in, out};
+    return 0;
+}
+
+usage_prices_t *usage_prices_load(const char *path, err_t *err)
+{
+    char *p = path && *path ? mem_strdup(path) : s_default_path();
+    if (!p)
+        return NULL;
+    FILE *f = fopen(p, "r");
+    if (!f) {
+        err_set(err, LODE_EIO, "cannot read price table %s: %s", p, strerror(errno));
+        free(p);
+        return NULL;
+    }
+    usage_prices_t *self = mem_calloc(1, sizeof *self);
+    self->items = mem_calloc(USAGE_MAX_PRICES, sizeof *self->items);
+    char line[USAGE_LINE_MAX];
+    int no = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f))
+        rc = s_parse_line(self, line, p, ++no, err);
+    fclose(f);
+    free(p);
+    if (rc != 0)
+        usage_prices_destroy(&self);
+    return self;
+}
+
+double usage_cost(const usage_prices_t *self,
+                  const char *model,
+                  int64_t prompt_tokens,
+                  int64_t completion_tokens)
+{
+    for (size_t i = 0; self && model && i < self->count; i++)
+        if (fnmatch(self->items[i].glob, model, 0) == 0)
+            return ((double)prompt_tokens * self->items[i].in_per_m +
+                    (double)completion_tokens * self->items[i].out_per_m) /
+                   1e6;
+    return -1;
+}
+
+/* The .meta of one stage, parsed; NULL when the stage has none (the
+ * extractive engine writes none, or the stage has not run). */
+static json_t *s_meta(store_t *store, const char *id, const char *part, err_t *err)
+{
+    char *data = store_part_get(store, id, part, NULL, err);
+    if (!data) {
+        if (err->code == LODE_ENOTFOUND)
+            err_clear(err);
+        return NULL;
+    }
+    json_t *o = json_loads(data, 0, NULL);
+    free(data);
+    return json_is_object(o) ? o : (json_decref(o), NULL);
+}
+
+static json_int_t s_i(json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+static const char *s_s(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+/* One stage's row of the text table. */
+static void s_print_stage(FILE *f, const char *stage, json_t *m, const usage_prices_t *prices)
+{
+    if (!m) {
+        fprintf(f, "%-10s extractive (no model)\n", stage);
+        return;
+    }
+    const char *hash = s_s(m, "prompt_hash");
+    fprintf(f, "%-10s %s %s, prompt %.19s (%s)\n", stage, s_s(m, "engine"), s_s(m, "model"), hash,
+            s_s(m, "prompt_origin"));
+    fprintf(f,
+            "%-10s %lld request(s), %lld chunk(s), %lld repair(s); tokens %lld prompt + %lld "
+            "completion",
+            "", (long long)s_i(m, "requests"), (long long)s_i(m, "chunks"),
+            (long long)s_i(m, "repairs"), (long long)s_i(m, "prompt_tokens"),
+            (long long)s_i(m, "completion_tokens"));
+    double cost =
+        usage_cost(prices, s_s(m, "model"), s_i(m, "prompt_tokens"), s_i(m, "completion_tokens"));
+    if (cost >= 0)
+        fprintf(f, ", about $%.4f", cost);
+    fputc('\n', f);
+    json_t *q = json_object_get(m, "quotes");
+    if (q)
+        fprintf(f,
+                "%-10s quotes: %lld proposed, %lld exact, %lld normalised, %lld snapped, "
+                "%lld rejected\n",
+                "", (long long)s_i(q, "proposed"), (long long)s_i(q, "exact"),
+                (long long)s_i(q, "normalised"), (long long)s_i(q, "snapped"),
+                (long long)s_i(q, "rejected"));
+}
+
+int usage_show_stats(cli_t *cli, const char *id, bool json, const char *prices_path)
+{
+    static const char *stages[] = {"snippet", "synthesis", "fanout"};
+    static const char *parts[] = {STORE_PART_SNIPPETS_META, STORE_PART_SYNTHESIS_META,
+                                  STORE_PART_FANOUT_META};
+    err_t err = {0};
+    usage_prices_t *prices = usage_prices_load(prices_path, &err);
+    if (err.code)
+        return cli_fail(cli, &err);
+    store_t *store = cli_store(cli, &err);
+    store_job_t job;
+    if (!store || store_job_get(store, id, &job, &err) != 0) {
+        usage_prices_destroy(&prices);
+        return cli_fail(cli, &err);
+    }
+    json_t *metas[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3 && err.code == 0; i++)
+        metas[i] = s_meta(store, id, parts[i], &err);
+    double total_cost = 0;
+    bool priced = false;
+    for (int i = 0; i < 3; i++) {
+        double c = metas[i]
+                       ? usage_cost(prices, s_s(metas[i], "model"), s_i(metas[i], "prompt_tokens"),
+                                    s_i(metas[i], "completion_tokens"))
+                       : -1;
+        if (c >= 0) {
+            total_cost += c;
+            priced = true;
+        }
+    }
+    int rc = err.code ? cli_fail(cli, &err) : CLI_EXIT_OK;
+    if (rc == CLI_EXIT_OK && json) {
+        json_t *st = json_object();
+        for (int i = 0; i < 3; i++)
+            json_object_set(st, stages[i], metas[i] ? metas[i] : json_null());
+        json_t *o = json_pack("{s:s,s:s,s:o,s:{s:I,s:I}}", "job", id, "state", job.state, "stages",
+                              st, "tokens", "prompt", (json_int_t)job.prompt_tokens, "completion",
+                              (json_int_t)job.completion_tokens);
+        json_object_set_new(o, "cost_usd", priced ? json_real(total_cost) : json_null());
+        json_dumpf(o, cli->out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+        fputc('\n', cli->out);
+        json_decref(o);
+    } else if (rc == CLI_EXIT_OK) {
+        fprintf(cli->out, "job        %s  %s\n", id, job.state);
+        for (int i = 0; i < 3; i++)
+            s_print_stage(cli->out, stages[i], metas[i], prices);
+        fprintf(cli->out, "total      tokens %lld prompt + %lld completion",
+                (long long)job.prompt_tokens, (long long)job.completion_tokens);
+        if (priced)
+            fprintf(cli->out, ", about $%.4f", total_cost);
+        fputc('\n', cli->out);
+    }
+    for (int i = 0; i < 3; i++)
+        json_decref(metas[i]);
+    store_job_clear(&job);
+    usage_prices_destroy(&prices);
+    return rc;
+}
