@@ -67,6 +67,7 @@ bench: all
 	bench/fetch/run.sh $(BUILD)
 	bench/quote/run.sh $(BUILD)
 	bench/throughput/run.sh $(BUILD)
+	bench/llm/run.sh $(BUILD)
 
 deps:
 	deploy/deps.sh
