@@ -27,33 +27,10 @@
 #include "err.h"
 #include "job.h"
 #include "llmjson.h"
+#include "prompts.h"
 #include "transcript.h"
 
-/* --- prompts ----------------------------------------------------------------
- * Files snippet.md, synthesis.md, fanout.md, notes.md. Each is looked up in
- * order: dir (--prompts), $LODE_PROMPTS, $XDG_CONFIG_HOME/lode/prompts (else
- * ~/.config/lode/prompts), LODE_PROMPTS_DIR (compiled in: the installed
- * copy), and last the copy built into the program, so a worker runs with no
- * files at all. A leading <!-- … --> comment is dropped; the rest is the
- * template, and its hash ("sha256:" + 64 hex digits of the text used) is
- * stored beside each output. */
-typedef struct prompts prompts_t;
-
-typedef enum {
-    PROMPT_SNIPPET = 0,
-    PROMPT_SYNTHESIS,
-    PROMPT_FANOUT,
-    PROMPT_NOTES,
-    PROMPT_COUNT
-} prompt_id_t;
-
-/* dir may be NULL. NULL and *err when a file found cannot be read or is
- * empty (a user's override must not be silently ignored). */
-prompts_t *prompts_load(const char *dir, err_t *err);
-void prompts_destroy(prompts_t **self_p);
-const char *prompts_text(const prompts_t *self, prompt_id_t id); /* the template */
-const char *prompts_hash(const prompts_t *self, prompt_id_t id); /* "sha256:…" */
-const char *prompts_origin(const prompts_t *self, prompt_id_t id); /* path or "built-in" */
+/* Prompts (files, lookup order, hashes, rendering): prompts.h. */
 
 /* --- one job's stage --------------------------------------------------------- */
 
@@ -76,8 +53,8 @@ typedef struct {
 /* A request the caller should send. Strings owned by the stage, valid until
  * the next llmstage_* call on it. */
 typedef struct {
-    size_t slot;             /* give it back to llmstage_answer */
-    const char *system;      /* may be NULL */
+    size_t slot;        /* give it back to llmstage_answer */
+    const char *system; /* may be NULL */
     const char *user;
     const char *schema_name; /* for response_format json_schema */
     const char *schema;      /* JSON Schema text of the expected answer */
@@ -125,9 +102,6 @@ const char *llmstage_rejected(const llmstage_t *self, size_t n);
  * them), found ones get the exact span's quote, offset, length (code
  * points) and start_ms, and "match". Returns the new array (caller frees)
  * or NULL and *err when json is not a snippets array. */
-char *llmstage_guard_snippets(const transcript_t *t,
-                              const char *json,
-                              size_t len,
-                              size_t *rejected,
-                              err_t *err);
+char *llmstage_guard_snippets(
+    const transcript_t *t, const char *json, size_t len, size_t *rejected, err_t *err);
 #endif
