@@ -81,7 +81,7 @@ static int s_read_file(const char *path, char **out, size_t *len, err_t *err)
     int rc = 1;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
         if (buf_append(&b, chunk, n, err) != 0) {
-            err_prefix(err, "prompt %s: ", path);
+            err_prefix(err, "prompt %s", path);
             rc = -1;
             break;
         }
@@ -242,7 +242,7 @@ char *prompts_render(const char *tpl, const prompts_vars_t *vars, size_t max_byt
         size_t lit = open ? (size_t)(open - s) + (val ? 0 : 2) : strlen(s);
         if (buf_append(&b, s, lit, err) != 0 || (val && buf_puts(&b, val, err) != 0)) {
             buf_free(&b);
-            err_prefix(err, "prompt: ");
+            err_prefix(err, "prompt");
             return NULL;
         }
         s += lit;
