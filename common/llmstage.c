@@ -326,8 +326,11 @@ static int s_plan_synthesis(llmstage_t *self, err_t *err)
 
 static int s_setup(llmstage_t *self, const llmstage_opts_t *o, err_t *err)
 {
-    if (s_load_snippets_text(self, o->snippets_json, err) != 0 ||
-        s_load_synthesis_text(self, o->synthesis_json, err) != 0)
+    /* Only the parts a stage's prompts carry are read. */
+    bool later = self->stage != JOB_STAGE_SNIPPET;
+    if ((later && s_load_snippets_text(self, o->snippets_json, err) != 0) ||
+        (self->stage == JOB_STAGE_FANOUT &&
+         s_load_synthesis_text(self, o->synthesis_json, err) != 0))
         return -1;
     switch (self->stage) {
     case JOB_STAGE_SNIPPET:
