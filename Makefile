@@ -57,7 +57,15 @@ $(BUILD)/%.o: %.c
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# Where the installed copies are is compiled in. A stamp holding PROMPTSDIR,
+# rewritten when it differs (checked as the Makefile is read: `.SECONDARY:`
+# keeps a FORCE rule from running), rebuilds prompts.o for another PREFIX.
+PROMPTSDIR_STAMP := $(BUILD)/gen/prompts_dir
+ifneq ($(shell cat $(PROMPTSDIR_STAMP) 2>/dev/null),$(PROMPTSDIR))
+  $(shell mkdir -p $(BUILD)/gen && echo '$(PROMPTSDIR)' >$(PROMPTSDIR_STAMP))
+endif
 $(BUILD)/common/prompts.o: CPPFLAGS += -DLODE_PROMPTS_DIR='"$(PROMPTSDIR)"'
+$(BUILD)/common/prompts.o: $(PROMPTSDIR_STAMP)
 
 $(BUILD)/bin/lode-broker: $(call objs,$(wildcard broker/*.c)) $(COMMON)
 $(BUILD)/bin/lode-worker: $(call objs,$(wildcard worker/*.c)) $(COMMON)
