@@ -105,6 +105,7 @@ struct llmstage {
     size_t n_rejected;         /* rejected, all counted */
     size_t n_proposed;         /* quotes proposed */
     size_t n_kind[4];          /* stored candidates by quote_kind_t */
+    size_t n_salvaged;         /* map answers cut by max tokens whose complete items were kept */
     size_t requests, repairs;  /* handed out */
     int64_t prompt_tokens;     /* llmstage_usage sums */
     int64_t completion_tokens; /* llmstage_usage sums */
@@ -565,6 +566,57 @@ static char *s_notes_text(const llmstage_t *self, const s_slot_t *slot, json_t *
     return buf_steal(&b);
 }
 
+/* The end of the JSON object starting at s[0] == '{', or NULL when it is
+ * cut short. */
+static const char *s_object_end(const char *s, const char *end)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (const char *c = s; c < end; c++) {
+        if (in_str) {
+            if (*c == '\\')
+                c++;
+            else if (*c == '"')
+                in_str = false;
+        } else if (*c == '"') {
+            in_str = true;
+        } else if (*c == '{') {
+            depth++;
+        } else if (*c == '}' && --depth == 0) {
+            return c + 1;
+        }
+    }
+    return NULL;
+}
+
+/* The complete items of a snippets answer cut short by max tokens, as
+ * {"snippets":[…]}, or NULL when there is none. */
+static json_t *s_salvage_snippets(const char *content, size_t len)
+{
+    const char *end = content + len, *key = strstr(content, "\"snippets\"");
+    const char *c = key ? memchr(key, '[', (size_t)(end - key)) : NULL;
+    if (!c)
+        return NULL;
+    json_t *items = json_array();
+    for (c++; c < end;) {
+        while (c < end && (isspace((unsigned char)*c) || *c == ','))
+            c++;
+        const char *e = c < end && *c == '{' ? s_object_end(c, end) : NULL;
+        json_t *it = e ? json_loadb(c, (size_t)(e - c), 0, NULL) : NULL;
+        if (!json_is_string(json_object_get(it, "quote")) || !s_item_why(it)) {
+            json_decref(it);
+            break;
+        }
+        json_array_append_new(items, it);
+        c = e;
+    }
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return json_pack("{s:o}", "snippets", items);
+}
+
 /* Fail the stage: the error is kept for later calls and copied out. */
 static int s_fail(llmstage_t *self, const err_t *e, err_t *err)
 {
@@ -649,15 +701,24 @@ int llmstage_answer(llmstage_t *self, size_t slot_i, const llmjson_response_t *r
     size_t len = resp->content ? resp->content_len : 0;
     err_t e = {0};
     char *json = llmjson_extract(content, len, resp->finish_reason, NULL, &e);
-    if (!json) {
+    json_t *v = NULL;
+    if (!json && e.code == LODE_ETOOBIG && self->stage == JOB_STAGE_SNIPPET && self->n_chunks > 1) {
+        /* One part of many whose answer ran out of tokens: its complete
+         * quotes are worth keeping; the other parts cover the rest. */
+        v = s_salvage_snippets(content, len);
+        self->n_salvaged += v != NULL;
+    }
+    if (!json && !v) {
         if (e.code == LODE_ELLM)
             return s_repair_or_fail(self, slot, content, len, e.msg, err);
         /* finish_reason "length" or a content filter: the same request fails again. */
         err_prefix(&e, "%s", job_stage_name(self->stage));
         return s_fail(self, &e, err);
     }
-    json_t *v = json_loads(json, 0, NULL);
-    free(json);
+    if (json) {
+        v = json_loads(json, 0, NULL);
+        free(json);
+    }
     const char *shape = v ? s_shape_error(self, slot, v) : "not JSON";
     if (shape) {
         char *pv = s_preview(content, len);
@@ -960,6 +1021,8 @@ char *llmstage_meta(const llmstage_t *self)
                                       (json_int_t)self->n_kind[QUOTE_NORMALISED], "snapped",
                                       (json_int_t)self->n_kind[QUOTE_SNAPPED], "rejected",
                                       (json_int_t)self->n_rejected));
+    if (self->stage == JOB_STAGE_SNIPPET)
+        json_object_set_new(o, "cut_answers", json_integer((json_int_t)self->n_salvaged));
     if (self->via_notes)
         json_object_set_new(
             o, "notes",

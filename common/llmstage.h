@@ -15,7 +15,9 @@
  *  lists merged, duplicates dropped, capped.
  *  An answer that is not the JSON asked for gets one repair request (the
  *  answer and what was wrong with it are sent back); a second bad answer
- *  fails the stage.
+ *  fails the stage. An answer cut by max tokens (finish_reason "length")
+ *  fails it at once, except one part's of a chunked snippets map: its
+ *  complete quotes are kept.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_LLMSTAGE_H
@@ -73,7 +75,10 @@ int llmstage_next(llmstage_t *self, llmstage_req_t *req);
 
 /* The answer to request slot. 0 if taken (it may have queued a repair or
  * the next phase: call llmstage_next again); -1 and *err when the stage has
- * failed (an answer still bad after its repair; codes as llmjson.h). */
+ * failed (an answer still bad after its repair; codes as llmjson.h), and
+ * the same failure for any later answer. -1 and LODE_EINVAL, the stage
+ * unharmed, for a slot that is not waiting for an answer. Token counts in
+ * resp are not added (llmstage_usage does that). */
 LODE_MUST_CHECK int
 llmstage_answer(llmstage_t *self, size_t slot, const llmjson_response_t *resp, err_t *err);
 
@@ -86,9 +91,13 @@ bool llmstage_done(const llmstage_t *self);
 char *llmstage_result(llmstage_t *self, size_t *len);
 
 /* What to store beside it (caller frees): {"engine":"openai","model",
- * "prompt","prompt_hash","prompt_origin","chunks","requests","repairs",
- * "prompt_tokens","completion_tokens","quotes":{"proposed","exact",
- * "normalised","snapped","rejected"}} (quotes: snippet stage only). Token
+ * "stage","prompt","prompt_hash","prompt_origin","chunks","requests",
+ * "repairs","prompt_tokens","completion_tokens","context_tokens",
+ * "max_tokens","quotes":{"proposed","exact","normalised","snapped",
+ * "rejected"},"cut_answers"} (quotes, cut_answers: snippet stage only; "prompt"
+ * is the template's file name). A synthesis written from notes adds
+ * "notes":{"prompt_hash","prompt_origin","chunks","truncated"} (truncated:
+ * the joined notes were cut, each part's to an equal share, to fit). Token
  * counts are added by llmstage_usage as the caller learns them. */
 char *llmstage_meta(const llmstage_t *self);
 void llmstage_usage(llmstage_t *self, int64_t prompt_tokens, int64_t completion_tokens);
@@ -100,8 +109,11 @@ const char *llmstage_rejected(const llmstage_t *self, size_t n);
 /* The guard every engine's snippets pass through: each item's quote is
  * looked up in t (quote.h); items not found are dropped (*rejected counts
  * them), found ones get the exact span's quote, offset, length (code
- * points) and start_ms, and "match". Returns the new array (caller frees)
- * or NULL and *err when json is not a snippets array. */
+ * points) and start_ms, and "match" ("snap_score" when snapped); an item
+ * whose offset and length already name its exact quote keeps that span.
+ * Other fields are kept; ids are renumbered 1..n. Returns the new array
+ * (caller frees) or NULL and *err (LODE_EINVAL) when json is not a
+ * snippets array or an item has no quote. rejected may be NULL. */
 char *llmstage_guard_snippets(
     const transcript_t *t, const char *json, size_t len, size_t *rejected, err_t *err);
 #endif

@@ -599,6 +599,59 @@ static void test_llmstage_maps_a_long_source_over_overlapping_chunks(void **stat
     transcript_destroy(&t);
 }
 
+static void test_llmstage_keeps_the_complete_quotes_of_a_part_cut_by_max_tokens(void **state)
+{
+    (void)state;
+    transcript_t *t = s_long_transcript(60);
+    prompts_t *p = s_prompts();
+    llmstage_opts_t o = {.stage = JOB_STAGE_SNIPPET,
+                         .transcript = t,
+                         .prompts = p,
+                         .context_tokens = 1700,
+                         .max_tokens = 256};
+    err_t err = {0};
+    llmstage_t *st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    llmstage_req_t req;
+    size_t n = 0;
+    while (llmstage_next(st, &req) == 1)
+        n++;
+    assert_true(n >= 3);
+    char *s0 = s_long_sentence(0), *s1 = s_long_sentence(1);
+    char *cut = mem_printf("```json\n{\"snippets\": [{\"quote\": \"%s\", \"why\": \"w {}\"},\n"
+                           "{\"quote\": \"%s\", \"why\": \"second\"}, {\"quote\": \"Claim num",
+                           s0, s1);
+    assert_int_equal(s_answer(st, 0, cut, "length", &err), 0);
+    free(cut);
+    for (size_t k = 1; k < n; k++)
+        assert_int_equal(s_answer(st, k, "{\"snippets\":[]}", "stop", &err), 0);
+    assert_true(llmstage_done(st));
+    json_t *arr = s_result(st);
+    assert_int_equal(json_array_size(arr), 2);
+    assert_string_equal(s_str(json_array_get(arr, 0), "quote"), s0);
+    assert_string_equal(s_str(json_array_get(arr, 0), "commentary"), "w {}");
+    assert_string_equal(s_str(json_array_get(arr, 1), "quote"), s1);
+    json_decref(arr);
+    json_t *m = s_meta(st);
+    assert_int_equal(s_int(m, "cut_answers"), 1);
+    assert_int_equal(s_int(m, "repairs"), 0);
+    json_decref(m);
+    llmstage_destroy(&st);
+
+    /* Cut before its first complete quote: nothing to keep, the stage fails. */
+    st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    while (llmstage_next(st, &req) == 1)
+        ;
+    assert_int_equal(s_answer(st, 1, "{\"snippets\": [{\"quote\": \"Claim", "length", &err), -1);
+    assert_int_equal(err.code, LODE_ETOOBIG);
+    llmstage_destroy(&st);
+    free(s0);
+    free(s1);
+    prompts_destroy(&p);
+    transcript_destroy(&t);
+}
+
 /* --- synthesis ------------------------------------------------------------ */
 
 static const char *k_synthesis_answer =
@@ -1050,6 +1103,9 @@ int main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_maps_a_long_source_over_overlapping_chunks,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_llmstage_keeps_the_complete_quotes_of_a_part_cut_by_max_tokens, s_setup,
+            s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_writes_a_synthesis_in_one_request, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(
