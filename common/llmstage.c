@@ -191,11 +191,14 @@ s_render(const llmstage_t *self, prompt_id_t id, const char *label, const char *
                         .snippets = self->snippets_text,
                         .synthesis = self->synthesis_text};
     if (id == PROMPT_SNIPPET && self->n_chunks > 1) {
-        /* Each part proposes a share, with room to spare for the reduce. */
+        /* Each part proposes its share and one more (at least 3), so the
+         * reduce has a choice; never more than the whole. */
         size_t share = (self->max_snippets + self->n_chunks - 1) / self->n_chunks + 1;
-        v.max_snippets = (int)(share < 3                    ? 3
-                               : share > self->max_snippets ? self->max_snippets
-                                                            : share);
+        if (share < 3)
+            share = 3;
+        if (share > self->max_snippets)
+            share = self->max_snippets;
+        v.max_snippets = (int)share;
     }
     return prompts_render(prompts_text(self->prompts, id), &v, S_RENDER_MAX, err);
 }

@@ -505,7 +505,8 @@ static void test_llmstage_fails_at_once_on_an_answer_cut_by_max_tokens(void **st
 
 /* Answer every queued map request of a snippet stage by quoting every
  * sentence of its chunk; returns the requests answered. */
-static size_t s_quote_every_sentence(llmstage_t *st, size_t n_sents, size_t *n_proposed)
+static size_t
+s_quote_every_sentence(llmstage_t *st, size_t n_sents, const char *must, size_t *n_proposed)
 {
     llmstage_req_t req;
     size_t answered = 0;
@@ -518,6 +519,7 @@ static size_t s_quote_every_sentence(llmstage_t *st, size_t n_sents, size_t *n_p
     }
     for (size_t k = 0; k < answered; k++) {
         char *chunk = s_chunk_of(users[k]);
+        assert_non_null(strstr(users[k], must));
         char *label = mem_printf(", part %zu of %zu)", k + 1, answered);
         assert_non_null(strstr(users[k], label));
         free(label);
@@ -558,7 +560,7 @@ static void test_llmstage_maps_a_long_source_over_overlapping_chunks(void **stat
     llmstage_t *st = llmstage_new(&o, &err);
     assert_non_null(st);
     size_t proposed = 0;
-    size_t requests = s_quote_every_sentence(st, n, &proposed);
+    size_t requests = s_quote_every_sentence(st, n, "Pick up to ", &proposed);
     assert_true(requests >= 3);
     assert_true(proposed > n); /* the overlaps proposed some sentences twice */
     assert_true(llmstage_done(st));
@@ -588,7 +590,8 @@ static void test_llmstage_maps_a_long_source_over_overlapping_chunks(void **stat
     st = llmstage_new(&o, &err);
     assert_non_null(st);
     proposed = 0;
-    assert_int_equal(s_quote_every_sentence(st, n, &proposed), requests);
+    /* Each part is asked for its share and one more, at least 3. */
+    assert_int_equal(s_quote_every_sentence(st, n, "Pick up to 3 quotes", &proposed), requests);
     arr = s_result(st);
     assert_int_equal(json_array_size(arr), 4);
     size_t last_cp = (size_t)s_int(json_array_get(arr, 3), "offset");
