@@ -577,7 +577,7 @@ static const char *s_object_end(const char *s, const char *end)
     bool in_str = false;
     for (const char *c = s; c < end; c++) {
         if (in_str) {
-            if (*c == '\\')
+            if (*c == '\\' && c + 1 < end)
                 c++;
             else if (*c == '"')
                 in_str = false;

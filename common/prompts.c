@@ -159,8 +159,26 @@ static int s_find(const char *dir, const char *name, s_prompt_t *p, err_t *err)
     return s_builtin(name, p, err);
 }
 
+/* A --prompts that names no directory is a typo, not a wish for the
+ * defaults. */
+static int s_check_dir(const char *dir, err_t *err)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        err_set(err, LODE_EINVAL, "prompts dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        err_set(err, LODE_EINVAL, "prompts dir %s: not a directory", dir);
+        return -1;
+    }
+    return 0;
+}
+
 prompts_t *prompts_load(const char *dir, err_t *err)
 {
+    if (dir && s_check_dir(dir, err) != 0)
+        return NULL;
     prompts_t *self = mem_calloc(1, sizeof *self);
     for (int i = 0; i < PROMPT_COUNT; i++) {
         s_prompt_t *p = &self->items[i];

@@ -28,8 +28,10 @@ typedef enum {
 
 #define PROMPTS_MAX_BYTES (1u << 20) /* a template file larger than this fails with ETOOBIG */
 
-/* dir may be NULL. NULL and *err when a file found cannot be read or is
- * empty (a user's override must not be silently ignored). */
+/* dir may be NULL. NULL and *err when a file found cannot be read
+ * (LODE_EIO) or is empty (LODE_EINVAL): a user's override must not be
+ * silently ignored; so is a dir that is not a directory (LODE_EINVAL).
+ * The result is the caller's; read-only, it may be shared by threads. */
 prompts_t *prompts_load(const char *dir, err_t *err);
 void prompts_destroy(prompts_t **self_p);
 const char *prompts_text(const prompts_t *self, prompt_id_t id);   /* the template */

@@ -997,6 +997,14 @@ static void test_prompts_refuse_an_empty_or_unreadable_override(void **state)
     assert_int_equal(err.code, LODE_EIO);
     assert_non_null(strstr(err.msg, "notes.md"));
     free(d);
+
+    /* A --prompts dir that is not there. */
+    char *gone = mem_printf("%s/nowhere", s_root);
+    err_clear(&err);
+    assert_null(prompts_load(gone, &err));
+    assert_int_equal(err.code, LODE_EINVAL);
+    assert_non_null(strstr(err.msg, "nowhere"));
+    free(gone);
     free(a);
 }
 
