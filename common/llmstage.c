@@ -16,13 +16,15 @@
 #include "mem.h"
 #include "quote.h"
 
-#define S_RENDER_MAX      ((size_t)1 << 30)
-#define S_REPAIR_SHOWN    4000 /* bytes of a bad answer sent back in its repair request */
-#define S_REJECTED_KEPT   1000 /* rejected quotes kept for llmstage_rejected */
-#define S_MAX_QUESTIONS   20
-#define S_MAX_CONCEPTS    20
-#define S_MAX_REFERENCES  40
-#define S_CHUNK_LABEL_MAX ", part 999 of 999"
+#define S_RENDER_MAX            ((size_t)1 << 30)
+#define S_REPAIR_SHOWN          600 /* bytes of a bad answer sent back in its repair request, at most */
+#define S_REPAIR_WRAPPER_TOKENS 80   /* the repair request's own words */
+#define S_REPAIR_RESERVE        200  /* tokens kept free in every request for its repair */
+#define S_REJECTED_KEPT         1000 /* rejected quotes kept for llmstage_rejected */
+#define S_MAX_QUESTIONS         20
+#define S_MAX_CONCEPTS          20
+#define S_MAX_REFERENCES        40
+#define S_CHUNK_LABEL_MAX       ", part 999 of 999"
 
 static const char *const s_system =
     "You read sources closely and answer with JSON only, exactly in the shape asked for.";
@@ -204,14 +206,14 @@ s_render(const llmstage_t *self, prompt_id_t id, const char *label, const char *
 }
 
 /* Tokens the request around the source takes: the system message, the
- * template rendered with no source, the answer's reserve and a margin for
- * the estimate's slack and the chat format's own tokens. */
+ * template rendered with no source, the answer's reserve, room for a
+ * repair's additions and a margin for the chat format's own tokens. */
 static int s_reserve(const llmstage_t *self, prompt_id_t id, size_t *reserve, err_t *err)
 {
     char *bare = s_render(self, id, S_CHUNK_LABEL_MAX, "", err);
     if (!bare)
         return -1;
-    size_t margin = 32 + self->context_tokens / 50;
+    size_t margin = 32 + self->context_tokens / 50 + S_REPAIR_RESERVE;
     *reserve = s_tokens(s_system) + s_tokens(bare) + self->max_tokens + margin;
     free(bare);
     if (*reserve + CHUNK_MIN_BUDGET > self->context_tokens) {
@@ -639,12 +641,19 @@ static int s_repair_or_fail(
                 job_stage_name(self->stage), what);
         return s_fail(self, &e, err);
     }
-    size_t shown = len;
-    if (shown > S_REPAIR_SHOWN) {
+    /* The repair is the original prompt and more: show as much of the bad
+     * answer as the window still holds (a byte is at most a token in the
+     * estimate), cut at a code point. */
+    size_t used = s_tokens(slot->prompt) + s_tokens(what) + S_REPAIR_WRAPPER_TOKENS +
+                  s_tokens(s_system) + self->max_tokens;
+    size_t shown = self->context_tokens > used ? self->context_tokens - used : 0;
+    if (shown > S_REPAIR_SHOWN)
         shown = S_REPAIR_SHOWN;
+    if (shown >= len)
+        shown = len;
+    else
         while (shown > 0 && ((unsigned char)content[shown] & 0xc0) == 0x80)
-            shown--; /* not inside a code point */
-    }
+            shown--;
     free(slot->repair);
     slot->repair = mem_printf("%s\n\n---\nYour previous answer could not be used: %s\n"
                               "It was:\n<<<\n%.*s%s\n>>>\n"

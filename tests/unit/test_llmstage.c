@@ -423,6 +423,46 @@ static void test_llmstage_repairs_a_bad_answer_once(void **state)
     transcript_destroy(&t);
 }
 
+static void test_llmstage_repair_of_a_long_answer_still_fits_the_window(void **state)
+{
+    (void)state;
+    transcript_t *t = s_long_transcript(60);
+    prompts_t *p = s_prompts();
+    llmstage_opts_t o = {.stage = JOB_STAGE_SNIPPET,
+                         .transcript = t,
+                         .prompts = p,
+                         .context_tokens = 1700,
+                         .max_tokens = 256};
+    err_t err = {0};
+    llmstage_t *st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    llmstage_req_t req;
+    size_t n = 0;
+    while (llmstage_next(st, &req) == 1) {
+        assert_true(chunk_tokens(req.system, strlen(req.system)) +
+                        chunk_tokens(req.user, strlen(req.user)) + o.max_tokens <=
+                    o.context_tokens);
+        n++;
+    }
+    assert_true(n >= 2);
+    char *bad = mem_alloc(5001);
+    for (size_t i = 0; i < 5000; i++)
+        bad[i] = "Well, here goes "[i % 16];
+    bad[5000] = '\0';
+    assert_int_equal(s_answer(st, 1, bad, "stop", &err), 0);
+    free(bad);
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_int_equal(req.slot, 1);
+    assert_non_null(strstr(req.user, "<<<\nWell, here goes Well, here goes"));
+    assert_non_null(strstr(req.user, "…\n>>>")); /* cut, and says so */
+    assert_true(chunk_tokens(req.system, strlen(req.system)) +
+                    chunk_tokens(req.user, strlen(req.user)) + o.max_tokens <=
+                o.context_tokens);
+    llmstage_destroy(&st);
+    prompts_destroy(&p);
+    transcript_destroy(&t);
+}
+
 static void test_llmstage_repairs_an_answer_of_the_wrong_shape(void **state)
 {
     (void)state;
@@ -1106,6 +1146,8 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_repairs_a_bad_answer_once, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_llmstage_repair_of_a_long_answer_still_fits_the_window,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_repairs_an_answer_of_the_wrong_shape, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_fails_after_a_second_bad_answer, s_setup,
