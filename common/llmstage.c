@@ -631,14 +631,24 @@ static int s_fail(llmstage_t *self, const err_t *e, err_t *err)
     return -1;
 }
 
-/* An unusable answer: one repair request, then failure. */
-static int s_repair_or_fail(
-    llmstage_t *self, s_slot_t *slot, const char *content, size_t len, const char *what, err_t *err)
+/* An unusable answer: one repair request, then failure. what says what is
+ * wrong; the failure's message adds the start of the answer when what does
+ * not show it already (show). */
+static int s_repair_or_fail(llmstage_t *self,
+                            s_slot_t *slot,
+                            const char *content,
+                            size_t len,
+                            const char *what,
+                            bool show,
+                            err_t *err)
 {
     if (slot->repairs > 0) {
         err_t e = {0};
-        err_set(&e, LODE_ELLM, "%s: answer still unusable after a repair: %s",
-                job_stage_name(self->stage), what);
+        char *pv = show ? s_preview(content, len) : NULL;
+        err_set(&e, LODE_ELLM, "%s: answer still unusable after a repair: %s%s%s%s",
+                job_stage_name(self->stage), what, pv ? "; it began \"" : "", pv ? pv : "",
+                pv ? "\"" : "");
+        free(pv);
         return s_fail(self, &e, err);
     }
     /* The repair is the original prompt and more: show as much of the bad
@@ -722,7 +732,7 @@ int llmstage_answer(llmstage_t *self, size_t slot_i, const llmjson_response_t *r
     }
     if (!json && !v) {
         if (e.code == LODE_ELLM)
-            return s_repair_or_fail(self, slot, content, len, e.msg, err);
+            return s_repair_or_fail(self, slot, content, len, e.msg, false, err);
         /* finish_reason "length" or a content filter: the same request fails again. */
         err_prefix(&e, "%s", job_stage_name(self->stage));
         return s_fail(self, &e, err);
@@ -733,13 +743,8 @@ int llmstage_answer(llmstage_t *self, size_t slot_i, const llmjson_response_t *r
     }
     const char *shape = v ? s_shape_error(self, slot, v) : "not JSON";
     if (shape) {
-        char *pv = s_preview(content, len);
-        char *what = mem_printf("%s; the answer began \"%s\"", shape, pv);
-        int rc = s_repair_or_fail(self, slot, content, len, what, err);
-        free(pv);
-        free(what);
         json_decref(v);
-        return rc;
+        return s_repair_or_fail(self, slot, content, len, shape, true, err);
     }
     int rc = s_take(self, slot, v, err);
     json_decref(v);
