@@ -100,6 +100,7 @@ struct llmstage {
     size_t n_slots;            /* slots in use */
     bool via_notes;            /* synthesis from per-chunk notes */
     bool notes_truncated;      /* the joined notes were cut to fit */
+    bool snippets_omitted;     /* the stored snippets did not fit the prompt */
     quote_index_t *qi;         /* owned: snippet stage only */
     s_cand_t *cands;           /* owned: verified quotes */
     size_t n_cands, cap_cands; /* entries, allocated */
@@ -338,17 +339,28 @@ static int s_setup(llmstage_t *self, const llmstage_opts_t *o, err_t *err)
         (self->stage == JOB_STAGE_FANOUT &&
          s_load_synthesis_text(self, o->synthesis_json, err) != 0))
         return -1;
-    switch (self->stage) {
-    case JOB_STAGE_SNIPPET:
+    if (self->stage == JOB_STAGE_SNIPPET) {
         self->qi = quote_index_new(self->t, err);
         if (!self->qi)
             return -1;
         return s_plan_chunks(self, PROMPT_SNIPPET, S_MAP, err);
-    case JOB_STAGE_SYNTHESIS:
-        return s_plan_synthesis(self, err);
-    default:
-        return s_plan_chunks(self, PROMPT_FANOUT, S_MAP, err);
     }
+    err_t e = {0};
+    int rc = self->stage == JOB_STAGE_SYNTHESIS ? s_plan_synthesis(self, &e)
+                                                : s_plan_chunks(self, PROMPT_FANOUT, S_MAP, &e);
+    if (rc != 0 && e.code == LODE_ETOOBIG && self->snippets_text) {
+        /* The kept quotes help but are not the source: without them the
+         * prompt may fit. A plan fails before it allocates, so retry. */
+        free(self->snippets_text);
+        self->snippets_text = NULL;
+        self->snippets_omitted = true;
+        err_clear(&e);
+        rc = self->stage == JOB_STAGE_SYNTHESIS ? s_plan_synthesis(self, &e)
+                                                : s_plan_chunks(self, PROMPT_FANOUT, S_MAP, &e);
+    }
+    if (rc != 0)
+        err_set(err, e.code, "%s", e.msg);
+    return rc;
 }
 
 llmstage_t *llmstage_new(const llmstage_opts_t *o, err_t *err)
@@ -1038,6 +1050,8 @@ char *llmstage_meta(const llmstage_t *self)
                                       (json_int_t)self->n_kind[QUOTE_NORMALISED], "snapped",
                                       (json_int_t)self->n_kind[QUOTE_SNAPPED], "rejected",
                                       (json_int_t)self->n_rejected));
+    if (self->snippets_omitted)
+        json_object_set_new(o, "snippets_omitted", json_true());
     if (self->stage == JOB_STAGE_SNIPPET)
         json_object_set_new(o, "cut_answers", json_integer((json_int_t)self->n_salvaged));
     if (self->via_notes)

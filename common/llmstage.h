@@ -97,7 +97,9 @@ char *llmstage_result(llmstage_t *self, size_t *len);
  * "rejected"},"cut_answers"} (quotes, cut_answers: snippet stage only; "prompt"
  * is the template's file name). A synthesis written from notes adds
  * "notes":{"prompt_hash","prompt_origin","chunks","truncated"} (truncated:
- * the joined notes were cut, each part's to an equal share, to fit). Token
+ * the joined notes were cut, each part's to an equal share, to fit).
+ * "snippets_omitted":true when the stored snippets were left out of a
+ * synthesis or fan-out prompt because they did not fit the window. Token
  * counts are added by llmstage_usage as the caller learns them. */
 char *llmstage_meta(const llmstage_t *self);
 void llmstage_usage(llmstage_t *self, int64_t prompt_tokens, int64_t completion_tokens);

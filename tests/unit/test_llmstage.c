@@ -888,6 +888,51 @@ static void test_llmstage_merges_the_fanout_of_every_chunk(void **state)
     transcript_destroy(&t);
 }
 
+static void test_llmstage_leaves_out_stored_snippets_that_do_not_fit(void **state)
+{
+    (void)state;
+    transcript_t *t = s_transcript();
+    prompts_t *p = s_prompts();
+    json_t *arr = json_array();
+    for (int i = 0; i < 200; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s}", "quote", k_sents[3], "commentary",
+                                             "A long enough line on why it matters."));
+    char *snippets = json_dumps(arr, 0);
+    json_decref(arr);
+    llmstage_opts_t o = {.stage = JOB_STAGE_FANOUT,
+                         .transcript = t,
+                         .prompts = p,
+                         .snippets_json = snippets,
+                         .synthesis_json = "{\"title\":\"T\",\"markdown\":\"# T\"}",
+                         .context_tokens = 4096,
+                         .max_tokens = 512};
+    err_t err = {0};
+    llmstage_t *st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    llmstage_req_t req;
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_non_null(strstr(req.user, "Quotes kept from the source:\n(none)"));
+    assert_non_null(strstr(req.user, k_sents[4])); /* the source is there */
+    json_t *m = s_meta(st);
+    assert_true(json_is_true(json_object_get(m, "snippets_omitted")));
+    json_decref(m);
+    llmstage_destroy(&st);
+
+    /* With room for them, they ride along. */
+    o.context_tokens = 32768;
+    st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_non_null(strstr(req.user, "- \"The correct way"));
+    m = s_meta(st);
+    assert_null(json_object_get(m, "snippets_omitted"));
+    json_decref(m);
+    llmstage_destroy(&st);
+    free(snippets);
+    prompts_destroy(&p);
+    transcript_destroy(&t);
+}
+
 /* --- refusals ------------------------------------------------------------ */
 
 static void test_llmstage_refuses_an_empty_source_and_bad_arguments(void **state)
@@ -1165,6 +1210,8 @@ int main(void)
             test_llmstage_takes_notes_on_a_long_source_before_the_synthesis, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_merges_the_fanout_of_every_chunk, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_llmstage_leaves_out_stored_snippets_that_do_not_fit,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_refuses_an_empty_source_and_bad_arguments,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_prompts_are_built_in, s_setup, s_teardown),
