@@ -316,10 +316,25 @@ static int s_plan_chunks(llmstage_t *self, prompt_id_t id, s_kind_t kind, err_t 
  * takes notes per chunk first. */
 static int s_plan_synthesis(llmstage_t *self, err_t *err)
 {
-    size_t reserve;
+    size_t reserve, source = chunk_tokens(self->t->text, self->t->len);
     if (s_reserve(self, PROMPT_SYNTHESIS, &reserve, err) != 0)
         return -1;
-    if (chunk_tokens(self->t->text, self->t->len) + reserve <= self->context_tokens) {
+    if (source + reserve > self->context_tokens && self->snippets_text) {
+        /* The whole source without the kept quotes (they are in it) makes
+         * a better essay than notes with them. */
+        char *kept = self->snippets_text;
+        self->snippets_text = NULL;
+        size_t bare;
+        if (s_reserve(self, PROMPT_SYNTHESIS, &bare, err) == 0 &&
+            source + bare <= self->context_tokens) {
+            free(kept);
+            self->snippets_omitted = true;
+            reserve = bare;
+        } else {
+            self->snippets_text = kept;
+        }
+    }
+    if (source + reserve <= self->context_tokens) {
         self->n_chunks = 1;
         self->slots = mem_calloc(1, sizeof *self->slots);
         s_slot_t *slot = s_slot_add(self, S_FINAL, 0);

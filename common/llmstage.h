@@ -9,8 +9,10 @@
  *  Snippets: one request per chunk; quotes verified against the whole
  *  transcript, duplicates (overlapping spans) dropped, up to max_snippets
  *  kept, spread over the chunks, in source order.
- *  Synthesis: one request when the source fits; else a notes request per
- *  chunk (prompts/notes.md), then the synthesis request over the notes.
+ *  Synthesis: one request when the source fits (leaving out the stored
+ *  snippets if that makes it fit); else a notes request per chunk
+ *  (prompts/notes.md), then the synthesis request over the notes, cut
+ *  fairly when they are still too long.
  *  Fan-out: one request per chunk (the synthesis and snippets ride along),
  *  lists merged, duplicates dropped, capped.
  *  An answer that is not the JSON asked for gets one repair request (the

@@ -918,6 +918,41 @@ static void test_llmstage_leaves_out_stored_snippets_that_do_not_fit(void **stat
     json_decref(m);
     llmstage_destroy(&st);
 
+    /* A synthesis rather drops them than the source for notes. */
+    transcript_t *lt = s_long_transcript(60);
+    arr = json_array();
+    for (int i = 0; i < 40; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s}", "quote", k_sents[3], "commentary", "w"));
+    char *some = json_dumps(arr, 0);
+    json_decref(arr);
+    llmstage_opts_t so = {.stage = JOB_STAGE_SYNTHESIS,
+                          .transcript = lt,
+                          .prompts = p,
+                          .snippets_json = some,
+                          .context_tokens = 4096,
+                          .max_tokens = 512};
+    st = llmstage_new(&so, &err);
+    assert_non_null(st);
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_string_equal(req.schema_name, "lode_synthesis");
+    assert_non_null(strstr(req.user, "Claim number 59 says"));
+    assert_null(strstr(req.user, "The correct way"));
+    assert_int_equal(llmstage_next(st, &req), 0);
+    m = s_meta(st);
+    assert_true(json_is_true(json_object_get(m, "snippets_omitted")));
+    assert_null(json_object_get(m, "notes"));
+    json_decref(m);
+    llmstage_destroy(&st);
+    /* With a larger window they ride along. */
+    so.context_tokens = 16384;
+    st = llmstage_new(&so, &err);
+    assert_non_null(st);
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_non_null(strstr(req.user, "The correct way"));
+    llmstage_destroy(&st);
+    free(some);
+    transcript_destroy(&lt);
+
     /* With room for them, they ride along. */
     o.context_tokens = 32768;
     st = llmstage_new(&o, &err);
