@@ -87,9 +87,12 @@ llmstage_answer(llmstage_t *self, size_t slot, const llmjson_response_t *resp, e
 /* Every request answered and merged. */
 bool llmstage_done(const llmstage_t *self);
 
-/* The part to store (caller frees), once done: the same JSON shape as the
- * extractive engine's (extract.h). Snippet items also carry "match"
- * ("exact", "normalised", "snapped") and, when snapped, "snap_score". */
+/* The part to store (caller frees), once done, else NULL; *len (may be
+ * NULL) gets its length: the same JSON shape as the extractive engine's
+ * (extract.h). Snippet items also carry "match" ("exact", "normalised",
+ * "snapped") and, when snapped, "snap_score"; their "rank" is the order
+ * they were picked in (each chunk's first quote, then each one's second…,
+ * in the model's order), "score" falls from 1 with the rank. */
 char *llmstage_result(llmstage_t *self, size_t *len);
 
 /* What to store beside it (caller frees): {"engine":"openai","model",
