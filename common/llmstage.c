@@ -867,12 +867,30 @@ static char *s_snippets_result(llmstage_t *self)
     return out;
 }
 
-static char *s_synthesis_result(json_t *v)
+/* md without a first line that repeats its section's heading ("## h"). */
+static const char *s_skip_repeated_heading(const char *md, const char *h)
+{
+    const char *p = md;
+    while (*p == '#')
+        p++;
+    if (p == md || *p != ' ')
+        return md;
+    size_t hl = strlen(h);
+    if (strncmp(p + 1, h, hl) != 0 || (p[1 + hl] != '\n' && p[1 + hl] != '\0'))
+        return md;
+    for (p += 1 + hl; *p == '\n'; p++)
+        ;
+    return p;
+}
+
+static char *s_synthesis_result(const llmstage_t *self, json_t *v)
 {
     buf_t b;
     buf_init(&b, S_RENDER_MAX);
     err_t e = {0};
     const char *title = json_string_value(json_object_get(v, "title"));
+    if (!*title)
+        title = self->title ? self->title : "Synthesis";
     int rc = buf_printf(&b, &e, "# %s\n", title);
     size_t i;
     json_t *sec;
@@ -880,8 +898,10 @@ static char *s_synthesis_result(json_t *v)
     {
         const char *h = json_string_value(json_object_get(sec, "heading"));
         const char *md = json_string_value(json_object_get(sec, "markdown"));
-        if (*h)
+        if (*h) {
             rc |= buf_printf(&b, &e, "\n## %s\n", h);
+            md = s_skip_repeated_heading(md, h);
+        }
         if (*md)
             rc |= buf_printf(&b, &e, "\n%s\n", md);
     }
@@ -976,7 +996,7 @@ static int s_finish(llmstage_t *self, json_t *v, err_t *err)
     else if (self->stage == JOB_STAGE_FANOUT)
         self->result = s_fanout_result(self);
     else
-        self->result = s_synthesis_result(v);
+        self->result = s_synthesis_result(self, v);
     if (!self->result) {
         err_t e = {0};
         err_set(&e, LODE_ELLM, "%s: the answer holds text that is not UTF-8",

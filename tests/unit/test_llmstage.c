@@ -729,6 +729,23 @@ static void test_llmstage_writes_a_synthesis_in_one_request(void **state)
     json_decref(v);
     json_t *m = s_meta(st);
     assert_string_equal(s_str(m, "prompt"), "synthesis.md");
+    llmstage_destroy(&st);
+
+    /* An empty title falls back to the source's; a section that repeats its
+     * heading does not show it twice. */
+    o.title = "The data black hole";
+    st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_int_equal(s_answer(st, req.slot,
+                              "{\"title\":\"\",\"sections\":[{\"heading\":\"Gap\","
+                              "\"markdown\":\"## Gap\\n\\nBody.\"}]}",
+                              "stop", &err),
+                     0);
+    v = s_result(st);
+    assert_string_equal(s_str(v, "title"), "The data black hole");
+    assert_string_equal(s_str(v, "markdown"), "# The data black hole\n\n## Gap\n\nBody.\n");
+    json_decref(v);
     assert_null(json_object_get(m, "quotes"));
     assert_null(json_object_get(m, "notes"));
     assert_int_equal(s_int(m, "chunks"), 1);
