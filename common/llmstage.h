@@ -9,13 +9,17 @@
  *  Snippets: one request per chunk; quotes verified against the whole
  *  transcript, duplicates (overlapping spans) dropped, up to max_snippets
  *  kept, spread over the chunks, in source order.
- *  Synthesis: one request when the source fits; else a notes request per
- *  chunk (prompts/notes.md), then the synthesis request over the notes.
+ *  Synthesis: one request when the source fits (leaving out the stored
+ *  snippets if that makes it fit); else a notes request per chunk
+ *  (prompts/notes.md), then the synthesis request over the notes, cut
+ *  fairly when they are still too long.
  *  Fan-out: one request per chunk (the synthesis and snippets ride along),
  *  lists merged, duplicates dropped, capped.
  *  An answer that is not the JSON asked for gets one repair request (the
  *  answer and what was wrong with it are sent back); a second bad answer
- *  fails the stage.
+ *  fails the stage. An answer cut by max tokens (finish_reason "length")
+ *  fails it at once, except one part's of a chunked snippets map: its
+ *  complete quotes are kept.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_LLMSTAGE_H
@@ -27,33 +31,10 @@
 #include "err.h"
 #include "job.h"
 #include "llmjson.h"
+#include "prompts.h"
 #include "transcript.h"
 
-/* --- prompts ----------------------------------------------------------------
- * Files snippet.md, synthesis.md, fanout.md, notes.md. Each is looked up in
- * order: dir (--prompts), $LODE_PROMPTS, $XDG_CONFIG_HOME/lode/prompts (else
- * ~/.config/lode/prompts), LODE_PROMPTS_DIR (compiled in: the installed
- * copy), and last the copy built into the program, so a worker runs with no
- * files at all. A leading <!-- … --> comment is dropped; the rest is the
- * template, and its hash ("sha256:" + 64 hex digits of the text used) is
- * stored beside each output. */
-typedef struct prompts prompts_t;
-
-typedef enum {
-    PROMPT_SNIPPET = 0,
-    PROMPT_SYNTHESIS,
-    PROMPT_FANOUT,
-    PROMPT_NOTES,
-    PROMPT_COUNT
-} prompt_id_t;
-
-/* dir may be NULL. NULL and *err when a file found cannot be read or is
- * empty (a user's override must not be silently ignored). */
-prompts_t *prompts_load(const char *dir, err_t *err);
-void prompts_destroy(prompts_t **self_p);
-const char *prompts_text(const prompts_t *self, prompt_id_t id); /* the template */
-const char *prompts_hash(const prompts_t *self, prompt_id_t id); /* "sha256:…" */
-const char *prompts_origin(const prompts_t *self, prompt_id_t id); /* path or "built-in" */
+/* Prompts (files, lookup order, hashes, rendering): prompts.h. */
 
 /* --- one job's stage --------------------------------------------------------- */
 
@@ -76,8 +57,8 @@ typedef struct {
 /* A request the caller should send. Strings owned by the stage, valid until
  * the next llmstage_* call on it. */
 typedef struct {
-    size_t slot;             /* give it back to llmstage_answer */
-    const char *system;      /* may be NULL */
+    size_t slot;        /* give it back to llmstage_answer */
+    const char *system; /* may be NULL */
     const char *user;
     const char *schema_name; /* for response_format json_schema */
     const char *schema;      /* JSON Schema text of the expected answer */
@@ -96,22 +77,34 @@ int llmstage_next(llmstage_t *self, llmstage_req_t *req);
 
 /* The answer to request slot. 0 if taken (it may have queued a repair or
  * the next phase: call llmstage_next again); -1 and *err when the stage has
- * failed (an answer still bad after its repair; codes as llmjson.h). */
+ * failed (an answer still bad after its repair; codes as llmjson.h), and
+ * the same failure for any later answer. -1 and LODE_EINVAL, the stage
+ * unharmed, for a slot that is not waiting for an answer. Token counts in
+ * resp are not added (llmstage_usage does that). */
 LODE_MUST_CHECK int
 llmstage_answer(llmstage_t *self, size_t slot, const llmjson_response_t *resp, err_t *err);
 
 /* Every request answered and merged. */
 bool llmstage_done(const llmstage_t *self);
 
-/* The part to store (caller frees), once done: the same JSON shape as the
- * extractive engine's (extract.h). Snippet items also carry "match"
- * ("exact", "normalised", "snapped") and, when snapped, "snap_score". */
+/* The part to store (caller frees), once done, else NULL; *len (may be
+ * NULL) gets its length: the same JSON shape as the extractive engine's
+ * (extract.h). Snippet items also carry "match" ("exact", "normalised",
+ * "snapped") and, when snapped, "snap_score"; their "rank" is the order
+ * they were picked in (each chunk's first quote, then each one's second…,
+ * in the model's order), "score" falls from 1 with the rank. */
 char *llmstage_result(llmstage_t *self, size_t *len);
 
 /* What to store beside it (caller frees): {"engine":"openai","model",
- * "prompt","prompt_hash","prompt_origin","chunks","requests","repairs",
- * "prompt_tokens","completion_tokens","quotes":{"proposed","exact",
- * "normalised","snapped","rejected"}} (quotes: snippet stage only). Token
+ * "stage","prompt","prompt_hash","prompt_origin","chunks","requests",
+ * "repairs","prompt_tokens","completion_tokens","context_tokens",
+ * "max_tokens","quotes":{"proposed","exact","normalised","snapped",
+ * "rejected"},"cut_answers"} (quotes, cut_answers: snippet stage only; "prompt"
+ * is the template's file name). A synthesis written from notes adds
+ * "notes":{"prompt_hash","prompt_origin","chunks","truncated"} (truncated:
+ * the joined notes were cut, each part's to an equal share, to fit).
+ * "snippets_omitted":true when the stored snippets were left out of a
+ * synthesis or fan-out prompt because they did not fit the window. Token
  * counts are added by llmstage_usage as the caller learns them. */
 char *llmstage_meta(const llmstage_t *self);
 void llmstage_usage(llmstage_t *self, int64_t prompt_tokens, int64_t completion_tokens);
@@ -123,11 +116,11 @@ const char *llmstage_rejected(const llmstage_t *self, size_t n);
 /* The guard every engine's snippets pass through: each item's quote is
  * looked up in t (quote.h); items not found are dropped (*rejected counts
  * them), found ones get the exact span's quote, offset, length (code
- * points) and start_ms, and "match". Returns the new array (caller frees)
- * or NULL and *err when json is not a snippets array. */
-char *llmstage_guard_snippets(const transcript_t *t,
-                              const char *json,
-                              size_t len,
-                              size_t *rejected,
-                              err_t *err);
+ * points) and start_ms, and "match" ("snap_score" when snapped); an item
+ * whose offset and length already name its exact quote keeps that span.
+ * Other fields are kept; ids are renumbered 1..n. Returns the new array
+ * (caller frees) or NULL and *err (LODE_EINVAL) when json is not a
+ * snippets array or an item has no quote. rejected may be NULL. */
+char *llmstage_guard_snippets(
+    const transcript_t *t, const char *json, size_t len, size_t *rejected, err_t *err);
 #endif

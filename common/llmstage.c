@@ -1,0 +1,1185 @@
+/*  llmstage.c - the `openai` engine's per-stage state machine: requests out,
+ *  answers in, map over chunks and reduce (see llmstage.h). No I/O.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "llmstage.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "chunk.h"
+#include "mem.h"
+#include "quote.h"
+
+#define S_RENDER_MAX            ((size_t)1 << 30)
+#define S_REPAIR_SHOWN          600 /* bytes of a bad answer sent back in its repair request, at most */
+#define S_REPAIR_WRAPPER_TOKENS 80   /* the repair request's own words */
+#define S_REPAIR_RESERVE        200  /* tokens kept free in every request for its repair */
+#define S_REJECTED_KEPT         1000 /* rejected quotes kept for llmstage_rejected */
+#define S_MAX_QUESTIONS         20
+#define S_MAX_CONCEPTS          20
+#define S_MAX_REFERENCES        40
+#define S_CHUNK_LABEL_MAX       ", part 999 of 999"
+
+static const char *const s_system =
+    "You read sources closely and answer with JSON only, exactly in the shape asked for.";
+
+/* JSON Schemas of the answers (strict mode: every property required, no
+ * others). */
+#define S_STRINGS "{\"type\":\"array\",\"items\":{\"type\":\"string\"}}"
+static const char *const s_schema_snippets =
+    "{\"type\":\"object\",\"properties\":{\"snippets\":{\"type\":\"array\",\"items\":{"
+    "\"type\":\"object\",\"properties\":{\"quote\":{\"type\":\"string\"},\"why\":{\"type\":"
+    "\"string\"}},\"required\":[\"quote\",\"why\"],\"additionalProperties\":false}}},"
+    "\"required\":[\"snippets\"],\"additionalProperties\":false}";
+static const char *const s_schema_synthesis =
+    "{\"type\":\"object\",\"properties\":{\"title\":{\"type\":\"string\"},\"sections\":{"
+    "\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"heading\":{\"type\":"
+    "\"string\"},\"markdown\":{\"type\":\"string\"}},\"required\":[\"heading\",\"markdown\"],"
+    "\"additionalProperties\":false}}},\"required\":[\"title\",\"sections\"],"
+    "\"additionalProperties\":false}";
+static const char *const s_schema_fanout =
+    "{\"type\":\"object\",\"properties\":{\"questions\":" S_STRINGS ",\"concepts\":" S_STRINGS
+    ",\"references\":" S_STRINGS "},\"required\":[\"questions\",\"concepts\",\"references\"],"
+    "\"additionalProperties\":false}";
+static const char *const s_schema_notes =
+    "{\"type\":\"object\",\"properties\":{\"claims\":" S_STRINGS ",\"numbers\":" S_STRINGS
+    ",\"examples\":" S_STRINGS ",\"references\":" S_STRINGS ",\"quotes\":" S_STRINGS
+    "},\"required\":[\"claims\",\"numbers\",\"examples\",\"references\",\"quotes\"],"
+    "\"additionalProperties\":false}";
+
+static const char *const s_note_kinds[] = {"claims", "numbers", "examples", "references", "quotes"};
+
+typedef enum { S_IDLE = 0, S_QUEUED, S_SENT, S_DONE } s_state_t;
+
+/* What a slot's answer is for. */
+typedef enum { S_MAP = 0, S_NOTES, S_FINAL } s_kind_t;
+
+typedef struct {
+    s_state_t state;
+    s_kind_t kind;
+    size_t chunk;  /* index into chunks (map, notes) */
+    char *prompt;  /* owned: the user message */
+    char *repair;  /* owned: the repair message, once one is queued */
+    int repairs;   /* repair requests made for this slot: 0 or 1 */
+    json_t *value; /* owned: a fan-out answer, kept for the merge */
+    char *notes;   /* owned: a notes answer as text */
+} s_slot_t;
+
+/* A verified quote proposed by the model. */
+typedef struct {
+    size_t offset, length; /* bytes into the transcript */
+    int64_t start_ms;
+    quote_kind_t kind;
+    double snap_score;
+    char *commentary; /* owned */
+    size_t chunk;     /* the chunk whose answer proposed it */
+    size_t rank;      /* its place in that answer, from 0 */
+} s_cand_t;
+
+struct llmstage {
+    job_stage_t stage;
+    const transcript_t *t;     /* borrowed */
+    const prompts_t *prompts;  /* borrowed */
+    char *title;               /* owned; NULL when none */
+    char *model;               /* owned */
+    size_t context_tokens;     /* the window */
+    size_t max_tokens;         /* reserved for the answer */
+    size_t max_snippets;       /* kept at most */
+    quote_opts_t qopts;        /* snap threshold */
+    char *snippets_text;       /* owned: the stored snippets as prompt lines */
+    char *synthesis_text;      /* owned: the stored synthesis' markdown */
+    chunk_t *chunks;           /* owned: the plan */
+    size_t n_chunks;           /* chunks; notes chunks for a long synthesis */
+    s_slot_t *slots;           /* owned: one per chunk, and the final synthesis */
+    size_t n_slots;            /* slots in use */
+    bool via_notes;            /* synthesis from per-chunk notes */
+    bool notes_truncated;      /* the joined notes were cut to fit */
+    bool snippets_omitted;     /* the stored snippets did not fit the prompt */
+    quote_index_t *qi;         /* owned: snippet stage only */
+    s_cand_t *cands;           /* owned: verified quotes */
+    size_t n_cands, cap_cands; /* entries, allocated */
+    char **rejected;           /* owned: rejected quote texts (the first S_REJECTED_KEPT) */
+    size_t n_rejected;         /* rejected, all counted */
+    size_t n_proposed;         /* quotes proposed */
+    size_t n_kind[4];          /* stored candidates by quote_kind_t */
+    size_t n_salvaged;         /* map answers cut by max tokens whose complete items were kept */
+    size_t requests, repairs;  /* handed out */
+    int64_t prompt_tokens;     /* llmstage_usage sums */
+    int64_t completion_tokens; /* llmstage_usage sums */
+    bool failed;               /* an answer failed the stage; err says why */
+    err_t err;                 /* the failure */
+    char *result;              /* owned: the part, once done */
+};
+
+/* --- small helpers ------------------------------------------------------ */
+
+static size_t s_tokens(const char *s)
+{
+    return chunk_tokens(s, strlen(s));
+}
+
+static char *s_preview(const char *s, size_t len)
+{
+    char out[LLMJSON_PREVIEW_MAX + 16];
+    return mem_strdup(llmjson_preview(s, len, out, sizeof out));
+}
+
+static bool s_all_space(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!isspace((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static char *s_chunk_label(const llmstage_t *self, size_t i)
+{
+    if (self->n_chunks <= 1)
+        return mem_strdup("");
+    return mem_printf(", part %zu of %zu", i + 1, self->n_chunks);
+}
+
+static s_slot_t *s_slot_add(llmstage_t *self, s_kind_t kind, size_t chunk)
+{
+    s_slot_t *s = &self->slots[self->n_slots++];
+    *s = (s_slot_t){.kind = kind, .chunk = chunk};
+    return s;
+}
+
+static prompt_id_t s_prompt_of(const llmstage_t *self)
+{
+    switch (self->stage) {
+    case JOB_STAGE_SNIPPET:
+        return PROMPT_SNIPPET;
+    case JOB_STAGE_SYNTHESIS:
+        return PROMPT_SYNTHESIS;
+    default:
+        return PROMPT_FANOUT;
+    }
+}
+
+static const char *s_schema_of(const s_slot_t *slot, job_stage_t stage, const char **name)
+{
+    if (slot->kind == S_NOTES) {
+        *name = "lode_notes";
+        return s_schema_notes;
+    }
+    switch (stage) {
+    case JOB_STAGE_SNIPPET:
+        *name = "lode_snippets";
+        return s_schema_snippets;
+    case JOB_STAGE_SYNTHESIS:
+        *name = "lode_synthesis";
+        return s_schema_synthesis;
+    default:
+        *name = "lode_fanout";
+        return s_schema_fanout;
+    }
+}
+
+/* Render template id for chunk label and source text. */
+static char *
+s_render(const llmstage_t *self, prompt_id_t id, const char *label, const char *source, err_t *err)
+{
+    prompts_vars_t v = {.title = self->title,
+                        .max_snippets = (int)self->max_snippets,
+                        .chunk = label,
+                        .transcript = source,
+                        .snippets = self->snippets_text,
+                        .synthesis = self->synthesis_text};
+    if (id == PROMPT_SNIPPET && self->n_chunks > 1) {
+        /* Each part proposes its share and one more (at least 3), so the
+         * reduce has a choice; never more than the whole. */
+        size_t share = (self->max_snippets + self->n_chunks - 1) / self->n_chunks + 1;
+        if (share < 3)
+            share = 3;
+        if (share > self->max_snippets)
+            share = self->max_snippets;
+        v.max_snippets = (int)share;
+    }
+    return prompts_render(prompts_text(self->prompts, id), &v, S_RENDER_MAX, err);
+}
+
+/* Tokens the request around the source takes: the system message, the
+ * template rendered with no source, the answer's reserve, room for a
+ * repair's additions and a margin for the chat format's own tokens. */
+static int s_reserve(const llmstage_t *self, prompt_id_t id, size_t *reserve, err_t *err)
+{
+    char *bare = s_render(self, id, S_CHUNK_LABEL_MAX, "", err);
+    if (!bare)
+        return -1;
+    size_t margin = 32 + self->context_tokens / 50 + S_REPAIR_RESERVE;
+    *reserve = s_tokens(s_system) + s_tokens(bare) + self->max_tokens + margin;
+    free(bare);
+    if (*reserve + CHUNK_MIN_BUDGET > self->context_tokens) {
+        err_set(err, LODE_ETOOBIG,
+                "%s: the prompt and answer need %zu tokens, the window has %zu (need %d more "
+                "for the source)",
+                prompts_name(id), *reserve, self->context_tokens, CHUNK_MIN_BUDGET);
+        return -1;
+    }
+    return 0;
+}
+
+/* --- stored parts the prompts carry -------------------------------------- */
+
+static int s_load_snippets_text(llmstage_t *self, const char *json, err_t *err)
+{
+    if (!json)
+        return 0;
+    json_error_t je;
+    json_t *arr = json_loads(json, 0, &je);
+    if (!arr || !json_is_array(arr)) {
+        err_set(err, LODE_EINVAL, "stored snippets: %s", arr ? "not an array" : je.text);
+        json_decref(arr);
+        return -1;
+    }
+    buf_t b;
+    buf_init(&b, S_RENDER_MAX);
+    size_t i;
+    json_t *it;
+    int rc = 0;
+    json_array_foreach(arr, i, it)
+    {
+        const char *q = json_string_value(json_object_get(it, "quote"));
+        const char *c = json_string_value(json_object_get(it, "commentary"));
+        if (!q) {
+            err_set(err, LODE_EINVAL, "stored snippets: item %zu has no quote", i + 1);
+            rc = -1;
+            break;
+        }
+        if (buf_printf(&b, err, "- \"%s\"%s%s\n", q, c && *c ? " - " : "", c ? c : "") != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    json_decref(arr);
+    if (rc == 0)
+        self->snippets_text = buf_steal(&b);
+    buf_free(&b);
+    return rc;
+}
+
+static int s_load_synthesis_text(llmstage_t *self, const char *json, err_t *err)
+{
+    if (!json)
+        return 0;
+    json_error_t je;
+    json_t *o = json_loads(json, 0, &je);
+    const char *md = json_string_value(json_object_get(o, "markdown"));
+    if (!md) {
+        err_set(err, LODE_EINVAL, "stored synthesis: %s", o ? "no markdown" : je.text);
+        json_decref(o);
+        return -1;
+    }
+    self->synthesis_text = mem_strdup(md);
+    json_decref(o);
+    return 0;
+}
+
+/* --- the plan ------------------------------------------------------------ */
+
+/* One slot per chunk of the plan for template id, each with its prompt. */
+static int s_plan_chunks(llmstage_t *self, prompt_id_t id, s_kind_t kind, err_t *err)
+{
+    size_t reserve;
+    if (s_reserve(self, id, &reserve, err) != 0)
+        return -1;
+    size_t budget = self->context_tokens - reserve;
+    size_t overlap = budget / 8 < 300 ? budget / 8 : 300;
+    if (chunk_plan(self->t, self->context_tokens, reserve, overlap, &self->chunks, &self->n_chunks,
+                   err) != 0)
+        return -1;
+    self->slots = mem_calloc(self->n_chunks + 1, sizeof *self->slots);
+    for (size_t i = 0; i < self->n_chunks; i++) {
+        const chunk_t *c = &self->chunks[i];
+        char *label = s_chunk_label(self, i);
+        char *text = mem_strndup(self->t->text + c->offset, c->length);
+        s_slot_t *slot = s_slot_add(self, kind, i);
+        slot->prompt = s_render(self, id, label, text, err);
+        slot->state = S_QUEUED;
+        free(label);
+        free(text);
+        if (!slot->prompt)
+            return -1;
+    }
+    return 0;
+}
+
+/* A synthesis that fits is one request over the whole source; a longer one
+ * takes notes per chunk first. */
+static int s_plan_synthesis(llmstage_t *self, err_t *err)
+{
+    size_t reserve, source = chunk_tokens(self->t->text, self->t->len);
+    if (s_reserve(self, PROMPT_SYNTHESIS, &reserve, err) != 0)
+        return -1;
+    if (source + reserve > self->context_tokens && self->snippets_text) {
+        /* The whole source without the kept quotes (they are in it) makes
+         * a better essay than notes with them. */
+        char *kept = self->snippets_text;
+        self->snippets_text = NULL;
+        size_t bare;
+        if (s_reserve(self, PROMPT_SYNTHESIS, &bare, err) == 0 &&
+            source + bare <= self->context_tokens) {
+            free(kept);
+            self->snippets_omitted = true;
+            reserve = bare;
+        } else {
+            self->snippets_text = kept;
+        }
+    }
+    if (source + reserve <= self->context_tokens) {
+        self->n_chunks = 1;
+        self->slots = mem_calloc(1, sizeof *self->slots);
+        s_slot_t *slot = s_slot_add(self, S_FINAL, 0);
+        slot->prompt = s_render(self, PROMPT_SYNTHESIS, "", self->t->text, err);
+        slot->state = S_QUEUED;
+        return slot->prompt ? 0 : -1;
+    }
+    self->via_notes = true;
+    return s_plan_chunks(self, PROMPT_NOTES, S_NOTES, err);
+}
+
+static int s_setup(llmstage_t *self, const llmstage_opts_t *o, err_t *err)
+{
+    /* Only the parts a stage's prompts carry are read. */
+    bool later = self->stage != JOB_STAGE_SNIPPET;
+    if ((later && s_load_snippets_text(self, o->snippets_json, err) != 0) ||
+        (self->stage == JOB_STAGE_FANOUT &&
+         s_load_synthesis_text(self, o->synthesis_json, err) != 0))
+        return -1;
+    if (self->stage == JOB_STAGE_SNIPPET) {
+        self->qi = quote_index_new(self->t, err);
+        if (!self->qi)
+            return -1;
+        return s_plan_chunks(self, PROMPT_SNIPPET, S_MAP, err);
+    }
+    err_t e = {0};
+    int rc = self->stage == JOB_STAGE_SYNTHESIS ? s_plan_synthesis(self, &e)
+                                                : s_plan_chunks(self, PROMPT_FANOUT, S_MAP, &e);
+    if (rc != 0 && e.code == LODE_ETOOBIG && self->snippets_text) {
+        /* The kept quotes help but are not the source: without them the
+         * prompt may fit. A plan fails before it allocates, so retry. */
+        free(self->snippets_text);
+        self->snippets_text = NULL;
+        self->snippets_omitted = true;
+        err_clear(&e);
+        rc = self->stage == JOB_STAGE_SYNTHESIS ? s_plan_synthesis(self, &e)
+                                                : s_plan_chunks(self, PROMPT_FANOUT, S_MAP, &e);
+    }
+    if (rc != 0)
+        err_set(err, e.code, "%s", e.msg);
+    return rc;
+}
+
+llmstage_t *llmstage_new(const llmstage_opts_t *o, err_t *err)
+{
+    if (!o || !o->transcript || !o->prompts ||
+        (o->stage != JOB_STAGE_SNIPPET && o->stage != JOB_STAGE_SYNTHESIS &&
+         o->stage != JOB_STAGE_FANOUT)) {
+        err_set(err, LODE_EINVAL, "llmstage_new: missing transcript or prompts, or bad stage");
+        return NULL;
+    }
+    if (!o->transcript->text || s_all_space(o->transcript->text, o->transcript->len)) {
+        err_set(err, LODE_EEMPTY, "empty transcript");
+        return NULL;
+    }
+    llmstage_t *self = mem_calloc(1, sizeof *self);
+    self->stage = o->stage;
+    self->t = o->transcript;
+    self->prompts = o->prompts;
+    self->title = o->title && *o->title ? mem_strdup(o->title) : NULL;
+    self->model = mem_strdup(o->model ? o->model : "");
+    self->context_tokens = o->context_tokens ? o->context_tokens : 8192;
+    self->max_tokens = o->max_tokens ? o->max_tokens : 2048;
+    self->max_snippets = o->max_snippets > 0 ? (size_t)o->max_snippets : 12;
+    self->qopts.min_score = o->min_snap_score;
+    if (s_setup(self, o, err) != 0) {
+        err_prefix(err, "%s", job_stage_name(self->stage));
+        llmstage_destroy(&self);
+    }
+    return self;
+}
+
+void llmstage_destroy(llmstage_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    llmstage_t *self = *self_p;
+    for (size_t i = 0; i < self->n_slots; i++) {
+        free(self->slots[i].prompt);
+        free(self->slots[i].repair);
+        free(self->slots[i].notes);
+        json_decref(self->slots[i].value);
+    }
+    for (size_t i = 0; i < self->n_cands; i++)
+        free(self->cands[i].commentary);
+    for (size_t i = 0; i < self->n_rejected && i < S_REJECTED_KEPT; i++)
+        free(self->rejected[i]);
+    free(self->rejected);
+    free(self->cands);
+    free(self->slots);
+    free(self->chunks);
+    quote_index_destroy(&self->qi);
+    free(self->title);
+    free(self->model);
+    free(self->snippets_text);
+    free(self->synthesis_text);
+    free(self->result);
+    free(self);
+    *self_p = NULL;
+}
+
+int llmstage_next(llmstage_t *self, llmstage_req_t *req)
+{
+    if (self->failed)
+        return 0;
+    for (size_t i = 0; i < self->n_slots; i++) {
+        s_slot_t *slot = &self->slots[i];
+        if (slot->state != S_QUEUED)
+            continue;
+        slot->state = S_SENT;
+        self->requests++;
+        *req = (llmstage_req_t){
+            .slot = i, .system = s_system, .user = slot->repair ? slot->repair : slot->prompt};
+        req->schema = s_schema_of(slot, self->stage, &req->schema_name);
+        return 1;
+    }
+    return 0;
+}
+
+/* --- answers: shape checks ----------------------------------------------- */
+
+static bool s_strings(json_t *o, const char *key, bool required)
+{
+    json_t *a = json_object_get(o, key);
+    if (!a)
+        return !required;
+    if (!json_is_array(a))
+        return false;
+    size_t i;
+    json_t *it;
+    json_array_foreach(a, i, it)
+    {
+        if (!json_is_string(it))
+            return false;
+    }
+    return true;
+}
+
+/* The snippets array of an answer: {"snippets":[…]} or a bare array. */
+static json_t *s_snippets_of(json_t *v)
+{
+    return json_is_array(v) ? v : json_object_get(v, "snippets");
+}
+
+static const char *s_item_why(json_t *it)
+{
+    json_t *w = json_object_get(it, "why");
+    return json_string_value(w ? w : json_object_get(it, "commentary"));
+}
+
+/* NULL when v has the shape a slot's answer needs, else what is wrong. */
+static const char *s_shape_error(const llmstage_t *self, const s_slot_t *slot, json_t *v)
+{
+    if (slot->kind == S_NOTES)
+        return json_is_object(v) && s_strings(v, "claims", true) &&
+                       s_strings(v, "numbers", false) && s_strings(v, "examples", false) &&
+                       s_strings(v, "references", false) && s_strings(v, "quotes", false)
+                   ? NULL
+                   : "expected {\"claims\":[strings],\"numbers\":[…],\"examples\":[…],"
+                     "\"references\":[…],\"quotes\":[…]}";
+    if (self->stage == JOB_STAGE_SNIPPET) {
+        json_t *arr = s_snippets_of(v);
+        size_t i;
+        json_t *it;
+        if (!json_is_array(arr))
+            return "expected {\"snippets\":[{\"quote\":…,\"why\":…}]}";
+        json_array_foreach(arr, i, it)
+        {
+            if (!json_is_string(json_object_get(it, "quote")) || !s_item_why(it))
+                return "every snippet needs a \"quote\" and a \"why\" string";
+        }
+        return NULL;
+    }
+    if (self->stage == JOB_STAGE_FANOUT)
+        return json_is_object(v) && s_strings(v, "questions", true) &&
+                       s_strings(v, "concepts", true) && s_strings(v, "references", true)
+                   ? NULL
+                   : "expected {\"questions\":[strings],\"concepts\":[strings],"
+                     "\"references\":[strings]}";
+    json_t *secs = json_object_get(v, "sections");
+    if (!json_is_string(json_object_get(v, "title")) || !json_is_array(secs) ||
+        json_array_size(secs) == 0)
+        return "expected {\"title\":…,\"sections\":[{\"heading\":…,\"markdown\":…}]}";
+    size_t i;
+    json_t *it;
+    json_array_foreach(secs, i, it)
+    {
+        if (!json_is_string(json_object_get(it, "heading")) ||
+            !json_is_string(json_object_get(it, "markdown")))
+            return "every section needs a \"heading\" and a \"markdown\" string";
+    }
+    return NULL;
+}
+
+/* --- answers: taking them ----------------------------------------------- */
+
+static void s_reject(llmstage_t *self, const char *quote)
+{
+    if (self->n_rejected < S_REJECTED_KEPT) {
+        self->rejected = mem_realloc(self->rejected, (self->n_rejected + 1) * sizeof(char *));
+        self->rejected[self->n_rejected] = mem_strdup(quote);
+    }
+    self->n_rejected++;
+}
+
+/* Verify one proposed quote against the whole transcript; keep it as a
+ * candidate or count it rejected. */
+static void
+s_take_quote(llmstage_t *self, const char *quote, const char *why, size_t chunk, size_t rank)
+{
+    self->n_proposed++;
+    quote_match_t m;
+    err_t e = {0};
+    size_t len = strlen(quote);
+    if (s_all_space(quote, len) ||
+        quote_index_find(self->qi, quote, len, &self->qopts, &m, &e) != 0 || m.kind == QUOTE_NONE ||
+        m.length == 0) {
+        s_reject(self, quote);
+        return;
+    }
+    if (self->n_cands == self->cap_cands) {
+        self->cap_cands = self->cap_cands * 2 + 16;
+        self->cands = mem_realloc(self->cands, self->cap_cands * sizeof *self->cands);
+    }
+    self->cands[self->n_cands++] =
+        (s_cand_t){m.offset, m.length, m.start_ms, m.kind, m.score, mem_strdup(why), chunk, rank};
+}
+
+static void s_take_snippets(llmstage_t *self, const s_slot_t *slot, json_t *v)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(s_snippets_of(v), i, it)
+    {
+        s_take_quote(self, json_string_value(json_object_get(it, "quote")), s_item_why(it),
+                     slot->chunk, i);
+    }
+}
+
+/* Notes as compact text: a heading per part, a labelled list per kind. */
+static char *s_notes_text(const llmstage_t *self, const s_slot_t *slot, json_t *v)
+{
+    buf_t b;
+    buf_init(&b, S_RENDER_MAX);
+    err_t e = {0};
+    int rc = buf_printf(&b, &e, "### Part %zu of %zu\n", slot->chunk + 1, self->n_chunks);
+    for (size_t k = 0; k < sizeof s_note_kinds / sizeof s_note_kinds[0]; k++) {
+        json_t *arr = json_object_get(v, s_note_kinds[k]);
+        if (json_array_size(arr) == 0)
+            continue;
+        rc |= buf_printf(&b, &e, "%c%s:\n", toupper((unsigned char)s_note_kinds[k][0]),
+                         s_note_kinds[k] + 1);
+        size_t i;
+        json_t *it;
+        json_array_foreach(arr, i, it)
+        {
+            rc |= buf_printf(&b, &e, "- %s\n", json_string_value(it));
+        }
+    }
+    (void)rc; /* bounded by the answer's size, far under the limit */
+    return buf_steal(&b);
+}
+
+/* The end of the JSON object starting at s[0] == '{', or NULL when it is
+ * cut short. */
+static const char *s_object_end(const char *s, const char *end)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (const char *c = s; c < end; c++) {
+        if (in_str) {
+            if (*c == '\\' && c + 1 < end)
+                c++;
+            else if (*c == '"')
+                in_str = false;
+        } else if (*c == '"') {
+            in_str = true;
+        } else if (*c == '{') {
+            depth++;
+        } else if (*c == '}' && --depth == 0) {
+            return c + 1;
+        }
+    }
+    return NULL;
+}
+
+/* The complete items of a snippets answer cut short by max tokens, as
+ * {"snippets":[…]}, or NULL when there is none. */
+static json_t *s_salvage_snippets(const char *content, size_t len)
+{
+    const char *end = content + len, *key = strstr(content, "\"snippets\"");
+    const char *c = key ? memchr(key, '[', (size_t)(end - key)) : NULL;
+    if (!c)
+        return NULL;
+    json_t *items = json_array();
+    for (c++; c < end;) {
+        while (c < end && (isspace((unsigned char)*c) || *c == ','))
+            c++;
+        const char *e = c < end && *c == '{' ? s_object_end(c, end) : NULL;
+        json_t *it = e ? json_loadb(c, (size_t)(e - c), 0, NULL) : NULL;
+        if (!json_is_string(json_object_get(it, "quote")) || !s_item_why(it)) {
+            json_decref(it);
+            break;
+        }
+        json_array_append_new(items, it);
+        c = e;
+    }
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return json_pack("{s:o}", "snippets", items);
+}
+
+/* Fail the stage: the error is kept for later calls and copied out. */
+static int s_fail(llmstage_t *self, const err_t *e, err_t *err)
+{
+    self->failed = true;
+    self->err = *e;
+    err_set(err, e->code, "%s", e->msg);
+    return -1;
+}
+
+/* An unusable answer: one repair request, then failure. what says what is
+ * wrong; the failure's message adds the start of the answer when what does
+ * not show it already (show). */
+static int s_repair_or_fail(llmstage_t *self,
+                            s_slot_t *slot,
+                            const char *content,
+                            size_t len,
+                            const char *what,
+                            bool show,
+                            err_t *err)
+{
+    if (slot->repairs > 0) {
+        err_t e = {0};
+        char *pv = show ? s_preview(content, len) : NULL;
+        err_set(&e, LODE_ELLM, "%s: answer still unusable after a repair: %s%s%s%s",
+                job_stage_name(self->stage), what, pv ? "; it began \"" : "", pv ? pv : "",
+                pv ? "\"" : "");
+        free(pv);
+        return s_fail(self, &e, err);
+    }
+    /* The repair is the original prompt and more: show as much of the bad
+     * answer as the window still holds (a byte is at most a token in the
+     * estimate), cut at a code point. */
+    size_t used = s_tokens(slot->prompt) + s_tokens(what) + S_REPAIR_WRAPPER_TOKENS +
+                  s_tokens(s_system) + self->max_tokens;
+    size_t shown = self->context_tokens > used ? self->context_tokens - used : 0;
+    if (shown > S_REPAIR_SHOWN)
+        shown = S_REPAIR_SHOWN;
+    if (shown >= len)
+        shown = len;
+    else
+        while (shown > 0 && ((unsigned char)content[shown] & 0xc0) == 0x80)
+            shown--;
+    free(slot->repair);
+    slot->repair = mem_printf("%s\n\n---\nYour previous answer could not be used: %s\n"
+                              "It was:\n<<<\n%.*s%s\n>>>\n"
+                              "Answer again with only the corrected JSON, in the shape asked for "
+                              "above: no prose, no code fence.",
+                              slot->prompt, what, (int)shown, content, shown < len ? "…" : "");
+    slot->repairs++;
+    self->repairs++;
+    slot->state = S_QUEUED;
+    return 0;
+}
+
+/* Whether every slot has its answer. */
+static bool s_all_done(const llmstage_t *self)
+{
+    for (size_t i = 0; i < self->n_slots; i++)
+        if (self->slots[i].state != S_DONE)
+            return false;
+    return true;
+}
+
+static int s_finish(llmstage_t *self, json_t *v, err_t *err);
+static int s_start_final_synthesis(llmstage_t *self, err_t *err);
+
+/* A good answer's JSON put to use. */
+static int s_take(llmstage_t *self, s_slot_t *slot, json_t *v, err_t *err)
+{
+    slot->state = S_DONE;
+    if (slot->kind == S_NOTES) {
+        slot->notes = s_notes_text(self, slot, v);
+    } else if (self->stage == JOB_STAGE_SNIPPET) {
+        s_take_snippets(self, slot, v);
+    } else if (self->stage == JOB_STAGE_FANOUT) {
+        slot->value = json_incref(v);
+    } else {
+        return s_finish(self, v, err);
+    }
+    if (!s_all_done(self))
+        return 0;
+    if (self->via_notes)
+        return s_start_final_synthesis(self, err);
+    return s_finish(self, NULL, err);
+}
+
+int llmstage_answer(llmstage_t *self, size_t slot_i, const llmjson_response_t *resp, err_t *err)
+{
+    if (self->failed) {
+        err_set(err, self->err.code, "%s", self->err.msg);
+        return -1;
+    }
+    if (slot_i >= self->n_slots || self->slots[slot_i].state != S_SENT || !resp) {
+        err_set(err, LODE_EINVAL, "llmstage_answer: slot %zu is not waiting for an answer", slot_i);
+        return -1;
+    }
+    s_slot_t *slot = &self->slots[slot_i];
+    const char *content = resp->content ? resp->content : "";
+    size_t len = resp->content ? resp->content_len : 0;
+    err_t e = {0};
+    char *json = llmjson_extract(content, len, resp->finish_reason, NULL, &e);
+    json_t *v = NULL;
+    if (!json && e.code == LODE_ETOOBIG && self->stage == JOB_STAGE_SNIPPET && self->n_chunks > 1) {
+        /* One part of many whose answer ran out of tokens: its complete
+         * quotes are worth keeping; the other parts cover the rest. */
+        v = s_salvage_snippets(content, len);
+        self->n_salvaged += v != NULL;
+    }
+    if (!json && !v) {
+        if (e.code == LODE_ELLM)
+            return s_repair_or_fail(self, slot, content, len, e.msg, false, err);
+        /* finish_reason "length" or a content filter: the same request fails again. */
+        err_prefix(&e, "%s", job_stage_name(self->stage));
+        return s_fail(self, &e, err);
+    }
+    if (json) {
+        v = json_loads(json, 0, NULL);
+        free(json);
+    }
+    const char *shape = v ? s_shape_error(self, slot, v) : "not JSON";
+    if (shape) {
+        json_decref(v);
+        return s_repair_or_fail(self, slot, content, len, shape, true, err);
+    }
+    int rc = s_take(self, slot, v, err);
+    json_decref(v);
+    return rc;
+}
+
+bool llmstage_done(const llmstage_t *self)
+{
+    return self->result != NULL;
+}
+
+/* --- reduce -------------------------------------------------------------- */
+
+/* A snippet item's span fields: quote (the exact source bytes), offset and
+ * length in code points, start_ms when timed, match, snap_score. */
+static void s_set_span(json_t *o, const transcript_t *t, const quote_match_t *m)
+{
+    size_t cp = transcript_cp(t, m->offset);
+    size_t cp_len = transcript_cp(t, m->offset + m->length) - cp;
+    json_object_set_new(o, "quote", json_stringn(t->text + m->offset, m->length));
+    json_object_set_new(o, "offset", json_integer((json_int_t)cp));
+    json_object_set_new(o, "length", json_integer((json_int_t)cp_len));
+    if (m->start_ms >= 0)
+        json_object_set_new(o, "start_ms", json_integer(m->start_ms));
+    else
+        json_object_del(o, "start_ms");
+    json_object_set_new(o, "match", json_string(quote_kind_name(m->kind)));
+    if (m->kind == QUOTE_SNAPPED)
+        json_object_set_new(o, "snap_score", json_real(m->score));
+    else
+        json_object_del(o, "snap_score");
+}
+
+static bool s_overlaps(const s_cand_t *a, const s_cand_t *b)
+{
+    return a->offset < b->offset + b->length && b->offset < a->offset + a->length;
+}
+
+static int s_by_offset(const void *x, const void *y)
+{
+    const s_cand_t *a = *(s_cand_t *const *)x, *b = *(s_cand_t *const *)y;
+    return (a->offset > b->offset) - (a->offset < b->offset);
+}
+
+/* Pick up to max_snippets: each chunk's best first, in turns, so every part
+ * of the source is represented; a span overlapping one already picked is a
+ * duplicate (chunks overlap) and dropped. *n gets the count; the picks are
+ * in the order they were picked. */
+static s_cand_t **s_pick(llmstage_t *self, size_t *n)
+{
+    s_cand_t **pick = mem_calloc(self->max_snippets + 1, sizeof *pick);
+    size_t max_rank = 0;
+    for (size_t i = 0; i < self->n_cands; i++)
+        if (self->cands[i].rank + 1 > max_rank)
+            max_rank = self->cands[i].rank + 1;
+    *n = 0;
+    for (size_t r = 0; r < max_rank && *n < self->max_snippets; r++) {
+        for (size_t i = 0; i < self->n_cands && *n < self->max_snippets; i++) {
+            s_cand_t *c = &self->cands[i];
+            bool dup = false;
+            for (size_t k = 0; k < *n && !dup; k++)
+                dup = s_overlaps(c, pick[k]);
+            if (c->rank == r && !dup)
+                pick[(*n)++] = c;
+        }
+    }
+    return pick;
+}
+
+static char *s_snippets_result(llmstage_t *self)
+{
+    size_t n;
+    s_cand_t **pick = s_pick(self, &n);
+    for (size_t i = 0; i < n; i++)
+        pick[i]->rank = i; /* the pick order is the rank: 0 = best */
+    qsort(pick, n, sizeof *pick, s_by_offset);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const s_cand_t *c = pick[i];
+        quote_match_t m = {c->kind, c->offset, c->length, c->start_ms, c->snap_score};
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer((json_int_t)i + 1));
+        s_set_span(o, self->t, &m);
+        json_object_set_new(o, "commentary", json_string(c->commentary ? c->commentary : ""));
+        json_object_set_new(o, "rank", json_integer((json_int_t)c->rank + 1));
+        json_object_set_new(o, "score", json_real((double)(n - c->rank) / (double)n));
+        json_array_append_new(arr, o);
+        self->n_kind[c->kind]++;
+    }
+    free(pick);
+    char *out = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(arr);
+    return out;
+}
+
+/* md without a first line that repeats its section's heading ("## h"). */
+static const char *s_skip_repeated_heading(const char *md, const char *h)
+{
+    const char *p = md;
+    while (*p == '#')
+        p++;
+    if (p == md || *p != ' ')
+        return md;
+    size_t hl = strlen(h);
+    if (strncmp(p + 1, h, hl) != 0 || (p[1 + hl] != '\n' && p[1 + hl] != '\0'))
+        return md;
+    for (p += 1 + hl; *p == '\n'; p++)
+        ;
+    return p;
+}
+
+static char *s_synthesis_result(const llmstage_t *self, json_t *v)
+{
+    buf_t b;
+    buf_init(&b, S_RENDER_MAX);
+    err_t e = {0};
+    const char *title = json_string_value(json_object_get(v, "title"));
+    if (!*title)
+        title = self->title ? self->title : "Synthesis";
+    int rc = buf_printf(&b, &e, "# %s\n", title);
+    size_t i;
+    json_t *sec;
+    json_array_foreach(json_object_get(v, "sections"), i, sec)
+    {
+        const char *h = json_string_value(json_object_get(sec, "heading"));
+        const char *md = json_string_value(json_object_get(sec, "markdown"));
+        if (*h) {
+            rc |= buf_printf(&b, &e, "\n## %s\n", h);
+            md = s_skip_repeated_heading(md, h);
+        }
+        if (*md)
+            rc |= buf_printf(&b, &e, "\n%s\n", md);
+    }
+    (void)rc; /* bounded by the answer's size */
+    char *md = buf_steal(&b);
+    json_t *o = json_pack("{s:s,s:s}", "title", title, "markdown", md);
+    free(md);
+    char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return out;
+}
+
+/* The key two list items are the same under: case folded, marks stripped,
+ * white space collapsed, trailing punctuation dropped; for references only
+ * the name before " - ". */
+static char *s_dedupe_key(const char *s, bool reference)
+{
+    utf8proc_uint8_t *f = NULL;
+    if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
+                         UTF8PROC_STRIPMARK) < 0)
+        f = (utf8proc_uint8_t *)mem_strdup(s);
+    char *k = (char *)f, *w = k;
+    if (reference) {
+        char *dash = strstr(k, " - ");
+        if (dash)
+            *dash = '\0';
+    }
+    for (char *r = k; *r; r++) {
+        if (isspace((unsigned char)*r)) {
+            if (w > k && w[-1] != ' ')
+                *w++ = ' ';
+        } else {
+            *w++ = *r;
+        }
+    }
+    while (w > k && strchr(" .?!;:", w[-1]))
+        w--;
+    *w = '\0';
+    return k;
+}
+
+/* Merge list key of every chunk's answer: in turns (each chunk's first,
+ * then each one's second…), duplicates dropped, up to max. */
+static json_t *s_merge_list(const llmstage_t *self, const char *key, size_t max)
+{
+    json_t *out = json_array();
+    char **keys = mem_calloc(max + 1, sizeof *keys);
+    size_t n = 0;
+    bool more = true;
+    for (size_t r = 0; more && n < max; r++) {
+        more = false;
+        for (size_t i = 0; i < self->n_slots && n < max; i++) {
+            json_t *it = json_array_get(json_object_get(self->slots[i].value, key), r);
+            const char *s = json_string_value(it);
+            if (!it)
+                continue;
+            more = true;
+            char *k = s_dedupe_key(s, strcmp(key, "references") == 0);
+            bool dup = !*k;
+            for (size_t j = 0; j < n && !dup; j++)
+                dup = strcmp(keys[j], k) == 0;
+            if (dup) {
+                free(k);
+                continue;
+            }
+            keys[n++] = k;
+            json_array_append_new(out, json_string(s));
+        }
+    }
+    for (size_t j = 0; j < n; j++)
+        free(keys[j]);
+    free(keys);
+    return out;
+}
+
+static char *s_fanout_result(const llmstage_t *self)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "questions", s_merge_list(self, "questions", S_MAX_QUESTIONS));
+    json_object_set_new(o, "concepts", s_merge_list(self, "concepts", S_MAX_CONCEPTS));
+    json_object_set_new(o, "references", s_merge_list(self, "references", S_MAX_REFERENCES));
+    char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return out;
+}
+
+static int s_finish(llmstage_t *self, json_t *v, err_t *err)
+{
+    if (self->stage == JOB_STAGE_SNIPPET)
+        self->result = s_snippets_result(self);
+    else if (self->stage == JOB_STAGE_FANOUT)
+        self->result = s_fanout_result(self);
+    else
+        self->result = s_synthesis_result(self, v);
+    if (!self->result) {
+        err_t e = {0};
+        err_set(&e, LODE_ELLM, "%s: the answer holds text that is not UTF-8",
+                job_stage_name(self->stage));
+        return s_fail(self, &e, err);
+    }
+    return 0;
+}
+
+/* The longest prefix of whole lines of s within max tokens. */
+static size_t s_cut_lines(const char *s, size_t max)
+{
+    size_t keep = 0;
+    for (const char *nl = strchr(s, '\n'); nl; nl = strchr(nl + 1, '\n')) {
+        if (chunk_tokens(s, (size_t)(nl + 1 - s)) > max)
+            break;
+        keep = (size_t)(nl + 1 - s);
+    }
+    return keep;
+}
+
+/* Join the notes; when they pass the budget, cut each chunk's to an equal
+ * share so that every part of the source still speaks. */
+static char *s_joined_notes(llmstage_t *self, size_t budget)
+{
+    size_t total = 0, n = self->n_slots;
+    for (size_t i = 0; i < n; i++)
+        total += s_tokens(self->slots[i].notes) + 1;
+    buf_t b;
+    buf_init(&b, S_RENDER_MAX);
+    err_t e = {0};
+    int rc = 0;
+    self->notes_truncated = total > budget;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = self->slots[i].notes;
+        size_t len = self->notes_truncated ? s_cut_lines(s, budget / n) : strlen(s);
+        rc |= buf_append(&b, s, len, &e);
+        rc |= buf_puts(&b, "\n", &e);
+    }
+    (void)rc; /* bounded by the answers' sizes */
+    return buf_steal(&b);
+}
+
+static int s_start_final_synthesis(llmstage_t *self, err_t *err)
+{
+    size_t reserve;
+    err_t e = {0};
+    if (s_reserve(self, PROMPT_SYNTHESIS, &reserve, &e) != 0)
+        return s_fail(self, &e, err);
+    char *notes = s_joined_notes(self, self->context_tokens - reserve);
+    s_slot_t *slot = s_slot_add(self, S_FINAL, self->n_chunks);
+    slot->prompt = s_render(self, PROMPT_SYNTHESIS, "", notes, &e);
+    free(notes);
+    if (!slot->prompt)
+        return s_fail(self, &e, err);
+    slot->state = S_QUEUED;
+    return 0;
+}
+
+char *llmstage_result(llmstage_t *self, size_t *len)
+{
+    if (!self->result)
+        return NULL;
+    if (len)
+        *len = strlen(self->result);
+    return mem_strdup(self->result);
+}
+
+char *llmstage_meta(const llmstage_t *self)
+{
+    prompt_id_t id = s_prompt_of(self);
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "engine", "openai",
+                  "model", self->model, "stage", job_stage_name(self->stage), "prompt",
+                  prompts_name(id), "prompt_hash", prompts_hash(self->prompts, id), "prompt_origin",
+                  prompts_origin(self->prompts, id), "chunks", (json_int_t)self->n_chunks,
+                  "requests", (json_int_t)self->requests, "repairs", (json_int_t)self->repairs,
+                  "prompt_tokens", (json_int_t)self->prompt_tokens, "completion_tokens",
+                  (json_int_t)self->completion_tokens, "context_tokens",
+                  (json_int_t)self->context_tokens, "max_tokens", (json_int_t)self->max_tokens);
+    if (self->stage == JOB_STAGE_SNIPPET)
+        json_object_set_new(o, "quotes",
+                            json_pack("{s:I,s:I,s:I,s:I,s:I}", "proposed",
+                                      (json_int_t)self->n_proposed, "exact",
+                                      (json_int_t)self->n_kind[QUOTE_EXACT], "normalised",
+                                      (json_int_t)self->n_kind[QUOTE_NORMALISED], "snapped",
+                                      (json_int_t)self->n_kind[QUOTE_SNAPPED], "rejected",
+                                      (json_int_t)self->n_rejected));
+    if (self->snippets_omitted)
+        json_object_set_new(o, "snippets_omitted", json_true());
+    if (self->stage == JOB_STAGE_SNIPPET)
+        json_object_set_new(o, "cut_answers", json_integer((json_int_t)self->n_salvaged));
+    if (self->via_notes)
+        json_object_set_new(
+            o, "notes",
+            json_pack("{s:s,s:s,s:I,s:b}", "prompt_hash", prompts_hash(self->prompts, PROMPT_NOTES),
+                      "prompt_origin", prompts_origin(self->prompts, PROMPT_NOTES), "chunks",
+                      (json_int_t)self->n_chunks, "truncated", self->notes_truncated));
+    char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return out;
+}
+
+void llmstage_usage(llmstage_t *self, int64_t prompt_tokens, int64_t completion_tokens)
+{
+    if (prompt_tokens > 0)
+        self->prompt_tokens += prompt_tokens;
+    if (completion_tokens > 0)
+        self->completion_tokens += completion_tokens;
+}
+
+const char *llmstage_rejected(const llmstage_t *self, size_t n)
+{
+    return n < self->n_rejected && n < S_REJECTED_KEPT ? self->rejected[n] : NULL;
+}
+
+/* --- the guard ----------------------------------------------------------- */
+
+/* The span an item names (code points) when it holds exactly its quote. */
+static bool
+s_named_span(const transcript_t *t, json_t *it, const char *q, size_t qlen, quote_match_t *m)
+{
+    json_t *jo = json_object_get(it, "offset"), *jl = json_object_get(it, "length");
+    if (!json_is_integer(jo) || !json_is_integer(jl) || json_integer_value(jo) < 0 ||
+        json_integer_value(jl) <= 0)
+        return false;
+    size_t total = transcript_cp(t, t->len), off = (size_t)json_integer_value(jo),
+           len = (size_t)json_integer_value(jl);
+    if (off > total || len > total - off)
+        return false;
+    size_t b0 = transcript_byte(t, off), b1 = transcript_byte(t, off + len);
+    if (b1 - b0 != qlen || memcmp(t->text + b0, q, qlen) != 0)
+        return false;
+    *m = (quote_match_t){QUOTE_EXACT, b0, b1 - b0, transcript_time_at(t, b0), 1.0};
+    return true;
+}
+
+char *llmstage_guard_snippets(
+    const transcript_t *t, const char *json, size_t len, size_t *rejected, err_t *err)
+{
+    if (rejected)
+        *rejected = 0;
+    json_error_t je;
+    json_t *arr = t && json ? json_loadb(json, len, 0, &je) : NULL;
+    if (!json_is_array(arr)) {
+        err_set(err, LODE_EINVAL, "snippets guard: %s",
+                !t || !json ? "missing argument"
+                : arr       ? "not an array"
+                            : je.text);
+        json_decref(arr);
+        return NULL;
+    }
+    quote_index_t *qi = quote_index_new(t, err);
+    json_t *out = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(arr, i, it)
+    {
+        const char *q = json_string_value(json_object_get(it, "quote"));
+        if (!qi || !json_is_object(it) || !q) {
+            err_set(err, LODE_EINVAL, "snippets guard: item %zu has no quote", i + 1);
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+        size_t qlen = json_string_length(json_object_get(it, "quote"));
+        quote_match_t m;
+        err_t e = {0};
+        if (!s_named_span(t, it, q, qlen, &m) &&
+            (s_all_space(q, qlen) || quote_index_find(qi, q, qlen, NULL, &m, &e) != 0 ||
+             m.kind == QUOTE_NONE || m.length == 0)) {
+            if (rejected)
+                (*rejected)++;
+            continue;
+        }
+        json_t *o = json_deep_copy(it);
+        json_object_set_new(o, "id", json_integer((json_int_t)json_array_size(out) + 1));
+        s_set_span(o, t, &m);
+        json_array_append_new(out, o);
+    }
+    quote_index_destroy(&qi);
+    json_decref(arr);
+    char *s = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(out);
+    return s;
+}
