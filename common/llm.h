@@ -27,26 +27,29 @@ typedef struct llm llm_t;
  * reject json_schema, some reject json_object. */
 typedef enum {
     LLM_FORMAT_AUTO = 0,
-    LLM_FORMAT_SCHEMA, /* response_format {"type":"json_schema","json_schema":{name,schema,strict}} */
+    LLM_FORMAT_SCHEMA, /* response_format {"type":"json_schema","json_schema":{name,schema,strict}}
+                        */
     LLM_FORMAT_JSON,   /* response_format {"type":"json_object"} */
     LLM_FORMAT_TEXT,   /* no response_format: the prompt alone asks for JSON */
 } llm_format_t;
 
 /* Plain data; strings borrowed for the call of llm_new only (copied). */
 typedef struct {
-    const char *base_url;  /* "https://api.openai.com/v1", "http://127.0.0.1:11434/v1";
-                            * POST goes to base_url + "/chat/completions"; required */
-    const char *model;     /* required */
-    const char *api_key;   /* NULL or "" = no Authorization header */
-    int timeout_ms;        /* one request, connect to last byte; 0 = 300000 */
-    int max_in_flight;     /* requests at once; 0 = 64 */
-    int max_attempts;      /* tries per call for retryable failures; 0 = 3 */
-    int retry_base_ms;     /* first back-off when no Retry-After; doubles; 0 = 1000 */
-    int retry_max_ms;      /* back-off and Retry-After ceiling in the client (a longer
-                            * wait is handed to the broker as retry_after); 0 = 30000 */
-    double temperature;    /* < 0 = not sent (server default) */
-    int max_tokens;        /* answer tokens; 0 = not sent */
+    const char *base_url; /* "https://api.openai.com/v1", "http://127.0.0.1:11434/v1";
+                           * POST goes to base_url + "/chat/completions"; required */
+    const char *model;    /* required */
+    const char *api_key;  /* NULL or "" = no Authorization header */
+    int timeout_ms;       /* one request, connect to last byte; 0 = 300000 */
+    int max_in_flight;    /* requests at once; 0 = 64 */
+    int max_attempts;     /* tries per call for retryable failures; 0 = 3 */
+    int retry_base_ms;    /* first back-off when no Retry-After; doubles; 0 = 1000 */
+    int retry_max_ms;     /* back-off and Retry-After ceiling in the client (a longer
+                           * wait is handed to the broker as retry_after); 0 = 30000 */
+    double temperature;   /* < 0 = not sent (server default) */
+    int max_tokens;       /* answer tokens; 0 = not sent */
     llm_format_t format;
+    size_t max_body_bytes; /* a response body over this fails the attempt (retryable
+                            * LODE_ELLM); 0 = LLMJSON_MAX_BYTES */
 } llm_opts_t;
 
 /* One chat completion to make. Strings borrowed until llm_call returns. */
@@ -62,14 +65,15 @@ typedef struct {
  * ownership of resp's strings by zeroing them (llmjson_response_clear frees
  * what is left after it returns). */
 typedef struct {
-    err_t err;                /* 0 = a chat completion arrived (resp filled) */
-    llmjson_response_t resp;  /* content, finish_reason, usage of the last attempt */
-    int64_t prompt_tokens;    /* usage summed over every attempt that reported it */
+    err_t err;               /* 0 = a chat completion arrived (resp filled) */
+    llmjson_response_t resp; /* content, finish_reason, usage of the last attempt */
+    int64_t prompt_tokens;   /* usage summed over every attempt that reported it */
     int64_t completion_tokens;
-    int64_t retry_after_ms;   /* on a retryable failure: what the server asked for
-                               * (Retry-After beyond retry_max_ms), else -1 */
-    int attempts;             /* HTTP requests made */
-    double seconds;           /* from llm_call to now */
+    int64_t retry_after_ms; /* on a retryable failure: the last answer's Retry-After
+                             * (a call gives up at once when it is beyond
+                             * retry_max_ms), else -1 */
+    int attempts;           /* HTTP requests made */
+    double seconds;         /* from llm_call to now */
 } llm_result_t;
 
 /* Called once per llm_call, on the loop's thread. It may call llm_call again
