@@ -392,17 +392,19 @@ static void s_send(llm_t *self, s_call_t *c)
                       .headers = headers,
                       .allow_binary = true}; /* whatever comes back, llmjson judges it */
     err_t err = {0};
-    int rc = body ? http_request(self->http, &req, s_on_http, c, &err) : -1;
+    bool built = body != NULL;
+    int rc = built ? http_request(self->http, &req, s_on_http, c, &err) : -1;
     free(body);
     if (rc == 0) {
         c->at_server = true;
         self->n_at_server++;
         return;
     }
-    /* Deliver from the loop: llm_call promises its callback runs later. */
-    err_set(&err, LODE_EINVAL, "cannot build the request body");
-    c->failed = err;
-    err_prefix(&c->failed, "llm: POST %s", self->url_shown);
+    /* Deliver from the loop: llm_call promises its callback runs later. The
+     * message is ours: http.c's would show the URL with any user:password. */
+    err_clear(&c->failed);
+    err_set(&c->failed, err.code ? err.code : LODE_EINVAL, "llm: cannot POST to %s (%s)",
+            self->url_shown, built ? "a URL curl rejects" : "the body cannot be built");
     c->timer = zloop_timer(self->loop, 0, 1, s_on_failed_later, c);
 }
 

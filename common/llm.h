@@ -5,7 +5,11 @@
  *  connections; gives up with a coded error (llmjson.h explains the codes)
  *  when attempts run out or the failure is permanent (401/403/404, 400).
  *  The API key is sent as "Authorization: Bearer" and never logged, never
- *  put in an error message.
+ *  put in an error message (a server that echoes it back has it replaced by
+ *  "[redacted]"; the URL is shown without user:password@). A 429, or any
+ *  answer with Retry-After, pauses every new attempt of the client for that
+ *  long (at most retry_max_ms): the pacing is the client's own, http.c does
+ *  not also cool the host.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_LLM_H
@@ -21,15 +25,14 @@
 
 typedef struct llm llm_t;
 
-/* How the answer is asked to be JSON. AUTO starts with SCHEMA and steps down
- * (SCHEMA -> JSON -> TEXT) for the life of the client when the server answers
- * 400/422 naming response_format or json_schema: llama.cpp and older servers
- * reject json_schema, some reject json_object. */
+/* How the answer is asked to be JSON (response_format). AUTO starts with
+ * SCHEMA and steps down (SCHEMA -> JSON -> TEXT) for the life of the client
+ * when the server answers 400/422 naming response_format or json_schema:
+ * llama.cpp and older servers reject json_schema, some reject json_object. */
 typedef enum {
     LLM_FORMAT_AUTO = 0,
-    LLM_FORMAT_SCHEMA, /* response_format {"type":"json_schema","json_schema":{name,schema,strict}}
-                        */
-    LLM_FORMAT_JSON,   /* response_format {"type":"json_object"} */
+    LLM_FORMAT_SCHEMA, /* {"type":"json_schema","json_schema":{name,schema,strict}} */
+    LLM_FORMAT_JSON,   /* {"type":"json_object"} */
     LLM_FORMAT_TEXT,   /* no response_format: the prompt alone asks for JSON */
 } llm_format_t;
 

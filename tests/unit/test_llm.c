@@ -742,6 +742,25 @@ static void test_llm_call_rejects_what_cannot_be_sent(void **state)
     s_ctx_free(c);
 }
 
+static void test_llm_reports_an_unusable_url_from_the_loop(void **state)
+{
+    (void)state;
+    ctx_t *c = s_ctx(NULL, NULL);
+    llm_opts_t o = {.base_url = "http://[::1/v1", .model = "m", .temperature = -1};
+    err_t err = {0};
+    llm_destroy(&c->llm);
+    c->llm = llm_new(c->loop, &o, &err); /* only curl's URL parser sees the problem */
+    assert_non_null(c->llm);
+    s_start(c, NULL);
+    assert_int_equal(c->n_done, 0); /* never from inside llm_call */
+    s_run(c, 1, RUN_MAX_MS);
+    assert_int_equal(c->n_done, 1);
+    assert_int_equal(c->got[0].err.code, LODE_EINVAL);
+    assert_int_equal(c->got[0].attempts, 1);
+    assert_int_equal(llm_pending(c->llm), 0);
+    s_ctx_free(c);
+}
+
 static void test_llm_format_parse_reads_the_four_names(void **state)
 {
     (void)state;
@@ -783,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_llm_destroy_with_calls_in_flight_calls_nobody),
         cmocka_unit_test(test_llm_new_rejects_bad_options),
         cmocka_unit_test(test_llm_call_rejects_what_cannot_be_sent),
+        cmocka_unit_test(test_llm_reports_an_unusable_url_from_the_loop),
         cmocka_unit_test(test_llm_format_parse_reads_the_four_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
