@@ -331,6 +331,23 @@ static void test_llm_honours_retry_after_on_a_502(void **state)
     s_ctx_free(c);
 }
 
+static void test_llm_reads_retry_after_as_an_http_date(void **state)
+{
+    (void)state;
+    ctx_t *c = s_ctx(NULL, NULL);
+    char hdr[96];
+    time_t at = time(NULL) + 2;
+    struct tm tm;
+    strftime(hdr, sizeof hdr, "Retry-After: %a, %d %b %Y %H:%M:%S GMT", gmtime_r(&at, &tm));
+    llmstand_push(c->stand, &(llmstand_reply_t){.status = 503, .headers = hdr});
+    got_t *g = s_call(c, SCHEMA);
+    assert_int_equal(g->err.code, 0);
+    assert_int_equal(g->attempts, 2);
+    assert_true(g->seconds >= 0.9); /* 1 to 2 s: the date has whole seconds */
+    assert_true(g->seconds < 4.0);
+    s_ctx_free(c);
+}
+
 static void test_llm_gives_up_after_max_attempts_of_503(void **state)
 {
     (void)state;
@@ -472,6 +489,26 @@ static void test_llm_redacts_a_key_the_server_echoes(void **state)
         size_t n = strlen(g->err.msg);
         assert_true(n < 4 || strncmp(g->err.msg + n - 4, WRONG_KEY, 4) != 0);
     }
+    s_ctx_free(c);
+}
+
+static void test_llm_shows_the_url_without_its_password(void **state)
+{
+    (void)state;
+    ctx_t *c = s_ctx(NULL, NULL);
+    char base[160];
+    snprintf(base, sizeof base, "http://lode:hunter2pw@127.0.0.1:%d/v1", llmstand_port(c->stand));
+    llm_opts_t o = {.base_url = base, .model = "m", .max_attempts = 1, .temperature = -1};
+    err_t err = {0};
+    llm_destroy(&c->llm);
+    c->llm = llm_new(c->loop, &o, &err);
+    llmstand_push_error(c->stand, 500, NULL, -1);
+    got_t *g = s_call(c, NULL);
+    assert_int_equal(g->err.code, LODE_ELLM);
+    assert_null(strstr(g->err.msg, "hunter2pw"));
+    char want[96];
+    snprintf(want, sizeof want, "http://127.0.0.1:%d/v1/chat/completions", llmstand_port(c->stand));
+    assert_non_null(strstr(g->err.msg, want));
     s_ctx_free(c);
 }
 
@@ -783,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_llm_holds_other_calls_while_rate_limited),
         cmocka_unit_test(test_llm_retries_a_500_with_backoff),
         cmocka_unit_test(test_llm_honours_retry_after_on_a_502),
+        cmocka_unit_test(test_llm_reads_retry_after_as_an_http_date),
         cmocka_unit_test(test_llm_gives_up_after_max_attempts_of_503),
         cmocka_unit_test(test_llm_hands_a_long_retry_after_to_the_caller),
         cmocka_unit_test(test_llm_times_out_a_slow_answer),
@@ -791,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_llm_sums_usage_over_attempts),
         cmocka_unit_test(test_llm_fails_a_wrong_key_at_once_without_showing_it),
         cmocka_unit_test(test_llm_redacts_a_key_the_server_echoes),
+        cmocka_unit_test(test_llm_shows_the_url_without_its_password),
         cmocka_unit_test(test_llm_fails_an_unknown_model_at_once),
         cmocka_unit_test(test_llm_fails_a_bad_request_at_once),
         cmocka_unit_test(test_llm_steps_down_to_json_mode_and_remembers),
