@@ -56,8 +56,11 @@ struct s_call {
     llm_done_fn *done;         /* the caller's callback and its argument */
     void *arg;                 /* borrowed */
     int attempts;              /* HTTP requests made */
-    int step_downs;            /* of those, resent only because the format stepped down */
+    int step_downs;            /* of those, resent only because the server refused the
+                                * format or a parameter (they do not count as retries) */
     llm_format_t sent;         /* the format of the attempt at the server */
+    bool sent_temperature;     /* it carried "temperature" */
+    bool sent_max_tokens;      /* it carried "max_tokens" (not max_completion_tokens) */
     int timer;                 /* back-off or deferred-failure timer id, or -1 */
     bool at_server;            /* an attempt is in the http_t */
     err_t failed;              /* a failure to deliver from the timer */
@@ -77,6 +80,8 @@ struct llm {
     char *auth;              /* owned "Authorization: Bearer …" or NULL */
     llm_format_t format;     /* in use now: SCHEMA, JSON or TEXT */
     bool resolved;           /* a server has answered (llm_format stops saying AUTO) */
+    bool no_temperature;     /* the server refused temperature: not sent any more */
+    bool completion_tokens;  /* the server wants max_completion_tokens for max_tokens */
     s_call_t *calls;         /* every live call; owned */
     s_call_t *qhead, *qtail; /* calls ready to send, FIFO; borrowed from calls */
     size_t n_calls;          /* live calls */
@@ -353,6 +358,11 @@ static json_t *s_response_format(const s_call_t *c, llm_format_t f)
                      c->schema_name, "schema", c->schema, "strict", 1);
 }
 
+static bool s_sends_temperature(const llm_t *self)
+{
+    return self->o.temperature >= 0 && !self->no_temperature;
+}
+
 /* The request body: a new string, the caller frees. */
 static char *s_body(const llm_t *self, const s_call_t *c, llm_format_t f)
 {
@@ -361,15 +371,17 @@ static char *s_body(const llm_t *self, const s_call_t *c, llm_format_t f)
         json_array_append_new(msgs, s_message("system", c->system));
     json_array_append_new(msgs, s_message("user", c->user));
     json_t *root = json_pack("{s:s, s:o}", "model", self->model, "messages", msgs);
-    if (self->o.temperature >= 0)
+    if (s_sends_temperature(self))
         json_object_set_new(root, "temperature", json_real(self->o.temperature));
     if (self->o.max_tokens > 0)
-        json_object_set_new(root, "max_tokens", json_integer(self->o.max_tokens));
+        json_object_set_new(root, self->completion_tokens ? "max_completion_tokens" : "max_tokens",
+                            json_integer(self->o.max_tokens));
     json_t *rf = s_response_format(c, f);
     if (rf)
         json_object_set_new(root, "response_format", rf);
     json_object_set_new(root, "stream", json_false());
-    char *text = json_dumps(root, JSON_COMPACT);
+    /* 15 digits: 0.2 goes out as 0.2, not 0.20000000000000001 */
+    char *text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(root);
     return text;
 }
@@ -380,6 +392,8 @@ static void s_on_http(const http_resp_t *resp, void *arg);
 static void s_send(llm_t *self, s_call_t *c)
 {
     c->sent = s_call_format(self, c);
+    c->sent_temperature = s_sends_temperature(self);
+    c->sent_max_tokens = self->o.max_tokens > 0 && !self->completion_tokens;
     c->attempts++;
     char *body = s_body(self, c, c->sent);
     const char *headers[] = {"Content-Type: application/json", "Accept: application/json",
@@ -476,17 +490,15 @@ static void s_name_server(const llm_t *self, err_t *e)
     err_prefix(e, "%s", self->url_shown);
 }
 
-/* True when a 400/422 body blames the response_format we sent. */
-static bool s_blames_format(const http_resp_t *r)
+/* True when the body of a 400/422 names any of words (NULL-terminated). */
+static bool s_body_names(const http_resp_t *r, const char *const *words)
 {
-    static const char *const words[] = {"response_format", "json_schema", "json_object",
-                                        "response format"};
     if (r->status != 400 && r->status != 422)
         return false;
     char *body = mem_strndup(r->body, r->body_len);
     bool hit = false;
-    for (size_t i = 0; i < sizeof words / sizeof words[0] && !hit; i++)
-        hit = strcasestr(body, words[i]) != NULL;
+    for (; *words && !hit; words++)
+        hit = strcasestr(body, *words) != NULL;
     free(body);
     return hit;
 }
@@ -583,13 +595,36 @@ static void s_retry_or_finish(llm_t *self, s_call_t *c, const err_t *e, int stat
  * this call and every later one. */
 static bool s_step_down(llm_t *self, s_call_t *c, const http_resp_t *r, const err_t *e)
 {
+    static const char *const words[] = {"response_format", "json_schema", "json_object",
+                                        "response format", NULL};
     if (self->o.format != LLM_FORMAT_AUTO || c->sent == LLM_FORMAT_TEXT || e->code != LODE_EINVAL ||
-        !s_blames_format(r))
+        !s_body_names(r, words))
         return false;
     llm_format_t next = c->sent == LLM_FORMAT_SCHEMA ? LLM_FORMAT_JSON : LLM_FORMAT_TEXT;
     if (next > self->format)
         self->format = next;
     self->resolved = true;
+    c->step_downs++;
+    s_enqueue(self, c, true);
+    return true;
+}
+
+/* A 400 refusing max_tokens (OpenAI's reasoning models: "Use
+ * 'max_completion_tokens' instead") or a temperature other than the default:
+ * resend without it, and so for every later call. */
+static bool s_adapt(llm_t *self, s_call_t *c, const http_resp_t *r, const err_t *e)
+{
+    static const char *const mct[] = {"max_completion_tokens", NULL};
+    static const char *const unsupported[] = {"unsupported", "not support", NULL};
+    static const char *const temp[] = {"temperature", NULL};
+    if (e->code != LODE_EINVAL)
+        return false;
+    if (c->sent_max_tokens && s_body_names(r, mct))
+        self->completion_tokens = true;
+    else if (c->sent_temperature && s_body_names(r, temp) && s_body_names(r, unsupported))
+        self->no_temperature = true;
+    else
+        return false;
     c->step_downs++;
     s_enqueue(self, c, true);
     return true;
@@ -623,7 +658,7 @@ static void s_on_http(const http_resp_t *resp, void *arg)
     } else {
         s_add_usage(c, &out);
         s_name_server(self, &e);
-        if (!s_step_down(self, c, resp, &e))
+        if (!s_step_down(self, c, resp, &e) && !s_adapt(self, c, resp, &e))
             s_retry_or_finish(self, c, &e, resp->status, resp->retry_after_ms);
     }
     llmjson_response_clear(&out);

@@ -48,8 +48,11 @@ typedef struct {
     int retry_base_ms;    /* first back-off when no Retry-After; doubles; 0 = 1000 */
     int retry_max_ms;     /* back-off and Retry-After ceiling in the client (a longer
                            * wait is handed to the broker as retry_after); 0 = 30000 */
-    double temperature;   /* < 0 = not sent (server default) */
-    int max_tokens;       /* answer tokens; 0 = not sent */
+    double temperature;   /* < 0 = not sent (server default); dropped for the client's
+                           * life once the server answers 400 that it is unsupported */
+    int max_tokens;       /* answer tokens; 0 = not sent; sent as max_completion_tokens
+                           * for the client's life once a 400 asks for that (OpenAI's
+                           * reasoning models) */
     llm_format_t format;
     size_t max_body_bytes; /* a response body over this fails the attempt (retryable
                             * LODE_ELLM); 0 = LLMJSON_MAX_BYTES */

@@ -148,7 +148,7 @@ static void test_llm_answers_a_call_and_counts_usage(void **state)
 {
     (void)state;
     llmstand_opts_t so = {.api_key = KEY};
-    llm_opts_t lo = {.api_key = KEY, .temperature = 0.25, .max_tokens = 256};
+    llm_opts_t lo = {.api_key = KEY, .temperature = 0.2, .max_tokens = 256};
     ctx_t *c = s_ctx(&so, &lo);
     assert_int_equal(llm_format(c->llm), LLM_FORMAT_AUTO);
     llmstand_push(
@@ -191,10 +191,13 @@ static void test_llm_answers_a_call_and_counts_usage(void **state)
     assert_true(json_equal(json_object_get(js, "schema"), want));
     json_decref(want);
     assert_int_equal(json_integer_value(json_object_get(req, "max_tokens")), 256);
-    assert_true(json_real_value(json_object_get(req, "temperature")) == 0.25);
+    assert_true(json_real_value(json_object_get(req, "temperature")) == 0.2);
     assert_true(json_is_false(json_object_get(req, "stream")));
     json_decref(req);
 
+    char *raw = llmstand_last_body(c->stand, 0);
+    assert_non_null(strstr(raw, "\"temperature\":0.2,")); /* not 0.20000000000000001 */
+    free(raw);
     char *auth = llmstand_last_auth(c->stand, 0);
     assert_string_equal(auth, "Bearer " KEY);
     free(auth);
@@ -620,6 +623,68 @@ static void test_llm_keeps_a_chosen_format(void **state)
     s_ctx_free(c);
 }
 
+/* Refuses max_tokens and a temperature other than 1, as OpenAI's reasoning
+ * models do. */
+static llmstand_reply_t s_reasoning_model(const char *request_json, void *arg)
+{
+    (void)arg;
+    json_t *req = json_loads(request_json, 0, NULL);
+    bool max_tokens = json_object_get(req, "max_tokens") != NULL;
+    json_t *t = json_object_get(req, "temperature");
+    bool temperature = t && json_number_value(t) != 1.0;
+    json_decref(req);
+    if (max_tokens)
+        return (llmstand_reply_t){.status = 400,
+                                  .message = "Unsupported parameter: 'max_tokens' is not "
+                                             "supported with this model. Use "
+                                             "'max_completion_tokens' instead.",
+                                  .error_param = "max_tokens",
+                                  .error_code = "unsupported_parameter"};
+    if (temperature)
+        return (llmstand_reply_t){.status = 400,
+                                  .message = "Unsupported value: 'temperature' does not support "
+                                             "0.2 with this model. Only the default (1) value "
+                                             "is supported.",
+                                  .error_param = "temperature",
+                                  .error_code = "unsupported_value"};
+    return (llmstand_reply_t){.content = "{\"a\":9}"};
+}
+
+static void test_llm_adapts_to_a_reasoning_model_and_remembers(void **state)
+{
+    (void)state;
+    llm_opts_t lo = {.max_attempts = 1, .temperature = 0.2, .max_tokens = 100};
+    ctx_t *c = s_ctx(NULL, &lo);
+    llmstand_set_responder(c->stand, s_reasoning_model, NULL);
+    got_t *g = s_call(c, SCHEMA);
+    assert_int_equal(g->err.code, 0);
+    assert_int_equal(g->attempts, 3);
+    json_t *req = s_last_request(c);
+    assert_null(json_object_get(req, "max_tokens"));
+    assert_null(json_object_get(req, "temperature"));
+    assert_int_equal(json_integer_value(json_object_get(req, "max_completion_tokens")), 100);
+    json_decref(req);
+    g = s_call(c, SCHEMA);
+    assert_int_equal(g->err.code, 0);
+    assert_int_equal(g->attempts, 1);
+    s_ctx_free(c);
+}
+
+static void test_llm_does_not_drop_a_temperature_that_is_merely_out_of_range(void **state)
+{
+    (void)state;
+    llm_opts_t lo = {.temperature = 3.5};
+    ctx_t *c = s_ctx(NULL, &lo);
+    llmstand_push(c->stand, &(llmstand_reply_t){.status = 400,
+                                                .message = "3.5 is greater than the maximum of 2 "
+                                                           "- 'temperature'",
+                                                .error_param = "temperature"});
+    got_t *g = s_call(c, SCHEMA);
+    assert_int_equal(g->err.code, LODE_EINVAL);
+    assert_int_equal(g->attempts, 1);
+    s_ctx_free(c);
+}
+
 /* ---- concurrency */
 
 static llmstand_reply_t s_slow(const char *request_json, void *arg)
@@ -835,6 +900,8 @@ int main(void)
         cmocka_unit_test(test_llm_steps_down_to_json_mode_and_remembers),
         cmocka_unit_test(test_llm_steps_down_to_plain_text),
         cmocka_unit_test(test_llm_keeps_a_chosen_format),
+        cmocka_unit_test(test_llm_adapts_to_a_reasoning_model_and_remembers),
+        cmocka_unit_test(test_llm_does_not_drop_a_temperature_that_is_merely_out_of_range),
         cmocka_unit_test(test_llm_keeps_at_most_max_in_flight),
         cmocka_unit_test(test_llm_keeps_64_slow_calls_in_flight),
         cmocka_unit_test(test_llm_reports_garbage_bodies_cleanly),
