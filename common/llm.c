@@ -21,6 +21,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "llm.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,7 @@ struct llm {
     size_t n_at_server;      /* attempts in the http_t */
     int64_t hold_until;      /* zclock_mono; no attempt starts before (429, Retry-After) */
     int pump_timer;          /* zloop timer id or -1 */
+    int in_callback;         /* done callbacks running now (llm_destroy is refused) */
     uint64_t rng;            /* xorshift state for back-off jitter */
 };
 
@@ -217,7 +219,8 @@ void llm_destroy(llm_t **self_p)
     if (!self_p || !*self_p)
         return;
     llm_t *self = *self_p;
-    http_destroy(&self->http); /* cancels attempts without callbacks */
+    assert(self->in_callback == 0); /* llm.h: not from a done callback */
+    http_destroy(&self->http);      /* cancels attempts without callbacks */
     while (self->calls) {
         s_call_t *c = self->calls;
         self->calls = c->next;
@@ -288,6 +291,7 @@ static void s_enqueue(llm_t *self, s_call_t *c, bool at_head)
 
 int llm_call(llm_t *self, const llm_call_t *call, llm_done_fn *done, void *arg, err_t *err)
 {
+    assert(self);
     if (!done) {
         err_set(err, LODE_EINVAL, "llm: a call needs a callback");
         return -1;
@@ -544,7 +548,9 @@ s_finish(llm_t *self, s_call_t *c, llmjson_response_t *out, const err_t *err, in
     if (c->next)
         c->next->prev = c->prev;
     self->n_calls--;
+    self->in_callback++;
     c->done(&res, c->arg);
+    self->in_callback--;
     llmjson_response_clear(&res.resp);
     s_call_free(c);
 }
