@@ -580,19 +580,22 @@ static int s_on_backoff(zloop_t *loop, int timer_id, void *arg)
 static void s_retry_or_finish(llm_t *self, s_call_t *c, const err_t *e, int status, int64_t ra)
 {
     int retries = c->attempts - c->step_downs;
-    if (!err_retryable(e->code) || retries >= self->o.max_attempts || ra > self->o.retry_max_ms) {
+    bool retryable = err_retryable(e->code);
+    int64_t wait = ra >= 0 ? ra : s_backoff_ms(self, retries);
+    if (retryable && (status == 429 || ra >= 0)) {
+        /* The whole server asked for a pause: no attempt of this client starts
+         * before it ends (at most retry_max_ms, even when this call gives up). */
+        int64_t until = zclock_mono() + (wait < self->o.retry_max_ms ? wait : self->o.retry_max_ms);
+        if (until > self->hold_until)
+            self->hold_until = until;
+    }
+    if (!retryable || retries >= self->o.max_attempts || ra > self->o.retry_max_ms) {
         err_t last = *e;
-        if (err_retryable(e->code))
+        if (retryable)
             err_prefix(&last, "gave up after %d attempt%s", c->attempts,
                        c->attempts == 1 ? "" : "s");
         s_finish(self, c, NULL, &last, ra);
         return;
-    }
-    int64_t wait = ra >= 0 ? ra : s_backoff_ms(self, retries);
-    if (status == 429 || ra >= 0) { /* the whole server asked for a pause */
-        int64_t until = zclock_mono() + wait;
-        if (until > self->hold_until)
-            self->hold_until = until;
     }
     c->timer = zloop_timer(self->loop, (size_t)wait, 1, s_on_backoff, c);
 }

@@ -384,6 +384,9 @@ static void test_llm_hands_a_long_retry_after_to_the_caller(void **state)
     assert_int_equal(g->retry_after_ms, 120000);
     assert_true(g->seconds < 1.0);
     assert_non_null(strstr(g->err.msg, "per day"));
+    g = s_call(c, SCHEMA); /* the client still pauses, for retry_max_ms */
+    assert_int_equal(g->err.code, 0);
+    assert_true(g->seconds >= 0.9 && g->seconds < 3.0);
     s_ctx_free(c);
 }
 
