@@ -447,6 +447,10 @@ static enum MHD_Result s_send_reply(llmstand_t *self,
         body =
             llmstand_error_body(status, r->message, r->error_type, r->error_param, r->error_code);
     }
+    if (!body) { /* content that is not UTF-8: jansson refuses it; send it raw instead */
+        static const char oops[] = "llmstand: cannot build that body (not UTF-8?)\n";
+        return s_send(conn, 500, oops, sizeof oops - 1, "text/plain", NULL);
+    }
     enum MHD_Result rc = s_send(conn, status, body, strlen(body), r->content_type, r->headers);
     free(body);
     return rc;

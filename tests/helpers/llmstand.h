@@ -34,7 +34,8 @@ typedef struct {
     const char *body;          /* sent as is (may hold any bytes); NULL = built: a
                                 * completion from content for 2xx, else an error body */
     size_t body_len;           /* 0 = strlen(body) */
-    const char *content;       /* message.content of a built completion; NULL = "{}" */
+    const char *content;       /* message.content of a built completion (UTF-8; else the
+                                * stand answers 500); NULL = {"ok":true} */
     const char *finish_reason; /* of a built completion; NULL = "stop" */
     int64_t prompt_tokens;     /* usage of a built completion; 0 = request bytes / 4 + 1 */
     int64_t completion_tokens; /* 0 = content bytes / 4 + 1 */
