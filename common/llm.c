@@ -1,7 +1,8 @@
 /*  llm.c - the chat-completions client (see llm.h). A call waits in a FIFO
  *  until fewer than max_in_flight attempts are at the server (and no 429
  *  hold is on), then goes out through http.h; its answer is read by
- *  llmjson_parse_response and the call ends, steps its format down, or
+ *  llmjson_parse_response and the call ends, is resent at once (a format
+ *  or a parameter the server refused, remembered for later calls), or
  *  waits out a back-off on a one-shot zloop timer and queues again (at the
  *  head: it has waited once already).
  *
