@@ -81,7 +81,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJ) $(HELPERS)
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIBOBJ) $(HELPERS)
 	$(CC) $(LDFLAGS) $^ $(LIBS) $(TESTLIBS) -o $@
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBOBJ)
+# Benchmarks link the test helpers too (stand-in servers such as llmstand).
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBOBJ) $(HELPERS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 

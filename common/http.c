@@ -823,7 +823,8 @@ static void s_complete(http_t *self, s_xfer_t *x, CURLcode rc)
     s_fill_resp(x, rc, &r, &text);
     if (!r.err.code) {
         r.bot_check = s_looks_like_bot_check(&r);
-        if (r.status == 429 || r.bot_check || (r.status == 503 && r.retry_after_ms >= 0))
+        bool cool = r.status == 429 || r.bot_check || (r.status == 503 && r.retry_after_ms >= 0);
+        if (cool && !self->o.no_auto_cool) /* else the caller paces its own retries */
             http_cool_host(self, x->host->name,
                            r.retry_after_ms >= 0 ? r.retry_after_ms : HTTP_COOL_DEFAULT_MS);
     }

@@ -30,7 +30,11 @@ typedef struct {
     int per_host_max;       /* requests at once to one host; 0 = 8 */
     int per_host_rps;       /* request starts per second to one host; 0 = unlimited */
     const char *allow_net;  /* CIDRs exempt from the SSRF guard, comma-separated
-                             * ("127.0.0.0/8,::1/128"); NULL = none */
+                             * ("127.0.0.0/8,::1/128"; "0.0.0.0/0,::/0" = no guard);
+                             * NULL = none */
+    bool no_auto_cool;      /* never cool a host by itself after a 429, a 503 with
+                             * Retry-After or a bot check: the caller paces its own
+                             * retries (llm.c); http_cool_host still works */
 } http_opts_t;
 
 /* One request. Plain data; pointers borrowed until http_request returns
@@ -59,7 +63,8 @@ typedef struct {
     const char *body;         /* decoded and converted to UTF-8 (text types), NUL-terminated */
     size_t body_len;
     size_t n_replaced;      /* invalid bytes replaced by U+FFFD in conversion */
-    int64_t retry_after_ms; /* from Retry-After on 429/503, else -1 */
+    int64_t retry_after_ms; /* from Retry-After (seconds or HTTP date, at most 1 h)
+                             * on any status (429, 503, other 5xx), else -1 */
     bool bot_check;         /* a 403/429/503 page that looks like a captcha or
                              * bot check; the host has been cooled down */
     double seconds;         /* from http_request to completion, queue wait included */
@@ -100,7 +105,7 @@ LODE_MUST_CHECK int http_resp_error(const http_resp_t *resp, err_t *err);
 /* Cool a host down: no request to it starts before now + ms (a 429 or a
  * bot-check page). host is the URL's host name, lower case. A 429, a 503
  * with Retry-After and a bot-check page cool their host by themselves
- * (Retry-After, else 30 s). */
+ * (Retry-After, else 30 s) unless opts.no_auto_cool. */
 void http_cool_host(http_t *self, const char *host, int64_t ms);
 
 /* True if addr (IPv4 or IPv6 text) is loopback, private, link-local, CGNAT,

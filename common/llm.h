@@ -5,7 +5,11 @@
  *  connections; gives up with a coded error (llmjson.h explains the codes)
  *  when attempts run out or the failure is permanent (401/403/404, 400).
  *  The API key is sent as "Authorization: Bearer" and never logged, never
- *  put in an error message.
+ *  put in an error message (a server that echoes it back has it replaced by
+ *  "[redacted]"; the URL is shown without user:password@). A 429, or any
+ *  answer with Retry-After, pauses every new attempt of the client for that
+ *  long (at most retry_max_ms): the pacing is the client's own, http.c does
+ *  not also cool the host.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_LLM_H
@@ -21,32 +25,37 @@
 
 typedef struct llm llm_t;
 
-/* How the answer is asked to be JSON. AUTO starts with SCHEMA and steps down
- * (SCHEMA -> JSON -> TEXT) for the life of the client when the server answers
- * 400/422 naming response_format or json_schema: llama.cpp and older servers
- * reject json_schema, some reject json_object. */
+/* How the answer is asked to be JSON (response_format). AUTO starts with
+ * SCHEMA and steps down (SCHEMA -> JSON -> TEXT) for the life of the client
+ * when the server answers 400/422 naming response_format or json_schema:
+ * llama.cpp and older servers reject json_schema, some reject json_object. */
 typedef enum {
     LLM_FORMAT_AUTO = 0,
-    LLM_FORMAT_SCHEMA, /* response_format {"type":"json_schema","json_schema":{name,schema,strict}} */
-    LLM_FORMAT_JSON,   /* response_format {"type":"json_object"} */
+    LLM_FORMAT_SCHEMA, /* {"type":"json_schema","json_schema":{name,schema,strict}} */
+    LLM_FORMAT_JSON,   /* {"type":"json_object"} */
     LLM_FORMAT_TEXT,   /* no response_format: the prompt alone asks for JSON */
 } llm_format_t;
 
 /* Plain data; strings borrowed for the call of llm_new only (copied). */
 typedef struct {
-    const char *base_url;  /* "https://api.openai.com/v1", "http://127.0.0.1:11434/v1";
-                            * POST goes to base_url + "/chat/completions"; required */
-    const char *model;     /* required */
-    const char *api_key;   /* NULL or "" = no Authorization header */
-    int timeout_ms;        /* one request, connect to last byte; 0 = 300000 */
-    int max_in_flight;     /* requests at once; 0 = 64 */
-    int max_attempts;      /* tries per call for retryable failures; 0 = 3 */
-    int retry_base_ms;     /* first back-off when no Retry-After; doubles; 0 = 1000 */
-    int retry_max_ms;      /* back-off and Retry-After ceiling in the client (a longer
-                            * wait is handed to the broker as retry_after); 0 = 30000 */
-    double temperature;    /* < 0 = not sent (server default) */
-    int max_tokens;        /* answer tokens; 0 = not sent */
+    const char *base_url; /* "https://api.openai.com/v1", "http://127.0.0.1:11434/v1";
+                           * POST goes to base_url + "/chat/completions"; required */
+    const char *model;    /* required */
+    const char *api_key;  /* NULL or "" = no Authorization header */
+    int timeout_ms;       /* one request, connect to last byte; 0 = 300000 */
+    int max_in_flight;    /* requests at once; 0 = 64 */
+    int max_attempts;     /* tries per call for retryable failures; 0 = 3 */
+    int retry_base_ms;    /* first back-off when no Retry-After; doubles; 0 = 1000 */
+    int retry_max_ms;     /* back-off and Retry-After ceiling in the client (a longer
+                           * wait is handed to the broker as retry_after); 0 = 30000 */
+    double temperature;   /* < 0 = not sent (server default); dropped for the client's
+                           * life once the server answers 400 that it is unsupported */
+    int max_tokens;       /* answer tokens; 0 = not sent; sent as max_completion_tokens
+                           * for the client's life once a 400 asks for that (OpenAI's
+                           * reasoning models) */
     llm_format_t format;
+    size_t max_body_bytes; /* a response body over this fails the attempt (retryable
+                            * LODE_ELLM); 0 = LLMJSON_MAX_BYTES */
 } llm_opts_t;
 
 /* One chat completion to make. Strings borrowed until llm_call returns. */
@@ -62,14 +71,15 @@ typedef struct {
  * ownership of resp's strings by zeroing them (llmjson_response_clear frees
  * what is left after it returns). */
 typedef struct {
-    err_t err;                /* 0 = a chat completion arrived (resp filled) */
-    llmjson_response_t resp;  /* content, finish_reason, usage of the last attempt */
-    int64_t prompt_tokens;    /* usage summed over every attempt that reported it */
+    err_t err;               /* 0 = a chat completion arrived (resp filled) */
+    llmjson_response_t resp; /* content, finish_reason, usage of the last attempt */
+    int64_t prompt_tokens;   /* usage summed over every attempt that reported it */
     int64_t completion_tokens;
-    int64_t retry_after_ms;   /* on a retryable failure: what the server asked for
-                               * (Retry-After beyond retry_max_ms), else -1 */
-    int attempts;             /* HTTP requests made */
-    double seconds;           /* from llm_call to now */
+    int64_t retry_after_ms; /* on a retryable failure: the last answer's Retry-After
+                             * (a call gives up at once when it is beyond
+                             * retry_max_ms), else -1 */
+    int attempts;           /* HTTP requests made */
+    double seconds;         /* from llm_call to now */
 } llm_result_t;
 
 /* Called once per llm_call, on the loop's thread. It may call llm_call again

@@ -345,6 +345,37 @@ static void test_http_reports_429_with_retry_after_and_cools_the_host(void **sta
     s_ctx_free(c); /* cancels it without a callback */
 }
 
+static void test_http_leaves_the_host_alone_after_429_when_told(void **state)
+{
+    (void)state;
+    http_opts_t o = {.allow_net = LOOPBACK, .no_auto_cool = true};
+    ctx_t *c = s_ctx(&o);
+    got_t *g = s_get(c, "/429", false);
+    assert_int_equal(g->status, 429);
+    assert_int_equal(g->retry_after_ms, 7000); /* still reported */
+    g = s_get(c, "/ok", false);                /* starts at once */
+    assert_int_equal(g->status, 200);
+    assert_true(g->seconds < 5.0);
+    s_ctx_free(c);
+}
+
+static void test_http_reports_retry_after_on_any_5xx(void **state)
+{
+    (void)state;
+    http_opts_t o = {.allow_net = LOOPBACK, .no_auto_cool = true};
+    ctx_t *c = s_ctx(&o);
+    const char *paths[] = {"/status?code=500&retry=2", "/status?code=502&retry=3",
+                           "/status?code=503&retry=4"};
+    const int codes[] = {500, 502, 503};
+    for (int i = 0; i < 3; i++) {
+        got_t *g = s_get(c, paths[i], false);
+        assert_int_equal(g->status, codes[i]);
+        assert_int_equal(g->retry_after_ms, (2 + i) * 1000);
+    }
+    assert_int_equal(s_get(c, "/status?code=500", false)->retry_after_ms, -1);
+    s_ctx_free(c);
+}
+
 static void test_http_flags_a_bot_check_page_and_cools_the_host(void **state)
 {
     (void)state;
@@ -654,6 +685,21 @@ static void test_http_addr_blocked_covers_private_and_reserved_ranges(void **sta
     assert_true(http_addr_blocked("10.100.0.1", "10.128.0.0/9"));
 }
 
+static void test_http_a_zero_prefix_allow_list_turns_the_guard_off(void **state)
+{
+    (void)state;
+    const char *all = "0.0.0.0/0,::/0";
+    const char *addrs[] = {"127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.1.1",
+                           "::1",       "fe80::1",  "fd00::1",         "64:ff9b::a00:1"};
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+        assert_true(http_addr_blocked(addrs[i], NULL));
+        assert_false(http_addr_blocked(addrs[i], all));
+    }
+    assert_false(http_addr_blocked("10.1.2.3", "0.0.0.0/0")); /* v4 only */
+    assert_true(http_addr_blocked("fd00::1", "0.0.0.0/0"));
+    assert_true(http_addr_blocked("not an address", all));
+}
+
 static void test_http_new_rejects_a_bad_allow_list(void **state)
 {
     (void)state;
@@ -706,6 +752,8 @@ int main(void)
         cmocka_unit_test(test_http_spaces_starts_by_the_per_host_rate),
         cmocka_unit_test(test_http_cool_host_delays_starts_to_that_host),
         cmocka_unit_test(test_http_reports_429_with_retry_after_and_cools_the_host),
+        cmocka_unit_test(test_http_leaves_the_host_alone_after_429_when_told),
+        cmocka_unit_test(test_http_reports_retry_after_on_any_5xx),
         cmocka_unit_test(test_http_flags_a_bot_check_page_and_cools_the_host),
         cmocka_unit_test(test_http_maps_status_codes_to_errors),
         cmocka_unit_test(test_http_refuses_a_binary_content_type),
@@ -723,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_http_refuses_a_redirect_to_a_private_address),
         cmocka_unit_test(test_http_refuses_a_redirect_to_loopback_outside_the_allow_list),
         cmocka_unit_test(test_http_addr_blocked_covers_private_and_reserved_ranges),
+        cmocka_unit_test(test_http_a_zero_prefix_allow_list_turns_the_guard_off),
         cmocka_unit_test(test_http_new_rejects_a_bad_allow_list),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
