@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 
 #include "cluster.h"
 #include "llmstand.h"
@@ -43,6 +44,7 @@ typedef struct {
     llmstand_t *stand;
     char *key_file;   /* the right key */
     char *wrong_file; /* a wrong key */
+    bool custom;      /* the text workers run with a test's own flags */
 } s_fix_t;
 
 static void s_set_mode(s_mode_t m)
@@ -210,6 +212,7 @@ static void s_openai_workers(s_fix_t *f, const char *key_file, const char *extra
         if (cluster_start_worker_with(f->c, s, 0, args, &err) != 0)
             fprintf(stderr, "start %s worker: %s\n", k_text_stages[s - 1], err.msg);
     }
+    f->custom = key_file != f->key_file || extra1 || extra2;
 }
 
 static int s_group_setup(void **state)
@@ -254,6 +257,10 @@ static int s_setup(void **state)
 {
     s_fix_t *f = *state;
     s_set_mode(MODE_GOOD);
+    llmstand_reset(f->stand); /* scripted replies a failed test left */
+    llmstand_set_responder(f->stand, s_model, NULL);
+    if (f->custom) /* a failed test left its own workers */
+        s_openai_workers(f, f->key_file, NULL, NULL);
     cluster_mark_begin(f->c);
     return 0;
 }
@@ -406,7 +413,6 @@ static void test_a_long_source_is_mined_in_chunks_and_every_quote_is_verbatim(vo
     assert_non_null(doc);
     assert_true(cluster_doc_check(doc, false) >= 4);
     free(doc);
-    s_openai_workers(f, f->key_file, NULL, NULL);
     free(id);
     cluster_mark_ok(f->c);
 }
@@ -459,7 +465,6 @@ static void test_a_bad_key_fails_at_once_and_is_never_logged(void **state)
     assert_non_null(auth);
     assert_string_equal(auth, "Bearer " WRONG_KEY); /* it was sent, as a header */
     free(auth);
-    s_openai_workers(f, f->key_file, NULL, NULL);
     free(id);
     cluster_mark_ok(f->c);
 }
