@@ -4,6 +4,7 @@
  */
 #include "proto.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -557,7 +558,9 @@ int proto_recv(zsock_t *sock, zframe_t **identity_p, proto_msg_t *m, err_t *err)
     memset(m, 0, sizeof *m);
     zmsg_t *msg = zmsg_recv(sock);
     if (!msg) {
-        err_set(err, LODE_EIO, "receive: %s", zmq_strerror(zmq_errno()));
+        /* EAGAIN: the socket's receive timeout ran out (0 = nothing waiting). */
+        err_set(err, zmq_errno() == EAGAIN ? LODE_ETIMEDOUT : LODE_EIO, "receive: %s",
+                zmq_strerror(zmq_errno()));
         return -1;
     }
     if (identity_p)

@@ -94,6 +94,8 @@ LODE_MUST_CHECK int proto_send(zsock_t *sock, zframe_t *identity, const proto_ms
 /* Receive one message from sock (call when it is readable). For a ROUTER,
  * *identity_p gets the sender's identity frame (caller destroys) even when
  * the body is malformed; pass NULL for a DEALER. -1 and LODE_EPROTO on a
- * malformed message, LODE_EIO if nothing could be read. */
+ * malformed message, LODE_ETIMEDOUT if the socket's receive timeout ran out
+ * (with a timeout of 0: nothing is waiting), LODE_EIO if nothing could be
+ * read. */
 LODE_MUST_CHECK int proto_recv(zsock_t *sock, zframe_t **identity_p, proto_msg_t *m, err_t *err);
 #endif

@@ -754,6 +754,20 @@ static const char *s_sha(store_t *self, const char *script, err_t *err)
     return sha;
 }
 
+/* The EVALSHA argv for a script whose SHA1 is sha: the head every script
+ * reads (see S_LUA_HEAD), then args. a borrows from args. */
+static void s_evalsha_args(store_t *self, const char *sha, const s_args_t *args, s_args_t *a)
+{
+    s_str(a, "EVALSHA");
+    s_arg(a, sha, 40);
+    s_str(a, "0");
+    s_str(a, self->prefix);
+    s_str(a, self->maxes);
+    s_int(a, job_now_ms());
+    for (int i = 0; i < args->argc; i++)
+        s_arg(a, args->argv[i], args->len[i]);
+}
+
 /* EVALSHA, so each transition sends a 40-byte name instead of the script.
  * A Redis restarted without its script cache answers NOSCRIPT: forget the
  * names and load again, once. */
@@ -764,14 +778,7 @@ static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply 
         if (!sha)
             return -1;
         s_args_t a = {0};
-        s_str(&a, "EVALSHA");
-        s_arg(&a, sha, 40);
-        s_str(&a, "0");
-        s_str(&a, self->prefix);
-        s_str(&a, self->maxes);
-        s_int(&a, job_now_ms());
-        for (int i = 0; i < args->argc; i++)
-            s_arg(&a, args->argv[i], args->len[i]);
+        s_evalsha_args(self, sha, args, &a);
         err_t mine = {0};
         if (s_run(self, &a, reply, &mine) == 0)
             return 0;
@@ -783,6 +790,97 @@ static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply 
     }
     err_set(err, LODE_ESTORE, "redis: script cache keeps losing scripts");
     return -1;
+}
+
+/* One script call of a pipeline (s_eval_many). */
+typedef struct {
+    const char *script; /* a static script */
+    s_args_t args;      /* its own arguments; strings borrowed from the caller */
+    redisReply *reply;  /* out: owned; NULL if the call failed */
+    err_t err;          /* out: why it failed */
+    bool noscript;      /* answered NOSCRIPT: it did not run */
+} s_call_t;
+
+static s_call_t *s_calls_new(size_t n)
+{
+    s_call_t *calls = mem_alloc((n ? n : 1) * sizeof *calls);
+    for (size_t i = 0; i < n; i++) {
+        calls[i].args.argc = 0;
+        calls[i].reply = NULL;
+        calls[i].err = (err_t){0};
+        calls[i].noscript = false;
+    }
+    return calls;
+}
+
+static void s_calls_free(s_call_t *calls, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(calls[i].reply);
+    free(calls);
+}
+
+/* Every call not answered yet fails with err (the connection is gone). */
+static int s_calls_fail(s_call_t *calls, size_t from, size_t n, const err_t *err)
+{
+    for (size_t i = from; i < n; i++)
+        if (!calls[i].reply && !calls[i].err.code)
+            err_set(&calls[i].err, err->code, "%s", err->msg);
+    return -1;
+}
+
+/* Run calls[0..n) as one pipeline of EVALSHAs: one round trip instead of n.
+ * Each script is still atomic on its own, and Redis runs them in the order
+ * given. A call answered NOSCRIPT (the script cache was flushed, or Redis
+ * restarted) did not run, so it is safe to run it again, through s_eval,
+ * which loads the script. Each call's reply or err says how it went; -1 and
+ * *err only if the connection failed, and then every call not answered
+ * before failed too. */
+static int s_eval_many(store_t *self, s_call_t *calls, size_t n, err_t *err)
+{
+    /* Every SHA1 first: loading a script is a round trip of its own, which
+     * must not fall in the middle of the pipeline. */
+    const char **shas = mem_alloc((n ? n : 1) * sizeof *shas);
+    for (size_t i = 0; i < n; i++) {
+        shas[i] = s_sha(self, calls[i].script, err);
+        if (!shas[i]) {
+            free(shas);
+            return s_calls_fail(calls, 0, n, err);
+        }
+    }
+    if (s_connect(self, err) != 0) {
+        free(shas);
+        return s_calls_fail(calls, 0, n, err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_args_t a = {0};
+        s_evalsha_args(self, shas[i], &calls[i].args, &a);
+        s_append(self, &a);
+    }
+    free(shas);
+    bool again = false;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(self->ctx, (void **)&r) != REDIS_OK) {
+            s_check(self, NULL, err);
+            return s_calls_fail(calls, i, n, err);
+        }
+        if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOSCRIPT")) {
+            calls[i].noscript = again = true;
+            freeReplyObject(r);
+        } else if (s_check(self, r, &calls[i].err) != 0) {
+            freeReplyObject(r);
+        } else {
+            calls[i].reply = r;
+        }
+    }
+    if (again)
+        memset(self->scripts, 0, sizeof self->scripts);
+    for (size_t i = 0; i < n; i++)
+        if (calls[i].noscript &&
+            s_eval(self, calls[i].script, &calls[i].args, &calls[i].reply, &calls[i].err) != 0)
+            calls[i].reply = NULL;
+    return 0;
 }
 
 /* Run a script that answers an integer. */
@@ -826,6 +924,50 @@ static void s_leases_out(const redisReply *r, store_lease_t *out, size_t max, si
     }
 }
 
+/* The arguments of s_lua_dispatch for one call into *a. */
+static void s_dispatch_args(const store_dispatch_call_t *c, s_args_t *a)
+{
+    s_str(a, job_stage_name(c->stage));
+    s_int(a, c->deadline_ms);
+    s_str(a, c->worker);
+    s_int(a, (int64_t)(c->max ? c->max : 1));
+}
+
+/* Read one s_lua_dispatch reply into c. */
+static int s_dispatch_reply(const redisReply *r, store_dispatch_call_t *c, err_t *err)
+{
+    if (r->type != REDIS_REPLY_ARRAY) {
+        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
+        return -1;
+    }
+    s_leases_out(r, c->out, c->max, &c->n);
+    return 0;
+}
+
+int store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
+{
+    s_call_t *sc = s_calls_new(n);
+    for (size_t i = 0; i < n; i++) {
+        calls[i].n = 0;
+        calls[i].rc = -1;
+        calls[i].err = (err_t){0};
+        sc[i].script = s_lua_dispatch;
+        s_dispatch_args(&calls[i], &sc[i].args);
+    }
+    int rc = s_eval_many(self, sc, n, err);
+    for (size_t i = 0; i < n; i++) {
+        calls[i].err = sc[i].err;
+        if (sc[i].reply && s_dispatch_reply(sc[i].reply, &calls[i], &calls[i].err) == 0)
+            calls[i].rc = 0;
+        if (calls[i].rc != 0)
+            err_set(err, calls[i].err.code, "%s", calls[i].err.msg); /* the first wins */
+        if (calls[i].rc != 0)
+            rc = -1;
+    }
+    s_calls_free(sc, n);
+    return rc;
+}
+
 int store_dispatch_many(store_t *self,
                         job_stage_t stage,
                         int64_t deadline_ms,
@@ -835,23 +977,10 @@ int store_dispatch_many(store_t *self,
                         size_t *n,
                         err_t *err)
 {
-    *n = 0;
-    s_args_t a = {0};
-    s_str(&a, job_stage_name(stage));
-    s_int(&a, deadline_ms);
-    s_str(&a, worker);
-    s_int(&a, (int64_t)(max ? max : 1));
-    redisReply *r;
-    if (s_eval(self, s_lua_dispatch, &a, &r, err) != 0)
-        return -1;
-    int rc = 0;
-    if (r->type != REDIS_REPLY_ARRAY) {
-        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
-        rc = -1;
-    }
-    if (rc == 0)
-        s_leases_out(r, out, max, n);
-    freeReplyObject(r);
+    store_dispatch_call_t c = {
+        .stage = stage, .deadline_ms = deadline_ms, .worker = worker, .out = out, .max = max};
+    int rc = store_dispatch_pipeline(self, &c, 1, err);
+    *n = c.n;
     return rc;
 }
 
@@ -874,6 +1003,88 @@ int store_dispatch(store_t *self,
     return 1;
 }
 
+/* The arguments of s_lua_done for one call into *a; list is the caller's
+ * buffer (a borrows it) and receives the reports. */
+static int s_done_args(const store_done_call_t *c, buf_t *list, s_args_t *a, err_t *err)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const store_report_t *r = &c->reports[i];
+        if (s_valid_id(r->id, err) != 0 ||
+            buf_printf(list, err, "%s %u %s\n", r->id, r->attempt, r->worker ? r->worker : "") != 0)
+            return -1;
+    }
+    const store_handoff_t *h = c->handoff;
+    bool hand = h && h->worker && h->max > 0 && c->stage + 1 < JOB_STAGE_COUNT;
+    s_str(a, job_stage_name(c->stage));
+    s_str(a, c->stage + 1 < JOB_STAGE_COUNT ? job_stage_name(c->stage + 1) : "");
+    s_arg(a, list->data ? list->data : "", list->len);
+    s_str(a, hand ? h->worker : "");
+    s_int(a, hand ? (int64_t)h->max : 0);
+    s_int(a, hand ? h->deadline_ms : 0);
+    return 0;
+}
+
+/* Read one s_lua_done reply into c: each report's applied flag and the
+ * jobs handed to the next stage's worker. */
+static int s_done_reply(const redisReply *r, store_done_call_t *c, err_t *err)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != c->n ||
+        r->element[1]->type != REDIS_REPLY_ARRAY) {
+        err_set(err, LODE_ESTORE, "redis: unexpected done reply");
+        return -1;
+    }
+    const redisReply *flags = r->element[0];
+    for (size_t i = 0; i < c->n; i++)
+        c->reports[i].applied =
+            flags->element[i]->type == REDIS_REPLY_INTEGER && flags->element[i]->integer == 1;
+    const store_handoff_t *h = c->handoff;
+    if (h && h->worker && h->max > 0 && c->stage + 1 < JOB_STAGE_COUNT)
+        s_leases_out(r->element[1], h->out, h->max, h->n);
+    return 0;
+}
+
+int store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t *err)
+{
+    s_call_t *sc = s_calls_new(n);
+    buf_t *lists = mem_alloc((n ? n : 1) * sizeof *lists);
+    size_t to_run = 0;
+    for (size_t i = 0; i < n; i++) {
+        store_done_call_t *c = &calls[i];
+        c->rc = -1;
+        c->err = (err_t){0};
+        for (size_t k = 0; k < c->n; k++)
+            c->reports[k].applied = false;
+        if (c->handoff)
+            *c->handoff->n = 0;
+        buf_init(&lists[i], (size_t)1 << 24);
+        sc[to_run].script = s_lua_done;
+        /* A call with a bad report is refused here; the others still run. */
+        if (s_done_args(c, &lists[i], &sc[to_run].args, &c->err) == 0)
+            to_run++;
+        else
+            sc[to_run].args.argc = 0;
+    }
+    int rc = to_run > 0 ? s_eval_many(self, sc, to_run, err) : 0;
+    for (size_t i = 0, k = 0; i < n; i++) {
+        store_done_call_t *c = &calls[i];
+        if (!c->err.code) {
+            c->err = sc[k].err;
+            if (sc[k].reply && s_done_reply(sc[k].reply, c, &c->err) == 0)
+                c->rc = 0;
+            k++;
+        }
+        if (c->rc != 0) {
+            err_set(err, c->err.code, "%s", c->err.msg); /* the first wins */
+            rc = -1;
+        }
+        buf_free(&lists[i]);
+    }
+    free(lists);
+    s_calls_free(sc, to_run);
+    return rc;
+}
+
 int store_done_many(store_t *self,
                     job_stage_t stage,
                     store_report_t *reports,
@@ -881,47 +1092,8 @@ int store_done_many(store_t *self,
                     const store_handoff_t *handoff,
                     err_t *err)
 {
-    buf_t list;
-    buf_init(&list, (size_t)1 << 24);
-    for (size_t i = 0; i < n; i++) {
-        reports[i].applied = false;
-        if (s_valid_id(reports[i].id, err) != 0 ||
-            buf_printf(&list, err, "%s %u %s\n", reports[i].id, reports[i].attempt,
-                       reports[i].worker ? reports[i].worker : "") != 0) {
-            buf_free(&list);
-            return -1;
-        }
-    }
-    if (handoff)
-        *handoff->n = 0;
-    bool hand = handoff && handoff->worker && handoff->max > 0 && stage + 1 < JOB_STAGE_COUNT;
-    s_args_t a = {0};
-    s_str(&a, job_stage_name(stage));
-    s_str(&a, stage + 1 < JOB_STAGE_COUNT ? job_stage_name(stage + 1) : "");
-    s_arg(&a, list.data ? list.data : "", list.len);
-    s_str(&a, hand ? handoff->worker : "");
-    s_int(&a, hand ? (int64_t)handoff->max : 0);
-    s_int(&a, hand ? handoff->deadline_ms : 0);
-    redisReply *r;
-    int rc = s_eval(self, s_lua_done, &a, &r, err);
-    buf_free(&list);
-    if (rc != 0)
-        return -1;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-        r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != n ||
-        r->element[1]->type != REDIS_REPLY_ARRAY) {
-        err_set(err, LODE_ESTORE, "redis: unexpected done reply");
-        freeReplyObject(r);
-        return -1;
-    }
-    const redisReply *flags = r->element[0];
-    for (size_t i = 0; i < n; i++)
-        reports[i].applied =
-            flags->element[i]->type == REDIS_REPLY_INTEGER && flags->element[i]->integer == 1;
-    if (hand)
-        s_leases_out(r->element[1], handoff->out, handoff->max, handoff->n);
-    freeReplyObject(r);
-    return 0;
+    store_done_call_t c = {.stage = stage, .reports = reports, .n = n, .handoff = handoff};
+    return store_done_pipeline(self, &c, 1, err);
 }
 
 /* Run a script over one job: 1 applied, 0 not (stale), -1 error. */
