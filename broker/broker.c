@@ -403,40 +403,64 @@ static void s_flush_done(broker_t *self)
         s_done_applied(self, &calls[k], next[k], n_handed[k]);
 }
 
-static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_msg_t *m)
+/* The stage a report is for: its worker's, or, from a worker we do not
+ * know (we restarted), the job's own stage in Redis (the worker check in
+ * the transition guards the rest). -1 if there is none. */
+static int s_report_stage(broker_t *self, const s_worker_t *w, const char *id)
 {
+    if (w)
+        return (int)w->stage;
+    store_job_t job;
     err_t err = {0};
-    int stage = w ? (int)w->stage : -1;
-    if (w && s_unhold(w, m->job_id)) {
+    if (store_job_get(self->store, id, &job, &err) != 0) {
+        log_warn("broker", "report for job=%s dropped: %s", id, err.msg);
+        return -1;
+    }
+    int stage = job_stage_parse(job.stage);
+    store_job_clear(&job);
+    return stage;
+}
+
+/* One job done: its credit goes back now, the transition waits for the end
+ * of the pass (s_flush_done). Only the worker the job was dispatched to may
+ * finish it: a late report from one presumed dead must not finish the stage
+ * the job is at now, so the worker's name goes with it. */
+static void s_on_done(
+    broker_t *self, s_worker_t *w, const char *key, const char *id, uint32_t attempt, int64_t ms)
+{
+    if (w && s_unhold(w, id)) {
         w->credits++;
-        if (m->type == PROTO_DONE)
-            w->done++;
+        w->done++;
     }
-    if (stage < 0) {
-        /* A report from a worker we do not know (we restarted): the job's
-         * own stage in Redis decides; the worker check guards the rest. */
-        store_job_t job;
-        if (store_job_get(self->store, m->job_id, &job, &err) != 0) {
-            log_warn("broker", "report for job=%s dropped: %s", m->job_id, err.msg);
-            return;
-        }
-        stage = job_stage_parse(job.stage);
-        store_job_clear(&job);
-    }
+    int stage = s_report_stage(self, w, id);
     if (stage < 0)
         return;
-    /* Only the worker the job was dispatched to may finish it: a late report
-     * from one presumed dead must not finish the stage the job is at now. */
+    if (self->n_done[stage] == BROKER_REPORT_BATCH)
+        s_flush_done(self);
+    s_done_t *d = &self->done_buf[stage][self->n_done[stage]++];
+    snprintf(d->id, sizeof d->id, "%s", id);
+    snprintf(d->key, sizeof d->key, "%s", key);
+    d->attempt = attempt;
+    d->ms = ms;
+}
+
+static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_msg_t *m)
+{
     if (m->type == PROTO_DONE) {
-        if (self->n_done[stage] == BROKER_REPORT_BATCH)
-            s_flush_done(self);
-        s_done_t *d = &self->done_buf[stage][self->n_done[stage]++];
-        snprintf(d->id, sizeof d->id, "%s", m->job_id);
-        snprintf(d->key, sizeof d->key, "%s", key);
-        d->attempt = m->attempt;
-        d->ms = m->has_ms ? (int64_t)m->ms : -1;
+        s_on_done(self, w, key, m->job_id, m->attempt, m->has_ms ? (int64_t)m->ms : -1);
+        for (size_t i = 0; i < m->n_more; i++) {
+            /* A flush on the way may have dropped the worker. */
+            w = zhashx_lookup(self->workers, key);
+            s_on_done(self, w, key, m->more[i].job_id, m->more[i].attempt, m->more[i].ms);
+        }
         return;
     }
+    if (w && s_unhold(w, m->job_id))
+        w->credits++;
+    int stage = s_report_stage(self, w, m->job_id);
+    if (stage < 0)
+        return;
+    err_t err = {0};
     int rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
                         m->code, m->text, s_retry_delay_ms(self, m), key, &err);
     stats_report(self->stats, key, (job_stage_t)stage,

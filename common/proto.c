@@ -68,6 +68,19 @@ static void s_pack_ids(msgpack_packer *pk, const proto_msg_t *m)
         s_pack_str(pk, m->ids[i], strlen(m->ids[i]));
 }
 
+/* A DONE's further jobs: "more": [[job, attempt, ms], …]. */
+static void s_pack_more(msgpack_packer *pk, const proto_msg_t *m)
+{
+    s_pack_key(pk, "more");
+    msgpack_pack_array(pk, m->n_more);
+    for (size_t i = 0; i < m->n_more; i++) {
+        msgpack_pack_array(pk, 3);
+        s_pack_str(pk, m->more[i].job_id, strlen(m->more[i].job_id));
+        msgpack_pack_uint32(pk, m->more[i].attempt);
+        msgpack_pack_uint32(pk, m->more[i].ms);
+    }
+}
+
 static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
 {
     switch (m->type) {
@@ -84,11 +97,13 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         }
         break;
     case PROTO_DONE:
-        msgpack_pack_map(pk, 2 + m->has_ms);
+        msgpack_pack_map(pk, 2 + m->has_ms + (m->n_more > 0));
         s_pack_kv_str(pk, "job", m->job_id);
         s_pack_kv_uint(pk, "attempt", m->attempt);
         if (m->has_ms)
             s_pack_kv_uint(pk, "ms", m->ms);
+        if (m->n_more > 0)
+            s_pack_more(pk, m);
         break;
     case PROTO_FAIL:
         msgpack_pack_map(pk, 5 + (m->retry_after_ms > 0) + m->has_ms);
@@ -149,7 +164,7 @@ int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err)
         err_set(err, LODE_EINVAL, "cannot encode message type %d", (int)m->type);
         return -1;
     }
-    if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS) {
+    if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS || m->n_more > PROTO_MAX_ITEMS) {
         err_set(err, LODE_EINVAL, "more than %d items in one message", PROTO_MAX_ITEMS);
         return -1;
     }
@@ -383,6 +398,42 @@ static int s_decode_ids(const msgpack_object *map, proto_msg_t *m, err_t *err)
     return 0;
 }
 
+static int s_decode_done(const msgpack_object *e, proto_done_t *d)
+{
+    if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3)
+        return -1;
+    const msgpack_object *id = &e->via.array.ptr[0], *att = &e->via.array.ptr[1],
+                         *ms = &e->via.array.ptr[2];
+    if (id->type != MSGPACK_OBJECT_STR || id->via.str.size >= JOB_ID_SIZE ||
+        memchr(id->via.str.ptr, 0, id->via.str.size) ||
+        att->type != MSGPACK_OBJECT_POSITIVE_INTEGER || att->via.u64 > UINT32_MAX ||
+        ms->type != MSGPACK_OBJECT_POSITIVE_INTEGER || ms->via.u64 > UINT32_MAX)
+        return -1;
+    memcpy(d->job_id, id->via.str.ptr, id->via.str.size);
+    d->job_id[id->via.str.size] = '\0';
+    d->attempt = (uint32_t)att->via.u64;
+    d->ms = (uint32_t)ms->via.u64;
+    return 0;
+}
+
+static int s_decode_more(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    const msgpack_object *v = s_field(f, "more");
+    if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > PROTO_MAX_ITEMS) {
+        err_set(err, LODE_EPROTO, "field \"more\" not an array or too long");
+        return -1;
+    }
+    m->more = mem_calloc(v->via.array.size ? v->via.array.size : 1, sizeof *m->more);
+    m->n_more = v->via.array.size;
+    for (size_t i = 0; i < m->n_more; i++) {
+        if (s_decode_done(&v->via.array.ptr[i], &m->more[i]) != 0) {
+            err_set(err, LODE_EPROTO, "more[%zu] is not a [job, attempt, ms] triple", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Optional fields added after version 1 shipped: absent in older peers'
  * frames, ignored by older decoders. */
 static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err)
@@ -402,6 +453,8 @@ static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err
             return -1;
         m->has_ms = true;
     }
+    if (m->type == PROTO_DONE && s_field(f, "more"))
+        return s_decode_more(f, m, err);
     return 0;
 }
 
@@ -526,6 +579,7 @@ void proto_msg_clear(proto_msg_t *m)
     }
     free(m->items);
     free(m->ids);
+    free(m->more);
     free(m->text);
     free(m->batch_name);
     memset(m, 0, sizeof *m);

@@ -24,7 +24,8 @@
 
 typedef enum {
     PROTO_READY = 1,     /* worker -> broker: stage, credits, optional host */
-    PROTO_DONE = 2,      /* worker -> broker: job_id, attempt, optional ms */
+    PROTO_DONE = 2,      /* worker -> broker: job_id, attempt, optional ms, optional
+                          * more (further jobs done, one frame for a burst) */
     PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text,
                           * optional retry_after_ms, optional ms */
     PROTO_HEARTBEAT = 4, /* both ways: no fields */
@@ -44,6 +45,14 @@ typedef struct {
     char *body;      /* inline text/file bytes or NULL; NUL-terminated when decoded */
     size_t body_len; /* bytes in body */
 } proto_item_t;
+
+/* One more job a DONE reports (proto_msg_t.more): the same fields as the
+ * message's own job_id, attempt and ms. */
+typedef struct {
+    char job_id[JOB_ID_SIZE];
+    uint32_t attempt;
+    uint32_t ms; /* time the worker spent on it */
+} proto_done_t;
 
 /* A decoded or to-be-encoded message. Which fields matter depends on type
  * (see proto_type_t). Plain data; proto_msg_clear frees what decoding made. */
@@ -69,6 +78,10 @@ typedef struct {
     char host[PROTO_HOST_SIZE]; /* READY: the worker's host name; "" = not given */
     bool has_ms;                /* DONE, FAIL: ms was given */
     uint32_t ms;                /* DONE, FAIL: time the worker spent on the job */
+    proto_done_t *more;         /* DONE: further jobs done (at most PROTO_MAX_ITEMS); owned
+                                 * when decoded. A broker older than this field applies
+                                 * only job_id: the leases of the rest run them again. */
+    size_t n_more;
 } proto_msg_t;
 
 /* Name of a type for logs ("READY"); "?" if unknown. */
