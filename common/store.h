@@ -9,7 +9,10 @@
  *                               worker error error_code error_stage retry_at_ms
  *                               completions (times it reached done; 1)
  *                               expanded (a playlist: how many jobs it made)
- *    P job:ID:input      string submitted bytes (inline text or file body)
+ *                               input (submitted bytes: inline text or file
+ *                               body; read by store_part_get, not store_job_get)
+ *    P job:ID:input      string the input of a job submitted before it moved
+ *                               into the hash (read, never written)
  *    P job:ID:source     string JSON source metadata          (fetch)
  *    P job:ID:transcript string JSON {text, segments}         (fetch)
  *    P job:ID:snippets   string JSON [snippet…]               (snippet)
