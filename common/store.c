@@ -14,6 +14,7 @@
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 
 #include "buf.h"
 #include "config.h"
@@ -251,9 +252,28 @@ static int s_valid_id(const char *id, err_t *err)
 
 /* --- submit ------------------------------------------------------------------ */
 
+/* Past this many bytes waiting in hiredis's output buffer, s_append writes
+ * them out. */
+#define STORE_OBUF_FLUSH (256 * 1024)
+
+/* Write out a long pipeline as it grows (Redis reads and queues it
+ * meanwhile) instead of at its first read: hiredis grows its buffer 1 MB at
+ * a time past 1 MB, copying it each time, and after each partial write
+ * moves what is left to the front. A write error stays in the context and
+ * fails the first reply read. */
+static void s_append_flush(store_t *self)
+{
+    if (sdslen(self->ctx->obuf) < STORE_OBUF_FLUSH)
+        return;
+    int done = 0;
+    while (!done && redisBufferWrite(self->ctx, &done) == REDIS_OK)
+        ;
+}
+
 static void s_append(store_t *self, s_args_t *a)
 {
     redisAppendCommandArgv(self->ctx, a->argc, a->argv, a->len);
+    s_append_flush(self);
 }
 
 static int s_append_job_hash(
@@ -319,6 +339,7 @@ static void s_append_many(store_t *self,
     for (size_t i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
     redisAppendCommandArgv(self->ctx, (int)argc, argv, lens);
+    s_append_flush(self);
     free(argv);
     free(lens);
 }
