@@ -61,6 +61,7 @@ struct s_worker {
     size_t n_held;
     size_t cap_held;
     uint64_t done; /* jobs it finished */
+    bool more_ok;  /* takes JOB frames with more (its READY said so) */
 };
 
 struct broker {
@@ -149,30 +150,48 @@ static s_worker_t *s_pick_worker(broker_t *self, job_stage_t stage)
     return best;
 }
 
-/* Send the jobs just leased to w (leases[0..n)). */
+/* The jobs just leased to w (leases[0..n)) are its: held, counted. */
+static void s_sent(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_t *l)
+{
+    s_hold(w, l->id, l->attempt);
+    w->credits--;
+    self->dispatched++;
+    stats_dispatched(self->stats, stage);
+    log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
+              l->attempt, w->key);
+}
+
+/* Send the jobs just leased to w (leases[0..n)): one JOB frame each, or,
+ * to a worker that said more_ok, one frame for them all. */
 static void
 s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_t *leases, size_t n)
 {
-    int lease_ms = self->opts.lease_ms[stage];
-    for (size_t i = 0; i < n; i++) {
-        const store_lease_t *l = &leases[i];
-        s_hold(w, l->id, l->attempt);
-        proto_msg_t m = {.type = PROTO_JOB, .attempt = l->attempt, .lease_ms = (uint32_t)lease_ms};
-        snprintf(m.job_id, sizeof m.job_id, "%s", l->id);
+    proto_more_t more[BROKER_DISPATCH_BATCH];
+    size_t per_frame = w->more_ok ? BROKER_DISPATCH_BATCH : 1;
+    for (size_t i = 0; i < n; i += per_frame) {
+        size_t k = n - i < per_frame ? n - i : per_frame;
+        proto_msg_t m = {.type = PROTO_JOB,
+                         .attempt = leases[i].attempt,
+                         .lease_ms = (uint32_t)self->opts.lease_ms[stage],
+                         .more = more,
+                         .n_more = k - 1};
+        snprintf(m.job_id, sizeof m.job_id, "%s", leases[i].id);
         snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
+        for (size_t j = 1; j < k; j++) {
+            snprintf(more[j - 1].job_id, sizeof more[j - 1].job_id, "%s", leases[i + j].id);
+            more[j - 1].attempt = leases[i + j].attempt;
+            more[j - 1].ms = 0;
+        }
         err_t err = {0};
         if (proto_send(self->router, w->identity, &m, &err) != 0) {
             /* Gone: dropping it releases everything it holds, this batch too. */
-            for (size_t k = i + 1; k < n; k++)
-                s_hold(w, leases[k].id, leases[k].attempt);
+            for (size_t j = i; j < n; j++)
+                s_hold(w, leases[j].id, leases[j].attempt);
             s_worker_drop(self, w, err.msg);
             return;
         }
-        w->credits--;
-        self->dispatched++;
-        stats_dispatched(self->stats, stage);
-        log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
-                  l->attempt, w->key);
+        for (size_t j = i; j < i + k; j++)
+            s_sent(self, w, stage, &leases[j]);
     }
 }
 
@@ -290,6 +309,7 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
             s_reconcile(self, w, m);
     }
     w->stage = (job_stage_t)stage;
+    w->more_ok = m->more_ok;
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
     stats_worker_host(self->stats, w->key, m->host);
     w->last_ms = job_now_ms();
@@ -608,8 +628,12 @@ static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
         proto_msg_t m;
         err_t err = {0};
         int rc = proto_recv(sock, &identity, &m, &err);
-        if (rc != 0 && err.code == LODE_ETIMEDOUT)
+        if (rc != 0 && err.code != LODE_EPROTO) {
+            /* Nothing waiting (ETIMEDOUT), or a signal or shutdown (EIO):
+             * not a stranger's frame. */
+            zframe_destroy(&identity);
             break;
+        }
         if (rc != 0)
             s_bad_frame(self, &err);
         else

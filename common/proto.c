@@ -68,7 +68,7 @@ static void s_pack_ids(msgpack_packer *pk, const proto_msg_t *m)
         s_pack_str(pk, m->ids[i], strlen(m->ids[i]));
 }
 
-/* A DONE's further jobs: "more": [[job, attempt, ms], …]. */
+/* A DONE's or JOB's further jobs: "more": [[job, attempt, ms], …]. */
 static void s_pack_more(msgpack_packer *pk, const proto_msg_t *m)
 {
     s_pack_key(pk, "more");
@@ -85,9 +85,13 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
 {
     switch (m->type) {
     case PROTO_READY:
-        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + 2 * m->again);
+        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + 2 * m->again + m->more_ok);
         s_pack_kv_str(pk, "stage", m->stage);
         s_pack_kv_uint(pk, "credits", m->credits);
+        if (m->more_ok) {
+            s_pack_key(pk, "more_ok");
+            msgpack_pack_true(pk);
+        }
         if (m->host[0])
             s_pack_kv_str(pk, "host", m->host);
         if (m->again) {
@@ -123,11 +127,13 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         msgpack_pack_map(pk, 0);
         break;
     case PROTO_JOB:
-        msgpack_pack_map(pk, 4);
+        msgpack_pack_map(pk, 4 + (m->n_more > 0));
         s_pack_kv_str(pk, "job", m->job_id);
         s_pack_kv_str(pk, "stage", m->stage);
         s_pack_kv_uint(pk, "attempt", m->attempt);
         s_pack_kv_uint(pk, "lease_ms", m->lease_ms);
+        if (m->n_more > 0)
+            s_pack_more(pk, m);
         break;
     case PROTO_SUBMIT:
         /* "batch" only when appending to an existing batch: a SUBMIT without
@@ -398,7 +404,7 @@ static int s_decode_ids(const msgpack_object *map, proto_msg_t *m, err_t *err)
     return 0;
 }
 
-static int s_decode_done(const msgpack_object *e, proto_done_t *d)
+static int s_decode_done(const msgpack_object *e, proto_more_t *d)
 {
     if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3)
         return -1;
@@ -446,6 +452,14 @@ static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err
         }
         m->again = a->via.boolean;
     }
+    if (m->type == PROTO_READY && s_field(f, "more_ok")) {
+        const msgpack_object *a = s_field(f, "more_ok");
+        if (a->type != MSGPACK_OBJECT_BOOLEAN) {
+            err_set(err, LODE_EPROTO, "READY: \"more_ok\" is not a boolean");
+            return -1;
+        }
+        m->more_ok = a->via.boolean;
+    }
     if (m->type == PROTO_READY && s_field(f, "host"))
         return s_get_strbuf(f, "host", m->host, sizeof m->host, err);
     if ((m->type == PROTO_DONE || m->type == PROTO_FAIL) && s_field(f, "ms")) {
@@ -453,7 +467,7 @@ static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err
             return -1;
         m->has_ms = true;
     }
-    if (m->type == PROTO_DONE && s_field(f, "more"))
+    if ((m->type == PROTO_DONE || m->type == PROTO_JOB) && s_field(f, "more"))
         return s_decode_more(f, m, err);
     return 0;
 }

@@ -23,13 +23,16 @@
 #define PROTO_HOST_SIZE  64   /* READY host name, NUL included */
 
 typedef enum {
-    PROTO_READY = 1,     /* worker -> broker: stage, credits, optional host */
+    PROTO_READY = 1,     /* worker -> broker: stage, credits, optional host, optional
+                          * more_ok (it takes JOB frames with more) */
     PROTO_DONE = 2,      /* worker -> broker: job_id, attempt, optional ms, optional
                           * more (further jobs done, one frame for a burst) */
     PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text,
                           * optional retry_after_ms, optional ms */
     PROTO_HEARTBEAT = 4, /* both ways: no fields */
-    PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms */
+    PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms, optional
+                          * more (further jobs of the same stage and lease; only to a
+                          * worker whose READY said more_ok) */
     PROTO_SUBMIT = 6,    /* client -> broker: seq, batch_name, items, optional batch
                           * (append the items to that existing batch) */
     PROTO_ACK = 7,       /* broker -> client: seq, batch, ids (one per item, same order) */
@@ -46,13 +49,13 @@ typedef struct {
     size_t body_len; /* bytes in body */
 } proto_item_t;
 
-/* One more job a DONE reports (proto_msg_t.more): the same fields as the
- * message's own job_id, attempt and ms. */
+/* One more job of a DONE or JOB frame (proto_msg_t.more): the same fields
+ * as the message's own job_id, attempt and (DONE) ms. */
 typedef struct {
     char job_id[JOB_ID_SIZE];
     uint32_t attempt;
-    uint32_t ms; /* time the worker spent on it */
-} proto_done_t;
+    uint32_t ms; /* DONE: time the worker spent on it; JOB: 0 */
+} proto_more_t;
 
 /* A decoded or to-be-encoded message. Which fields matter depends on type
  * (see proto_type_t). Plain data; proto_msg_clear frees what decoding made. */
@@ -78,10 +81,12 @@ typedef struct {
     char host[PROTO_HOST_SIZE]; /* READY: the worker's host name; "" = not given */
     bool has_ms;                /* DONE, FAIL: ms was given */
     uint32_t ms;                /* DONE, FAIL: time the worker spent on the job */
-    proto_done_t *more;         /* DONE: further jobs done (at most PROTO_MAX_ITEMS); owned
+    proto_more_t *more;         /* DONE, JOB: further jobs (at most PROTO_MAX_ITEMS); owned
                                  * when decoded. A broker older than this field applies
-                                 * only job_id: the leases of the rest run them again. */
+                                 * only a DONE's job_id: the leases of the rest run them
+                                 * again. */
     size_t n_more;
+    bool more_ok; /* READY: the worker takes JOB frames with more */
 } proto_msg_t;
 
 /* Name of a type for logs ("READY"); "?" if unknown. */

@@ -51,7 +51,7 @@ struct worker {
     uint64_t done, failed;
     zhashx_t *started;          /* owned: job id -> int64_t monotonic ms it arrived */
     char host[PROTO_HOST_SIZE]; /* announced in READY */
-    proto_done_t *noop_done;    /* owned: noop jobs done in this drain, reported together */
+    proto_more_t *noop_done;    /* owned: noop jobs done in this drain, reported together */
     size_t n_noop_done;
 };
 
@@ -145,7 +145,12 @@ static int s_free_slots(const worker_t *self)
  * and lost, or we lost it), instead of waiting for its lease. */
 static void s_send_ready(worker_t *self, bool again)
 {
-    proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t)s_free_slots(self), .again = again};
+    /* Only the noop engine takes many jobs a frame for now: it is the one
+     * whose per-message cost is all there is. */
+    proto_msg_t m = {.type = PROTO_READY,
+                     .credits = (uint32_t)s_free_slots(self),
+                     .again = again,
+                     .more_ok = self->opts.noop};
     snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(self->opts.stage));
     snprintf(m.host, sizeof m.host, "%s", self->host);
     size_t n = zhashx_size(self->started);
@@ -251,7 +256,7 @@ static void s_flush_noop(worker_t *self)
 {
     if (self->n_noop_done == 0)
         return;
-    proto_done_t *first = &self->noop_done[0];
+    proto_more_t *first = &self->noop_done[0];
     proto_msg_t m = {.type = PROTO_DONE,
                      .attempt = first->attempt,
                      .has_ms = true,
@@ -269,7 +274,7 @@ static void s_noop_done(worker_t *self, const proto_msg_t *m)
 {
     proto_msg_t t = {0};
     s_job_time(self, m->job_id, &t);
-    proto_done_t *d = &self->noop_done[self->n_noop_done++];
+    proto_more_t *d = &self->noop_done[self->n_noop_done++];
     snprintf(d->job_id, sizeof d->job_id, "%s", m->job_id);
     d->attempt = m->attempt;
     d->ms = t.ms;
@@ -330,6 +335,13 @@ static int s_on_dealer(zloop_t *loop, zsock_t *sock, void *arg)
         self->last_broker_ms = job_now_ms();
         if (m.type == PROTO_JOB)
             s_on_job(self, &m);
+        for (size_t k = 0; m.type == PROTO_JOB && k < m.n_more; k++) {
+            proto_msg_t one = {
+                .type = PROTO_JOB, .attempt = m.more[k].attempt, .lease_ms = m.lease_ms};
+            memcpy(one.stage, m.stage, sizeof one.stage);
+            memcpy(one.job_id, m.more[k].job_id, sizeof one.job_id);
+            s_on_job(self, &one);
+        }
         proto_msg_clear(&m);
     }
     s_flush_noop(self);

@@ -101,10 +101,10 @@ static void test_proto_every_type_roundtrips(void **state)
     }
 }
 
-static void test_proto_done_carries_more_jobs_in_one_frame(void **state)
+static void test_proto_done_and_job_carry_more_jobs_in_one_frame(void **state)
 {
     (void)state;
-    proto_done_t more[2] = {{"01JBBBBBBBBBBBBBBBBBBBBBBB", 1, 0},
+    proto_more_t more[2] = {{"01JBBBBBBBBBBBBBBBBBBBBBBB", 1, 0},
                             {"01JCCCCCCCCCCCCCCCCCCCCCCC", 3, 70000}};
     proto_msg_t in = {.type = PROTO_DONE,
                       .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
@@ -130,6 +130,29 @@ static void test_proto_done_carries_more_jobs_in_one_frame(void **state)
     s_roundtrip(&in, &out);
     assert_int_equal(out.n_more, 0);
     assert_null(out.more);
+    proto_msg_clear(&out);
+
+    /* JOB frames carry more the same way, to a worker whose READY said so. */
+    proto_msg_t job = {.type = PROTO_JOB,
+                       .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
+                       .stage = "fanout",
+                       .attempt = 1,
+                       .lease_ms = 60000,
+                       .more = more,
+                       .n_more = 2};
+    s_roundtrip(&job, &out);
+    assert_string_equal(out.stage, "fanout");
+    assert_int_equal(out.n_more, 2);
+    assert_string_equal(out.more[0].job_id, "01JBBBBBBBBBBBBBBBBBBBBBBB");
+    assert_int_equal(out.more[1].attempt, 3);
+    proto_msg_clear(&out);
+    proto_msg_t ready = {.type = PROTO_READY, .stage = "fetch", .credits = 1, .more_ok = true};
+    s_roundtrip(&ready, &out);
+    assert_true(out.more_ok);
+    proto_msg_clear(&out);
+    ready.more_ok = false;
+    s_roundtrip(&ready, &out);
+    assert_false(out.more_ok);
     proto_msg_clear(&out);
 }
 
@@ -245,7 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proto_submit_roundtrips_items_and_binary_bodies),
         cmocka_unit_test(test_proto_every_type_roundtrips),
-        cmocka_unit_test(test_proto_done_carries_more_jobs_in_one_frame),
+        cmocka_unit_test(test_proto_done_and_job_carry_more_jobs_in_one_frame),
         cmocka_unit_test(test_proto_rejects_every_truncation_of_a_valid_frame),
         cmocka_unit_test(test_proto_rejects_wrong_version_type_and_field_types),
         cmocka_unit_test(test_proto_rejects_huge_claimed_containers_without_allocating),
