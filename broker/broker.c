@@ -255,7 +255,10 @@ static void s_dispatch_all(broker_t *self)
             store_dispatch_call_t *c = &r->calls[i];
             if (c->rc != 0)
                 log_warn("broker", "dispatch %s: %s", job_stage_name(c->stage), c->err.msg);
-            if (c->rc != 0 || c->n < c->max)
+            /* Redis said how many jobs are left: a queue emptied by a call
+             * that took exactly what it asked for is known empty, so the
+             * DONEs of the stage before may hand their jobs past it. */
+            if (c->rc != 0 || c->left == 0)
                 self->maybe_ready[c->stage] = false; /* the queue ran dry (or Redis is away) */
             /* A worker dropped here is not in a later call of this round:
              * each worker has one call. */

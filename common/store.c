@@ -556,15 +556,18 @@ int store_expand(store_t *self,
     "  return false\n"                                                                             \
     "end\n"
 
-/* ARGV[4..]: stage deadline worker max -> {id1, attempt1, id2, …}. Up to
- * max jobs in one call: LPOP with a count, then per job one read and one
- * write of its hash, and one ZADD for all the leases. An id whose hash is
- * gone (deleted by hand) is dropped, not run. */
+/* ARGV[4..]: stage deadline worker max -> {left, id1, attempt1, id2, …}.
+ * Up to max jobs in one call: LPOP with a count, then per job one read and
+ * one write of its hash, and one ZADD for all the leases. An id whose hash
+ * is gone (deleted by hand) is dropped, not run. left is how many jobs the
+ * queue still holds: the broker's word on whether to look again, and on
+ * whether jobs may be handed past the queue (store_handoff_t). */
 static const char s_lua_dispatch[] = S_LUA_HEAD
     "local stage = ARGV[4]\n"
-    "local ids = redis.call('LPOP', P..'queue:'..stage, tonumber(ARGV[7]))\n"
-    "if not ids then return {} end\n"
-    "local out, lease = {}, {}\n"
+    "local q = P..'queue:'..stage\n"
+    "local ids = redis.call('LPOP', q, tonumber(ARGV[7]))\n"
+    "if not ids then return {0} end\n"
+    "local out, lease = {redis.call('LLEN', q)}, {}\n"
     "for _, id in ipairs(ids) do\n"
     "  local k = P..'job:'..id\n"
     "  local h = redis.call('HMGET', k, 'id', 'attempt', 'attempts')\n"
@@ -927,11 +930,12 @@ void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUN
                               job_stage_name(s), max_attempts[s] > 0 ? max_attempts[s] : 1);
 }
 
-/* Copy {id, attempt, …} pairs out of a reply. */
-static void s_leases_out(const redisReply *r, store_lease_t *out, size_t max, size_t *n)
+/* Copy {id, attempt, …} pairs out of a reply, from element first on. */
+static void
+s_leases_out(const redisReply *r, size_t first, store_lease_t *out, size_t max, size_t *n)
 {
     *n = 0;
-    for (size_t i = 0; i + 1 < r->elements && *n < max; i += 2) {
+    for (size_t i = first; i + 1 < r->elements && *n < max; i += 2) {
         const redisReply *id = r->element[i], *att = r->element[i + 1];
         if (id->type != REDIS_REPLY_STRING || id->len >= JOB_ID_SIZE ||
             att->type != REDIS_REPLY_INTEGER)
@@ -955,11 +959,13 @@ static void s_dispatch_args(const store_dispatch_call_t *c, s_args_t *a)
 /* Read one s_lua_dispatch reply into c. */
 static int s_dispatch_reply(const redisReply *r, store_dispatch_call_t *c, err_t *err)
 {
-    if (r->type != REDIS_REPLY_ARRAY) {
-        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER) {
+        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply");
         return -1;
     }
-    s_leases_out(r, c->out, c->max, &c->n);
+    c->left = r->element[0]->integer > 0 ? (size_t)r->element[0]->integer : 0;
+    s_leases_out(r, 1, c->out, c->max, &c->n);
     return 0;
 }
 
@@ -968,6 +974,7 @@ int store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t 
     s_call_t *sc = s_calls_new(n);
     for (size_t i = 0; i < n; i++) {
         calls[i].n = 0;
+        calls[i].left = 0;
         calls[i].rc = -1;
         calls[i].err = (err_t){0};
         sc[i].script = s_lua_dispatch;
@@ -1059,7 +1066,7 @@ static int s_done_reply(const redisReply *r, store_done_call_t *c, err_t *err)
             flags->element[i]->type == REDIS_REPLY_INTEGER && flags->element[i]->integer == 1;
     const store_handoff_t *h = c->handoff;
     if (h && h->worker && h->max > 0 && c->stage + 1 < JOB_STAGE_COUNT)
-        s_leases_out(r->element[1], h->out, h->max, h->n);
+        s_leases_out(r->element[1], 0, h->out, h->max, h->n);
     return 0;
 }
 

@@ -189,9 +189,10 @@ typedef struct {
     const char *worker;
     store_lease_t *out; /* max entries */
     size_t max;
-    size_t n;  /* out: jobs leased (0: the queue is empty) */
-    int rc;    /* out: 0, or -1 and err */
-    err_t err; /* out */
+    size_t n;    /* out: jobs leased (0: the queue is empty) */
+    size_t left; /* out: jobs still in the queue after this call */
+    int rc;      /* out: 0, or -1 and err */
+    err_t err;   /* out */
 } store_dispatch_call_t;
 
 /* One store_done_many call of a store_done_pipeline. Plain data; reports
