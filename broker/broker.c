@@ -213,6 +213,8 @@ static size_t s_dispatch_plan(broker_t *self)
     size_t n = 0;
     for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
         n += self->maybe_ready[w->stage] && w->credits > 0;
+    if (n == 0)
+        return 0;
     if (n > r->cap) {
         r->cap = n;
         r->calls = mem_realloc(r->calls, n * sizeof *r->calls);
