@@ -40,7 +40,18 @@ typedef struct {
     int64_t ms; /* stage time the worker measured; -1 if it did not say */
 } s_done_t;
 
+/* Scratch for a dispatch round (s_dispatch_all): calls[i] leases into
+ * leases[i] for workers[i]. Grown, never shrunk. */
+typedef struct s_worker s_worker_t;
+
 typedef struct {
+    store_dispatch_call_t *calls;                   /* owned */
+    s_worker_t **workers;                           /* owned array; borrowed workers */
+    store_lease_t (*leases)[BROKER_DISPATCH_BATCH]; /* owned */
+    size_t cap;
+} s_round_t;
+
+struct s_worker {
     zframe_t *identity;        /* owned: ROUTER routing id */
     char key[BROKER_KEY_SIZE]; /* identity in hex, the key in self->workers */
     job_stage_t stage;
@@ -50,7 +61,8 @@ typedef struct {
     size_t n_held;
     size_t cap_held;
     uint64_t done; /* jobs it finished */
-} s_worker_t;
+    bool more_ok;  /* takes JOB frames with more (its READY said so) */
+};
 
 struct broker {
     broker_opts_t opts;
@@ -64,9 +76,11 @@ struct broker {
     int64_t started_ms; /* when this broker started: the orphan sweep waits */
     bool orphans_swept; /* done once after start */
     bool redis_ok;      /* last Redis call succeeded; logs only the changes */
-    store_lease_t leases[BROKER_DISPATCH_BATCH];             /* scratch for dispatch */
     s_done_t done_buf[JOB_STAGE_COUNT][BROKER_REPORT_BATCH]; /* DONEs of this pass */
     size_t n_done[JOB_STAGE_COUNT];
+    store_report_t reports[JOB_STAGE_COUNT][BROKER_REPORT_BATCH]; /* scratch for s_flush_done */
+    store_lease_t handed[JOB_STAGE_COUNT][BROKER_DISPATCH_BATCH]; /* jobs handed on, per stage */
+    s_round_t round;                                              /* scratch for s_dispatch_all */
     int64_t last_bad_log_ms;
     stats_t *stats;     /* owned: live figures (stats.h) */
     zsock_t *pub;       /* owned: stats snapshots for `lode top`; NULL if off */
@@ -136,60 +150,123 @@ static s_worker_t *s_pick_worker(broker_t *self, job_stage_t stage)
     return best;
 }
 
-/* Send the jobs just leased to w (self->leases[0..n)). */
-static void s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, size_t n)
+/* The jobs just leased to w (leases[0..n)) are its: held, counted. */
+static void s_sent(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_t *l)
 {
-    int lease_ms = self->opts.lease_ms[stage];
-    for (size_t i = 0; i < n; i++) {
-        const store_lease_t *l = &self->leases[i];
-        s_hold(w, l->id, l->attempt);
-        proto_msg_t m = {.type = PROTO_JOB, .attempt = l->attempt, .lease_ms = (uint32_t)lease_ms};
-        snprintf(m.job_id, sizeof m.job_id, "%s", l->id);
+    s_hold(w, l->id, l->attempt);
+    w->credits--;
+    self->dispatched++;
+    stats_dispatched(self->stats, stage);
+    log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
+              l->attempt, w->key);
+}
+
+/* Send the jobs just leased to w (leases[0..n)): one JOB frame each, or,
+ * to a worker that said more_ok, one frame for them all. */
+static void
+s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_t *leases, size_t n)
+{
+    proto_more_t more[BROKER_DISPATCH_BATCH];
+    size_t per_frame = w->more_ok ? BROKER_DISPATCH_BATCH : 1;
+    for (size_t i = 0; i < n; i += per_frame) {
+        size_t k = n - i < per_frame ? n - i : per_frame;
+        proto_msg_t m = {.type = PROTO_JOB,
+                         .attempt = leases[i].attempt,
+                         .lease_ms = (uint32_t)self->opts.lease_ms[stage],
+                         .more = more,
+                         .n_more = k - 1};
+        snprintf(m.job_id, sizeof m.job_id, "%s", leases[i].id);
         snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(stage));
+        for (size_t j = 1; j < k; j++) {
+            snprintf(more[j - 1].job_id, sizeof more[j - 1].job_id, "%s", leases[i + j].id);
+            more[j - 1].attempt = leases[i + j].attempt;
+            more[j - 1].ms = 0;
+        }
         err_t err = {0};
         if (proto_send(self->router, w->identity, &m, &err) != 0) {
             /* Gone: dropping it releases everything it holds, this batch too. */
-            for (size_t k = i + 1; k < n; k++)
-                s_hold(w, self->leases[k].id, self->leases[k].attempt);
+            for (size_t j = i; j < n; j++)
+                s_hold(w, leases[j].id, leases[j].attempt);
             s_worker_drop(self, w, err.msg);
             return;
         }
-        w->credits--;
-        self->dispatched++;
-        stats_dispatched(self->stats, stage);
-        log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
-                  l->attempt, w->key);
+        for (size_t j = i; j < i + k; j++)
+            s_sent(self, w, stage, &leases[j]);
     }
 }
 
-/* Hand out jobs of one stage while some worker has credit and the queue in
- * Redis has jobs: one Lua call per worker takes up to its credits (the pop
- * and the leases are atomic, so a job is never both queued and leased). */
-static void s_dispatch_stage(broker_t *self, job_stage_t stage)
+/* Stage order, then the most free credits first: when a queue holds fewer
+ * jobs than asked for, the emptiest worker gets them. */
+static int s_dispatch_cmp(const void *a, const void *b)
 {
-    s_worker_t *w;
-    while (self->maybe_ready[stage] && (w = s_pick_worker(self, stage))) {
-        size_t want = w->credits < BROKER_DISPATCH_BATCH ? w->credits : BROKER_DISPATCH_BATCH;
-        size_t n = 0;
-        err_t err = {0};
-        int lease_ms = self->opts.lease_ms[stage];
-        int64_t deadline = job_now_ms() + lease_ms;
-        int rc =
-            store_dispatch_many(self->store, stage, deadline, w->key, self->leases, want, &n, &err);
-        if (rc < 0)
-            log_warn("broker", "dispatch %s: %s", job_stage_name(stage), err.msg);
-        if (rc < 0 || n < want)
-            self->maybe_ready[stage] = false; /* the queue ran dry (or Redis is away) */
-        s_send_jobs(self, w, stage, n);
-        if (n == 0)
-            return;
-    }
+    const s_worker_t *x = *(s_worker_t *const *)a, *y = *(s_worker_t *const *)b;
+    if (x->stage != y->stage)
+        return x->stage < y->stage ? -1 : 1;
+    return x->credits > y->credits ? -1 : x->credits < y->credits;
 }
 
+/* One call for each worker with credit whose stage's queue may have jobs,
+ * into self->round; returns how many. */
+static size_t s_dispatch_plan(broker_t *self)
+{
+    s_round_t *r = &self->round;
+    size_t n = 0;
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        n += self->maybe_ready[w->stage] && w->credits > 0;
+    if (n == 0)
+        return 0;
+    if (n > r->cap) {
+        r->cap = n;
+        r->calls = mem_realloc(r->calls, n * sizeof *r->calls);
+        r->workers = mem_realloc(r->workers, n * sizeof *r->workers);
+        r->leases = mem_realloc(r->leases, n * sizeof *r->leases);
+    }
+    size_t i = 0;
+    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        if (self->maybe_ready[w->stage] && w->credits > 0)
+            r->workers[i++] = w;
+    qsort(r->workers, n, sizeof *r->workers, s_dispatch_cmp);
+    for (i = 0; i < n; i++) {
+        s_worker_t *w = r->workers[i];
+        r->calls[i] = (store_dispatch_call_t){
+            .stage = w->stage,
+            .deadline_ms = job_now_ms() + self->opts.lease_ms[w->stage],
+            .worker = w->key,
+            .out = r->leases[i],
+            .max = w->credits < BROKER_DISPATCH_BATCH ? w->credits : BROKER_DISPATCH_BATCH,
+        };
+    }
+    return n;
+}
+
+/* Hand out jobs while some worker has credit and its stage's queue in Redis
+ * may have jobs. One Lua call per worker takes up to its credits (the pop
+ * and the leases are atomic, so a job is never both queued and leased), and
+ * the calls of all stages go to Redis in one pipeline: one round trip a
+ * round. Every call either uses up credits or finds its queue empty, so the
+ * rounds end. */
 static void s_dispatch_all(broker_t *self)
 {
-    for (int s = 0; s < JOB_STAGE_COUNT; s++)
-        s_dispatch_stage(self, (job_stage_t)s);
+    size_t n;
+    while ((n = s_dispatch_plan(self)) > 0) {
+        s_round_t *r = &self->round;
+        err_t err = {0};
+        if (store_dispatch_pipeline(self->store, r->calls, n, &err) != 0)
+            log_debug("broker", "dispatch: %s", err.msg); /* each call is logged below */
+        for (size_t i = 0; i < n; i++) {
+            store_dispatch_call_t *c = &r->calls[i];
+            if (c->rc != 0)
+                log_warn("broker", "dispatch %s: %s", job_stage_name(c->stage), c->err.msg);
+            /* Redis said how many jobs are left: a queue emptied by a call
+             * that took exactly what it asked for is known empty, so the
+             * DONEs of the stage before may hand their jobs past it. */
+            if (c->rc != 0 || c->left == 0)
+                self->maybe_ready[c->stage] = false; /* the queue ran dry (or Redis is away) */
+            /* A worker dropped here is not in a later call of this round:
+             * each worker has one call. */
+            s_send_jobs(self, r->workers[i], c->stage, c->out, c->n);
+        }
+    }
 }
 
 /* --- messages ------------------------------------------------------------- */
@@ -237,6 +314,7 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
             s_reconcile(self, w, m);
     }
     w->stage = (job_stage_t)stage;
+    w->more_ok = m->more_ok;
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
     stats_worker_host(self->stats, w->key, m->host);
     w->last_ms = job_now_ms();
@@ -262,95 +340,152 @@ static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
     return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
 }
 
+/* The next stage's queue is empty and one of its workers has room: let the
+ * jobs of stage st that move on go straight to it. NULL if not. */
+static s_worker_t *s_handoff_to(broker_t *self, int st, store_handoff_t *handoff, size_t *n_handed)
+{
+    *n_handed = 0;
+    if (st + 1 >= JOB_STAGE_COUNT || self->maybe_ready[st + 1])
+        return NULL;
+    s_worker_t *next = s_pick_worker(self, (job_stage_t)(st + 1));
+    if (!next)
+        return NULL;
+    *handoff = (store_handoff_t){
+        .worker = next->key,
+        .max = next->credits < BROKER_DISPATCH_BATCH ? next->credits : BROKER_DISPATCH_BATCH,
+        .deadline_ms = job_now_ms() + self->opts.lease_ms[st + 1],
+        .out = self->handed[st],
+        .n = n_handed,
+    };
+    return next;
+}
+
+/* What follows one stage's DONEs being applied (or not): jobs handed on
+ * go out, the reports are counted, and the next queue is marked. */
+static void
+s_done_applied(broker_t *self, const store_done_call_t *c, s_worker_t *next, size_t n_handed)
+{
+    int st = (int)c->stage;
+    if (c->rc != 0) {
+        /* Redis is away: the leases bring these jobs back later. */
+        log_warn("broker", "%zu DONE(s) at %s not recorded: %s", c->n, job_stage_name(st),
+                 c->err.msg);
+        return;
+    }
+    if (next && n_handed > 0)
+        s_send_jobs(self, next, (job_stage_t)(st + 1), self->handed[st], n_handed);
+    size_t queued = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const store_report_t *r = &c->reports[i];
+        stats_report(self->stats, r->worker, (job_stage_t)st, r->applied ? STATS_DONE : STATS_STALE,
+                     self->done_buf[st][i].ms);
+        if (!r->applied) {
+            self->stale++;
+            log_info("broker", "job=%s attempt=%u stale DONE ignored", r->id, r->attempt);
+            continue;
+        }
+        self->done++;
+        queued++;
+    }
+    /* Jobs handed straight on are not in the queue; the rest are. */
+    if (st + 1 < JOB_STAGE_COUNT && queued > n_handed)
+        self->maybe_ready[st + 1] = true;
+}
+
 /* Apply the DONEs gathered in one pass over the socket: one Lua call per
- * stage instead of one per job. */
+ * stage instead of one per job, and the calls of all stages in one round
+ * trip. Each call hands on to a worker of its own next stage, so no two
+ * count on the same credits. */
 static void s_flush_done(broker_t *self)
 {
+    store_done_call_t calls[JOB_STAGE_COUNT];
+    store_handoff_t handoff[JOB_STAGE_COUNT];
+    s_worker_t *next[JOB_STAGE_COUNT];
+    size_t n_handed[JOB_STAGE_COUNT];
+    size_t n_calls = 0;
     for (int st = 0; st < JOB_STAGE_COUNT; st++) {
         size_t n = self->n_done[st];
         if (n == 0)
             continue;
         self->n_done[st] = 0;
-        store_report_t r[BROKER_REPORT_BATCH];
+        store_report_t *r = self->reports[st];
         for (size_t i = 0; i < n; i++)
             r[i] = (store_report_t){self->done_buf[st][i].id, self->done_buf[st][i].attempt,
                                     self->done_buf[st][i].key, false};
-        /* The next stage's queue is empty and one of its workers has room:
-         * let the jobs that move on go straight to it. */
-        s_worker_t *next = NULL;
-        size_t n_handed = 0;
-        store_handoff_t handoff = {0};
-        if (st + 1 < JOB_STAGE_COUNT && !self->maybe_ready[st + 1] &&
-            (next = s_pick_worker(self, (job_stage_t)(st + 1)))) {
-            handoff.worker = next->key;
-            handoff.max =
-                next->credits < BROKER_DISPATCH_BATCH ? next->credits : BROKER_DISPATCH_BATCH;
-            handoff.deadline_ms = job_now_ms() + self->opts.lease_ms[st + 1];
-            handoff.out = self->leases;
-            handoff.n = &n_handed;
-        }
-        err_t err = {0};
-        if (store_done_many(self->store, (job_stage_t)st, r, n, next ? &handoff : NULL, &err) !=
-            0) {
-            /* Redis is away: the leases bring these jobs back later. */
-            log_warn("broker", "%zu DONE(s) at %s not recorded: %s", n, job_stage_name(st),
-                     err.msg);
-            continue;
-        }
-        if (next && n_handed > 0)
-            s_send_jobs(self, next, (job_stage_t)(st + 1), n_handed);
-        size_t queued = 0;
-        for (size_t i = 0; i < n; i++) {
-            stats_report(self->stats, r[i].worker, (job_stage_t)st,
-                         r[i].applied ? STATS_DONE : STATS_STALE, self->done_buf[st][i].ms);
-            if (!r[i].applied) {
-                self->stale++;
-                log_info("broker", "job=%s attempt=%u stale DONE ignored", r[i].id, r[i].attempt);
-                continue;
-            }
-            self->done++;
-            queued++;
-        }
-        /* Jobs handed straight on are not in the queue; the rest are. */
-        if (st + 1 < JOB_STAGE_COUNT && queued > n_handed)
-            self->maybe_ready[st + 1] = true;
+        size_t k = n_calls++;
+        next[k] = s_handoff_to(self, st, &handoff[k], &n_handed[k]);
+        calls[k] = (store_done_call_t){.stage = (job_stage_t)st,
+                                       .reports = r,
+                                       .n = n,
+                                       .handoff = next[k] ? &handoff[k] : NULL};
     }
+    if (n_calls == 0)
+        return;
+    err_t err = {0};
+    if (store_done_pipeline(self->store, calls, n_calls, &err) != 0)
+        log_debug("broker", "done: %s", err.msg); /* each call is logged below */
+    for (size_t k = 0; k < n_calls; k++)
+        s_done_applied(self, &calls[k], next[k], n_handed[k]);
+}
+
+/* The stage a report is for: its worker's, or, from a worker we do not
+ * know (we restarted), the job's own stage in Redis (the worker check in
+ * the transition guards the rest). -1 if there is none. */
+static int s_report_stage(broker_t *self, const s_worker_t *w, const char *id)
+{
+    if (w)
+        return (int)w->stage;
+    store_job_t job;
+    err_t err = {0};
+    if (store_job_get(self->store, id, &job, &err) != 0) {
+        log_warn("broker", "report for job=%s dropped: %s", id, err.msg);
+        return -1;
+    }
+    int stage = job_stage_parse(job.stage);
+    store_job_clear(&job);
+    return stage;
+}
+
+/* One job done: its credit goes back now, the transition waits for the end
+ * of the pass (s_flush_done). Only the worker the job was dispatched to may
+ * finish it: a late report from one presumed dead must not finish the stage
+ * the job is at now, so the worker's name goes with it. */
+static void s_on_done(
+    broker_t *self, s_worker_t *w, const char *key, const char *id, uint32_t attempt, int64_t ms)
+{
+    if (w && s_unhold(w, id)) {
+        w->credits++;
+        w->done++;
+    }
+    int stage = s_report_stage(self, w, id);
+    if (stage < 0)
+        return;
+    if (self->n_done[stage] == BROKER_REPORT_BATCH)
+        s_flush_done(self);
+    s_done_t *d = &self->done_buf[stage][self->n_done[stage]++];
+    snprintf(d->id, sizeof d->id, "%s", id);
+    snprintf(d->key, sizeof d->key, "%s", key);
+    d->attempt = attempt;
+    d->ms = ms;
 }
 
 static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_msg_t *m)
 {
-    err_t err = {0};
-    int stage = w ? (int)w->stage : -1;
-    if (w && s_unhold(w, m->job_id)) {
-        w->credits++;
-        if (m->type == PROTO_DONE)
-            w->done++;
-    }
-    if (stage < 0) {
-        /* A report from a worker we do not know (we restarted): the job's
-         * own stage in Redis decides; the worker check guards the rest. */
-        store_job_t job;
-        if (store_job_get(self->store, m->job_id, &job, &err) != 0) {
-            log_warn("broker", "report for job=%s dropped: %s", m->job_id, err.msg);
-            return;
+    if (m->type == PROTO_DONE) {
+        s_on_done(self, w, key, m->job_id, m->attempt, m->has_ms ? (int64_t)m->ms : -1);
+        for (size_t i = 0; i < m->n_more; i++) {
+            /* A flush on the way may have dropped the worker. */
+            w = zhashx_lookup(self->workers, key);
+            s_on_done(self, w, key, m->more[i].job_id, m->more[i].attempt, m->more[i].ms);
         }
-        stage = job_stage_parse(job.stage);
-        store_job_clear(&job);
+        return;
     }
+    if (w && s_unhold(w, m->job_id))
+        w->credits++;
+    int stage = s_report_stage(self, w, m->job_id);
     if (stage < 0)
         return;
-    /* Only the worker the job was dispatched to may finish it: a late report
-     * from one presumed dead must not finish the stage the job is at now. */
-    if (m->type == PROTO_DONE) {
-        if (self->n_done[stage] == BROKER_REPORT_BATCH)
-            s_flush_done(self);
-        s_done_t *d = &self->done_buf[stage][self->n_done[stage]++];
-        snprintf(d->id, sizeof d->id, "%s", m->job_id);
-        snprintf(d->key, sizeof d->key, "%s", key);
-        d->attempt = m->attempt;
-        d->ms = m->has_ms ? (int64_t)m->ms : -1;
-        return;
-    }
+    err_t err = {0};
     int rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
                         m->code, m->text, s_retry_delay_ms(self, m), key, &err);
     stats_report(self->stats, key, (job_stage_t)stage,
@@ -489,12 +624,22 @@ static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void)loop;
     broker_t *self = arg;
-    /* Drain what is there, but return to the loop now and then so timers run. */
-    for (int i = 0; i < 256 && (zsock_events(sock) & ZMQ_POLLIN); i++) {
+    /* Drain what is there, but return to the loop now and then so timers
+     * run. The socket's receive timeout is 0, so a receive with nothing
+     * waiting ends the drain: asking ZMQ_EVENTS before each message instead
+     * would cost two system calls a message. */
+    for (int i = 0; i < 256; i++) {
         zframe_t *identity = NULL;
         proto_msg_t m;
         err_t err = {0};
-        if (proto_recv(sock, &identity, &m, &err) != 0)
+        int rc = proto_recv(sock, &identity, &m, &err);
+        if (rc != 0 && err.code != LODE_EPROTO) {
+            /* Nothing waiting (ETIMEDOUT), or a signal or shutdown (EIO):
+             * not a stranger's frame. */
+            zframe_destroy(&identity);
+            break;
+        }
+        if (rc != 0)
             s_bad_frame(self, &err);
         else
             s_handle(self, &identity, &m);
@@ -669,6 +814,7 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     zsock_set_maxmsgsize(self->router, PROTO_MAX_FRAME);
     zsock_set_sndhwm(self->router, BROKER_HWM);
     zsock_set_rcvhwm(self->router, BROKER_HWM);
+    zsock_set_rcvtimeo(self->router, 0); /* s_on_router drains until nothing is waiting */
     zsock_set_linger(self->router, 0);
     /* A worker that reconnects under its stable name takes its old place. */
     zsock_set_router_handover(self->router, 1);
@@ -728,6 +874,9 @@ void broker_destroy(broker_t **self_p)
     zsock_destroy(&self->router);
     curve_destroy(&self->curve); /* after the socket it guards */
     store_destroy(&self->store);
+    free(self->round.calls);
+    free(self->round.workers);
+    free(self->round.leases);
     free(self);
     *self_p = NULL;
 }

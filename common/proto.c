@@ -4,6 +4,7 @@
  */
 #include "proto.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,13 +68,30 @@ static void s_pack_ids(msgpack_packer *pk, const proto_msg_t *m)
         s_pack_str(pk, m->ids[i], strlen(m->ids[i]));
 }
 
+/* A DONE's or JOB's further jobs: "more": [[job, attempt, ms], …]. */
+static void s_pack_more(msgpack_packer *pk, const proto_msg_t *m)
+{
+    s_pack_key(pk, "more");
+    msgpack_pack_array(pk, m->n_more);
+    for (size_t i = 0; i < m->n_more; i++) {
+        msgpack_pack_array(pk, 3);
+        s_pack_str(pk, m->more[i].job_id, strlen(m->more[i].job_id));
+        msgpack_pack_uint32(pk, m->more[i].attempt);
+        msgpack_pack_uint32(pk, m->more[i].ms);
+    }
+}
+
 static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
 {
     switch (m->type) {
     case PROTO_READY:
-        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + 2 * m->again);
+        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + 2 * m->again + m->more_ok);
         s_pack_kv_str(pk, "stage", m->stage);
         s_pack_kv_uint(pk, "credits", m->credits);
+        if (m->more_ok) {
+            s_pack_key(pk, "more_ok");
+            msgpack_pack_true(pk);
+        }
         if (m->host[0])
             s_pack_kv_str(pk, "host", m->host);
         if (m->again) {
@@ -83,11 +101,13 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         }
         break;
     case PROTO_DONE:
-        msgpack_pack_map(pk, 2 + m->has_ms);
+        msgpack_pack_map(pk, 2 + m->has_ms + (m->n_more > 0));
         s_pack_kv_str(pk, "job", m->job_id);
         s_pack_kv_uint(pk, "attempt", m->attempt);
         if (m->has_ms)
             s_pack_kv_uint(pk, "ms", m->ms);
+        if (m->n_more > 0)
+            s_pack_more(pk, m);
         break;
     case PROTO_FAIL:
         msgpack_pack_map(pk, 5 + (m->retry_after_ms > 0) + m->has_ms);
@@ -107,11 +127,13 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         msgpack_pack_map(pk, 0);
         break;
     case PROTO_JOB:
-        msgpack_pack_map(pk, 4);
+        msgpack_pack_map(pk, 4 + (m->n_more > 0));
         s_pack_kv_str(pk, "job", m->job_id);
         s_pack_kv_str(pk, "stage", m->stage);
         s_pack_kv_uint(pk, "attempt", m->attempt);
         s_pack_kv_uint(pk, "lease_ms", m->lease_ms);
+        if (m->n_more > 0)
+            s_pack_more(pk, m);
         break;
     case PROTO_SUBMIT:
         /* "batch" only when appending to an existing batch: a SUBMIT without
@@ -148,7 +170,7 @@ int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err)
         err_set(err, LODE_EINVAL, "cannot encode message type %d", (int)m->type);
         return -1;
     }
-    if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS) {
+    if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS || m->n_more > PROTO_MAX_ITEMS) {
         err_set(err, LODE_EINVAL, "more than %d items in one message", PROTO_MAX_ITEMS);
         return -1;
     }
@@ -382,6 +404,42 @@ static int s_decode_ids(const msgpack_object *map, proto_msg_t *m, err_t *err)
     return 0;
 }
 
+static int s_decode_done(const msgpack_object *e, proto_more_t *d)
+{
+    if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3)
+        return -1;
+    const msgpack_object *id = &e->via.array.ptr[0], *att = &e->via.array.ptr[1],
+                         *ms = &e->via.array.ptr[2];
+    if (id->type != MSGPACK_OBJECT_STR || id->via.str.size >= JOB_ID_SIZE ||
+        memchr(id->via.str.ptr, 0, id->via.str.size) ||
+        att->type != MSGPACK_OBJECT_POSITIVE_INTEGER || att->via.u64 > UINT32_MAX ||
+        ms->type != MSGPACK_OBJECT_POSITIVE_INTEGER || ms->via.u64 > UINT32_MAX)
+        return -1;
+    memcpy(d->job_id, id->via.str.ptr, id->via.str.size);
+    d->job_id[id->via.str.size] = '\0';
+    d->attempt = (uint32_t)att->via.u64;
+    d->ms = (uint32_t)ms->via.u64;
+    return 0;
+}
+
+static int s_decode_more(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    const msgpack_object *v = s_field(f, "more");
+    if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > PROTO_MAX_ITEMS) {
+        err_set(err, LODE_EPROTO, "field \"more\" not an array or too long");
+        return -1;
+    }
+    m->more = mem_calloc(v->via.array.size ? v->via.array.size : 1, sizeof *m->more);
+    m->n_more = v->via.array.size;
+    for (size_t i = 0; i < m->n_more; i++) {
+        if (s_decode_done(&v->via.array.ptr[i], &m->more[i]) != 0) {
+            err_set(err, LODE_EPROTO, "more[%zu] is not a [job, attempt, ms] triple", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Optional fields added after version 1 shipped: absent in older peers'
  * frames, ignored by older decoders. */
 static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err)
@@ -394,6 +452,14 @@ static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err
         }
         m->again = a->via.boolean;
     }
+    if (m->type == PROTO_READY && s_field(f, "more_ok")) {
+        const msgpack_object *a = s_field(f, "more_ok");
+        if (a->type != MSGPACK_OBJECT_BOOLEAN) {
+            err_set(err, LODE_EPROTO, "READY: \"more_ok\" is not a boolean");
+            return -1;
+        }
+        m->more_ok = a->via.boolean;
+    }
     if (m->type == PROTO_READY && s_field(f, "host"))
         return s_get_strbuf(f, "host", m->host, sizeof m->host, err);
     if ((m->type == PROTO_DONE || m->type == PROTO_FAIL) && s_field(f, "ms")) {
@@ -401,6 +467,8 @@ static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err
             return -1;
         m->has_ms = true;
     }
+    if ((m->type == PROTO_DONE || m->type == PROTO_JOB) && s_field(f, "more"))
+        return s_decode_more(f, m, err);
     return 0;
 }
 
@@ -525,6 +593,7 @@ void proto_msg_clear(proto_msg_t *m)
     }
     free(m->items);
     free(m->ids);
+    free(m->more);
     free(m->text);
     free(m->batch_name);
     memset(m, 0, sizeof *m);
@@ -557,7 +626,9 @@ int proto_recv(zsock_t *sock, zframe_t **identity_p, proto_msg_t *m, err_t *err)
     memset(m, 0, sizeof *m);
     zmsg_t *msg = zmsg_recv(sock);
     if (!msg) {
-        err_set(err, LODE_EIO, "receive: %s", zmq_strerror(zmq_errno()));
+        /* EAGAIN: the socket's receive timeout ran out (0 = nothing waiting). */
+        err_set(err, zmq_errno() == EAGAIN ? LODE_ETIMEDOUT : LODE_EIO, "receive: %s",
+                zmq_strerror(zmq_errno()));
         return -1;
     }
     if (identity_p)

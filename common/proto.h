@@ -23,12 +23,16 @@
 #define PROTO_HOST_SIZE  64   /* READY host name, NUL included */
 
 typedef enum {
-    PROTO_READY = 1,     /* worker -> broker: stage, credits, optional host */
-    PROTO_DONE = 2,      /* worker -> broker: job_id, attempt, optional ms */
+    PROTO_READY = 1,     /* worker -> broker: stage, credits, optional host, optional
+                          * more_ok (it takes JOB frames with more) */
+    PROTO_DONE = 2,      /* worker -> broker: job_id, attempt, optional ms, optional
+                          * more (further jobs done, one frame for a burst) */
     PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text,
                           * optional retry_after_ms, optional ms */
     PROTO_HEARTBEAT = 4, /* both ways: no fields */
-    PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms */
+    PROTO_JOB = 5,       /* broker -> worker: job_id, stage, attempt, lease_ms, optional
+                          * more (further jobs of the same stage and lease; only to a
+                          * worker whose READY said more_ok) */
     PROTO_SUBMIT = 6,    /* client -> broker: seq, batch_name, items, optional batch
                           * (append the items to that existing batch) */
     PROTO_ACK = 7,       /* broker -> client: seq, batch, ids (one per item, same order) */
@@ -44,6 +48,14 @@ typedef struct {
     char *body;      /* inline text/file bytes or NULL; NUL-terminated when decoded */
     size_t body_len; /* bytes in body */
 } proto_item_t;
+
+/* One more job of a DONE or JOB frame (proto_msg_t.more): the same fields
+ * as the message's own job_id, attempt and (DONE) ms. */
+typedef struct {
+    char job_id[JOB_ID_SIZE];
+    uint32_t attempt;
+    uint32_t ms; /* DONE: time the worker spent on it; JOB: 0 */
+} proto_more_t;
 
 /* A decoded or to-be-encoded message. Which fields matter depends on type
  * (see proto_type_t). Plain data; proto_msg_clear frees what decoding made. */
@@ -69,6 +81,12 @@ typedef struct {
     char host[PROTO_HOST_SIZE]; /* READY: the worker's host name; "" = not given */
     bool has_ms;                /* DONE, FAIL: ms was given */
     uint32_t ms;                /* DONE, FAIL: time the worker spent on the job */
+    proto_more_t *more;         /* DONE, JOB: further jobs (at most PROTO_MAX_ITEMS); owned
+                                 * when decoded. A broker older than this field applies
+                                 * only a DONE's job_id: the leases of the rest run them
+                                 * again. */
+    size_t n_more;
+    bool more_ok; /* READY: the worker takes JOB frames with more */
 } proto_msg_t;
 
 /* Name of a type for logs ("READY"); "?" if unknown. */
@@ -94,6 +112,8 @@ LODE_MUST_CHECK int proto_send(zsock_t *sock, zframe_t *identity, const proto_ms
 /* Receive one message from sock (call when it is readable). For a ROUTER,
  * *identity_p gets the sender's identity frame (caller destroys) even when
  * the body is malformed; pass NULL for a DEALER. -1 and LODE_EPROTO on a
- * malformed message, LODE_EIO if nothing could be read. */
+ * malformed message, LODE_ETIMEDOUT if the socket's receive timeout ran out
+ * (with a timeout of 0: nothing is waiting), LODE_EIO if nothing could be
+ * read. */
 LODE_MUST_CHECK int proto_recv(zsock_t *sock, zframe_t **identity_p, proto_msg_t *m, err_t *err);
 #endif

@@ -14,6 +14,7 @@
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 
 #include "buf.h"
 #include "config.h"
@@ -251,9 +252,28 @@ static int s_valid_id(const char *id, err_t *err)
 
 /* --- submit ------------------------------------------------------------------ */
 
+/* Past this many bytes waiting in hiredis's output buffer, s_append writes
+ * them out. */
+#define STORE_OBUF_FLUSH (256 * 1024)
+
+/* Write out a long pipeline as it grows (Redis reads and queues it
+ * meanwhile) instead of at its first read: hiredis grows its buffer 1 MB at
+ * a time past 1 MB, copying it each time, and after each partial write
+ * moves what is left to the front. A write error stays in the context and
+ * fails the first reply read. */
+static void s_append_flush(store_t *self)
+{
+    if (sdslen(self->ctx->obuf) < STORE_OBUF_FLUSH)
+        return;
+    int done = 0;
+    while (!done && redisBufferWrite(self->ctx, &done) == REDIS_OK)
+        ;
+}
+
 static void s_append(store_t *self, s_args_t *a)
 {
     redisAppendCommandArgv(self->ctx, a->argc, a->argv, a->len);
+    s_append_flush(self);
 }
 
 static int s_append_job_hash(
@@ -261,7 +281,9 @@ static int s_append_job_hash(
 {
     char key[STORE_KEY_MAX];
     s_key(self, key, "job:%s", id);
-    s_args_t a = {0};
+    /* Not "= {0}": that clears 5 kB, twice a job, 20,000 times a submit. */
+    s_args_t a;
+    a.argc = 0;
     s_str(&a, "HSET");
     s_str(&a, key);
     const char *kv[][2] = {{"id", id},         {"state", JOB_STATE_QUEUED},
@@ -284,18 +306,14 @@ static int s_append_job_hash(
     s_int(&a, now);
     s_str(&a, "updated_ms");
     s_int(&a, now);
-    s_append(self, &a);
-    int n = 1;
+    /* The input rides in the job's hash (one command and one key fewer a
+     * job); store_job_get does not read it back, store_part_get does. */
     if (it->body) {
-        s_args_t b = {0};
-        s_key(self, key, "job:%s:" STORE_PART_INPUT, id);
-        s_str(&b, "SET");
-        s_str(&b, key);
-        s_arg(&b, it->body, it->body_len);
-        s_append(self, &b);
-        n++;
+        s_str(&a, STORE_PART_INPUT);
+        s_arg(&a, it->body, it->body_len);
     }
-    return n;
+    s_append(self, &a);
+    return 1;
 }
 
 /* One variadic command: argv[0], key, then for each id (prefixed by score
@@ -321,6 +339,7 @@ static void s_append_many(store_t *self,
     for (size_t i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
     redisAppendCommandArgv(self->ctx, (int)argc, argv, lens);
+    s_append_flush(self);
     free(argv);
     free(lens);
 }
@@ -537,15 +556,18 @@ int store_expand(store_t *self,
     "  return false\n"                                                                             \
     "end\n"
 
-/* ARGV[4..]: stage deadline worker max -> {id1, attempt1, id2, …}. Up to
- * max jobs in one call: LPOP with a count, then per job one read and one
- * write of its hash, and one ZADD for all the leases. An id whose hash is
- * gone (deleted by hand) is dropped, not run. */
+/* ARGV[4..]: stage deadline worker max -> {left, id1, attempt1, id2, …}.
+ * Up to max jobs in one call: LPOP with a count, then per job one read and
+ * one write of its hash, and one ZADD for all the leases. An id whose hash
+ * is gone (deleted by hand) is dropped, not run. left is how many jobs the
+ * queue still holds: the broker's word on whether to look again, and on
+ * whether jobs may be handed past the queue (store_handoff_t). */
 static const char s_lua_dispatch[] = S_LUA_HEAD
     "local stage = ARGV[4]\n"
-    "local ids = redis.call('LPOP', P..'queue:'..stage, tonumber(ARGV[7]))\n"
-    "if not ids then return {} end\n"
-    "local out, lease = {}, {}\n"
+    "local q = P..'queue:'..stage\n"
+    "local ids = redis.call('LPOP', q, tonumber(ARGV[7]))\n"
+    "if not ids then return {0} end\n"
+    "local out, lease = {redis.call('LLEN', q)}, {}\n"
     "for _, id in ipairs(ids) do\n"
     "  local k = P..'job:'..id\n"
     "  local h = redis.call('HMGET', k, 'id', 'attempt', 'attempts')\n"
@@ -754,6 +776,20 @@ static const char *s_sha(store_t *self, const char *script, err_t *err)
     return sha;
 }
 
+/* The EVALSHA argv for a script whose SHA1 is sha: the head every script
+ * reads (see S_LUA_HEAD), then args. a borrows from args. */
+static void s_evalsha_args(store_t *self, const char *sha, const s_args_t *args, s_args_t *a)
+{
+    s_str(a, "EVALSHA");
+    s_arg(a, sha, 40);
+    s_str(a, "0");
+    s_str(a, self->prefix);
+    s_str(a, self->maxes);
+    s_int(a, job_now_ms());
+    for (int i = 0; i < args->argc; i++)
+        s_arg(a, args->argv[i], args->len[i]);
+}
+
 /* EVALSHA, so each transition sends a 40-byte name instead of the script.
  * A Redis restarted without its script cache answers NOSCRIPT: forget the
  * names and load again, once. */
@@ -764,14 +800,7 @@ static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply 
         if (!sha)
             return -1;
         s_args_t a = {0};
-        s_str(&a, "EVALSHA");
-        s_arg(&a, sha, 40);
-        s_str(&a, "0");
-        s_str(&a, self->prefix);
-        s_str(&a, self->maxes);
-        s_int(&a, job_now_ms());
-        for (int i = 0; i < args->argc; i++)
-            s_arg(&a, args->argv[i], args->len[i]);
+        s_evalsha_args(self, sha, args, &a);
         err_t mine = {0};
         if (s_run(self, &a, reply, &mine) == 0)
             return 0;
@@ -783,6 +812,97 @@ static int s_eval(store_t *self, const char *script, s_args_t *args, redisReply 
     }
     err_set(err, LODE_ESTORE, "redis: script cache keeps losing scripts");
     return -1;
+}
+
+/* One script call of a pipeline (s_eval_many). */
+typedef struct {
+    const char *script; /* a static script */
+    s_args_t args;      /* its own arguments; strings borrowed from the caller */
+    redisReply *reply;  /* out: owned; NULL if the call failed */
+    err_t err;          /* out: why it failed */
+    bool noscript;      /* answered NOSCRIPT: it did not run */
+} s_call_t;
+
+static s_call_t *s_calls_new(size_t n)
+{
+    s_call_t *calls = mem_alloc((n ? n : 1) * sizeof *calls);
+    for (size_t i = 0; i < n; i++) {
+        calls[i].args.argc = 0;
+        calls[i].reply = NULL;
+        calls[i].err = (err_t){0};
+        calls[i].noscript = false;
+    }
+    return calls;
+}
+
+static void s_calls_free(s_call_t *calls, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(calls[i].reply);
+    free(calls);
+}
+
+/* Every call not answered yet fails with err (the connection is gone). */
+static int s_calls_fail(s_call_t *calls, size_t from, size_t n, const err_t *err)
+{
+    for (size_t i = from; i < n; i++)
+        if (!calls[i].reply && !calls[i].err.code)
+            err_set(&calls[i].err, err->code, "%s", err->msg);
+    return -1;
+}
+
+/* Run calls[0..n) as one pipeline of EVALSHAs: one round trip instead of n.
+ * Each script is still atomic on its own, and Redis runs them in the order
+ * given. A call answered NOSCRIPT (the script cache was flushed, or Redis
+ * restarted) did not run, so it is safe to run it again, through s_eval,
+ * which loads the script. Each call's reply or err says how it went; -1 and
+ * *err only if the connection failed, and then every call not answered
+ * before failed too. */
+static int s_eval_many(store_t *self, s_call_t *calls, size_t n, err_t *err)
+{
+    /* Every SHA1 first: loading a script is a round trip of its own, which
+     * must not fall in the middle of the pipeline. */
+    const char **shas = mem_alloc((n ? n : 1) * sizeof *shas);
+    for (size_t i = 0; i < n; i++) {
+        shas[i] = s_sha(self, calls[i].script, err);
+        if (!shas[i]) {
+            free(shas);
+            return s_calls_fail(calls, 0, n, err);
+        }
+    }
+    if (s_connect(self, err) != 0) {
+        free(shas);
+        return s_calls_fail(calls, 0, n, err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_args_t a = {0};
+        s_evalsha_args(self, shas[i], &calls[i].args, &a);
+        s_append(self, &a);
+    }
+    free(shas);
+    bool again = false;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(self->ctx, (void **)&r) != REDIS_OK) {
+            s_check(self, NULL, err);
+            return s_calls_fail(calls, i, n, err);
+        }
+        if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOSCRIPT")) {
+            calls[i].noscript = again = true;
+            freeReplyObject(r);
+        } else if (s_check(self, r, &calls[i].err) != 0) {
+            freeReplyObject(r);
+        } else {
+            calls[i].reply = r;
+        }
+    }
+    if (again)
+        memset(self->scripts, 0, sizeof self->scripts);
+    for (size_t i = 0; i < n; i++)
+        if (calls[i].noscript &&
+            s_eval(self, calls[i].script, &calls[i].args, &calls[i].reply, &calls[i].err) != 0)
+            calls[i].reply = NULL;
+    return 0;
 }
 
 /* Run a script that answers an integer. */
@@ -810,11 +930,12 @@ void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUN
                               job_stage_name(s), max_attempts[s] > 0 ? max_attempts[s] : 1);
 }
 
-/* Copy {id, attempt, …} pairs out of a reply. */
-static void s_leases_out(const redisReply *r, store_lease_t *out, size_t max, size_t *n)
+/* Copy {id, attempt, …} pairs out of a reply, from element first on. */
+static void
+s_leases_out(const redisReply *r, size_t first, store_lease_t *out, size_t max, size_t *n)
 {
     *n = 0;
-    for (size_t i = 0; i + 1 < r->elements && *n < max; i += 2) {
+    for (size_t i = first; i + 1 < r->elements && *n < max; i += 2) {
         const redisReply *id = r->element[i], *att = r->element[i + 1];
         if (id->type != REDIS_REPLY_STRING || id->len >= JOB_ID_SIZE ||
             att->type != REDIS_REPLY_INTEGER)
@@ -826,6 +947,53 @@ static void s_leases_out(const redisReply *r, store_lease_t *out, size_t max, si
     }
 }
 
+/* The arguments of s_lua_dispatch for one call into *a. */
+static void s_dispatch_args(const store_dispatch_call_t *c, s_args_t *a)
+{
+    s_str(a, job_stage_name(c->stage));
+    s_int(a, c->deadline_ms);
+    s_str(a, c->worker);
+    s_int(a, (int64_t)(c->max ? c->max : 1));
+}
+
+/* Read one s_lua_dispatch reply into c. */
+static int s_dispatch_reply(const redisReply *r, store_dispatch_call_t *c, err_t *err)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER) {
+        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply");
+        return -1;
+    }
+    c->left = r->element[0]->integer > 0 ? (size_t)r->element[0]->integer : 0;
+    s_leases_out(r, 1, c->out, c->max, &c->n);
+    return 0;
+}
+
+int store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
+{
+    s_call_t *sc = s_calls_new(n);
+    for (size_t i = 0; i < n; i++) {
+        calls[i].n = 0;
+        calls[i].left = 0;
+        calls[i].rc = -1;
+        calls[i].err = (err_t){0};
+        sc[i].script = s_lua_dispatch;
+        s_dispatch_args(&calls[i], &sc[i].args);
+    }
+    int rc = s_eval_many(self, sc, n, err);
+    for (size_t i = 0; i < n; i++) {
+        calls[i].err = sc[i].err;
+        if (sc[i].reply && s_dispatch_reply(sc[i].reply, &calls[i], &calls[i].err) == 0)
+            calls[i].rc = 0;
+        if (calls[i].rc != 0)
+            err_set(err, calls[i].err.code, "%s", calls[i].err.msg); /* the first wins */
+        if (calls[i].rc != 0)
+            rc = -1;
+    }
+    s_calls_free(sc, n);
+    return rc;
+}
+
 int store_dispatch_many(store_t *self,
                         job_stage_t stage,
                         int64_t deadline_ms,
@@ -835,23 +1003,10 @@ int store_dispatch_many(store_t *self,
                         size_t *n,
                         err_t *err)
 {
-    *n = 0;
-    s_args_t a = {0};
-    s_str(&a, job_stage_name(stage));
-    s_int(&a, deadline_ms);
-    s_str(&a, worker);
-    s_int(&a, (int64_t)(max ? max : 1));
-    redisReply *r;
-    if (s_eval(self, s_lua_dispatch, &a, &r, err) != 0)
-        return -1;
-    int rc = 0;
-    if (r->type != REDIS_REPLY_ARRAY) {
-        err_set(err, LODE_ESTORE, "redis: unexpected dispatch reply type %d", r->type);
-        rc = -1;
-    }
-    if (rc == 0)
-        s_leases_out(r, out, max, n);
-    freeReplyObject(r);
+    store_dispatch_call_t c = {
+        .stage = stage, .deadline_ms = deadline_ms, .worker = worker, .out = out, .max = max};
+    int rc = store_dispatch_pipeline(self, &c, 1, err);
+    *n = c.n;
     return rc;
 }
 
@@ -874,6 +1029,88 @@ int store_dispatch(store_t *self,
     return 1;
 }
 
+/* The arguments of s_lua_done for one call into *a; list is the caller's
+ * buffer (a borrows it) and receives the reports. */
+static int s_done_args(const store_done_call_t *c, buf_t *list, s_args_t *a, err_t *err)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const store_report_t *r = &c->reports[i];
+        if (s_valid_id(r->id, err) != 0 ||
+            buf_printf(list, err, "%s %u %s\n", r->id, r->attempt, r->worker ? r->worker : "") != 0)
+            return -1;
+    }
+    const store_handoff_t *h = c->handoff;
+    bool hand = h && h->worker && h->max > 0 && c->stage + 1 < JOB_STAGE_COUNT;
+    s_str(a, job_stage_name(c->stage));
+    s_str(a, c->stage + 1 < JOB_STAGE_COUNT ? job_stage_name(c->stage + 1) : "");
+    s_arg(a, list->data ? list->data : "", list->len);
+    s_str(a, hand ? h->worker : "");
+    s_int(a, hand ? (int64_t)h->max : 0);
+    s_int(a, hand ? h->deadline_ms : 0);
+    return 0;
+}
+
+/* Read one s_lua_done reply into c: each report's applied flag and the
+ * jobs handed to the next stage's worker. */
+static int s_done_reply(const redisReply *r, store_done_call_t *c, err_t *err)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != c->n ||
+        r->element[1]->type != REDIS_REPLY_ARRAY) {
+        err_set(err, LODE_ESTORE, "redis: unexpected done reply");
+        return -1;
+    }
+    const redisReply *flags = r->element[0];
+    for (size_t i = 0; i < c->n; i++)
+        c->reports[i].applied =
+            flags->element[i]->type == REDIS_REPLY_INTEGER && flags->element[i]->integer == 1;
+    const store_handoff_t *h = c->handoff;
+    if (h && h->worker && h->max > 0 && c->stage + 1 < JOB_STAGE_COUNT)
+        s_leases_out(r->element[1], 0, h->out, h->max, h->n);
+    return 0;
+}
+
+int store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t *err)
+{
+    s_call_t *sc = s_calls_new(n);
+    buf_t *lists = mem_alloc((n ? n : 1) * sizeof *lists);
+    size_t to_run = 0;
+    for (size_t i = 0; i < n; i++) {
+        store_done_call_t *c = &calls[i];
+        c->rc = -1;
+        c->err = (err_t){0};
+        for (size_t k = 0; k < c->n; k++)
+            c->reports[k].applied = false;
+        if (c->handoff)
+            *c->handoff->n = 0;
+        buf_init(&lists[i], (size_t)1 << 24);
+        sc[to_run].script = s_lua_done;
+        /* A call with a bad report is refused here; the others still run. */
+        if (s_done_args(c, &lists[i], &sc[to_run].args, &c->err) == 0)
+            to_run++;
+        else
+            sc[to_run].args.argc = 0;
+    }
+    int rc = to_run > 0 ? s_eval_many(self, sc, to_run, err) : 0;
+    for (size_t i = 0, k = 0; i < n; i++) {
+        store_done_call_t *c = &calls[i];
+        if (!c->err.code) {
+            c->err = sc[k].err;
+            if (sc[k].reply && s_done_reply(sc[k].reply, c, &c->err) == 0)
+                c->rc = 0;
+            k++;
+        }
+        if (c->rc != 0) {
+            err_set(err, c->err.code, "%s", c->err.msg); /* the first wins */
+            rc = -1;
+        }
+        buf_free(&lists[i]);
+    }
+    free(lists);
+    s_calls_free(sc, to_run);
+    return rc;
+}
+
 int store_done_many(store_t *self,
                     job_stage_t stage,
                     store_report_t *reports,
@@ -881,47 +1118,8 @@ int store_done_many(store_t *self,
                     const store_handoff_t *handoff,
                     err_t *err)
 {
-    buf_t list;
-    buf_init(&list, (size_t)1 << 24);
-    for (size_t i = 0; i < n; i++) {
-        reports[i].applied = false;
-        if (s_valid_id(reports[i].id, err) != 0 ||
-            buf_printf(&list, err, "%s %u %s\n", reports[i].id, reports[i].attempt,
-                       reports[i].worker ? reports[i].worker : "") != 0) {
-            buf_free(&list);
-            return -1;
-        }
-    }
-    if (handoff)
-        *handoff->n = 0;
-    bool hand = handoff && handoff->worker && handoff->max > 0 && stage + 1 < JOB_STAGE_COUNT;
-    s_args_t a = {0};
-    s_str(&a, job_stage_name(stage));
-    s_str(&a, stage + 1 < JOB_STAGE_COUNT ? job_stage_name(stage + 1) : "");
-    s_arg(&a, list.data ? list.data : "", list.len);
-    s_str(&a, hand ? handoff->worker : "");
-    s_int(&a, hand ? (int64_t)handoff->max : 0);
-    s_int(&a, hand ? handoff->deadline_ms : 0);
-    redisReply *r;
-    int rc = s_eval(self, s_lua_done, &a, &r, err);
-    buf_free(&list);
-    if (rc != 0)
-        return -1;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-        r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != n ||
-        r->element[1]->type != REDIS_REPLY_ARRAY) {
-        err_set(err, LODE_ESTORE, "redis: unexpected done reply");
-        freeReplyObject(r);
-        return -1;
-    }
-    const redisReply *flags = r->element[0];
-    for (size_t i = 0; i < n; i++)
-        reports[i].applied =
-            flags->element[i]->type == REDIS_REPLY_INTEGER && flags->element[i]->integer == 1;
-    if (hand)
-        s_leases_out(r->element[1], handoff->out, handoff->max, handoff->n);
-    freeReplyObject(r);
-    return 0;
+    store_done_call_t c = {.stage = stage, .reports = reports, .n = n, .handoff = handoff};
+    return store_done_pipeline(self, &c, 1, err);
 }
 
 /* Run a script over one job: 1 applied, 0 not (stale), -1 error. */
@@ -1133,12 +1331,51 @@ static int s_hgetall(store_t *self,
 
 int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
 {
+    /* The fields s_job_field knows, by name: HGETALL would also copy the
+     * input, which may be megabytes. */
+    static const char *fields[] = {"id",
+                                   "state",
+                                   "stage",
+                                   "kind",
+                                   "url",
+                                   "name",
+                                   "batch",
+                                   "attempt",
+                                   "attempts",
+                                   "created_ms",
+                                   "updated_ms",
+                                   "finished_ms",
+                                   "error",
+                                   "error_code",
+                                   "error_stage",
+                                   "prompt_tokens",
+                                   "completion_tokens"};
+    const size_t n_fields = sizeof fields / sizeof fields[0];
     memset(out, 0, sizeof *out);
     if (s_valid_id(id, err) != 0)
         return -1;
     char key[STORE_KEY_MAX];
     s_key(self, key, "job:%s", id);
-    return s_hgetall(self, key, s_job_field, out, "job", id, err);
+    s_args_t a = {0};
+    s_str(&a, "HMGET");
+    s_str(&a, key);
+    for (size_t i = 0; i < n_fields; i++)
+        s_str(&a, fields[i]);
+    redisReply *r;
+    if (s_run(self, &a, &r, err) != 0)
+        return -1;
+    size_t found = 0;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && i < n_fields; i++) {
+        found += r->element[i]->type == REDIS_REPLY_STRING;
+        s_job_field(out, fields[i], r->element[i]);
+    }
+    freeReplyObject(r);
+    if (found == 0) {
+        store_job_clear(out);
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        return -1;
+    }
+    return 0;
 }
 
 void store_job_clear(store_job_t *job)
@@ -1241,26 +1478,53 @@ static int s_valid_part(const char *part, err_t *err)
     return -1;
 }
 
-char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err)
+/* GET or HGET one value: a copy (caller frees), or NULL and *err. */
+static char *s_get_value(store_t *self, s_args_t *a, size_t *len, bool *found, err_t *err)
 {
-    if (s_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
-        return NULL;
-    char key[STORE_KEY_MAX];
-    s_key(self, key, "job:%s:%s", id, part);
-    s_args_t a = {0};
-    s_str(&a, "GET");
-    s_str(&a, key);
     redisReply *r;
-    if (s_run(self, &a, &r, err) != 0)
+    *found = false;
+    if (s_run(self, a, &r, err) != 0)
         return NULL;
     char *out = NULL;
     if (r->type == REDIS_REPLY_STRING) {
         out = mem_strndup(r->str, r->len);
         if (len)
             *len = r->len;
-    } else
-        err_set(err, LODE_ENOTFOUND, "job %s has no %s", id, part);
+        *found = true;
+    }
     freeReplyObject(r);
+    return out;
+}
+
+char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err)
+{
+    if (s_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+        return NULL;
+    char key[STORE_KEY_MAX];
+    bool found = false;
+    char *out = NULL;
+    err_t mine = {0};
+    if (strcmp(part, STORE_PART_INPUT) == 0) {
+        /* In the job's hash since submit writes it there. */
+        s_args_t h = {0};
+        s_key(self, key, "job:%s", id);
+        s_str(&h, "HGET");
+        s_str(&h, key);
+        s_str(&h, STORE_PART_INPUT);
+        out = s_get_value(self, &h, len, &found, &mine);
+    }
+    if (!found && !mine.code) {
+        /* The other parts, and the input of a job an older version submitted. */
+        s_args_t a = {0};
+        s_key(self, key, "job:%s:%s", id, part);
+        s_str(&a, "GET");
+        s_str(&a, key);
+        out = s_get_value(self, &a, len, &found, &mine);
+    }
+    if (!found && !mine.code)
+        err_set(&mine, LODE_ENOTFOUND, "job %s has no %s", id, part);
+    if (!found)
+        err_set(err, mine.code, "%s", mine.msg);
     return out;
 }
 

@@ -11,7 +11,10 @@
  *                               expanded (a playlist: how many jobs it made)
  *                               prompt_tokens completion_tokens (model usage;
  *                               a batch also per model: prompt_tokens:MODEL…)
- *    P job:ID:input      string submitted bytes (inline text or file body)
+ *                               input (submitted bytes: inline text or file
+ *                               body; read by store_part_get, not store_job_get)
+ *    P job:ID:input      string the input of a job submitted before it moved
+ *                               into the hash (read, never written)
  *    P job:ID:source     string JSON source metadata          (fetch)
  *    P job:ID:transcript string JSON {text, segments}         (fetch)
  *    P job:ID:snippets   string JSON [snippet…]               (snippet)
@@ -188,6 +191,45 @@ LODE_MUST_CHECK int store_done_many(store_t *self,
                                     size_t n,
                                     const store_handoff_t *handoff,
                                     err_t *err);
+
+/* One store_dispatch_many call of a store_dispatch_pipeline. Plain data;
+ * worker and out borrowed. */
+typedef struct {
+    job_stage_t stage;
+    int64_t deadline_ms;
+    const char *worker;
+    store_lease_t *out; /* max entries */
+    size_t max;
+    size_t n;    /* out: jobs leased (0: the queue is empty) */
+    size_t left; /* out: jobs still in the queue after this call */
+    int rc;      /* out: 0, or -1 and err */
+    err_t err;   /* out */
+} store_dispatch_call_t;
+
+/* One store_done_many call of a store_done_pipeline. Plain data; reports
+ * and handoff borrowed. */
+typedef struct {
+    job_stage_t stage;
+    store_report_t *reports; /* n entries; their applied is set */
+    size_t n;
+    const store_handoff_t *handoff; /* may be NULL */
+    int rc;                         /* out: 0, or -1 and err */
+    err_t err;                      /* out */
+} store_done_call_t;
+
+/* n store_dispatch_many calls in one round trip to Redis instead of n:
+ * each is still atomic on its own, and they run in the order given. A call
+ * whose script Redis had lost (NOSCRIPT) is run again after loading it.
+ * Each call's rc and err say how it went; 0 if all succeeded, else -1 and
+ * *err (the first failure). */
+LODE_MUST_CHECK int
+store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err);
+
+/* n store_done_many calls in one round trip, as store_dispatch_pipeline.
+ * Two calls may not name the same handoff worker: each assumes its free
+ * credits are its own. */
+LODE_MUST_CHECK int
+store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t *err);
 
 /* Pop the next ready job of stage, mark it running with attempt+1 and a lease
  * until deadline_ms, held by worker (an opaque name). 1 and id/attempt set

@@ -22,6 +22,7 @@
 #define WORKER_MAX_CONCURRENCY 4096 /* jobs held at once (web fetches wait on the network) */
 #define WORKER_MAX_THREADS     256
 #define WORKER_DRAIN_MS        30000 /* how long a stopping worker lets jobs finish */
+#define WORKER_DRAIN_MAX       256   /* messages read from the broker per loop wakeup */
 
 typedef struct {
     zactor_t *actor;          /* owned: the job thread */
@@ -52,6 +53,8 @@ struct worker {
     uint64_t done, failed;
     zhashx_t *started;          /* owned: job id -> int64_t monotonic ms it arrived */
     char host[PROTO_HOST_SIZE]; /* announced in READY */
+    proto_more_t *noop_done;    /* owned: noop jobs done in this drain, reported together */
+    size_t n_noop_done;
 };
 
 static int s_run_stage(store_t *store, job_stage_t stage, const char *id, err_t *err)
@@ -144,7 +147,12 @@ static int s_free_slots(const worker_t *self)
  * and lost, or we lost it), instead of waiting for its lease. */
 static void s_send_ready(worker_t *self, bool again)
 {
-    proto_msg_t m = {.type = PROTO_READY, .credits = (uint32_t)s_free_slots(self), .again = again};
+    /* Only the noop engine takes many jobs a frame for now: it is the one
+     * whose per-message cost is all there is. */
+    proto_msg_t m = {.type = PROTO_READY,
+                     .credits = (uint32_t)s_free_slots(self),
+                     .again = again,
+                     .more_ok = self->opts.noop};
     snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(self->opts.stage));
     snprintf(m.host, sizeof m.host, "%s", self->host);
     size_t n = zhashx_size(self->started);
@@ -245,6 +253,41 @@ static void s_pump(worker_t *self)
     }
 }
 
+/* Report the noop jobs of this drain in one DONE: one message instead of
+ * one a job, for us and for the broker. */
+static void s_flush_noop(worker_t *self)
+{
+    if (self->n_noop_done == 0)
+        return;
+    proto_more_t *first = &self->noop_done[0];
+    proto_msg_t m = {.type = PROTO_DONE,
+                     .attempt = first->attempt,
+                     .has_ms = true,
+                     .ms = first->ms,
+                     .more = self->noop_done + 1,
+                     .n_more = self->n_noop_done - 1};
+    snprintf(m.job_id, sizeof m.job_id, "%s", first->job_id);
+    s_send(self, &m);
+    self->n_noop_done = 0;
+}
+
+/* A noop job is done as soon as it arrives; its DONE waits for the end of
+ * the drain (s_flush_noop). */
+static void s_noop_done(worker_t *self, const proto_msg_t *m)
+{
+    proto_msg_t t = {0};
+    s_job_time(self, m->job_id, &t);
+    proto_more_t *d = &self->noop_done[self->n_noop_done++];
+    snprintf(d->job_id, sizeof d->job_id, "%s", m->job_id);
+    d->attempt = m->attempt;
+    d->ms = t.ms;
+    self->held--;
+    self->done++;
+    log_info(job_stage_name(self->opts.stage), "job=%s done", m->job_id);
+    if (self->n_noop_done == WORKER_DRAIN_MAX)
+        s_flush_noop(self);
+}
+
 static void s_on_job(worker_t *self, const proto_msg_t *m)
 {
     const char *stage = job_stage_name(self->opts.stage);
@@ -262,8 +305,7 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
     s_job_started(self, m->job_id);
     log_debug(stage, "job=%s attempt=%u started", m->job_id, m->attempt);
     if (self->opts.noop) {
-        err_t ok = {0};
-        s_report(self, m->job_id, m->attempt, &ok, -1);
+        s_noop_done(self, m);
         return;
     }
     if (self->miner) {
@@ -282,20 +324,34 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
         zlistx_add_end(self->pending, mem_printf("%s %u", m->job_id, m->attempt));
 }
 
+/* Drain what the broker sent, up to WORKER_DRAIN_MAX messages: the socket's
+ * receive timeout is 0, so a receive with nothing waiting ends it, and the
+ * loop polls once for many messages rather than once for each. */
 static int s_on_dealer(zloop_t *loop, zsock_t *sock, void *arg)
 {
     (void)loop;
     worker_t *self = arg;
-    proto_msg_t m;
-    err_t err = {0};
-    if (proto_recv(sock, NULL, &m, &err) != 0) {
-        log_warn(job_stage_name(self->opts.stage), "bad frame from broker: %s", err.msg);
-        return 0;
+    for (int i = 0; i < WORKER_DRAIN_MAX; i++) {
+        proto_msg_t m;
+        err_t err = {0};
+        if (proto_recv(sock, NULL, &m, &err) != 0) {
+            if (err.code != LODE_ETIMEDOUT)
+                log_warn(job_stage_name(self->opts.stage), "bad frame from broker: %s", err.msg);
+            break;
+        }
+        self->last_broker_ms = job_now_ms();
+        if (m.type == PROTO_JOB)
+            s_on_job(self, &m);
+        for (size_t k = 0; m.type == PROTO_JOB && k < m.n_more; k++) {
+            proto_msg_t one = {
+                .type = PROTO_JOB, .attempt = m.more[k].attempt, .lease_ms = m.lease_ms};
+            memcpy(one.stage, m.stage, sizeof one.stage);
+            memcpy(one.job_id, m.more[k].job_id, sizeof one.job_id);
+            s_on_job(self, &one);
+        }
+        proto_msg_clear(&m);
     }
-    self->last_broker_ms = job_now_ms();
-    if (m.type == PROTO_JOB)
-        s_on_job(self, &m);
-    proto_msg_clear(&m);
+    s_flush_noop(self);
     return 0;
 }
 
@@ -448,6 +504,7 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     self->dealer = zsock_new(ZMQ_DEALER);
     zsock_set_maxmsgsize(self->dealer, PROTO_MAX_FRAME);
     zsock_set_linger(self->dealer, 1000);
+    zsock_set_rcvtimeo(self->dealer, 0); /* s_on_dealer drains until nothing is waiting */
     /* Reconnect quickly after a broker restart, backing off to 5 s. */
     zsock_set_reconnect_ivl(self->dealer, 100);
     zsock_set_reconnect_ivl_max(self->dealer, 5000);
@@ -458,6 +515,8 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     snprintf(self->host, sizeof self->host, "%s", host);
     self->started = zhashx_new();
     zhashx_set_destructor(self->started, s_started_free);
+    if (self->opts.noop)
+        self->noop_done = mem_calloc(WORKER_DRAIN_MAX, sizeof *self->noop_done);
     char identity[128];
     snprintf(identity, sizeof identity, "%s/%d/%04x", host, (int)getpid(),
              (unsigned)randof(0x10000));
@@ -562,6 +621,7 @@ void worker_destroy(worker_t **self_p)
     }
     zsock_destroy(&self->dealer);
     zhashx_destroy(&self->started);
+    free(self->noop_done);
     free(self);
     *self_p = NULL;
 }

@@ -101,6 +101,61 @@ static void test_proto_every_type_roundtrips(void **state)
     }
 }
 
+static void test_proto_done_and_job_carry_more_jobs_in_one_frame(void **state)
+{
+    (void)state;
+    proto_more_t more[2] = {{"01JBBBBBBBBBBBBBBBBBBBBBBB", 1, 0},
+                            {"01JCCCCCCCCCCCCCCCCCCCCCCC", 3, 70000}};
+    proto_msg_t in = {.type = PROTO_DONE,
+                      .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
+                      .attempt = 2,
+                      .has_ms = true,
+                      .ms = 5,
+                      .more = more,
+                      .n_more = 2};
+    proto_msg_t out;
+    s_roundtrip(&in, &out);
+    assert_string_equal(out.job_id, in.job_id);
+    assert_int_equal(out.attempt, 2);
+    assert_int_equal(out.ms, 5);
+    assert_int_equal(out.n_more, 2);
+    assert_string_equal(out.more[1].job_id, "01JCCCCCCCCCCCCCCCCCCCCCCC");
+    assert_int_equal(out.more[1].attempt, 3);
+    assert_int_equal(out.more[1].ms, 70000);
+    proto_msg_clear(&out);
+    assert_null(out.more);
+
+    /* A single DONE reads as before: no more. */
+    in.n_more = 0;
+    s_roundtrip(&in, &out);
+    assert_int_equal(out.n_more, 0);
+    assert_null(out.more);
+    proto_msg_clear(&out);
+
+    /* JOB frames carry more the same way, to a worker whose READY said so. */
+    proto_msg_t job = {.type = PROTO_JOB,
+                       .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
+                       .stage = "fanout",
+                       .attempt = 1,
+                       .lease_ms = 60000,
+                       .more = more,
+                       .n_more = 2};
+    s_roundtrip(&job, &out);
+    assert_string_equal(out.stage, "fanout");
+    assert_int_equal(out.n_more, 2);
+    assert_string_equal(out.more[0].job_id, "01JBBBBBBBBBBBBBBBBBBBBBBB");
+    assert_int_equal(out.more[1].attempt, 3);
+    proto_msg_clear(&out);
+    proto_msg_t ready = {.type = PROTO_READY, .stage = "fetch", .credits = 1, .more_ok = true};
+    s_roundtrip(&ready, &out);
+    assert_true(out.more_ok);
+    proto_msg_clear(&out);
+    ready.more_ok = false;
+    s_roundtrip(&ready, &out);
+    assert_false(out.more_ok);
+    proto_msg_clear(&out);
+}
+
 static void s_expect_bad(const void *data, size_t len)
 {
     proto_msg_t m;
@@ -149,6 +204,15 @@ static void test_proto_rejects_wrong_version_type_and_field_types(void **state)
     s_expect_bad("GET / HTTP/1.1\r\n\r\n", 18);
     s_expect_bad("\xd4\x01\x02", 3);
     s_expect_bad(NULL, 0);
+    /* [1, 2, {"job": "x", "attempt": 1, "more": [["y", 1]]}]: a pair, not a
+     * [job, attempt, ms] triple. */
+    s_expect_bad("\x93\x01\x02\x83\xa3job\xa1x\xa7"
+                 "attempt\x01\xa4more\x91\x92\xa1y\x01",
+                 29);
+    /* ... and "more" that is not an array. */
+    s_expect_bad("\x93\x01\x02\x83\xa3job\xa1x\xa7"
+                 "attempt\x01\xa4more\x01",
+                 25);
 }
 
 static void test_proto_rejects_huge_claimed_containers_without_allocating(void **state)
@@ -204,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proto_submit_roundtrips_items_and_binary_bodies),
         cmocka_unit_test(test_proto_every_type_roundtrips),
+        cmocka_unit_test(test_proto_done_and_job_carry_more_jobs_in_one_frame),
         cmocka_unit_test(test_proto_rejects_every_truncation_of_a_valid_frame),
         cmocka_unit_test(test_proto_rejects_wrong_version_type_and_field_types),
         cmocka_unit_test(test_proto_rejects_huge_claimed_containers_without_allocating),

@@ -96,6 +96,94 @@ static void test_store_moves_a_job_through_every_stage(void **state)
     assert_true(st.done >= 1);
 }
 
+static void test_store_keeps_the_input_in_the_job_hash_and_reads_the_old_key(void **state)
+{
+    fixture_t *f = *state;
+    char id[JOB_ID_SIZE];
+    err_t err = {0};
+    s_submit_one(f, "in the hash", id);
+    assert_int_equal(cluster_redis_int(f->cluster, "HEXISTS " P "job:%s input", id), 1);
+    assert_int_equal(cluster_redis_int(f->cluster, "EXISTS " P "job:%s:input", id), 0);
+    /* A job an older version submitted: its input under its own key. */
+    assert_int_equal(cluster_redis_int(f->cluster, "HDEL " P "job:%s input", id), 1);
+    free(cluster_redis_str(f->cluster, "SET " P "job:%s:input old-layout", id));
+    size_t len = 0;
+    char *input = store_part_get(f->store, id, STORE_PART_INPUT, &len, &err);
+    assert_string_equal(input, "old-layout");
+    assert_int_equal(len, 10);
+    free(input);
+    free(cluster_redis_str(f->cluster, "DEL " P "job:%s:input", id));
+    assert_null(store_part_get(f->store, id, STORE_PART_INPUT, NULL, &err));
+    assert_int_equal(err.code, LODE_ENOTFOUND);
+}
+
+static void test_store_pipelines_calls_and_reloads_a_flushed_script_cache(void **state)
+{
+    fixture_t *f = *state;
+    char a[JOB_ID_SIZE], b[JOB_ID_SIZE];
+    err_t err = {0};
+    s_submit_one(f, "one", a);
+    s_submit_one(f, "two", b);
+    /* Drain what earlier tests left queued, so the two jobs are next. */
+    char got[JOB_ID_SIZE] = "";
+    uint32_t attempt = 0;
+    while (strcmp(got, a) != 0)
+        assert_int_equal(store_dispatch(f->store, JOB_STAGE_FETCH, job_now_ms() + 60000, "x", got,
+                                        &attempt, &err),
+                         1);
+    /* a is taken; put it back behind b by failing it (retryable, no delay). */
+    assert_int_equal(
+        store_fail(f->store, a, JOB_STAGE_FETCH, attempt, true, LODE_EHTTP, "again", 0, "x", &err),
+        1);
+    free(cluster_redis_str(f->cluster, "SCRIPT FLUSH"));
+    store_lease_t la[1], lb[1];
+    store_dispatch_call_t d[2] = {
+        {.stage = JOB_STAGE_FETCH,
+         .deadline_ms = job_now_ms() + 60000,
+         .worker = "w1",
+         .out = la,
+         .max = 1},
+        {.stage = JOB_STAGE_FETCH,
+         .deadline_ms = job_now_ms() + 60000,
+         .worker = "w2",
+         .out = lb,
+         .max = 1},
+    };
+    assert_int_equal(store_dispatch_pipeline(f->store, d, 2, &err), 0);
+    assert_int_equal(d[0].rc, 0);
+    assert_int_equal(d[1].rc, 0);
+    assert_int_equal(d[0].n, 1);
+    assert_int_equal(d[1].n, 1);
+    assert_string_equal(la[0].id, b); /* in queue order */
+    assert_string_equal(lb[0].id, a);
+    assert_int_equal(lb[0].attempt, 2);
+    long long before = cluster_redis_int(f->cluster, "LLEN " P "queue:snippet");
+    free(cluster_redis_str(f->cluster, "SCRIPT FLUSH"));
+    store_report_t ra = {.id = b, .attempt = 1, .worker = "w1"};
+    /* A stale one: w1 does not hold a. */
+    store_report_t rb[2] = {{.id = a, .attempt = 2, .worker = "w1"},
+                            {.id = a, .attempt = 2, .worker = "w2"}};
+    store_done_call_t c[2] = {{.stage = JOB_STAGE_FETCH, .reports = &ra, .n = 1},
+                              {.stage = JOB_STAGE_FETCH, .reports = rb, .n = 2}};
+    assert_int_equal(store_done_pipeline(f->store, c, 2, &err), 0);
+    assert_int_equal(c[0].rc, 0);
+    assert_int_equal(c[1].rc, 0);
+    assert_true(ra.applied);
+    assert_false(rb[0].applied);
+    assert_true(rb[1].applied);
+    assert_int_equal(cluster_redis_int(f->cluster, "LLEN " P "queue:snippet"), before + 2);
+    /* A bad id fails its own call, not the others. */
+    store_report_t bad = {.id = "not-an-id", .attempt = 1};
+    c[0] = (store_done_call_t){.stage = JOB_STAGE_SNIPPET, .reports = &bad, .n = 1};
+    c[1] = (store_done_call_t){.stage = JOB_STAGE_FETCH, .reports = &ra, .n = 1};
+    err_clear(&err);
+    assert_int_equal(store_done_pipeline(f->store, c, 2, &err), -1);
+    assert_int_equal(err.code, LODE_EINVAL);
+    assert_int_equal(c[0].rc, -1);
+    assert_int_equal(c[1].rc, 0);
+    assert_false(ra.applied); /* b has moved on: stale now */
+}
+
 static void test_store_ignores_stale_and_duplicate_reports(void **state)
 {
     fixture_t *f = *state;
@@ -364,6 +452,10 @@ int main(void)
         cmocka_unit_test(test_store_releases_leases_of_workers_that_did_not_come_back),
         cmocka_unit_test(test_store_retry_requeues_dead_jobs_with_fresh_attempts),
         cmocka_unit_test(test_store_parts_lists_and_bad_ids),
+        /* These two leave jobs queued and leased: after the tests that count on
+         * their own job being next. */
+        cmocka_unit_test(test_store_keeps_the_input_in_the_job_hash_and_reads_the_old_key),
+        cmocka_unit_test(test_store_pipelines_calls_and_reloads_a_flushed_script_cache),
         cmocka_unit_test(test_store_reports_unreachable_and_vanished_redis),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
