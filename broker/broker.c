@@ -62,6 +62,7 @@ struct s_worker {
     size_t cap_held;
     uint64_t done; /* jobs it finished */
     bool more_ok;  /* takes JOB frames with more (its READY said so) */
+    bool leaving;  /* stopping: gets no job, its reports return no credit */
 };
 
 struct broker {
@@ -293,6 +294,36 @@ static void s_reconcile(broker_t *self, s_worker_t *w, const proto_msg_t *m)
         log_warn("broker", "worker=%s came back without %d job(s); released", w->key, n);
 }
 
+/* A worker said it is stopping: send it nothing more, and give back at once
+ * the jobs it will not report (those not in m->ids: web fetches and model
+ * calls that needed the loop it has left), instead of when it falls silent
+ * or, for a job sent it meanwhile, when the send fails. */
+static void s_on_leaving(broker_t *self, s_worker_t *w, const proto_msg_t *m)
+{
+    w->leaving = true;
+    w->credits = 0;
+    size_t kept = 0;
+    int released = 0;
+    for (size_t i = 0; i < w->n_held; i++) {
+        bool running = false;
+        for (size_t k = 0; k < m->n_ids && !running; k++)
+            running = strcmp(m->ids[k], w->held[i].id) == 0;
+        if (running) {
+            w->held[kept++] = w->held[i];
+            continue;
+        }
+        err_t err = {0};
+        if (store_release(self->store, w->held[i].id, w->held[i].attempt, &err) < 0)
+            log_warn("broker", "job=%s release failed: %s (its lease will expire)", w->held[i].id,
+                     err.msg);
+        else
+            released++;
+    }
+    w->n_held = kept;
+    log_info("broker", "worker=%s stage=%s leaving: %zu job(s) to finish, %d given back", w->key,
+             job_stage_name(w->stage), kept, released);
+}
+
 static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, proto_msg_t *m)
 {
     int stage = job_stage_parse(m->stage);
@@ -316,6 +347,8 @@ static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, pro
     w->stage = (job_stage_t)stage;
     w->more_ok = m->more_ok;
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
+    if (m->leaving)
+        s_on_leaving(self, w, m);
     stats_worker_host(self->stats, w->key, m->host);
     w->last_ms = job_now_ms();
 }
@@ -454,7 +487,7 @@ static void s_on_done(
     broker_t *self, s_worker_t *w, const char *key, const char *id, uint32_t attempt, int64_t ms)
 {
     if (w && s_unhold(w, id)) {
-        w->credits++;
+        w->credits += !w->leaving;
         w->done++;
     }
     int stage = s_report_stage(self, w, id);
@@ -481,7 +514,7 @@ static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_ms
         return;
     }
     if (w && s_unhold(w, m->job_id))
-        w->credits++;
+        w->credits += !w->leaving;
     int stage = s_report_stage(self, w, m->job_id);
     if (stage < 0)
         return;

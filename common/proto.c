@@ -85,7 +85,8 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
 {
     switch (m->type) {
     case PROTO_READY:
-        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + 2 * m->again + m->more_ok);
+        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + m->again + m->leaving +
+                                 (m->again || m->leaving) + m->more_ok);
         s_pack_kv_str(pk, "stage", m->stage);
         s_pack_kv_uint(pk, "credits", m->credits);
         if (m->more_ok) {
@@ -97,8 +98,13 @@ static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
         if (m->again) {
             s_pack_key(pk, "again");
             msgpack_pack_true(pk);
-            s_pack_ids(pk, m);
         }
+        if (m->leaving) {
+            s_pack_key(pk, "leaving");
+            msgpack_pack_true(pk);
+        }
+        if (m->again || m->leaving)
+            s_pack_ids(pk, m);
         break;
     case PROTO_DONE:
         msgpack_pack_map(pk, 2 + m->has_ms + (m->n_more > 0));
@@ -451,6 +457,14 @@ static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err
             return -1;
         }
         m->again = a->via.boolean;
+    }
+    if (m->type == PROTO_READY && s_field(f, "leaving")) {
+        const msgpack_object *a = s_field(f, "leaving");
+        if (a->type != MSGPACK_OBJECT_BOOLEAN || (!m->again && s_decode_ids(f, m, err) != 0)) {
+            err_set(err, LODE_EPROTO, "READY: bad \"leaving\" or \"ids\"");
+            return -1;
+        }
+        m->leaving = a->via.boolean;
     }
     if (m->type == PROTO_READY && s_field(f, "more_ok")) {
         const msgpack_object *a = s_field(f, "more_ok");

@@ -24,7 +24,8 @@
 
 typedef enum {
     PROTO_READY = 1,     /* worker -> broker: stage, credits, optional host, optional
-                          * more_ok (it takes JOB frames with more) */
+                          * more_ok (it takes JOB frames with more), optional leaving
+                          * (it is stopping; ids = the jobs it will still report) */
     PROTO_DONE = 2,      /* worker -> broker: job_id, attempt, optional ms, optional
                           * more (further jobs done, one frame for a burst) */
     PROTO_FAIL = 3,      /* worker -> broker: job_id, attempt, retryable, code, text,
@@ -87,6 +88,8 @@ typedef struct {
                                  * again. */
     size_t n_more;
     bool more_ok; /* READY: the worker takes JOB frames with more */
+    bool leaving; /* READY: the worker is stopping: send it nothing more; ids = the
+                   * jobs it will still report, the others are given back now */
 } proto_msg_t;
 
 /* Name of a type for logs ("READY"); "?" if unknown. */

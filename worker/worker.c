@@ -551,13 +551,36 @@ static int s_busy(const worker_t *self)
     return n;
 }
 
+/* Tell the broker we are stopping: no job more, and which of ours we will
+ * still report: the job threads' (running or waiting for a thread). Jobs
+ * of the loop (web fetches, model calls) end with it, so the broker gives
+ * them back now instead of when we fall silent. */
+static void s_send_leaving(worker_t *self)
+{
+    proto_msg_t m = {.type = PROTO_READY, .leaving = true};
+    snprintf(m.stage, sizeof m.stage, "%s", job_stage_name(self->opts.stage));
+    snprintf(m.host, sizeof m.host, "%s", self->host);
+    size_t n = (size_t)self->n_threads + (self->pending ? zlistx_size(self->pending) : 0);
+    m.ids = mem_calloc(n ? n : 1, sizeof *m.ids);
+    for (int i = 0; i < self->n_threads; i++)
+        if (self->slots[i].busy)
+            snprintf(m.ids[m.n_ids++], JOB_ID_SIZE, "%s", self->slots[i].job_id);
+    for (char *item = self->pending ? zlistx_first(self->pending) : NULL; item;
+         item = zlistx_next(self->pending))
+        if (sscanf(item, "%26s", m.ids[m.n_ids]) == 1)
+            m.n_ids++;
+    s_send(self, &m);
+    free(m.ids);
+}
+
 /* On SIGTERM/SIGINT: take no new job, let the local ones finish and report
- * them (bounded), so a clean stop costs no lease expiry. Web fetches need
- * the loop that just stopped: they are abandoned, and the broker releases
- * them as soon as it misses our heartbeats. */
+ * them (bounded), so a clean stop costs no lease expiry. Web fetches and
+ * model calls need the loop that just stopped: they are abandoned, and the
+ * broker, told so, gives them back at once. */
 static void s_drain(worker_t *self, int limit_ms)
 {
     const char *stage = job_stage_name(self->opts.stage);
+    s_send_leaving(self);
     if (self->fetcher && fetcher_jobs(self->fetcher) > 0)
         log_info(stage, "abandoning %zu web fetch(es) in flight", fetcher_jobs(self->fetcher));
     if (self->miner && miner_jobs(self->miner) > 0)

@@ -52,6 +52,14 @@ static void test_proto_every_type_roundtrips(void **state)
          .again = true,
          .ids = ids,
          .n_ids = 2},
+        {.type = PROTO_READY, .stage = "snippet", .leaving = true, .ids = ids, .n_ids = 2},
+        {.type = PROTO_READY, .stage = "fanout", .leaving = true}, /* holds nothing */
+        {.type = PROTO_READY,
+         .stage = "fetch",
+         .again = true,
+         .leaving = true,
+         .ids = ids,
+         .n_ids = 2},
         {.type = PROTO_DONE, .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA", .attempt = 2},
         {.type = PROTO_FAIL,
          .job_id = "01JAAAAAAAAAAAAAAAAAAAAAAA",
@@ -90,6 +98,7 @@ static void test_proto_every_type_roundtrips(void **state)
         assert_int_equal(out.lease_ms, msgs[i].lease_ms);
         assert_int_equal(out.retry_after_ms, msgs[i].retry_after_ms);
         assert_int_equal(out.again, msgs[i].again);
+        assert_int_equal(out.leaving, msgs[i].leaving);
         assert_int_equal(out.retryable, msgs[i].retryable);
         assert_int_equal(out.code, msgs[i].code);
         if (msgs[i].text)
