@@ -14,9 +14,10 @@
 // clang-format on
 
 #include <ctype.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+
+#include <jansson.h>
 
 #include "cluster.h"
 #include "llmstand.h"
@@ -97,7 +98,8 @@ static size_t s_sentences(const char *prompt, char **out, size_t max, size_t min
         while (p < end && isspace((unsigned char)*p))
             p++;
         const char *stop = p;
-        while (stop < end && !(*stop == '.' && (stop + 1 == end || isspace((unsigned char)stop[1]))))
+        while (stop < end &&
+               !(*stop == '.' && (stop + 1 == end || isspace((unsigned char)stop[1]))))
             stop++;
         if (stop >= end)
             break;
@@ -142,7 +144,7 @@ static char *s_snippet_answer(const char *prompt, s_mode_t mode)
     json_t *items = json_array();
     for (size_t i = 0; i < n && json_array_size(items) < 3; i += 3) {
         char *quote = mode == MODE_SLOPPY && json_array_size(items) == 1 ? s_damage(sent[i])
-                                                                          : mem_strdup(sent[i]);
+                                                                         : mem_strdup(sent[i]);
         json_array_append_new(items, json_pack("{s:s,s:s}", "quote", quote, "why",
                                                "Shows how the argument turns on one claim."));
         free(quote);
@@ -197,17 +199,26 @@ static llmstand_reply_t s_model(const char *request_json, void *arg)
 static const char *const k_text_stages[] = {"snippet", "synthesis", "fanout"};
 
 /* (Re)start the three text workers on the openai engine with extra flags. */
-static void s_openai_workers(s_fix_t *f, const char *key_file, const char *extra1,
-                             const char *extra2)
+static void
+s_openai_workers(s_fix_t *f, const char *key_file, const char *extra1, const char *extra2)
 {
     for (int s = 1; s < CLUSTER_STAGES; s++) {
         (void)cluster_kill_worker(f->c, s, 0, SIGTERM);
-        const char *args[] = {"--engine",      "openai",     "--llm-base-url",
-                              llmstand_url(f->stand),       "--llm-model",
-                              MODEL,           "--llm-api-key-file", key_file,
-                              "--llm-timeout-s", "10",       "--concurrency",
-                              "8",             s == 1 && extra1 ? extra1 : NULL,
-                              s == 1 ? extra2 : NULL,       NULL};
+        const char *args[] = {"--engine",
+                              "openai",
+                              "--llm-base-url",
+                              llmstand_url(f->stand),
+                              "--llm-model",
+                              MODEL,
+                              "--llm-api-key-file",
+                              key_file,
+                              "--llm-timeout-s",
+                              "10",
+                              "--concurrency",
+                              "8",
+                              s == 1 && extra1 ? extra1 : NULL,
+                              s == 1 ? extra2 : NULL,
+                              NULL};
         err_t err = {0};
         if (cluster_start_worker_with(f->c, s, 0, args, &err) != 0)
             fprintf(stderr, "start %s worker: %s\n", k_text_stages[s - 1], err.msg);
@@ -380,9 +391,8 @@ static void test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_store
     free(out);
     char *batch = cluster_job_field(f->c, id, "batch");
     assert_non_null(batch);
-    assert_int_equal(cluster_run_cli(f->c, NULL, &out, NULL, "batch", "status", batch, "--json",
-                                     NULL),
-                     0);
+    assert_int_equal(
+        cluster_run_cli(f->c, NULL, &out, NULL, "batch", "status", batch, "--json", NULL), 0);
     json_t *st = json_loads(out, 0, NULL);
     assert_non_null(st);
     json_t *tok = json_object_get(st, "tokens");
