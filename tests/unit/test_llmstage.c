@@ -1126,6 +1126,16 @@ static void test_prompts_refuse_an_empty_or_unreadable_override(void **state)
     assert_null(prompts_load(a, &err));
     assert_int_equal(err.code, LODE_EINVAL);
 
+    /* Latin-1 from an old editor: refused at load, not by every job's request. */
+    s_write(a, "fanout.md",
+            "Questions sur la s\xe9"
+            "ance {{transcript}}");
+    err_clear(&err);
+    assert_null(prompts_load(a, &err));
+    assert_int_equal(err.code, LODE_EINVAL);
+    assert_non_null(strstr(err.msg, "fanout.md"));
+    assert_non_null(strstr(err.msg, "UTF-8"));
+
     /* A directory where the file should be cannot be read (even by root). */
     s_write(a, "fanout.md", "fine");
     char *d = s_mkdir("a/notes.md");
