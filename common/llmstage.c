@@ -21,6 +21,7 @@
 #define S_REPAIR_WRAPPER_TOKENS 80   /* the repair request's own words */
 #define S_REPAIR_RESERVE        200  /* tokens kept free in every request for its repair */
 #define S_REJECTED_KEPT         1000 /* rejected quotes kept for llmstage_rejected */
+#define S_REJECTED_BYTES        512  /* of each, at most */
 #define S_MAX_QUESTIONS         20
 #define S_MAX_CONCEPTS          20
 #define S_MAX_REFERENCES        40
@@ -531,11 +532,19 @@ static const char *s_shape_error(const llmstage_t *self, const s_slot_t *slot, j
 
 /* --- answers: taking them ----------------------------------------------- */
 
+/* Count a rejected quote; keep the start of the first S_REJECTED_KEPT (the
+ * model decides their size: only a bounded excerpt is kept for the log). */
 static void s_reject(llmstage_t *self, const char *quote)
 {
     if (self->n_rejected < S_REJECTED_KEPT) {
+        size_t n = strlen(quote);
+        if (n > S_REJECTED_BYTES) {
+            n = S_REJECTED_BYTES;
+            while (n > 0 && ((unsigned char)quote[n] & 0xc0) == 0x80)
+                n--; /* not inside a code point */
+        }
         self->rejected = mem_realloc(self->rejected, (self->n_rejected + 1) * sizeof(char *));
-        self->rejected[self->n_rejected] = mem_strdup(quote);
+        self->rejected[self->n_rejected] = mem_strndup(quote, n);
     }
     self->n_rejected++;
 }
@@ -1150,13 +1159,17 @@ char *llmstage_guard_snippets(
         return NULL;
     }
     quote_index_t *qi = quote_index_new(t, err);
+    if (!qi) { /* else an empty array came back as "[]" with *err set */
+        json_decref(arr);
+        return NULL;
+    }
     json_t *out = json_array();
     size_t i;
     json_t *it;
     json_array_foreach(arr, i, it)
     {
         const char *q = json_string_value(json_object_get(it, "quote"));
-        if (!qi || !json_is_object(it) || !q) {
+        if (!json_is_object(it) || !q) {
             err_set(err, LODE_EINVAL, "snippets guard: item %zu has no quote", i + 1);
             json_decref(out);
             out = NULL;

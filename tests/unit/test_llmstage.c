@@ -324,6 +324,34 @@ static void test_llmstage_mines_snippets_from_a_source_that_fits(void **state)
     transcript_destroy(&t);
 }
 
+static void test_llmstage_keeps_a_bounded_excerpt_of_a_huge_rejected_quote(void **state)
+{
+    (void)state;
+    transcript_t *t = s_transcript();
+    prompts_t *p = s_prompts();
+    llmstage_t *st = s_stage(JOB_STAGE_SNIPPET, t, p, 0, 0);
+    llmstage_req_t req;
+    assert_int_equal(llmstage_next(st, &req), 1);
+    size_t big = 200000;
+    char *quote = malloc(big + 1);
+    for (size_t i = 0; i < big; i += 2)
+        memcpy(quote + i, "\xc3\xa9", 2); /* a cut must not split this two-byte letter */
+    quote[big] = '\0';
+    char *answer = mem_printf("{\"snippets\":[{\"quote\":\"%s\",\"why\":\"w\"}]}", quote);
+    err_t err = {0};
+    assert_int_equal(s_answer(st, 0, answer, "stop", &err), 0);
+    const char *kept = llmstage_rejected(st, 0);
+    assert_non_null(kept);
+    assert_true(strlen(kept) > 0 && strlen(kept) <= 512);
+    assert_int_equal(strlen(kept) % 2, 0);
+    assert_int_equal(memcmp(kept, quote, strlen(kept)), 0);
+    free(answer);
+    free(quote);
+    llmstage_destroy(&st);
+    prompts_destroy(&p);
+    transcript_destroy(&t);
+}
+
 static void test_llmstage_keeps_no_snippet_when_every_quote_is_invented(void **state)
 {
     (void)state;
@@ -1247,6 +1275,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_llmstage_mines_snippets_from_a_source_that_fits,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_llmstage_keeps_a_bounded_excerpt_of_a_huge_rejected_quote, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_keeps_no_snippet_when_every_quote_is_invented,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_keeps_max_snippets_and_drops_repeats, s_setup,
