@@ -4,7 +4,12 @@
  *  broker or Redis is needed.
  *  SPDX-License-Identifier: MIT
  */
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <czmq.h>
 
 #include "cluster.h"
 #include "mem.h"
@@ -127,6 +132,65 @@ static void test_a_temperature_that_is_not_a_number_is_refused(void **state)
     free(err);
 }
 
+/* Start lode-worker with argv (NULL-terminated, program name first), read
+ * its stderr until needle shows or 10 s pass, then stop it. What it wrote
+ * (caller frees). */
+static char *s_run_until(char *const *argv, const char *needle)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t cap = 1 << 16, len = 0;
+    char *out = mem_calloc(1, cap);
+    int64_t deadline = zclock_mono() + 10000;
+    while (!strstr(out, needle) && len < cap - 1 && zclock_mono() < deadline) {
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        ssize_t n = read(fds[0], out + len, cap - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    return out;
+}
+
+static void test_the_start_up_line_shows_no_password_of_the_base_url(void **state)
+{
+    (void)state;
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/lode-worker", cluster_bin_dir());
+    char *const argv[] = {bin,
+                          "--stage",
+                          "snippet",
+                          "--engine",
+                          "openai",
+                          "--llm-model",
+                          "m",
+                          "--llm-base-url",
+                          "http://alice:" SECRET "@127.0.0.1:1/v1",
+                          "--broker",
+                          "tcp://127.0.0.1:1",
+                          "--redis",
+                          "redis://127.0.0.1:1",
+                          NULL};
+    char *err = s_run_until(argv, "openai engine:");
+    assert_non_null(strstr(err, "openai engine: http://127.0.0.1:1/v1 model m"));
+    assert_null(strstr(err, SECRET));
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +201,7 @@ int main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(
             test_a_config_line_with_no_value_does_not_take_the_next_line, s_setup, s_teardown),
+        cmocka_unit_test(test_the_start_up_line_shows_no_password_of_the_base_url),
         cmocka_unit_test_setup_teardown(test_a_temperature_that_is_not_a_number_is_refused, s_setup,
                                         s_teardown),
     };
