@@ -1,7 +1,7 @@
 /*  test_worker_args.c - lode-worker's settings: a --config file, the
  *  environment and the command line through one getopt loop. Each run ends
- *  at once (a bad setting, or a prompts dir that does not exist), so no
- *  broker or Redis is needed.
+ *  at once (a bad setting, or a prompts dir that does not exist) or is
+ *  stopped once its start-up line is out, so no broker or Redis is needed.
  *  SPDX-License-Identifier: MIT
  */
 #include <poll.h>
