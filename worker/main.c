@@ -347,8 +347,9 @@ static void s_bad_option(const char *elem, bool file)
 {
     int name_len = (int)strcspn(elem, "=");
     fprintf(stderr, "lode-worker: %s option \"%.*s\"%s (lode-worker --help lists them)\n",
-            optopt ? "no value for the" : "unknown or ambiguous", name_len > 80 ? 80 : name_len,
-            elem, file ? " in the --config file or the environment" : "");
+            optopt && strncmp(elem, "--", 2) == 0 ? "no value for the" : "unknown or ambiguous",
+            name_len > 80 ? 80 : name_len, elem,
+            file ? " in the --config file or the environment" : "");
 }
 
 /* Parse args[0..n) (args[0] is the program name); 0, 1 (exit 0) or 2. In

@@ -99,6 +99,12 @@ static void test_a_key_under_a_wrong_option_name_never_reaches_stderr(void **sta
     assert_null(strstr(err, SECRET));
     free(err);
 
+    /* A short option is unknown (lode-worker has none), not one without a value. */
+    const char *argv3[] = {"-c", "4", "--stage", "snippet", NULL};
+    assert_int_equal(s_run(argv3, &err), 2);
+    assert_non_null(strstr(err, "unknown or ambiguous option \"-c\""));
+    free(err);
+
     /* An unknown option: its name is shown, its value is not. */
     s_write(fx->conf, "llm-secret = " SECRET "\n");
     assert_int_equal(s_run(argv2, &err), 2);
