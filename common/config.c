@@ -201,7 +201,10 @@ int config_file_args(const char *path, char ***args, int *n, err_t *err)
             rc = -1;
             break;
         }
-        char *key = s_trim(line);
+        char *key = line;
+        if (lineno == 1 && strncmp(key, "\xEF\xBB\xBF", 3) == 0)
+            key += 3; /* a UTF-8 byte order mark, as some Windows editors write */
+        key = s_trim(key);
         if (*key == '\0' || *key == '#')
             continue;
         char *value = strchr(key, '=');
@@ -215,6 +218,8 @@ int config_file_args(const char *path, char ***args, int *n, err_t *err)
             }
         }
         key = s_trim(key);
+        if (strncmp(key, "--", 2) == 0)
+            key += 2; /* "--llm-model = m", copied from --help, means llm-model */
         if (*key == '\0' || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(key) ||
             count == CONFIG_ARGS_MAX) {
             err_set(err, LODE_EINVAL, "%s:%d: %s", path, lineno,

@@ -39,7 +39,8 @@ config_parse_per_stage(const char *spec, int min, int max, int out[JOB_STAGE_COU
 LODE_MUST_CHECK int config_parse_redis_url(const char *url, config_redis_t *out, err_t *err);
 /* A settings file as long options: each "key = value" line (or "key" alone
  * for a switch) becomes "--key=value"; blank lines and lines starting with
- * '#' are skipped, values may be quoted with "…". *args gets *n strings
+ * '#' are skipped, values may be quoted with "…"; a key may be written
+ * with its leading "--", and a UTF-8 byte order mark is skipped. *args gets *n strings
  * (free each and the array with config_args_free), in file order, so a
  * program can put them before its own argv and let the command line win.
  * -1 and *err (LODE_EIO naming the file, LODE_EINVAL naming the line). */

@@ -44,6 +44,7 @@
 #define LLM_SCHEMA_NAME_DEFAULT "answer"
 #define LLM_REDACTED            "[redacted]"
 #define LLM_KEY_PART_MIN        4 /* a cut-off key prefix this long is redacted too */
+#define LLM_TOKENS_MAX          ((int64_t)1 << 40) /* usage of one call, at most (llm.h) */
 
 typedef struct s_call s_call_t;
 
@@ -640,12 +641,19 @@ static bool s_adapt(llm_t *self, s_call_t *c, const http_resp_t *r, const err_t 
     return true;
 }
 
+/* sum + n, saturating: the counts come from the server, and a sum that
+ * overflows int64_t is undefined behaviour, then a negative total. */
+static int64_t s_tokens_add(int64_t sum, int64_t n)
+{
+    if (n <= 0)
+        return sum;
+    return n > LLM_TOKENS_MAX - sum ? LLM_TOKENS_MAX : sum + n;
+}
+
 static void s_add_usage(s_call_t *c, const llmjson_response_t *out)
 {
-    if (out->prompt_tokens > 0)
-        c->prompt_tokens += out->prompt_tokens;
-    if (out->completion_tokens > 0)
-        c->completion_tokens += out->completion_tokens;
+    c->prompt_tokens = s_tokens_add(c->prompt_tokens, out->prompt_tokens);
+    c->completion_tokens = s_tokens_add(c->completion_tokens, out->completion_tokens);
 }
 
 static void s_on_http(const http_resp_t *resp, void *arg)

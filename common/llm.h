@@ -73,7 +73,8 @@ typedef struct {
 typedef struct {
     err_t err;               /* 0 = a chat completion arrived (resp filled) */
     llmjson_response_t resp; /* content, finish_reason, usage of the last attempt */
-    int64_t prompt_tokens;   /* usage summed over every attempt that reported it */
+    int64_t prompt_tokens;   /* usage summed over every attempt that reported it, at
+                              * most 2^40 each (a server's absurd counts saturate) */
     int64_t completion_tokens;
     int64_t retry_after_ms; /* on a retryable failure: the last answer's Retry-After
                              * (a call gives up at once when it is beyond

@@ -1,5 +1,6 @@
-/*  llmstage.c - the `openai` engine's per-stage state machine: requests out,
- *  answers in, map over chunks and reduce (see llmstage.h). No I/O.
+/*  llmstage.c - the `openai` engine's per-stage state machine: the plan,
+ *  requests out, answers in and checked (see llmstage.h). What the answers
+ *  become, and the snippets guard, are in llmstage_reduce.c. No I/O.
  *  SPDX-License-Identifier: MIT
  */
 #include "llmstage.h"
@@ -7,23 +8,20 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include <jansson.h>
 
 #include "buf.h"
 #include "chunk.h"
+#include "llmstage_impl.h"
 #include "mem.h"
 #include "quote.h"
 
-#define S_RENDER_MAX            ((size_t)1 << 30)
 #define S_REPAIR_SHOWN          600 /* bytes of a bad answer sent back in its repair request, at most */
 #define S_REPAIR_WRAPPER_TOKENS 80   /* the repair request's own words */
 #define S_REPAIR_RESERVE        200  /* tokens kept free in every request for its repair */
 #define S_REJECTED_KEPT         1000 /* rejected quotes kept for llmstage_rejected */
-#define S_MAX_QUESTIONS         20
-#define S_MAX_CONCEPTS          20
-#define S_MAX_REFERENCES        40
+#define S_REJECTED_BYTES        512  /* of each, at most */
 #define S_CHUNK_LABEL_MAX       ", part 999 of 999"
 
 static const char *const s_system =
@@ -55,68 +53,6 @@ static const char *const s_schema_notes =
 
 static const char *const s_note_kinds[] = {"claims", "numbers", "examples", "references", "quotes"};
 
-typedef enum { S_IDLE = 0, S_QUEUED, S_SENT, S_DONE } s_state_t;
-
-/* What a slot's answer is for. */
-typedef enum { S_MAP = 0, S_NOTES, S_FINAL } s_kind_t;
-
-typedef struct {
-    s_state_t state;
-    s_kind_t kind;
-    size_t chunk;  /* index into chunks (map, notes) */
-    char *prompt;  /* owned: the user message */
-    char *repair;  /* owned: the repair message, once one is queued */
-    int repairs;   /* repair requests made for this slot: 0 or 1 */
-    json_t *value; /* owned: a fan-out answer, kept for the merge */
-    char *notes;   /* owned: a notes answer as text */
-} s_slot_t;
-
-/* A verified quote proposed by the model. */
-typedef struct {
-    size_t offset, length; /* bytes into the transcript */
-    int64_t start_ms;
-    quote_kind_t kind;
-    double snap_score;
-    char *commentary; /* owned */
-    size_t chunk;     /* the chunk whose answer proposed it */
-    size_t rank;      /* its place in that answer, from 0 */
-} s_cand_t;
-
-struct llmstage {
-    job_stage_t stage;
-    const transcript_t *t;     /* borrowed */
-    const prompts_t *prompts;  /* borrowed */
-    char *title;               /* owned; NULL when none */
-    char *model;               /* owned */
-    size_t context_tokens;     /* the window */
-    size_t max_tokens;         /* reserved for the answer */
-    size_t max_snippets;       /* kept at most */
-    quote_opts_t qopts;        /* snap threshold */
-    char *snippets_text;       /* owned: the stored snippets as prompt lines */
-    char *synthesis_text;      /* owned: the stored synthesis' markdown */
-    chunk_t *chunks;           /* owned: the plan */
-    size_t n_chunks;           /* chunks; notes chunks for a long synthesis */
-    s_slot_t *slots;           /* owned: one per chunk, and the final synthesis */
-    size_t n_slots;            /* slots in use */
-    bool via_notes;            /* synthesis from per-chunk notes */
-    bool notes_truncated;      /* the joined notes were cut to fit */
-    bool snippets_omitted;     /* the stored snippets did not fit the prompt */
-    quote_index_t *qi;         /* owned: snippet stage only */
-    s_cand_t *cands;           /* owned: verified quotes */
-    size_t n_cands, cap_cands; /* entries, allocated */
-    char **rejected;           /* owned: rejected quote texts (the first S_REJECTED_KEPT) */
-    size_t n_rejected;         /* rejected, all counted */
-    size_t n_proposed;         /* quotes proposed */
-    size_t n_kind[4];          /* stored candidates by quote_kind_t */
-    size_t n_salvaged;         /* map answers cut by max tokens whose complete items were kept */
-    size_t requests, repairs;  /* handed out */
-    int64_t prompt_tokens;     /* llmstage_usage sums */
-    int64_t completion_tokens; /* llmstage_usage sums */
-    bool failed;               /* an answer failed the stage; err says why */
-    err_t err;                 /* the failure */
-    char *result;              /* owned: the part, once done */
-};
-
 /* --- small helpers ------------------------------------------------------ */
 
 static size_t s_tokens(const char *s)
@@ -130,7 +66,7 @@ static char *s_preview(const char *s, size_t len)
     return mem_strdup(llmjson_preview(s, len, out, sizeof out));
 }
 
-static bool s_all_space(const char *s, size_t len)
+bool llmstage_all_space(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         if (!isspace((unsigned char)s[i]))
@@ -145,10 +81,10 @@ static char *s_chunk_label(const llmstage_t *self, size_t i)
     return mem_printf(", part %zu of %zu", i + 1, self->n_chunks);
 }
 
-static s_slot_t *s_slot_add(llmstage_t *self, s_kind_t kind, size_t chunk)
+static llmstage_slot_t *s_slot_add(llmstage_t *self, llmstage_slot_kind_t kind, size_t chunk)
 {
-    s_slot_t *s = &self->slots[self->n_slots++];
-    *s = (s_slot_t){.kind = kind, .chunk = chunk};
+    llmstage_slot_t *s = &self->slots[self->n_slots++];
+    *s = (llmstage_slot_t){.kind = kind, .chunk = chunk};
     return s;
 }
 
@@ -164,9 +100,9 @@ static prompt_id_t s_prompt_of(const llmstage_t *self)
     }
 }
 
-static const char *s_schema_of(const s_slot_t *slot, job_stage_t stage, const char **name)
+static const char *s_schema_of(const llmstage_slot_t *slot, job_stage_t stage, const char **name)
 {
-    if (slot->kind == S_NOTES) {
+    if (slot->kind == LLMSTAGE_SLOT_NOTES) {
         *name = "lode_notes";
         return s_schema_notes;
     }
@@ -203,7 +139,7 @@ s_render(const llmstage_t *self, prompt_id_t id, const char *label, const char *
             share = self->max_snippets;
         v.max_snippets = (int)share;
     }
-    return prompts_render(prompts_text(self->prompts, id), &v, S_RENDER_MAX, err);
+    return prompts_render(prompts_text(self->prompts, id), &v, LLMSTAGE_RENDER_MAX, err);
 }
 
 /* Tokens the request around the source takes: the system message, the
@@ -241,7 +177,7 @@ static int s_load_snippets_text(llmstage_t *self, const char *json, err_t *err)
         return -1;
     }
     buf_t b;
-    buf_init(&b, S_RENDER_MAX);
+    buf_init(&b, LLMSTAGE_RENDER_MAX);
     size_t i;
     json_t *it;
     int rc = 0;
@@ -286,7 +222,7 @@ static int s_load_synthesis_text(llmstage_t *self, const char *json, err_t *err)
 /* --- the plan ------------------------------------------------------------ */
 
 /* One slot per chunk of the plan for template id, each with its prompt. */
-static int s_plan_chunks(llmstage_t *self, prompt_id_t id, s_kind_t kind, err_t *err)
+static int s_plan_chunks(llmstage_t *self, prompt_id_t id, llmstage_slot_kind_t kind, err_t *err)
 {
     size_t reserve;
     if (s_reserve(self, id, &reserve, err) != 0)
@@ -301,9 +237,9 @@ static int s_plan_chunks(llmstage_t *self, prompt_id_t id, s_kind_t kind, err_t 
         const chunk_t *c = &self->chunks[i];
         char *label = s_chunk_label(self, i);
         char *text = mem_strndup(self->t->text + c->offset, c->length);
-        s_slot_t *slot = s_slot_add(self, kind, i);
+        llmstage_slot_t *slot = s_slot_add(self, kind, i);
         slot->prompt = s_render(self, id, label, text, err);
-        slot->state = S_QUEUED;
+        slot->state = LLMSTAGE_SLOT_QUEUED;
         free(label);
         free(text);
         if (!slot->prompt)
@@ -337,13 +273,13 @@ static int s_plan_synthesis(llmstage_t *self, err_t *err)
     if (source + reserve <= self->context_tokens) {
         self->n_chunks = 1;
         self->slots = mem_calloc(1, sizeof *self->slots);
-        s_slot_t *slot = s_slot_add(self, S_FINAL, 0);
+        llmstage_slot_t *slot = s_slot_add(self, LLMSTAGE_SLOT_FINAL, 0);
         slot->prompt = s_render(self, PROMPT_SYNTHESIS, "", self->t->text, err);
-        slot->state = S_QUEUED;
+        slot->state = LLMSTAGE_SLOT_QUEUED;
         return slot->prompt ? 0 : -1;
     }
     self->via_notes = true;
-    return s_plan_chunks(self, PROMPT_NOTES, S_NOTES, err);
+    return s_plan_chunks(self, PROMPT_NOTES, LLMSTAGE_SLOT_NOTES, err);
 }
 
 static int s_setup(llmstage_t *self, const llmstage_opts_t *o, err_t *err)
@@ -358,11 +294,12 @@ static int s_setup(llmstage_t *self, const llmstage_opts_t *o, err_t *err)
         self->qi = quote_index_new(self->t, err);
         if (!self->qi)
             return -1;
-        return s_plan_chunks(self, PROMPT_SNIPPET, S_MAP, err);
+        return s_plan_chunks(self, PROMPT_SNIPPET, LLMSTAGE_SLOT_MAP, err);
     }
     err_t e = {0};
-    int rc = self->stage == JOB_STAGE_SYNTHESIS ? s_plan_synthesis(self, &e)
-                                                : s_plan_chunks(self, PROMPT_FANOUT, S_MAP, &e);
+    int rc = self->stage == JOB_STAGE_SYNTHESIS
+                 ? s_plan_synthesis(self, &e)
+                 : s_plan_chunks(self, PROMPT_FANOUT, LLMSTAGE_SLOT_MAP, &e);
     if (rc != 0 && e.code == LODE_ETOOBIG && self->snippets_text) {
         /* The kept quotes help but are not the source: without them the
          * prompt may fit. A plan fails before it allocates, so retry. */
@@ -370,8 +307,9 @@ static int s_setup(llmstage_t *self, const llmstage_opts_t *o, err_t *err)
         self->snippets_text = NULL;
         self->snippets_omitted = true;
         err_clear(&e);
-        rc = self->stage == JOB_STAGE_SYNTHESIS ? s_plan_synthesis(self, &e)
-                                                : s_plan_chunks(self, PROMPT_FANOUT, S_MAP, &e);
+        rc = self->stage == JOB_STAGE_SYNTHESIS
+                 ? s_plan_synthesis(self, &e)
+                 : s_plan_chunks(self, PROMPT_FANOUT, LLMSTAGE_SLOT_MAP, &e);
     }
     if (rc != 0)
         err_set(err, e.code, "%s", e.msg);
@@ -386,7 +324,7 @@ llmstage_t *llmstage_new(const llmstage_opts_t *o, err_t *err)
         err_set(err, LODE_EINVAL, "llmstage_new: missing transcript or prompts, or bad stage");
         return NULL;
     }
-    if (!o->transcript->text || s_all_space(o->transcript->text, o->transcript->len)) {
+    if (!o->transcript->text || llmstage_all_space(o->transcript->text, o->transcript->len)) {
         err_set(err, LODE_EEMPTY, "empty transcript");
         return NULL;
     }
@@ -441,10 +379,10 @@ int llmstage_next(llmstage_t *self, llmstage_req_t *req)
     if (self->failed)
         return 0;
     for (size_t i = 0; i < self->n_slots; i++) {
-        s_slot_t *slot = &self->slots[i];
-        if (slot->state != S_QUEUED)
+        llmstage_slot_t *slot = &self->slots[i];
+        if (slot->state != LLMSTAGE_SLOT_QUEUED)
             continue;
-        slot->state = S_SENT;
+        slot->state = LLMSTAGE_SLOT_SENT;
         self->requests++;
         *req = (llmstage_req_t){
             .slot = i, .system = s_system, .user = slot->repair ? slot->repair : slot->prompt};
@@ -486,9 +424,9 @@ static const char *s_item_why(json_t *it)
 }
 
 /* NULL when v has the shape a slot's answer needs, else what is wrong. */
-static const char *s_shape_error(const llmstage_t *self, const s_slot_t *slot, json_t *v)
+static const char *s_shape_error(const llmstage_t *self, const llmstage_slot_t *slot, json_t *v)
 {
-    if (slot->kind == S_NOTES)
+    if (slot->kind == LLMSTAGE_SLOT_NOTES)
         return json_is_object(v) && s_strings(v, "claims", true) &&
                        s_strings(v, "numbers", false) && s_strings(v, "examples", false) &&
                        s_strings(v, "references", false) && s_strings(v, "quotes", false)
@@ -531,11 +469,19 @@ static const char *s_shape_error(const llmstage_t *self, const s_slot_t *slot, j
 
 /* --- answers: taking them ----------------------------------------------- */
 
+/* Count a rejected quote; keep the start of the first S_REJECTED_KEPT (the
+ * model decides their size: only a bounded excerpt is kept for the log). */
 static void s_reject(llmstage_t *self, const char *quote)
 {
     if (self->n_rejected < S_REJECTED_KEPT) {
+        size_t n = strlen(quote);
+        if (n > S_REJECTED_BYTES) {
+            n = S_REJECTED_BYTES;
+            while (n > 0 && ((unsigned char)quote[n] & 0xc0) == 0x80)
+                n--; /* not inside a code point */
+        }
         self->rejected = mem_realloc(self->rejected, (self->n_rejected + 1) * sizeof(char *));
-        self->rejected[self->n_rejected] = mem_strdup(quote);
+        self->rejected[self->n_rejected] = mem_strndup(quote, n);
     }
     self->n_rejected++;
 }
@@ -549,7 +495,7 @@ s_take_quote(llmstage_t *self, const char *quote, const char *why, size_t chunk,
     quote_match_t m;
     err_t e = {0};
     size_t len = strlen(quote);
-    if (s_all_space(quote, len) ||
+    if (llmstage_all_space(quote, len) ||
         quote_index_find(self->qi, quote, len, &self->qopts, &m, &e) != 0 || m.kind == QUOTE_NONE ||
         m.length == 0) {
         s_reject(self, quote);
@@ -559,11 +505,11 @@ s_take_quote(llmstage_t *self, const char *quote, const char *why, size_t chunk,
         self->cap_cands = self->cap_cands * 2 + 16;
         self->cands = mem_realloc(self->cands, self->cap_cands * sizeof *self->cands);
     }
-    self->cands[self->n_cands++] =
-        (s_cand_t){m.offset, m.length, m.start_ms, m.kind, m.score, mem_strdup(why), chunk, rank};
+    self->cands[self->n_cands++] = (llmstage_cand_t){m.offset, m.length,        m.start_ms, m.kind,
+                                                     m.score,  mem_strdup(why), chunk,      rank};
 }
 
-static void s_take_snippets(llmstage_t *self, const s_slot_t *slot, json_t *v)
+static void s_take_snippets(llmstage_t *self, const llmstage_slot_t *slot, json_t *v)
 {
     size_t i;
     json_t *it;
@@ -575,10 +521,10 @@ static void s_take_snippets(llmstage_t *self, const s_slot_t *slot, json_t *v)
 }
 
 /* Notes as compact text: a heading per part, a labelled list per kind. */
-static char *s_notes_text(const llmstage_t *self, const s_slot_t *slot, json_t *v)
+static char *s_notes_text(const llmstage_t *self, const llmstage_slot_t *slot, json_t *v)
 {
     buf_t b;
-    buf_init(&b, S_RENDER_MAX);
+    buf_init(&b, LLMSTAGE_RENDER_MAX);
     err_t e = {0};
     int rc = buf_printf(&b, &e, "### Part %zu of %zu\n", slot->chunk + 1, self->n_chunks);
     for (size_t k = 0; k < sizeof s_note_kinds / sizeof s_note_kinds[0]; k++) {
@@ -662,7 +608,7 @@ static int s_fail(llmstage_t *self, const err_t *e, err_t *err)
  * wrong; the failure's message adds the start of the answer when what does
  * not show it already (show). */
 static int s_repair_or_fail(llmstage_t *self,
-                            s_slot_t *slot,
+                            llmstage_slot_t *slot,
                             const char *content,
                             size_t len,
                             const char *what,
@@ -699,7 +645,7 @@ static int s_repair_or_fail(llmstage_t *self,
                               slot->prompt, what, (int)shown, content, shown < len ? "…" : "");
     slot->repairs++;
     self->repairs++;
-    slot->state = S_QUEUED;
+    slot->state = LLMSTAGE_SLOT_QUEUED;
     return 0;
 }
 
@@ -707,7 +653,7 @@ static int s_repair_or_fail(llmstage_t *self,
 static bool s_all_done(const llmstage_t *self)
 {
     for (size_t i = 0; i < self->n_slots; i++)
-        if (self->slots[i].state != S_DONE)
+        if (self->slots[i].state != LLMSTAGE_SLOT_DONE)
             return false;
     return true;
 }
@@ -716,10 +662,10 @@ static int s_finish(llmstage_t *self, json_t *v, err_t *err);
 static int s_start_final_synthesis(llmstage_t *self, err_t *err);
 
 /* A good answer's JSON put to use. */
-static int s_take(llmstage_t *self, s_slot_t *slot, json_t *v, err_t *err)
+static int s_take(llmstage_t *self, llmstage_slot_t *slot, json_t *v, err_t *err)
 {
-    slot->state = S_DONE;
-    if (slot->kind == S_NOTES) {
+    slot->state = LLMSTAGE_SLOT_DONE;
+    if (slot->kind == LLMSTAGE_SLOT_NOTES) {
         slot->notes = s_notes_text(self, slot, v);
     } else if (self->stage == JOB_STAGE_SNIPPET) {
         s_take_snippets(self, slot, v);
@@ -741,11 +687,11 @@ int llmstage_answer(llmstage_t *self, size_t slot_i, const llmjson_response_t *r
         err_set(err, self->err.code, "%s", self->err.msg);
         return -1;
     }
-    if (slot_i >= self->n_slots || self->slots[slot_i].state != S_SENT || !resp) {
+    if (slot_i >= self->n_slots || self->slots[slot_i].state != LLMSTAGE_SLOT_SENT || !resp) {
         err_set(err, LODE_EINVAL, "llmstage_answer: slot %zu is not waiting for an answer", slot_i);
         return -1;
     }
-    s_slot_t *slot = &self->slots[slot_i];
+    llmstage_slot_t *slot = &self->slots[slot_i];
     const char *content = resp->content ? resp->content : "";
     size_t len = resp->content ? resp->content_len : 0;
     err_t e = {0};
@@ -783,220 +729,14 @@ bool llmstage_done(const llmstage_t *self)
     return self->result != NULL;
 }
 
-/* --- reduce -------------------------------------------------------------- */
-
-/* A snippet item's span fields: quote (the exact source bytes), offset and
- * length in code points, start_ms when timed, match, snap_score. */
-static void s_set_span(json_t *o, const transcript_t *t, const quote_match_t *m)
-{
-    size_t cp = transcript_cp(t, m->offset);
-    size_t cp_len = transcript_cp(t, m->offset + m->length) - cp;
-    json_object_set_new(o, "quote", json_stringn(t->text + m->offset, m->length));
-    json_object_set_new(o, "offset", json_integer((json_int_t)cp));
-    json_object_set_new(o, "length", json_integer((json_int_t)cp_len));
-    if (m->start_ms >= 0)
-        json_object_set_new(o, "start_ms", json_integer(m->start_ms));
-    else
-        json_object_del(o, "start_ms");
-    json_object_set_new(o, "match", json_string(quote_kind_name(m->kind)));
-    if (m->kind == QUOTE_SNAPPED)
-        json_object_set_new(o, "snap_score", json_real(m->score));
-    else
-        json_object_del(o, "snap_score");
-}
-
-static bool s_overlaps(const s_cand_t *a, const s_cand_t *b)
-{
-    return a->offset < b->offset + b->length && b->offset < a->offset + a->length;
-}
-
-static int s_by_offset(const void *x, const void *y)
-{
-    const s_cand_t *a = *(s_cand_t *const *)x, *b = *(s_cand_t *const *)y;
-    return (a->offset > b->offset) - (a->offset < b->offset);
-}
-
-/* Pick up to max_snippets: each chunk's best first, in turns, so every part
- * of the source is represented; a span overlapping one already picked is a
- * duplicate (chunks overlap) and dropped. *n gets the count; the picks are
- * in the order they were picked. */
-static s_cand_t **s_pick(llmstage_t *self, size_t *n)
-{
-    s_cand_t **pick = mem_calloc(self->max_snippets + 1, sizeof *pick);
-    size_t max_rank = 0;
-    for (size_t i = 0; i < self->n_cands; i++)
-        if (self->cands[i].rank + 1 > max_rank)
-            max_rank = self->cands[i].rank + 1;
-    *n = 0;
-    for (size_t r = 0; r < max_rank && *n < self->max_snippets; r++) {
-        for (size_t i = 0; i < self->n_cands && *n < self->max_snippets; i++) {
-            s_cand_t *c = &self->cands[i];
-            bool dup = false;
-            for (size_t k = 0; k < *n && !dup; k++)
-                dup = s_overlaps(c, pick[k]);
-            if (c->rank == r && !dup)
-                pick[(*n)++] = c;
-        }
-    }
-    return pick;
-}
-
-static char *s_snippets_result(llmstage_t *self)
-{
-    size_t n;
-    s_cand_t **pick = s_pick(self, &n);
-    for (size_t i = 0; i < n; i++)
-        pick[i]->rank = i; /* the pick order is the rank: 0 = best */
-    qsort(pick, n, sizeof *pick, s_by_offset);
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const s_cand_t *c = pick[i];
-        quote_match_t m = {c->kind, c->offset, c->length, c->start_ms, c->snap_score};
-        json_t *o = json_object();
-        json_object_set_new(o, "id", json_integer((json_int_t)i + 1));
-        s_set_span(o, self->t, &m);
-        json_object_set_new(o, "commentary", json_string(c->commentary ? c->commentary : ""));
-        json_object_set_new(o, "rank", json_integer((json_int_t)c->rank + 1));
-        json_object_set_new(o, "score", json_real((double)(n - c->rank) / (double)n));
-        json_array_append_new(arr, o);
-        self->n_kind[c->kind]++;
-    }
-    free(pick);
-    char *out = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(arr);
-    return out;
-}
-
-/* md without a first line that repeats its section's heading ("## h"). */
-static const char *s_skip_repeated_heading(const char *md, const char *h)
-{
-    const char *p = md;
-    while (*p == '#')
-        p++;
-    if (p == md || *p != ' ')
-        return md;
-    size_t hl = strlen(h);
-    if (strncmp(p + 1, h, hl) != 0 || (p[1 + hl] != '\n' && p[1 + hl] != '\0'))
-        return md;
-    for (p += 1 + hl; *p == '\n'; p++)
-        ;
-    return p;
-}
-
-static char *s_synthesis_result(const llmstage_t *self, json_t *v)
-{
-    buf_t b;
-    buf_init(&b, S_RENDER_MAX);
-    err_t e = {0};
-    const char *title = json_string_value(json_object_get(v, "title"));
-    if (!*title)
-        title = self->title ? self->title : "Synthesis";
-    int rc = buf_printf(&b, &e, "# %s\n", title);
-    size_t i;
-    json_t *sec;
-    json_array_foreach(json_object_get(v, "sections"), i, sec)
-    {
-        const char *h = json_string_value(json_object_get(sec, "heading"));
-        const char *md = json_string_value(json_object_get(sec, "markdown"));
-        if (*h) {
-            rc |= buf_printf(&b, &e, "\n## %s\n", h);
-            md = s_skip_repeated_heading(md, h);
-        }
-        if (*md)
-            rc |= buf_printf(&b, &e, "\n%s\n", md);
-    }
-    (void)rc; /* bounded by the answer's size */
-    char *md = buf_steal(&b);
-    json_t *o = json_pack("{s:s,s:s}", "title", title, "markdown", md);
-    free(md);
-    char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    return out;
-}
-
-/* The key two list items are the same under: case folded, marks stripped,
- * white space collapsed, trailing punctuation dropped; for references only
- * the name before " - ". */
-static char *s_dedupe_key(const char *s, bool reference)
-{
-    utf8proc_uint8_t *f = NULL;
-    if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
-                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
-                         UTF8PROC_STRIPMARK) < 0)
-        f = (utf8proc_uint8_t *)mem_strdup(s);
-    char *k = (char *)f, *w = k;
-    if (reference) {
-        char *dash = strstr(k, " - ");
-        if (dash)
-            *dash = '\0';
-    }
-    for (char *r = k; *r; r++) {
-        if (isspace((unsigned char)*r)) {
-            if (w > k && w[-1] != ' ')
-                *w++ = ' ';
-        } else {
-            *w++ = *r;
-        }
-    }
-    while (w > k && strchr(" .?!;:", w[-1]))
-        w--;
-    *w = '\0';
-    return k;
-}
-
-/* Merge list key of every chunk's answer: in turns (each chunk's first,
- * then each one's second…), duplicates dropped, up to max. */
-static json_t *s_merge_list(const llmstage_t *self, const char *key, size_t max)
-{
-    json_t *out = json_array();
-    char **keys = mem_calloc(max + 1, sizeof *keys);
-    size_t n = 0;
-    bool more = true;
-    for (size_t r = 0; more && n < max; r++) {
-        more = false;
-        for (size_t i = 0; i < self->n_slots && n < max; i++) {
-            json_t *it = json_array_get(json_object_get(self->slots[i].value, key), r);
-            const char *s = json_string_value(it);
-            if (!it)
-                continue;
-            more = true;
-            char *k = s_dedupe_key(s, strcmp(key, "references") == 0);
-            bool dup = !*k;
-            for (size_t j = 0; j < n && !dup; j++)
-                dup = strcmp(keys[j], k) == 0;
-            if (dup) {
-                free(k);
-                continue;
-            }
-            keys[n++] = k;
-            json_array_append_new(out, json_string(s));
-        }
-    }
-    for (size_t j = 0; j < n; j++)
-        free(keys[j]);
-    free(keys);
-    return out;
-}
-
-static char *s_fanout_result(const llmstage_t *self)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "questions", s_merge_list(self, "questions", S_MAX_QUESTIONS));
-    json_object_set_new(o, "concepts", s_merge_list(self, "concepts", S_MAX_CONCEPTS));
-    json_object_set_new(o, "references", s_merge_list(self, "references", S_MAX_REFERENCES));
-    char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    return out;
-}
-
 static int s_finish(llmstage_t *self, json_t *v, err_t *err)
 {
     if (self->stage == JOB_STAGE_SNIPPET)
-        self->result = s_snippets_result(self);
+        self->result = llmstage_snippets_result(self);
     else if (self->stage == JOB_STAGE_FANOUT)
-        self->result = s_fanout_result(self);
+        self->result = llmstage_fanout_result(self);
     else
-        self->result = s_synthesis_result(self, v);
+        self->result = llmstage_synthesis_result(self, v);
     if (!self->result) {
         err_t e = {0};
         err_set(&e, LODE_ELLM, "%s: the answer holds text that is not UTF-8",
@@ -1026,7 +766,7 @@ static char *s_joined_notes(llmstage_t *self, size_t budget)
     for (size_t i = 0; i < n; i++)
         total += s_tokens(self->slots[i].notes) + 1;
     buf_t b;
-    buf_init(&b, S_RENDER_MAX);
+    buf_init(&b, LLMSTAGE_RENDER_MAX);
     err_t e = {0};
     int rc = 0;
     self->notes_truncated = total > budget;
@@ -1047,12 +787,12 @@ static int s_start_final_synthesis(llmstage_t *self, err_t *err)
     if (s_reserve(self, PROMPT_SYNTHESIS, &reserve, &e) != 0)
         return s_fail(self, &e, err);
     char *notes = s_joined_notes(self, self->context_tokens - reserve);
-    s_slot_t *slot = s_slot_add(self, S_FINAL, self->n_chunks);
+    llmstage_slot_t *slot = s_slot_add(self, LLMSTAGE_SLOT_FINAL, self->n_chunks);
     slot->prompt = s_render(self, PROMPT_SYNTHESIS, "", notes, &e);
     free(notes);
     if (!slot->prompt)
         return s_fail(self, &e, err);
-    slot->state = S_QUEUED;
+    slot->state = LLMSTAGE_SLOT_QUEUED;
     return 0;
 }
 
@@ -1111,75 +851,4 @@ void llmstage_usage(llmstage_t *self, int64_t prompt_tokens, int64_t completion_
 const char *llmstage_rejected(const llmstage_t *self, size_t n)
 {
     return n < self->n_rejected && n < S_REJECTED_KEPT ? self->rejected[n] : NULL;
-}
-
-/* --- the guard ----------------------------------------------------------- */
-
-/* The span an item names (code points) when it holds exactly its quote. */
-static bool
-s_named_span(const transcript_t *t, json_t *it, const char *q, size_t qlen, quote_match_t *m)
-{
-    json_t *jo = json_object_get(it, "offset"), *jl = json_object_get(it, "length");
-    if (!json_is_integer(jo) || !json_is_integer(jl) || json_integer_value(jo) < 0 ||
-        json_integer_value(jl) <= 0)
-        return false;
-    size_t total = transcript_cp(t, t->len), off = (size_t)json_integer_value(jo),
-           len = (size_t)json_integer_value(jl);
-    if (off > total || len > total - off)
-        return false;
-    size_t b0 = transcript_byte(t, off), b1 = transcript_byte(t, off + len);
-    if (b1 - b0 != qlen || memcmp(t->text + b0, q, qlen) != 0)
-        return false;
-    *m = (quote_match_t){QUOTE_EXACT, b0, b1 - b0, transcript_time_at(t, b0), 1.0};
-    return true;
-}
-
-char *llmstage_guard_snippets(
-    const transcript_t *t, const char *json, size_t len, size_t *rejected, err_t *err)
-{
-    if (rejected)
-        *rejected = 0;
-    json_error_t je;
-    json_t *arr = t && json ? json_loadb(json, len, 0, &je) : NULL;
-    if (!json_is_array(arr)) {
-        err_set(err, LODE_EINVAL, "snippets guard: %s",
-                !t || !json ? "missing argument"
-                : arr       ? "not an array"
-                            : je.text);
-        json_decref(arr);
-        return NULL;
-    }
-    quote_index_t *qi = quote_index_new(t, err);
-    json_t *out = json_array();
-    size_t i;
-    json_t *it;
-    json_array_foreach(arr, i, it)
-    {
-        const char *q = json_string_value(json_object_get(it, "quote"));
-        if (!qi || !json_is_object(it) || !q) {
-            err_set(err, LODE_EINVAL, "snippets guard: item %zu has no quote", i + 1);
-            json_decref(out);
-            out = NULL;
-            break;
-        }
-        size_t qlen = json_string_length(json_object_get(it, "quote"));
-        quote_match_t m;
-        err_t e = {0};
-        if (!s_named_span(t, it, q, qlen, &m) &&
-            (s_all_space(q, qlen) || quote_index_find(qi, q, qlen, NULL, &m, &e) != 0 ||
-             m.kind == QUOTE_NONE || m.length == 0)) {
-            if (rejected)
-                (*rejected)++;
-            continue;
-        }
-        json_t *o = json_deep_copy(it);
-        json_object_set_new(o, "id", json_integer((json_int_t)json_array_size(out) + 1));
-        s_set_span(o, t, &m);
-        json_array_append_new(out, o);
-    }
-    quote_index_destroy(&qi);
-    json_decref(arr);
-    char *s = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(out);
-    return s;
 }

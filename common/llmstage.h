@@ -110,7 +110,8 @@ char *llmstage_meta(const llmstage_t *self);
 void llmstage_usage(llmstage_t *self, int64_t prompt_tokens, int64_t completion_tokens);
 
 /* Quotes rejected so far, with their text, for the log: the n-th (from 0),
- * or NULL past the end. Borrowed. */
+ * or NULL past the end; the first 1000, each cut to 512 bytes at a code
+ * point (the text is the model's: escape it before logging). Borrowed. */
 const char *llmstage_rejected(const llmstage_t *self, size_t n);
 
 /* The guard every engine's snippets pass through: each item's quote is

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "sha256.h"
+#include "utf8.h"
 
 #ifndef LODE_PROMPTS_DIR
 #define LODE_PROMPTS_DIR "/usr/local/share/lode/prompts"
@@ -113,6 +114,10 @@ static int s_try_dir(const char *dir, const char *sub, const char *name, s_promp
         p->text = s_template(raw, len);
         if (!*p->text) {
             err_set(err, LODE_EINVAL, "prompt %s: empty", path);
+            rc = -1;
+        } else if (!utf8_valid(raw, len) || strlen(raw) != len) {
+            /* Found here, not by every job: llm_call refuses such a message. */
+            err_set(err, LODE_EINVAL, "prompt %s: not UTF-8 text (save it as UTF-8)", path);
             rc = -1;
         }
     }

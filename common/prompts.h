@@ -29,7 +29,7 @@ typedef enum {
 #define PROMPTS_MAX_BYTES (1u << 20) /* a template file larger than this fails with ETOOBIG */
 
 /* dir may be NULL. NULL and *err when a file found cannot be read
- * (LODE_EIO) or is empty (LODE_EINVAL): a user's override must not be
+ * (LODE_EIO) or is empty or not UTF-8 text (LODE_EINVAL): a user's override must not be
  * silently ignored; so is a dir that is not a directory (LODE_EINVAL).
  * The result is the caller's; read-only, it may be shared by threads. */
 prompts_t *prompts_load(const char *dir, err_t *err);

@@ -4,6 +4,7 @@
  *  turned into long options and parsed by the one getopt loop below.
  *  SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,30 +124,54 @@ static int s_int(const char *name, const char *arg, long lo, long hi, int *out)
     return 0;
 }
 
-/* The API key from a file (first line, trimmed), or NULL with a message.
- * The key itself never reaches a message. */
+/* The API key from a file (first line, white space trimmed), or NULL with a
+ * message. The key itself never reaches a message. */
 static char *s_read_key(const char *path)
 {
     FILE *f = fopen(path, "r");
     char line[KEY_FILE_MAX];
     if (!f || !fgets(line, sizeof line, f)) {
-        fprintf(stderr, "lode-worker: --llm-api-key-file: cannot read %s\n", path);
+        fprintf(stderr, "lode-worker: --llm-api-key-file: cannot read %s: %s\n", path,
+                f ? "the file is empty" : strerror(errno));
         if (f)
             fclose(f);
         return NULL;
     }
     fclose(f);
-    line[strcspn(line, "\r\n")] = '\0';
-    return mem_strdup(line);
+    char *k = line + strspn(line, " \t");
+    size_t n = strcspn(k, "\r\n");
+    while (n > 0 && (k[n - 1] == ' ' || k[n - 1] == '\t'))
+        n--;
+    if (n == 0) {
+        fprintf(stderr, "lode-worker: --llm-api-key-file: %s holds no key on its first line\n",
+                path);
+        return NULL;
+    }
+    return mem_strndup(k, n);
 }
 
 typedef struct {
-    worker_opts_t w;
+    worker_opts_t w; /* its strings borrow from argv, fargs and env_args */
     const char *broker;
     const char *config;
-    char *key; /* owned */
+    char *key;       /* owned */
+    char **fargs;    /* owned: the --config file's settings as options */
+    int n_fargs;     /* entries of fargs */
+    char **env_args; /* owned: the environment's settings as options (NULL holes) */
     int level;
 } s_settings_t;
+
+/* Free what the settings own; their borrowed strings die with it. */
+static void s_settings_clear(s_settings_t *st)
+{
+    for (size_t i = 0; st->env_args && i < sizeof s_env / sizeof s_env[0]; i++)
+        free(st->env_args[i]);
+    free(st->env_args);
+    config_args_free(st->fargs, st->n_fargs);
+    free(st->key);
+    st->env_args = st->fargs = NULL;
+    st->key = NULL;
+}
 
 static const struct option s_longopts[] = {{"stage", required_argument, 0, 's'},
                                            {"broker", required_argument, 0, 'b'},
@@ -178,6 +203,9 @@ static const struct option s_longopts[] = {{"stage", required_argument, 0, 's'},
                                            {"llm-attempts", required_argument, 0, 10},
                                            {"prompts", required_argument, 0, 11},
                                            {"max-snippets", required_argument, 0, 12},
+                                           /* Refused: named so that getopt_long never takes
+                                            * it for an abbreviation of llm-api-key-file. */
+                                           {"llm-api-key", required_argument, 0, 13},
                                            {"help", no_argument, 0, 'h'},
                                            {"version", no_argument, 0, 'V'},
                                            {0, 0, 0, 0}};
@@ -276,7 +304,7 @@ static int s_apply(s_settings_t *st, int c, const char *arg)
     case 8: {
         char *end;
         double t = strtod(arg, &end);
-        if (end == arg || *end || t > 2.0 || (t < 0 && t != -1)) {
+        if (end == arg || *end || !((t >= 0 && t <= 2.0) || t == -1)) { /* NaN fails too */
             fprintf(stderr, "lode-worker: --llm-temperature: expected 0 to 2, or -1\n");
             return 2;
         }
@@ -297,6 +325,11 @@ static int s_apply(s_settings_t *st, int c, const char *arg)
         return 0;
     case 12:
         return s_int("max-snippets", arg, 1, 1000, &o->max_snippets) ? 2 : 0;
+    case 13: /* the value is a secret: it is not shown */
+        fprintf(stderr, "lode-worker: --llm-api-key is not an option (a key in arguments shows in "
+                        "ps and logs): put it in a file for --llm-api-key-file, or in "
+                        "LODE_LLM_API_KEY\n");
+        return 2;
     case 'h':
         s_usage(stdout);
         return 1;
@@ -304,19 +337,42 @@ static int s_apply(s_settings_t *st, int c, const char *arg)
         printf("lode-worker %s\n", LODE_VERSION);
         return 1;
     default:
-        s_usage(stderr);
-        return 2;
+        return 2; /* s_parse has said why */
     }
 }
 
-/* Parse args[0..n) (args[0] is the program name); 0, 1 (exit 0) or 2. */
+/* An option getopt_long refused (opterr is off): its name only, never its
+ * value, which may be a secret put under a mistyped name. */
+static void s_bad_option(const char *elem, bool file)
+{
+    int name_len = (int)strcspn(elem, "=");
+    fprintf(stderr, "lode-worker: %s option \"%.*s\"%s (lode-worker --help lists them)\n",
+            optopt && strncmp(elem, "--", 2) == 0 ? "no value for the" : "unknown or ambiguous",
+            name_len > 80 ? 80 : name_len, elem,
+            file ? " in the --config file or the environment" : "");
+}
+
+/* Parse args[0..n) (args[0] is the program name); 0, 1 (exit 0) or 2. In
+ * a file's args (file) every option carries its value after '=': a "key"
+ * line with none must not take the next line's option as its value. */
 static int s_parse(s_settings_t *st, int n, char **args, bool file)
 {
     optind = 0; /* glibc: 0 re-initialises getopt for a new vector */
-    int c, rc;
-    while ((c = getopt_long(n, args, "", s_longopts, NULL)) != -1)
+    opterr = 0; /* getopt's own message would show a value: s_bad_option */
+    int c, rc, li = -1;
+    while ((c = getopt_long(n, args, "", s_longopts, &li)) != -1) {
+        if (c == '?') {
+            s_bad_option(args[optind - 1], file);
+            return 2;
+        }
+        if (file && optarg && optarg == args[optind - 1]) {
+            fprintf(stderr, "lode-worker: \"%s\" in the --config file has no value (%s = VALUE)\n",
+                    s_longopts[li].name, s_longopts[li].name);
+            return 2;
+        }
         if ((rc = s_apply(st, c, optarg)) != 0)
             return rc;
+    }
     if (optind < n) {
         fprintf(stderr, "lode-worker: unexpected argument \"%s\"%s\n", args[optind],
                 file ? " in the --config file" : "");
@@ -333,33 +389,28 @@ static int s_parse_file_and_env(s_settings_t *st, int argc, char **argv)
     if (rc != 0)
         return rc;
     const char *path = st->config ? st->config : getenv("LODE_CONFIG");
-    char **fargs = NULL;
-    int fn = 0;
     if (path && *path) {
         err_t err = {0};
-        if (config_file_args(path, &fargs, &fn, &err) != 0) {
+        if (config_file_args(path, &st->fargs, &st->n_fargs, &err) != 0) {
             fprintf(stderr, "lode-worker: %s\n", err.msg);
             return 2;
         }
     }
+    /* The strings stay in st until exit: settings point into them. */
     size_t n_env = sizeof s_env / sizeof s_env[0];
-    char **args = mem_calloc((size_t)fn + n_env + 2, sizeof *args);
+    char **args = mem_calloc((size_t)st->n_fargs + n_env + 2, sizeof *args);
     int n = 0;
     args[n++] = argv[0];
-    for (int i = 0; i < fn; i++)
-        args[n++] = fargs[i];
-    char **env_args = mem_calloc(n_env, sizeof *env_args);
+    for (int i = 0; i < st->n_fargs; i++)
+        args[n++] = st->fargs[i];
+    st->env_args = mem_calloc(n_env, sizeof *st->env_args);
     for (size_t i = 0; i < n_env; i++) {
         const char *v = getenv(s_env[i][0]);
         if (v && *v)
-            args[n++] = env_args[i] = mem_printf("--%s=%s", s_env[i][1], v);
+            args[n++] = st->env_args[i] = mem_printf("--%s=%s", s_env[i][1], v);
     }
     rc = s_parse(st, n, args, true);
-    for (size_t i = 0; i < n_env; i++)
-        free(env_args[i]);
-    free(env_args);
     free(args);
-    config_args_free(fargs, fn);
     return rc == 0 ? s_parse(st, argc, argv, false) : rc;
 }
 
@@ -404,7 +455,7 @@ int main(int argc, char **argv)
         rc = 2;
     }
     if (rc != 0) {
-        free(st.key);
+        s_settings_clear(&st);
         return rc == 1 ? 0 : 2;
     }
     log_init("lode-worker", (log_level_t)st.level);
@@ -419,11 +470,11 @@ int main(int argc, char **argv)
     worker_t *worker = worker_new(&st.w, &err);
     if (!worker) {
         log_error(job_stage_name(st.w.stage), "%s", err.msg);
-        free(st.key);
+        s_settings_clear(&st);
         return 1;
     }
     rc = worker_run(worker);
     worker_destroy(&worker);
-    free(st.key);
+    s_settings_clear(&st);
     return rc == 0 ? 0 : 1;
 }

@@ -90,8 +90,11 @@ static void s_log_run(s_job_t *job, const char *meta)
 {
     const char *stage = job_stage_name(job->m->stage);
     const char *q;
+    char shown[LLMJSON_PREVIEW_MAX + 16];
+    /* The model's text: escaped and cut (S4.5), so it cannot forge log lines. */
     for (size_t i = 0; (q = llmstage_rejected(job->run, i)); i++)
-        log_info(stage, "job=%s rejected a quote not in the source: \"%.120s\"", job->id, q);
+        log_info(stage, "job=%s rejected a quote not in the source: \"%s\"", job->id,
+                 llmjson_preview(q, strlen(q), shown, sizeof shown));
     json_t *o = json_loads(meta, 0, NULL);
     json_t *quotes = json_object_get(o, "quotes");
     log_info(stage,

@@ -421,6 +421,20 @@ static int s_start_threads(worker_t *self)
     return 0;
 }
 
+/* url with any user:password@ of its authority left out, in out. */
+static const char *s_url_shown(const char *url, char *out, size_t cap)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t auth_len = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', auth_len);
+    if (!at)
+        snprintf(out, cap, "%s", url);
+    else
+        snprintf(out, cap, "%.*s%s", (int)(host - url), url, at + 1);
+    return out;
+}
+
 static int s_start_miner(worker_t *self, err_t *err)
 {
     if (!self->opts.openai || self->opts.noop)
@@ -443,11 +457,13 @@ static int s_start_miner(worker_t *self, err_t *err)
                     : self->opts.stage == JOB_STAGE_SYNTHESIS ? PROMPT_SYNTHESIS
                                                               : PROMPT_FANOUT;
     const prompts_t *pr = miner_prompts(self->miner);
-    /* Never the key: only where it goes and with what. */
+    char url[512];
+    /* Never the key, nor a user:password@ in the base URL: only where the
+     * requests go and with what. */
     log_info(job_stage_name(self->opts.stage),
              "openai engine: %s model %s, %d request(s) in flight, context %zu tokens, "
              "prompt %s (%s)%s",
-             self->opts.llm.base_url, self->opts.llm.model,
+             s_url_shown(self->opts.llm.base_url, url, sizeof url), self->opts.llm.model,
              self->opts.llm.max_in_flight ? self->opts.llm.max_in_flight : 64,
              self->opts.context_tokens ? self->opts.context_tokens : 8192, prompts_origin(pr, p),
              prompts_hash(pr, p),

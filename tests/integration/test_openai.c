@@ -27,7 +27,7 @@
 #define MODEL        "stand-model"
 #define API_KEY      "sk-test-RIGHT-0123456789"
 #define WRONG_KEY    "sk-test-WRONG-SECRET-987654"
-#define FAKE_QUOTE   "The moon is made of green cheese, as every astronomer has always agreed."
+#define FAKE_QUOTE   "The moon is made of green cheese,\nas every astronomer has always agreed."
 
 /* How the stand-in model behaves; set by a test, read on server threads. */
 typedef enum {
@@ -372,7 +372,8 @@ static void test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_store
     char *log = cluster_log(f->c, "worker-snippet-0");
     assert_non_null(log);
     assert_non_null(strstr(log, "rejected a quote not in the source"));
-    assert_non_null(strstr(log, "green cheese"));
+    assert_non_null(strstr(log, "green cheese,\\nas every")); /* escaped: one log line */
+    assert_null(strstr(log, "green cheese,\nas every"));
     free(log);
 
     /* Usage: on the job, shown by show --stats, summed by batch status. */

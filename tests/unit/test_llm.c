@@ -453,6 +453,24 @@ static void test_llm_sums_usage_over_attempts(void **state)
     s_ctx_free(c);
 }
 
+static void test_llm_caps_absurd_usage_instead_of_overflowing(void **state)
+{
+    (void)state;
+    ctx_t *c = s_ctx(NULL, NULL);
+    llmstand_push(c->stand, &(llmstand_reply_t){.content = "",
+                                                .prompt_tokens = INT64_MAX,
+                                                .completion_tokens = INT64_MAX});
+    llmstand_push(c->stand, &(llmstand_reply_t){.content = "{\"a\":6}",
+                                                .prompt_tokens = INT64_MAX,
+                                                .completion_tokens = INT64_MAX});
+    got_t *g = s_call(c, SCHEMA);
+    assert_int_equal(g->err.code, 0);
+    assert_int_equal(g->attempts, 2);
+    assert_true(g->prompt_tokens > 0 && g->prompt_tokens <= ((int64_t)1 << 40));
+    assert_true(g->completion_tokens > 0 && g->completion_tokens <= ((int64_t)1 << 40));
+    s_ctx_free(c);
+}
+
 /* ---- permanent failures */
 
 static void test_llm_fails_a_wrong_key_at_once_without_showing_it(void **state)
@@ -947,6 +965,7 @@ int main(void)
         cmocka_unit_test(test_llm_retries_a_dropped_connection),
         cmocka_unit_test(test_llm_gives_up_on_a_server_that_is_not_there),
         cmocka_unit_test(test_llm_sums_usage_over_attempts),
+        cmocka_unit_test(test_llm_caps_absurd_usage_instead_of_overflowing),
         cmocka_unit_test(test_llm_fails_a_wrong_key_at_once_without_showing_it),
         cmocka_unit_test(test_llm_redacts_a_key_the_server_echoes),
         cmocka_unit_test(test_llm_shows_the_url_without_its_password),

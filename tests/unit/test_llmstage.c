@@ -324,6 +324,34 @@ static void test_llmstage_mines_snippets_from_a_source_that_fits(void **state)
     transcript_destroy(&t);
 }
 
+static void test_llmstage_keeps_a_bounded_excerpt_of_a_huge_rejected_quote(void **state)
+{
+    (void)state;
+    transcript_t *t = s_transcript();
+    prompts_t *p = s_prompts();
+    llmstage_t *st = s_stage(JOB_STAGE_SNIPPET, t, p, 0, 0);
+    llmstage_req_t req;
+    assert_int_equal(llmstage_next(st, &req), 1);
+    size_t big = 200000;
+    char *quote = malloc(big + 1);
+    for (size_t i = 0; i < big; i += 2)
+        memcpy(quote + i, "\xc3\xa9", 2); /* a cut must not split this two-byte letter */
+    quote[big] = '\0';
+    char *answer = mem_printf("{\"snippets\":[{\"quote\":\"%s\",\"why\":\"w\"}]}", quote);
+    err_t err = {0};
+    assert_int_equal(s_answer(st, 0, answer, "stop", &err), 0);
+    const char *kept = llmstage_rejected(st, 0);
+    assert_non_null(kept);
+    assert_true(strlen(kept) > 0 && strlen(kept) <= 512);
+    assert_int_equal(strlen(kept) % 2, 0);
+    assert_int_equal(memcmp(kept, quote, strlen(kept)), 0);
+    free(answer);
+    free(quote);
+    llmstage_destroy(&st);
+    prompts_destroy(&p);
+    transcript_destroy(&t);
+}
+
 static void test_llmstage_keeps_no_snippet_when_every_quote_is_invented(void **state)
 {
     (void)state;
@@ -1126,6 +1154,16 @@ static void test_prompts_refuse_an_empty_or_unreadable_override(void **state)
     assert_null(prompts_load(a, &err));
     assert_int_equal(err.code, LODE_EINVAL);
 
+    /* Latin-1 from an old editor: refused at load, not by every job's request. */
+    s_write(a, "fanout.md",
+            "Questions sur la s\xe9"
+            "ance {{transcript}}");
+    err_clear(&err);
+    assert_null(prompts_load(a, &err));
+    assert_int_equal(err.code, LODE_EINVAL);
+    assert_non_null(strstr(err.msg, "fanout.md"));
+    assert_non_null(strstr(err.msg, "UTF-8"));
+
     /* A directory where the file should be cannot be read (even by root). */
     s_write(a, "fanout.md", "fine");
     char *d = s_mkdir("a/notes.md");
@@ -1237,6 +1275,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_llmstage_mines_snippets_from_a_source_that_fits,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_llmstage_keeps_a_bounded_excerpt_of_a_huge_rejected_quote, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_keeps_no_snippet_when_every_quote_is_invented,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_keeps_max_snippets_and_drops_repeats, s_setup,
