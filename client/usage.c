@@ -194,18 +194,29 @@ int usage_show_stats(cli_t *cli, const char *id, bool json, const char *prices_p
     json_t *metas[3] = {NULL, NULL, NULL};
     for (int i = 0; i < 3 && err.code == 0; i++)
         metas[i] = s_meta(store, id, parts[i], &err);
-    double total_cost = 0;
-    bool priced = false;
+    /* The job's totals include runs that failed (paid for, not stored);
+     * price them with the model of the stored runs when there is one. */
+    const char *model = NULL;
+    bool one_model = true;
     for (int i = 0; i < 3; i++) {
+        if (!metas[i])
+            continue;
+        if (model && strcmp(model, s_s(metas[i], "model")) != 0)
+            one_model = false;
+        model = s_s(metas[i], "model");
+    }
+    double total_cost = model && one_model
+                            ? usage_cost(prices, model, job.prompt_tokens, job.completion_tokens)
+                            : -1;
+    for (int i = 0; i < 3 && model && !one_model; i++) { /* stored runs only */
         double c = metas[i]
                        ? usage_cost(prices, s_s(metas[i], "model"), s_i(metas[i], "prompt_tokens"),
                                     s_i(metas[i], "completion_tokens"))
                        : -1;
-        if (c >= 0) {
-            total_cost += c;
-            priced = true;
-        }
+        if (c >= 0)
+            total_cost = (total_cost < 0 ? 0 : total_cost) + c;
     }
+    bool priced = total_cost >= 0;
     int rc = err.code ? cli_fail(cli, &err) : CLI_EXIT_OK;
     if (rc == CLI_EXIT_OK && json) {
         json_t *st = json_object();
@@ -225,7 +236,8 @@ int usage_show_stats(cli_t *cli, const char *id, bool json, const char *prices_p
         fprintf(cli->out, "total      tokens %lld prompt + %lld completion",
                 (long long)job.prompt_tokens, (long long)job.completion_tokens);
         if (priced)
-            fprintf(cli->out, ", about $%.4f", total_cost);
+            fprintf(cli->out, ", about $%.4f%s", total_cost,
+                    one_model ? "" : " (stored runs only: they used several models)");
         fputc('\n', cli->out);
     }
     for (int i = 0; i < 3; i++)
