@@ -316,10 +316,32 @@ static json_t *s_part(s_fix_t *f, const char *id, const char *part)
     return o;
 }
 
+/* At least words words of real prose: the seed's paragraphs, over again as
+ * often as needed, each round opened by a line of its own. */
+static char *s_prose(size_t words)
+{
+    char *base = cluster_prose(words);
+    assert_non_null(base);
+    size_t have = 0, base_words = 0;
+    for (const char *p = base; *p; p++)
+        base_words += (p == base || p[-1] == ' ' || p[-1] == '\n') && *p != ' ' && *p != '\n';
+    if (base_words >= words)
+        return base;
+    char *out = mem_strdup("");
+    for (int round = 1; have < words; round++) {
+        char *next = mem_printf("%s%sRound %d of the conversation begins here.\n\n%s", out,
+                                round > 1 ? "\n\n" : "", round, base);
+        free(out);
+        out = next;
+        have += base_words + 7;
+    }
+    free(base);
+    return out;
+}
+
 static char *s_submit_prose(s_fix_t *f, size_t words)
 {
-    char *prose = cluster_prose(words);
-    assert_non_null(prose);
+    char *prose = s_prose(words);
     char *id = cluster_submit_text(f->c, prose, strlen(prose));
     free(prose);
     assert_non_null(id);
@@ -407,24 +429,41 @@ static void test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_store
     cluster_mark_ok(f->c);
 }
 
-static void test_a_long_source_is_mined_in_chunks_and_every_quote_is_verbatim(void **state)
+/* Mine a source of words words with a model of context tokens; check the
+ * chunking and that every stored quote is a verbatim span. */
+static void
+s_long_source(s_fix_t *f, size_t words, const char *context, const char *max_tokens, int min_chunks)
 {
-    s_fix_t *f = *state;
-    s_openai_workers(f, f->key_file, "--llm-context=1536", "--llm-max-tokens=256");
-    char *id = s_submit_prose(f, 6000);
+    s_openai_workers(f, f->key_file, context, max_tokens);
+    char *id = s_submit_prose(f, words);
     s_expect_done(f, id);
-    assert_true(s_snippet_count() >= 4);
+    assert_true(s_snippet_count() >= min_chunks);
     json_t *meta = s_part(f, id, "snippets.meta");
-    assert_true(json_integer_value(json_object_get(meta, "chunks")) >= 4);
+    assert_true(json_integer_value(json_object_get(meta, "chunks")) >= min_chunks);
     json_decref(meta);
     meta = s_part(f, id, "synthesis.meta"); /* notes per chunk, then the essay */
     assert_true(json_integer_value(json_object_get(meta, "requests")) >= 3);
     json_decref(meta);
     char *doc = cluster_export_json(f->c, id);
     assert_non_null(doc);
-    assert_true(cluster_doc_check(doc, false) >= 4);
+    assert_true(cluster_doc_check(doc, false) >= min_chunks);
     free(doc);
     free(id);
+}
+
+static void test_a_long_source_is_mined_in_chunks_and_every_quote_is_verbatim(void **state)
+{
+    s_fix_t *f = *state;
+    s_long_source(f, 6000, "--llm-context=1536", "--llm-max-tokens=256", 4);
+    cluster_mark_ok(f->c);
+}
+
+/* Three hours of speech at ~150 words a minute, against an 8k local model
+ * with its answer budget: the issue's case. */
+static void test_a_three_hour_podcast_fits_an_8k_model(void **state)
+{
+    s_fix_t *f = *state;
+    s_long_source(f, 27000, "--llm-context=8192", "--llm-max-tokens=1024", 6);
     cluster_mark_ok(f->c);
 }
 
@@ -527,6 +566,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_stored),
         T(test_a_long_source_is_mined_in_chunks_and_every_quote_is_verbatim),
+        T(test_a_three_hour_podcast_fits_an_8k_model),
         T(test_a_500_is_retried_and_the_job_still_finishes),
         T(test_a_bad_key_fails_at_once_and_is_never_logged),
         T(test_an_answer_that_stays_garbage_fails_with_what_the_model_said),
