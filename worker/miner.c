@@ -97,17 +97,18 @@ static void s_log_run(s_job_t *job, const char *meta)
                  llmjson_preview(q, strlen(q), shown, sizeof shown));
     json_t *o = json_loads(meta, 0, NULL);
     json_t *quotes = json_object_get(o, "quotes");
-    log_info(stage,
-             "job=%s %lld request(s) over %lld chunk(s), %lld+%lld tokens; quotes kept %lld "
-             "(snapped %lld), rejected %lld",
-             job->id, (long long)json_integer_value(json_object_get(o, "requests")),
+    char checks[160] = "";
+    if (quotes) /* the snippet stage's */
+        snprintf(checks, sizeof checks, "; quotes verified %lld (snapped %lld), rejected %lld",
+                 (long long)(json_integer_value(json_object_get(quotes, "exact")) +
+                             json_integer_value(json_object_get(quotes, "normalised")) +
+                             json_integer_value(json_object_get(quotes, "snapped"))),
+                 (long long)json_integer_value(json_object_get(quotes, "snapped")),
+                 (long long)json_integer_value(json_object_get(quotes, "rejected")));
+    log_info(stage, "job=%s %lld request(s) over %lld chunk(s), %lld+%lld tokens%s", job->id,
+             (long long)json_integer_value(json_object_get(o, "requests")),
              (long long)json_integer_value(json_object_get(o, "chunks")),
-             (long long)job->prompt_tokens, (long long)job->completion_tokens,
-             (long long)(json_integer_value(json_object_get(quotes, "exact")) +
-                         json_integer_value(json_object_get(quotes, "normalised")) +
-                         json_integer_value(json_object_get(quotes, "snapped"))),
-             (long long)json_integer_value(json_object_get(quotes, "snapped")),
-             (long long)json_integer_value(json_object_get(quotes, "rejected")));
+             (long long)job->prompt_tokens, (long long)job->completion_tokens, checks);
     json_decref(o);
 }
 
