@@ -177,6 +177,11 @@ static void s_snippet(FILE *f, const json_t *sn)
         fputs("  (edited)", f);
     if (json_object_get(prop, "position"))
         fputs("  (moved)", f);
+    /* The model misquoted and the source's own words are shown: worth a
+     * second look before keeping it. */
+    const char *match = json_string_value(json_object_get(sn, "match"));
+    if (match && strcmp(match, "snapped") == 0)
+        fputs("  (snapped to the source)", f);
     fputc('\n', f);
     s_lines(f, "  │ ", s_get(sn, "quote"));
     s_lines(f, "  → ", s_get(sn, "commentary"));

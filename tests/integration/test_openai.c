@@ -405,6 +405,10 @@ static void test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_store
     free(tokens);
     char *prices = cluster_write_file(f->c, "prices.conf", "stand-*  1.00 2.00\n", 19);
     char *out = NULL;
+    assert_int_equal(cluster_run_cli(f->c, NULL, &out, NULL, "show", id, NULL), 0);
+    assert_non_null(strstr(out, "(snapped to the source)"));
+    assert_null(strstr(out, "green cheese"));
+    free(out);
     assert_int_equal(
         cluster_run_cli(f->c, NULL, &out, NULL, "show", id, "--stats", "--prices", prices, NULL),
         0);

@@ -15,7 +15,8 @@ static const char *const k_doc =
     "\"offset\":5,\"length\":21,\"start_ms\":3723000,\"kept\":true,\"curated\":true,"
     "\"proposed\":{\"commentary\":\"The metaphor.\",\"position\":2}},"
     "{\"id\":1,\"quote\":\"Sample efficiency.\",\"commentary\":\"Reframes.\",\"offset\":0,"
-    "\"length\":18,\"start_ms\":65000,\"kept\":true},"
+    "\"length\":18,\"start_ms\":65000,\"kept\":true,\"match\":\"snapped\","
+    "\"snap_score\":0.9},"
     "{\"id\":2,\"quote\":\"Dropped quote.\",\"commentary\":\"Gone.\",\"offset\":30,"
     "\"length\":14,\"kept\":false,\"curated\":true,\"proposed\":{\"kept\":true}}],"
     "\"synthesis\":{\"title\":\"Essay\",\"markdown\":\"# Essay\\n\\nBody text.\"},"
@@ -53,7 +54,8 @@ static void test_render_page_reads_like_the_seed_page(void **state)
     s_has(page, "  Notes       repaired 1 invalid UTF-8 sequence\n");
     s_has(page, "§02  Snippets\n\n  #3  [1:02:03]  (edited)  (moved)\n  │ A black hole of data.\n"
                 "  → Mine.\n");
-    s_has(page, "  #1  [1:05]\n");
+    s_has(page, "  #1  [1:05]  (snapped to the source)\n"); /* the model misquoted */
+    assert_null(strstr(page, "#3  [1:02:03]  (edited)  (moved)  (snapped"));
     s_has(page, "§03  Synthesis\n\n# Essay\n\nBody text.\n");
     s_has(page, "§04  Fan-out\n\nQuestions raised\n  01  Why?\n\nConcepts to learn\n  (none)\n");
     s_has(page, "References invoked\n  01  Chinchilla\n");
