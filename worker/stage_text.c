@@ -40,18 +40,26 @@ static char *s_need(store_t *store, const char *id, const char *part, size_t *le
     return data;
 }
 
-static char *s_source_title(store_t *store, const char *id)
+/* The source's title into *out (NULL when it has none). A missing source
+ * part is no error (older jobs, a source without facts); Redis failing is:
+ * an essay must not come out "untitled" because a read timed out. */
+static int s_source_title(store_t *store, const char *id, char **out, err_t *err)
 {
-    err_t err = {0};
-    char *src = store_part_get(store, id, STORE_PART_SOURCE, NULL, &err);
-    if (!src)
-        return NULL;
+    *out = NULL;
+    err_t e = {0};
+    char *src = store_part_get(store, id, STORE_PART_SOURCE, NULL, &e);
+    if (!src) {
+        if (e.code == LODE_ENOTFOUND)
+            return 0;
+        err_set(err, e.code, "%s", e.msg);
+        return -1;
+    }
     json_t *root = json_loads(src, 0, NULL);
     free(src);
     const char *title = json_string_value(json_object_get(root, "title"));
-    char *out = title && *title ? mem_strdup(title) : NULL;
+    *out = title && *title ? mem_strdup(title) : NULL;
     json_decref(root);
-    return out;
+    return 0;
 }
 
 int stage_text_load(
@@ -63,7 +71,8 @@ int stage_text_load(
         return -1;
     if (stage == JOB_STAGE_SNIPPET)
         return 0;
-    out->title = s_source_title(store, id);
+    if (s_source_title(store, id, &out->title, err) != 0)
+        return -1;
     if (!(out->snippets = s_need(store, id, STORE_PART_SNIPPETS, &out->snippets_len, err)))
         return -1;
     if (stage == JOB_STAGE_SYNTHESIS)
