@@ -61,18 +61,26 @@ static void s_job_free(s_job_t **job_p)
     *job_p = NULL;
 }
 
-/* Forget a reported job once no call of it is out. The tokens it spent are
- * added to the totals then, failed or not: they were paid for. */
-static void s_release(s_job_t *job)
+/* Add the tokens the job spent to the totals, failed or not: they were
+ * paid for. */
+static void s_save_usage(s_job_t *job)
 {
-    if (!job->reported || job->out > 0)
-        return;
     miner_t *m = job->m;
     err_t err = {0};
     if (store_usage_add(m->store, job->id, job->batch, m->model, job->prompt_tokens,
                         job->completion_tokens, &err) != 0)
         log_warn(job_stage_name(m->stage), "job=%s token usage not recorded: %s", job->id, err.msg);
-    zlistx_delete(m->jobs, job->handle);
+}
+
+/* Forget a reported job once no call of it is out; a job that failed with
+ * calls still out saves its usage when the last one is back. */
+static void s_release(s_job_t *job, bool saved)
+{
+    if (!job->reported || job->out > 0)
+        return;
+    if (!saved)
+        s_save_usage(job);
+    zlistx_delete(job->m->jobs, job->handle);
     s_job_free(&job);
 }
 
@@ -81,8 +89,13 @@ static void s_end(s_job_t *job, const err_t *err, int64_t retry_after_ms)
     miner_t *m = job->m;
     job->reported = true;
     m->active--;
+    /* Before the report when nothing is out: whoever sees the job done
+     * sees its tokens too. */
+    bool saved = job->out == 0;
+    if (saved)
+        s_save_usage(job);
     m->report(m->arg, job->id, job->attempt, err, retry_after_ms);
-    s_release(job);
+    s_release(job, saved);
 }
 
 /* Log what the guard threw away, and a line on the run. */
@@ -178,7 +191,7 @@ static void s_on_answer(const llm_result_t *res, void *arg)
     job->completion_tokens += res->completion_tokens > 0 ? res->completion_tokens : 0;
     llmstage_usage(job->run, res->prompt_tokens, res->completion_tokens);
     if (job->reported) { /* an earlier call failed the job: drop the rest */
-        s_release(job);
+        s_release(job, false);
         return;
     }
     err_t err = {0};
