@@ -58,6 +58,7 @@ struct s_call {
     json_t *schema;            /* owned; NULL = no schema (JSON mode at best) */
     llm_done_fn *done;         /* the caller's callback and its argument */
     void *arg;                 /* borrowed */
+    const void *group;         /* llm_cancel's key, or NULL */
     int attempts;              /* HTTP requests made */
     int step_downs;            /* of those, resent only because the server refused the
                                 * format or a parameter (they do not count as retries) */
@@ -274,6 +275,7 @@ static int s_call_fill(s_call_t *c, const llm_call_t *call, err_t *err)
     c->user = mem_strdup(call->user);
     c->system = call->system ? mem_strdup(call->system) : NULL;
     c->schema_name = mem_strdup(name);
+    c->group = call->group;
     return 0;
 }
 
@@ -321,6 +323,49 @@ int llm_call(llm_t *self, const llm_call_t *call, llm_done_fn *done, void *arg, 
 size_t llm_pending(const llm_t *self)
 {
     return self->n_calls;
+}
+
+/* Take c off the ready queue, if it is there. */
+static void s_dequeue(llm_t *self, s_call_t *c)
+{
+    s_call_t *prev = NULL;
+    for (s_call_t *q = self->qhead; q; prev = q, q = q->qnext) {
+        if (q != c)
+            continue;
+        if (prev)
+            prev->qnext = q->qnext;
+        else
+            self->qhead = q->qnext;
+        if (self->qtail == q)
+            self->qtail = prev;
+        q->qnext = NULL;
+        return;
+    }
+}
+
+size_t llm_cancel(llm_t *self, const void *group, void (*drop)(void *arg))
+{
+    size_t n = 0;
+    s_call_t *next;
+    for (s_call_t *c = group ? self->calls : NULL; c; c = next) {
+        next = c->next;
+        if (c->group != group || c->at_server)
+            continue;
+        s_timer_end(self, &c->timer); /* a back-off, or a failure about to be told */
+        s_dequeue(self, c);
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            self->calls = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        self->n_calls--;
+        if (drop)
+            drop(c->arg);
+        s_call_free(c);
+        n++;
+    }
+    return n;
 }
 
 llm_format_t llm_format(const llm_t *self)

@@ -65,6 +65,7 @@ typedef struct {
     const char *schema_name; /* for LLM_FORMAT_SCHEMA: [a-zA-Z0-9_-]+ */
     const char *schema;      /* JSON Schema text of the answer, or NULL (then no
                               * json_schema is sent: JSON mode instead) */
+    const void *group;       /* calls llm_cancel ends together (a job's), or NULL */
 } llm_call_t;
 
 /* How a call ended. Valid only during the callback; the callback may take
@@ -102,6 +103,14 @@ llm_call(llm_t *self, const llm_call_t *call, llm_done_fn *done, void *arg, err_
 
 /* Calls started and not finished (waiting for a back-off included). */
 size_t llm_pending(const llm_t *self);
+
+/* End the calls of group (llm_call_t.group, not NULL) that are not at the
+ * server now: queued behind max_in_flight, or waiting out a back-off. Their
+ * callbacks never run; drop(arg) runs instead, for each, so the caller can
+ * free what it gave. A call at the server runs to its end (its answer was
+ * paid for anyway). Returns how many were ended. Safe from a done callback;
+ * drop must not call into the client. */
+size_t llm_cancel(llm_t *self, const void *group, void (*drop)(void *arg));
 
 /* The format in use now (AUTO resolved once a server answered). */
 llm_format_t llm_format(const llm_t *self);

@@ -84,11 +84,23 @@ static void s_release(s_job_t *job, bool saved)
     s_job_free(&job);
 }
 
+/* llm_cancel's word that a call of a failed job will not be made. */
+static void s_drop_call(void *arg)
+{
+    s_call_t *call = arg;
+    call->job->out--;
+    free(call);
+}
+
 static void s_end(s_job_t *job, const err_t *err, int64_t retry_after_ms)
 {
     miner_t *m = job->m;
     job->reported = true;
     m->active--;
+    /* A failed job's calls that have not gone out never will: a paid API
+     * must not bill the rest of a job that is already lost. */
+    if (err->code && job->out > 0)
+        llm_cancel(m->llm, job, s_drop_call);
     /* Before the report when nothing is out: whoever sees the job done
      * sees its tokens too. */
     bool saved = job->out == 0;
@@ -160,7 +172,8 @@ static void s_pump(s_job_t *job)
         llm_call_t c = {.system = req.system,
                         .user = req.user,
                         .schema_name = req.schema_name,
-                        .schema = req.schema};
+                        .schema = req.schema,
+                        .group = job};
         if (llm_call(job->m->llm, &c, s_on_answer, call, &err) != 0) {
             free(call);
             s_end(job, &err, -1);

@@ -471,6 +471,27 @@ static void test_a_three_hour_podcast_fits_an_8k_model(void **state)
     cluster_mark_ok(f->c);
 }
 
+/* A job's first answer is a permanent failure: the chunks still queued
+ * behind it (one request in flight) are never sent, never billed. */
+static void test_a_failed_job_sends_none_of_its_queued_requests(void **state)
+{
+    s_fix_t *f = *state;
+    s_openai_workers(f, f->key_file, "--llm-context=4096", "--llm-in-flight=1");
+    llmstand_push_error(f->stand, 404, NULL, -1);
+    size_t before = llmstand_requests(f->stand);
+    char *id = s_submit_prose(f, 6000);
+    char *st = s_wait(f, id);
+    assert_string_equal(st, "failed");
+    free(st);
+    char *error = cluster_job_field(f->c, id, "error");
+    assert_non_null(error);
+    assert_non_null(strstr(error, "404"));
+    free(error);
+    assert_int_equal(llmstand_requests(f->stand) - before, 1);
+    free(id);
+    cluster_mark_ok(f->c);
+}
+
 static void test_a_500_is_retried_and_the_job_still_finishes(void **state)
 {
     s_fix_t *f = *state;
@@ -571,6 +592,7 @@ int main(void)
         T(test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_stored),
         T(test_a_long_source_is_mined_in_chunks_and_every_quote_is_verbatim),
         T(test_a_three_hour_podcast_fits_an_8k_model),
+        T(test_a_failed_job_sends_none_of_its_queued_requests),
         T(test_a_500_is_retried_and_the_job_still_finishes),
         T(test_a_bad_key_fails_at_once_and_is_never_logged),
         T(test_an_answer_that_stays_garbage_fails_with_what_the_model_said),

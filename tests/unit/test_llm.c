@@ -733,6 +733,55 @@ static void test_llm_keeps_at_most_max_in_flight(void **state)
     s_ctx_free(c);
 }
 
+static int s_dropped;
+
+static void s_drop(void *arg)
+{
+    assert_non_null(arg);
+    s_dropped++;
+}
+
+/* A failed job's calls that have not gone out never will: queued ones and
+ * those waiting out a back-off end without a callback; the one at the
+ * server answers; other groups are untouched. */
+static void test_llm_cancel_ends_a_groups_calls_that_have_not_gone_out(void **state)
+{
+    (void)state;
+    llm_opts_t lo = {.max_in_flight = 1, .retry_base_ms = 5000, .temperature = -1};
+    ctx_t *c = s_ctx(NULL, &lo);
+    int delay = 200;
+    llmstand_set_responder(c->stand, s_slow, &delay);
+    int job_a, job_b;
+    err_t err = {0};
+    llm_call_t a = {.user = "Find one.", .group = &job_a};
+    llm_call_t b = {.user = "Find one.", .group = &job_b};
+    for (int i = 0; i < 3; i++) /* the first goes out, two wait behind it */
+        assert_int_equal(llm_call(c->llm, &a, s_done, c, &err), 0);
+    assert_int_equal(llm_call(c->llm, &b, s_done, c, &err), 0);
+    s_dropped = 0;
+    assert_int_equal(llm_cancel(c->llm, &job_a, s_drop), 2);
+    assert_int_equal(s_dropped, 2);
+    assert_int_equal(llm_cancel(c->llm, NULL, s_drop), 0);
+    assert_int_equal(llm_pending(c->llm), 2);
+    s_run(c, 2, RUN_MAX_MS);
+    assert_int_equal(c->n_done, 2); /* a's call at the server, and b's */
+    assert_int_equal(c->got[0].err.code, 0);
+    assert_int_equal(c->got[1].err.code, 0);
+    assert_int_equal(llmstand_requests(c->stand), 2);
+    assert_int_equal(llm_pending(c->llm), 0);
+
+    /* A call waiting out a back-off (a 500, then a 5 s wait) ends too. */
+    llmstand_push_error(c->stand, 500, NULL, -1);
+    assert_int_equal(llm_call(c->llm, &a, s_done, c, &err), 0);
+    s_run(c, 3, 500); /* the 500 arrives; a back-off of 2.5-5 s starts; no result */
+    assert_int_equal(llmstand_requests(c->stand), 3);
+    assert_int_equal(llm_pending(c->llm), 1);
+    assert_int_equal(llm_cancel(c->llm, &job_a, s_drop), 1);
+    assert_int_equal(llm_pending(c->llm), 0);
+    assert_int_equal(c->n_done, 2);
+    s_ctx_free(c);
+}
+
 static void test_llm_keeps_64_slow_calls_in_flight(void **state)
 {
     (void)state;
@@ -977,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_llm_adapts_to_a_reasoning_model_and_remembers),
         cmocka_unit_test(test_llm_does_not_drop_a_temperature_that_is_merely_out_of_range),
         cmocka_unit_test(test_llm_keeps_at_most_max_in_flight),
+        cmocka_unit_test(test_llm_cancel_ends_a_groups_calls_that_have_not_gone_out),
         cmocka_unit_test(test_llm_keeps_64_slow_calls_in_flight),
         cmocka_unit_test(test_llm_ends_every_call_against_a_flaky_server),
         cmocka_unit_test(test_llm_reports_garbage_bodies_cleanly),
