@@ -318,7 +318,7 @@ static void s_set_episode(submit_item_t *items, size_t n, const char *episode)
     }
 }
 
-/* `lode submit -f FILE|-`: the URL list goes to batch.c, streamed. */
+/* `lode submit -f FILE|-`: the URL list goes to batch_submit.c, streamed. */
 static int s_run_file(cli_t *cli, const batch_submit_opts_t *o, const char *text, size_t n_args)
 {
     if (text || n_args > 0)

@@ -1,6 +1,6 @@
 /*  submit.h - `lode submit`: read the sources (files, URLs, --text, stdin),
  *  send one SUBMIT to the broker over a DEALER socket and print the job ids;
- *  `-f FILE|-` hands over to batch.c, which sends many SUBMITs this way.
+ *  `-f FILE|-` hands over to batch_submit.c, which sends many SUBMITs this way.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_SUBMIT_H
