@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <czmq.h>
 #include <jansson.h>
 
 #include "doc.h"
@@ -153,16 +154,9 @@ static int s_tally_page(batch_tally_t *self, store_t *store, size_t first, err_t
     return rc;
 }
 
-static int64_t s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int batch_tally_update(batch_tally_t *self, store_t *store, err_t *err)
 {
-    int64_t start = s_mono_ms();
+    int64_t start = zclock_mono();
     store_batch_t b;
     if (store_batch_get(store, self->id, &b, err) != 0)
         return -1;
@@ -180,7 +174,7 @@ int batch_tally_update(batch_tally_t *self, store_t *store, err_t *err)
         if (!s_page_settled(self, first, n) && s_tally_page(self, store, first, err) != 0)
             return -1;
     }
-    self->counts.read_ms = s_mono_ms() - start;
+    self->counts.read_ms = zclock_mono() - start;
     return 0;
 }
 

@@ -10,17 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <czmq.h>
+
 #include "batch.h"
 #include "mem.h"
 #include "submit.h"
 #include "wait.h"
-
-static int64_t s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 #define S_SHOW_LINE    80  /* bytes of an invalid line echoed */
 #define S_DRAW_MS      200 /* progress redraw interval on a TTY */
@@ -59,7 +54,7 @@ static void s_report_invalid(s_feed_t *f, const char *line, size_t len, const ch
 
 static void s_draw(s_feed_t *f, bool last)
 {
-    int64_t now = s_mono_ms();
+    int64_t now = zclock_mono();
     if (!f->progress || (!last && now - f->drawn_ms < S_DRAW_MS))
         return;
     f->drawn_ms = now;
@@ -257,7 +252,7 @@ int batch_submit(cli_t *cli, const batch_submit_opts_t *opts)
     err_t err = {0};
     s_feed_t *f = mem_calloc(1, sizeof *f);
     *f = (s_feed_t){.cli = cli, .o = opts, .progress = isatty(fileno(cli->errs)) == 1};
-    f->start_ms = s_mono_ms();
+    f->start_ms = zclock_mono();
     FILE *in = NULL;
     if (!(f->store = cli_store(cli, &err))) {
         rc = cli_fail(cli, &err);

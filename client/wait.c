@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <czmq.h>
+
 #include "batch.h"
 #include "mem.h"
 #include "store.h"
@@ -29,13 +31,6 @@ static void s_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static int64_t s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Refresh one unfinished job. -1 and *err on a store error. */
@@ -114,7 +109,7 @@ s_poll_all(cli_t *cli, const char (*ids)[JOB_ID_SIZE], wait_job_t *w, size_t n, 
     store_t *store = cli_store(cli, &err);
     if (!store)
         return cli_fail(cli, &err);
-    int64_t start = s_mono_ms();
+    int64_t start = zclock_mono();
     int pause = WAIT_POLL_MIN_MS;
     for (;;) {
         size_t left = 0;
@@ -123,7 +118,7 @@ s_poll_all(cli_t *cli, const char (*ids)[JOB_ID_SIZE], wait_job_t *w, size_t n, 
                 return cli_fail(cli, &err);
             left += !w[i].finished;
         }
-        int64_t elapsed = s_mono_ms() - start;
+        int64_t elapsed = zclock_mono() - start;
         if (progress)
             s_progress(cli->errs, w, n, elapsed);
         if (left == 0)
@@ -254,14 +249,14 @@ static void s_batch_json(FILE *f, const char *id, const batch_counts_t *c)
 /* Count until every job finished or the deadline; 0, or an exit code. */
 static int s_batch_poll(cli_t *cli, store_t *store, batch_tally_t *t, bool progress)
 {
-    s_pace_t pace = {.start_ms = s_mono_ms()};
+    s_pace_t pace = {.start_ms = zclock_mono()};
     int64_t base = progress ? WAIT_BATCH_BAR_MS : WAIT_BATCH_LINE_MS;
     for (bool first = true;; first = false) {
         err_t err = {0};
         if (batch_tally_update(t, store, &err) != 0)
             return cli_fail(cli, &err);
         const batch_counts_t *c = batch_tally_counts(t);
-        int64_t now = s_mono_ms(), elapsed = now - pace.start_ms;
+        int64_t now = zclock_mono(), elapsed = now - pace.start_ms;
         s_pace_update(&pace, c, now, first);
         s_batch_line(cli->errs, batch_tally_id(t), c, &pace, progress);
         if (!c->open && batch_counts_finished(c) == c->total)
