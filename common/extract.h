@@ -2,6 +2,8 @@
  *  mining of a transcript into snippets (verbatim spans with a one-line
  *  commentary), a synthesis (title and sections) and a fan-out (questions,
  *  concepts, references). Pure functions of the text; no I/O, no logging.
+ *  Implemented in extract.c (the shared analysis), extract_snippets.c,
+ *  extract_commentary.c, extract_synthesis.c and extract_fanout.c.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_EXTRACT_H
