@@ -15,12 +15,16 @@ enum {
     JOBDOC_SYNTHESIS,
     JOBDOC_FANOUT,
     JOBDOC_CURATED,
+    JOBDOC_SNIPPETS_META,
+    JOBDOC_SYNTHESIS_META,
+    JOBDOC_FANOUT_META,
     JOBDOC_N
 };
 
-static const char *const s_parts[JOBDOC_N] = {STORE_PART_SOURCE,   STORE_PART_TRANSCRIPT,
-                                              STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
-                                              STORE_PART_FANOUT,   STORE_PART_CURATED};
+static const char *const s_parts[JOBDOC_N] = {
+    STORE_PART_SOURCE,        STORE_PART_TRANSCRIPT,     STORE_PART_SNIPPETS,
+    STORE_PART_SYNTHESIS,     STORE_PART_FANOUT,         STORE_PART_CURATED,
+    STORE_PART_SNIPPETS_META, STORE_PART_SYNTHESIS_META, STORE_PART_FANOUT_META};
 
 doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err)
 {
@@ -52,7 +56,9 @@ doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err)
                          .snippets = text[JOBDOC_SNIPPETS],
                          .synthesis = text[JOBDOC_SYNTHESIS],
                          .fanout = text[JOBDOC_FANOUT],
-                         .curated = text[JOBDOC_CURATED]};
+                         .curated = text[JOBDOC_CURATED],
+                         .made = {text[JOBDOC_SNIPPETS_META], text[JOBDOC_SYNTHESIS_META],
+                                  text[JOBDOC_FANOUT_META]}};
     doc = doc_new(&parts, err);
     if (!doc)
         err_prefix(err, "job %s", id);

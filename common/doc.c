@@ -158,6 +158,23 @@ static json_t *s_meta_new(const doc_parts_t *p)
     return m;
 }
 
+/* How a model made each part: informational, so a .meta that does not
+ * parse is left out rather than failing the document. */
+static void s_load_made(doc_t *self, const doc_parts_t *parts)
+{
+    static const char *const names[3] = {"snippets", "synthesis", "fanout"};
+    for (int i = 0; i < 3; i++) {
+        json_t *m = parts->made[i] ? json_loads(parts->made[i], 0, NULL) : NULL;
+        if (!json_is_object(m)) {
+            json_decref(m);
+            continue;
+        }
+        if (!self->made)
+            self->made = json_object();
+        json_object_set_new(self->made, names[i], m);
+    }
+}
+
 doc_t *doc_new(const doc_parts_t *parts, err_t *err)
 {
     assert(parts);
@@ -175,6 +192,7 @@ doc_t *doc_new(const doc_parts_t *parts, err_t *err)
     }
     if (!self->cur)
         self->cur = json_object();
+    s_load_made(self, parts);
     return self;
 }
 
@@ -190,6 +208,7 @@ void doc_destroy(doc_t **self_p)
     json_decref(self->synthesis);
     json_decref(self->fanout);
     json_decref(self->cur);
+    json_decref(self->made);
     free(self);
     *self_p = NULL;
 }
@@ -553,6 +572,8 @@ json_t *doc_build(const doc_t *self)
     json_object_set_new(d, "snippets", s_build_snippets(self, changed));
     json_object_set_new(d, "synthesis", s_build_synthesis(self, changed));
     json_object_set_new(d, "fanout", s_build_fanout(self, changed));
+    if (self->made)
+        json_object_set(d, "made_by", self->made);
     json_object_set(d, "stage", json_object_get(self->meta, "stage"));
     json_object_set(d, "error", json_object_get(self->meta, "error"));
     json_t *upd = json_object_get(self->cur, "updated_ms");

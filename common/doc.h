@@ -39,6 +39,8 @@ typedef struct {
     const char *synthesis;  /* part "synthesis" */
     const char *fanout;     /* part "fanout" */
     const char *curated;    /* part "curated": the curation layer */
+    const char *made[3];    /* parts "snippets.meta", "synthesis.meta", "fanout.meta":
+                             * how a model made each part (the openai engine), or NULL */
 } doc_parts_t;
 
 /* Parse and check every part. NULL and LODE_EINVAL naming the part and the

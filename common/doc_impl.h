@@ -42,6 +42,7 @@ struct doc {
     json_t *synthesis;  /* owned object or NULL */
     json_t *fanout;     /* owned object or NULL */
     json_t *cur;        /* owned: the curation layer, always an object */
+    json_t *made;       /* owned: {"snippets": meta, …} of the parts a model made, or NULL */
 };
 
 /* --- snippets and their layer entries (doc.c) --- */

@@ -171,6 +171,26 @@ static void s_md_curation(buf_t *b, const json_t *cur)
     s_md_put(b, "\n");
 }
 
+/* Which model and prompt made what: the provenance a reader of an export
+ * needs to weigh the commentary and the essay. */
+static void s_md_made(buf_t *b, const json_t *made)
+{
+    if (json_object_size(made) == 0)
+        return;
+    s_md_put(b, "## Made by\n\n");
+    const char *part;
+    const json_t *m;
+    json_object_foreach((json_t *)made, part, m)
+    {
+        const char *engine = json_string_value(json_object_get(m, "engine"));
+        const char *model = json_string_value(json_object_get(m, "model"));
+        const char *hash = json_string_value(json_object_get(m, "prompt_hash"));
+        s_md_printf(b, "- %s: %s %s, prompt %.19s\n", part, engine ? engine : "?",
+                    model ? model : "?", hash ? hash : "?");
+    }
+    s_md_put(b, "\n");
+}
+
 char *doc_to_markdown(const doc_t *self)
 {
     json_t *d = doc_build(self);
@@ -180,6 +200,7 @@ char *doc_to_markdown(const doc_t *self)
     s_md_snippets(&b, json_object_get(d, "snippets"));
     s_md_synthesis(&b, json_object_get(d, "synthesis"));
     s_md_fanout(&b, json_object_get(d, "fanout"));
+    s_md_made(&b, json_object_get(d, "made_by"));
     s_md_curation(&b, json_object_get(d, "curation"));
     json_decref(d);
     return buf_steal(&b);

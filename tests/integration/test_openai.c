@@ -362,6 +362,11 @@ static void test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_store
     assert_true(cluster_doc_check(doc, false) >= 2); /* every quote a verbatim span */
     assert_null(strstr(doc, "green cheese"));
     assert_null(strstr(doc, "BANANA"));
+    json_t *exported = json_loads(doc, 0, NULL); /* provenance rides along */
+    json_t *made = json_object_get(json_object_get(exported, "made_by"), "snippets");
+    assert_string_equal(json_string_value(json_object_get(made, "model")), MODEL);
+    assert_non_null(json_object_get(json_object_get(exported, "made_by"), "fanout"));
+    json_decref(exported);
     free(doc);
 
     json_t *snippets = s_part(f, id, "snippets");

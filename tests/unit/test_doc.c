@@ -597,6 +597,41 @@ static void test_doc_markdown_reads_like_the_page(void **state)
     doc_destroy(&doc);
 }
 
+/* The .meta beside a model-made part rides along as "made_by"; an
+ * extractive job has none, and a .meta that does not parse is left out. */
+static void test_doc_says_which_model_and_prompt_made_each_part(void **state)
+{
+    (void)state;
+    doc_parts_t p = s_parts();
+    p.made[0] = "{\"engine\":\"openai\",\"model\":\"gpt-4o-mini\",\"prompt_hash\":"
+                "\"sha256:0123456789abcdef0123\",\"prompt_tokens\":1200}";
+    p.made[1] = "not json";
+    err_t err = {0};
+    doc_t *doc = doc_new(&p, &err);
+    assert_non_null(doc);
+    json_t *j = s_export(doc);
+    json_t *made = json_object_get(j, "made_by");
+    assert_int_equal(json_object_size(made), 1);
+    json_t *sn = json_object_get(made, "snippets");
+    assert_string_equal(json_string_value(json_object_get(sn, "model")), "gpt-4o-mini");
+    assert_int_equal(json_integer_value(json_object_get(sn, "prompt_tokens")), 1200);
+    json_decref(j);
+    char *md = doc_to_markdown(doc);
+    assert_non_null(
+        strstr(md, "## Made by\n\n- snippets: openai gpt-4o-mini, prompt sha256:0123456789ab\n"));
+    free(md);
+    doc_destroy(&doc);
+
+    doc = s_doc(NULL);
+    j = s_export(doc);
+    assert_null(json_object_get(j, "made_by"));
+    json_decref(j);
+    md = doc_to_markdown(doc);
+    assert_null(strstr(md, "Made by"));
+    free(md);
+    doc_destroy(&doc);
+}
+
 static void test_doc_markdown_of_an_unfinished_job_has_only_what_exists(void **state)
 {
     (void)state;
@@ -637,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_doc_tolerates_mistyped_entries_in_the_layer),
         cmocka_unit_test(test_doc_markdown_reads_like_the_page),
         cmocka_unit_test(test_doc_markdown_of_an_unfinished_job_has_only_what_exists),
+        cmocka_unit_test(test_doc_says_which_model_and_prompt_made_each_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
