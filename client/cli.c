@@ -16,6 +16,7 @@
 #include "dead.h"
 #include "keygen.h"
 #include "mem.h"
+#include "promptcmd.h"
 #include "status.h"
 #include "submit.h"
 #include "top.h"
@@ -133,6 +134,17 @@ static const cli_cmd_t s_cmds[] = {
      "usage: lode list [--limit N] [--json]\n"
      "\n"
      "The newest jobs first (default 20): id, state, stage, kind, title or name or URL.\n"},
+    {"prompts", promptcmd_run, "the openai engine's prompts: where each comes from, copy them",
+     "usage: lode prompts [--prompts DIR] [--json]\n"
+     "       lode prompts copy [DIR] [--force]\n"
+     "\n"
+     "Without a command: each prompt file the openai engine would use on this\n"
+     "machine (snippet.md, synthesis.md, fanout.md, notes.md), its hash as stored\n"
+     "beside each output (sha256:…), and where it comes from: --prompts DIR or\n"
+     "$LODE_PROMPTS, ~/.config/lode/prompts, the installed copy, or built-in.\n"
+     "\n"
+     "copy: write the built-in prompts to DIR (default ~/.config/lode/prompts,\n"
+     "where workers look) to edit them. An existing file is kept unless --force.\n"},
     {"keygen", keygen_run, "write a CURVE key pair for the broker, a worker or a client",
      "usage: lode keygen PATH\n"
      "\n"

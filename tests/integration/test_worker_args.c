@@ -197,6 +197,55 @@ static void test_the_start_up_line_shows_no_password_of_the_base_url(void **stat
     free(err);
 }
 
+/* `lode prompts copy` writes the built-in prompts where workers look, keeps
+ * a person's edits, and `lode prompts` then names the edited file and its
+ * new hash, as a worker would use them. */
+static void test_lode_prompts_copies_the_built_in_ones_and_shows_what_is_used(void **state)
+{
+    s_fx_t *fx = *state;
+    char home[128];
+    snprintf(home, sizeof home, "%s/home", fx->dir);
+    char *saved_home = getenv("HOME") ? mem_strdup(getenv("HOME")) : NULL;
+    setenv("HOME", home, 1);
+    unsetenv("XDG_CONFIG_HOME");
+    char *out = NULL, *errout = NULL;
+    const char *list[] = {"prompts", NULL};
+    assert_int_equal(cluster_run_prog("lode", list, &out, &errout), 0);
+    assert_non_null(strstr(out, "snippet.md    sha256:"));
+    assert_non_null(strstr(out, "built-in"));
+    char *builtin = out;
+    free(errout);
+    const char *copy[] = {"prompts", "copy", NULL};
+    assert_int_equal(cluster_run_prog("lode", copy, &out, &errout), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/.config/lode/prompts/snippet.md", home);
+    assert_non_null(strstr(out, path));
+    free(out);
+    free(errout);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("Prefer quotes with numbers.\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(cluster_run_prog("lode", copy, &out, &errout), 0); /* edits kept */
+    assert_non_null(strstr(out, "kept"));
+    free(out);
+    free(errout);
+    assert_int_equal(cluster_run_prog("lode", list, &out, &errout), 0);
+    assert_non_null(strstr(out, path));
+    /* The edited snippet prompt hashes differently; synthesis is the same text. */
+    char *b_line = strstr(builtin, "snippet.md"), *o_line = strstr(out, "snippet.md");
+    assert_int_not_equal(strncmp(b_line, o_line, 34), 0);
+    b_line = strstr(builtin, "synthesis.md");
+    o_line = strstr(out, "synthesis.md");
+    assert_int_equal(strncmp(b_line, o_line, 34), 0);
+    free(builtin);
+    free(out);
+    free(errout);
+    if (saved_home)
+        setenv("HOME", saved_home, 1);
+    free(saved_home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +259,8 @@ int main(void)
         cmocka_unit_test(test_the_start_up_line_shows_no_password_of_the_base_url),
         cmocka_unit_test_setup_teardown(test_a_temperature_that_is_not_a_number_is_refused, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_lode_prompts_copies_the_built_in_ones_and_shows_what_is_used, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
