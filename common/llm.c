@@ -325,6 +325,18 @@ size_t llm_pending(const llm_t *self)
     return self->n_calls;
 }
 
+/* Take c off the list of live calls. */
+static void s_unlink(llm_t *self, s_call_t *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        self->calls = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    self->n_calls--;
+}
+
 /* Take c off the ready queue, if it is there. */
 static void s_dequeue(llm_t *self, s_call_t *c)
 {
@@ -353,13 +365,7 @@ size_t llm_cancel(llm_t *self, const void *group, void (*drop)(void *arg))
             continue;
         s_timer_end(self, &c->timer); /* a back-off, or a failure about to be told */
         s_dequeue(self, c);
-        if (c->prev)
-            c->prev->next = c->next;
-        else
-            self->calls = c->next;
-        if (c->next)
-            c->next->prev = c->prev;
-        self->n_calls--;
+        s_unlink(self, c);
         if (drop)
             drop(c->arg);
         s_call_free(c);
@@ -588,13 +594,7 @@ s_finish(llm_t *self, s_call_t *c, llmjson_response_t *out, const err_t *err, in
     res.prompt_tokens = c->prompt_tokens;
     res.completion_tokens = c->completion_tokens;
     res.seconds = (double)(zclock_usecs() - c->started_us) / 1e6;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        self->calls = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    self->n_calls--;
+    s_unlink(self, c);
     self->in_callback++;
     c->done(&res, c->arg);
     self->in_callback--;
