@@ -6,7 +6,6 @@
  */
 #include "store.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,8 @@
 #include "config.h"
 #include "mem.h"
 #include "store_impl.h"
+
+/* --- keys ------------------------------------------------------------------- */
 
 void store_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ...)
 {
@@ -197,6 +198,8 @@ int store_valid_id(const char *id, err_t *err)
     return -1;
 }
 
+/* --- pipelines -------------------------------------------------------------- */
+
 /* Past this many bytes waiting in hiredis's output buffer, store_append writes
  * them out. */
 #define STORE_OBUF_FLUSH (256 * 1024)
@@ -242,6 +245,8 @@ int store_finish_multi(store_t *self, int n_replies, err_t *err)
     }
     return rc;
 }
+
+/* --- scripts over EVALSHA --------------------------------------------------- */
 
 /* The SHA1 of script as Redis knows it, loading it on first use. Scripts
  * are static strings, so their address identifies them. */

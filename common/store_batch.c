@@ -11,7 +11,6 @@
 #include <hiredis/hiredis.h>
 
 #include "mem.h"
-#include "store.h"
 #include "store_impl.h"
 
 /* --- submit ------------------------------------------------------------------ */

@@ -13,7 +13,6 @@
 
 #include "buf.h"
 #include "mem.h"
-#include "store.h"
 #include "store_impl.h"
 
 /* --- transitions (Lua: atomic in Redis) -------------------------------------- */

@@ -10,7 +10,6 @@
 #include <hiredis/hiredis.h>
 
 #include "mem.h"
-#include "store.h"
 #include "store_impl.h"
 
 /* --- reads and writes -------------------------------------------------------- */
