@@ -2,6 +2,9 @@
  *  atomic state transitions, and reads and writes of a job's parts for
  *  workers and the client. Knows nothing about ZeroMQ. Synchronous hiredis
  *  with a command timeout (see the README for why not async).
+ *  Implemented by store.c (connection, pipelines, script cache),
+ *  store_lua.c (transitions), store_read.c (reads and writes) and
+ *  store_batch.c (submit and batches), which share store_impl.h.
  *
  *  Key layout, under a prefix P (default "lode:"):
  *    P job:ID            hash   id state stage kind url name batch attempt

@@ -1,0 +1,150 @@
+/*  store_impl.h - the store's state and the plumbing shared by store.c
+ *  (connection, argv builder, pipelines, the EVALSHA script cache),
+ *  store_lua.c (transitions), store_read.c (reads and writes) and
+ *  store_batch.c (job and batch creation). Private to those four files;
+ *  callers use store.h.
+ *  SPDX-License-Identifier: MIT
+ */
+#ifndef LODE_STORE_IMPL_H
+#define LODE_STORE_IMPL_H
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "err.h"
+#include "store.h"
+
+#define STORE_KEY_MAX     256
+#define STORE_ARGS_MAX    128
+#define STORE_SCRIPTS_MAX 16
+
+struct store {
+    redisContext *ctx; /* owned; NULL while disconnected */
+    config_redis_t cfg;
+    char prefix[64];
+    char maxes[96]; /* "fetch=3,snippet=3,…": attempt limits the scripts use */
+    int timeout_ms;
+    int64_t retry_at_ms;  /* after a failed connect, fail fast until then */
+    int backoff_ms;       /* current reconnect back-off; 0 while connected */
+    char last_error[256]; /* why the last connect failed */
+    bool auth_refused;    /* Redis answered but refused our credentials */
+
+    struct {
+        const char *text; /* a static script; NULL = free entry */
+        char sha[41];     /* its SHA1 in Redis's script cache */
+    } scripts[STORE_SCRIPTS_MAX];
+};
+
+/* An argv under construction: strings are borrowed, numbers live in num[]. */
+typedef struct {
+    int argc;
+    const char *argv[STORE_ARGS_MAX];
+    size_t len[STORE_ARGS_MAX];
+    char num[STORE_ARGS_MAX][24];
+} store_args_t;
+
+/* --- the argv builder (inline: a submit calls these ~20 times a job) --- */
+
+static inline void store_arg(store_args_t *a, const char *s, size_t n)
+{
+    assert(a->argc < STORE_ARGS_MAX);
+    a->argv[a->argc] = s;
+    a->len[a->argc++] = n;
+}
+
+static inline void store_str(store_args_t *a, const char *s)
+{
+    store_arg(a, s, strlen(s));
+}
+
+static inline void store_int(store_args_t *a, int64_t v)
+{
+    assert(a->argc < STORE_ARGS_MAX);
+    int n = snprintf(a->num[a->argc], sizeof a->num[0], "%lld", (long long)v);
+    store_arg(a, a->num[a->argc], (size_t)n);
+}
+
+/* out = prefix + printf(fmt, ...). Ids are validated before they get here,
+ * so a key never comes near STORE_KEY_MAX. */
+void store_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* --- connection and commands (store.c) --- */
+
+/* 0 if r is a reply and not an error reply. NULL r means the connection
+ * failed: the context is freed (reconnect on next use). -1 and *err. */
+int store_check(store_t *self, redisReply *r, err_t *err);
+
+/* Connect if not connected, with a back-off after failures (100 ms doubling
+ * to 2 s) during which calls fail at once. 0, or -1 and *err. */
+int store_connect(store_t *self, err_t *err);
+
+/* Run one command. On success *reply is the caller's to free. */
+int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err);
+
+/* 0 if id is a job id, else -1 and LODE_EINVAL. */
+int store_valid_id(const char *id, err_t *err);
+
+/* --- pipelines (store.c) --- */
+
+/* Write out the pipeline so far once hiredis holds over 256 kB of it. */
+void store_append_flush(store_t *self);
+
+/* Append one command to the pipeline (connect first; replies are read
+ * later). */
+void store_append(store_t *self, store_args_t *a);
+
+/* Read every pipelined reply of a MULTI/EXEC (the connection must stay in
+ * sync even after an error) and check that EXEC ran. 0, or -1 and *err. */
+int store_finish_multi(store_t *self, int n_replies, err_t *err);
+
+/* --- scripts over EVALSHA (store.c) --- */
+
+/* One script call of a pipeline (store_eval_many). */
+typedef struct {
+    const char *script; /* a static script */
+    store_args_t args;  /* its own arguments; strings borrowed from the caller */
+    redisReply *reply;  /* out: owned; NULL if the call failed */
+    err_t err;          /* out: why it failed */
+    bool noscript;      /* answered NOSCRIPT: it did not run */
+} store_call_t;
+
+/* n calls with empty args and no replies; free with store_calls_free. */
+store_call_t *store_calls_new(size_t n);
+
+/* Free calls[0..n) and their replies. */
+void store_calls_free(store_call_t *calls, size_t n);
+
+/* Run calls[0..n) as one pipeline of EVALSHAs (each script atomic; a call
+ * answered NOSCRIPT is loaded and run again). Each call's reply or err says
+ * how it went; -1 and *err only if the connection failed. */
+int store_eval_many(store_t *self, store_call_t *calls, size_t n, err_t *err);
+
+/* Run a script that answers an integer into *out. 0, or -1 and *err. */
+int store_eval_int(
+    store_t *self, const char *script, store_args_t *args, long long *out, err_t *err);
+
+/* --- reply readers (store_read.c) --- */
+
+/* Copy a string reply into dst (size bytes, cut to fit, NUL-terminated). */
+void store_copy_field(char *dst, size_t size, const redisReply *v);
+
+/* HGETALL key and hand each field to fn(out, …). LODE_ENOTFOUND naming what
+ * and id when the hash does not exist. */
+int store_hgetall(store_t *self,
+                  const char *key,
+                  void (*fn)(void *out, const char *name, const redisReply *v),
+                  void *out,
+                  const char *what,
+                  const char *id,
+                  err_t *err);
+
+/* Run a command that answers ids: *ids (caller frees) and *n. */
+int store_list(store_t *self, store_args_t *a, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
+#endif

@@ -1,0 +1,398 @@
+/*  store_read.c - reads and writes for workers and the client: a job's hash,
+ *  its parts, id lists (jobs, dead, a batch's), stats and token usage. No
+ *  state transitions (store_lua.c) and no job creation (store_batch.c).
+ *  SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "mem.h"
+#include "store_impl.h"
+
+/* --- reads and writes -------------------------------------------------------- */
+
+void store_copy_field(char *dst, size_t size, const redisReply *v)
+{
+    size_t n = v->len < size - 1 ? v->len : size - 1;
+    memcpy(dst, v->str, n);
+    dst[n] = '\0';
+}
+
+static void s_job_field(void *dst, const char *name, const redisReply *v)
+{
+    store_job_t *out = dst;
+    if (v->type != REDIS_REPLY_STRING)
+        return;
+    char num[24];
+    store_copy_field(num, sizeof num, v);
+    if (!strcmp(name, "id"))
+        store_copy_field(out->id, sizeof out->id, v);
+    else if (!strcmp(name, "state"))
+        store_copy_field(out->state, sizeof out->state, v);
+    else if (!strcmp(name, "stage"))
+        store_copy_field(out->stage, sizeof out->stage, v);
+    else if (!strcmp(name, "kind"))
+        store_copy_field(out->kind, sizeof out->kind, v);
+    else if (!strcmp(name, "batch"))
+        store_copy_field(out->batch, sizeof out->batch, v);
+    else if (!strcmp(name, "error_code"))
+        store_copy_field(out->error_code, sizeof out->error_code, v);
+    else if (!strcmp(name, "error_stage"))
+        store_copy_field(out->error_stage, sizeof out->error_stage, v);
+    else if (!strcmp(name, "url") && !out->url)
+        out->url = mem_strndup(v->str, v->len);
+    else if (!strcmp(name, "name") && !out->name)
+        out->name = mem_strndup(v->str, v->len);
+    else if (!strcmp(name, "error") && !out->error)
+        out->error = mem_strndup(v->str, v->len);
+    else if (!strcmp(name, "attempt"))
+        out->attempt = atoi(num);
+    else if (!strcmp(name, "attempts"))
+        out->attempts = atoi(num);
+    else if (!strcmp(name, "prompt_tokens"))
+        out->prompt_tokens = atoll(num);
+    else if (!strcmp(name, "completion_tokens"))
+        out->completion_tokens = atoll(num);
+    else if (!strcmp(name, "created_ms"))
+        out->created_ms = atoll(num);
+    else if (!strcmp(name, "updated_ms"))
+        out->updated_ms = atoll(num);
+    else if (!strcmp(name, "finished_ms"))
+        out->finished_ms = atoll(num);
+}
+
+/* HGETALL key and hand each field to fn(out, …). LODE_ENOTFOUND naming what
+ * and id when the hash does not exist. */
+int store_hgetall(store_t *self,
+                  const char *key,
+                  void (*fn)(void *out, const char *name, const redisReply *v),
+                  void *out,
+                  const char *what,
+                  const char *id,
+                  err_t *err)
+{
+    store_args_t a = {0};
+    store_str(&a, "HGETALL");
+    store_str(&a, key);
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    int rc = 0;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+        err_set(err, LODE_ENOTFOUND, "no %s %s", what, id);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i + 1 < r->elements; i += 2) {
+        if (r->element[i]->type == REDIS_REPLY_STRING)
+            fn(out, r->element[i]->str, r->element[i + 1]);
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
+{
+    /* The fields s_job_field knows, by name: HGETALL would also copy the
+     * input, which may be megabytes. */
+    static const char *fields[] = {"id",
+                                   "state",
+                                   "stage",
+                                   "kind",
+                                   "url",
+                                   "name",
+                                   "batch",
+                                   "attempt",
+                                   "attempts",
+                                   "created_ms",
+                                   "updated_ms",
+                                   "finished_ms",
+                                   "error",
+                                   "error_code",
+                                   "error_stage",
+                                   "prompt_tokens",
+                                   "completion_tokens"};
+    const size_t n_fields = sizeof fields / sizeof fields[0];
+    memset(out, 0, sizeof *out);
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    store_key(self, key, "job:%s", id);
+    store_args_t a = {0};
+    store_str(&a, "HMGET");
+    store_str(&a, key);
+    for (size_t i = 0; i < n_fields; i++)
+        store_str(&a, fields[i]);
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    size_t found = 0;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && i < n_fields; i++) {
+        found += r->element[i]->type == REDIS_REPLY_STRING;
+        s_job_field(out, fields[i], r->element[i]);
+    }
+    freeReplyObject(r);
+    if (found == 0) {
+        store_job_clear(out);
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        return -1;
+    }
+    return 0;
+}
+
+void store_job_clear(store_job_t *job)
+{
+    free(job->url);
+    free(job->name);
+    free(job->error);
+    memset(job, 0, sizeof *job);
+}
+
+/* Copy an array reply of ids out. */
+static int s_ids_out(redisReply *r, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    *ids = NULL;
+    *n = 0;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        err_set(err, LODE_ESTORE, "redis: unexpected reply type %d", r->type);
+        return -1;
+    }
+    *ids = mem_calloc(r->elements ? r->elements : 1, sizeof **ids);
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type == REDIS_REPLY_STRING && e->len < JOB_ID_SIZE)
+            store_copy_field((*ids)[(*n)++], JOB_ID_SIZE, e);
+    }
+    return 0;
+}
+
+int store_list(store_t *self, store_args_t *a, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    redisReply *r;
+    *ids = NULL;
+    *n = 0;
+    if (store_run(self, a, &r, err) != 0)
+        return -1;
+    int rc = s_ids_out(r, ids, n, err);
+    freeReplyObject(r);
+    return rc;
+}
+
+/* A page [offset, offset+count) of the ids at key, read with cmd (LRANGE
+ * or ZREVRANGE). */
+static int s_range(store_t *self,
+                   const char *cmd,
+                   const char *what,
+                   size_t offset,
+                   size_t count,
+                   char (**ids)[JOB_ID_SIZE],
+                   size_t *n,
+                   err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    store_key(self, key, "%s", what);
+    store_args_t a = {0};
+    store_str(&a, cmd);
+    store_str(&a, key);
+    store_int(&a, (int64_t)offset);
+    store_int(&a, (int64_t)(offset + (count ? count : 1) - 1));
+    return store_list(self, &a, ids, n, err);
+}
+
+int store_job_list(
+    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    return s_range(self, "ZREVRANGE", "jobs", offset, count, ids, n, err);
+}
+
+int store_dead_list(
+    store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    return s_range(self, "LRANGE", "dead", offset, count, ids, n, err);
+}
+
+int store_batch_jobs(
+    store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    if (store_valid_id(batch_id, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    store_key(self, key, "batch:%s:jobs", batch_id);
+    store_args_t a = {0};
+    store_str(&a, "LRANGE");
+    store_str(&a, key);
+    store_str(&a, "0");
+    store_str(&a, "-1");
+    return store_list(self, &a, ids, n, err);
+}
+
+static int s_valid_part(const char *part, err_t *err)
+{
+    static const char *parts[] = {STORE_PART_INPUT,          STORE_PART_SOURCE,
+                                  STORE_PART_TRANSCRIPT,     STORE_PART_SNIPPETS,
+                                  STORE_PART_SYNTHESIS,      STORE_PART_FANOUT,
+                                  STORE_PART_CURATED,        STORE_PART_SNIPPETS_META,
+                                  STORE_PART_SYNTHESIS_META, STORE_PART_FANOUT_META};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (part && !strcmp(part, parts[i]))
+            return 0;
+    err_set(err, LODE_EINVAL, "unknown job part \"%.40s\"", part ? part : "");
+    return -1;
+}
+
+/* GET or HGET one value: a copy (caller frees), or NULL and *err. */
+static char *s_get_value(store_t *self, store_args_t *a, size_t *len, bool *found, err_t *err)
+{
+    redisReply *r;
+    *found = false;
+    if (store_run(self, a, &r, err) != 0)
+        return NULL;
+    char *out = NULL;
+    if (r->type == REDIS_REPLY_STRING) {
+        out = mem_strndup(r->str, r->len);
+        if (len)
+            *len = r->len;
+        *found = true;
+    }
+    freeReplyObject(r);
+    return out;
+}
+
+char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err)
+{
+    if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+        return NULL;
+    char key[STORE_KEY_MAX];
+    bool found = false;
+    char *out = NULL;
+    err_t mine = {0};
+    if (strcmp(part, STORE_PART_INPUT) == 0) {
+        /* In the job's hash since submit writes it there. */
+        store_args_t h = {0};
+        store_key(self, key, "job:%s", id);
+        store_str(&h, "HGET");
+        store_str(&h, key);
+        store_str(&h, STORE_PART_INPUT);
+        out = s_get_value(self, &h, len, &found, &mine);
+    }
+    if (!found && !mine.code) {
+        /* The other parts, and the input of a job an older version submitted. */
+        store_args_t a = {0};
+        store_key(self, key, "job:%s:%s", id, part);
+        store_str(&a, "GET");
+        store_str(&a, key);
+        out = s_get_value(self, &a, len, &found, &mine);
+    }
+    if (!found && !mine.code)
+        err_set(&mine, LODE_ENOTFOUND, "job %s has no %s", id, part);
+    if (!found)
+        err_set(err, mine.code, "%s", mine.msg);
+    return out;
+}
+
+int store_part_set(
+    store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err)
+{
+    if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    store_key(self, key, "job:%s:%s", id, part);
+    store_args_t a = {0};
+    store_str(&a, "SET");
+    store_str(&a, key);
+    store_arg(&a, data, len);
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_stats(store_t *self, store_stats_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (store_connect(self, err) != 0)
+        return -1;
+    char key[STORE_KEY_MAX];
+    for (int s = 0; s < JOB_STAGE_COUNT; s++) {
+        store_key(self, key, "queue:%s", job_stage_name(s));
+        redisAppendCommand(self->ctx, "LLEN %s", key);
+    }
+    store_key(self, key, "leases");
+    redisAppendCommand(self->ctx, "ZCARD %s", key);
+    store_key(self, key, "dead");
+    redisAppendCommand(self->ctx, "LLEN %s", key);
+    store_key(self, key, "jobs");
+    redisAppendCommand(self->ctx, "ZCARD %s", key);
+    store_key(self, key, "delayed");
+    redisAppendCommand(self->ctx, "ZCARD %s", key);
+    store_key(self, key, "stats");
+    redisAppendCommand(self->ctx, "HMGET %s submitted done failed retried stale", key);
+    int64_t *ints[] = {&out->queued[0], &out->queued[1], &out->queued[2], &out->queued[3],
+                       &out->in_flight, &out->dead,      &out->jobs,      &out->delayed};
+    int64_t *counters[] = {&out->submitted, &out->done, &out->failed, &out->retried, &out->stale};
+    int rc = 0;
+    for (size_t i = 0; i < 9; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(self->ctx, (void **)&r) != REDIS_OK)
+            return store_check(self, NULL, err);
+        if (rc == 0 && store_check(self, r, err) != 0)
+            rc = -1;
+        else if (i < 8 && r->type == REDIS_REPLY_INTEGER)
+            *ints[i] = r->integer;
+        else if (i == 8 && r->type == REDIS_REPLY_ARRAY)
+            for (size_t k = 0; k < r->elements && k < 5; k++)
+                if (r->element[k]->type == REDIS_REPLY_STRING)
+                    *counters[k] = atoll(r->element[k]->str);
+        freeReplyObject(r);
+    }
+    return rc;
+}
+
+int store_usage_add(store_t *self,
+                    const char *id,
+                    const char *batch,
+                    const char *model,
+                    int64_t prompt_tokens,
+                    int64_t completion_tokens,
+                    err_t *err)
+{
+    if (store_valid_id(id, err) != 0 || store_connect(self, err) != 0)
+        return -1;
+    if (prompt_tokens <= 0 && completion_tokens <= 0)
+        return 0;
+    int64_t n[2] = {prompt_tokens > 0 ? prompt_tokens : 0,
+                    completion_tokens > 0 ? completion_tokens : 0};
+    char field[2][STORE_MODEL_MAX + 32];
+    const char *total[2] = {"prompt_tokens", "completion_tokens"};
+    for (int f = 0; f < 2; f++)
+        snprintf(field[f], sizeof field[f], "%s:%.*s", total[f], STORE_MODEL_MAX,
+                 model && *model ? model : "unknown");
+    char job_key[STORE_KEY_MAX], batch_key[STORE_KEY_MAX];
+    store_key(self, job_key, "job:%s", id);
+    store_key(self, batch_key, "batch:%s", batch ? batch : "");
+    bool in_batch = batch && *batch;
+    store_args_t m = {0};
+    store_str(&m, "MULTI");
+    store_append(self, &m);
+    int replies = 1;
+    for (int f = 0; f < 2; f++) {
+        const char *keys[3] = {job_key, batch_key, batch_key};
+        const char *names[3] = {total[f], total[f], field[f]};
+        for (int k = 0; k < (in_batch ? 3 : 1); k++) {
+            store_args_t a = {0};
+            store_str(&a, "HINCRBY");
+            store_str(&a, keys[k]);
+            store_str(&a, names[k]);
+            store_int(&a, n[f]);
+            store_append(self, &a);
+            replies++;
+        }
+    }
+    store_args_t e = {0};
+    store_str(&e, "EXEC");
+    store_append(self, &e);
+    return store_finish_multi(self, replies + 1, err);
+}
