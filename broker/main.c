@@ -13,6 +13,7 @@
 #include "config.h"
 #include "curve.h"
 #include "log.h"
+#include "mem.h"
 
 #define LODE_VERSION "0.1.0"
 
@@ -46,6 +47,9 @@ static void s_usage(FILE *out)
             "  --metrics HOST:PORT serve Prometheus /metrics there, e.g. 127.0.0.1:9464\n"
             "                      (default off)\n"
             "  --log-level L       error, warn, info or debug (default info)\n"
+            "  --config FILE       settings file: \"option = value\" lines, option being any\n"
+            "                      long option above (env LODE_BROKER_CONFIG); the command\n"
+            "                      line overrides it\n"
             "  --help, --version\n"
             "\n"
             "Without CURVE any peer that reaches the endpoint can submit and take jobs:\n"
@@ -89,7 +93,36 @@ static int s_run(broker_opts_t *opts, const char *bind, log_level_t level)
     return rc == 0 ? 0 : 1;
 }
 
-int main(int argc, char **argv)
+/* The --config file (or $LODE_BROKER_CONFIG) as options before argv's own,
+ * so the command line wins: *args (argc entries) is the vector to parse,
+ * *fargs the file's strings to free. 0, or 2 after a message. */
+static int s_with_config(int argc, char **argv, char ***args, int *n, char ***fargs, int *nf)
+{
+    const char *path = getenv("LODE_BROKER_CONFIG");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+    }
+    *fargs = NULL;
+    *nf = 0;
+    err_t err = {0};
+    if (path && *path && config_file_args(path, fargs, nf, &err) != 0) {
+        fprintf(stderr, "lode-broker: %s\n", err.msg);
+        return 2;
+    }
+    *args = mem_calloc((size_t)argc + (size_t)*nf + 1, sizeof **args);
+    (*args)[0] = argv[0];
+    for (int i = 0; i < *nf; i++)
+        (*args)[1 + i] = (*fargs)[i];
+    for (int i = 1; i < argc; i++)
+        (*args)[*nf + i] = argv[i];
+    *n = argc + *nf;
+    return 0;
+}
+
+static int s_main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"bind", required_argument, 0, 'b'},
                                              {"redis", required_argument, 0, 'r'},
@@ -106,6 +139,7 @@ int main(int argc, char **argv)
                                              {"retry-max-ms", required_argument, 0, 'M'},
                                              {"pub", required_argument, 0, 'P'},
                                              {"metrics", required_argument, 0, 'x'},
+                                             {"config", required_argument, 0, 'F'},
                                              {0, 0, 0, 0}};
     broker_opts_t opts = {0};
     const char *bind = NULL;
@@ -146,6 +180,8 @@ int main(int argc, char **argv)
         case 'x':
             opts.metrics = optarg;
             break;
+        case 'F': /* read before parsing: s_with_config */
+            break;
         case 'c':
             opts.curve.cert = optarg;
             break;
@@ -174,4 +210,16 @@ int main(int argc, char **argv)
         return 2;
     }
     return s_run(&opts, bind, (log_level_t)level);
+}
+
+int main(int argc, char **argv)
+{
+    char **args = NULL, **fargs = NULL;
+    int n = 0, nf = 0;
+    int rc = s_with_config(argc, argv, &args, &n, &fargs, &nf);
+    if (rc == 0)
+        rc = s_main(n, args);
+    free(args);
+    config_args_free(fargs, nf);
+    return rc;
 }

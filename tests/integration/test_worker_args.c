@@ -246,6 +246,33 @@ static void test_lode_prompts_copies_the_built_in_ones_and_shows_what_is_used(vo
     free(saved_home);
 }
 
+/* lode-broker reads a settings file too (--config or LODE_BROKER_CONFIG):
+ * its options come first, a bad line is named, a bad value is refused. */
+static void test_the_broker_reads_a_settings_file(void **state)
+{
+    s_fx_t *fx = *state;
+    char *out = NULL, *errout = NULL;
+    s_write(fx->conf, "# broker\n\nhelp\n");
+    const char *help[] = {"--config", fx->conf, NULL};
+    assert_int_equal(cluster_run_prog("lode-broker", help, &out, &errout), 0);
+    assert_non_null(strstr(out, "usage: lode-broker"));
+    free(out);
+    free(errout);
+    s_write(fx->conf, "max-attempts = 0\n");
+    setenv("LODE_BROKER_CONFIG", fx->conf, 1);
+    const char *none[] = {NULL};
+    assert_int_equal(cluster_run_prog("lode-broker", none, &out, &errout), 2);
+    assert_non_null(strstr(errout, "--max-attempts"));
+    free(out);
+    free(errout);
+    s_write(fx->conf, "lease-ms 500\n");
+    assert_int_equal(cluster_run_prog("lode-broker", none, &out, &errout), 2);
+    assert_non_null(strstr(errout, "worker.conf:1"));
+    free(out);
+    free(errout);
+    unsetenv("LODE_BROKER_CONFIG");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +288,7 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(
             test_lode_prompts_copies_the_built_in_ones_and_shows_what_is_used, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_the_broker_reads_a_settings_file, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
