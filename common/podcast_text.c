@@ -1,0 +1,176 @@
+/*  podcast_text.c - text primitives the podcast files share: bounded
+ *  appends, XML/HTML entity decoding, field normalisation (UTF-8 repair,
+ *  whitespace collapse), substring search and tag-end scanning. No parsing
+ *  of documents: that is podcast_feed.c and podcast_formats.c.
+ *  SPDX-License-Identifier: MIT
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "podcast_impl.h"
+#include "utf8.h"
+
+/* ---------------------------------------------------------------- text */
+
+bool podcast_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Append what fits of p[0..n) to a field buffer: a field longer than its
+ * limit is cut, not refused (a 9 KB title is still a title). */
+void podcast_put(buf_t *b, const char *p, size_t n)
+{
+    size_t room = b->max - b->len;
+    if (n > room)
+        n = room;
+    if (n && buf_append(b, p, n, NULL) != 0)
+        return;
+}
+
+static void s_put_cp(buf_t *b, uint32_t cp)
+{
+    char enc[4];
+    podcast_put(b, enc, utf8_encode(cp, enc));
+}
+
+static long s_entity_number(const char *s, size_t n)
+{
+    long v = 0;
+    bool hex = n > 1 && (s[1] == 'x' || s[1] == 'X');
+    size_t i = hex ? 2 : 1;
+    if (i >= n)
+        return -1;
+    for (; i < n; i++) {
+        int d = hex && isxdigit((unsigned char)s[i])
+                    ? (isdigit((unsigned char)s[i]) ? s[i] - '0' : (tolower(s[i]) - 'a' + 10))
+                    : (isdigit((unsigned char)s[i]) ? s[i] - '0' : -1);
+        if (d < 0 || v > 0x10FFFF)
+            return -1;
+        v = v * (hex ? 16 : 10) + d;
+    }
+    return v;
+}
+
+/* Decode the entity at s ('&'), append it, return the bytes it used, or 0
+ * when it is not one we know (the caller then copies the '&'). */
+size_t podcast_entity(buf_t *b, const char *s, size_t n)
+{
+    static const struct {
+        const char *name;
+        uint32_t cp;
+    } known[] = {{"amp", '&'},       {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
+                 {"apos", '\''},     {"nbsp", 0xA0},    {"mdash", 0x2014}, {"ndash", 0x2013},
+                 {"hellip", 0x2026}, {"rsquo", 0x2019}, {"lsquo", 0x2018}, {"rdquo", 0x201D},
+                 {"ldquo", 0x201C}};
+
+    const char *semi = memchr(s, ';', n < 12 ? n : 12);
+    if (!semi)
+        return 0;
+    size_t len = (size_t)(semi - s) - 1;
+    const char *name = s + 1;
+    if (len > 0 && name[0] == '#') {
+        long cp = s_entity_number(name, len);
+        bool ok = cp > 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+        s_put_cp(b, ok ? (uint32_t)cp : 0xFFFD);
+        return len + 2;
+    }
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strlen(known[i].name) == len && memcmp(known[i].name, name, len) == 0) {
+            s_put_cp(b, known[i].cp);
+            return len + 2;
+        }
+    return 0;
+}
+
+/* Append XML text with entities decoded (CDATA is copied as is). */
+void podcast_put_decoded(buf_t *b, const char *s, size_t n, bool cdata)
+{
+    size_t i = 0;
+    while (i < n && b->len < b->max) {
+        const char *amp = cdata ? NULL : memchr(s + i, '&', n - i);
+        size_t run = amp ? (size_t)(amp - (s + i)) : n - i;
+        podcast_put(b, s + i, run);
+        i += run;
+        if (i >= n)
+            break;
+        size_t used = podcast_entity(b, s + i, n - i);
+        if (used == 0) {
+            podcast_put(b, "&", 1);
+            used = 1;
+        }
+        i += used;
+    }
+}
+
+/* A field's final form: valid UTF-8, whitespace runs collapsed to one
+ * space, trimmed; NULL when nothing is left. */
+char *podcast_field_string(const char *s, size_t n)
+{
+    size_t rn = 0;
+    char *r = utf8_repair(s, n, &rn, NULL);
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < rn; i++) {
+        if (podcast_is_space(r[i])) {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            r[o++] = ' ';
+        space = false;
+        r[o++] = r[i];
+    }
+    r[o] = '\0';
+    if (o == 0) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* ---------------------------------------------------------------- search */
+
+const char *podcast_find(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    const char *end = s + n;
+    for (const char *p = s; (size_t)(end - p) >= k; p++) {
+        p = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+        if (!p)
+            return NULL;
+        if (memcmp(p, needle, k) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* podcast_find ignoring ASCII case. */
+const char *podcast_find_ci(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (strncasecmp(s + i, needle, k) == 0)
+            return s + i;
+    return NULL;
+}
+
+/* Position of the '>' closing a tag that starts at from, skipping quoted
+ * attribute values, or NULL. */
+const char *podcast_tag_end(const char *p, const char *end)
+{
+    char quote = 0;
+    for (; p < end; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+        } else if (*p == '"' || *p == '\'') {
+            quote = *p;
+        } else if (*p == '>') {
+            return p;
+        }
+    }
+    return NULL;
+}
