@@ -1,6 +1,7 @@
 /*  source.h - turns a local source's bytes into a transcript: plain text and
  *  Markdown into paragraphs, WebVTT and SRT into timed cues. Repairs invalid
- *  UTF-8 and notes it. No I/O: the caller reads the file.
+ *  UTF-8 and notes it. No I/O: the caller reads the file. Implemented by
+ *  source.c, source_md.c and source_cues.c (private: source_impl.h).
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_SOURCE_H
