@@ -304,6 +304,24 @@ static void s_expect_done(s_fix_t *f, const char *id)
     free(state);
 }
 
+/* Wait for id to fail at stage; its error (caller frees), which holds
+ * needle. */
+static char *s_expect_failed(s_fix_t *f, const char *id, const char *stage, const char *needle)
+{
+    char *st = s_wait(f, id);
+    assert_string_equal(st, "failed");
+    free(st);
+    char *at = cluster_job_field(f->c, id, "error_stage");
+    assert_non_null(at);
+    assert_string_equal(at, stage);
+    free(at);
+    char *error = cluster_job_field(f->c, id, "error");
+    assert_non_null(error);
+    if (needle)
+        assert_non_null(strstr(error, needle));
+    return error;
+}
+
 static json_t *s_part(s_fix_t *f, const char *id, const char *part)
 {
     char *raw = cluster_redis_str(f->c, "GET lode:job:%s:%s", id, part);
@@ -485,13 +503,7 @@ static void test_a_failed_job_sends_none_of_its_queued_requests(void **state)
     llmstand_push_error(f->stand, 404, NULL, -1);
     size_t before = llmstand_requests(f->stand);
     char *id = s_submit_prose(f, 6000);
-    char *st = s_wait(f, id);
-    assert_string_equal(st, "failed");
-    free(st);
-    char *error = cluster_job_field(f->c, id, "error");
-    assert_non_null(error);
-    assert_non_null(strstr(error, "404"));
-    free(error);
+    free(s_expect_failed(f, id, "snippet", "404"));
     assert_int_equal(llmstand_requests(f->stand) - before, 1);
     free(id);
     cluster_mark_ok(f->c);
@@ -518,17 +530,9 @@ static void test_a_bad_key_fails_at_once_and_is_never_logged(void **state)
     s_fix_t *f = *state;
     s_openai_workers(f, f->wrong_file, NULL, NULL);
     char *id = s_submit_prose(f, 400);
-    char *st = s_wait(f, id);
-    assert_string_equal(st, "failed");
-    free(st);
-    char *error = cluster_job_field(f->c, id, "error");
-    assert_non_null(error);
-    assert_non_null(strstr(error, "401"));
+    char *error = s_expect_failed(f, id, "snippet", "401");
     assert_null(strstr(error, "WRONG-SECRET"));
     free(error);
-    char *stage = cluster_job_field(f->c, id, "error_stage");
-    assert_string_equal(stage, "snippet");
-    free(stage);
     char *attempts = cluster_job_field(f->c, id, "attempt");
     assert_string_equal(attempts, "1"); /* permanent: not retried */
     free(attempts);
@@ -554,13 +558,7 @@ static void test_an_answer_that_stays_garbage_fails_with_what_the_model_said(voi
     s_fix_t *f = *state;
     s_set_mode(MODE_GARBAGE);
     char *id = s_submit_prose(f, 400);
-    char *st = s_wait(f, id);
-    assert_string_equal(st, "failed");
-    free(st);
-    char *error = cluster_job_field(f->c, id, "error");
-    assert_non_null(error);
-    assert_non_null(strstr(error, "I am sorry"));
-    free(error);
+    free(s_expect_failed(f, id, "snippet", "I am sorry"));
     char *code = cluster_job_field(f->c, id, "error_code");
     assert_string_equal(code, "ELLM");
     free(code);
@@ -577,12 +575,7 @@ static void test_an_empty_source_never_reaches_the_model(void **state)
     size_t before = llmstand_requests(f->stand);
     char *id = cluster_submit_text(f->c, "   \n\n  ", 7);
     assert_non_null(id);
-    char *st = s_wait(f, id);
-    assert_string_equal(st, "failed");
-    free(st);
-    char *stage = cluster_job_field(f->c, id, "error_stage");
-    assert_string_equal(stage, "fetch");
-    free(stage);
+    free(s_expect_failed(f, id, "fetch", "empty transcript"));
     assert_int_equal(llmstand_requests(f->stand), before);
     free(id);
     cluster_mark_ok(f->c);

@@ -231,6 +231,14 @@ static const char *k_good_answer =
     "\"Invented.\"},\n"
     "]}\n```\nHope this helps!";
 
+/* A test's stage, prompts and transcript, freed in the right order. */
+static void s_free(llmstage_t **st, prompts_t **p, transcript_t **t)
+{
+    llmstage_destroy(st);
+    prompts_destroy(p);
+    transcript_destroy(t);
+}
+
 static void test_llmstage_mines_snippets_from_a_source_that_fits(void **state)
 {
     (void)state;
@@ -319,9 +327,7 @@ static void test_llmstage_mines_snippets_from_a_source_that_fits(void **state)
 
     llmstage_destroy(&st);
     assert_null(st);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_keeps_a_bounded_excerpt_of_a_huge_rejected_quote(void **state)
@@ -347,9 +353,7 @@ static void test_llmstage_keeps_a_bounded_excerpt_of_a_huge_rejected_quote(void 
     assert_int_equal(memcmp(kept, quote, strlen(kept)), 0);
     free(answer);
     free(quote);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_keeps_no_snippet_when_every_quote_is_invented(void **state)
@@ -373,9 +377,7 @@ static void test_llmstage_keeps_no_snippet_when_every_quote_is_invented(void **s
     assert_int_equal(s_int(m, "quotes.rejected"), 2);
     assert_int_equal(s_int(m, "repairs"), 0);
     json_decref(m);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_keeps_max_snippets_and_drops_repeats(void **state)
@@ -407,9 +409,7 @@ static void test_llmstage_keeps_max_snippets_and_drops_repeats(void **state)
     assert_string_equal(s_str(json_array_get(arr, 0), "commentary"), "a");
     assert_string_equal(s_str(json_array_get(arr, 1), "quote"), k_sents[6]);
     json_decref(arr);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 /* --- repairs and failures ------------------------------------------------ */
@@ -446,9 +446,7 @@ static void test_llmstage_repairs_a_bad_answer_once(void **state)
     assert_int_equal(s_int(m, "requests"), 2);
     assert_int_equal(s_int(m, "repairs"), 1);
     json_decref(m);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_repair_of_a_long_answer_still_fits_the_window(void **state)
@@ -486,9 +484,7 @@ static void test_llmstage_repair_of_a_long_answer_still_fits_the_window(void **s
     assert_true(chunk_tokens(req.system, strlen(req.system)) +
                     chunk_tokens(req.user, strlen(req.user)) + o.max_tokens <=
                 o.context_tokens);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_repairs_an_answer_of_the_wrong_shape(void **state)
@@ -509,9 +505,7 @@ static void test_llmstage_repairs_an_answer_of_the_wrong_shape(void **state)
     assert_int_equal(err.code, LODE_ELLM);
     assert_non_null(strstr(err.msg, "still unusable after a repair"));
     assert_non_null(strstr(err.msg, "{\\\"snippets\\\":[{\\\"quote\\\""));
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_fails_after_a_second_bad_answer(void **state)
@@ -536,9 +530,7 @@ static void test_llmstage_fails_after_a_second_bad_answer(void **state)
     err_t again = {0};
     assert_int_equal(s_answer(st, 0, "{}", "stop", &again), -1);
     assert_string_equal(again.msg, err.msg);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_fails_at_once_on_an_answer_cut_by_max_tokens(void **state)
@@ -564,9 +556,7 @@ static void test_llmstage_fails_at_once_on_an_answer_cut_by_max_tokens(void **st
     assert_int_equal(s_answer(st, 0, "{}", "stop", &err), -1);
     assert_int_equal(err.code, LODE_EINVAL);
     assert_int_equal(llmstage_next(st, &req), 1);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 /* --- long sources ----------------------------------------------------------- */
@@ -665,9 +655,7 @@ static void test_llmstage_maps_a_long_source_over_overlapping_chunks(void **stat
     size_t last_cp = (size_t)s_int(json_array_get(arr, 3), "offset");
     assert_true(last_cp > transcript_cp(t, t->len) / requests); /* past the first chunk */
     json_decref(arr);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_keeps_the_complete_quotes_of_a_part_cut_by_max_tokens(void **state)
@@ -778,9 +766,7 @@ static void test_llmstage_writes_a_synthesis_in_one_request(void **state)
     assert_null(json_object_get(m, "notes"));
     assert_int_equal(s_int(m, "chunks"), 1);
     json_decref(m);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 /* Answers every notes request with claims of claim_bytes bytes; returns the
@@ -866,9 +852,7 @@ static void test_llmstage_takes_notes_on_a_long_source_before_the_synthesis(void
     json_t *m2 = s_meta(st);
     assert_true(json_is_true(json_object_get(json_object_get(m2, "notes"), "truncated")));
     json_decref(m2);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 /* --- fan-out --------------------------------------------------------------- */
@@ -928,9 +912,7 @@ static void test_llmstage_merges_the_fanout_of_every_chunk(void **state)
     assert_string_equal(json_string_value(json_array_get(c, 1)), "Économie");
     assert_int_equal(json_array_size(r), 1);
     json_decref(v);
-    llmstage_destroy(&st);
-    prompts_destroy(&p);
-    transcript_destroy(&t);
+    s_free(&st, &p, &t);
 }
 
 static void test_llmstage_leaves_out_stored_snippets_that_do_not_fit(void **state)
