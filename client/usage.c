@@ -145,6 +145,14 @@ static const char *s_s(json_t *o, const char *key)
     return v ? v : "";
 }
 
+/* The estimated cost of one stage's stored run, -1 if not priced. */
+static double s_meta_cost(json_t *m, const usage_prices_t *prices)
+{
+    return m ? usage_cost(prices, s_s(m, "model"), s_i(m, "prompt_tokens"),
+                          s_i(m, "completion_tokens"))
+             : -1;
+}
+
 /* One stage's row of the text table. */
 static void s_print_stage(FILE *f, const char *stage, json_t *m, const usage_prices_t *prices)
 {
@@ -161,8 +169,7 @@ static void s_print_stage(FILE *f, const char *stage, json_t *m, const usage_pri
             "", (long long)s_i(m, "requests"), (long long)s_i(m, "chunks"),
             (long long)s_i(m, "repairs"), (long long)s_i(m, "prompt_tokens"),
             (long long)s_i(m, "completion_tokens"));
-    double cost =
-        usage_cost(prices, s_s(m, "model"), s_i(m, "prompt_tokens"), s_i(m, "completion_tokens"));
+    double cost = s_meta_cost(m, prices);
     if (cost >= 0)
         fprintf(f, ", about $%.4f", cost);
     fputc('\n', f);
@@ -209,10 +216,7 @@ int usage_show_stats(cli_t *cli, const char *id, bool json, const char *prices_p
                             ? usage_cost(prices, model, job.prompt_tokens, job.completion_tokens)
                             : -1;
     for (int i = 0; i < 3 && model && !one_model; i++) { /* stored runs only */
-        double c = metas[i]
-                       ? usage_cost(prices, s_s(metas[i], "model"), s_i(metas[i], "prompt_tokens"),
-                                    s_i(metas[i], "completion_tokens"))
-                       : -1;
+        double c = s_meta_cost(metas[i], prices);
         if (c >= 0)
             total_cost = (total_cost < 0 ? 0 : total_cost) + c;
     }
