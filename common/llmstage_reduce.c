@@ -259,11 +259,10 @@ char *llmstage_guard_snippets(
         json_decref(arr);
         return NULL;
     }
-    quote_index_t *qi = quote_index_new(t, err);
-    if (!qi) { /* else an empty array came back as "[]" with *err set */
-        json_decref(arr);
-        return NULL;
-    }
+    /* The index (a normalised copy of the transcript) is built only for an
+     * item whose offset and length do not name its quote: the extractive
+     * engine's never need it, a model's usually do. */
+    quote_index_t *qi = NULL;
     json_t *out = json_array();
     size_t i;
     json_t *it;
@@ -279,7 +278,13 @@ char *llmstage_guard_snippets(
         size_t qlen = json_string_length(json_object_get(it, "quote"));
         quote_match_t m;
         err_t e = {0};
-        if (!s_named_span(t, it, q, qlen, &m) &&
+        bool named = s_named_span(t, it, q, qlen, &m);
+        if (!named && !llmstage_all_space(q, qlen) && !qi && !(qi = quote_index_new(t, err))) {
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+        if (!named &&
             (llmstage_all_space(q, qlen) || quote_index_find(qi, q, qlen, NULL, &m, &e) != 0 ||
              m.kind == QUOTE_NONE || m.length == 0)) {
             if (rejected)
