@@ -12,19 +12,9 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "mem.h"
 #include "prompts.h"
-
-/* The user's prompt directory: $XDG_CONFIG_HOME/lode/prompts, else
- * ~/.config/lode/prompts (where a worker looks). Caller frees; NULL if
- * neither variable is set. */
-static char *s_user_dir(void)
-{
-    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg)
-        return mem_printf("%s/lode/prompts", xdg);
-    return home && *home ? mem_printf("%s/.config/lode/prompts", home) : NULL;
-}
 
 /* mkdir -p, mode 0755. */
 static int s_mkdirs(const char *path, err_t *err)
@@ -71,7 +61,7 @@ static int s_write(const char *dir, const prompts_builtin_t *b, bool force, err_
 
 static int s_copy(cli_t *cli, const char *dir_arg, bool force)
 {
-    char *dir = dir_arg ? mem_strdup(dir_arg) : s_user_dir();
+    char *dir = dir_arg ? mem_strdup(dir_arg) : config_user_path("prompts");
     err_t err = {0};
     if (!dir) {
         err_set(&err, LODE_EINVAL, "no directory given and neither XDG_CONFIG_HOME nor HOME set");

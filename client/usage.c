@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "mem.h"
 #include "store.h"
 
@@ -45,10 +46,7 @@ static char *s_default_path(void)
     const char *env = getenv("LODE_PRICES");
     if (env && *env)
         return mem_strdup(env);
-    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-    char *path = xdg && *xdg     ? mem_printf("%s/lode/prices.conf", xdg)
-                 : home && *home ? mem_printf("%s/.config/lode/prices.conf", home)
-                                 : NULL;
+    char *path = config_user_path("prices.conf");
     FILE *f = path ? fopen(path, "r") : NULL;
     if (!f) { /* the default place is optional; a named file is not */
         free(path);

@@ -243,3 +243,11 @@ int config_file_args(const char *path, char ***args, int *n, err_t *err)
     *n = count;
     return 0;
 }
+
+char *config_user_path(const char *rel)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        return mem_printf("%s/lode/%s", xdg, rel);
+    return home && *home ? mem_printf("%s/.config/lode/%s", home, rel) : NULL;
+}

@@ -46,4 +46,8 @@ LODE_MUST_CHECK int config_parse_redis_url(const char *url, config_redis_t *out,
  * -1 and *err (LODE_EIO naming the file, LODE_EINVAL naming the line). */
 LODE_MUST_CHECK int config_file_args(const char *path, char ***args, int *n, err_t *err);
 void config_args_free(char **args, int n);
+/* A user's own file or directory of Lode's: $XDG_CONFIG_HOME/lode/rel,
+ * else $HOME/.config/lode/rel (the XDG base directory rule). Caller frees;
+ * NULL when neither variable is set. */
+char *config_user_path(const char *rel);
 #endif

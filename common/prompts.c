@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "config.h"
 #include "mem.h"
 #include "sha256.h"
 #include "utf8.h"
@@ -102,11 +103,11 @@ static int s_read_file(const char *path, char **out, size_t *len, err_t *err)
 }
 
 /* Try dir/name: 1 and the prompt filled, 0 when absent, -1 and *err. */
-static int s_try_dir(const char *dir, const char *sub, const char *name, s_prompt_t *p, err_t *err)
+static int s_try_dir(const char *dir, const char *name, s_prompt_t *p, err_t *err)
 {
     if (!dir || !*dir)
         return 0;
-    char *path = mem_printf("%s%s/%s", dir, sub, name);
+    char *path = mem_printf("%s/%s", dir, name);
     char *raw = NULL;
     size_t len = 0;
     int rc = s_read_file(path, &raw, &len, err);
@@ -144,24 +145,13 @@ static int s_builtin(const char *name, s_prompt_t *p, err_t *err)
 
 static int s_find(const char *dir, const char *name, s_prompt_t *p, err_t *err)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-
-    struct {
-        const char *dir, *sub;
-    } tries[] = {
-        {dir, ""},
-        {getenv("LODE_PROMPTS"), ""},
-        {xdg && *xdg ? xdg : home, xdg && *xdg ? "/lode/prompts" : "/.config/lode/prompts"},
-        {LODE_PROMPTS_DIR, ""},
-    };
-
-    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-        int rc = s_try_dir(tries[i].dir, tries[i].sub, name, p, err);
-        if (rc != 0)
-            return rc;
-    }
-    return s_builtin(name, p, err);
+    char *user = config_user_path("prompts");
+    const char *tries[] = {dir, getenv("LODE_PROMPTS"), user, LODE_PROMPTS_DIR};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof tries / sizeof tries[0]; i++)
+        rc = s_try_dir(tries[i], name, p, err);
+    free(user);
+    return rc != 0 ? rc : s_builtin(name, p, err);
 }
 
 /* A --prompts that names no directory is a typo, not a wish for the
