@@ -17,13 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { # a random loopback port nobody answers on
-    local p
-    while :; do
-        p=$(shuf -i 20000-60000 -n 1)
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. "$(dirname "$0")/lib.sh" # free_port
 rport=$(free_port)
 bport=$(free_port)
 export LODE_REDIS="redis://127.0.0.1:$rport" LODE_BROKER="tcp://127.0.0.1:$bport"

@@ -29,13 +29,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
-free_port() {
-    local p
-    while :; do
-        p=$(shuf -i 20000-60000 -n 1)
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. "$(dirname "$0")/../../deploy/lib.sh" # free_port
 
 shared="Every input of this benchmark holds this one sentence, so the model's quote is always found."
 mkdir -p "$dir/in"

@@ -65,13 +65,7 @@ die() {
     for f in "$dir"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 10 "$f"; } >&2; done
     exit 1
 }
-free_port() {
-    local p
-    while :; do
-        p=$(shuf -i 20000-60000 -n 1)
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. "$(dirname "$0")/../../deploy/lib.sh" # free_port
 now() { date +%s.%N; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 sum_ticks() { local s=0 p; for p in "$@"; do s=$((s + $(ticks "$p"))); done; echo "$s"; }
