@@ -12,6 +12,8 @@
  *  handler (the poll set is rebuilt before the next poll); a timer must not
  *  end itself from inside its own handler (after the loop has once stopped,
  *  zloop_timer_end frees at once), so handlers forget their id first.
+ *  The SSRF guard's address arithmetic is in http_guard.c and header and
+ *  body decoding in http_body.c; what they share is in http_impl.h.
  *  SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
@@ -19,69 +21,34 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <iconv.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "http_impl.h"
 #include "mem.h"
-#include "utf8.h"
 
 #define HTTP_UA_DEFAULT      "lode/0.1 (+https://github.com/lode/lode)"
-#define HTTP_HEADER_MAX      (64 * 1024)
 #define HTTP_COOL_DEFAULT_MS 30000
-#define HTTP_RETRY_MAX_MS    (3600 * 1000)
-#define HTTP_SNIFF_BYTES     4096
 #define HTTP_LOW_SPEED_BYTES 100
 
-typedef struct s_host s_host_t;
-typedef struct s_xfer s_xfer_t;
 typedef struct s_sock s_sock_t;
 
 /* One host's limits and waiting requests. */
-struct s_host {
+struct http_host {
     char *name; /* owned; the hash key */
     int in_flight;
-    int users;             /* requests (queued, running or being delivered) that point here */
-    int64_t next_ms;       /* earliest next start (per_host_rps) */
-    int64_t cool_until_ms; /* no start before this (429, bot check) */
-    s_xfer_t *head, *tail; /* waiting, FIFO; owned */
-    s_host_t *wprev, *wnext;
+    int users;                /* requests (queued, running or being delivered) that point here */
+    int64_t next_ms;          /* earliest next start (per_host_rps) */
+    int64_t cool_until_ms;    /* no start before this (429, bot check) */
+    http_xfer_t *head, *tail; /* waiting, FIFO; owned */
+    http_host_t *wprev, *wnext;
     bool listed; /* in http->waiting (has waiting requests) */
-};
-
-/* One request, queued or running. */
-struct s_xfer {
-    http_t *http;
-    s_host_t *host;                     /* borrowed from http->hosts */
-    s_xfer_t *next;                     /* host queue or delivery list */
-    s_xfer_t *rprev, *rnext;            /* running list */
-    CURL *easy;                         /* owned; NULL while queued */
-    struct curl_slist *headers;         /* owned */
-    char *url, *method, *body, *cookie; /* owned copies */
-    size_t body_len;
-    bool allow_binary;
-    http_done_fn *done;
-    void *arg;
-    int64_t started_us;
-    buf_t resp;          /* raw (decompressed) body, bounded */
-    err_t err;           /* our own abort reason; first wins */
-    err_t blocked;       /* the SSRF guard's refusal; used if the transfer fails */
-    int status;          /* of the current hop */
-    char ctype[128];     /* media type, lower case */
-    char charset[48];    /* from Content-Type, lower case */
-    size_t header_bytes; /* of the current hop */
-    int64_t retry_after_ms;
-    bool type_checked;
-    char errbuf[CURL_ERROR_SIZE];
 };
 
 /* A socket curl asked us to watch. */
@@ -91,16 +58,16 @@ struct s_sock {
 };
 
 struct http {
-    zloop_t *loop;     /* borrowed */
-    CURLM *multi;      /* owned */
-    http_opts_t o;     /* defaults filled in; strings below */
-    char *user_agent;  /* owned */
-    char *allow_net;   /* owned or NULL */
-    zhashx_t *hosts;   /* name -> s_host_t, owned */
-    s_host_t *waiting; /* hosts with waiting requests */
-    s_xfer_t *running; /* owned */
-    s_xfer_t *deliver; /* failed before curl ran them; owned */
-    s_sock_t *socks;   /* owned */
+    zloop_t *loop;        /* borrowed */
+    CURLM *multi;         /* owned */
+    http_opts_t o;        /* defaults filled in; strings below */
+    char *user_agent;     /* owned */
+    char *allow_net;      /* owned or NULL */
+    zhashx_t *hosts;      /* name -> http_host_t, owned */
+    http_host_t *waiting; /* hosts with waiting requests */
+    http_xfer_t *running; /* owned */
+    http_xfer_t *deliver; /* failed before curl ran them; owned */
+    s_sock_t *socks;      /* owned */
     size_t n_running, n_queued;
     int curl_timer; /* zloop timer id or -1 */
     int pump_timer; /* zloop timer id or -1 */
@@ -110,145 +77,10 @@ struct http {
 
 static void s_pump(http_t *self);
 
-/* ---- the SSRF guard: addresses as 16 bytes, IPv4 mapped to ::ffff:a.b.c.d */
-
-typedef struct {
-    unsigned char a[16];
-} s_ip_t;
-
-static bool s_ip_parse(const char *text, size_t n, s_ip_t *ip, bool *v4)
-{
-    char tmp[64];
-    if (n == 0 || n >= sizeof tmp)
-        return false;
-    memcpy(tmp, text, n);
-    tmp[n] = '\0';
-    char *pct = strchr(tmp, '%'); /* drop an IPv6 zone */
-    if (pct)
-        *pct = '\0';
-    memset(ip, 0, sizeof *ip);
-    *v4 = !strchr(tmp, ':');
-    if (!*v4)
-        return inet_pton(AF_INET6, tmp, ip->a) == 1;
-    ip->a[10] = ip->a[11] = 0xFF;
-    return inet_pton(AF_INET, tmp, ip->a + 12) == 1;
-}
-
-static bool s_ip_match(const s_ip_t *ip, const s_ip_t *net, int bits)
-{
-    int i = 0;
-    for (; bits >= 8; bits -= 8, i++)
-        if (ip->a[i] != net->a[i])
-            return false;
-    if (bits == 0)
-        return true;
-    unsigned char mask = (unsigned char)(0xFF << (8 - bits));
-    return (ip->a[i] & mask) == (net->a[i] & mask);
-}
-
-/* "net/bits" or a bare address (s[0..n)). Bits are returned in v6 terms. */
-static bool s_cidr_parse(const char *s, size_t n, s_ip_t *net, int *bits)
-{
-    const char *slash = memchr(s, '/', n);
-    bool v4;
-    if (!s_ip_parse(s, slash ? (size_t)(slash - s) : n, net, &v4))
-        return false;
-    int max = v4 ? 32 : 128;
-    int b = max;
-    if (slash) {
-        char num[8];
-        size_t k = n - (size_t)(slash + 1 - s);
-        if (k == 0 || k >= sizeof num)
-            return false;
-        memcpy(num, slash + 1, k);
-        num[k] = '\0';
-        char *end;
-        long v = strtol(num, &end, 10);
-        if (*end || v < 0 || v > max)
-            return false;
-        b = (int)v;
-    }
-    *bits = v4 ? b + 96 : b;
-    return true;
-}
-
-/* Calls fn on each comma-separated entry of list; stops at the first true. */
-static bool s_cidr_any(const char *list, const s_ip_t *ip, bool *bad)
-{
-    for (const char *p = list; p && *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ", ");
-        if (n == 0)
-            break;
-        s_ip_t net;
-        int bits;
-        if (!s_cidr_parse(p, n, &net, &bits)) {
-            if (bad)
-                *bad = true;
-        } else if (ip && s_ip_match(ip, &net, bits))
-            return true;
-        p += n;
-    }
-    return false;
-}
-
-static const char *const s_blocked[] = {
-    "0.0.0.0/8",        "10.0.0.0/8",      "100.64.0.0/10",  "127.0.0.0/8",    "169.254.0.0/16",
-    "172.16.0.0/12",    "192.0.0.0/24",    "192.0.2.0/24",   "192.88.99.0/24", "192.168.0.0/16",
-    "198.18.0.0/15",    "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",    "240.0.0.0/4",
-    "168.63.129.16/32", "::/96",           "100::/64",       "64:ff9b:1::/48", "2001:db8::/32",
-    "fc00::/7",         "fe80::/10",       "fec0::/10",      "ff00::/8",
-};
-
-/* NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address that is
- * judged on its own. */
-static bool s_ip_embedded_v4(const s_ip_t *ip, s_ip_t *v4)
-{
-    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};
-    memset(v4, 0, sizeof *v4);
-    v4->a[10] = v4->a[11] = 0xFF;
-    if (memcmp(ip->a, nat64, 12) == 0) {
-        memcpy(v4->a + 12, ip->a + 12, 4);
-        return true;
-    }
-    if (ip->a[0] == 0x20 && ip->a[1] == 0x02) {
-        memcpy(v4->a + 12, ip->a + 2, 4);
-        return true;
-    }
-    return false;
-}
-
-static bool s_ip_blocked(const s_ip_t *ip, const char *allow)
-{
-    if (allow && s_cidr_any(allow, ip, NULL))
-        return false;
-    s_ip_t inner;
-    if (s_ip_embedded_v4(ip, &inner))
-        return s_ip_blocked(&inner, allow);
-    for (size_t i = 0; i < sizeof s_blocked / sizeof s_blocked[0]; i++) {
-        s_ip_t net;
-        int bits;
-        if (s_cidr_parse(s_blocked[i], strlen(s_blocked[i]), &net, &bits) &&
-            s_ip_match(ip, &net, bits))
-            return true;
-    }
-    return false;
-}
-
-bool http_addr_blocked(const char *addr, const char *allow)
-{
-    s_ip_t ip;
-    bool v4;
-    if (!addr || !s_ip_parse(addr, strlen(addr), &ip, &v4))
-        return true; /* what cannot be read is refused */
-    return s_ip_blocked(&ip, allow);
-}
-
 static curl_socket_t s_on_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *sa)
 {
     (void)purpose;
-    s_xfer_t *x = clientp;
+    http_xfer_t *x = clientp;
     char text[INET6_ADDRSTRLEN] = "";
     const void *where = NULL;
     if (sa->family == AF_INET)
@@ -264,287 +96,9 @@ static curl_socket_t s_on_opensocket(void *clientp, curlsocktype purpose, struct
     return socket(sa->family, sa->socktype, sa->protocol);
 }
 
-/* ---- response headers and body */
-
-/* Media type classes: text is decoded to UTF-8, the rest refused unless
- * the request allows binary. No Content-Type counts as text. */
-static bool s_type_is_text(const char *t)
-{
-    static const char *const text_types[] = {
-        "application/json",
-        "application/xml",
-        "application/javascript",
-        "application/ecmascript",
-        "application/x-javascript",
-        "application/x-subrip",
-        "application/x-mpegurl",
-        "application/vnd.apple.mpegurl",
-        "application/x-ndjson",
-        "application/yaml",
-        "application/x-yaml",
-        "application/csv",
-        "application/x-www-form-urlencoded",
-    };
-    if (!*t || strncmp(t, "text/", 5) == 0)
-        return true;
-    size_t n = strlen(t);
-    if ((n > 5 && strcmp(t + n - 5, "+json") == 0) || (n > 4 && strcmp(t + n - 4, "+xml") == 0))
-        return true;
-    for (size_t i = 0; i < sizeof text_types / sizeof text_types[0]; i++)
-        if (strcmp(t, text_types[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Copy [s, s+n) lower-cased and trimmed of spaces and quotes into out. */
-static void s_token_copy(const char *s, size_t n, char *out, size_t cap)
-{
-    while (n && (isspace((unsigned char)*s) || *s == '"' || *s == '\''))
-        s++, n--;
-    while (n && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '"' || s[n - 1] == '\''))
-        n--;
-    if (n >= cap)
-        n = cap - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = (char)tolower((unsigned char)s[i]);
-    out[n] = '\0';
-}
-
-static void s_parse_content_type(s_xfer_t *x, const char *v)
-{
-    size_t n = strcspn(v, ";");
-    s_token_copy(v, n, x->ctype, sizeof x->ctype);
-    const char *cs = strcasestr(v + n, "charset=");
-    x->charset[0] = '\0';
-    if (cs) {
-        cs += 8;
-        s_token_copy(cs, strcspn(cs, ";"), x->charset, sizeof x->charset);
-    }
-}
-
-/* Retry-After: delay in seconds or an HTTP date. -1 if unreadable. */
-static int64_t s_parse_retry_after(const char *v)
-{
-    while (isspace((unsigned char)*v))
-        v++;
-    int64_t ms;
-    if (isdigit((unsigned char)*v)) {
-        ms = strtoll(v, NULL, 10) * 1000;
-    } else {
-        time_t t = curl_getdate(v, NULL);
-        if (t == -1)
-            return -1;
-        ms = ((int64_t)t - (int64_t)time(NULL)) * 1000;
-    }
-    if (ms < 0)
-        ms = 0;
-    return ms > HTTP_RETRY_MAX_MS ? HTTP_RETRY_MAX_MS : ms;
-}
-
-/* A new response (a redirect hop, or 100 Continue) starts over. */
-static void s_hop_reset(s_xfer_t *x, const char *line)
-{
-    x->status = 0;
-    const char *sp = strchr(line, ' ');
-    if (sp)
-        x->status = atoi(sp + 1);
-    x->ctype[0] = x->charset[0] = '\0';
-    x->header_bytes = 0;
-    x->retry_after_ms = -1;
-}
-
-static size_t s_on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-    s_xfer_t *x = arg;
-    size_t len = size * nmemb;
-    char line[1024];
-    size_t n = len < sizeof line ? len : sizeof line - 1;
-    memcpy(line, data, n);
-    line[n] = '\0';
-    line[strcspn(line, "\r\n")] = '\0';
-    if (strncmp(line, "HTTP/", 5) == 0)
-        s_hop_reset(x, line);
-    x->header_bytes += len;
-    if (x->header_bytes > HTTP_HEADER_MAX) {
-        err_set(&x->err, LODE_EHTTP, "response headers over %d bytes", HTTP_HEADER_MAX);
-        return 0;
-    }
-    char *colon = strchr(line, ':');
-    if (!colon)
-        return len;
-    *colon = '\0';
-    if (strcasecmp(line, "content-type") == 0)
-        s_parse_content_type(x, colon + 1);
-    else if (strcasecmp(line, "retry-after") == 0)
-        x->retry_after_ms = s_parse_retry_after(colon + 1);
-    return len;
-}
-
-/* True (and x->err set) if the response's type is refused. */
-static bool s_type_refused(s_xfer_t *x)
-{
-    x->type_checked = true;
-    if (x->allow_binary || s_type_is_text(x->ctype))
-        return false;
-    err_set(&x->err, LODE_EUNSUPPORTED, "binary content type %s refused", x->ctype);
-    return true;
-}
-
-static size_t s_on_write(char *data, size_t size, size_t nmemb, void *arg)
-{
-    s_xfer_t *x = arg;
-    size_t len = size * nmemb;
-    if (!x->type_checked && s_type_refused(x))
-        return 0;
-    if (len > x->resp.max - x->resp.len) {
-        err_set(&x->err, LODE_ETOOBIG, "body over %zu bytes", x->resp.max);
-        return 0;
-    }
-    if (buf_append(&x->resp, data, len, &x->err) < 0)
-        return 0;
-    return len;
-}
-
-/* ---- charset: BOM, else Content-Type, else <meta> / <?xml?>, else UTF-8 */
-
-/* The charset token after "charset=" or "encoding=" at p, into out. */
-static void s_sniff_token(const char *p, char *out, size_t cap)
-{
-    while (*p == ' ' || *p == '"' || *p == '\'')
-        p++;
-    size_t n = 0;
-    while (p[n] && (isalnum((unsigned char)p[n]) || strchr("-_.:", p[n])) && n + 1 < cap)
-        n++;
-    s_token_copy(p, n, out, cap);
-}
-
-/* <meta charset=...> or <meta http-equiv content="...; charset=..."> in
- * the first 4 KB of HTML; <?xml ... encoding="..."?> for XML. */
-static void s_sniff_charset(const char *body, size_t len, bool html, char *out, size_t cap)
-{
-    char head[HTTP_SNIFF_BYTES + 1];
-    size_t n = len < HTTP_SNIFF_BYTES ? len : HTTP_SNIFF_BYTES;
-    for (size_t i = 0; i < n; i++)
-        head[i] = body[i] ? (char)tolower((unsigned char)body[i]) : ' ';
-    head[n] = '\0';
-    out[0] = '\0';
-    if (!html) {
-        char *end = strncmp(head, "<?xml", 5) == 0 ? strstr(head, "?>") : NULL;
-        char *enc = end ? strstr(head, "encoding=") : NULL;
-        if (enc && enc < end)
-            s_sniff_token(enc + 9, out, cap);
-        return;
-    }
-    for (char *m = strstr(head, "<meta"); m && !out[0]; m = strstr(m + 5, "<meta")) {
-        char *gt = strchr(m, '>');
-        char *cs = strstr(m, "charset=");
-        if (cs && (!gt || cs < gt))
-            s_sniff_token(cs + 8, out, cap);
-    }
-    if (strncmp(out, "utf-16", 6) == 0) /* a <meta> cannot be UTF-16 (WHATWG) */
-        snprintf(out, cap, "utf-8");
-}
-
-/* Pick the charset and how many BOM bytes to skip. */
-static void s_pick_charset(const s_xfer_t *x, char *cs, size_t cap, size_t *skip)
-{
-    const unsigned char *b = (const unsigned char *)(x->resp.data ? x->resp.data : "");
-    size_t len = x->resp.len;
-    *skip = 0;
-    if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
-        snprintf(cs, cap, "utf-8");
-        *skip = 3;
-    } else if (len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
-        snprintf(cs, cap, b[0] == 0xFF ? "utf-16le" : "utf-16be");
-        *skip = 2;
-    } else if (x->charset[0]) {
-        snprintf(cs, cap, "%s", x->charset);
-    } else {
-        bool html = !strcmp(x->ctype, "text/html") || !strcmp(x->ctype, "application/xhtml+xml");
-        bool xml = strstr(x->ctype, "xml") != NULL;
-        cs[0] = '\0';
-        if (html || xml)
-            s_sniff_charset((const char *)b, len, html, cs, cap);
-    }
-    /* WHATWG: Latin-1 and ASCII labels mean windows-1252. */
-    static const char *const latin[] = {"iso-8859-1", "iso8859-1", "latin1", "l1",
-                                        "us-ascii",   "ascii",     "cp1252", "iso_8859-1"};
-    for (size_t i = 0; i < sizeof latin / sizeof latin[0]; i++)
-        if (strcmp(cs, latin[i]) == 0)
-            snprintf(cs, cap, "windows-1252");
-    if (!cs[0] || strcmp(cs, "utf8") == 0)
-        snprintf(cs, cap, "utf-8");
-}
-
-/* Convert with iconv; each byte it cannot convert becomes U+FFFD. NULL if
- * iconv does not know the charset. */
-static char *s_iconv(const char *cs, const char *in, size_t len, size_t *out_len, size_t *n_bad)
-{
-    iconv_t cd = iconv_open("UTF-8", cs);
-    if (cd == (iconv_t)-1)
-        return NULL;
-    size_t cap = len * 4 + 16;
-    char *out = mem_alloc(cap);
-    char *ip = (char *)in, *op = out;
-    size_t ileft = len, oleft = cap - 1;
-    while (ileft > 0) {
-        if (iconv(cd, &ip, &ileft, &op, &oleft) != (size_t)-1)
-            break;
-        if (errno == E2BIG) {
-            size_t used = (size_t)(op - out);
-            cap *= 2;
-            out = mem_realloc(out, cap);
-            op = out + used;
-            oleft = cap - 1 - used;
-            continue;
-        }
-        if (oleft < 3) { /* make room for the replacement */
-            size_t used = (size_t)(op - out);
-            cap *= 2;
-            out = mem_realloc(out, cap);
-            op = out + used;
-            oleft = cap - 1 - used;
-        }
-        memcpy(op, "\xEF\xBF\xBD", 3); /* EILSEQ or EINVAL: skip one byte */
-        op += 3;
-        oleft -= 3;
-        ip++;
-        ileft--;
-        (*n_bad)++;
-        iconv(cd, NULL, NULL, NULL, NULL);
-    }
-    iconv_close(cd);
-    *op = '\0';
-    *out_len = (size_t)(op - out);
-    return out;
-}
-
-/* The body as UTF-8: a new string, the caller frees. */
-static char *s_decode_text(const s_xfer_t *x, size_t *out_len, size_t *n_bad)
-{
-    char cs[48];
-    size_t skip;
-    s_pick_charset(x, cs, sizeof cs, &skip);
-    const char *in = (x->resp.data ? x->resp.data : "") + skip;
-    size_t len = x->resp.len - skip;
-    *n_bad = 0;
-    char *conv = NULL;
-    if (strcmp(cs, "utf-8") != 0)
-        conv = s_iconv(cs, in, len, &len, n_bad);
-    if (conv && utf8_valid(conv, len)) {
-        *out_len = len;
-        return conv;
-    }
-    size_t more = 0;
-    char *fixed = utf8_repair(conv ? conv : in, len, out_len, &more);
-    *n_bad += more;
-    free(conv);
-    return fixed;
-}
-
 /* ---- transfers */
 
-static void s_xfer_free(s_xfer_t *x)
+static void s_xfer_free(http_xfer_t *x)
 {
     if (!x)
         return;
@@ -561,11 +115,11 @@ static void s_xfer_free(s_xfer_t *x)
 
 static void s_host_free(void **item)
 {
-    s_host_t *h = *item;
+    http_host_t *h = *item;
     if (!h)
         return;
     while (h->head) {
-        s_xfer_t *x = h->head;
+        http_xfer_t *x = h->head;
         h->head = x->next;
         s_xfer_free(x);
     }
@@ -574,9 +128,9 @@ static void s_host_free(void **item)
     *item = NULL;
 }
 
-static s_host_t *s_host_get(http_t *self, const char *name)
+static http_host_t *s_host_get(http_t *self, const char *name)
 {
-    s_host_t *h = zhashx_lookup(self->hosts, name);
+    http_host_t *h = zhashx_lookup(self->hosts, name);
     if (!h) {
         h = mem_calloc(1, sizeof *h);
         h->name = mem_strdup(name);
@@ -585,7 +139,7 @@ static s_host_t *s_host_get(http_t *self, const char *name)
     return h;
 }
 
-static void s_waiting_unlink(http_t *self, s_host_t *h)
+static void s_waiting_unlink(http_t *self, http_host_t *h)
 {
     if (!h->listed)
         return;
@@ -599,9 +153,9 @@ static void s_waiting_unlink(http_t *self, s_host_t *h)
     h->listed = false;
 }
 
-static void s_enqueue(http_t *self, s_xfer_t *x)
+static void s_enqueue(http_t *self, http_xfer_t *x)
 {
-    s_host_t *h = x->host;
+    http_host_t *h = x->host;
     x->next = NULL;
     if (h->tail)
         h->tail->next = x;
@@ -618,7 +172,7 @@ static void s_enqueue(http_t *self, s_xfer_t *x)
     }
 }
 
-static void s_easy_setup(http_t *self, s_xfer_t *x, CURL *e)
+static void s_easy_setup(http_t *self, http_xfer_t *x, CURL *e)
 {
     curl_easy_setopt(e, CURLOPT_URL, x->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -637,9 +191,9 @@ static void s_easy_setup(http_t *self, s_xfer_t *x, CURL *e)
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* all curl decodes */
     curl_easy_setopt(e, CURLOPT_USERAGENT, self->user_agent);
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)self->o.max_body_bytes);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, s_on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, s_on_opensocket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
@@ -656,7 +210,7 @@ static void s_easy_setup(http_t *self, s_xfer_t *x, CURL *e)
 static int s_on_deliver(zloop_t *loop, int timer_id, void *arg);
 
 /* Hand x to curl; if curl refuses, deliver the failure from the loop. */
-static void s_start(http_t *self, s_xfer_t *x)
+static void s_start(http_t *self, http_xfer_t *x)
 {
     x->easy = curl_easy_init();
     CURLMcode mc = CURLM_OUT_OF_MEMORY;
@@ -709,7 +263,7 @@ static void s_pump(http_t *self)
     int64_t now = zclock_mono();
     int64_t wake = INT64_MAX;
     size_t max = (size_t)self->o.max_in_flight;
-    for (s_host_t *h = self->waiting, *next; h && self->n_running < max; h = next) {
+    for (http_host_t *h = self->waiting, *next; h && self->n_running < max; h = next) {
         next = h->wnext;
         while (h->head && self->n_running < max && h->in_flight < self->o.per_host_max) {
             int64_t at = h->cool_until_ms > h->next_ms ? h->cool_until_ms : h->next_ms;
@@ -717,7 +271,7 @@ static void s_pump(http_t *self)
                 wake = at < wake ? at : wake;
                 break;
             }
-            s_xfer_t *x = h->head;
+            http_xfer_t *x = h->head;
             h->head = x->next;
             if (!h->head)
                 h->tail = NULL;
@@ -735,7 +289,7 @@ static void s_pump(http_t *self)
 
 /* ---- completion */
 
-static void s_map_error(s_xfer_t *x, CURLcode rc, err_t *err)
+static void s_map_error(http_xfer_t *x, CURLcode rc, err_t *err)
 {
     const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
     if (x->err.code) {
@@ -787,7 +341,7 @@ static bool s_looks_like_bot_check(const http_resp_t *r)
 }
 
 /* Fill r from x's finished transfer. *text gets the decoded body (owned). */
-static void s_fill_resp(s_xfer_t *x, CURLcode rc, http_resp_t *r, char **text)
+static void s_fill_resp(http_xfer_t *x, CURLcode rc, http_resp_t *r, char **text)
 {
     long status = 0;
     char *eff = NULL;
@@ -796,7 +350,7 @@ static void s_fill_resp(s_xfer_t *x, CURLcode rc, http_resp_t *r, char **text)
         curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
     }
     if (rc == CURLE_OK && !x->err.code && !x->type_checked)
-        (void)s_type_refused(x);
+        (void)http_type_refused(x);
     s_map_error(x, rc, &r->err);
     r->status = (int)status;
     r->url = x->url;
@@ -807,8 +361,8 @@ static void s_fill_resp(s_xfer_t *x, CURLcode rc, http_resp_t *r, char **text)
     r->body = "";
     if (r->err.code || !x->resp.data)
         return;
-    if (s_type_is_text(x->ctype)) {
-        *text = s_decode_text(x, &r->body_len, &r->n_replaced);
+    if (http_type_is_text(x->ctype)) {
+        *text = http_decode_text(x, &r->body_len, &r->n_replaced);
         r->body = *text;
     } else {
         r->body = x->resp.data;
@@ -816,7 +370,7 @@ static void s_fill_resp(s_xfer_t *x, CURLcode rc, http_resp_t *r, char **text)
     }
 }
 
-static void s_complete(http_t *self, s_xfer_t *x, CURLcode rc)
+static void s_complete(http_t *self, http_xfer_t *x, CURLcode rc)
 {
     http_resp_t r = {.retry_after_ms = -1};
     char *text = NULL;
@@ -828,7 +382,7 @@ static void s_complete(http_t *self, s_xfer_t *x, CURLcode rc)
             http_cool_host(self, x->host->name,
                            r.retry_after_ms >= 0 ? r.retry_after_ms : HTTP_COOL_DEFAULT_MS);
     }
-    s_host_t *h = x->host;
+    http_host_t *h = x->host;
     x->done(&r, x->arg);
     free(text);
     s_xfer_free(x); /* after the callback: r borrows the effective URL */
@@ -837,7 +391,7 @@ static void s_complete(http_t *self, s_xfer_t *x, CURLcode rc)
         zhashx_delete(self->hosts, h->name); /* idle and unrestricted: forget it */
 }
 
-static void s_running_unlink(http_t *self, s_xfer_t *x)
+static void s_running_unlink(http_t *self, http_xfer_t *x)
 {
     if (x->rprev)
         x->rprev->rnext = x->rnext;
@@ -860,7 +414,7 @@ static void s_drain(http_t *self)
             continue;
         CURL *easy = msg->easy_handle;
         CURLcode rc = msg->data.result; /* msg dies with remove_handle */
-        s_xfer_t *x = NULL;
+        http_xfer_t *x = NULL;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
         curl_multi_remove_handle(self->multi, easy);
         s_running_unlink(self, x);
@@ -876,7 +430,7 @@ static int s_on_deliver(zloop_t *loop, int timer_id, void *arg)
     http_t *self = arg;
     self->deliver_timer = -1;
     while (self->deliver) {
-        s_xfer_t *x = self->deliver;
+        http_xfer_t *x = self->deliver;
         self->deliver = x->next;
         curl_easy_cleanup(x->easy);
         x->easy = NULL;
@@ -1000,7 +554,7 @@ http_t *http_new(zloop_t *loop, const http_opts_t *opts, err_t *err)
     http_opts_t o = opts ? *opts : (http_opts_t){0};
     bool bad = false;
     if (o.allow_net)
-        (void)s_cidr_any(o.allow_net, NULL, &bad);
+        (void)http_cidr_any(o.allow_net, NULL, &bad);
     if (!loop || bad) {
         err_set(err, LODE_EINVAL, bad ? "bad allow_net list \"%s\"" : "no loop",
                 bad ? o.allow_net : "");
@@ -1035,13 +589,13 @@ void http_destroy(http_t **self_p)
         return;
     http_t *self = *self_p;
     while (self->running) {
-        s_xfer_t *x = self->running;
+        http_xfer_t *x = self->running;
         curl_multi_remove_handle(self->multi, x->easy);
         s_running_unlink(self, x);
         s_xfer_free(x);
     }
     while (self->deliver) {
-        s_xfer_t *x = self->deliver;
+        http_xfer_t *x = self->deliver;
         self->deliver = x->next;
         s_xfer_free(x);
     }
@@ -1079,7 +633,7 @@ static int s_url_host(const char *url, char *host, size_t cap, err_t *err)
         err_set(err, LODE_EINVAL, "no host in URL \"%.200s\"", url);
         goto out;
     }
-    s_token_copy(h, strlen(h), host, cap);
+    http_token_copy(h, strlen(h), host, cap);
     rc = 0;
 out:
     curl_free(scheme);
@@ -1100,7 +654,7 @@ int http_request(http_t *self, const http_req_t *req, http_done_fn *done, void *
         err_set(err, LODE_EINVAL, "method %.16s not supported (GET and POST only)", method);
         return -1;
     }
-    s_xfer_t *x = mem_calloc(1, sizeof *x);
+    http_xfer_t *x = mem_calloc(1, sizeof *x);
     x->http = self;
     x->host = s_host_get(self, host);
     x->host->users++;
@@ -1139,8 +693,8 @@ size_t http_queued(const http_t *self)
 void http_cool_host(http_t *self, const char *host, int64_t ms)
 {
     char name[256];
-    s_token_copy(host, strlen(host), name, sizeof name);
-    s_host_t *h = s_host_get(self, name);
+    http_token_copy(host, strlen(host), name, sizeof name);
+    http_host_t *h = s_host_get(self, name);
     int64_t until = zclock_mono() + (ms > 0 ? ms : 0);
     if (until > h->cool_until_ms)
         h->cool_until_ms = until;
