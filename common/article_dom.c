@@ -1,0 +1,245 @@
+/*  article_dom.c - DOM helpers for the extractor: tag classes, attribute
+ *  lookup and the class/id/role hints that mark boilerplate or content.
+ *  Does not walk the tree or score anything.
+ *  SPDX-License-Identifier: MIT
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "article_impl.h"
+
+/* ---- tags --------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    article_tag_t tag;
+} s_tagname_t;
+
+/* Sorted by name for bsearch. */
+static const s_tagname_t s_tags[] = {
+    {"a", T_A},
+    {"address", T_ADDRESS},
+    {"applet", T_SKIP},
+    {"article", T_ARTICLE},
+    {"aside", T_ASIDE},
+    {"audio", T_SKIP},
+    {"blockquote", T_BLOCKQUOTE},
+    {"body", T_BODY},
+    {"br", T_BR},
+    {"button", T_SKIP},
+    {"canvas", T_SKIP},
+    {"center", T_BLOCKISH},
+    {"datalist", T_SKIP},
+    {"dd", T_DD},
+    {"details", T_BLOCKISH},
+    {"dialog", T_SKIP},
+    {"div", T_DIV},
+    {"dl", T_DL},
+    {"dt", T_DT},
+    {"embed", T_SKIP},
+    {"fieldset", T_BLOCKISH},
+    {"figcaption", T_FIGCAPTION},
+    {"figure", T_FIGURE},
+    {"footer", T_FOOTER},
+    {"form", T_FORM},
+    {"frameset", T_SKIP},
+    {"h1", T_H1},
+    {"h2", T_H2},
+    {"h3", T_H3},
+    {"h4", T_H4},
+    {"h5", T_H5},
+    {"h6", T_H6},
+    {"head", T_SKIP},
+    {"header", T_HEADER},
+    {"hr", T_HR},
+    {"iframe", T_SKIP},
+    {"input", T_SKIP},
+    {"label", T_OTHER},
+    {"legend", T_BLOCKISH},
+    {"li", T_LI},
+    {"main", T_MAIN},
+    {"map", T_SKIP},
+    {"math", T_SKIP},
+    {"menu", T_UL},
+    {"nav", T_NAV},
+    {"noscript", T_SKIP},
+    {"object", T_SKIP},
+    {"ol", T_OL},
+    {"option", T_SKIP},
+    {"p", T_P},
+    {"picture", T_SKIP},
+    {"pre", T_PRE},
+    {"script", T_SKIP},
+    {"section", T_SECTION},
+    {"select", T_SKIP},
+    {"style", T_SKIP},
+    {"summary", T_BLOCKISH},
+    {"svg", T_SKIP},
+    {"table", T_TABLE},
+    {"tbody", T_BLOCKISH},
+    {"td", T_TD},
+    {"template", T_SKIP},
+    {"textarea", T_SKIP},
+    {"th", T_TH},
+    {"thead", T_BLOCKISH},
+    {"title", T_SKIP},
+    {"tr", T_TR},
+    {"ul", T_UL},
+    {"video", T_SKIP},
+};
+
+static int s_cmp_tagname(const void *key, const void *item)
+{
+    return strcmp(key, ((const s_tagname_t *)item)->name);
+}
+
+article_tag_t article_tag_of(const xmlNode *n)
+{
+    const char *name = (const char *)n->name;
+    if (!name || strlen(name) > 10)
+        return T_OTHER;
+    char low[12];
+    size_t i = 0;
+    for (; name[i]; i++)
+        low[i] = (char)tolower((unsigned char)name[i]);
+    low[i] = '\0';
+    const s_tagname_t *t =
+        bsearch(low, s_tags, sizeof s_tags / sizeof s_tags[0], sizeof s_tags[0], s_cmp_tagname);
+    return t ? t->tag : T_OTHER;
+}
+
+bool article_is_block(article_tag_t t)
+{
+    return t != T_OTHER && t != T_A && t != T_BR && t != T_SKIP;
+}
+
+const char *article_attr(const xmlNode *n, const char *name)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (a->name && strcasecmp((const char *)a->name, name) == 0)
+            return a->children && a->children->type == XML_TEXT_NODE
+                       ? (const char *)a->children->content
+                       : "";
+    }
+    return NULL;
+}
+
+/* ---- class and id hints ----------------------------------------------- */
+
+static bool s_has_any(const char *s, const char *const *words)
+{
+    for (; *words; words++) {
+        if (strstr(s, *words))
+            return true;
+    }
+    return false;
+}
+
+/* Class and id values are split into lower-case words at punctuation and
+ * camelCase boundaries ("theiaStickySidebar" -> theia sticky sidebar), and
+ * hints match the start of a word, so "pageRow" is not "pager". */
+
+/* Boilerplate even next to a content word ("article-comments"). */
+static const char *const s_neg_strong[] = {
+    "comment", "cookie",    "consent",     "gdpr",         "newsletter", "related",
+    "share",   "sharing",   "social",      "outbrain",     "taboola",    "disqus",
+    "sponsor", "recommend", "subscri",     "signup",       "popup",      "promo",
+    "advert",  "trending",  "mostpopular", "most-popular", NULL};
+
+/* Boilerplate unless the same attribute also has a content word. */
+static const char *const s_neg_weak[] = {
+    "header",  "footer",   "menu",      "nav",          "sidebar",    "widget",
+    "banner",  "combx",    "extra",     "rss",          "meta",       "legend",
+    "remark",  "replies",  "community", "supplemental", "skyscraper", "agegate",
+    "aside",   "rail",     "toolbar",   "breadcrumb",   "byline",     "author",
+    "caption", "credit",   "masthead",  "pagination",   "pager",      "tags",
+    "keyword", "footnote", "modal",     "print",        "skip",       "contact",
+    NULL};
+
+/* Whole words only. */
+static const char *const s_neg_exact[] = {"ad",  "ads",  "hid", "hidden", "hide", "invisible",
+                                          "tag", "more", "bio", "sr",     "none", NULL};
+
+static const char *const s_pos[] = {"article", "body",  "content", "entry", "hentry", "main",
+                                    "post",    "story", "text",    "blog",  "column", NULL};
+
+static bool s_word_has(const char *w, const char *const *list, bool exact)
+{
+    for (; *list; list++) {
+        size_t n = strlen(*list);
+        if (strncmp(w, *list, n) == 0 && (!exact || w[n] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* Split s into words, calling back flags for each. */
+static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
+{
+    char w[64];
+    size_t n = 0;
+    for (const char *p = s;; p++) {
+        unsigned char ch = (unsigned char)*p;
+        bool camel = n > 0 && isupper(ch) && islower((unsigned char)p[-1]);
+        if (!isalnum(ch) || camel || n == sizeof w - 1) {
+            w[n] = '\0';
+            if (n > 0) {
+                *pos = *pos || s_word_has(w, s_pos, false);
+                *weak =
+                    *weak || s_word_has(w, s_neg_weak, false) || s_word_has(w, s_neg_exact, true);
+            }
+            n = 0;
+        }
+        if (!ch)
+            break;
+        if (isalnum(ch))
+            w[n++] = (char)tolower(ch);
+    }
+    char low[256];
+    size_t k = 0;
+    for (const char *p = s; *p && k < sizeof low - 1; p++)
+        low[k++] = (char)tolower((unsigned char)*p);
+    low[k] = '\0';
+    *strong = *strong || s_has_any(low, s_neg_strong);
+}
+
+static uint32_t s_hint_flags(const char *cls, const char *id)
+{
+    bool pos = false, strong = false, weak = false;
+    if (cls)
+        s_words(cls, &pos, &strong, &weak);
+    if (id)
+        s_words(id, &pos, &strong, &weak);
+    uint32_t f = 0;
+    if (strong)
+        f |= F_NEG | F_STRONG;
+    if (weak && !pos)
+        f |= F_NEG;
+    if (pos)
+        f |= F_POS;
+    return f;
+}
+
+uint32_t article_attr_flags(const xmlNode *n)
+{
+    uint32_t f = s_hint_flags(article_attr(n, "class"), article_attr(n, "id"));
+    const char *role = article_attr(n, "role");
+    if (role && (strcmp(role, "navigation") == 0 || strcmp(role, "banner") == 0 ||
+                 strcmp(role, "contentinfo") == 0 || strcmp(role, "complementary") == 0 ||
+                 strcmp(role, "dialog") == 0 || strcmp(role, "alertdialog") == 0 ||
+                 strcmp(role, "menu") == 0))
+        f |= F_NEG;
+    const char *itemprop = article_attr(n, "itemprop");
+    if (itemprop && strstr(itemprop, "articleBody")) {
+        f |= F_POS;
+        f &= ~(uint32_t)F_NEG;
+    }
+    const char *style = article_attr(n, "style");
+    const char *aria = article_attr(n, "aria-hidden");
+    if (article_attr(n, "hidden") || (aria && strcmp(aria, "true") == 0) ||
+        (style && (strstr(style, "display:none") || strstr(style, "display: none") ||
+                   strstr(style, "visibility:hidden") || strstr(style, "visibility: hidden"))))
+        f |= F_HIDDEN;
+    return f;
+}

@@ -1,0 +1,283 @@
+/*  article_select.c - pass 4: the region around the chosen container,
+ *  conditional clean-up, block-level rules, the prose and JSON-LD
+ *  fallbacks, and the kept blocks copied into the article_t.
+ *  SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "article_impl.h"
+#include "mem.h"
+
+/* ---- pass 4: collect the region, clean it, emit blocks ------------------ */
+
+typedef struct {
+    uint32_t roots[256]; /* region roots in document order */
+    size_t n;
+} s_region_t;
+
+static const char *s_block_text(const article_ctx_t *c, const article_block_t *b)
+{
+    return c->arena.data + b->off;
+}
+
+static bool s_same_class(const article_el_t *a, const article_el_t *b)
+{
+    const char *x = article_attr(a->node, "class");
+    const char *y = article_attr(b->node, "class");
+    return x && y && *x && strcmp(x, y) == 0;
+}
+
+/* A sibling with little markup but real sentences (Readability's rule). */
+static bool s_sibling_prose(const article_ctx_t *c, const article_el_t *e)
+{
+    double ld = article_link_density(e);
+    if (e->tag != T_P)
+        return false;
+    if (e->blk_len > 80 && ld < 0.25)
+        return true;
+    if (e->last_blk == ARTICLE_NONE || ld > 0)
+        return false;
+    const article_block_t *b = &c->blocks[e->last_blk];
+    return s_block_text(c, b)[b->len - 1] == '.';
+}
+
+static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
+{
+    r->n = 0;
+    uint32_t p = c->els[top].parent;
+    if (p == ARTICLE_NONE || c->els[top].tag == T_BODY) {
+        r->roots[r->n++] = top;
+        return;
+    }
+    double top_score = article_final(&c->els[top]);
+    double threshold = top_score * 0.2 > 10 ? top_score * 0.2 : 10;
+    for (uint32_t i = p + 1; i <= c->els[p].end && r->n < 256; i = c->els[i].end + 1) {
+        const article_el_t *e = &c->els[i];
+        if (e->flags & F_JUNK)
+            continue;
+        double bonus = s_same_class(e, &c->els[top]) ? top_score * 0.2 : 0;
+        bool scored = (e->flags & F_SCORED) && article_final(e) + bonus >= threshold;
+        if (i == top || scored || s_sibling_prose(c, e))
+            r->roots[r->n++] = i;
+    }
+}
+
+/* Readability's conditional clean-up, reduced to link density: link
+ * lists, tag clouds and "more on this" boxes inside the article. */
+static bool s_cleanable(const article_el_t *e)
+{
+    switch (e->tag) {
+    case T_DIV:
+    case T_SECTION:
+    case T_UL:
+    case T_OL:
+    case T_DL:
+    case T_TABLE:
+    case T_FORM:
+    case T_FIGURE:
+    case T_BLOCKISH:
+        break;
+    default:
+        return false;
+    }
+    double ld = article_link_density(e);
+    return ld > 0.5 || (e->blk_len < 200 && ld > 0.3);
+}
+
+static void s_mark_clean(article_ctx_t *c, uint32_t root)
+{
+    for (uint32_t i = root + 1; i <= c->els[root].end; i++) {
+        article_el_t *e = &c->els[i];
+        bool parent_clean =
+            e->parent != root && e->parent != ARTICLE_NONE && (c->els[e->parent].flags & F_CLEAN);
+        if (parent_clean || s_cleanable(e))
+            e->flags |= F_CLEAN;
+    }
+}
+
+static bool s_starts_with_ci(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Short lines that are page furniture in any article. */
+static bool s_boilerplate(const char *t, size_t len)
+{
+    static const char *const phrases[] = {
+        "advertisement",    "advertisment",        "sponsored", "share this",
+        "share on",         "read more",           "read next", "related:",
+        "sign up",          "subscribe",           "follow us", "click here",
+        "continue reading", "all rights reserved", "copyright", "\xc2\xa9",
+        "we use cookies",   "recommended",         "loading",   NULL};
+    static const char *const inside[] = {"newsletter", "sign up for", "subscribe to",
+                                         "follow us on", NULL};
+    if (len > 200)
+        return false;
+    for (const char *const *p = phrases; *p && len <= 100; p++) {
+        if (s_starts_with_ci(t, *p))
+            return true;
+    }
+    for (const char *const *p = inside; *p; p++) {
+        if (strcasestr(t, *p))
+            return true;
+    }
+    return false;
+}
+
+static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
+{
+    const article_el_t *o = &c->els[b->owner];
+    const char *t = s_block_text(c, b);
+    if (o->flags & F_CLEAN)
+        return false;
+    if (b->link_len * 2 > b->len && o->tag != T_PRE)
+        return false;
+    if (s_boilerplate(t, b->len))
+        return false;
+    if (o->tag == T_H1 && c->title && strncasecmp(c->title, t, b->len) == 0)
+        return false;
+    return true;
+}
+
+/* The blocks to keep: owners inside one of the roots. n_keep gets the
+ * count, the return value their total bytes. */
+static size_t s_select(article_ctx_t *c, const s_region_t *r, bool *keep)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        const article_block_t *b = &c->blocks[i];
+        keep[i] = false;
+        for (size_t k = 0; k < r->n && !keep[i]; k++) {
+            uint32_t root = r->roots[k];
+            keep[i] = b->owner >= root && b->owner <= c->els[root].end;
+        }
+        keep[i] = keep[i] && s_keep_block(c, b);
+        /* A first-level heading before any text is the headline, which is
+         * metadata (title), not body. */
+        if (keep[i] && total == 0 && c->els[b->owner].tag == T_H1)
+            keep[i] = false;
+        total += keep[i] ? b->len : 0;
+    }
+    return total;
+}
+
+/* Fallback when the best container holds too little: every prose block
+ * of the page that is not boilerplate. */
+static size_t s_select_prose(article_ctx_t *c, bool *keep)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        const article_block_t *b = &c->blocks[i];
+        keep[i] = b->len >= 40 && b->link_len * 10 < b->len * 3 &&
+                  article_scores(c->els[b->owner].tag) && s_keep_block(c, b);
+        total += keep[i] ? b->len : 0;
+    }
+    return total;
+}
+
+/* ---- JSON-LD articleBody ------------------------------------------------ */
+
+/* Is the JSON-LD body this page's text? Its first words must appear among
+ * the page's blocks (a teaser or another article's body would not). */
+static bool s_jsonld_consistent(const article_ctx_t *c, const char *body)
+{
+    char probe[64];
+    size_t n = 0;
+    bool space = true;
+    for (const char *p = body; *p && n < 40; p++) {
+        bool ws = isspace((unsigned char)*p);
+        if (ws && space)
+            continue;
+        probe[n++] = ws ? ' ' : *p;
+        space = ws;
+    }
+    while (n > 0 && ((unsigned char)probe[n - 1] & 0x80))
+        n--; /* never cut inside a character */
+    probe[n] = '\0';
+    if (n < 20)
+        return false;
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        if (strstr(s_block_text(c, &c->blocks[i]), probe))
+            return true;
+    }
+    return false;
+}
+
+/* Split body on blank lines (or single newlines) into out's blocks. */
+static void s_blocks_from_text(const char *body, article_t *out)
+{
+    size_t cap = 16;
+    out->blocks = mem_alloc(cap * sizeof(char *));
+    const char *p = body;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        while (n > 0 && isspace((unsigned char)*p))
+            p++, n--;
+        while (n > 0 && isspace((unsigned char)p[n - 1]))
+            n--;
+        if (n > 0) {
+            if (out->n_blocks == cap) {
+                cap *= 2;
+                out->blocks = mem_realloc(out->blocks, cap * sizeof(char *));
+            }
+            out->blocks[out->n_blocks++] = mem_strndup(p, n);
+            out->text_len += n + (out->n_blocks > 1 ? 2 : 0);
+        }
+        p = eol ? eol + 1 : p + strlen(p);
+    }
+}
+
+/* ---- assembling the result ---------------------------------------------- */
+
+static void s_emit(const article_ctx_t *c, const bool *keep, article_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_blocks; i++)
+        n += keep[i];
+    out->blocks = mem_alloc((n ? n : 1) * sizeof(char *));
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        if (!keep[i])
+            continue;
+        const article_block_t *b = &c->blocks[i];
+        out->blocks[out->n_blocks++] = mem_strndup(s_block_text(c, b), b->len);
+        out->text_len += b->len + (out->n_blocks > 1 ? 2 : 0);
+    }
+}
+
+#define S_MIN_TEXT 250 /* bytes below which the first pass "found too little" */
+
+void article_choose(article_ctx_t *c, article_t *out)
+{
+    bool *keep = mem_calloc(c->n_blocks ? c->n_blocks : 1, sizeof(bool));
+    size_t total = 0;
+    uint32_t top = article_top_candidate(c);
+    out->how = "dom";
+    if (top != ARTICLE_NONE) {
+        s_region_t *r = mem_alloc(sizeof *r);
+        s_region(c, top, r);
+        for (size_t k = 0; k < r->n; k++)
+            s_mark_clean(c, r->roots[k]);
+        total = s_select(c, r, keep);
+        free(r);
+    }
+    if (total < S_MIN_TEXT) {
+        out->how = "fallback";
+        total = s_select_prose(c, keep);
+    }
+    const char *ld = htmlmeta_article_body(c->meta);
+    size_t ld_len = ld ? strlen(ld) : 0;
+    if (ld_len >= S_MIN_TEXT && total * 10 < ld_len * 6 &&
+        (total < S_MIN_TEXT || s_jsonld_consistent(c, ld))) {
+        out->how = "jsonld";
+        s_blocks_from_text(ld, out);
+    } else if (total > 0) {
+        s_emit(c, keep, out);
+    } else {
+        out->how = "none";
+    }
+    free(keep);
+}
