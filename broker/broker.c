@@ -1,6 +1,8 @@
 /*  broker.c - the scheduler. Redis holds the truth (queues, leases, job
  *  state); this process holds only what it needs to talk to workers: who is
- *  connected, their stage, their free credits and what they hold.
+ *  connected, their stage, their free credits and what they hold. This file
+ *  has the loop, dispatch and report handling; the worker table is in
+ *  workers.c.
  *  SPDX-License-Identifier: MIT
  */
 #include "broker.h"
@@ -11,6 +13,7 @@
 
 #include <czmq.h>
 
+#include "broker_impl.h"
 #include "curve.h"
 #include "job.h"
 #include "log.h"
@@ -20,141 +23,25 @@
 #include "stats.h"
 #include "store.h"
 
-#define BROKER_HWM                10000 /* messages queued per peer before ZeroMQ drops */
-#define BROKER_MAX_INFLIGHT       1024  /* jobs one worker may hold, whatever it announces */
-#define BROKER_ORPHAN_GRACE_BEATS 5     /* heartbeats after start before the orphan sweep */
-#define BROKER_DISPATCH_BATCH     256   /* jobs taken from Redis in one call */
-#define BROKER_REPORT_BATCH       256   /* DONEs applied to Redis in one call */
-#define BROKER_KEY_SIZE           128   /* a worker's name: its routing id in hex */
+#define BROKER_HWM 10000 /* messages queued per peer before ZeroMQ drops */
 
-typedef struct {
-    char id[JOB_ID_SIZE];
-    uint32_t attempt;
-} s_held_t;
-
-/* A DONE waiting for the end of the pass over the socket. */
-typedef struct {
-    char id[JOB_ID_SIZE];
-    char key[BROKER_KEY_SIZE]; /* who reported it */
-    uint32_t attempt;
-    int64_t ms; /* stage time the worker measured; -1 if it did not say */
-} s_done_t;
-
-/* Scratch for a dispatch round (s_dispatch_all): calls[i] leases into
- * leases[i] for workers[i]. Grown, never shrunk. */
-typedef struct s_worker s_worker_t;
-
-typedef struct {
-    store_dispatch_call_t *calls;                   /* owned */
-    s_worker_t **workers;                           /* owned array; borrowed workers */
-    store_lease_t (*leases)[BROKER_DISPATCH_BATCH]; /* owned */
-    size_t cap;
-} s_round_t;
-
-struct s_worker {
-    zframe_t *identity;        /* owned: ROUTER routing id */
-    char key[BROKER_KEY_SIZE]; /* identity in hex, the key in self->workers */
-    job_stage_t stage;
-    uint32_t credits; /* jobs it can still take */
-    int64_t last_ms;  /* last message from it */
-    s_held_t *held;   /* owned: jobs dispatched to it and not yet reported */
-    size_t n_held;
-    size_t cap_held;
-    uint64_t done; /* jobs it finished */
-    bool more_ok;  /* takes JOB frames with more (its READY said so) */
-    bool leaving;  /* stopping: gets no job, its reports return no credit */
-};
-
-struct broker {
-    broker_opts_t opts;
-    zsock_t *router;                   /* owned */
-    curve_t *curve;                    /* owned: ZAP handler when CURVE is on */
-    zloop_t *loop;                     /* owned */
-    store_t *store;                    /* owned */
-    zhashx_t *workers;                 /* owned: key -> s_worker_t */
-    bool maybe_ready[JOB_STAGE_COUNT]; /* false once a queue was seen empty */
-    uint64_t bad_frames, dispatched, done, failed, stale;
-    int64_t started_ms; /* when this broker started: the orphan sweep waits */
-    bool orphans_swept; /* done once after start */
-    bool redis_ok;      /* last Redis call succeeded; logs only the changes */
-    s_done_t done_buf[JOB_STAGE_COUNT][BROKER_REPORT_BATCH]; /* DONEs of this pass */
-    size_t n_done[JOB_STAGE_COUNT];
-    store_report_t reports[JOB_STAGE_COUNT][BROKER_REPORT_BATCH]; /* scratch for s_flush_done */
-    store_lease_t handed[JOB_STAGE_COUNT][BROKER_DISPATCH_BATCH]; /* jobs handed on, per stage */
-    s_round_t round;                                              /* scratch for s_dispatch_all */
-    int64_t last_bad_log_ms;
-    stats_t *stats;     /* owned: live figures (stats.h) */
-    zsock_t *pub;       /* owned: stats snapshots for `lode top`; NULL if off */
-    metrics_t *metrics; /* owned: /metrics; NULL if off */
-};
-
-/* --- workers ------------------------------------------------------------- */
-
-static void s_worker_free(void **item)
-{
-    s_worker_t *w = *item;
-    if (!w)
-        return;
-    zframe_destroy(&w->identity);
-    free(w->held);
-    free(w);
-    *item = NULL;
-}
-
-static void s_hold(s_worker_t *w, const char *id, uint32_t attempt)
-{
-    if (w->n_held == w->cap_held) {
-        w->cap_held = w->cap_held ? w->cap_held * 2 : 8;
-        w->held = mem_realloc(w->held, w->cap_held * sizeof *w->held);
-    }
-    snprintf(w->held[w->n_held].id, JOB_ID_SIZE, "%s", id);
-    w->held[w->n_held++].attempt = attempt;
-}
-
-/* Forget a held job; true if the worker held it. */
-static bool s_unhold(s_worker_t *w, const char *id)
-{
-    for (size_t i = 0; i < w->n_held; i++) {
-        if (strcmp(w->held[i].id, id) == 0) {
-            w->held[i] = w->held[--w->n_held];
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Drop a worker and give its jobs back at once instead of waiting for their
- * leases: the worker is gone, nobody will report them. */
-static void s_worker_drop(broker_t *self, s_worker_t *w, const char *why)
-{
-    log_warn("broker", "worker=%s stage=%s dropped (%s), releasing %zu job(s)", w->key,
-             job_stage_name(w->stage), why, w->n_held);
-    for (size_t i = 0; i < w->n_held; i++) {
-        err_t err = {0};
-        if (store_release(self->store, w->held[i].id, w->held[i].attempt, &err) < 0)
-            log_warn("broker", "job=%s release failed: %s (its lease will expire)", w->held[i].id,
-                     err.msg);
-        else
-            self->maybe_ready[w->stage] = true;
-    }
-    zhashx_delete(self->workers, w->key);
-}
+#define BROKER_ORPHAN_GRACE_BEATS 5 /* heartbeats after start before the orphan sweep */
 
 /* --- dispatch -------------------------------------------------------------- */
 
-static s_worker_t *s_pick_worker(broker_t *self, job_stage_t stage)
+static broker_worker_t *s_pick_worker(broker_t *self, job_stage_t stage)
 {
-    s_worker_t *best = NULL;
-    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+    broker_worker_t *best = NULL;
+    for (broker_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
         if (w->stage == stage && w->credits > 0 && (!best || w->credits > best->credits))
             best = w;
     return best;
 }
 
 /* The jobs just leased to w (leases[0..n)) are its: held, counted. */
-static void s_sent(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_t *l)
+static void s_sent(broker_t *self, broker_worker_t *w, job_stage_t stage, const store_lease_t *l)
 {
-    s_hold(w, l->id, l->attempt);
+    broker_hold(w, l->id, l->attempt);
     w->credits--;
     self->dispatched++;
     stats_dispatched(self->stats, stage);
@@ -164,8 +51,8 @@ static void s_sent(broker_t *self, s_worker_t *w, job_stage_t stage, const store
 
 /* Send the jobs just leased to w (leases[0..n)): one JOB frame each, or,
  * to a worker that said more_ok, one frame for them all. */
-static void
-s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_t *leases, size_t n)
+static void s_send_jobs(
+    broker_t *self, broker_worker_t *w, job_stage_t stage, const store_lease_t *leases, size_t n)
 {
     proto_more_t more[BROKER_DISPATCH_BATCH];
     size_t per_frame = w->more_ok ? BROKER_DISPATCH_BATCH : 1;
@@ -187,8 +74,8 @@ s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_
         if (proto_send(self->router, w->identity, &m, &err) != 0) {
             /* Gone: dropping it releases everything it holds, this batch too. */
             for (size_t j = i; j < n; j++)
-                s_hold(w, leases[j].id, leases[j].attempt);
-            s_worker_drop(self, w, err.msg);
+                broker_hold(w, leases[j].id, leases[j].attempt);
+            broker_worker_drop(self, w, err.msg);
             return;
         }
         for (size_t j = i; j < i + k; j++)
@@ -200,7 +87,7 @@ s_send_jobs(broker_t *self, s_worker_t *w, job_stage_t stage, const store_lease_
  * jobs than asked for, the emptiest worker gets them. */
 static int s_dispatch_cmp(const void *a, const void *b)
 {
-    const s_worker_t *x = *(s_worker_t *const *)a, *y = *(s_worker_t *const *)b;
+    const broker_worker_t *x = *(broker_worker_t *const *)a, *y = *(broker_worker_t *const *)b;
     if (x->stage != y->stage)
         return x->stage < y->stage ? -1 : 1;
     return x->credits > y->credits ? -1 : x->credits < y->credits;
@@ -210,9 +97,9 @@ static int s_dispatch_cmp(const void *a, const void *b)
  * into self->round; returns how many. */
 static size_t s_dispatch_plan(broker_t *self)
 {
-    s_round_t *r = &self->round;
+    broker_round_t *r = &self->round;
     size_t n = 0;
-    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+    for (broker_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
         n += self->maybe_ready[w->stage] && w->credits > 0;
     if (n == 0)
         return 0;
@@ -223,12 +110,12 @@ static size_t s_dispatch_plan(broker_t *self)
         r->leases = mem_realloc(r->leases, n * sizeof *r->leases);
     }
     size_t i = 0;
-    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+    for (broker_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
         if (self->maybe_ready[w->stage] && w->credits > 0)
             r->workers[i++] = w;
     qsort(r->workers, n, sizeof *r->workers, s_dispatch_cmp);
     for (i = 0; i < n; i++) {
-        s_worker_t *w = r->workers[i];
+        broker_worker_t *w = r->workers[i];
         r->calls[i] = (store_dispatch_call_t){
             .stage = w->stage,
             .deadline_ms = job_now_ms() + self->opts.lease_ms[w->stage],
@@ -250,7 +137,7 @@ static void s_dispatch_all(broker_t *self)
 {
     size_t n;
     while ((n = s_dispatch_plan(self)) > 0) {
-        s_round_t *r = &self->round;
+        broker_round_t *r = &self->round;
         err_t err = {0};
         if (store_dispatch_pipeline(self->store, r->calls, n, &err) != 0)
             log_debug("broker", "dispatch: %s", err.msg); /* each call is logged below */
@@ -271,87 +158,6 @@ static void s_dispatch_all(broker_t *self)
 }
 
 /* --- messages ------------------------------------------------------------- */
-
-static void s_flush_done(broker_t *self);
-
-/* A worker we did not know announced itself again (we restarted, or dropped
- * it): it holds m->ids. Any other job leased to its name was lost on the
- * way (a JOB sent just before we died) and is given back now rather than
- * when its lease ends. */
-static void s_reconcile(broker_t *self, s_worker_t *w, const proto_msg_t *m)
-{
-    /* Its DONEs sent before this READY may wait in this pass's batch:
-     * apply them first, or their jobs would look lost. */
-    s_flush_done(self);
-    for (size_t i = 0; i < m->n_ids; i++)
-        s_hold(w, m->ids[i], 0); /* its DONE must return the credit */
-    err_t err = {0};
-    int n = 0;
-    if (store_release_worker(self->store, w->key, (const char(*)[JOB_ID_SIZE])m->ids, m->n_ids, &n,
-                             &err) != 0)
-        log_warn("broker", "worker=%s: leases not checked: %s", w->key, err.msg);
-    else if (n > 0)
-        log_warn("broker", "worker=%s came back without %d job(s); released", w->key, n);
-}
-
-/* A worker said it is stopping: send it nothing more, and give back at once
- * the jobs it will not report (those not in m->ids: web fetches and model
- * calls that needed the loop it has left), instead of when it falls silent
- * or, for a job sent it meanwhile, when the send fails. */
-static void s_on_leaving(broker_t *self, s_worker_t *w, const proto_msg_t *m)
-{
-    w->leaving = true;
-    w->credits = 0;
-    size_t kept = 0;
-    int released = 0;
-    for (size_t i = 0; i < w->n_held; i++) {
-        bool running = false;
-        for (size_t k = 0; k < m->n_ids && !running; k++)
-            running = strcmp(m->ids[k], w->held[i].id) == 0;
-        if (running) {
-            w->held[kept++] = w->held[i];
-            continue;
-        }
-        err_t err = {0};
-        if (store_release(self->store, w->held[i].id, w->held[i].attempt, &err) < 0)
-            log_warn("broker", "job=%s release failed: %s (its lease will expire)", w->held[i].id,
-                     err.msg);
-        else
-            released++;
-    }
-    w->n_held = kept;
-    log_info("broker", "worker=%s stage=%s leaving: %zu job(s) to finish, %d given back", w->key,
-             job_stage_name(w->stage), kept, released);
-}
-
-static void s_on_ready(broker_t *self, zframe_t **identity_p, s_worker_t *w, proto_msg_t *m)
-{
-    int stage = job_stage_parse(m->stage);
-    if (stage < 0) {
-        log_warn("broker", "READY with unknown stage \"%s\" ignored", m->stage);
-        self->bad_frames++;
-        return;
-    }
-    if (!w) {
-        w = mem_calloc(1, sizeof *w);
-        w->identity = *identity_p;
-        *identity_p = NULL;
-        char *hex = zframe_strhex(w->identity);
-        snprintf(w->key, sizeof w->key, "%s", hex);
-        free(hex);
-        zhashx_insert(self->workers, w->key, w);
-        log_info("broker", "worker=%s stage=%s credits=%u joined", w->key, m->stage, m->credits);
-        if (m->again)
-            s_reconcile(self, w, m);
-    }
-    w->stage = (job_stage_t)stage;
-    w->more_ok = m->more_ok;
-    w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
-    if (m->leaving)
-        s_on_leaving(self, w, m);
-    stats_worker_host(self->stats, w->key, m->host);
-    w->last_ms = job_now_ms();
-}
 
 /* Exponential back-off with "equal jitter": half the step is fixed, half
  * random, so retries of jobs that failed together spread out instead of
@@ -375,12 +181,13 @@ static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
 
 /* The next stage's queue is empty and one of its workers has room: let the
  * jobs of stage st that move on go straight to it. NULL if not. */
-static s_worker_t *s_handoff_to(broker_t *self, int st, store_handoff_t *handoff, size_t *n_handed)
+static broker_worker_t *
+s_handoff_to(broker_t *self, int st, store_handoff_t *handoff, size_t *n_handed)
 {
     *n_handed = 0;
     if (st + 1 >= JOB_STAGE_COUNT || self->maybe_ready[st + 1])
         return NULL;
-    s_worker_t *next = s_pick_worker(self, (job_stage_t)(st + 1));
+    broker_worker_t *next = s_pick_worker(self, (job_stage_t)(st + 1));
     if (!next)
         return NULL;
     *handoff = (store_handoff_t){
@@ -396,7 +203,7 @@ static s_worker_t *s_handoff_to(broker_t *self, int st, store_handoff_t *handoff
 /* What follows one stage's DONEs being applied (or not): jobs handed on
  * go out, the reports are counted, and the next queue is marked. */
 static void
-s_done_applied(broker_t *self, const store_done_call_t *c, s_worker_t *next, size_t n_handed)
+s_done_applied(broker_t *self, const store_done_call_t *c, broker_worker_t *next, size_t n_handed)
 {
     int st = (int)c->stage;
     if (c->rc != 0) {
@@ -429,11 +236,11 @@ s_done_applied(broker_t *self, const store_done_call_t *c, s_worker_t *next, siz
  * stage instead of one per job, and the calls of all stages in one round
  * trip. Each call hands on to a worker of its own next stage, so no two
  * count on the same credits. */
-static void s_flush_done(broker_t *self)
+void broker_flush_done(broker_t *self)
 {
     store_done_call_t calls[JOB_STAGE_COUNT];
     store_handoff_t handoff[JOB_STAGE_COUNT];
-    s_worker_t *next[JOB_STAGE_COUNT];
+    broker_worker_t *next[JOB_STAGE_COUNT];
     size_t n_handed[JOB_STAGE_COUNT];
     size_t n_calls = 0;
     for (int st = 0; st < JOB_STAGE_COUNT; st++) {
@@ -464,7 +271,7 @@ static void s_flush_done(broker_t *self)
 /* The stage a report is for: its worker's, or, from a worker we do not
  * know (we restarted), the job's own stage in Redis (the worker check in
  * the transition guards the rest). -1 if there is none. */
-static int s_report_stage(broker_t *self, const s_worker_t *w, const char *id)
+static int s_report_stage(broker_t *self, const broker_worker_t *w, const char *id)
 {
     if (w)
         return (int)w->stage;
@@ -480,13 +287,17 @@ static int s_report_stage(broker_t *self, const s_worker_t *w, const char *id)
 }
 
 /* One job done: its credit goes back now, the transition waits for the end
- * of the pass (s_flush_done). Only the worker the job was dispatched to may
+ * of the pass (broker_flush_done). Only the worker the job was dispatched to may
  * finish it: a late report from one presumed dead must not finish the stage
  * the job is at now, so the worker's name goes with it. */
-static void s_on_done(
-    broker_t *self, s_worker_t *w, const char *key, const char *id, uint32_t attempt, int64_t ms)
+static void s_on_done(broker_t *self,
+                      broker_worker_t *w,
+                      const char *key,
+                      const char *id,
+                      uint32_t attempt,
+                      int64_t ms)
 {
-    if (w && s_unhold(w, id)) {
+    if (w && broker_unhold(w, id)) {
         w->credits += !w->leaving;
         w->done++;
     }
@@ -494,15 +305,15 @@ static void s_on_done(
     if (stage < 0)
         return;
     if (self->n_done[stage] == BROKER_REPORT_BATCH)
-        s_flush_done(self);
-    s_done_t *d = &self->done_buf[stage][self->n_done[stage]++];
+        broker_flush_done(self);
+    broker_done_t *d = &self->done_buf[stage][self->n_done[stage]++];
     snprintf(d->id, sizeof d->id, "%s", id);
     snprintf(d->key, sizeof d->key, "%s", key);
     d->attempt = attempt;
     d->ms = ms;
 }
 
-static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_msg_t *m)
+static void s_on_report(broker_t *self, broker_worker_t *w, const char *key, proto_msg_t *m)
 {
     if (m->type == PROTO_DONE) {
         s_on_done(self, w, key, m->job_id, m->attempt, m->has_ms ? (int64_t)m->ms : -1);
@@ -513,7 +324,7 @@ static void s_on_report(broker_t *self, s_worker_t *w, const char *key, proto_ms
         }
         return;
     }
-    if (w && s_unhold(w, m->job_id))
+    if (w && broker_unhold(w, m->job_id))
         w->credits += !w->leaving;
     int stage = s_report_stage(self, w, m->job_id);
     if (stage < 0)
@@ -628,12 +439,12 @@ static void s_handle(broker_t *self, zframe_t **identity_p, proto_msg_t *m)
     char *hex = zframe_strhex(*identity_p);
     if (strlen(hex) >= BROKER_KEY_SIZE)
         hex[BROKER_KEY_SIZE - 1] = '\0'; /* as stored in w->key */
-    s_worker_t *w = zhashx_lookup(self->workers, hex);
+    broker_worker_t *w = zhashx_lookup(self->workers, hex);
     if (w)
         w->last_ms = job_now_ms();
     switch (m->type) {
     case PROTO_READY:
-        s_on_ready(self, identity_p, w, m);
+        broker_on_ready(self, identity_p, w, m);
         break;
     case PROTO_DONE:
     case PROTO_FAIL:
@@ -679,7 +490,7 @@ static int s_on_router(zloop_t *loop, zsock_t *sock, void *arg)
         proto_msg_clear(&m);
         zframe_destroy(&identity);
     }
-    s_flush_done(self);
+    broker_flush_done(self);
     s_dispatch_all(self);
     return 0;
 }
@@ -702,7 +513,7 @@ static int s_release_orphans(broker_t *self, err_t *err)
 {
     const char **live = mem_calloc(zhashx_size(self->workers) + 1, sizeof *live);
     size_t n_live = 0;
-    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+    for (broker_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
         live[n_live++] = w->key;
     int n = 0;
     int rc = store_release_orphans(self->store, live, n_live, &n, err);
@@ -766,7 +577,7 @@ static int s_stats_start(broker_t *self, err_t *err)
  * snapshot to subscribers and to /metrics. */
 static void s_stats_tick(broker_t *self)
 {
-    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+    for (broker_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
         stats_worker_seen(self->stats, w->key, w->stage, w->credits, (uint32_t)w->n_held);
     store_stats_t st;
     err_t err = {0};
@@ -796,15 +607,15 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     proto_msg_t hb = {.type = PROTO_HEARTBEAT};
     /* Collect first: dropping deletes from the hash being walked. */
     zlistx_t *silent = zlistx_new();
-    for (s_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+    for (broker_worker_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
         err_t err = {0};
         if (now - w->last_ms > 3 * self->opts.heartbeat_ms)
             zlistx_add_end(silent, w);
         else if (proto_send(self->router, w->identity, &hb, &err) != 0)
             log_debug("broker", "heartbeat to worker=%s: %s", w->key, err.msg);
     }
-    for (s_worker_t *w = zlistx_first(silent); w; w = zlistx_next(silent))
-        s_worker_drop(self, w, "silent for 3 heartbeats");
+    for (broker_worker_t *w = zlistx_first(silent); w; w = zlistx_next(silent))
+        broker_worker_drop(self, w, "silent for 3 heartbeats");
     zlistx_destroy(&silent);
     s_sweep_store(self, now);
     /* Jobs can reach a queue without passing through this broker (a lease
@@ -869,7 +680,7 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
         return NULL;
     }
     self->workers = zhashx_new();
-    zhashx_set_destructor(self->workers, s_worker_free);
+    zhashx_set_destructor(self->workers, broker_worker_free);
     if (s_stats_start(self, err) != 0) {
         broker_destroy(&self);
         return NULL;
