@@ -112,20 +112,6 @@ const char (*batch_tally_failed(const batch_tally_t *self, size_t *n))[JOB_ID_SI
 
 /* --- commands --- */
 
-/* Options of `lode submit -f`. Borrowed strings. */
-typedef struct {
-    const char *path;    /* file, or "-" for stdin */
-    const char *name;    /* batch name or NULL */
-    const char *episode; /* --episode for feed URLs, or NULL */
-    bool skip_done;      /* reuse done jobs of the same URL */
-    bool json;           /* print a JSON summary */
-    bool wait;           /* then wait for the batch */
-} batch_submit_opts_t;
-
-/* `lode submit -f FILE|-`: stream the URLs as one batch and print its id
- * (and a summary on stderr). Returns the exit code. */
-int batch_submit(cli_t *cli, const batch_submit_opts_t *opts);
-
 /* `lode batch status|export …`; returns the exit code. */
 int batch_run(cli_t *cli, int argc, char **argv);
 #endif

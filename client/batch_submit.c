@@ -4,6 +4,8 @@
  *  (a set per batch, see store.h), not in this process.
  *  SPDX-License-Identifier: MIT
  */
+#include "batch_submit.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,7 @@
 
 #include "batch.h"
 #include "mem.h"
-#include "submit.h"
+#include "submit_wire.h"
 #include "wait.h"
 
 #define S_SHOW_LINE    80  /* bytes of an invalid line echoed */

@@ -13,7 +13,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "mem.h"
-#include "youtube.h"
+#include "sources/youtube_url.h"
 
 /* Append to a URL buffer. Its limit is twice BATCH_URL_MAX and a URL is
  * checked against BATCH_URL_MAX first, so this cannot fail. */

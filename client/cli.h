@@ -1,7 +1,7 @@
-/*  cli.h - the lode command line: global options, dispatch to the command
- *  modules, help texts, argument parsing helpers, exit codes and the one
- *  place that prints "lode: error: …". Commands are the *_run functions of
- *  submit.c, wait.c, status.c, view.c and curate.c.
+/*  cli.h - what every lode command uses: the run's settings (cli_t),
+ *  argument parsing helpers, exit codes and the one place that prints
+ *  "lode: error: …". The command table and dispatch are commands.h's;
+ *  commands are the *_run functions of submit.c, wait.c, view.c, ….
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_CLI_H
@@ -39,6 +39,8 @@ typedef struct {
     store_t *store;        /* owned; connected by cli_store on first use */
     FILE *out;             /* borrowed: results (stdout) */
     FILE *errs;            /* borrowed: messages (stderr) */
+    const char *usage;     /* static: the running command's --help text */
+    const char *globals;   /* static: the global options' help */
 } cli_t;
 
 /* A command's option: a flag (value == NULL) or an option with a value. */
@@ -47,9 +49,6 @@ typedef struct {
     const char **value; /* receives the value, or NULL for a flag */
     bool *flag;         /* set to true when the option is present */
 } cli_opt_t;
-
-/* Run the whole program with argv as main gets it; returns the exit code. */
-int cli_run(int argc, char **argv);
 
 /* Exit code for an error code: ENOTFOUND 3, ETIMEDOUT 5, ESTORE 6, else 1. */
 int cli_exit_code(int code);
@@ -76,9 +75,6 @@ int cli_parse(cli_t *cli,
 
 /* The exit code for a cli_parse result that is not 0. */
 int cli_parse_exit(int rc);
-
-/* Print a command's help to f; -1 if cmd is unknown. */
-int cli_help(FILE *f, const char *cmd);
 
 /* The store, connected on first use. NULL and *err (LODE_ESTORE) if Redis
  * cannot be reached. Borrowed: cli_run destroys it. */

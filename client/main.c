@@ -1,7 +1,7 @@
 /*  main.c - lode, the Lode client: hands argv to cli_run (STYLE S4.1).
  *  SPDX-License-Identifier: MIT
  */
-#include "cli.h"
+#include "commands.h"
 
 int main(int argc, char **argv)
 {

@@ -13,8 +13,8 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "llm/prompts.h"
 #include "mem.h"
-#include "prompts.h"
 
 /* mkdir -p, mode 0755. */
 static int s_mkdirs(const char *path, err_t *err)

@@ -8,6 +8,10 @@
 #define JOB_ID_LEN  26 /* ULID: 48-bit ms time + 80 random bits, Crockford base32 */
 #define JOB_ID_SIZE (JOB_ID_LEN + 1)
 
+/* The size limit of one source, the same rule for the client, the fetch
+ * stage and the text stages (source.h's SOURCE_MAX_BYTES). */
+#define JOB_SOURCE_MAX_BYTES (50u * 1024 * 1024)
+
 typedef enum {
     JOB_STAGE_FETCH = 0,
     JOB_STAGE_SNIPPET,

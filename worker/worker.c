@@ -10,14 +10,14 @@
 #include <czmq.h>
 
 #include "curve.h"
-#include "fetcher.h"
+#include "fetch_local.h"
+#include "fetch_web.h"
 #include "log.h"
 #include "mem.h"
-#include "miner.h"
 #include "proto.h"
-#include "stage_fetch.h"
-#include "stage_text.h"
 #include "store.h"
+#include "text_extractive.h"
+#include "text_model.h"
 
 #define WORKER_MAX_CONCURRENCY 4096 /* jobs held at once (web fetches wait on the network) */
 #define WORKER_MAX_THREADS     256
@@ -41,14 +41,14 @@ typedef struct {
 struct worker {
     worker_opts_t opts;
     s_thread_args_t args;
-    zsock_t *dealer;    /* owned */
-    zloop_t *loop;      /* owned */
-    s_slot_t *slots;    /* owned: n_threads job threads */
-    int n_threads;      /* job threads (CPU work) */
-    int held;           /* jobs taken and not yet reported (<= opts.concurrency) */
-    zlistx_t *pending;  /* owned: "id attempt" strings waiting for a thread */
-    fetcher_t *fetcher; /* owned: web sources on the loop (fetch stage only) */
-    miner_t *miner;     /* owned: model calls on the loop (openai engine only) */
+    zsock_t *dealer;      /* owned */
+    zloop_t *loop;        /* owned */
+    s_slot_t *slots;      /* owned: n_threads job threads */
+    int n_threads;        /* job threads (CPU work) */
+    int held;             /* jobs taken and not yet reported (<= opts.concurrency) */
+    zlistx_t *pending;    /* owned: "id attempt" strings waiting for a thread */
+    fetch_web_t *fetcher; /* owned: web sources on the loop (fetch stage only) */
+    text_model_t *miner;  /* owned: model calls on the loop (openai engine only) */
     int64_t last_broker_ms;
     uint64_t done, failed;
     zhashx_t *started;          /* owned: job id -> int64_t monotonic ms it arrived */
@@ -60,8 +60,8 @@ struct worker {
 static int s_run_stage(store_t *store, job_stage_t stage, const char *id, err_t *err)
 {
     if (stage == JOB_STAGE_FETCH)
-        return stage_fetch_run(store, id, err);
-    return stage_text_run(store, stage, id, err);
+        return fetch_local_run(store, id, err);
+    return text_extractive_run(store, stage, id, err);
 }
 
 /* --- job thread ------------------------------------------------------------ */
@@ -309,11 +309,11 @@ static void s_on_job(worker_t *self, const proto_msg_t *m)
         return;
     }
     if (self->miner) {
-        miner_start(self->miner, m->job_id, m->attempt);
+        text_model_start(self->miner, m->job_id, m->attempt);
         return;
     }
     err_t err = {0};
-    int rc = self->fetcher ? fetcher_start(self->fetcher, m->job_id, m->attempt, &err) : 0;
+    int rc = self->fetcher ? fetch_web_start(self->fetcher, m->job_id, m->attempt, &err) : 0;
     if (rc < 0) {
         s_report(self, m->job_id, m->attempt, &err, -1);
         return;
@@ -443,20 +443,20 @@ static int s_start_miner(worker_t *self, err_t *err)
         err_set(err, LODE_EINVAL, "the openai engine mines text stages, not fetch");
         return -1;
     }
-    miner_opts_t mo = {.stage = self->opts.stage,
-                       .redis_url = self->opts.redis_url,
-                       .prefix = self->opts.prefix,
-                       .llm = &self->opts.llm,
-                       .prompts_dir = self->opts.prompts_dir,
-                       .context_tokens = self->opts.context_tokens,
-                       .max_snippets = self->opts.max_snippets};
-    self->miner = miner_new(self->loop, &mo, s_on_loop_job, self, err);
+    text_model_opts_t mo = {.stage = self->opts.stage,
+                            .redis_url = self->opts.redis_url,
+                            .prefix = self->opts.prefix,
+                            .llm = &self->opts.llm,
+                            .prompts_dir = self->opts.prompts_dir,
+                            .context_tokens = self->opts.context_tokens,
+                            .max_snippets = self->opts.max_snippets};
+    self->miner = text_model_new(self->loop, &mo, s_on_loop_job, self, err);
     if (!self->miner)
         return -1;
     prompt_id_t p = self->opts.stage == JOB_STAGE_SNIPPET     ? PROMPT_SNIPPET
                     : self->opts.stage == JOB_STAGE_SYNTHESIS ? PROMPT_SYNTHESIS
                                                               : PROMPT_FANOUT;
-    const prompts_t *pr = miner_prompts(self->miner);
+    const prompts_t *pr = text_model_prompts(self->miner);
     char url[512];
     /* Never the key, nor a user:password@ in the base URL: only where the
      * requests go and with what. */
@@ -482,11 +482,11 @@ static int s_start_fetcher(worker_t *self, err_t *err)
         .per_host_max = self->opts.per_host_max,
         .per_host_rps = self->opts.per_host_rps,
     };
-    fetcher_opts_t fo = {.redis_url = self->opts.redis_url,
-                         .prefix = self->opts.prefix,
-                         .http = &http,
-                         .src = &self->opts.src};
-    self->fetcher = fetcher_new(self->loop, &fo, s_on_loop_job, self, err);
+    fetch_web_opts_t fo = {.redis_url = self->opts.redis_url,
+                           .prefix = self->opts.prefix,
+                           .http = &http,
+                           .src = &self->opts.src};
+    self->fetcher = fetch_web_new(self->loop, &fo, s_on_loop_job, self, err);
     return self->fetcher ? 0 : -1;
 }
 
@@ -597,10 +597,10 @@ static void s_drain(worker_t *self, int limit_ms)
 {
     const char *stage = job_stage_name(self->opts.stage);
     s_send_leaving(self);
-    if (self->fetcher && fetcher_jobs(self->fetcher) > 0)
-        log_info(stage, "abandoning %zu web fetch(es) in flight", fetcher_jobs(self->fetcher));
-    if (self->miner && miner_jobs(self->miner) > 0)
-        log_info(stage, "abandoning %zu job(s) waiting on the model", miner_jobs(self->miner));
+    if (self->fetcher && fetch_web_jobs(self->fetcher) > 0)
+        log_info(stage, "abandoning %zu web fetch(es) in flight", fetch_web_jobs(self->fetcher));
+    if (self->miner && text_model_jobs(self->miner) > 0)
+        log_info(stage, "abandoning %zu job(s) waiting on the model", text_model_jobs(self->miner));
     if (s_busy(self) == 0)
         return;
     log_info(stage, "finishing %d running job(s) before stopping", s_busy(self));
@@ -645,8 +645,8 @@ void worker_destroy(worker_t **self_p)
     if (!self_p || !*self_p)
         return;
     worker_t *self = *self_p;
-    fetcher_destroy(&self->fetcher);
-    miner_destroy(&self->miner);
+    fetch_web_destroy(&self->fetcher);
+    text_model_destroy(&self->miner);
     zloop_destroy(&self->loop);
     /* zactor_destroy waits for the thread: a job in progress finishes its
      * Redis writes first; its DONE is lost and its lease re-runs it. */

@@ -11,7 +11,7 @@ out="$build/bench/http"
 mkdir -p "$out"
 pkgs="libczmq libzmq libcurl"
 # shellcheck disable=SC2046
-cc -std=gnu11 -O2 -g -Wall -Wextra -Icommon -Itests/helpers $(pkg-config --cflags $pkgs) \
-    bench/http/bench_http.c tests/helpers/misbehave.c common/http.c common/buf.c \
+cc -std=gnu11 -O2 -g -Wall -Wextra -Icommon -Icommon/net -Itests/helpers $(pkg-config --cflags $pkgs) \
+    bench/http/bench_http.c tests/helpers/misbehave.c common/net/http*.c common/buf.c \
     common/err.c common/mem.c common/utf8.c $(pkg-config --libs $pkgs) -o "$out/bench_http"
 "$out/bench_http" "$@"

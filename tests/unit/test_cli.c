@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "test.h"
 
 static void test_cli_parse_takes_options_values_and_positionals(void **state)

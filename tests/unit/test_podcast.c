@@ -12,7 +12,6 @@
 #include "podstand.h"
 #include "srcdrv_impl.h"
 #include "test.h"
-#include "webdrv.h"
 
 #define S_BASE "http://pod.test"
 #define S_FEED S_BASE "/shows/feed.xml"

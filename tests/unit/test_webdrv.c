@@ -5,7 +5,6 @@
  */
 #include "srcdrv_impl.h"
 #include "test.h"
-#include "webdrv.h"
 
 #define S_BASE "http://web.test"
 
@@ -289,10 +288,10 @@ static void test_webdrv_http_statuses_are_classified(void **state)
     s_outcome_free(&o);
     http_resp_t r = {.status = 403, .url = S_BASE "/x"};
     err_t err = {0};
-    assert_int_equal(webdrv_check_resp(&r, "feed", NULL, &err), -1);
+    assert_int_equal(srcdrv_check_resp(&r, "feed", NULL, &err), -1);
     assert_string_equal(err.msg, "feed " S_BASE "/x returned 403 (access denied)");
     r.status = 204;
-    assert_int_equal(webdrv_check_resp(&r, "feed", NULL, &err), 0);
+    assert_int_equal(srcdrv_check_resp(&r, "feed", NULL, &err), 0);
 }
 
 static void test_webdrv_empty_or_blank_body_is_empty(void **state)

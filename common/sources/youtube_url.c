@@ -2,6 +2,8 @@
  *  and the video or playlist id in them. Pure string work, no state.
  *  SPDX-License-Identifier: MIT
  */
+#include "youtube_url.h"
+
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,8 +11,6 @@
 #include <strings.h>
 
 #include "mem.h"
-#include "youtube.h"
-#include "youtube_impl.h"
 
 /* ------------------------------------------------------------------- URLs */
 

@@ -19,16 +19,9 @@
 #include "transcript.h"
 #include "youtube.h"
 
-#define YOUTUBE_HOST_MAX    256
 #define YOUTUBE_JSON_DEPTH  64 /* recursion limit when walking ytInitialData */
 #define YOUTUBE_CANON       "https://www.youtube.com/watch?v="
 #define YOUTUBE_MAX_HEADERS 8
-
-/* Copy the id at s if it is exactly YOUTUBE_ID_LEN id characters. */
-bool youtube_take_id(const char *s, char out[YOUTUBE_ID_LEN + 1]);
-
-/* Value of parameter name in query q (up to '#' or the end), or NULL. */
-const char *youtube_query_param(const char *q, const char *name, size_t *n);
 
 typedef enum {
     YOUTUBE_START = 0,

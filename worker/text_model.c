@@ -1,7 +1,7 @@
-/*  miner.c - model calls of the text stages as state machines on the loop.
+/*  text_model.c - model calls of the text stages as state machines on the loop.
  *  SPDX-License-Identifier: MIT
  */
-#include "miner.h"
+#include "text_model.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +10,8 @@
 
 #include "log.h"
 #include "mem.h"
-#include "stage_text.h"
 #include "store.h"
+#include "text_parts.h"
 #include "transcript.h"
 
 struct miner {
@@ -23,18 +23,18 @@ struct miner {
     size_t context_tokens;
     size_t max_tokens;
     int max_snippets;
-    miner_report_fn *report;
+    text_model_report_fn *report;
     void *arg;
     zlistx_t *jobs; /* owned: s_job_t, running or reported with calls still out */
     size_t active;  /* jobs not yet reported */
 };
 
 typedef struct {
-    miner_t *m;
+    text_model_t *m;
     char id[JOB_ID_SIZE];
     char batch[JOB_ID_SIZE];
     uint32_t attempt;
-    stage_text_parts_t parts;
+    text_parts_t parts;
     transcript_t *t; /* owned */
     llmstage_t *run; /* owned */
     int out;         /* model calls in flight */
@@ -56,7 +56,7 @@ static void s_job_free(s_job_t **job_p)
         return;
     llmstage_destroy(&job->run);
     transcript_destroy(&job->t);
-    stage_text_parts_clear(&job->parts);
+    text_parts_clear(&job->parts);
     free(job);
     *job_p = NULL;
 }
@@ -65,7 +65,7 @@ static void s_job_free(s_job_t **job_p)
  * paid for. */
 static void s_save_usage(s_job_t *job)
 {
-    miner_t *m = job->m;
+    text_model_t *m = job->m;
     err_t err = {0};
     if (store_usage_add(m->store, job->id, job->batch, m->model, job->prompt_tokens,
                         job->completion_tokens, &err) != 0)
@@ -94,7 +94,7 @@ static void s_drop_call(void *arg)
 
 static void s_end(s_job_t *job, const err_t *err, int64_t retry_after_ms)
 {
-    miner_t *m = job->m;
+    text_model_t *m = job->m;
     job->reported = true;
     m->active--;
     /* A failed job's calls that have not gone out never will: a paid API
@@ -141,7 +141,7 @@ static void s_complete(s_job_t *job)
 {
     static const char *meta_parts[JOB_STAGE_COUNT] = {
         NULL, STORE_PART_SNIPPETS_META, STORE_PART_SYNTHESIS_META, STORE_PART_FANOUT_META};
-    miner_t *m = job->m;
+    text_model_t *m = job->m;
     err_t err = {0};
     size_t len = 0;
     char *part = llmstage_result(job->run, &len);
@@ -152,7 +152,7 @@ static void s_complete(s_job_t *job)
     /* The meta first: a part with no meta beside it would look extractive. */
     else if (store_part_set(m->store, job->id, meta_parts[m->stage], meta, strlen(meta), &err) ==
                  0 &&
-             store_part_set(m->store, job->id, stage_text_part(m->stage), part, len, &err) == 0)
+             store_part_set(m->store, job->id, text_parts_name(m->stage), part, len, &err) == 0)
         s_log_run(job, meta);
     free(part);
     free(meta);
@@ -216,10 +216,13 @@ static void s_on_answer(const llm_result_t *res, void *arg)
         s_pump(job);
 }
 
-miner_t *
-miner_new(zloop_t *loop, const miner_opts_t *opts, miner_report_fn *report, void *arg, err_t *err)
+text_model_t *text_model_new(zloop_t *loop,
+                             const text_model_opts_t *opts,
+                             text_model_report_fn *report,
+                             void *arg,
+                             err_t *err)
 {
-    miner_t *self = mem_calloc(1, sizeof *self);
+    text_model_t *self = mem_calloc(1, sizeof *self);
     self->stage = opts->stage;
     self->report = report;
     self->arg = arg;
@@ -231,14 +234,14 @@ miner_new(zloop_t *loop, const miner_opts_t *opts, miner_report_fn *report, void
     store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
     if (!(self->prompts = prompts_load(opts->prompts_dir, err)) ||
         !(self->store = store_new(&so, err)) || !(self->llm = llm_new(loop, opts->llm, err))) {
-        miner_destroy(&self);
+        text_model_destroy(&self);
         return NULL;
     }
     return self;
 }
 
 /* Read what the stage works on and set up its run. */
-static int s_prepare(miner_t *self, s_job_t *job, err_t *err)
+static int s_prepare(text_model_t *self, s_job_t *job, err_t *err)
 {
     store_job_t rec;
     if (store_ping(self->store, err) != 0) /* after a Redis restart: reconnect, not fail */
@@ -247,7 +250,7 @@ static int s_prepare(miner_t *self, s_job_t *job, err_t *err)
         return -1;
     snprintf(job->batch, sizeof job->batch, "%s", rec.batch);
     store_job_clear(&rec);
-    if (stage_text_load(self->store, job->id, self->stage, &job->parts, err) != 0)
+    if (text_parts_load(self->store, job->id, self->stage, &job->parts, err) != 0)
         return -1;
     if (!(job->t = transcript_from_json(job->parts.transcript, job->parts.transcript_len, err)))
         return -1;
@@ -269,7 +272,7 @@ static int s_prepare(miner_t *self, s_job_t *job, err_t *err)
     return 0;
 }
 
-void miner_start(miner_t *self, const char *id, uint32_t attempt)
+void text_model_start(text_model_t *self, const char *id, uint32_t attempt)
 {
     s_job_t *job = mem_calloc(1, sizeof *job);
     job->m = self;
@@ -284,21 +287,21 @@ void miner_start(miner_t *self, const char *id, uint32_t attempt)
         s_pump(job);
 }
 
-size_t miner_jobs(const miner_t *self)
+size_t text_model_jobs(const text_model_t *self)
 {
     return self->active;
 }
 
-const prompts_t *miner_prompts(const miner_t *self)
+const prompts_t *text_model_prompts(const text_model_t *self)
 {
     return self->prompts;
 }
 
-void miner_destroy(miner_t **self_p)
+void text_model_destroy(text_model_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    miner_t *self = *self_p;
+    text_model_t *self = *self_p;
     /* First the client, so no callback can reach a job freed below. */
     llm_destroy(&self->llm);
     for (s_job_t *job = zlistx_first(self->jobs); job; job = zlistx_next(self->jobs))

@@ -108,3 +108,34 @@ void srcdrv_destroy(srcdrv_t **self_p)
     free(self);
     *self_p = NULL;
 }
+
+int srcdrv_check_resp(const http_resp_t *resp,
+                      const char *what,
+                      int64_t *retry_after_ms,
+                      err_t *err)
+{
+    const char *url = resp->url ? resp->url : "?";
+    int st = resp->status;
+    if (retry_after_ms)
+        *retry_after_ms = -1;
+    if (resp->err.code) {
+        err_set(err, resp->err.code, "%s", resp->err.msg);
+        if (retry_after_ms)
+            *retry_after_ms = resp->retry_after_ms;
+        return -1;
+    }
+    if (st >= 200 && st < 300)
+        return 0;
+    if (st == 404 || st == 410) {
+        err_set(err, LODE_ENOTFOUND, "%s %.160s returned %d", what, url, st);
+    } else if (st == 408 || st == 425 || st == 429 || st >= 500) {
+        err_set(err, LODE_EHTTP, "%s %.160s returned %d", what, url, st);
+        if (retry_after_ms)
+            *retry_after_ms = resp->retry_after_ms;
+    } else if (st == 401 || st == 403) {
+        err_set(err, LODE_EUNSUPPORTED, "%s %.160s returned %d (access denied)", what, url, st);
+    } else {
+        err_set(err, LODE_EUNSUPPORTED, "%s %.160s returned %d", what, url, st);
+    }
+    return -1;
+}

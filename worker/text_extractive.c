@@ -1,7 +1,7 @@
-/*  stage_text.c - snippet, synthesis and fan-out over the extractive engine.
+/*  text_extractive.c - snippet, synthesis and fan-out over the extractive engine.
  *  SPDX-License-Identifier: MIT
  */
-#include "stage_text.h"
+#include "text_extractive.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "extract.h"
 #include "llmstage.h"
 #include "mem.h"
+#include "text_parts.h"
 #include "transcript.h"
 
 /* What the extractive engine works on, parsed from the stored parts. */
@@ -28,69 +29,7 @@ static void s_inputs_clear(s_inputs_t *in)
     extract_synthesis_clear(&in->synthesis);
 }
 
-/* A part that a finished earlier stage must have written; its absence is a
- * broken invariant in the data, so it is a permanent failure. */
-static char *s_need(store_t *store, const char *id, const char *part, size_t *len, err_t *err)
-{
-    char *data = store_part_get(store, id, part, len, err);
-    if (!data && err->code == LODE_ENOTFOUND) {
-        err_clear(err);
-        err_set(err, LODE_ESTATE, "job has no %s part", part);
-    }
-    return data;
-}
-
-/* The source's title into *out (NULL when it has none). A missing source
- * part is no error (older jobs, a source without facts); Redis failing is:
- * an essay must not come out "untitled" because a read timed out. */
-static int s_source_title(store_t *store, const char *id, char **out, err_t *err)
-{
-    *out = NULL;
-    err_t e = {0};
-    char *src = store_part_get(store, id, STORE_PART_SOURCE, NULL, &e);
-    if (!src) {
-        if (e.code == LODE_ENOTFOUND)
-            return 0;
-        err_set(err, e.code, "%s", e.msg);
-        return -1;
-    }
-    json_t *root = json_loads(src, 0, NULL);
-    free(src);
-    const char *title = json_string_value(json_object_get(root, "title"));
-    *out = title && *title ? mem_strdup(title) : NULL;
-    json_decref(root);
-    return 0;
-}
-
-int stage_text_load(
-    store_t *store, const char *id, job_stage_t stage, stage_text_parts_t *out, err_t *err)
-{
-    memset(out, 0, sizeof *out);
-    out->transcript = s_need(store, id, STORE_PART_TRANSCRIPT, &out->transcript_len, err);
-    if (!out->transcript)
-        return -1;
-    if (stage == JOB_STAGE_SNIPPET)
-        return 0;
-    if (s_source_title(store, id, &out->title, err) != 0)
-        return -1;
-    if (!(out->snippets = s_need(store, id, STORE_PART_SNIPPETS, &out->snippets_len, err)))
-        return -1;
-    if (stage == JOB_STAGE_SYNTHESIS)
-        return 0;
-    out->synthesis = s_need(store, id, STORE_PART_SYNTHESIS, &out->synthesis_len, err);
-    return out->synthesis ? 0 : -1;
-}
-
-void stage_text_parts_clear(stage_text_parts_t *p)
-{
-    free(p->transcript);
-    free(p->title);
-    free(p->snippets);
-    free(p->synthesis);
-    memset(p, 0, sizeof *p);
-}
-
-static int s_load(const stage_text_parts_t *p, job_stage_t stage, s_inputs_t *in, err_t *err)
+static int s_load(const text_parts_t *p, job_stage_t stage, s_inputs_t *in, err_t *err)
 {
     in->transcript = transcript_from_json(p->transcript, p->transcript_len, err);
     if (!in->transcript)
@@ -133,16 +72,16 @@ static int s_mine(job_stage_t stage, s_inputs_t *in, char **json, err_t *err)
     return 0;
 }
 
-int stage_text_run(store_t *store, job_stage_t stage, const char *id, err_t *err)
+int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t *err)
 {
     if (stage <= JOB_STAGE_FETCH || stage >= JOB_STAGE_COUNT) {
         err_set(err, LODE_EINVAL, "not a text stage: %d", (int)stage);
         return -1;
     }
-    stage_text_parts_t parts;
+    text_parts_t parts;
     s_inputs_t in = {0};
     char *json = NULL;
-    int rc = stage_text_load(store, id, stage, &parts, err);
+    int rc = text_parts_load(store, id, stage, &parts, err);
     if (rc == 0)
         rc = s_load(&parts, stage, &in, err);
     if (rc == 0)
@@ -158,16 +97,9 @@ int stage_text_run(store_t *store, job_stage_t stage, const char *id, err_t *err
         rc = json ? 0 : -1;
     }
     if (rc == 0)
-        rc = store_part_set(store, id, stage_text_part(stage), json, strlen(json), err);
+        rc = store_part_set(store, id, text_parts_name(stage), json, strlen(json), err);
     free(json);
     s_inputs_clear(&in);
-    stage_text_parts_clear(&parts);
+    text_parts_clear(&parts);
     return rc;
-}
-
-const char *stage_text_part(job_stage_t stage)
-{
-    static const char *parts[JOB_STAGE_COUNT] = {NULL, STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
-                                                 STORE_PART_FANOUT};
-    return stage > JOB_STAGE_FETCH && stage < JOB_STAGE_COUNT ? parts[stage] : NULL;
 }

@@ -10,9 +10,10 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "job.h"
 #include "transcript.h"
 
-#define SOURCE_MAX_BYTES (50u * 1024 * 1024) /* default size limit for one source */
+#define SOURCE_MAX_BYTES JOB_SOURCE_MAX_BYTES /* size limit for one source */
 
 typedef enum {
     SOURCE_FMT_TEXT = 0,

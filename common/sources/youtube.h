@@ -56,30 +56,14 @@
 
 #include "err.h"
 #include "srcdrv_impl.h"
+#include "youtube_url.h"
 
-#define YOUTUBE_ID_LEN              11 /* video ids: [A-Za-z0-9_-]{11} */
-#define YOUTUBE_LIST_MAX            64 /* longest playlist id accepted */
 #define YOUTUBE_PLAYLIST_MAX        500
 #define YOUTUBE_COOLDOWN_MS         (15 * 60 * 1000) /* after a block, captcha, 429 */
 #define YOUTUBE_DEFAULT_BASE        "https://www.youtube.com"
 #define YOUTUBE_DEFAULT_CLIENT      "ANDROID"
 #define YOUTUBE_DEFAULT_VERSION     "20.10.38" /* youtube-transcript-api v1.2.4's */
 #define YOUTUBE_DEFAULT_ACCEPT_LANG "en-US"
-
-/* What a URL names. */
-typedef struct {
-    char video[YOUTUBE_ID_LEN + 1];  /* video id, "" if none */
-    char list[YOUTUBE_LIST_MAX + 1]; /* playlist id, "" if none */
-    bool playlist;                   /* expand the list rather than fetch the video */
-} youtube_ref_t;
-
-/* Parse any YouTube URL form, with or without scheme: youtube.com/watch?v=,
- * youtu.be/ID, /shorts/ID, /embed/ID, /live/ID, /v/ID, on www., m.,
- * music. and youtube-nocookie.com hosts, extra parameters and timestamps
- * ignored; list= (or /playlist?list=) sets ref->list. 0 on success; -1 and
- * LODE_EUNSUPPORTED "youtube: not a video URL…" when there is neither a
- * valid video id nor a playlist id, LODE_EINVAL if the host is not YouTube. */
-LODE_MUST_CHECK int youtube_parse_url(const char *url, youtube_ref_t *ref, err_t *err);
 
 /* Settings in effect: each field of in (NULL in = all unset) that is NULL
  * or "" comes from the environment (LODE_YT_BASE, LODE_YT_CLIENT,

@@ -4,8 +4,6 @@
  *  the article extractor. No I/O.
  *  SPDX-License-Identifier: MIT
  */
-#include "webdrv.h"
-
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,43 +12,12 @@
 #include "article.h"
 #include "mem.h"
 #include "source.h"
-#include "srcdrv_impl.h"
+#include "srcdrv_impl.h" /* webdrv_ops, srcdrv_check_resp */
 #include "utf8.h"
 
 /* Less main text than this is a page that cannot be mined (a paywall, an
  * index page, a script-rendered shell), not an article. */
 #define WEBDRV_ARTICLE_MIN_CHARS 500
-
-int webdrv_check_resp(const http_resp_t *resp,
-                      const char *what,
-                      int64_t *retry_after_ms,
-                      err_t *err)
-{
-    const char *url = resp->url ? resp->url : "?";
-    int st = resp->status;
-    if (retry_after_ms)
-        *retry_after_ms = -1;
-    if (resp->err.code) {
-        err_set(err, resp->err.code, "%s", resp->err.msg);
-        if (retry_after_ms)
-            *retry_after_ms = resp->retry_after_ms;
-        return -1;
-    }
-    if (st >= 200 && st < 300)
-        return 0;
-    if (st == 404 || st == 410) {
-        err_set(err, LODE_ENOTFOUND, "%s %.160s returned %d", what, url, st);
-    } else if (st == 408 || st == 425 || st == 429 || st >= 500) {
-        err_set(err, LODE_EHTTP, "%s %.160s returned %d", what, url, st);
-        if (retry_after_ms)
-            *retry_after_ms = resp->retry_after_ms;
-    } else if (st == 401 || st == 403) {
-        err_set(err, LODE_EUNSUPPORTED, "%s %.160s returned %d (access denied)", what, url, st);
-    } else {
-        err_set(err, LODE_EUNSUPPORTED, "%s %.160s returned %d", what, url, st);
-    }
-    return -1;
-}
 
 /* ---------------------------------------------------------------- driver */
 
@@ -276,7 +243,7 @@ static srcdrv_step_t s_web_parse(s_web_t *w, const http_resp_t *resp, s_kind_t k
 
 static srcdrv_step_t s_web_fetched(s_web_t *w, const http_resp_t *resp, http_req_t *req, err_t *err)
 {
-    if (webdrv_check_resp(resp, "webdrv:", &w->retry_after_ms, err) != 0) {
+    if (srcdrv_check_resp(resp, "webdrv:", &w->retry_after_ms, err) != 0) {
         w->phase = S_WEB_OVER;
         return SRCDRV_FAIL;
     }

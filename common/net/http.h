@@ -99,7 +99,7 @@ size_t http_queued(const http_t *self);
  * status: 404/410 -> LODE_ENOTFOUND; 408, 425, 429 and 5xx -> LODE_EHTTP
  * (retryable); other 4xx -> LODE_EUNSUPPORTED (permanent); anything else
  * (an unfollowed 3xx) -> LODE_EHTTP. err_retryable() on the code gives the
- * decision. The same mapping as webdrv_check_resp. */
+ * decision. The same mapping as srcdrv_check_resp. */
 LODE_MUST_CHECK int http_resp_error(const http_resp_t *resp, err_t *err);
 
 /* Cool a host down: no request to it starts before now + ms (a 429 or a

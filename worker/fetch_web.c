@@ -1,7 +1,7 @@
-/*  fetcher.c - web fetches as state machines on the loop.
+/*  fetch_web.c - web fetches as state machines on the loop.
  *  SPDX-License-Identifier: MIT
  */
-#include "fetcher.h"
+#include "fetch_web.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +18,13 @@ struct fetcher {
     http_t *http;   /* owned */
     store_t *store; /* owned: the loop thread's own connection */
     const srcdrv_opts_t *src;
-    fetcher_report_fn *report;
+    fetch_web_report_fn *report;
     void *arg;
     zlistx_t *jobs; /* owned: s_job_t in progress */
 };
 
 typedef struct {
-    fetcher_t *f;
+    fetch_web_t *f;
     char id[JOB_ID_SIZE];
     char batch[JOB_ID_SIZE];
     uint32_t attempt;
@@ -64,7 +64,7 @@ static void s_host_of(const char *url, char *out, size_t size)
 /* Report and forget the job. */
 static void s_finish(s_job_t *job, const err_t *err, int64_t retry_after_ms)
 {
-    fetcher_t *f = job->f;
+    fetch_web_t *f = job->f;
     /* A source that asked us to come back later (a bot check answered with
      * 200, a captcha) asks it for every job on that host: cool it down so
      * the other queued jobs do not hit it meanwhile. */
@@ -76,7 +76,7 @@ static void s_finish(s_job_t *job, const err_t *err, int64_t retry_after_ms)
     s_job_free(&job);
 }
 
-static int s_write(fetcher_t *f, const char *id, source_meta_t *meta, transcript_t *t, err_t *err)
+static int s_write(fetch_web_t *f, const char *id, source_meta_t *meta, transcript_t *t, err_t *err)
 {
     if (t->len == 0) {
         err_set(err, LODE_EEMPTY, "empty transcript");
@@ -150,10 +150,10 @@ static void s_on_response(const http_resp_t *resp, void *arg)
     s_advance(arg, resp);
 }
 
-fetcher_t *fetcher_new(
-    zloop_t *loop, const fetcher_opts_t *opts, fetcher_report_fn *report, void *arg, err_t *err)
+fetch_web_t *fetch_web_new(
+    zloop_t *loop, const fetch_web_opts_t *opts, fetch_web_report_fn *report, void *arg, err_t *err)
 {
-    fetcher_t *self = mem_calloc(1, sizeof *self);
+    fetch_web_t *self = mem_calloc(1, sizeof *self);
     self->src = opts->src;
     self->report = report;
     self->arg = arg;
@@ -162,13 +162,13 @@ fetcher_t *fetcher_new(
     self->store = store_new(&so, err);
     self->http = self->store ? http_new(loop, opts->http, err) : NULL;
     if (!self->http) {
-        fetcher_destroy(&self);
+        fetch_web_destroy(&self);
         return NULL;
     }
     return self;
 }
 
-int fetcher_start(fetcher_t *self, const char *id, uint32_t attempt, err_t *err)
+int fetch_web_start(fetch_web_t *self, const char *id, uint32_t attempt, err_t *err)
 {
     store_job_t rec;
     if (store_ping(self->store, err) != 0) /* after a Redis restart: reconnect, not fail */
@@ -197,16 +197,16 @@ int fetcher_start(fetcher_t *self, const char *id, uint32_t attempt, err_t *err)
     return 1;
 }
 
-size_t fetcher_jobs(const fetcher_t *self)
+size_t fetch_web_jobs(const fetch_web_t *self)
 {
     return zlistx_size(self->jobs);
 }
 
-void fetcher_destroy(fetcher_t **self_p)
+void fetch_web_destroy(fetch_web_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    fetcher_t *self = *self_p;
+    fetch_web_t *self = *self_p;
     /* First the HTTP layer, so no callback can reach a job freed below. */
     http_destroy(&self->http);
     for (s_job_t *job = zlistx_first(self->jobs); job; job = zlistx_next(self->jobs))

@@ -709,7 +709,7 @@ int http_resp_error(const http_resp_t *resp, err_t *err)
     int s = resp->status;
     if (s >= 200 && s < 300)
         return 0;
-    int code = LODE_EHTTP; /* the same mapping as webdrv_check_resp */
+    int code = LODE_EHTTP; /* the same mapping as srcdrv_check_resp */
     if (s == 404 || s == 410)
         code = LODE_ENOTFOUND;
     else if (s >= 400 && s < 500 && s != 408 && s != 425 && s != 429)

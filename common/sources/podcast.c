@@ -16,7 +16,6 @@
 #include "podcast_impl.h"
 #include "source.h"
 #include "srcdrv_impl.h"
-#include "webdrv.h"
 
 /* ---------------------------------------------------------------- the driver */
 
@@ -248,7 +247,7 @@ static srcdrv_step_t s_pod_next(s_pod_t *p, http_req_t *req, err_t *err)
 static srcdrv_step_t s_pod_feed(s_pod_t *p, const http_resp_t *resp, http_req_t *req, err_t *err)
 {
     p->phase = S_POD_OVER;
-    if (webdrv_check_resp(resp, "podcast: feed", &p->retry_after_ms, err) != 0)
+    if (srcdrv_check_resp(resp, "podcast: feed", &p->retry_after_ms, err) != 0)
         return SRCDRV_FAIL;
     const char *base = resp->final_url && *resp->final_url ? resp->final_url : p->feed_url;
     p->feed = podcast_feed_parse(resp->body, resp->body_len, base, err);
@@ -353,7 +352,7 @@ s_pod_transcript(s_pod_t *p, const http_resp_t *resp, http_req_t *req, err_t *er
     const podcast_transcript_t *tr = s_candidate(p);
     err_t e = {0};
     source_meta_t pm = {0};
-    if (webdrv_check_resp(resp, "podcast: transcript", &p->retry_after_ms, &e) != 0 &&
+    if (srcdrv_check_resp(resp, "podcast: transcript", &p->retry_after_ms, &e) != 0 &&
         err_retryable(e.code)) {
         err_set(err, e.code, "%s", e.msg);
         p->phase = S_POD_OVER;

@@ -1,7 +1,7 @@
-/*  stage_fetch.c - local sources into transcripts.
+/*  fetch_local.c - local sources into transcripts.
  *  SPDX-License-Identifier: MIT
  */
-#include "stage_fetch.h"
+#include "fetch_local.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ static int s_write_parts(
     return rc;
 }
 
-int stage_fetch_run(store_t *store, const char *id, err_t *err)
+int fetch_local_run(store_t *store, const char *id, err_t *err)
 {
     store_job_t job;
     if (store_job_get(store, id, &job, err) != 0)

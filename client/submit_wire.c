@@ -1,0 +1,103 @@
+/*  submit_wire.c - connect to the broker and exchange one SUBMIT for its
+ *  ACK or NACK, with a bounded wait and a message that says what to check.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "submit_wire.h"
+
+#include <stdio.h>
+
+#include "curve.h"
+
+/* The broker said nothing. A CURVE broker refuses a peer without saying so:
+ * the handshake fails and the SUBMIT is never delivered. */
+static void s_print_silence(cli_t *cli)
+{
+    fprintf(cli->errs, "lode: error: broker not answering at %s\n", cli->broker);
+    if (curve_enabled(&cli->curve))
+        fprintf(cli->errs, "lode: is it running? Is this client's public certificate in the "
+                           "broker's --curve-allow\n"
+                           "lode: directory, and is --curve-server the broker's certificate?\n");
+    else
+        fprintf(cli->errs, "lode: is it running? If it requires CURVE authentication, give "
+                           "--curve-cert and\n"
+                           "lode: --curve-server (lode keygen makes a certificate).\n");
+}
+
+/* Wait for the ACK or NACK of seq; returns the exit code (and prints). */
+static int s_await_answer(cli_t *cli, zsock_t *sock, uint32_t seq, size_t n, proto_msg_t *ack)
+{
+    zpoller_t *poller = zpoller_new(sock, NULL);
+    int64_t deadline = zclock_mono() + cli->timeout_ms;
+    int rc = -1;
+    while (rc < 0) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0 || !zpoller_wait(poller, (int)left)) {
+            rc = zpoller_terminated(poller) ? CLI_EXIT_ERROR : CLI_EXIT_UNREACHABLE;
+            if (rc == CLI_EXIT_UNREACHABLE)
+                s_print_silence(cli);
+            break;
+        }
+        err_t err = {0};
+        if (proto_recv(sock, NULL, ack, &err) != 0)
+            continue; /* not for us or malformed: keep waiting */
+        if (ack->seq == seq && ack->type == PROTO_NACK) {
+            fprintf(cli->errs, "lode: error: broker refused the batch: %s\n",
+                    ack->text ? ack->text : "(no reason given)");
+            rc = CLI_EXIT_ERROR;
+        } else if (ack->seq == seq && ack->type == PROTO_ACK) {
+            rc = ack->n_ids == n ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+            if (rc != CLI_EXIT_OK)
+                fprintf(cli->errs, "lode: error: broker acknowledged %zu of %zu items\n",
+                        ack->n_ids, n);
+            break;
+        }
+        if (rc < 0)
+            proto_msg_clear(ack);
+    }
+    zpoller_destroy(&poller);
+    return rc;
+}
+
+zsock_t *submit_connect(cli_t *cli, int *rc)
+{
+    zsys_handler_set(NULL); /* Ctrl-C ends the CLI at once */
+    zsys_set_logstream(stderr);
+    zsys_set_logident("lode");
+    zsock_t *sock = zsock_new(ZMQ_DEALER);
+    if (!sock) {
+        fprintf(cli->errs, "lode: error: cannot create a ZeroMQ socket\n");
+        *rc = CLI_EXIT_ERROR;
+        return NULL;
+    }
+    zsock_set_linger(sock, 0);
+    err_t cerr = {0};
+    if (curve_client_apply(sock, &cli->curve, &cerr) != 0) {
+        zsock_destroy(&sock);
+        *rc = cli_fail(cli, &cerr);
+        return NULL;
+    }
+    if (zsock_connect(sock, "%s", cli->broker) != 0) {
+        fprintf(cli->errs, "lode: error: cannot connect to broker at %s: %s\n", cli->broker,
+                zmq_strerror(zmq_errno()));
+        zsock_destroy(&sock);
+        *rc = CLI_EXIT_UNREACHABLE;
+        return NULL;
+    }
+    *rc = CLI_EXIT_OK;
+    return sock;
+}
+
+int submit_send(cli_t *cli, zsock_t *sock, const submit_req_t *req, proto_msg_t *ack)
+{
+    proto_msg_t m = {.type = PROTO_SUBMIT,
+                     .seq = req->seq,
+                     .batch_name = (char *)req->name,
+                     .items = (proto_item_t *)req->items,
+                     .n_items = req->n};
+    if (req->batch)
+        snprintf(m.batch, sizeof m.batch, "%s", req->batch);
+    err_t err = {0};
+    if (proto_send(sock, NULL, &m, &err) != 0)
+        return cli_fail(cli, &err);
+    return s_await_answer(cli, sock, req->seq, req->n, ack);
+}
