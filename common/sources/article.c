@@ -123,11 +123,10 @@ static xmlDoc *s_parse(const char *html, size_t len, const char *url)
 {
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE;
-    if (utf8_valid(html, len))
-        return htmlReadMemory(html, (int)len, url, "UTF-8", opts);
-    char *fixed = utf8_repair(html, len, &len, NULL);
-    xmlDoc *doc = htmlReadMemory(fixed, (int)len, url, "UTF-8", opts);
-    free(fixed);
+    char *owned = NULL;
+    const char *text = article_to_utf8(html, len, &len, &owned);
+    xmlDoc *doc = htmlReadMemory(text, (int)len, url, "UTF-8", opts);
+    free(owned);
     return doc;
 }
 

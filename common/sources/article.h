@@ -1,9 +1,10 @@
 /*  article.h - main-text extraction from a web page: the article body as
  *  paragraphs (headings, list items, quotes and code kept as blocks, in
  *  order) plus its metadata. A pure function of the bytes: no I/O, no
- *  logging, no network (libxml2 runs with HTML_PARSE_NONET). Charset
- *  conversion is the HTTP layer's job; this module expects UTF-8 and
- *  repairs anything else rather than failing.
+ *  logging, no network (libxml2 runs with HTML_PARSE_NONET). Text the
+ *  HTTP layer already converted to UTF-8 is used as is; raw bytes are
+ *  decoded from their BOM, their <meta>/<?xml?> label or, unlabelled and
+ *  not UTF-8, as windows-1252 (article_charset.c).
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_ARTICLE_H
@@ -36,8 +37,9 @@ typedef struct {
 
 /* Extract the main text and metadata of the page html[0..len). url (may be
  * NULL) is the page's address, used to resolve a relative canonical link.
- * html need not be NUL-terminated, valid UTF-8 or well-formed: invalid
- * bytes are replaced by U+FFFD, markup is parsed as browsers do, any
+ * html need not be NUL-terminated, UTF-8 or well-formed: other charsets
+ * are converted, bytes invalid in the charset become U+FFFD, markup is
+ * parsed as browsers do, any
  * nesting depth is handled without recursion. A page with no main text is
  * not an error: the result has n_blocks == 0 (the caller decides what is
  * too short to use).

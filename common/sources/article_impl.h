@@ -151,6 +151,13 @@ const char *article_attr(const xmlNode *n, const char *name);
  * hidden, aria-hidden and style attributes. */
 uint32_t article_attr_flags(const xmlNode *n);
 
+/* ---- article_charset.c -------------------------------------------------- */
+
+/* html[0..len) as UTF-8 (rules in article_charset.c): html itself (past a
+ * UTF-8 BOM) when it is valid UTF-8, with *owned NULL; else a new string
+ * the caller frees, also in *owned. *out_len gets its length. */
+const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char **owned);
+
 /* ---- article_blocks.c --------------------------------------------------- */
 
 /* Pass 1: index every element under c->body, measure its text, gather
