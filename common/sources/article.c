@@ -78,7 +78,7 @@ static void s_reset(article_ctx_t *c, int mode)
         article_el_t *e = &c->els[i];
         e->flags &= ~(uint32_t)(F_JUNK | F_CLEAN | F_SCORED);
         e->score = 0;
-        e->blk_len = e->blk_link = 0;
+        e->blk_len = e->blk_link = e->prose_len = 0;
         e->last_blk = ARTICLE_NONE;
     }
     c->n_blocks = 0;

@@ -357,12 +357,15 @@ int article_cut_blocks(article_ctx_t *c, err_t *err)
         o->blk_len += c->blocks[i].len;
         o->blk_link += c->blocks[i].link_len;
         o->last_blk = (uint32_t)i;
+        if (article_is_prose(&c->blocks[i]))
+            o->prose_len += c->blocks[i].len;
     }
     for (size_t i = c->n_els; i-- > 0;) {
         article_el_t *e = &c->els[i];
         if (e->parent != ARTICLE_NONE) {
             c->els[e->parent].blk_len += e->blk_len;
             c->els[e->parent].blk_link += e->blk_link;
+            c->els[e->parent].prose_len += e->prose_len;
         }
     }
     return 0;

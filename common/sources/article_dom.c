@@ -231,8 +231,10 @@ uint32_t article_attr_flags(const xmlNode *n)
                  strcmp(role, "menu") == 0))
         f |= F_NEG;
     const char *itemprop = article_attr(n, "itemprop");
+    if (role && strcmp(role, "main") == 0)
+        f |= F_MAIN;
     if (itemprop && strstr(itemprop, "articleBody")) {
-        f |= F_POS;
+        f |= F_POS | F_MAIN | F_BODY;
         f &= ~(uint32_t)F_NEG;
     }
     const char *style = article_attr(n, "style");

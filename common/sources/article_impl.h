@@ -71,6 +71,8 @@ enum {
     F_CLEAN = 1 << 4,  /* dropped by the conditional clean-up */
     F_SCORED = 1 << 5, /* score has been initialised */
     F_STRONG = 1 << 6, /* F_NEG from an unmistakable word ("comments") */
+    F_MAIN = 1 << 7,   /* role="main" or itemprop="articleBody" */
+    F_BODY = 1 << 8,   /* itemprop="articleBody" */
 };
 
 typedef struct {
@@ -84,6 +86,7 @@ typedef struct {
     size_t blk_link;   /* of which inside links */
     size_t n_children; /* element children */
     uint32_t last_blk; /* index of the last block it owns, ARTICLE_NONE if none */
+    size_t prose_len;  /* bytes of prose blocks (long, few links) in the subtree */
     double score;      /* content score (readability-style) */
 } article_el_t;
 
@@ -133,6 +136,12 @@ static inline uint32_t article_idx(const xmlNode *n)
 {
     uintptr_t i = (uintptr_t)n->_private;
     return i ? (uint32_t)(i - 1) : ARTICLE_NONE;
+}
+
+/* A block long enough and with few enough links to be running text. */
+static inline bool article_is_prose(const article_block_t *b)
+{
+    return b->len >= 25 && b->link_len * 2 <= b->len;
 }
 
 /* ---- article_dom.c ------------------------------------------------------ */
@@ -185,6 +194,11 @@ double article_final(const article_el_t *e);
 /* The index of the best-scoring container after article_score(), or of
  * an ancestor that holds the article better; ARTICLE_NONE if none. */
 uint32_t article_top_candidate(article_ctx_t *c);
+
+/* The semantic container (itemprop=articleBody, a lone <article>,
+ * <main>, role=main) to use instead of top when it holds the article
+ * better; top itself otherwise. */
+uint32_t article_semantic(article_ctx_t *c, uint32_t top);
 
 /* ---- article_select.c --------------------------------------------------- */
 

@@ -127,3 +127,63 @@ uint32_t article_top_candidate(article_ctx_t *c)
         top = c->els[top].parent;
     return top;
 }
+
+/* ---- semantic containers ------------------------------------------------ */
+
+static bool s_inside(const article_ctx_t *c, uint32_t inner, uint32_t outer)
+{
+    return inner >= outer && inner <= c->els[outer].end;
+}
+
+/* Rank of a semantic container: 3 articleBody, 2 <article>, 1 <main> or
+ * role=main, 0 none. */
+static int s_rank(const article_el_t *e)
+{
+    if (e->flags & F_BODY)
+        return 3;
+    if (e->tag == T_ARTICLE)
+        return 2;
+    return e->tag == T_MAIN || (e->flags & F_MAIN) ? 1 : 0;
+}
+
+/* The container of the highest rank holding the most prose, when it is the
+ * only one of its rank with a real share of it: several <article>s are a
+ * listing or a comment thread, not the article. */
+static uint32_t s_semantic_pick(const article_ctx_t *c)
+{
+    uint32_t best[4] = {ARTICLE_NONE, ARTICLE_NONE, ARTICLE_NONE, ARTICLE_NONE};
+    size_t rivals[4] = {0};
+    for (size_t i = 0; i < c->n_els; i++) {
+        const article_el_t *e = &c->els[i];
+        int r = s_rank(e);
+        if (!r || (e->flags & F_JUNK) || e->prose_len < 200)
+            continue;
+        uint32_t b = best[r];
+        if (b != ARTICLE_NONE && s_inside(c, (uint32_t)i, b))
+            continue; /* nested in the one we have */
+        if (b == ARTICLE_NONE || e->prose_len > c->els[b].prose_len) {
+            rivals[r] = b == ARTICLE_NONE ? 0 : c->els[b].prose_len;
+            best[r] = (uint32_t)i;
+        } else if (e->prose_len > rivals[r]) {
+            rivals[r] = e->prose_len;
+        }
+    }
+    for (int r = 3; r > 0; r--) {
+        if (best[r] != ARTICLE_NONE && rivals[r] * 2 < c->els[best[r]].prose_len)
+            return best[r];
+    }
+    return ARTICLE_NONE;
+}
+
+uint32_t article_semantic(article_ctx_t *c, uint32_t top)
+{
+    uint32_t s = s_semantic_pick(c);
+    if (s == ARTICLE_NONE || top == ARTICLE_NONE)
+        return s == ARTICLE_NONE ? top : s;
+    size_t sp = c->els[s].prose_len, tp = c->els[top].prose_len;
+    if (s_inside(c, top, s)) /* top is part of it: widen when it holds more */
+        return tp * 10 < sp * 8 ? s : top;
+    if (s_inside(c, s, top)) /* it is most of top: narrow, leaving the rest */
+        return sp * 10 >= tp * 6 ? s : top;
+    return sp * 4 >= tp * 3 ? s : top; /* elsewhere: take it when as long */
+}

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,8 +255,22 @@ void article_choose(article_ctx_t *c, article_t *out)
 {
     bool *keep = mem_calloc(c->n_blocks ? c->n_blocks : 1, sizeof(bool));
     size_t total = 0;
-    uint32_t top = article_top_candidate(c);
+    uint32_t top = article_semantic(c, article_top_candidate(c));
     out->how = "dom";
+#ifdef ARTICLE_DEBUG
+    if (getenv("ADBG")) {
+        for (size_t i = 0; i < c->n_els; i++) {
+            article_el_t *e = &c->els[i];
+            if ((e->flags & F_SCORED) && article_final(e) > 5)
+                fprintf(stderr,
+                        "%s%zu <%s class=%s id=%s> score=%.1f final=%.1f blk=%zu ld=%.2f fl=%x\n",
+                        i == top ? "*" : " ", i, e->node->name, article_attr(e->node, "class"),
+                        article_attr(e->node, "id"), e->score, article_final(e), e->blk_len,
+                        article_link_density(e), e->flags);
+        }
+        fprintf(stderr, "mode %d top %u\n", c->mode, top);
+    }
+#endif
     if (top != ARTICLE_NONE) {
         s_region_t *r = mem_alloc(sizeof *r);
         s_region(c, top, r);
