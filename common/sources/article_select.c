@@ -108,11 +108,21 @@ static bool s_starts_with_ci(const char *s, const char *prefix)
 static bool s_boilerplate(const char *t, size_t len)
 {
     static const char *const phrases[] = {
-        "advertisement",    "advertisment",        "sponsored", "share this",
-        "share on",         "read more",           "read next", "related:",
-        "sign up",          "subscribe",           "follow us", "click here",
-        "continue reading", "all rights reserved", "copyright", "\xc2\xa9",
-        "we use cookies",   "recommended",         "loading",   NULL};
+        "advertisement", "advertisment", "sponsored", "share this", "share on", "read more",
+        "read next", "related:", "sign up", "subscribe", "follow us", "click here",
+        "continue reading", "all rights reserved", "copyright", "\xc2\xa9", "we use cookies",
+        "recommended", "loading", "you might also like", "related posts", "related articles",
+        "about the author", "table of contents",
+        /* the same furniture in the corpus's other languages */
+        "mehr zum thema", "auch interessant", "das könnte", "ähnliche beiträge", "weitere beiträge",
+        "weitere artikel", "lesen sie auch", "lesen sie mehr", "weiterlesen", "zum weiterlesen",
+        "anzeige", "werbung", "keine kommentare", "kommentar verfassen", "kommentare",
+        "kommentieren", "artikel teilen", "beitrag teilen", "teilen auf", "jetzt teilen",
+        "über den autor", "inhaltsverzeichnis", "beitragsbild", "titelbild", "war der artikel",
+        "wie bewerten sie", "hier können sie", "lea también", "lea más", "leer más",
+        "te puede interesar", "notas relacionadas", "lire aussi", "à lire aussi",
+        "pour lire la suite", "czytaj także", "czytaj też", "zobacz także", "zobacz też",
+        "leggi anche", NULL};
     static const char *const inside[] = {"newsletter", "sign up for", "subscribe to",
                                          "follow us on", NULL};
     if (len > 200)
@@ -135,6 +145,9 @@ static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
     if (o->flags & F_CLEAN)
         return false;
     if (b->link_len * 2 > b->len && o->tag != T_PRE)
+        return false;
+    /* Captions and credits describe a picture, not the story. */
+    if (o->tag == T_FIGCAPTION || o->tag == T_FIGURE)
         return false;
     if (s_boilerplate(t, b->len))
         return false;
