@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "article_impl.h"
 
@@ -174,14 +175,14 @@ static bool s_word_has(const char *w, const char *const *list, bool exact)
     return false;
 }
 
-/* Split s into words, calling back flags for each. */
-static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
+/* The hints of one class or id token t[0..len). */
+static void s_token(const char *t, size_t len, bool *pos, bool *strong, bool *weak)
 {
     char w[64];
     size_t n = 0;
-    for (const char *p = s;; p++) {
-        unsigned char ch = (unsigned char)*p;
-        bool camel = n > 0 && isupper(ch) && islower((unsigned char)p[-1]);
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char ch = i < len ? (unsigned char)t[i] : '\0';
+        bool camel = n > 0 && isupper(ch) && islower((unsigned char)t[i - 1]);
         if (!isalnum(ch) || camel || n == sizeof w - 1) {
             w[n] = '\0';
             if (n > 0) {
@@ -191,17 +192,33 @@ static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
             }
             n = 0;
         }
-        if (!ch)
-            break;
         if (isalnum(ch))
             w[n++] = (char)tolower(ch);
     }
     char low[256];
     size_t k = 0;
-    for (const char *p = s; *p && k < sizeof low - 1; p++)
-        low[k++] = (char)tolower((unsigned char)*p);
+    for (; k < len && k < sizeof low - 1; k++)
+        low[k] = (char)tolower((unsigned char)t[k]);
     low[k] = '\0';
     *strong = *strong || s_has_any(low, s_neg_strong);
+}
+
+/* Split s at white space into tokens and gather their hints. Taxonomy
+ * tokens ("category-no-newsletter", "tag-comments": the terms a CMS
+ * lists on a post's own element) name topics, not the element's role. */
+static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
+{
+    while (*s) {
+        while (isspace((unsigned char)*s))
+            s++;
+        size_t len = 0;
+        while (s[len] && !isspace((unsigned char)s[len]))
+            len++;
+        bool taxonomy = strncasecmp(s, "category-", 9) == 0 || strncasecmp(s, "tag-", 4) == 0;
+        if (len > 0 && !taxonomy)
+            s_token(s, len, pos, strong, weak);
+        s += len;
+    }
 }
 
 static uint32_t s_hint_flags(const char *cls, const char *id)
