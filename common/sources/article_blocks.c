@@ -208,8 +208,13 @@ static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
     if (!junk || e->tag == T_BODY)
         return false;
     /* A wrapper holding most of the page's text is not boilerplate, whatever
-     * its class says ("page has-comments"). */
-    return !(e->raw_len > 500 && e->raw_len * 10 > c->body_raw * 6);
+     * its class says ("page has-comments"); nor is one holding a good share
+     * of it under a content word next to one that fits only small boxes
+     * ("entry share"). */
+    if (e->raw_len > 500 && e->raw_len * 10 > c->body_raw * 6)
+        return false;
+    bool conflict = (e->flags & (F_STRONG | F_POS | F_THREAD | F_HIDDEN)) == (F_STRONG | F_POS);
+    return !conflict || e->raw_len < 1000 || e->raw_len * 10 < c->body_raw * 3;
 }
 
 static int s_flush(article_ctx_t *c, err_t *err)

@@ -71,6 +71,8 @@ static const s_tagname_t s_tags[] = {
     {"p", T_P},
     {"picture", T_SKIP},
     {"pre", T_PRE},
+    {"rp", T_SKIP}, /* ruby fallback parentheses */
+    {"rt", T_SKIP}, /* ruby readings over CJK text, not the text itself */
     {"script", T_SKIP},
     {"section", T_SECTION},
     {"select", T_SKIP},
@@ -143,10 +145,14 @@ static bool s_has_any(const char *s, const char *const *words)
 
 /* Boilerplate even next to a content word ("article-comments"). */
 static const char *const s_neg_strong[] = {
-    "comment", "cookie",    "consent",     "gdpr",         "newsletter", "related",
-    "share",   "sharing",   "social",      "outbrain",     "taboola",    "disqus",
-    "sponsor", "recommend", "subscri",     "signup",       "popup",      "promo",
-    "advert",  "trending",  "mostpopular", "most-popular", NULL};
+    "comment",      "cookie",    "consent",  "gdpr",    "newsletter", "related",  "share",
+    "sharing",      "social",    "outbrain", "taboola", "disqus",     "sponsor",  "recommend",
+    "subscri",      "signup",    "popup",    "promo",   "advert",     "trending", "mostpopular",
+    "most-popular", "kommentar", "dsgvo",    NULL};
+
+/* Strong words that mark a comment thread, which stays out whatever its
+ * size (the other strong words yield to a large block of text). */
+static const char *const s_neg_thread[] = {"comment", "disqus", "kommentar", NULL};
 
 /* Boilerplate unless the same attribute also has a content word. */
 static const char *const s_neg_weak[] = {
@@ -176,7 +182,7 @@ static bool s_word_has(const char *w, const char *const *list, bool exact)
 }
 
 /* The hints of one class or id token t[0..len). */
-static void s_token(const char *t, size_t len, bool *pos, bool *strong, bool *weak)
+static void s_token(const char *t, size_t len, bool *pos, int *strong, bool *weak)
 {
     char w[64];
     size_t n = 0;
@@ -200,13 +206,14 @@ static void s_token(const char *t, size_t len, bool *pos, bool *strong, bool *we
     for (; k < len && k < sizeof low - 1; k++)
         low[k] = (char)tolower((unsigned char)t[k]);
     low[k] = '\0';
-    *strong = *strong || s_has_any(low, s_neg_strong);
+    if (s_has_any(low, s_neg_strong))
+        *strong |= s_has_any(low, s_neg_thread) ? 3 : 1;
 }
 
 /* Split s at white space into tokens and gather their hints. Taxonomy
  * tokens ("category-no-newsletter", "tag-comments": the terms a CMS
  * lists on a post's own element) name topics, not the element's role. */
-static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
+static void s_words(const char *s, bool *pos, int *strong, bool *weak)
 {
     while (*s) {
         while (isspace((unsigned char)*s))
@@ -223,7 +230,8 @@ static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
 
 static uint32_t s_hint_flags(const char *cls, const char *id)
 {
-    bool pos = false, strong = false, weak = false;
+    bool pos = false, weak = false;
+    int strong = 0;
     if (cls)
         s_words(cls, &pos, &strong, &weak);
     if (id)
@@ -231,6 +239,8 @@ static uint32_t s_hint_flags(const char *cls, const char *id)
     uint32_t f = 0;
     if (strong)
         f |= F_NEG | F_STRONG;
+    if (strong & 2)
+        f |= F_THREAD;
     if (weak && !pos)
         f |= F_NEG;
     if (pos)

@@ -73,6 +73,7 @@ enum {
     F_STRONG = 1 << 6, /* F_NEG from an unmistakable word ("comments") */
     F_MAIN = 1 << 7,   /* role="main" or itemprop="articleBody" */
     F_BODY = 1 << 8,   /* itemprop="articleBody" */
+    F_THREAD = 1 << 9, /* F_STRONG from a comment-thread word */
 };
 
 typedef struct {
