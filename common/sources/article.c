@@ -42,6 +42,7 @@ static void s_metadata(article_ctx_t *c, const char *url, article_t *out)
     out->language = htmlmeta_get(c->meta, HTMLMETA_LANGUAGE);
     out->canonical = s_resolve_url(htmlmeta_get(c->meta, HTMLMETA_CANONICAL), url);
     c->title = out->title ? mem_strdup(out->title) : NULL;
+    c->desc = htmlmeta_get(c->meta, HTMLMETA_DESCRIPTION);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -69,6 +70,7 @@ static void s_ctx_free(article_ctx_t *c)
     buf_free(&c->cur);
     htmlmeta_destroy(&c->meta);
     free(c->title);
+    free(c->desc);
 }
 
 static void s_reset(article_ctx_t *c, int mode)

@@ -122,6 +122,7 @@ typedef struct {
     int mode;        /* ARTICLE_MODE_*: how much class/id hints may remove */
     htmlmeta_t *meta;
     char *title; /* owned; merged title, to drop a repeated headline */
+    char *desc;  /* owned; the page's description, to find its lead */
     size_t body_raw;
 } article_ctx_t;
 

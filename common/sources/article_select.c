@@ -178,6 +178,29 @@ static size_t s_select(article_ctx_t *c, const s_region_t *r, bool *keep)
     return total;
 }
 
+/* The lead: a block shortly before the first kept one that opens like
+ * the page's own description (the summary sites write for their teaser),
+ * though it sits outside the body's container (a header, a hero). */
+static size_t s_lead(const article_ctx_t *c, bool *keep)
+{
+    size_t first = 0;
+    while (first < c->n_blocks && !keep[first])
+        first++;
+    if (!c->desc || first == c->n_blocks)
+        return 0;
+    size_t dlen = strlen(c->desc);
+    for (size_t i = first, seen = 0; i-- > 0 && seen < 16; seen++) {
+        const article_block_t *b = &c->blocks[i];
+        size_t n = b->len < dlen ? b->len : dlen;
+        n = n < 48 ? n : 48;
+        if (n >= 30 && strncasecmp(s_block_text(c, b), c->desc, n) == 0 && s_keep_block(c, b)) {
+            keep[i] = true;
+            return b->len;
+        }
+    }
+    return 0;
+}
+
 /* Fallback when the best container holds too little: every prose block
  * of the page that is not boilerplate. */
 static size_t s_select_prose(article_ctx_t *c, bool *keep)
@@ -290,6 +313,7 @@ void article_choose(article_ctx_t *c, article_t *out)
         for (size_t k = 0; k < r->n; k++)
             s_mark_clean(c, r->roots[k]);
         total = s_select(c, r, keep);
+        total += s_lead(c, keep);
         free(r);
     }
     if (total < S_MIN_TEXT) {
