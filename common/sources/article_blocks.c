@@ -31,8 +31,15 @@ static uint32_t s_push_el(article_ctx_t *c, xmlNode *n, article_tag_t tag)
     e->flags = article_attr_flags(n);
     e->last_blk = ARTICLE_NONE;
     n->_private = (void *)(uintptr_t)(i + 1);
-    if (e->parent != ARTICLE_NONE)
-        c->els[e->parent].n_children++;
+    if (e->parent != ARTICLE_NONE) {
+        article_el_t *p = &c->els[e->parent];
+        p->n_children++;
+        if ((p->flags & F_IN_ART) || p->tag == T_ARTICLE || p->tag == T_MAIN)
+            e->flags |= F_IN_ART;
+        e->flags |= p->flags & F_IN_HDR;
+    }
+    if (tag == T_HEADER && (e->flags & F_IN_ART))
+        e->flags |= F_IN_HDR;
     return i;
 }
 
@@ -199,12 +206,12 @@ static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
         return false;
     if (c->mode == ARTICLE_MODE_STRICT)
         junk = (e->flags & (F_NEG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-               e->tag == T_FOOTER || e->tag == T_HEADER;
+               e->tag == T_FOOTER || (e->tag == T_HEADER && !(e->flags & F_IN_HDR));
     else if (c->mode == ARTICLE_MODE_LOOSE)
         junk = (e->flags & (F_STRONG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
                e->tag == T_FOOTER;
-    else
-        junk = (e->flags & F_HIDDEN) || e->tag == T_NAV;
+    else /* comment threads stay out in every attempt */
+        junk = (e->flags & (F_HIDDEN | F_THREAD)) || e->tag == T_NAV;
     if (!junk || e->tag == T_BODY)
         return false;
     /* A wrapper holding most of the page's text is not boilerplate, whatever
@@ -362,7 +369,7 @@ int article_cut_blocks(article_ctx_t *c, err_t *err)
         o->blk_len += c->blocks[i].len;
         o->blk_link += c->blocks[i].link_len;
         o->last_blk = (uint32_t)i;
-        if (article_is_prose(&c->blocks[i]))
+        if (article_is_prose(&c->blocks[i]) && !(o->flags & F_IN_HDR))
             o->prose_len += c->blocks[i].len;
     }
     for (size_t i = c->n_els; i-- > 0;) {

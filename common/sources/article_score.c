@@ -78,7 +78,9 @@ void article_score(article_ctx_t *c)
 {
     for (size_t i = 0; i < c->n_blocks; i++) {
         const article_block_t *b = &c->blocks[i];
-        if (b->len < 25 || b->link_len * 2 > b->len || !article_scores(c->els[b->owner].tag))
+        const article_el_t *o = &c->els[b->owner];
+        if (b->len < 25 || b->link_len * 2 > b->len || !article_scores(o->tag) ||
+            (o->flags & F_IN_HDR))
             continue;
         double s = 1.0 + (double)b->commas + (b->len / 100 < 3 ? (double)(b->len / 100) : 3.0);
         uint32_t a = c->els[b->owner].parent;

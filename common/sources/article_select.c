@@ -138,7 +138,7 @@ static bool s_boilerplate(const char *t, size_t len)
     return false;
 }
 
-static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
+static bool s_keep_any(const article_ctx_t *c, const article_block_t *b)
 {
     const article_el_t *o = &c->els[b->owner];
     const char *t = s_block_text(c, b);
@@ -154,6 +154,13 @@ static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
     if (o->tag == T_H1 && c->title && strncasecmp(c->title, t, b->len) == 0)
         return false;
     return true;
+}
+
+/* An article's <header> (kept out of strict mode's junk for its lead)
+ * gives only the lead: its headline, byline and date lines stay out. */
+static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
+{
+    return !(c->els[b->owner].flags & F_IN_HDR) && s_keep_any(c, b);
 }
 
 /* The blocks to keep: owners inside one of the roots. n_keep gets the
@@ -193,7 +200,7 @@ static size_t s_lead(const article_ctx_t *c, bool *keep)
         const article_block_t *b = &c->blocks[i];
         size_t n = b->len < dlen ? b->len : dlen;
         n = n < 48 ? n : 48;
-        if (n >= 30 && strncasecmp(s_block_text(c, b), c->desc, n) == 0 && s_keep_block(c, b)) {
+        if (n >= 30 && strncasecmp(s_block_text(c, b), c->desc, n) == 0 && s_keep_any(c, b)) {
             keep[i] = true;
             return b->len;
         }

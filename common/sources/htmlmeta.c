@@ -76,11 +76,10 @@ static const char *const s_lang_keys[] = {"content-language", "dc.language", "dc
 static const char *const s_canon_keys[] = {"link:canonical", "og:url", "twitter:url", NULL};
 
 static const char *const s_desc_keys[] = {"og:description", "description", "twitter:description",
-                                           "dc.description", NULL};
+                                          "dc.description", NULL};
 
 static const char *const *const s_keys[HTMLMETA_N_FIELDS] = {
-    s_title_keys, s_author_keys, s_date_keys,  s_site_keys,
-    s_lang_keys,  s_canon_keys,  s_desc_keys};
+    s_title_keys, s_author_keys, s_date_keys, s_site_keys, s_lang_keys, s_canon_keys, s_desc_keys};
 
 htmlmeta_t *htmlmeta_new(void)
 {
