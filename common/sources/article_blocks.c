@@ -206,10 +206,11 @@ static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
         return false;
     if (c->mode == ARTICLE_MODE_STRICT)
         junk = (e->flags & (F_NEG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-               e->tag == T_FOOTER || (e->tag == T_HEADER && !(e->flags & F_IN_HDR));
-    else if (c->mode == ARTICLE_MODE_LOOSE)
+               e->tag == T_FOOTER || e->tag == T_FORM ||
+               (e->tag == T_HEADER && !(e->flags & F_IN_HDR));
+    else if (c->mode == ARTICLE_MODE_LOOSE) /* forms: comment, rating, login boxes */
         junk = (e->flags & (F_STRONG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-               e->tag == T_FOOTER;
+               e->tag == T_FOOTER || e->tag == T_FORM;
     else /* comment threads stay out in every attempt */
         junk = (e->flags & (F_HIDDEN | F_THREAD)) || e->tag == T_NAV;
     if (!junk || e->tag == T_BODY)

@@ -204,6 +204,13 @@ uint32_t article_top_candidate(article_ctx_t *c);
  * better; top itself otherwise. */
 uint32_t article_semantic(article_ctx_t *c, uint32_t top);
 
+/* ---- article_furniture.c ----------------------------------------------- */
+
+/* Is the block t[0..len) page furniture: a short line that opens with or
+ * holds a phrase that never belongs to an article's text ("Read more",
+ * "Mehr zum Thema", "© AFP", "Sign up for ...")? */
+bool article_furniture(const char *t, size_t len);
+
 /* ---- article_select.c --------------------------------------------------- */
 
 /* Pass 4: pick the article region (or the fallbacks) and fill out's

@@ -99,45 +99,6 @@ static void s_mark_clean(article_ctx_t *c, uint32_t root)
     }
 }
 
-static bool s_starts_with_ci(const char *s, const char *prefix)
-{
-    return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Short lines that are page furniture in any article. */
-static bool s_boilerplate(const char *t, size_t len)
-{
-    static const char *const phrases[] = {
-        "advertisement", "advertisment", "sponsored", "share this", "share on", "read more",
-        "read next", "related:", "sign up", "subscribe", "follow us", "click here",
-        "continue reading", "all rights reserved", "copyright", "\xc2\xa9", "we use cookies",
-        "recommended", "loading", "you might also like", "related posts", "related articles",
-        "about the author", "table of contents",
-        /* the same furniture in the corpus's other languages */
-        "mehr zum thema", "auch interessant", "das könnte", "ähnliche beiträge", "weitere beiträge",
-        "weitere artikel", "lesen sie auch", "lesen sie mehr", "weiterlesen", "zum weiterlesen",
-        "anzeige", "werbung", "keine kommentare", "kommentar verfassen", "kommentare",
-        "kommentieren", "artikel teilen", "beitrag teilen", "teilen auf", "jetzt teilen",
-        "über den autor", "inhaltsverzeichnis", "beitragsbild", "titelbild", "war der artikel",
-        "wie bewerten sie", "hier können sie", "lea también", "lea más", "leer más",
-        "te puede interesar", "notas relacionadas", "lire aussi", "à lire aussi",
-        "pour lire la suite", "czytaj także", "czytaj też", "zobacz także", "zobacz też",
-        "leggi anche", NULL};
-    static const char *const inside[] = {"newsletter", "sign up for", "subscribe to",
-                                         "follow us on", NULL};
-    if (len > 200)
-        return false;
-    for (const char *const *p = phrases; *p && len <= 100; p++) {
-        if (s_starts_with_ci(t, *p))
-            return true;
-    }
-    for (const char *const *p = inside; *p; p++) {
-        if (strcasestr(t, *p))
-            return true;
-    }
-    return false;
-}
-
 static bool s_keep_any(const article_ctx_t *c, const article_block_t *b)
 {
     const article_el_t *o = &c->els[b->owner];
@@ -149,7 +110,7 @@ static bool s_keep_any(const article_ctx_t *c, const article_block_t *b)
     /* Captions and credits describe a picture, not the story. */
     if (o->tag == T_FIGCAPTION || o->tag == T_FIGURE)
         return false;
-    if (s_boilerplate(t, b->len))
+    if (article_furniture(t, b->len))
         return false;
     if (o->tag == T_H1 && c->title && strncasecmp(c->title, t, b->len) == 0)
         return false;
