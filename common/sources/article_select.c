@@ -169,6 +169,26 @@ static size_t s_lead(const article_ctx_t *c, bool *keep)
     return 0;
 }
 
+/* Short lines after the last sentence of the text ("Kontakt", a date,
+ * a heading over the related links) close the page, not the article. */
+static size_t s_trim_tail(const article_ctx_t *c, bool *keep)
+{
+    size_t cut = 0;
+    for (size_t i = c->n_blocks, n = 0; i-- > 0 && n < 6;) {
+        if (!keep[i])
+            continue;
+        const article_block_t *b = &c->blocks[i];
+        const char *t = s_block_text(c, b);
+        char last = t[b->len - 1];
+        if (b->len >= 40 || last == '.' || last == '!' || last == '?')
+            break;
+        keep[i] = false;
+        cut += b->len;
+        n++;
+    }
+    return cut;
+}
+
 /* Fallback when the best container holds too little: every prose block
  * of the page that is not boilerplate. */
 static size_t s_select_prose(article_ctx_t *c, bool *keep)
@@ -282,6 +302,7 @@ void article_choose(article_ctx_t *c, article_t *out)
             s_mark_clean(c, r->roots[k]);
         total = s_select(c, r, keep);
         total += s_lead(c, keep);
+        total -= s_trim_tail(c, keep);
         free(r);
     }
     if (total < S_MIN_TEXT) {
