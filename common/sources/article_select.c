@@ -275,39 +275,41 @@ static void s_emit(const article_ctx_t *c, const bool *keep, article_t *out)
 
 #define S_MIN_TEXT 250 /* bytes below which the first pass "found too little" */
 
+/* The DOM choice around the best container: its region, cleaned, with
+ * the lead and without the closing lines. Returns the kept bytes. */
+static size_t s_choose_dom(article_ctx_t *c, bool *keep)
+{
+    uint32_t top = article_semantic(c, article_top_candidate(c));
+    if (top == ARTICLE_NONE)
+        return 0;
+    s_region_t *r = mem_alloc(sizeof *r);
+    s_region(c, top, r);
+    for (size_t k = 0; k < r->n; k++)
+        s_mark_clean(c, r->roots[k]);
+    size_t total = s_select(c, r, keep);
+    total += s_lead(c, keep);
+    total -= s_trim_tail(c, keep);
+    free(r);
+    return total;
+}
+
 void article_choose(article_ctx_t *c, article_t *out)
 {
-    bool *keep = mem_calloc(c->n_blocks ? c->n_blocks : 1, sizeof(bool));
-    size_t total = 0;
-    uint32_t top = article_semantic(c, article_top_candidate(c));
+    size_t n = c->n_blocks ? c->n_blocks : 1;
+    bool *keep = mem_calloc(n, sizeof(bool));
+    size_t total = s_choose_dom(c, keep);
     out->how = "dom";
-#ifdef ARTICLE_DEBUG
-    if (getenv("ADBG")) {
-        for (size_t i = 0; i < c->n_els; i++) {
-            article_el_t *e = &c->els[i];
-            if ((e->flags & F_SCORED) && article_final(e) > 5)
-                fprintf(stderr,
-                        "%s%zu <%s class=%s id=%s> score=%.1f final=%.1f blk=%zu ld=%.2f fl=%x\n",
-                        i == top ? "*" : " ", i, e->node->name, article_attr(e->node, "class"),
-                        article_attr(e->node, "id"), e->score, article_final(e), e->blk_len,
-                        article_link_density(e), e->flags);
-        }
-        fprintf(stderr, "mode %d top %u\n", c->mode, top);
-    }
-#endif
-    if (top != ARTICLE_NONE) {
-        s_region_t *r = mem_alloc(sizeof *r);
-        s_region(c, top, r);
-        for (size_t k = 0; k < r->n; k++)
-            s_mark_clean(c, r->roots[k]);
-        total = s_select(c, r, keep);
-        total += s_lead(c, keep);
-        total -= s_trim_tail(c, keep);
-        free(r);
-    }
     if (total < S_MIN_TEXT) {
-        out->how = "fallback";
-        total = s_select_prose(c, keep);
+        /* The prose fallback, unless it finds even less: a page of short
+         * items (a spec list, a blotter) has no long paragraphs at all. */
+        bool *prose = mem_calloc(n, sizeof(bool));
+        size_t alt = s_select_prose(c, prose);
+        if (alt > total) {
+            out->how = "fallback";
+            total = alt;
+            memcpy(keep, prose, n * sizeof(bool));
+        }
+        free(prose);
     }
     const char *ld = htmlmeta_article_body(c->meta);
     size_t ld_len = ld ? strlen(ld) : 0;
