@@ -79,7 +79,10 @@ void article_score(article_ctx_t *c)
     for (size_t i = 0; i < c->n_blocks; i++) {
         const article_block_t *b = &c->blocks[i];
         const article_el_t *o = &c->els[b->owner];
-        if (b->len < 25 || b->link_len * 2 > b->len || !article_scores(o->tag) ||
+        /* List items score when they are sentences (steps, bullets of a
+         * story), not when they are menu entries or short facts. */
+        bool item = (o->tag == T_LI || o->tag == T_DT) && b->len >= 80 && b->link_len == 0;
+        if (b->len < 25 || b->link_len * 2 > b->len || !(article_scores(o->tag) || item) ||
             (o->flags & F_IN_HDR))
             continue;
         double s = 1.0 + (double)b->commas + (b->len / 100 < 3 ? (double)(b->len / 100) : 3.0);

@@ -45,6 +45,15 @@ static bool s_sibling_prose(const article_ctx_t *c, const article_el_t *e)
     return s_block_text(c, b)[b->len - 1] == '.';
 }
 
+/* A list, table or definition list of plain text (ingredients, specs,
+ * a key-facts box): kept next to a kept sibling, though items rarely
+ * score on their own. */
+static bool s_sibling_list(const article_el_t *e)
+{
+    bool list = e->tag == T_UL || e->tag == T_OL || e->tag == T_DL || e->tag == T_TABLE;
+    return list && e->blk_len >= 40 && article_link_density(e) < 0.2;
+}
+
 static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
 {
     r->n = 0;
@@ -55,14 +64,23 @@ static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
     }
     double top_score = article_final(&c->els[top]);
     double threshold = top_score * 0.2 > 10 ? top_score * 0.2 : 10;
-    for (uint32_t i = p + 1; i <= c->els[p].end && r->n < 256; i = c->els[i].end + 1) {
+    bool prev_kept = false;
+    uint32_t pending = ARTICLE_NONE; /* a list after a sibling not kept */
+    for (uint32_t i = p + 1; i <= c->els[p].end && r->n < 255; i = c->els[i].end + 1) {
         const article_el_t *e = &c->els[i];
         if (e->flags & F_JUNK)
             continue;
         double bonus = s_same_class(e, &c->els[top]) ? top_score * 0.2 : 0;
         bool scored = (e->flags & F_SCORED) && article_final(e) + bonus >= threshold;
-        if (i == top || scored || s_sibling_prose(c, e))
+        bool kept = i == top || scored || s_sibling_prose(c, e);
+        if (kept && pending != ARTICLE_NONE)
+            r->roots[r->n++] = pending; /* a list right before kept text */
+        pending = ARTICLE_NONE;
+        if (kept || (prev_kept && s_sibling_list(e)))
             r->roots[r->n++] = i;
+        else if (s_sibling_list(e))
+            pending = i;
+        prev_kept = kept || (prev_kept && s_sibling_list(e));
     }
 }
 
