@@ -29,6 +29,8 @@ static uint32_t s_push_el(article_ctx_t *c, xmlNode *n, article_tag_t tag)
     for (xmlNode *a = n->parent; a && e->parent == ARTICLE_NONE; a = a->parent)
         e->parent = article_idx(a); /* skips an unindexed <head> */
     e->flags = article_attr_flags(n);
+    if (tag == T_BLOCKISH && strcasecmp((const char *)n->name, "noscript") == 0)
+        e->flags |= F_NOSCRIPT;
     e->last_blk = ARTICLE_NONE;
     n->_private = (void *)(uintptr_t)(i + 1);
     if (e->parent != ARTICLE_NONE) {
@@ -36,10 +38,7 @@ static uint32_t s_push_el(article_ctx_t *c, xmlNode *n, article_tag_t tag)
         p->n_children++;
         if ((p->flags & F_IN_ART) || p->tag == T_ARTICLE || p->tag == T_MAIN)
             e->flags |= F_IN_ART;
-        e->flags |= p->flags & F_IN_HDR;
     }
-    if (tag == T_HEADER && (e->flags & F_IN_ART))
-        e->flags |= F_IN_HDR;
     return i;
 }
 
@@ -193,6 +192,14 @@ void article_measure(article_ctx_t *c)
     }
     if (c->body)
         c->body_raw = article_el(c, c->body)->raw_len;
+    /* An article's own <header>: headline, byline, lead; one holding much
+     * text is a misnested wrapper, not a header. Preorder: parents first. */
+    for (size_t i = 0; i < c->n_els; i++) {
+        article_el_t *e = &c->els[i];
+        bool own = e->tag == T_HEADER && (e->flags & F_IN_ART) && e->raw_len < 1500;
+        if (own || (e->parent != ARTICLE_NONE && (c->els[e->parent].flags & F_IN_HDR)))
+            e->flags |= F_IN_HDR;
+    }
 }
 
 /* ---- pass 2: cut the text into blocks ----------------------------------- */
@@ -205,12 +212,12 @@ static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
     if ((e->flags & (F_NEG | F_HIDDEN)) == F_NEG && e->tag == T_A)
         return false;
     if (c->mode == ARTICLE_MODE_STRICT)
-        junk = (e->flags & (F_NEG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-               e->tag == T_FOOTER || e->tag == T_FORM ||
-               (e->tag == T_HEADER && !(e->flags & F_IN_HDR));
+        junk = (e->flags & (F_NEG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
+               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM ||
+               (e->tag == T_HEADER && !(e->flags & F_IN_ART));
     else if (c->mode == ARTICLE_MODE_LOOSE) /* forms: comment, rating, login boxes */
-        junk = (e->flags & (F_STRONG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-               e->tag == T_FOOTER || e->tag == T_FORM;
+        junk = (e->flags & (F_STRONG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
+               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM;
     else /* comment threads stay out in every attempt */
         junk = (e->flags & (F_HIDDEN | F_THREAD)) || e->tag == T_NAV;
     if (!junk || e->tag == T_BODY)

@@ -64,7 +64,7 @@ static const s_tagname_t s_tags[] = {
     {"math", T_SKIP},
     {"menu", T_UL},
     {"nav", T_NAV},
-    {"noscript", T_SKIP},
+    {"noscript", T_BLOCKISH}, /* junk but in the last attempt: see F_NOSCRIPT */
     {"object", T_SKIP},
     {"ol", T_OL},
     {"option", T_SKIP},

@@ -64,18 +64,20 @@ typedef enum {
 /* ---- per-element state ------------------------------------------------ */
 
 enum {
-    F_NEG = 1 << 0,     /* class/id/role say boilerplate */
-    F_POS = 1 << 1,     /* class/id/itemprop say article content */
-    F_HIDDEN = 1 << 2,  /* hidden, aria-hidden or display:none */
-    F_JUNK = 1 << 3,    /* dropped with its subtree */
-    F_CLEAN = 1 << 4,   /* dropped by the conditional clean-up */
-    F_SCORED = 1 << 5,  /* score has been initialised */
-    F_STRONG = 1 << 6,  /* F_NEG from an unmistakable word ("comments") */
-    F_MAIN = 1 << 7,    /* role="main" or itemprop="articleBody" */
-    F_BODY = 1 << 8,    /* itemprop="articleBody" */
-    F_THREAD = 1 << 9,  /* F_STRONG from a comment-thread word */
-    F_IN_ART = 1 << 10, /* inside an <article> or <main> */
-    F_IN_HDR = 1 << 11, /* an article's <header> or inside one */
+    F_NEG = 1 << 0,       /* class/id/role say boilerplate */
+    F_POS = 1 << 1,       /* class/id/itemprop say article content */
+    F_HIDDEN = 1 << 2,    /* hidden, aria-hidden or display:none */
+    F_JUNK = 1 << 3,      /* dropped with its subtree */
+    F_CLEAN = 1 << 4,     /* dropped by the conditional clean-up */
+    F_SCORED = 1 << 5,    /* score has been initialised */
+    F_STRONG = 1 << 6,    /* F_NEG from an unmistakable word ("comments") */
+    F_MAIN = 1 << 7,      /* role="main" or itemprop="articleBody" */
+    F_BODY = 1 << 8,      /* itemprop="articleBody" */
+    F_THREAD = 1 << 9,    /* F_STRONG from a comment-thread word */
+    F_IN_ART = 1 << 10,   /* inside an <article> or <main> */
+    F_IN_HDR = 1 << 11,   /* an article's <header> or inside one */
+    F_NOSCRIPT = 1 << 12, /* <noscript>: the page as a browser without
+                             scripts shows it; used only when nothing else is */
 };
 
 typedef struct {
