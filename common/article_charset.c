@@ -3,9 +3,9 @@
  *  multi-byte UTF-8 is a stale template, and text the HTTP layer already
  *  converted keeps its old <meta>); else the label of <meta charset>,
  *  <meta http-equiv content="...charset=..."> or <?xml encoding?> in the
- *  first 8 KB; else windows-1252 when most non-ASCII sequences are not
- *  UTF-8 (a mislabelled Latin-1 page), UTF-8 with U+FFFD repairs when only
- *  a few are. Latin-1 and ASCII labels mean windows-1252 (WHATWG). iconv
+ *  first 8 KB; else windows-1252 when nearly all non-ASCII sequences are
+ *  not UTF-8 (a mislabelled Latin-1 page), UTF-8 with U+FFFD repairs when
+ *  only a few are. Latin-1 and ASCII labels mean windows-1252 (WHATWG). iconv
  *  converts; a label it does not know falls back to the UTF-8 repair.
  *  SPDX-License-Identifier: MIT
  */
@@ -78,7 +78,9 @@ static void s_normalise(char *cs, size_t cap)
         cs[0] = '\0';
 }
 
-/* True when most non-ASCII sequences of s are not UTF-8. */
+/* True when nearly all non-ASCII sequences of s are not UTF-8 (more than
+ * four in five): a Latin-1 page. A UTF-8 page with a few stray bytes
+ * keeps its UTF-8 and gets those repaired. */
 static bool s_mostly_not_utf8(const char *s, size_t len)
 {
     size_t good = 0, bad = 0;
@@ -95,7 +97,7 @@ static bool s_mostly_not_utf8(const char *s, size_t len)
             good++;
         i += k;
     }
-    return bad > good;
+    return bad > 4 * good;
 }
 
 static void s_grow(char **out, size_t *cap, char **op, size_t *oleft)
