@@ -232,6 +232,33 @@ static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
     return !conflict || e->raw_len < 1000 || e->raw_len * 10 < c->body_raw * 3;
 }
 
+size_t article_commas(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == ',')
+            k++;
+        else if (ch == 0xE3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+                 ((unsigned char)s[i + 2] == 0x81 || (unsigned char)s[i + 2] == 0x82))
+            k++, i += 2; /* 、 and 。: CJK text has no spaces but these */
+        else if (ch == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBC &&
+                 (unsigned char)s[i + 2] == 0x8C)
+            k++, i += 2; /* ， the full-width comma */
+    }
+    return k;
+}
+
+bool article_ends_sentence(const char *t, size_t len)
+{
+    const unsigned char *e = (const unsigned char *)t + len;
+    if (len >= 1 && (e[-1] == '.' || e[-1] == '!' || e[-1] == '?'))
+        return true;
+    if (len >= 3 && e[-3] == 0xE3 && e[-2] == 0x80 && e[-1] == 0x82)
+        return true; /* 。 */
+    return len >= 3 && e[-3] == 0xEF && e[-2] == 0xBC && (e[-1] == 0x81 || e[-1] == 0x9F);
+}
+
 static int s_flush(article_ctx_t *c, err_t *err)
 {
     const char *s = c->cur.data;
@@ -251,9 +278,7 @@ static int s_flush(article_ctx_t *c, err_t *err)
         b->len = n - start;
         b->link_len = c->cur_link < b->len ? c->cur_link : b->len;
         b->owner = c->stack[c->n_stack - 1];
-        b->commas = 0;
-        for (size_t i = start; i < n; i++)
-            b->commas += s[i] == ',';
+        b->commas = article_commas(s + start, n - start);
         if (buf_append(&c->arena, s + start, n - start, err) != 0 ||
             buf_append(&c->arena, "", 1, err) != 0)
             return -1;

@@ -183,6 +183,13 @@ void article_measure(article_ctx_t *c);
  * 0 on success, -1 and *err if a block outgrows its buffer. */
 int article_cut_blocks(article_ctx_t *c, err_t *err);
 
+/* Clause marks in s[0..n): commas, and the CJK comma, ideographic comma
+ * and full stop, which carry the same weight in text without spaces. */
+size_t article_commas(const char *s, size_t n);
+
+/* True when the block t[0..len) ends a sentence: . ! ? or 。！？ */
+bool article_ends_sentence(const char *t, size_t len);
+
 /* ---- article_score.c ---------------------------------------------------- */
 
 /* Share of e's kept block text inside links, 0 when it has none. */

@@ -42,7 +42,7 @@ static bool s_sibling_prose(const article_ctx_t *c, const article_el_t *e)
     if (e->last_blk == ARTICLE_NONE || ld > 0)
         return false;
     const article_block_t *b = &c->blocks[e->last_blk];
-    return s_block_text(c, b)[b->len - 1] == '.';
+    return article_ends_sentence(s_block_text(c, b), b->len);
 }
 
 /* A list, table or definition list of plain text (ingredients, specs,
@@ -197,8 +197,7 @@ static size_t s_trim_tail(const article_ctx_t *c, bool *keep)
             continue;
         const article_block_t *b = &c->blocks[i];
         const char *t = s_block_text(c, b);
-        char last = t[b->len - 1];
-        if (b->len >= 40 || last == '.' || last == '!' || last == '?')
+        if (b->len >= 40 || article_ends_sentence(t, b->len))
             break;
         keep[i] = false;
         cut += b->len;
