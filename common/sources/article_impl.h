@@ -220,6 +220,15 @@ uint32_t article_semantic(article_ctx_t *c, uint32_t top);
  * "Mehr zum Thema", "© AFP", "Sign up for ...")? */
 bool article_furniture(const char *t, size_t len);
 
+/* Same tag and the same non-empty class attribute. */
+bool article_same_class(const article_el_t *a, const article_el_t *b);
+
+/* top, or the ancestor of top (up to four levels) that has a sibling
+ * built the same way (tag and class) holding prose of its own: an
+ * article cut into repeated modules, a page of short items. The region
+ * then takes those twins in. */
+uint32_t article_repeat(article_ctx_t *c, uint32_t top);
+
 /* ---- article_select.c --------------------------------------------------- */
 
 /* Pass 4: pick the article region (or the fallbacks) and fill out's

@@ -3,6 +3,8 @@
  *  not clean or emit.
  *  SPDX-License-Identifier: MIT
  */
+#include <string.h>
+
 #include "article_impl.h"
 
 /* ---- pass 3: score containers, pick the article ------------------------- */
@@ -191,4 +193,37 @@ uint32_t article_semantic(article_ctx_t *c, uint32_t top)
     if (s_inside(c, s, top)) /* it is most of top: narrow, leaving the rest */
         return sp * 10 >= tp * 6 ? s : top;
     return sp * 4 >= tp * 3 ? s : top; /* elsewhere: take it when as long */
+}
+
+/* ---- repeated modules --------------------------------------------------- */
+
+bool article_same_class(const article_el_t *a, const article_el_t *b)
+{
+    if (a->tag != b->tag)
+        return false;
+    const char *x = article_attr(a->node, "class");
+    const char *y = article_attr(b->node, "class");
+    return x && y && *x && strcmp(x, y) == 0;
+}
+
+/* A sibling built like e that carries prose of its own. */
+static bool s_twin(const article_el_t *e, const article_el_t *sib)
+{
+    return sib != e && !(sib->flags & F_JUNK) && sib->prose_len >= 80 &&
+           article_link_density(sib) < 0.3 && article_same_class(sib, e);
+}
+
+uint32_t article_repeat(article_ctx_t *c, uint32_t top)
+{
+    uint32_t a = top;
+    for (int level = 0; level < 4 && a != ARTICLE_NONE; level++, a = c->els[a].parent) {
+        uint32_t p = c->els[a].parent;
+        if (p == ARTICLE_NONE || c->els[a].tag == T_BODY)
+            break;
+        for (uint32_t i = p + 1; i <= c->els[p].end; i = c->els[i].end + 1) {
+            if (s_twin(&c->els[a], &c->els[i]))
+                return a;
+        }
+    }
+    return top;
 }

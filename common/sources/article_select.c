@@ -24,13 +24,6 @@ static const char *s_block_text(const article_ctx_t *c, const article_block_t *b
     return c->arena.data + b->off;
 }
 
-static bool s_same_class(const article_el_t *a, const article_el_t *b)
-{
-    const char *x = article_attr(a->node, "class");
-    const char *y = article_attr(b->node, "class");
-    return x && y && *x && strcmp(x, y) == 0;
-}
-
 /* A sibling with little markup but real sentences (Readability's rule). */
 static bool s_sibling_prose(const article_ctx_t *c, const article_el_t *e)
 {
@@ -70,9 +63,11 @@ static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
         const article_el_t *e = &c->els[i];
         if (e->flags & F_JUNK)
             continue;
-        double bonus = s_same_class(e, &c->els[top]) ? top_score * 0.2 : 0;
+        bool twin = article_same_class(e, &c->els[top]);
+        double bonus = twin ? top_score * 0.2 : 0;
         bool scored = (e->flags & F_SCORED) && article_final(e) + bonus >= threshold;
-        bool kept = i == top || scored || s_sibling_prose(c, e);
+        bool kept = i == top || scored || s_sibling_prose(c, e) ||
+                    (twin && e->prose_len >= 80 && article_link_density(e) < 0.3);
         if (kept && pending != ARTICLE_NONE)
             r->roots[r->n++] = pending; /* a list right before kept text */
         pending = ARTICLE_NONE;
@@ -296,7 +291,7 @@ static void s_emit(const article_ctx_t *c, const bool *keep, article_t *out)
  * the lead and without the closing lines. Returns the kept bytes. */
 static size_t s_choose_dom(article_ctx_t *c, bool *keep)
 {
-    uint32_t top = article_semantic(c, article_top_candidate(c));
+    uint32_t top = article_repeat(c, article_semantic(c, article_top_candidate(c)));
     if (top == ARTICLE_NONE)
         return 0;
     s_region_t *r = mem_alloc(sizeof *r);
