@@ -204,23 +204,27 @@ void article_measure(article_ctx_t *c)
 
 /* ---- pass 2: cut the text into blocks ----------------------------------- */
 
+/* What the current attempt drops for e's own hints and tag. */
+static bool s_mode_junk(const article_ctx_t *c, const article_el_t *e)
+{
+    if (c->mode == ARTICLE_MODE_STRICT)
+        return (e->flags & (F_NEG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
+               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM ||
+               (e->tag == T_HEADER && !(e->flags & F_IN_ART));
+    if (c->mode == ARTICLE_MODE_LOOSE) /* forms: comment, rating, login boxes */
+        return (e->flags & (F_STRONG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
+               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM;
+    /* comment threads stay out in every attempt */
+    return (e->flags & (F_HIDDEN | F_THREAD)) || e->tag == T_NAV;
+}
+
 static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
 {
-    bool junk;
     /* A link inherits its paragraph's fate: its class ("icon none") says
      * nothing about the text around it. */
     if ((e->flags & (F_NEG | F_HIDDEN)) == F_NEG && e->tag == T_A)
         return false;
-    if (c->mode == ARTICLE_MODE_STRICT)
-        junk = (e->flags & (F_NEG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
-               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM ||
-               (e->tag == T_HEADER && !(e->flags & F_IN_ART));
-    else if (c->mode == ARTICLE_MODE_LOOSE) /* forms: comment, rating, login boxes */
-        junk = (e->flags & (F_STRONG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
-               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM;
-    else /* comment threads stay out in every attempt */
-        junk = (e->flags & (F_HIDDEN | F_THREAD)) || e->tag == T_NAV;
-    if (!junk || e->tag == T_BODY)
+    if (!s_mode_junk(c, e) || e->tag == T_BODY)
         return false;
     /* A wrapper holding most of the page's text is not boilerplate, whatever
      * its class says ("page has-comments"); nor is one holding a good share

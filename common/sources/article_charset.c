@@ -139,25 +139,34 @@ static char *s_iconv(const char *cs, const char *in, size_t len, size_t *out_len
     return out;
 }
 
-const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char **owned)
+/* The charset to convert from into cs ("" for UTF-8 as is) and the bytes
+ * of BOM to skip. */
+static size_t s_pick(const char *html, size_t len, char *cs, size_t cap)
 {
     const unsigned char *b = (const unsigned char *)html;
-    char cs[48] = "";
-    size_t skip = 0;
+    cs[0] = '\0';
     if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
-        skip = 3;
-    else if (len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
-        snprintf(cs, sizeof cs, b[0] == 0xFF ? "utf-16le" : "utf-16be"), skip = 2;
-    html += skip, len -= skip;
-    bool valid = !cs[0] && utf8_valid(html, len);
-    if (!cs[0] && !skip && !valid) {
-        s_declared(html, len, cs, sizeof cs);
-        s_normalise(cs, sizeof cs);
-        if (!cs[0] && s_mostly_not_utf8(html, len))
-            snprintf(cs, sizeof cs, "windows-1252");
+        return 3;
+    if (len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
+        snprintf(cs, cap, b[0] == 0xFF ? "utf-16le" : "utf-16be");
+        return 2;
     }
+    if (utf8_valid(html, len))
+        return 0;
+    s_declared(html, len, cs, cap);
+    s_normalise(cs, cap);
+    if (!cs[0] && s_mostly_not_utf8(html, len))
+        snprintf(cs, cap, "windows-1252");
+    return 0;
+}
+
+const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char **owned)
+{
+    char cs[48];
+    size_t skip = s_pick(html, len, cs, sizeof cs);
+    html += skip, len -= skip;
     *owned = NULL;
-    if (valid) {
+    if (!cs[0] && utf8_valid(html, len)) {
         *out_len = len;
         return html;
     }

@@ -248,18 +248,28 @@ static uint32_t s_hint_flags(const char *cls, const char *id)
     return f;
 }
 
+/* F_NEG for the ARIA roles of page furniture, F_MAIN for role=main. */
+static uint32_t s_role_flags(const char *role)
+{
+    static const char *const furniture[] = {"navigation",    "banner", "contentinfo",
+                                            "complementary", "dialog", "alertdialog",
+                                            "menu",          NULL};
+    if (!role)
+        return 0;
+    if (strcmp(role, "main") == 0)
+        return F_MAIN;
+    for (const char *const *r = furniture; *r; r++) {
+        if (strcmp(role, *r) == 0)
+            return F_NEG;
+    }
+    return 0;
+}
+
 uint32_t article_attr_flags(const xmlNode *n)
 {
     uint32_t f = s_hint_flags(article_attr(n, "class"), article_attr(n, "id"));
-    const char *role = article_attr(n, "role");
-    if (role && (strcmp(role, "navigation") == 0 || strcmp(role, "banner") == 0 ||
-                 strcmp(role, "contentinfo") == 0 || strcmp(role, "complementary") == 0 ||
-                 strcmp(role, "dialog") == 0 || strcmp(role, "alertdialog") == 0 ||
-                 strcmp(role, "menu") == 0))
-        f |= F_NEG;
+    f |= s_role_flags(article_attr(n, "role"));
     const char *itemprop = article_attr(n, "itemprop");
-    if (role && strcmp(role, "main") == 0)
-        f |= F_MAIN;
     if (itemprop && strstr(itemprop, "articleBody")) {
         f |= F_POS | F_MAIN | F_BODY;
         f &= ~(uint32_t)F_NEG;

@@ -47,6 +47,20 @@ static bool s_sibling_list(const article_el_t *e)
     return list && e->blk_len >= 40 && article_link_density(e) < 0.2;
 }
 
+/* Does sibling e join the region around top? Readability's score rule
+ * (with a bonus for top's twins), prose paragraphs, and twins with
+ * prose of their own. */
+static bool s_sibling_kept(const article_ctx_t *c, const article_el_t *e, const article_el_t *top)
+{
+    double top_score = article_final(top);
+    double threshold = top_score * 0.2 > 10 ? top_score * 0.2 : 10;
+    bool twin = article_same_class(e, top);
+    double bonus = twin ? top_score * 0.2 : 0;
+    if ((e->flags & F_SCORED) && article_final(e) + bonus >= threshold)
+        return true;
+    return s_sibling_prose(c, e) || (twin && e->prose_len >= 80 && article_link_density(e) < 0.3);
+}
+
 static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
 {
     r->n = 0;
@@ -55,19 +69,13 @@ static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
         r->roots[r->n++] = top;
         return;
     }
-    double top_score = article_final(&c->els[top]);
-    double threshold = top_score * 0.2 > 10 ? top_score * 0.2 : 10;
     bool prev_kept = false;
     uint32_t pending = ARTICLE_NONE; /* a list after a sibling not kept */
     for (uint32_t i = p + 1; i <= c->els[p].end && r->n < 255; i = c->els[i].end + 1) {
         const article_el_t *e = &c->els[i];
         if (e->flags & F_JUNK)
             continue;
-        bool twin = article_same_class(e, &c->els[top]);
-        double bonus = twin ? top_score * 0.2 : 0;
-        bool scored = (e->flags & F_SCORED) && article_final(e) + bonus >= threshold;
-        bool kept = i == top || scored || s_sibling_prose(c, e) ||
-                    (twin && e->prose_len >= 80 && article_link_density(e) < 0.3);
+        bool kept = i == top || s_sibling_kept(c, e, &c->els[top]);
         if (kept && pending != ARTICLE_NONE)
             r->roots[r->n++] = pending; /* a list right before kept text */
         pending = ARTICLE_NONE;
