@@ -139,19 +139,20 @@ static char *s_iconv(const char *cs, const char *in, size_t len, size_t *out_len
     return out;
 }
 
-/* The charset to convert from into cs ("" for UTF-8 as is) and the bytes
- * of BOM to skip. */
-static size_t s_pick(const char *html, size_t len, char *cs, size_t cap)
+/* The charset to convert from into cs ("" for UTF-8) and the bytes of BOM
+ * to skip; *valid when the page (without a BOM) is valid UTF-8 as is. */
+static size_t s_pick(const char *html, size_t len, char *cs, size_t cap, bool *valid)
 {
     const unsigned char *b = (const unsigned char *)html;
     cs[0] = '\0';
+    *valid = false;
     if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
         return 3;
     if (len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
         snprintf(cs, cap, b[0] == 0xFF ? "utf-16le" : "utf-16be");
         return 2;
     }
-    if (utf8_valid(html, len))
+    if ((*valid = utf8_valid(html, len)))
         return 0;
     s_declared(html, len, cs, cap);
     s_normalise(cs, cap);
@@ -163,10 +164,11 @@ static size_t s_pick(const char *html, size_t len, char *cs, size_t cap)
 const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char **owned)
 {
     char cs[48];
-    size_t skip = s_pick(html, len, cs, sizeof cs);
+    bool valid;
+    size_t skip = s_pick(html, len, cs, sizeof cs, &valid);
     html += skip, len -= skip;
     *owned = NULL;
-    if (!cs[0] && utf8_valid(html, len)) {
+    if (valid || (skip == 3 && utf8_valid(html, len))) {
         *out_len = len;
         return html;
     }

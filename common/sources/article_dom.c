@@ -130,11 +130,15 @@ const char *article_attr(const xmlNode *n, const char *name)
 
 /* ---- class and id hints ----------------------------------------------- */
 
+/* Does s contain one of words? (Tokens are short: a scan comparing first
+ * characters beats a strstr call per word.) */
 static bool s_has_any(const char *s, const char *const *words)
 {
-    for (; *words; words++) {
-        if (strstr(s, *words))
-            return true;
+    for (; *s; s++) {
+        for (const char *const *w = words; *w; w++) {
+            if (**w == *s && strncmp(s, *w, strlen(*w)) == 0)
+                return true;
+        }
     }
     return false;
 }
@@ -174,6 +178,8 @@ static const char *const s_pos[] = {"article", "body",  "content", "entry", "hen
 static bool s_word_has(const char *w, const char *const *list, bool exact)
 {
     for (; *list; list++) {
+        if (w[0] != (*list)[0]) /* most words fail here: no call */
+            continue;
         size_t n = strlen(*list);
         if (strncmp(w, *list, n) == 0 && (!exact || w[n] == '\0'))
             return true;
