@@ -112,6 +112,8 @@ static void s_doc_hints(article_ctx_t *c, const xmlNode *n, uint32_t flags)
 static void s_head_element(article_ctx_t *c, const xmlNode *n)
 {
     const char *name = (const char *)n->name;
+    if (!strchr("mlsthMLSTH", name[0]) || !name[0])
+        return; /* none of the names below: the common case, no calls */
     if (strcasecmp(name, "meta") == 0)
         s_meta_tag(c, n);
     else if (strcasecmp(name, "link") == 0)

@@ -120,7 +120,9 @@ bool article_is_block(article_tag_t t)
 const char *article_attr(const xmlNode *n, const char *name)
 {
     for (const xmlAttr *a = n->properties; a; a = a->next) {
-        if (a->name && strcasecmp((const char *)a->name, name) == 0)
+        /* name is lower case; a first-letter check spares most calls */
+        if (a->name && (a->name[0] | 0x20) == name[0] &&
+            strcasecmp((const char *)a->name, name) == 0)
             return a->children && a->children->type == XML_TEXT_NODE
                        ? (const char *)a->children->content
                        : "";
