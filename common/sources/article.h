@@ -39,17 +39,22 @@ typedef struct {
  * NULL) is the page's address, used to resolve a relative canonical link.
  * html need not be NUL-terminated, UTF-8 or well-formed: other charsets
  * are converted, bytes invalid in the charset become U+FFFD, markup is
- * parsed as browsers do, any
- * nesting depth is handled without recursion. A page with no main text is
- * not an error: the result has n_blocks == 0 (the caller decides what is
- * too short to use).
- * Strategy: class/id and tag hints remove boilerplate subtrees, blocks are
- * scored by length, commas and link density and the scores flow to their
- * ancestors (Readability's scheme), the best container and its worthy
- * siblings are kept, link-heavy lists and furniture lines are cleaned out;
- * if that yields under 500 bytes it retries trusting fewer hints, then all
- * prose blocks; JSON-LD articleBody replaces the result when it is much
- * longer and its opening is found in the page.
+ * parsed as browsers do, any nesting depth is handled without recursion.
+ * A page with no main text is not an error: the result has n_blocks == 0
+ * (the caller decides what is too short to use).
+ * Strategy: class/id and tag hints remove boilerplate subtrees (comment
+ * threads in every attempt), blocks are scored by length, commas (CJK
+ * clause marks included) and link density and the scores flow to their
+ * ancestors (Readability's scheme); a lone <article>, <main>, role=main or
+ * itemprop=articleBody holding as much prose replaces the best container,
+ * which climbs to an ancestor repeated among its siblings (an article cut
+ * into modules); that container, its worthy siblings and plain lists and
+ * tables next to them are kept, with the lead that opens like the page's
+ * description; link-heavy lists, captions, furniture lines (a lexicon in
+ * several languages) and short closing lines are cleaned out; if that
+ * yields under 500 bytes it retries trusting fewer hints, then all prose
+ * blocks; JSON-LD articleBody replaces the result when it is much longer
+ * and its opening is found in the page.
  * 0 on success with *out filled (clear it with article_clear()), also for
  * input libxml2 cannot make a tree of (no blocks); -1 and *err on failure:
  * LODE_EINVAL for a NULL out (or NULL html with len > 0), LODE_ETOOBIG past
