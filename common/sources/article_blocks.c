@@ -191,6 +191,10 @@ void article_measure(article_ctx_t *c)
         p->raw_len += e->raw_len;
         if (e->end > p->end)
             p->end = e->end;
+        bool art = (e->tag == T_ARTICLE && !(e->flags & F_THREAD)) || e->tag == T_MAIN ||
+                   (e->flags & F_MAIN);
+        if (art || (e->flags & F_HAS_ART))
+            p->flags |= F_HAS_ART;
     }
     if (c->body)
         c->body_raw = article_el(c, c->body)->raw_len;
@@ -229,10 +233,12 @@ static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
     if (!s_mode_junk(c, e) || e->tag == T_BODY)
         return false;
     /* A wrapper holding most of the page's text is not boilerplate, whatever
-     * its class says ("page has-comments"); nor is one holding a good share
+     * its class says ("page has-comments") unless it is a comment thread
+     * holding no article, however long; nor is one holding a good share
      * of it under a content word next to one that fits only small boxes
      * ("entry share"). */
-    if (e->raw_len > 500 && e->raw_len * 10 > c->body_raw * 6)
+    bool box = (e->flags & F_THREAD) && !(e->flags & F_HAS_ART); /* a comment list */
+    if (e->raw_len > 500 && e->raw_len * 10 > c->body_raw * 6 && !box)
         return false;
     bool conflict = (e->flags & (F_STRONG | F_POS | F_THREAD | F_HIDDEN)) == (F_STRONG | F_POS);
     return !conflict || e->raw_len < 1000 || e->raw_len * 10 < c->body_raw * 3;

@@ -151,14 +151,14 @@ static bool s_has_any(const char *s, const char *const *words)
 
 /* Boilerplate even next to a content word ("article-comments"). */
 static const char *const s_neg_strong[] = {
-    "comment",      "cookie",    "consent",  "gdpr",    "newsletter", "related",  "share",
-    "sharing",      "social",    "outbrain", "taboola", "disqus",     "sponsor",  "recommend",
-    "subscri",      "signup",    "popup",    "promo",   "advert",     "trending", "mostpopular",
-    "most-popular", "kommentar", "dsgvo",    NULL};
+    "comment",      "cookie",     "consent",  "gdpr",    "newsletter", "related",  "share",
+    "sharing",      "social",     "outbrain", "taboola", "disqus",     "sponsor",  "recommend",
+    "subscri",      "signup",     "popup",    "promo",   "advert",     "trending", "mostpopular",
+    "most-popular", "kommentare", "dsgvo",    NULL};
 
 /* Strong words that mark a comment thread, which stays out whatever its
  * size (the other strong words yield to a large block of text). */
-static const char *const s_neg_thread[] = {"comment", "disqus", "kommentar", NULL};
+static const char *const s_neg_thread[] = {"comment", "disqus", "kommentare", NULL};
 
 /* Boilerplate unless the same attribute also has a content word. */
 static const char *const s_neg_weak[] = {
@@ -189,6 +189,14 @@ static bool s_word_has(const char *w, const char *const *list, bool exact)
     return false;
 }
 
+/* "commentary", German "Kommentar" spelled "commentar": an opinion piece,
+ * which is an article, not a comment box ("commentaire" still is one). */
+static bool s_opinion(const char *low)
+{
+    const char *p = strstr(low, "commentar");
+    return p && p[9] != 'i';
+}
+
 /* The hints of one class or id token t[0..len). */
 static void s_token(const char *t, size_t len, bool *pos, int *strong, bool *weak)
 {
@@ -214,7 +222,7 @@ static void s_token(const char *t, size_t len, bool *pos, int *strong, bool *wea
     for (; k < len && k < sizeof low - 1; k++)
         low[k] = (char)tolower((unsigned char)t[k]);
     low[k] = '\0';
-    if (s_has_any(low, s_neg_strong))
+    if (!s_opinion(low) && s_has_any(low, s_neg_strong))
         *strong |= s_has_any(low, s_neg_thread) ? 3 : 1;
 }
 

@@ -78,6 +78,8 @@ enum {
     F_IN_HDR = 1 << 11,   /* an article's <header> or inside one */
     F_NOSCRIPT = 1 << 12, /* <noscript>: the page as a browser without
                              scripts shows it; used only when nothing else is */
+    F_HAS_ART = 1 << 13,  /* holds an <article> (not a comment), <main> or
+                             role=main: a page wrapper, not a box */
 };
 
 typedef struct {

@@ -463,6 +463,22 @@ static void test_article_keeps_comments_out_even_of_a_short_post(void **state)
     assert_int_equal(s_find(&a, "Commenter"), -1);
     assert_int_equal(s_find(&a, "email address"), -1);
     article_clear(&a);
+    /* An opinion piece ("commentary") is an article; its long thread,
+     * however much of the page it is, is not. */
+    static const char
+        opinion[] =
+            "<html><body><div class='full news commentary'><article>" S_PARA("Opinion one")
+                S_PARA("Opinion two") "</article></div><div class=community><ul class=comment-list>"
+                                      "<li>" S_PARA("Reader one") "</li><li>" S_PARA("Reader two") "</li><li>" S_PARA(
+                                          "Reader three") "</li><li>" S_PARA("Reader four") "</"
+                                                                                            "li><"
+                                                                                            "li"
+                                                                                            ">" S_PARA("Reader five") "</li></ul></div></body></html>";
+    s_extract_str(opinion, sizeof opinion - 1, &a);
+    s_block_with(&a, "Opinion one");
+    s_block_with(&a, "Opinion two");
+    assert_int_equal(s_find(&a, "Reader"), -1);
+    article_clear(&a);
 }
 
 static void test_article_prefers_the_lone_article_and_keeps_its_lead(void **state)
