@@ -199,12 +199,15 @@ void article_measure(article_ctx_t *c)
     if (c->body)
         c->body_raw = article_el(c, c->body)->raw_len;
     /* An article's own <header>: headline, byline, lead; one holding much
-     * text is a misnested wrapper, not a header. Preorder: parents first. */
+     * text is a misnested wrapper, not a header. A recipe's parts pass
+     * F_RECIPE down. Preorder: parents first. */
     for (size_t i = 0; i < c->n_els; i++) {
         article_el_t *e = &c->els[i];
         bool own = e->tag == T_HEADER && (e->flags & F_IN_ART) && e->raw_len < 1500;
         if (own || (e->parent != ARTICLE_NONE && (c->els[e->parent].flags & F_IN_HDR)))
             e->flags |= F_IN_HDR;
+        if (e->parent != ARTICLE_NONE && (c->els[e->parent].flags & F_RECIPE))
+            e->flags |= F_RECIPE;
     }
 }
 

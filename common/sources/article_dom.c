@@ -3,6 +3,7 @@
  *  Does not walk the tree or score anything.
  *  SPDX-License-Identifier: MIT
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,16 @@ static uint32_t s_hint_flags(const char *cls, const char *id)
     return f;
 }
 
+/* F_RECIPE for a recipe's ingredients and steps: schema.org's itemprops
+ * or a class naming ingredients (most recipe plugins and sites). */
+static uint32_t s_recipe_flags(const char *itemprop, const char *cls)
+{
+    if (itemprop && (strstr(itemprop, "recipeIngredient") || strstr(itemprop, "ingredients") ||
+                     strstr(itemprop, "recipeInstructions")))
+        return F_RECIPE;
+    return cls && strcasestr(cls, "ingredient") ? F_RECIPE : 0;
+}
+
 /* F_NEG for the ARIA roles of page furniture, F_MAIN for role=main. */
 static uint32_t s_role_flags(const char *role)
 {
@@ -290,6 +301,7 @@ uint32_t article_attr_flags(const xmlNode *n)
         f |= F_POS | F_MAIN | F_BODY;
         f &= ~(uint32_t)F_NEG;
     }
+    f |= s_recipe_flags(itemprop, article_attr(n, "class"));
     const char *style = article_attr(n, "style");
     const char *aria = article_attr(n, "aria-hidden");
     if (article_attr(n, "hidden") || (aria && strcmp(aria, "true") == 0) ||

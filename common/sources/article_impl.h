@@ -80,6 +80,8 @@ enum {
                              scripts shows it; used only when nothing else is */
     F_HAS_ART = 1 << 13,  /* holds an <article> (not a comment), <main> or
                              role=main: a page wrapper, not a box */
+    F_RECIPE = 1 << 14,   /* a recipe's ingredients or steps (schema.org
+                             itemprop, or an "ingredient" class), or inside */
 };
 
 typedef struct {

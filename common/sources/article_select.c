@@ -190,6 +190,21 @@ static size_t s_lead(const article_ctx_t *c, bool *keep)
     return 0;
 }
 
+/* A recipe's ingredients and steps, wherever the page puts them (a box
+ * beside the method, a table above it): kept once the text is chosen. */
+static size_t s_recipe(const article_ctx_t *c, bool *keep)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        const article_block_t *b = &c->blocks[i];
+        if (!keep[i] && (c->els[b->owner].flags & F_RECIPE) && s_keep_block(c, b)) {
+            keep[i] = true;
+            added += b->len;
+        }
+    }
+    return added;
+}
+
 /* Short lines after the last sentence of the text ("Kontakt", a date,
  * a heading over the related links) close the page, not the article. */
 static size_t s_trim_tail(const article_ctx_t *c, bool *keep)
@@ -309,6 +324,8 @@ static size_t s_choose_dom(article_ctx_t *c, bool *keep)
     size_t total = s_select(c, r, keep);
     total += s_lead(c, keep);
     total -= s_trim_tail(c, keep);
+    if (total > 0)
+        total += s_recipe(c, keep);
     free(r);
     return total;
 }

@@ -473,7 +473,13 @@ static void test_article_keeps_comments_out_even_of_a_short_post(void **state)
                                           "Reader three") "</li><li>" S_PARA("Reader four") "</"
                                                                                             "li><"
                                                                                             "li"
-                                                                                            ">" S_PARA("Reader five") "</li></ul></div></body></html>";
+                                                                                            ">" S_PARA(
+                                                                                                "Re"
+                                                                                                "ad"
+                                                                                                "er"
+                                                                                                " f"
+                                                                                                "iv"
+                                                                                                "e") "</li></ul></div></body></html>";
     s_extract_str(opinion, sizeof opinion - 1, &a);
     s_block_with(&a, "Opinion one");
     s_block_with(&a, "Opinion two");
@@ -539,6 +545,26 @@ static void test_article_takes_every_module_of_a_split_article(void **state)
     article_clear(&a);
 }
 
+static void test_article_keeps_a_recipes_ingredients_beside_its_method(void **state)
+{
+    (void)state;
+    /* The method scores; the ingredients sit in a box of their own. */
+    static const char html[] =
+        "<html><body><div class=grid><div class=box><table class=ingredients>"
+        "<tr><td>250 g</td><td>Mehl</td></tr><tr><td>2</td><td>Eier</td></tr></table></div>"
+        "<div class=box><h2>Zubereitung</h2>" S_PARA("Method one")
+            S_PARA("Method two") "</div><div class=box><ul><li><a href=/a>Kuchen</a></li><li><a "
+                                 "href=/b>Torten</a></li>"
+                                 "</ul></div></div></body></html>";
+    article_t a;
+    s_extract_str(html, sizeof html - 1, &a);
+    s_block_with(&a, "Method one");
+    s_block_with(&a, "Mehl");
+    s_block_with(&a, "Eier");
+    assert_int_equal(s_find(&a, "Torten"), -1);
+    article_clear(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_article_keeps_comments_out_even_of_a_short_post),
         cmocka_unit_test(test_article_prefers_the_lone_article_and_keeps_its_lead),
         cmocka_unit_test(test_article_takes_every_module_of_a_split_article),
+        cmocka_unit_test(test_article_keeps_a_recipes_ingredients_beside_its_method),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
