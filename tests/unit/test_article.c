@@ -548,20 +548,19 @@ static void test_article_takes_every_module_of_a_split_article(void **state)
 static void test_article_keeps_a_recipes_ingredients_beside_its_method(void **state)
 {
     (void)state;
-    /* The method scores; the ingredients sit in a box of their own. */
+    /* The method scores; the ingredients sit in another column. */
     static const char html[] =
-        "<html><body><div class=grid><div class=box><table class=ingredients>"
-        "<tr><td>250 g</td><td>Mehl</td></tr><tr><td>2</td><td>Eier</td></tr></table></div>"
-        "<div class=box><h2>Zubereitung</h2>" S_PARA("Method one")
-            S_PARA("Method two") "</div><div class=box><ul><li><a href=/a>Kuchen</a></li><li><a "
-                                 "href=/b>Torten</a></li>"
-                                 "</ul></div></div></body></html>";
+        "<html><body><div class=page><div class=col-left><div class=recipe-ingredients><ul>"
+        "<li>250 g Mehl</li><li>2 Eier</li></ul></div><div class=shop><ul>"
+        "<li>Backform 24 cm</li><li>Teigschaber</li></ul></div></div><div class=col-main>"
+        "<h2>Zubereitung</h2>" S_PARA("Method one") S_PARA("Method two") "</div></div>"
+                                                                         "</body></html>";
     article_t a;
     s_extract_str(html, sizeof html - 1, &a);
     s_block_with(&a, "Method one");
-    s_block_with(&a, "Mehl");
-    s_block_with(&a, "Eier");
-    assert_int_equal(s_find(&a, "Torten"), -1);
+    s_block_with(&a, "250 g Mehl");
+    s_block_with(&a, "2 Eier");
+    assert_int_equal(s_find(&a, "Backform"), -1);
     article_clear(&a);
 }
 
