@@ -81,6 +81,10 @@ bool utf8_valid(const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        if ((unsigned char)s[i] - 1u < 0x7Fu) { /* ASCII but NUL: most of a page */
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_decode(s + i, len - i, &cp);
         if (s_is_error(cp, n) || cp == 0)

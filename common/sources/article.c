@@ -42,6 +42,7 @@ static void s_metadata(article_ctx_t *c, const char *url, article_t *out)
     out->language = htmlmeta_get(c->meta, HTMLMETA_LANGUAGE);
     out->canonical = s_resolve_url(htmlmeta_get(c->meta, HTMLMETA_CANONICAL), url);
     c->title = out->title ? mem_strdup(out->title) : NULL;
+    c->desc = htmlmeta_get(c->meta, HTMLMETA_DESCRIPTION);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -69,6 +70,7 @@ static void s_ctx_free(article_ctx_t *c)
     buf_free(&c->cur);
     htmlmeta_destroy(&c->meta);
     free(c->title);
+    free(c->desc);
 }
 
 static void s_reset(article_ctx_t *c, int mode)
@@ -78,7 +80,7 @@ static void s_reset(article_ctx_t *c, int mode)
         article_el_t *e = &c->els[i];
         e->flags &= ~(uint32_t)(F_JUNK | F_CLEAN | F_SCORED);
         e->score = 0;
-        e->blk_len = e->blk_link = 0;
+        e->blk_len = e->blk_link = e->prose_len = 0;
         e->last_blk = ARTICLE_NONE;
     }
     c->n_blocks = 0;
@@ -123,11 +125,10 @@ static xmlDoc *s_parse(const char *html, size_t len, const char *url)
 {
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE;
-    if (utf8_valid(html, len))
-        return htmlReadMemory(html, (int)len, url, "UTF-8", opts);
-    char *fixed = utf8_repair(html, len, &len, NULL);
-    xmlDoc *doc = htmlReadMemory(fixed, (int)len, url, "UTF-8", opts);
-    free(fixed);
+    char *owned = NULL;
+    const char *text = article_to_utf8(html, len, &len, &owned);
+    xmlDoc *doc = htmlReadMemory(text, (int)len, url, "UTF-8", opts);
+    free(owned);
     return doc;
 }
 

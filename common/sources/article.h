@@ -1,9 +1,10 @@
 /*  article.h - main-text extraction from a web page: the article body as
  *  paragraphs (headings, list items, quotes and code kept as blocks, in
  *  order) plus its metadata. A pure function of the bytes: no I/O, no
- *  logging, no network (libxml2 runs with HTML_PARSE_NONET). Charset
- *  conversion is the HTTP layer's job; this module expects UTF-8 and
- *  repairs anything else rather than failing.
+ *  logging, no network (libxml2 runs with HTML_PARSE_NONET). Text the
+ *  HTTP layer already converted to UTF-8 is used as is; raw bytes are
+ *  decoded from their BOM, their <meta>/<?xml?> label or, unlabelled and
+ *  not UTF-8, as windows-1252 (article_charset.c).
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_ARTICLE_H
@@ -36,18 +37,24 @@ typedef struct {
 
 /* Extract the main text and metadata of the page html[0..len). url (may be
  * NULL) is the page's address, used to resolve a relative canonical link.
- * html need not be NUL-terminated, valid UTF-8 or well-formed: invalid
- * bytes are replaced by U+FFFD, markup is parsed as browsers do, any
- * nesting depth is handled without recursion. A page with no main text is
- * not an error: the result has n_blocks == 0 (the caller decides what is
- * too short to use).
- * Strategy: class/id and tag hints remove boilerplate subtrees, blocks are
- * scored by length, commas and link density and the scores flow to their
- * ancestors (Readability's scheme), the best container and its worthy
- * siblings are kept, link-heavy lists and furniture lines are cleaned out;
- * if that yields under 500 bytes it retries trusting fewer hints, then all
- * prose blocks; JSON-LD articleBody replaces the result when it is much
- * longer and its opening is found in the page.
+ * html need not be NUL-terminated, UTF-8 or well-formed: other charsets
+ * are converted, bytes invalid in the charset become U+FFFD, markup is
+ * parsed as browsers do, any nesting depth is handled without recursion.
+ * A page with no main text is not an error: the result has n_blocks == 0
+ * (the caller decides what is too short to use).
+ * Strategy: class/id and tag hints remove boilerplate subtrees (comment
+ * threads in every attempt), blocks are scored by length, commas (CJK
+ * clause marks included) and link density and the scores flow to their
+ * ancestors (Readability's scheme); a lone <article>, <main>, role=main or
+ * itemprop=articleBody holding as much prose replaces the best container,
+ * which climbs to an ancestor repeated among its siblings (an article cut
+ * into modules); that container, its worthy siblings and plain lists and
+ * tables next to them are kept, with the lead that opens like the page's
+ * description; link-heavy lists, captions, furniture lines (a lexicon in
+ * several languages) and short closing lines are cleaned out; if that
+ * yields under 500 bytes it retries trusting fewer hints, then all prose
+ * blocks; JSON-LD articleBody replaces the result when it is much longer
+ * and its opening is found in the page.
  * 0 on success with *out filled (clear it with article_clear()), also for
  * input libxml2 cannot make a tree of (no blocks); -1 and *err on failure:
  * LODE_EINVAL for a NULL out (or NULL html with len > 0), LODE_ETOOBIG past

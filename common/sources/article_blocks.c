@@ -29,10 +29,16 @@ static uint32_t s_push_el(article_ctx_t *c, xmlNode *n, article_tag_t tag)
     for (xmlNode *a = n->parent; a && e->parent == ARTICLE_NONE; a = a->parent)
         e->parent = article_idx(a); /* skips an unindexed <head> */
     e->flags = article_attr_flags(n);
+    if (tag == T_BLOCKISH && strcasecmp((const char *)n->name, "noscript") == 0)
+        e->flags |= F_NOSCRIPT;
     e->last_blk = ARTICLE_NONE;
     n->_private = (void *)(uintptr_t)(i + 1);
-    if (e->parent != ARTICLE_NONE)
-        c->els[e->parent].n_children++;
+    if (e->parent != ARTICLE_NONE) {
+        article_el_t *p = &c->els[e->parent];
+        p->n_children++;
+        if ((p->flags & F_IN_ART) || p->tag == T_ARTICLE || p->tag == T_MAIN)
+            e->flags |= F_IN_ART;
+    }
     return i;
 }
 
@@ -106,6 +112,8 @@ static void s_doc_hints(article_ctx_t *c, const xmlNode *n, uint32_t flags)
 static void s_head_element(article_ctx_t *c, const xmlNode *n)
 {
     const char *name = (const char *)n->name;
+    if (!strchr("mlsthMLSTH", name[0]) || !name[0])
+        return; /* none of the names below: the common case, no calls */
     if (strcasecmp(name, "meta") == 0)
         s_meta_tag(c, n);
     else if (strcasecmp(name, "link") == 0)
@@ -183,33 +191,87 @@ void article_measure(article_ctx_t *c)
         p->raw_len += e->raw_len;
         if (e->end > p->end)
             p->end = e->end;
+        bool art = (e->tag == T_ARTICLE && !(e->flags & F_THREAD)) || e->tag == T_MAIN ||
+                   (e->flags & F_MAIN);
+        if (art || (e->flags & F_HAS_ART))
+            p->flags |= F_HAS_ART;
     }
     if (c->body)
         c->body_raw = article_el(c, c->body)->raw_len;
+    /* An article's own <header>: headline, byline, lead; one holding much
+     * text is a misnested wrapper, not a header. A recipe's parts pass
+     * F_RECIPE down. Preorder: parents first. */
+    for (size_t i = 0; i < c->n_els; i++) {
+        article_el_t *e = &c->els[i];
+        bool own = e->tag == T_HEADER && (e->flags & F_IN_ART) && e->raw_len < 1500;
+        if (own || (e->parent != ARTICLE_NONE && (c->els[e->parent].flags & F_IN_HDR)))
+            e->flags |= F_IN_HDR;
+        if (e->parent != ARTICLE_NONE && (c->els[e->parent].flags & F_RECIPE))
+            e->flags |= F_RECIPE;
+    }
 }
 
 /* ---- pass 2: cut the text into blocks ----------------------------------- */
 
+/* What the current attempt drops for e's own hints and tag. */
+static bool s_mode_junk(const article_ctx_t *c, const article_el_t *e)
+{
+    if (c->mode == ARTICLE_MODE_STRICT)
+        return (e->flags & (F_NEG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
+               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM ||
+               (e->tag == T_HEADER && !(e->flags & F_IN_ART));
+    if (c->mode == ARTICLE_MODE_LOOSE) /* forms: comment, rating, login boxes */
+        return (e->flags & (F_STRONG | F_HIDDEN | F_NOSCRIPT)) || e->tag == T_NAV ||
+               e->tag == T_ASIDE || e->tag == T_FOOTER || e->tag == T_FORM;
+    /* comment threads stay out in every attempt */
+    return (e->flags & (F_HIDDEN | F_THREAD)) || e->tag == T_NAV;
+}
+
 static bool s_is_junk(const article_ctx_t *c, const article_el_t *e)
 {
-    bool junk;
     /* A link inherits its paragraph's fate: its class ("icon none") says
      * nothing about the text around it. */
     if ((e->flags & (F_NEG | F_HIDDEN)) == F_NEG && e->tag == T_A)
         return false;
-    if (c->mode == ARTICLE_MODE_STRICT)
-        junk = (e->flags & (F_NEG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-               e->tag == T_FOOTER || e->tag == T_HEADER;
-    else if (c->mode == ARTICLE_MODE_LOOSE)
-        junk = (e->flags & (F_STRONG | F_HIDDEN)) || e->tag == T_NAV || e->tag == T_ASIDE ||
-               e->tag == T_FOOTER;
-    else
-        junk = (e->flags & F_HIDDEN) || e->tag == T_NAV;
-    if (!junk || e->tag == T_BODY)
+    if (!s_mode_junk(c, e) || e->tag == T_BODY)
         return false;
     /* A wrapper holding most of the page's text is not boilerplate, whatever
-     * its class says ("page has-comments"). */
-    return !(e->raw_len > 500 && e->raw_len * 10 > c->body_raw * 6);
+     * its class says ("page has-comments") unless it is a comment thread
+     * holding no article, however long; nor is one holding a good share
+     * of it under a content word next to one that fits only small boxes
+     * ("entry share"). */
+    bool box = (e->flags & F_THREAD) && !(e->flags & F_HAS_ART); /* a comment list */
+    if (e->raw_len > 500 && e->raw_len * 10 > c->body_raw * 6 && !box)
+        return false;
+    bool conflict = (e->flags & (F_STRONG | F_POS | F_THREAD | F_HIDDEN)) == (F_STRONG | F_POS);
+    return !conflict || e->raw_len < 1000 || e->raw_len * 10 < c->body_raw * 3;
+}
+
+size_t article_commas(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == ',')
+            k++;
+        else if (ch == 0xE3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+                 ((unsigned char)s[i + 2] == 0x81 || (unsigned char)s[i + 2] == 0x82))
+            k++, i += 2; /* 、 and 。: CJK text has no spaces but these */
+        else if (ch == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBC &&
+                 (unsigned char)s[i + 2] == 0x8C)
+            k++, i += 2; /* ， the full-width comma */
+    }
+    return k;
+}
+
+bool article_ends_sentence(const char *t, size_t len)
+{
+    const unsigned char *e = (const unsigned char *)t + len;
+    if (len >= 1 && (e[-1] == '.' || e[-1] == '!' || e[-1] == '?'))
+        return true;
+    if (len >= 3 && e[-3] == 0xE3 && e[-2] == 0x80 && e[-1] == 0x82)
+        return true; /* 。 */
+    return len >= 3 && e[-3] == 0xEF && e[-2] == 0xBC && (e[-1] == 0x81 || e[-1] == 0x9F);
 }
 
 static int s_flush(article_ctx_t *c, err_t *err)
@@ -231,9 +293,7 @@ static int s_flush(article_ctx_t *c, err_t *err)
         b->len = n - start;
         b->link_len = c->cur_link < b->len ? c->cur_link : b->len;
         b->owner = c->stack[c->n_stack - 1];
-        b->commas = 0;
-        for (size_t i = start; i < n; i++)
-            b->commas += s[i] == ',';
+        b->commas = article_commas(s + start, n - start);
         if (buf_append(&c->arena, s + start, n - start, err) != 0 ||
             buf_append(&c->arena, "", 1, err) != 0)
             return -1;
@@ -357,12 +417,15 @@ int article_cut_blocks(article_ctx_t *c, err_t *err)
         o->blk_len += c->blocks[i].len;
         o->blk_link += c->blocks[i].link_len;
         o->last_blk = (uint32_t)i;
+        if (article_is_prose(&c->blocks[i]) && !(o->flags & F_IN_HDR))
+            o->prose_len += c->blocks[i].len;
     }
     for (size_t i = c->n_els; i-- > 0;) {
         article_el_t *e = &c->els[i];
         if (e->parent != ARTICLE_NONE) {
             c->els[e->parent].blk_len += e->blk_len;
             c->els[e->parent].blk_link += e->blk_link;
+            c->els[e->parent].prose_len += e->prose_len;
         }
     }
     return 0;

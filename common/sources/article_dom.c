@@ -3,9 +3,11 @@
  *  Does not walk the tree or score anything.
  *  SPDX-License-Identifier: MIT
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "article_impl.h"
 
@@ -63,13 +65,15 @@ static const s_tagname_t s_tags[] = {
     {"math", T_SKIP},
     {"menu", T_UL},
     {"nav", T_NAV},
-    {"noscript", T_SKIP},
+    {"noscript", T_BLOCKISH}, /* junk but in the last attempt: see F_NOSCRIPT */
     {"object", T_SKIP},
     {"ol", T_OL},
     {"option", T_SKIP},
     {"p", T_P},
     {"picture", T_SKIP},
     {"pre", T_PRE},
+    {"rp", T_SKIP}, /* ruby fallback parentheses */
+    {"rt", T_SKIP}, /* ruby readings over CJK text, not the text itself */
     {"script", T_SKIP},
     {"section", T_SECTION},
     {"select", T_SKIP},
@@ -117,7 +121,9 @@ bool article_is_block(article_tag_t t)
 const char *article_attr(const xmlNode *n, const char *name)
 {
     for (const xmlAttr *a = n->properties; a; a = a->next) {
-        if (a->name && strcasecmp((const char *)a->name, name) == 0)
+        /* name is lower case; a first-letter check spares most calls */
+        if (a->name && (a->name[0] | 0x20) == name[0] &&
+            strcasecmp((const char *)a->name, name) == 0)
             return a->children && a->children->type == XML_TEXT_NODE
                        ? (const char *)a->children->content
                        : "";
@@ -127,11 +133,15 @@ const char *article_attr(const xmlNode *n, const char *name)
 
 /* ---- class and id hints ----------------------------------------------- */
 
+/* Does s contain one of words? (Tokens are short: a scan comparing first
+ * characters beats a strstr call per word.) */
 static bool s_has_any(const char *s, const char *const *words)
 {
-    for (; *words; words++) {
-        if (strstr(s, *words))
-            return true;
+    for (; *s; s++) {
+        for (const char *const *w = words; *w; w++) {
+            if (**w == *s && strncmp(s, *w, strlen(*w)) == 0)
+                return true;
+        }
     }
     return false;
 }
@@ -142,10 +152,14 @@ static bool s_has_any(const char *s, const char *const *words)
 
 /* Boilerplate even next to a content word ("article-comments"). */
 static const char *const s_neg_strong[] = {
-    "comment", "cookie",    "consent",     "gdpr",         "newsletter", "related",
-    "share",   "sharing",   "social",      "outbrain",     "taboola",    "disqus",
-    "sponsor", "recommend", "subscri",     "signup",       "popup",      "promo",
-    "advert",  "trending",  "mostpopular", "most-popular", NULL};
+    "comment",      "cookie",     "consent",  "gdpr",    "newsletter", "related",  "share",
+    "sharing",      "social",     "outbrain", "taboola", "disqus",     "sponsor",  "recommend",
+    "subscri",      "signup",     "popup",    "promo",   "advert",     "trending", "mostpopular",
+    "most-popular", "kommentare", "dsgvo",    NULL};
+
+/* Strong words that mark a comment thread, which stays out whatever its
+ * size (the other strong words yield to a large block of text). */
+static const char *const s_neg_thread[] = {"comment", "disqus", "kommentare", NULL};
 
 /* Boilerplate unless the same attribute also has a content word. */
 static const char *const s_neg_weak[] = {
@@ -167,6 +181,8 @@ static const char *const s_pos[] = {"article", "body",  "content", "entry", "hen
 static bool s_word_has(const char *w, const char *const *list, bool exact)
 {
     for (; *list; list++) {
+        if (w[0] != (*list)[0]) /* most words fail here: no call */
+            continue;
         size_t n = strlen(*list);
         if (strncmp(w, *list, n) == 0 && (!exact || w[n] == '\0'))
             return true;
@@ -174,14 +190,22 @@ static bool s_word_has(const char *w, const char *const *list, bool exact)
     return false;
 }
 
-/* Split s into words, calling back flags for each. */
-static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
+/* "commentary", German "Kommentar" spelled "commentar": an opinion piece,
+ * which is an article, not a comment box ("commentaire" still is one). */
+static bool s_opinion(const char *low)
+{
+    const char *p = strstr(low, "commentar");
+    return p && p[9] != 'i';
+}
+
+/* The hints of one class or id token t[0..len). */
+static void s_token(const char *t, size_t len, bool *pos, int *strong, bool *weak)
 {
     char w[64];
     size_t n = 0;
-    for (const char *p = s;; p++) {
-        unsigned char ch = (unsigned char)*p;
-        bool camel = n > 0 && isupper(ch) && islower((unsigned char)p[-1]);
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char ch = i < len ? (unsigned char)t[i] : '\0';
+        bool camel = n > 0 && isupper(ch) && islower((unsigned char)t[i - 1]);
         if (!isalnum(ch) || camel || n == sizeof w - 1) {
             w[n] = '\0';
             if (n > 0) {
@@ -191,22 +215,40 @@ static void s_words(const char *s, bool *pos, bool *strong, bool *weak)
             }
             n = 0;
         }
-        if (!ch)
-            break;
         if (isalnum(ch))
             w[n++] = (char)tolower(ch);
     }
     char low[256];
     size_t k = 0;
-    for (const char *p = s; *p && k < sizeof low - 1; p++)
-        low[k++] = (char)tolower((unsigned char)*p);
+    for (; k < len && k < sizeof low - 1; k++)
+        low[k] = (char)tolower((unsigned char)t[k]);
     low[k] = '\0';
-    *strong = *strong || s_has_any(low, s_neg_strong);
+    if (!s_opinion(low) && s_has_any(low, s_neg_strong))
+        *strong |= s_has_any(low, s_neg_thread) ? 3 : 1;
+}
+
+/* Split s at white space into tokens and gather their hints. Taxonomy
+ * tokens ("category-no-newsletter", "tag-comments": the terms a CMS
+ * lists on a post's own element) name topics, not the element's role. */
+static void s_words(const char *s, bool *pos, int *strong, bool *weak)
+{
+    while (*s) {
+        while (isspace((unsigned char)*s))
+            s++;
+        size_t len = 0;
+        while (s[len] && !isspace((unsigned char)s[len]))
+            len++;
+        bool taxonomy = strncasecmp(s, "category-", 9) == 0 || strncasecmp(s, "tag-", 4) == 0;
+        if (len > 0 && !taxonomy)
+            s_token(s, len, pos, strong, weak);
+        s += len;
+    }
 }
 
 static uint32_t s_hint_flags(const char *cls, const char *id)
 {
-    bool pos = false, strong = false, weak = false;
+    bool pos = false, weak = false;
+    int strong = 0;
     if (cls)
         s_words(cls, &pos, &strong, &weak);
     if (id)
@@ -214,6 +256,8 @@ static uint32_t s_hint_flags(const char *cls, const char *id)
     uint32_t f = 0;
     if (strong)
         f |= F_NEG | F_STRONG;
+    if (strong & 2)
+        f |= F_THREAD;
     if (weak && !pos)
         f |= F_NEG;
     if (pos)
@@ -221,20 +265,43 @@ static uint32_t s_hint_flags(const char *cls, const char *id)
     return f;
 }
 
+/* F_RECIPE for a recipe's ingredients and steps: schema.org's itemprops
+ * or a class naming ingredients (most recipe plugins and sites). */
+static uint32_t s_recipe_flags(const char *itemprop, const char *cls)
+{
+    if (itemprop && (strstr(itemprop, "recipeIngredient") || strstr(itemprop, "ingredients") ||
+                     strstr(itemprop, "recipeInstructions")))
+        return F_RECIPE;
+    return cls && strcasestr(cls, "ingredient") ? F_RECIPE : 0;
+}
+
+/* F_NEG for the ARIA roles of page furniture, F_MAIN for role=main. */
+static uint32_t s_role_flags(const char *role)
+{
+    static const char *const furniture[] = {"navigation",    "banner", "contentinfo",
+                                            "complementary", "dialog", "alertdialog",
+                                            "menu",          NULL};
+    if (!role)
+        return 0;
+    if (strcmp(role, "main") == 0)
+        return F_MAIN;
+    for (const char *const *r = furniture; *r; r++) {
+        if (strcmp(role, *r) == 0)
+            return F_NEG;
+    }
+    return 0;
+}
+
 uint32_t article_attr_flags(const xmlNode *n)
 {
     uint32_t f = s_hint_flags(article_attr(n, "class"), article_attr(n, "id"));
-    const char *role = article_attr(n, "role");
-    if (role && (strcmp(role, "navigation") == 0 || strcmp(role, "banner") == 0 ||
-                 strcmp(role, "contentinfo") == 0 || strcmp(role, "complementary") == 0 ||
-                 strcmp(role, "dialog") == 0 || strcmp(role, "alertdialog") == 0 ||
-                 strcmp(role, "menu") == 0))
-        f |= F_NEG;
+    f |= s_role_flags(article_attr(n, "role"));
     const char *itemprop = article_attr(n, "itemprop");
     if (itemprop && strstr(itemprop, "articleBody")) {
-        f |= F_POS;
+        f |= F_POS | F_MAIN | F_BODY;
         f &= ~(uint32_t)F_NEG;
     }
+    f |= s_recipe_flags(itemprop, article_attr(n, "class"));
     const char *style = article_attr(n, "style");
     const char *aria = article_attr(n, "aria-hidden");
     if (article_attr(n, "hidden") || (aria && strcmp(aria, "true") == 0) ||

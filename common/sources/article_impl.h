@@ -64,13 +64,24 @@ typedef enum {
 /* ---- per-element state ------------------------------------------------ */
 
 enum {
-    F_NEG = 1 << 0,    /* class/id/role say boilerplate */
-    F_POS = 1 << 1,    /* class/id/itemprop say article content */
-    F_HIDDEN = 1 << 2, /* hidden, aria-hidden or display:none */
-    F_JUNK = 1 << 3,   /* dropped with its subtree */
-    F_CLEAN = 1 << 4,  /* dropped by the conditional clean-up */
-    F_SCORED = 1 << 5, /* score has been initialised */
-    F_STRONG = 1 << 6, /* F_NEG from an unmistakable word ("comments") */
+    F_NEG = 1 << 0,       /* class/id/role say boilerplate */
+    F_POS = 1 << 1,       /* class/id/itemprop say article content */
+    F_HIDDEN = 1 << 2,    /* hidden, aria-hidden or display:none */
+    F_JUNK = 1 << 3,      /* dropped with its subtree */
+    F_CLEAN = 1 << 4,     /* dropped by the conditional clean-up */
+    F_SCORED = 1 << 5,    /* score has been initialised */
+    F_STRONG = 1 << 6,    /* F_NEG from an unmistakable word ("comments") */
+    F_MAIN = 1 << 7,      /* role="main" or itemprop="articleBody" */
+    F_BODY = 1 << 8,      /* itemprop="articleBody" */
+    F_THREAD = 1 << 9,    /* F_STRONG from a comment-thread word */
+    F_IN_ART = 1 << 10,   /* inside an <article> or <main> */
+    F_IN_HDR = 1 << 11,   /* an article's <header> or inside one */
+    F_NOSCRIPT = 1 << 12, /* <noscript>: the page as a browser without
+                             scripts shows it; used only when nothing else is */
+    F_HAS_ART = 1 << 13,  /* holds an <article> (not a comment), <main> or
+                             role=main: a page wrapper, not a box */
+    F_RECIPE = 1 << 14,   /* a recipe's ingredients or steps (schema.org
+                             itemprop, or an "ingredient" class), or inside */
 };
 
 typedef struct {
@@ -84,6 +95,7 @@ typedef struct {
     size_t blk_link;   /* of which inside links */
     size_t n_children; /* element children */
     uint32_t last_blk; /* index of the last block it owns, ARTICLE_NONE if none */
+    size_t prose_len;  /* bytes of prose blocks (long, few links) in the subtree */
     double score;      /* content score (readability-style) */
 } article_el_t;
 
@@ -118,6 +130,7 @@ typedef struct {
     int mode;        /* ARTICLE_MODE_*: how much class/id hints may remove */
     htmlmeta_t *meta;
     char *title; /* owned; merged title, to drop a repeated headline */
+    char *desc;  /* owned; the page's description, to find its lead */
     size_t body_raw;
 } article_ctx_t;
 
@@ -133,6 +146,12 @@ static inline uint32_t article_idx(const xmlNode *n)
 {
     uintptr_t i = (uintptr_t)n->_private;
     return i ? (uint32_t)(i - 1) : ARTICLE_NONE;
+}
+
+/* A block long enough and with few enough links to be running text. */
+static inline bool article_is_prose(const article_block_t *b)
+{
+    return b->len >= 25 && b->link_len * 2 <= b->len;
 }
 
 /* ---- article_dom.c ------------------------------------------------------ */
@@ -151,6 +170,13 @@ const char *article_attr(const xmlNode *n, const char *name);
  * hidden, aria-hidden and style attributes. */
 uint32_t article_attr_flags(const xmlNode *n);
 
+/* ---- article_charset.c -------------------------------------------------- */
+
+/* html[0..len) as UTF-8 (rules in article_charset.c): html itself (past a
+ * UTF-8 BOM) when it is valid UTF-8, with *owned NULL; else a new string
+ * the caller frees, also in *owned. *out_len gets its length. */
+const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char **owned);
+
 /* ---- article_blocks.c --------------------------------------------------- */
 
 /* Pass 1: index every element under c->body, measure its text, gather
@@ -160,6 +186,13 @@ void article_measure(article_ctx_t *c);
 /* Pass 2: cut the text into c->blocks for the current c->mode.
  * 0 on success, -1 and *err if a block outgrows its buffer. */
 int article_cut_blocks(article_ctx_t *c, err_t *err);
+
+/* Clause marks in s[0..n): commas, and the CJK comma, ideographic comma
+ * and full stop, which carry the same weight in text without spaces. */
+size_t article_commas(const char *s, size_t n);
+
+/* True when the block t[0..len) ends a sentence: . ! ? or 。！？ */
+bool article_ends_sentence(const char *t, size_t len);
 
 /* ---- article_score.c ---------------------------------------------------- */
 
@@ -178,6 +211,27 @@ double article_final(const article_el_t *e);
 /* The index of the best-scoring container after article_score(), or of
  * an ancestor that holds the article better; ARTICLE_NONE if none. */
 uint32_t article_top_candidate(article_ctx_t *c);
+
+/* The semantic container (itemprop=articleBody, a lone <article>,
+ * <main>, role=main) to use instead of top when it holds the article
+ * better; top itself otherwise. */
+uint32_t article_semantic(article_ctx_t *c, uint32_t top);
+
+/* ---- article_furniture.c ----------------------------------------------- */
+
+/* Is the block t[0..len) page furniture: a short line that opens with or
+ * holds a phrase that never belongs to an article's text ("Read more",
+ * "Mehr zum Thema", "© AFP", "Sign up for ...")? */
+bool article_furniture(const char *t, size_t len);
+
+/* Same tag and the same non-empty class attribute. */
+bool article_same_class(const article_el_t *a, const article_el_t *b);
+
+/* top, or the ancestor of top (up to four levels) that has a sibling
+ * built the same way (tag and class) holding prose of its own: an
+ * article cut into repeated modules, a page of short items. The region
+ * then takes those twins in. */
+uint32_t article_repeat(article_ctx_t *c, uint32_t top);
 
 /* ---- article_select.c --------------------------------------------------- */
 

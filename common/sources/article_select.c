@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,13 +24,6 @@ static const char *s_block_text(const article_ctx_t *c, const article_block_t *b
     return c->arena.data + b->off;
 }
 
-static bool s_same_class(const article_el_t *a, const article_el_t *b)
-{
-    const char *x = article_attr(a->node, "class");
-    const char *y = article_attr(b->node, "class");
-    return x && y && *x && strcmp(x, y) == 0;
-}
-
 /* A sibling with little markup but real sentences (Readability's rule). */
 static bool s_sibling_prose(const article_ctx_t *c, const article_el_t *e)
 {
@@ -41,7 +35,30 @@ static bool s_sibling_prose(const article_ctx_t *c, const article_el_t *e)
     if (e->last_blk == ARTICLE_NONE || ld > 0)
         return false;
     const article_block_t *b = &c->blocks[e->last_blk];
-    return s_block_text(c, b)[b->len - 1] == '.';
+    return article_ends_sentence(s_block_text(c, b), b->len);
+}
+
+/* A list, table or definition list of plain text (ingredients, specs,
+ * a key-facts box): kept next to a kept sibling, though items rarely
+ * score on their own. */
+static bool s_sibling_list(const article_el_t *e)
+{
+    bool list = e->tag == T_UL || e->tag == T_OL || e->tag == T_DL || e->tag == T_TABLE;
+    return list && e->blk_len >= 40 && article_link_density(e) < 0.2;
+}
+
+/* Does sibling e join the region around top? Readability's score rule
+ * (with a bonus for top's twins), prose paragraphs, and twins with
+ * prose of their own. */
+static bool s_sibling_kept(const article_ctx_t *c, const article_el_t *e, const article_el_t *top)
+{
+    double top_score = article_final(top);
+    double threshold = top_score * 0.2 > 10 ? top_score * 0.2 : 10;
+    bool twin = article_same_class(e, top);
+    double bonus = twin ? top_score * 0.2 : 0;
+    if ((e->flags & F_SCORED) && article_final(e) + bonus >= threshold)
+        return true;
+    return s_sibling_prose(c, e) || (twin && e->prose_len >= 80 && article_link_density(e) < 0.3);
 }
 
 static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
@@ -52,16 +69,21 @@ static void s_region(article_ctx_t *c, uint32_t top, s_region_t *r)
         r->roots[r->n++] = top;
         return;
     }
-    double top_score = article_final(&c->els[top]);
-    double threshold = top_score * 0.2 > 10 ? top_score * 0.2 : 10;
-    for (uint32_t i = p + 1; i <= c->els[p].end && r->n < 256; i = c->els[i].end + 1) {
+    bool prev_kept = false;
+    uint32_t pending = ARTICLE_NONE; /* a list after a sibling not kept */
+    for (uint32_t i = p + 1; i <= c->els[p].end && r->n < 255; i = c->els[i].end + 1) {
         const article_el_t *e = &c->els[i];
         if (e->flags & F_JUNK)
             continue;
-        double bonus = s_same_class(e, &c->els[top]) ? top_score * 0.2 : 0;
-        bool scored = (e->flags & F_SCORED) && article_final(e) + bonus >= threshold;
-        if (i == top || scored || s_sibling_prose(c, e))
+        bool kept = i == top || s_sibling_kept(c, e, &c->els[top]);
+        if (kept && pending != ARTICLE_NONE)
+            r->roots[r->n++] = pending; /* a list right before kept text */
+        pending = ARTICLE_NONE;
+        if (kept || (prev_kept && s_sibling_list(e)))
             r->roots[r->n++] = i;
+        else if (s_sibling_list(e))
+            pending = i;
+        prev_kept = kept || (prev_kept && s_sibling_list(e));
     }
 }
 
@@ -98,36 +120,7 @@ static void s_mark_clean(article_ctx_t *c, uint32_t root)
     }
 }
 
-static bool s_starts_with_ci(const char *s, const char *prefix)
-{
-    return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Short lines that are page furniture in any article. */
-static bool s_boilerplate(const char *t, size_t len)
-{
-    static const char *const phrases[] = {
-        "advertisement",    "advertisment",        "sponsored", "share this",
-        "share on",         "read more",           "read next", "related:",
-        "sign up",          "subscribe",           "follow us", "click here",
-        "continue reading", "all rights reserved", "copyright", "\xc2\xa9",
-        "we use cookies",   "recommended",         "loading",   NULL};
-    static const char *const inside[] = {"newsletter", "sign up for", "subscribe to",
-                                         "follow us on", NULL};
-    if (len > 200)
-        return false;
-    for (const char *const *p = phrases; *p && len <= 100; p++) {
-        if (s_starts_with_ci(t, *p))
-            return true;
-    }
-    for (const char *const *p = inside; *p; p++) {
-        if (strcasestr(t, *p))
-            return true;
-    }
-    return false;
-}
-
-static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
+static bool s_keep_any(const article_ctx_t *c, const article_block_t *b)
 {
     const article_el_t *o = &c->els[b->owner];
     const char *t = s_block_text(c, b);
@@ -135,11 +128,21 @@ static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
         return false;
     if (b->link_len * 2 > b->len && o->tag != T_PRE)
         return false;
-    if (s_boilerplate(t, b->len))
+    /* Captions and credits describe a picture, not the story. */
+    if (o->tag == T_FIGCAPTION || o->tag == T_FIGURE)
+        return false;
+    if (article_furniture(t, b->len))
         return false;
     if (o->tag == T_H1 && c->title && strncasecmp(c->title, t, b->len) == 0)
         return false;
     return true;
+}
+
+/* An article's <header> (kept out of strict mode's junk for its lead)
+ * gives only the lead: its headline, byline and date lines stay out. */
+static bool s_keep_block(const article_ctx_t *c, const article_block_t *b)
+{
+    return !(c->els[b->owner].flags & F_IN_HDR) && s_keep_any(c, b);
 }
 
 /* The blocks to keep: owners inside one of the roots. n_keep gets the
@@ -162,6 +165,63 @@ static size_t s_select(article_ctx_t *c, const s_region_t *r, bool *keep)
         total += keep[i] ? b->len : 0;
     }
     return total;
+}
+
+/* The lead: a block shortly before the first kept one that opens like
+ * the page's own description (the summary sites write for their teaser),
+ * though it sits outside the body's container (a header, a hero). */
+static size_t s_lead(const article_ctx_t *c, bool *keep)
+{
+    size_t first = 0;
+    while (first < c->n_blocks && !keep[first])
+        first++;
+    if (!c->desc || first == c->n_blocks)
+        return 0;
+    size_t dlen = strlen(c->desc);
+    for (size_t i = first, seen = 0; i-- > 0 && seen < 16; seen++) {
+        const article_block_t *b = &c->blocks[i];
+        size_t n = b->len < dlen ? b->len : dlen;
+        n = n < 48 ? n : 48;
+        if (n >= 30 && strncasecmp(s_block_text(c, b), c->desc, n) == 0 && s_keep_any(c, b)) {
+            keep[i] = true;
+            return b->len;
+        }
+    }
+    return 0;
+}
+
+/* A recipe's ingredients and steps, wherever the page puts them (a box
+ * beside the method, a table above it): kept once the text is chosen. */
+static size_t s_recipe(const article_ctx_t *c, bool *keep)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        const article_block_t *b = &c->blocks[i];
+        if (!keep[i] && (c->els[b->owner].flags & F_RECIPE) && s_keep_block(c, b)) {
+            keep[i] = true;
+            added += b->len;
+        }
+    }
+    return added;
+}
+
+/* Short lines after the last sentence of the text ("Kontakt", a date,
+ * a heading over the related links) close the page, not the article. */
+static size_t s_trim_tail(const article_ctx_t *c, bool *keep)
+{
+    size_t cut = 0;
+    for (size_t i = c->n_blocks, n = 0; i-- > 0 && n < 6;) {
+        if (!keep[i])
+            continue;
+        const article_block_t *b = &c->blocks[i];
+        const char *t = s_block_text(c, b);
+        if (b->len >= 40 || article_ends_sentence(t, b->len))
+            break;
+        keep[i] = false;
+        cut += b->len;
+        n++;
+    }
+    return cut;
 }
 
 /* Fallback when the best container holds too little: every prose block
@@ -250,23 +310,43 @@ static void s_emit(const article_ctx_t *c, const bool *keep, article_t *out)
 
 #define S_MIN_TEXT 250 /* bytes below which the first pass "found too little" */
 
+/* The DOM choice around the best container: its region, cleaned, with
+ * the lead and without the closing lines. Returns the kept bytes. */
+static size_t s_choose_dom(article_ctx_t *c, bool *keep)
+{
+    uint32_t top = article_repeat(c, article_semantic(c, article_top_candidate(c)));
+    if (top == ARTICLE_NONE)
+        return 0;
+    s_region_t *r = mem_alloc(sizeof *r);
+    s_region(c, top, r);
+    for (size_t k = 0; k < r->n; k++)
+        s_mark_clean(c, r->roots[k]);
+    size_t total = s_select(c, r, keep);
+    total += s_lead(c, keep);
+    total -= s_trim_tail(c, keep);
+    if (total > 0)
+        total += s_recipe(c, keep);
+    free(r);
+    return total;
+}
+
 void article_choose(article_ctx_t *c, article_t *out)
 {
-    bool *keep = mem_calloc(c->n_blocks ? c->n_blocks : 1, sizeof(bool));
-    size_t total = 0;
-    uint32_t top = article_top_candidate(c);
+    size_t n = c->n_blocks ? c->n_blocks : 1;
+    bool *keep = mem_calloc(n, sizeof(bool));
+    size_t total = s_choose_dom(c, keep);
     out->how = "dom";
-    if (top != ARTICLE_NONE) {
-        s_region_t *r = mem_alloc(sizeof *r);
-        s_region(c, top, r);
-        for (size_t k = 0; k < r->n; k++)
-            s_mark_clean(c, r->roots[k]);
-        total = s_select(c, r, keep);
-        free(r);
-    }
     if (total < S_MIN_TEXT) {
-        out->how = "fallback";
-        total = s_select_prose(c, keep);
+        /* The prose fallback, unless it finds even less: a page of short
+         * items (a spec list, a blotter) has no long paragraphs at all. */
+        bool *prose = mem_calloc(n, sizeof(bool));
+        size_t alt = s_select_prose(c, prose);
+        if (alt > total) {
+            out->how = "fallback";
+            total = alt;
+            memcpy(keep, prose, n * sizeof(bool));
+        }
+        free(prose);
     }
     const char *ld = htmlmeta_article_body(c->meta);
     size_t ld_len = ld ? strlen(ld) : 0;

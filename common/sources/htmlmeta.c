@@ -75,8 +75,11 @@ static const char *const s_lang_keys[] = {"content-language", "dc.language", "dc
                                           "language",         "og:locale",   NULL};
 static const char *const s_canon_keys[] = {"link:canonical", "og:url", "twitter:url", NULL};
 
+static const char *const s_desc_keys[] = {"og:description", "description", "twitter:description",
+                                          "dc.description", NULL};
+
 static const char *const *const s_keys[HTMLMETA_N_FIELDS] = {
-    s_title_keys, s_author_keys, s_date_keys, s_site_keys, s_lang_keys, s_canon_keys};
+    s_title_keys, s_author_keys, s_date_keys, s_site_keys, s_lang_keys, s_canon_keys, s_desc_keys};
 
 htmlmeta_t *htmlmeta_new(void)
 {
@@ -250,6 +253,7 @@ static void s_ld_take(htmlmeta_t *self, json_t *obj, int rank)
     self->ld[HTMLMETA_LANGUAGE] = s_clean_dup(s_ld_str(obj, "inLanguage"));
     const char *url = s_ld_str(obj, "url");
     self->ld[HTMLMETA_CANONICAL] = s_clean_dup(url ? url : s_ld_str(obj, "mainEntityOfPage"));
+    self->ld[HTMLMETA_DESCRIPTION] = s_clean_dup(s_ld_str(obj, "description"));
 }
 
 static void s_ld_body(htmlmeta_t *self, json_t *obj)

@@ -20,6 +20,7 @@ typedef enum {
     HTMLMETA_SITE,
     HTMLMETA_LANGUAGE,
     HTMLMETA_CANONICAL,
+    HTMLMETA_DESCRIPTION, /* the page's own summary: often its lead */
     HTMLMETA_N_FIELDS
 } htmlmeta_field_t;
 
