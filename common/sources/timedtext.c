@@ -16,110 +16,13 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "htmlent.h"
 #include "mem.h"
 #include "source.h"
 #include "utf8.h"
 
 #define S_TAG_MAX  128 /* bytes an inline tag may span before '<' counts as text */
-#define S_REF_MAX  12  /* bytes of a character reference, '&' to ';' */
 #define S_TEXT_MAX ((size_t)64 << 20)
-
-/* --------------------------------------------------------------- entities */
-
-typedef struct {
-    const char *name;
-    const char *utf8;
-} s_entity_t;
-
-static const s_entity_t s_entities[] = {
-    {"amp", "&"},
-    {"lt", "<"},
-    {"gt", ">"},
-    {"quot", "\""},
-    {"apos", "'"},
-    {"nbsp", "\xC2\xA0"},
-    {"hellip", "\xE2\x80\xA6"},
-    {"mdash", "\xE2\x80\x94"},
-    {"ndash", "\xE2\x80\x93"},
-    {"lsquo", "\xE2\x80\x98"},
-    {"rsquo", "\xE2\x80\x99"},
-    {"ldquo", "\xE2\x80\x9C"},
-    {"rdquo", "\xE2\x80\x9D"},
-    {"laquo", "\xC2\xAB"},
-    {"raquo", "\xC2\xBB"},
-    {"copy", "\xC2\xA9"},
-    {"reg", "\xC2\xAE"},
-    {"eacute", "\xC3\xA9"},
-};
-
-/* Code point of a numeric reference body ("#39", "#x27"), or 0. */
-static uint32_t s_numeric_ref(const char *s, size_t n)
-{
-    bool hex = n > 1 && (s[1] == 'x' || s[1] == 'X');
-    size_t i = hex ? 2 : 1;
-    if (i >= n)
-        return 0;
-    uint32_t cp = 0;
-    for (; i < n; i++) {
-        char c = s[i];
-        int d = (c >= '0' && c <= '9')          ? c - '0'
-                : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
-                : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                                : -1;
-        if (d < 0 || cp > 0x10FFFF)
-            return 0;
-        cp = cp * (hex ? 16 : 10) + (uint32_t)d;
-    }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return cp;
-}
-
-/* Decode the reference s[0..n) (without '&' and ';') into out; bytes
- * written, or 0 if it is not one we know. */
-static size_t s_decode_ref(const char *s, size_t n, char *out)
-{
-    if (n > 1 && s[0] == '#') {
-        uint32_t cp = s_numeric_ref(s, n);
-        return cp ? utf8_encode(cp, out) : 0;
-    }
-    for (size_t i = 0; i < sizeof s_entities / sizeof s_entities[0]; i++) {
-        const s_entity_t *e = &s_entities[i];
-        if (strlen(e->name) == n && memcmp(e->name, s, n) == 0) {
-            size_t m = strlen(e->utf8);
-            memcpy(out, e->utf8, m);
-            return m;
-        }
-    }
-    return 0;
-}
-
-size_t timedtext_unescape(const char *s, size_t n, char *out)
-{
-    size_t i = 0, o = 0;
-    while (i < n) {
-        const char *amp = memchr(s + i, '&', n - i);
-        size_t plain = amp ? (size_t)(amp - (s + i)) : n - i;
-        memmove(out + o, s + i, plain);
-        o += plain;
-        i += plain;
-        if (i >= n)
-            break;
-        size_t lim = n - i < S_REF_MAX ? n - i : S_REF_MAX;
-        const char *semi = memchr(s + i + 1, ';', lim - 1);
-        char tmp[4];
-        size_t m = semi ? s_decode_ref(s + i + 1, (size_t)(semi - (s + i + 1)), tmp) : 0;
-        if (m == 0) {
-            out[o++] = s[i++];
-            continue;
-        }
-        /* The reference is at least m + 2 bytes long, so out never overtakes s. */
-        memcpy(out + o, tmp, m);
-        o += m;
-        i = (size_t)(semi - s) + 1;
-    }
-    return o;
-}
 
 /* ---------------------------------------------------------------- builder */
 
@@ -522,7 +425,7 @@ static void s_unescape_buf(buf_t *b)
 {
     if (!b->data)
         return;
-    b->len = timedtext_unescape(b->data, b->len, b->data);
+    b->len = htmlent_decode(b->data, b->len, 0, b->data);
     b->data[b->len] = '\0';
 }
 
@@ -547,8 +450,8 @@ static int s_legacy_elem(s_build_t *b, const s_elem_t *el, buf_t *raw, err_t *er
     if (t < 0 || el->content_len == 0)
         return 0;
     char *tmp = mem_alloc(el->content_len + 1);
-    size_t n = timedtext_unescape(el->content, el->content_len, tmp);
-    n = timedtext_unescape(tmp, n, tmp);
+    size_t n = htmlent_decode(el->content, el->content_len, 0, tmp);
+    n = htmlent_decode(tmp, n, 0, tmp);
     buf_reset(raw);
     int rc = s_strip_tags(tmp, n, raw, err);
     free(tmp);

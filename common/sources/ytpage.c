@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "htmlent.h"
 #include "mem.h"
-#include "timedtext.h"
 
 #define S_INPUT_BACK 512 /* bytes searched back from name="v" for "<input" */
 
@@ -66,7 +66,7 @@ char *ytpage_consent_value(const char *html, size_t len)
     if (n == 0 || n > YTPAGE_VALUE_MAX)
         return NULL;
     char *out = mem_strndup(v, n);
-    out[timedtext_unescape(out, n, out)] = '\0';
+    out[htmlent_decode(out, n, 0, out)] = '\0';
     return out;
 }
 
