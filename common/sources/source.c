@@ -247,7 +247,7 @@ static int s_para_flush(buf_t *para, transcript_t *t, err_t *err)
 {
     if (para->len == 0)
         return 0;
-    int rc = transcript_append(t, "\n\n", para->data, para->len, -1, -1, err);
+    int rc = transcript_append(t, "\n\n", para->data, para->len, TRANSCRIPT_UNTIMED, err);
     buf_reset(para);
     return rc;
 }

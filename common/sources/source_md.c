@@ -253,7 +253,8 @@ static int s_md_flush(s_md_t *md, err_t *err)
     if (rc == 0 && md->words.len > 0) {
         if (level == 1)
             source_meta_set(&md->meta->title, md->words.data, md->words.len);
-        rc = transcript_append(md->t, "\n\n", md->words.data, md->words.len, -1, -1, err);
+        rc = transcript_append(md->t, "\n\n", md->words.data, md->words.len, TRANSCRIPT_UNTIMED,
+                               err);
     }
     buf_reset(&md->raw);
     return rc;

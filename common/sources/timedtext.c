@@ -141,7 +141,8 @@ static int s_flush(s_build_t *b, int64_t next_start, err_t *err)
     if (next_start >= b->pend_start && next_start < end)
         end = next_start;
     b->has_pend = false;
-    return transcript_append(b->t, " ", b->pend.data, b->pend.len, b->pend_start, end, err);
+    return transcript_append(b->t, " ", b->pend.data, b->pend.len,
+                             (transcript_time_t){b->pend_start, end}, err);
 }
 
 static size_t s_last_line_at(const buf_t *p)

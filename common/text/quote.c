@@ -439,15 +439,29 @@ typedef struct {
     size_t m;
 } s_quote_t;
 
-static void s_align_row(const s_quote_t *q,
-                        size_t i,
-                        const s_word_t *w,
-                        size_t n,
-                        const int *prev,
-                        const size_t *pst,
-                        int *cur,
-                        size_t *cst)
+/* Two rows of the alignment table: costs and, for each cell, the source
+ * word where its span starts; prev is row i - 1, cur row i. */
+typedef struct {
+    int *prev, *cur;
+    size_t *pst, *cst;
+} s_rows_t;
+
+static void s_rows_swap(s_rows_t *r)
 {
+    int *ti = r->prev;
+    r->prev = r->cur;
+    r->cur = ti;
+    size_t *ts = r->pst;
+    r->pst = r->cst;
+    r->cst = ts;
+}
+
+static void s_align_row(const s_quote_t *q, size_t i, const s_word_t *w, size_t n, s_rows_t *r)
+{
+    const int *prev = r->prev;
+    const size_t *pst = r->pst;
+    int *cur = r->cur;
+    size_t *cst = r->cst;
     cur[0] = prev[0] + S_COST_WORD;
     cst[0] = 0;
     for (size_t j = 1; j <= n; j++) {
@@ -471,21 +485,18 @@ static void s_align_row(const s_quote_t *q,
  * in w. Fills *best (indices relative to w). */
 static void s_align(const s_quote_t *q, const s_word_t *w, size_t n, s_aln_t *best)
 {
-    int *prev = mem_alloc((n + 1) * sizeof(int)), *cur = mem_alloc((n + 1) * sizeof(int));
-    size_t *pst = mem_alloc((n + 1) * sizeof(size_t)), *cst = mem_alloc((n + 1) * sizeof(size_t));
+    s_rows_t r = {mem_alloc((n + 1) * sizeof(int)), mem_alloc((n + 1) * sizeof(int)),
+                  mem_alloc((n + 1) * sizeof(size_t)), mem_alloc((n + 1) * sizeof(size_t))};
     for (size_t j = 0; j <= n; j++) {
-        prev[j] = 0;
-        pst[j] = j;
+        r.prev[j] = 0;
+        r.pst[j] = j;
     }
     for (size_t i = 1; i <= q->m; i++) {
-        s_align_row(q, i, w, n, prev, pst, cur, cst);
-        int *ti = prev;
-        prev = cur;
-        cur = ti;
-        size_t *ts = pst;
-        pst = cst;
-        cst = ts;
+        s_align_row(q, i, w, n, &r);
+        s_rows_swap(&r);
     }
+    int *prev = r.prev, *cur = r.cur;
+    size_t *pst = r.pst, *cst = r.cst;
     best->cost = prev[0];
     best->start = best->end = 0;
     for (size_t j = 1; j <= n; j++)
