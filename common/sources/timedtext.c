@@ -310,6 +310,23 @@ typedef struct {
     size_t content_len;  /* bytes; 0 for an empty element */
 } s_elem_t;
 
+/* True when c ends an element name: "<p" starts "<p t=…>", not "<pre>". */
+static bool s_name_ends(char c)
+{
+    return c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The '>' closing the start tag whose attributes begin at a, quotes
+ * respected; NULL when cut. */
+static const char *s_tag_end(const char *a, const char *end)
+{
+    char quote = 0;
+    const char *q = a;
+    for (; q < end && (quote || *q != '>'); q++)
+        quote = quote ? (*q == quote ? 0 : quote) : ((*q == '"' || *q == '\'') ? *q : 0);
+    return q < end ? q : NULL;
+}
+
 /* The next <name …>…</name> (or <name …/>) at or after *pp; advances *pp
  * past it. False when there is none. Quotes in attributes are respected. */
 static bool s_next_elem(const char **pp, const char *end, const char *name, s_elem_t *el)
@@ -318,32 +335,26 @@ static bool s_next_elem(const char **pp, const char *end, const char *name, s_el
     snprintf(open, sizeof open, "<%s", name);
     snprintf(close, sizeof close, "</%s", name);
     size_t on = strlen(open);
-    for (const char *p = s_find(*pp, end, open); p; p = s_find(p + 1, end, open)) {
-        const char *a = p + on;
-        if (a >= end ||
-            !(*a == ' ' || *a == '>' || *a == '/' || *a == '\t' || *a == '\n' || *a == '\r'))
-            continue;
-        char quote = 0;
-        const char *q = a;
-        for (; q < end && (quote || *q != '>'); q++)
-            quote = quote ? (*q == quote ? 0 : quote) : ((*q == '"' || *q == '\'') ? *q : 0);
-        if (q >= end)
-            return false;
-        el->attrs = a;
-        el->attrs_len = (size_t)(q - a);
-        if (q > a && q[-1] == '/') {
-            el->content = q + 1;
-            el->content_len = 0;
-            *pp = q + 1;
-            return true;
-        }
-        const char *c = s_find(q + 1, end, close);
-        el->content = q + 1;
-        el->content_len = (size_t)((c ? c : end) - (q + 1));
-        *pp = c ? c + strlen(close) : end;
+    const char *p = s_find(*pp, end, open);
+    while (p && (p + on >= end || !s_name_ends(p[on])))
+        p = s_find(p + 1, end, open);
+    if (!p)
+        return false;
+    const char *a = p + on, *q = s_tag_end(a, end);
+    if (!q)
+        return false;
+    el->attrs = a;
+    el->attrs_len = (size_t)(q - a);
+    el->content = q + 1;
+    if (q > a && q[-1] == '/') {
+        el->content_len = 0;
+        *pp = q + 1;
         return true;
     }
-    return false;
+    const char *c = s_find(q + 1, end, close);
+    el->content_len = (size_t)((c ? c : end) - (q + 1));
+    *pp = c ? c + strlen(close) : end;
+    return true;
 }
 
 /* Value of attribute name in attrs, or NULL; *n gets its length. */
@@ -389,9 +400,18 @@ static int64_t s_attr_ms(const s_elem_t *el, const char *name, int scale)
     return whole * scale + frac * (scale / frac_scale);
 }
 
-/* Copy s[0..n) to out without tags; <br> becomes a newline. A '<' that does
- * not start a tag (no letter, '/' or '!' after it, or no '>' within
- * S_TAG_MAX) is text. */
+/* Length of the tag at s[0] == '<' (s[0..n)), or 0 when it is text: no
+ * letter, '/' or '!' after it, or no '>' within S_TAG_MAX. */
+static size_t s_tag_len(const char *s, size_t n)
+{
+    const char *gt = memchr(s, '>', n < S_TAG_MAX ? n : S_TAG_MAX);
+    char c = n > 1 ? s[1] : 0;
+    bool tag = gt && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!');
+    return tag ? (size_t)(gt - s) + 1 : 0;
+}
+
+/* Copy s[0..n) to out without tags; <br> becomes a newline. A '<' that
+ * does not start a tag (s_tag_len) is text. */
 static int s_strip_tags(const char *s, size_t n, buf_t *out, err_t *err)
 {
     size_t i = 0;
@@ -403,20 +423,18 @@ static int s_strip_tags(const char *s, size_t n, buf_t *out, err_t *err)
         i += plain;
         if (i >= n)
             break;
-        size_t lim = n - i < S_TAG_MAX ? n - i : S_TAG_MAX;
-        const char *gt = memchr(s + i, '>', lim);
-        char c = i + 1 < n ? s[i + 1] : 0;
-        bool tag = gt && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!');
-        if (!tag) {
+        size_t tag = s_tag_len(s + i, n - i);
+        if (tag == 0) {
             if (buf_append(out, "<", 1, err) != 0)
                 return -1;
             i++;
             continue;
         }
-        if ((c == 'b' || c == 'B') && i + 2 < n && (s[i + 2] == 'r' || s[i + 2] == 'R') &&
-            buf_append(out, "\n", 1, err) != 0)
+        bool br =
+            tag > 2 && (s[i + 1] == 'b' || s[i + 1] == 'B') && (s[i + 2] == 'r' || s[i + 2] == 'R');
+        if (br && buf_append(out, "\n", 1, err) != 0)
             return -1;
-        i = (size_t)(gt - s) + 1;
+        i += tag;
     }
     return 0;
 }
