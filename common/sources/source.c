@@ -54,21 +54,21 @@ bool source_lines_peek(const source_lines_t *ls, source_line_t *line)
  * U+202F, U+205F, U+3000, U+FEFF). 0 when s[0] is not whitespace. */
 static size_t s_space_len(const char *s, size_t n)
 {
+    static const char *const wide[] = {"\xC2\xA0",     "\xC2\x85",     "\xE2\x80\xA8",
+                                       "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F",
+                                       "\xE3\x80\x80", "\xEF\xBB\xBF"};
     const unsigned char *u = (const unsigned char *)s;
     if (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r'))
         return 1;
     if (u[0] < 0xC2 || n < 2)
         return 0;
-    if (u[0] == 0xC2)
-        return (u[1] == 0xA0 || u[1] == 0x85) ? 2 : 0;
-    if (n < 3)
-        return 0;
-    if (u[0] == 0xE2 && u[1] == 0x80)
-        return (u[2] <= 0x8A || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF) ? 3 : 0;
-    if ((u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) ||
-        (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) ||
-        (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF))
-        return 3;
+    if (n >= 3 && u[0] == 0xE2 && u[1] == 0x80 && u[2] <= 0x8A)
+        return 3; /* U+2000..U+200A */
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        size_t k = strlen(wide[i]);
+        if (n >= k && memcmp(s, wide[i], k) == 0)
+            return k;
+    }
     return 0;
 }
 

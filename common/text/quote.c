@@ -76,43 +76,33 @@ static bool s_is_space(uint32_t cp)
            cp == 0x85;
 }
 
-/* Quotes, apostrophes and dashes unified; 0 = drop the code point. */
+/* Quotes, apostrophes and dashes unified: sorted by code point for a
+ * binary search; to 0 = drop the code point (the soft hyphen). */
+static const struct {
+    uint32_t cp, to;
+} s_folds[] = {
+    {0x0060, '\''}, {0x00ab, '"'},  {0x00ad, 0},    {0x00b4, '\''}, {0x00bb, '"'}, {0x02bc, '\''},
+    {0x2010, '-'},  {0x2011, '-'},  {0x2012, '-'},  {0x2013, '-'},  {0x2014, '-'}, {0x2015, '-'},
+    {0x2018, '\''}, {0x2019, '\''}, {0x201a, '\''}, {0x201b, '\''}, {0x201c, '"'}, {0x201d, '"'},
+    {0x201e, '"'},  {0x201f, '"'},  {0x2032, '\''}, {0x2033, '"'},  {0x2212, '-'}, {0xfe58, '-'},
+    {0xfe63, '-'},  {0xff0d, '-'},
+};
+
 static uint32_t s_fold_punct(uint32_t cp)
 {
-    switch (cp) {
-    case 0x2018:
-    case 0x2019:
-    case 0x201a:
-    case 0x201b:
-    case 0x2032:
-    case 0x02bc:
-    case 0x0060:
-    case 0x00b4:
-        return '\'';
-    case 0x201c:
-    case 0x201d:
-    case 0x201e:
-    case 0x201f:
-    case 0x2033:
-    case 0x00ab:
-    case 0x00bb:
-        return '"';
-    case 0x2010:
-    case 0x2011:
-    case 0x2012:
-    case 0x2013:
-    case 0x2014:
-    case 0x2015:
-    case 0x2212:
-    case 0xfe58:
-    case 0xfe63:
-    case 0xff0d:
-        return '-';
-    case 0x00ad: /* soft hyphen */
-        return 0;
-    default:
-        return cp;
+    size_t lo = 0, hi = sizeof s_folds / sizeof s_folds[0];
+    if (cp < s_folds[0].cp)
+        return cp; /* ASCII but the backquote: the common case */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s_folds[mid].cp == cp)
+            return s_folds[mid].to;
+        if (s_folds[mid].cp < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    return cp;
 }
 
 static void s_norm_emit(s_norm_t *n, uint32_t cp, uint32_t src, bool *space)
