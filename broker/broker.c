@@ -627,33 +627,27 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-broker_t *broker_new(const broker_opts_t *opts, err_t *err)
+/* Defaults for what the options left unset. */
+static void s_opts_defaults(broker_opts_t *o)
 {
-    broker_t *self = mem_calloc(1, sizeof *self);
-    self->opts = *opts;
     for (int st = 0; st < JOB_STAGE_COUNT; st++) {
-        if (self->opts.lease_ms[st] <= 0)
-            self->opts.lease_ms[st] = 60000;
-        if (self->opts.max_attempts[st] <= 0)
-            self->opts.max_attempts[st] = 3;
+        if (o->lease_ms[st] <= 0)
+            o->lease_ms[st] = 60000;
+        if (o->max_attempts[st] <= 0)
+            o->max_attempts[st] = 3;
     }
-    if (self->opts.retry_base_ms <= 0)
-        self->opts.retry_base_ms = 1000;
-    if (self->opts.retry_max_ms < self->opts.retry_base_ms)
-        self->opts.retry_max_ms =
-            self->opts.retry_base_ms > 60000 ? self->opts.retry_base_ms : 60000;
-    self->started_ms = job_now_ms();
-    self->redis_ok = true;
-    if (self->opts.heartbeat_ms <= 0)
-        self->opts.heartbeat_ms = 1000;
-    /* Lazy: a broker started before Redis (or during an outage) waits for it. */
-    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
-    self->store = store_new(&so, err);
-    if (!self->store) {
-        broker_destroy(&self);
-        return NULL;
-    }
-    store_set_max_attempts(self->store, self->opts.max_attempts);
+    if (o->retry_base_ms <= 0)
+        o->retry_base_ms = 1000;
+    if (o->retry_max_ms < o->retry_base_ms)
+        o->retry_max_ms = o->retry_base_ms > 60000 ? o->retry_base_ms : 60000;
+    if (o->heartbeat_ms <= 0)
+        o->heartbeat_ms = 1000;
+}
+
+/* The ROUTER the workers and clients talk to: CURVE when configured (the
+ * ZAP handler runs before the first peer can connect), then bound. */
+static int s_open_router(broker_t *self, err_t *err)
+{
     self->router = zsock_new(ZMQ_ROUTER);
     zsock_set_maxmsgsize(self->router, PROTO_MAX_FRAME);
     zsock_set_sndhwm(self->router, BROKER_HWM);
@@ -665,17 +659,32 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     /* Fail a send to a peer that is gone instead of dropping it silently: a
      * job sent to a dead worker would otherwise wait out its lease. */
     zsock_set_router_mandatory(self->router, 1);
-    /* The ZAP handler runs before the first peer can connect. */
-    self->curve = curve_server_new(self->router, &opts->curve, err);
-    if (!self->curve) {
-        broker_destroy(&self);
-        return NULL;
-    }
-    if (curve_enabled(&opts->curve))
+    self->curve = curve_server_new(self->router, &self->opts.curve, err);
+    if (!self->curve)
+        return -1;
+    if (curve_enabled(&self->opts.curve))
         log_info("broker", "CURVE on: %zu allowed key(s) in %s", curve_allowed(self->curve),
-                 opts->curve.allow_dir);
-    if (zsock_bind(self->router, "%s", opts->bind) < 0) {
-        err_set(err, LODE_EIO, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
+                 self->opts.curve.allow_dir);
+    if (zsock_bind(self->router, "%s", self->opts.bind) < 0) {
+        err_set(err, LODE_EIO, "cannot bind %s: %s", self->opts.bind, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
+broker_t *broker_new(const broker_opts_t *opts, err_t *err)
+{
+    broker_t *self = mem_calloc(1, sizeof *self);
+    self->opts = *opts;
+    s_opts_defaults(&self->opts);
+    self->started_ms = job_now_ms();
+    self->redis_ok = true;
+    /* Lazy: a broker started before Redis (or during an outage) waits for it. */
+    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
+    self->store = store_new(&so, err);
+    if (self->store)
+        store_set_max_attempts(self->store, self->opts.max_attempts);
+    if (!self->store || s_open_router(self, err) != 0) {
         broker_destroy(&self);
         return NULL;
     }

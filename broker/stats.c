@@ -15,10 +15,6 @@
 #define S_RATE_SAMPLES 6 /* snapshots in the rate window: 5 ticks, ~5 s */
 #define S_PUB_HWM      16
 
-/* zmq's ZAP domain option: fail closed when no ZAP handler answers (as
- * curve.c sets on the ROUTER). */
-#define S_ZAP_ENFORCE_DOMAIN 93
-
 const double stats_hist_bounds_ms[STATS_HIST_BOUNDS] = {
     1,    2.5,  5,    10,    25,    50,    100,    250,    500,
     1000, 2500, 5000, 10000, 25000, 60000, 120000, 300000, 600000};
@@ -402,24 +398,6 @@ char *stats_snapshot_json(const stats_snapshot_t *snap)
 
 /* --- PUB socket ---------------------------------------------------------------- */
 
-/* The broker's certificate on pub, as curve_server_new sets it on the
- * ROUTER; the ZAP handler it started admits subscribers too. */
-static int s_pub_curve(zsock_t *pub, const curve_opts_t *curve, err_t *err)
-{
-    zcert_t *cert = zcert_load(curve->cert);
-    if (!cert) {
-        err_set(err, LODE_EINVAL, "stats PUB: cannot load certificate %s", curve->cert);
-        return -1;
-    }
-    int one = 1;
-    zmq_setsockopt(zsock_resolve(pub), S_ZAP_ENFORCE_DOMAIN, &one, sizeof one);
-    zsock_set_zap_domain(pub, "lode");
-    zsock_set_curve_server(pub, 1);
-    zcert_apply(cert, pub);
-    zcert_destroy(&cert);
-    return 0;
-}
-
 zsock_t *stats_pub_new(const char *endpoint, const curve_opts_t *curve, err_t *err)
 {
     zsock_t *pub = zsock_new(ZMQ_PUB);
@@ -429,7 +407,8 @@ zsock_t *stats_pub_new(const char *endpoint, const curve_opts_t *curve, err_t *e
     }
     zsock_set_sndhwm(pub, S_PUB_HWM);
     zsock_set_linger(pub, 0);
-    if (curve_enabled(curve) && curve->cert && *curve->cert && s_pub_curve(pub, curve, err) != 0) {
+    if (curve_server_apply(pub, curve, err) != 0) {
+        err_prefix(err, "stats PUB");
         zsock_destroy(&pub);
         return NULL;
     }

@@ -330,27 +330,36 @@ static int s_export_one(store_t *store, const char *id, bool md, bool first, FIL
     return 0;
 }
 
-/* Every document of the batch, page by page; *n_out counts them. A job
+/* One export: where from, in which form, where to, and the counts. */
+typedef struct {
+    cli_t *cli;
+    const char *id; /* the batch */
+    bool md;        /* Markdown, else JSON lines */
+    FILE *out;
+    size_t n_out; /* documents written */
+    size_t n_bad; /* documents skipped */
+} s_export_t;
+
+/* Every document of the batch, page by page; x->n_out counts them. A job
  * whose document cannot be read (a malformed part) is reported on stderr
- * and counted in *n_bad, and the export goes on; Redis or write failures
+ * and counted in x->n_bad, and the export goes on; Redis or write failures
  * stop it. */
-static int s_export_all(
-    cli_t *cli, const char *id, bool md, FILE *out, size_t *n_out, size_t *n_bad, err_t *err)
+static int s_export_all(s_export_t *x, err_t *err)
 {
-    *n_out = *n_bad = 0;
+    x->n_out = x->n_bad = 0;
     for (size_t first = 0;; first += BATCH_PAGE) {
         char(*ids)[JOB_ID_SIZE] = NULL;
         size_t n = 0;
-        if (store_batch_page(cli->store, id, first, BATCH_PAGE, &ids, &n, err) != 0)
+        if (store_batch_page(x->cli->store, x->id, first, BATCH_PAGE, &ids, &n, err) != 0)
             return -1;
         int rc = 0;
         for (size_t i = 0; rc == 0 && i < n; i++) {
             err_t jerr = {0};
-            rc = s_export_one(cli->store, ids[i], md, *n_out == 0, out, &jerr);
-            *n_out += rc == 0;
+            rc = s_export_one(x->cli->store, ids[i], x->md, x->n_out == 0, x->out, &jerr);
+            x->n_out += rc == 0;
             if (rc != 0 && jerr.code != LODE_ESTORE && jerr.code != LODE_EIO) {
-                fprintf(cli->errs, "lode: skipped job %s: %s\n", ids[i], jerr.msg);
-                (*n_bad)++;
+                fprintf(x->cli->errs, "lode: skipped job %s: %s\n", ids[i], jerr.msg);
+                x->n_bad++;
                 rc = 0;
             } else if (rc != 0) {
                 err_set(err, jerr.code, "%s", jerr.msg);
@@ -379,9 +388,9 @@ static int s_export(cli_t *cli, const char *id, const char *format, const char *
         fprintf(cli->errs, "lode: error: %s: %s\n", path, strerror(errno));
         return CLI_EXIT_ERROR;
     }
-    size_t n = 0, bad = 0;
-    int rc =
-        s_export_all(cli, id, md, out, &n, &bad, &err) == 0 ? CLI_EXIT_OK : cli_fail(cli, &err);
+    s_export_t x = {.cli = cli, .id = id, .md = md, .out = out};
+    int rc = s_export_all(&x, &err) == 0 ? CLI_EXIT_OK : cli_fail(cli, &err);
+    size_t n = x.n_out, bad = x.n_bad;
     if (rc == CLI_EXIT_OK && bad > 0) {
         fprintf(cli->errs, "lode: error: %zu documents could not be read\n", bad);
         rc = CLI_EXIT_ERROR;

@@ -63,12 +63,11 @@ static bool s_host_char_ok(unsigned char c)
     return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~' || c == '%' || c >= 0x80;
 }
 
-/* Host (and port) of the authority a[0..n), lower-cased, default port
- * dropped, appended to b. */
-static int s_put_hostport(buf_t *b, const char *a, size_t n, bool https, err_t *err)
+/* Length of the host at the start of the authority a[0..n) (an IPv6
+ * address with its brackets); -1 and *err if malformed. */
+static long s_host_len(const char *a, size_t n, err_t *err)
 {
     size_t host = n;
-    const char *port = NULL;
     if (n > 0 && a[0] == '[') {
         const char *close = memchr(a, ']', n);
         if (!close) {
@@ -84,13 +83,17 @@ static int s_put_hostport(buf_t *b, const char *a, size_t n, bool https, err_t *
         const char *colon = memchr(a, ':', n);
         host = colon ? (size_t)(colon - a) : n;
     }
-    if (host < n)
-        port = a + host + 1;
     if (host == 0 || (a[0] == '[' && host <= 2)) {
         err_set(err, LODE_EINVAL, "no host");
         return -1;
     }
-    for (size_t i = 0; i < host; i++) {
+    return (long)host;
+}
+
+/* The host a[0..n), lower-cased, appended to b. */
+static int s_put_host(buf_t *b, const char *a, size_t n, err_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)a[i];
         if (a[0] != '[' && !s_host_char_ok(c)) {
             err_set(err, LODE_EINVAL, "bad character '%c' in the host", c);
@@ -99,25 +102,42 @@ static int s_put_hostport(buf_t *b, const char *a, size_t n, bool https, err_t *
         char lc = (char)tolower(c);
         s_put(b, &lc, 1);
     }
-    size_t plen = port ? (size_t)(a + n - port) : 0;
+    return 0;
+}
+
+/* The port p[0..n) (digits; n 0: none) appended to b as ":N" unless it is
+ * the scheme's default. */
+static int s_put_port(buf_t *b, const char *p, size_t n, bool https, err_t *err)
+{
     long pv = 0;
-    for (size_t i = 0; i < plen; i++) {
-        if (!isdigit((unsigned char)port[i]) || plen > 5) {
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)p[i]) || n > 5) {
             err_set(err, LODE_EINVAL, "bad port");
             return -1;
         }
-        pv = pv * 10 + (port[i] - '0');
+        pv = pv * 10 + (p[i] - '0');
     }
-    if (plen > 0 && (pv < 1 || pv > 65535)) {
+    if (n > 0 && (pv < 1 || pv > 65535)) {
         err_set(err, LODE_EINVAL, "bad port");
         return -1;
     }
-    if (plen > 0 && pv != (https ? 443 : 80)) {
+    if (n > 0 && pv != (https ? 443 : 80)) {
         char num[8];
         int k = snprintf(num, sizeof num, ":%ld", pv);
         s_put(b, num, (size_t)k);
     }
     return 0;
+}
+
+/* Host (and port) of the authority a[0..n), lower-cased, default port
+ * dropped, appended to b. */
+static int s_put_hostport(buf_t *b, const char *a, size_t n, bool https, err_t *err)
+{
+    long host = s_host_len(a, n, err);
+    if (host < 0 || s_put_host(b, a, (size_t)host, err) != 0)
+        return -1;
+    size_t h = (size_t)host;
+    return h < n ? s_put_port(b, a + h + 1, n - h - 1, https, err) : 0;
 }
 
 /* Scheme of u (lower-cased): 0 and *https, *rest after "://"; or -1. */

@@ -18,22 +18,11 @@
 
 static int s_read_all(int fd, size_t max_bytes, buf_t *b, err_t *err)
 {
-    char chunk[16384];
-    for (;;) {
-        ssize_t got = read(fd, chunk, sizeof chunk);
-        if (got == 0)
-            return 0;
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            err_set(err, LODE_EIO, "read: %s", strerror(errno));
-            return -1;
-        }
-        if (buf_append(b, chunk, (size_t)got, err) != 0) {
-            err_prefix(err, "text over %zu bytes", max_bytes);
-            return -1;
-        }
-    }
+    if (buf_read_fd(b, fd, 0, err) == 0)
+        return 0;
+    if (err && err->code == LODE_ETOOBIG)
+        err_prefix(err, "text over %zu bytes", max_bytes);
+    return -1;
 }
 
 static char *s_trimmed(buf_t *b)

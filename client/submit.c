@@ -32,29 +32,14 @@ void submit_item_clear(submit_item_t *item)
     memset(item, 0, sizeof *item);
 }
 
-/* Read fd to its end, or (size > 0) until size bytes are in: a regular
- * file's size is known from fstat, and reading past it only to find the
- * end costs a system call a file, 9,999 a submit. */
+/* Read fd to its end, or (size > 0) until size bytes are in. */
 static int s_read_fd(int fd, size_t max_bytes, size_t size, buf_t *b, err_t *err)
 {
-    char chunk[65536];
-    for (;;) {
-        if (size > 0 && b->len >= size)
-            return 0;
-        ssize_t got = read(fd, chunk, sizeof chunk);
-        if (got == 0)
-            return 0;
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            err_set(err, LODE_EIO, "read: %s", strerror(errno));
-            return -1;
-        }
-        if (buf_append(b, chunk, (size_t)got, err) != 0) {
-            err_prefix(err, "over the %zu MB limit", max_bytes / (1024 * 1024));
-            return -1;
-        }
-    }
+    if (buf_read_fd(b, fd, size, err) == 0)
+        return 0;
+    if (err && err->code == LODE_ETOOBIG)
+        err_prefix(err, "over the %zu MB limit", max_bytes / (1024 * 1024));
+    return -1;
 }
 
 /* Read the file open on fd (which this closes). */

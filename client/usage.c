@@ -181,70 +181,96 @@ static void s_print_stage(FILE *f, const char *stage, json_t *m, const usage_pri
                 (long long)s_i(q, "rejected"));
 }
 
+static const char *const s_stages[] = {"snippet", "synthesis", "fanout"};
+
+/* What `lode show --stats` reports: a job, its stages' stored metadata and
+ * what it cost. */
+typedef struct {
+    const char *id;
+    store_job_t job;
+    json_t *metas[3]; /* owned; per s_stages, NULL when not stored */
+    usage_prices_t *prices;
+    double total_cost; /* USD; < 0 when unpriced */
+    bool one_model;    /* every stored run used one model */
+} s_stats_t;
+
+/* The job's totals include runs that failed (paid for, not stored); price
+ * them with the model of the stored runs when there is one, else add up
+ * the stored runs only. */
+static void s_total_cost(s_stats_t *st)
+{
+    const char *model = NULL;
+    st->one_model = true;
+    for (int i = 0; i < 3; i++) {
+        if (!st->metas[i])
+            continue;
+        if (model && strcmp(model, s_s(st->metas[i], "model")) != 0)
+            st->one_model = false;
+        model = s_s(st->metas[i], "model");
+    }
+    st->total_cost = model && st->one_model ? usage_cost(st->prices, model, st->job.prompt_tokens,
+                                                         st->job.completion_tokens)
+                                            : -1;
+    for (int i = 0; i < 3 && model && !st->one_model; i++) {
+        double c = s_meta_cost(st->metas[i], st->prices);
+        if (c >= 0)
+            st->total_cost = (st->total_cost < 0 ? 0 : st->total_cost) + c;
+    }
+}
+
+static void s_stats_json(FILE *f, const s_stats_t *st)
+{
+    json_t *stages = json_object();
+    for (int i = 0; i < 3; i++)
+        json_object_set(stages, s_stages[i], st->metas[i] ? st->metas[i] : json_null());
+    json_t *o = json_pack("{s:s,s:s,s:o,s:{s:I,s:I}}", "job", st->id, "state", st->job.state,
+                          "stages", stages, "tokens", "prompt", (json_int_t)st->job.prompt_tokens,
+                          "completion", (json_int_t)st->job.completion_tokens);
+    json_object_set_new(o, "cost_usd",
+                        st->total_cost >= 0 ? json_real(st->total_cost) : json_null());
+    json_dumpf(o, f, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    fputc('\n', f);
+    json_decref(o);
+}
+
+static void s_stats_text(FILE *f, const s_stats_t *st)
+{
+    fprintf(f, "job        %s  %s\n", st->id, st->job.state);
+    for (int i = 0; i < 3; i++)
+        s_print_stage(f, s_stages[i], st->metas[i], st->prices);
+    fprintf(f, "total      tokens %lld prompt + %lld completion", (long long)st->job.prompt_tokens,
+            (long long)st->job.completion_tokens);
+    if (st->total_cost >= 0)
+        fprintf(f, ", about $%.4f%s", st->total_cost,
+                st->one_model ? "" : " (stored runs only: they used several models)");
+    fputc('\n', f);
+}
+
 int usage_show_stats(cli_t *cli, const char *id, bool json, const char *prices_path)
 {
-    static const char *stages[] = {"snippet", "synthesis", "fanout"};
     static const char *parts[] = {STORE_PART_SNIPPETS_META, STORE_PART_SYNTHESIS_META,
                                   STORE_PART_FANOUT_META};
     err_t err = {0};
-    usage_prices_t *prices = usage_prices_load(prices_path, &err);
+    s_stats_t st = {.id = id};
+    st.prices = usage_prices_load(prices_path, &err);
     if (err.code)
         return cli_fail(cli, &err);
     store_t *store = cli_store(cli, &err);
-    store_job_t job;
-    if (!store || store_job_get(store, id, &job, &err) != 0) {
-        usage_prices_destroy(&prices);
+    if (!store || store_job_get(store, id, &st.job, &err) != 0) {
+        usage_prices_destroy(&st.prices);
         return cli_fail(cli, &err);
     }
-    json_t *metas[3] = {NULL, NULL, NULL};
     for (int i = 0; i < 3 && err.code == 0; i++)
-        metas[i] = s_meta(store, id, parts[i], &err);
-    /* The job's totals include runs that failed (paid for, not stored);
-     * price them with the model of the stored runs when there is one. */
-    const char *model = NULL;
-    bool one_model = true;
-    for (int i = 0; i < 3; i++) {
-        if (!metas[i])
-            continue;
-        if (model && strcmp(model, s_s(metas[i], "model")) != 0)
-            one_model = false;
-        model = s_s(metas[i], "model");
-    }
-    double total_cost = model && one_model
-                            ? usage_cost(prices, model, job.prompt_tokens, job.completion_tokens)
-                            : -1;
-    for (int i = 0; i < 3 && model && !one_model; i++) { /* stored runs only */
-        double c = s_meta_cost(metas[i], prices);
-        if (c >= 0)
-            total_cost = (total_cost < 0 ? 0 : total_cost) + c;
-    }
-    bool priced = total_cost >= 0;
+        st.metas[i] = s_meta(store, id, parts[i], &err);
+    s_total_cost(&st);
     int rc = err.code ? cli_fail(cli, &err) : CLI_EXIT_OK;
-    if (rc == CLI_EXIT_OK && json) {
-        json_t *st = json_object();
-        for (int i = 0; i < 3; i++)
-            json_object_set(st, stages[i], metas[i] ? metas[i] : json_null());
-        json_t *o = json_pack("{s:s,s:s,s:o,s:{s:I,s:I}}", "job", id, "state", job.state, "stages",
-                              st, "tokens", "prompt", (json_int_t)job.prompt_tokens, "completion",
-                              (json_int_t)job.completion_tokens);
-        json_object_set_new(o, "cost_usd", priced ? json_real(total_cost) : json_null());
-        json_dumpf(o, cli->out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-        fputc('\n', cli->out);
-        json_decref(o);
-    } else if (rc == CLI_EXIT_OK) {
-        fprintf(cli->out, "job        %s  %s\n", id, job.state);
-        for (int i = 0; i < 3; i++)
-            s_print_stage(cli->out, stages[i], metas[i], prices);
-        fprintf(cli->out, "total      tokens %lld prompt + %lld completion",
-                (long long)job.prompt_tokens, (long long)job.completion_tokens);
-        if (priced)
-            fprintf(cli->out, ", about $%.4f%s", total_cost,
-                    one_model ? "" : " (stored runs only: they used several models)");
-        fputc('\n', cli->out);
-    }
+    if (rc == CLI_EXIT_OK && json)
+        s_stats_json(cli->out, &st);
+    else if (rc == CLI_EXIT_OK)
+        s_stats_text(cli->out, &st);
     for (int i = 0; i < 3; i++)
-        json_decref(metas[i]);
-    store_job_clear(&job);
-    usage_prices_destroy(&prices);
+        json_decref(st.metas[i]);
+    store_job_clear(&st.job);
+    usage_prices_destroy(&st.prices);
     return rc;
 }

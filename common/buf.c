@@ -3,10 +3,12 @@
  */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mem.h"
 
@@ -85,4 +87,24 @@ void buf_free(buf_t *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+int buf_read_fd(buf_t *b, int fd, size_t stop, err_t *err)
+{
+    char chunk[65536];
+    for (;;) {
+        if (stop > 0 && b->len >= stop)
+            return 0;
+        ssize_t got = read(fd, chunk, sizeof chunk);
+        if (got == 0)
+            return 0;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            err_set(err, LODE_EIO, "read: %s", strerror(errno));
+            return -1;
+        }
+        if (buf_append(b, chunk, (size_t)got, err) != 0)
+            return -1;
+    }
 }

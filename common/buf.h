@@ -29,6 +29,13 @@ LODE_MUST_CHECK int buf_puts(buf_t *b, const char *s, err_t *err);
 LODE_MUST_CHECK int buf_printf(buf_t *b, err_t *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Append what fd holds, to its end or (stop > 0) until b holds at least
+ * stop bytes: a regular file's size is known from fstat, and reading past
+ * it only to find the end costs a system call a file. Retries EINTR. -1
+ * and LODE_EIO if a read fails, LODE_ETOOBIG past max (b keeps what fit
+ * before the refused chunk). */
+LODE_MUST_CHECK int buf_read_fd(buf_t *b, int fd, size_t stop, err_t *err);
+
 /* Hand the contents to the caller (free() them; never NULL) and reset b. */
 char *buf_steal(buf_t *b);
 

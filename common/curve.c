@@ -259,6 +259,17 @@ static zactor_t *s_start_auth(const char *allow_dir, err_t *err)
     return auth;
 }
 
+/* sock a CURVE server with cert, failing closed: with no ZAP handler to
+ * answer, zmq refuses the peer. */
+static void s_server_sock(zsock_t *sock, zcert_t *cert)
+{
+    int one = 1;
+    zmq_setsockopt(zsock_resolve(sock), CURVE_ZAP_ENFORCE_DOMAIN, &one, sizeof one);
+    zsock_set_zap_domain(sock, "lode");
+    zsock_set_curve_server(sock, 1);
+    zcert_apply(cert, sock);
+}
+
 curve_t *curve_server_new(zsock_t *sock, const curve_opts_t *opts, err_t *err)
 {
     curve_t *self = mem_calloc(1, sizeof *self);
@@ -277,13 +288,21 @@ curve_t *curve_server_new(zsock_t *sock, const curve_opts_t *opts, err_t *err)
         free(self);
         return NULL;
     }
-    int one = 1;
-    zmq_setsockopt(zsock_resolve(sock), CURVE_ZAP_ENFORCE_DOMAIN, &one, sizeof one);
-    zsock_set_zap_domain(sock, "lode");
-    zsock_set_curve_server(sock, 1);
-    zcert_apply(cert, sock);
+    s_server_sock(sock, cert);
     zcert_destroy(&cert);
     return self;
+}
+
+int curve_server_apply(zsock_t *sock, const curve_opts_t *opts, err_t *err)
+{
+    if (!curve_enabled(opts) || !s_set(opts->cert))
+        return 0;
+    zcert_t *cert = s_load(opts->cert, true, "certificate", err);
+    if (!cert)
+        return -1;
+    s_server_sock(sock, cert);
+    zcert_destroy(&cert);
+    return 0;
 }
 
 int curve_client_apply(zsock_t *sock, const curve_opts_t *opts, err_t *err)

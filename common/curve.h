@@ -37,6 +37,11 @@ bool curve_enabled(const curve_opts_t *opts);
  * nothing. */
 curve_t *curve_server_new(zsock_t *sock, const curve_opts_t *opts, err_t *err);
 
+/* Another socket of the same server (the broker's stats PUB), before
+ * bind: a CURVE server with opts->cert; the ZAP handler curve_server_new
+ * started admits its peers too. A no-op with CURVE off or no certificate. */
+LODE_MUST_CHECK int curve_server_apply(zsock_t *sock, const curve_opts_t *opts, err_t *err);
+
 /* Peer side, before connect: make sock a CURVE client with opts->cert and the
  * broker's public key from opts->server. A no-op with CURVE off. */
 LODE_MUST_CHECK int curve_client_apply(zsock_t *sock, const curve_opts_t *opts, err_t *err);

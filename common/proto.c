@@ -81,123 +81,106 @@ static void s_pack_more(msgpack_packer *pk, const proto_msg_t *m)
     }
 }
 
-static void s_pack_fields(msgpack_packer *pk, const proto_msg_t *m)
+static void s_pack_kv_true(msgpack_packer *pk, const char *key)
 {
-    switch (m->type) {
-    case PROTO_READY:
-        msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + m->again + m->leaving +
-                                 (m->again || m->leaving) + m->more_ok);
-        s_pack_kv_str(pk, "stage", m->stage);
-        s_pack_kv_uint(pk, "credits", m->credits);
-        if (m->more_ok) {
-            s_pack_key(pk, "more_ok");
-            msgpack_pack_true(pk);
-        }
-        if (m->host[0])
-            s_pack_kv_str(pk, "host", m->host);
-        if (m->again) {
-            s_pack_key(pk, "again");
-            msgpack_pack_true(pk);
-        }
-        if (m->leaving) {
-            s_pack_key(pk, "leaving");
-            msgpack_pack_true(pk);
-        }
-        if (m->again || m->leaving)
-            s_pack_ids(pk, m);
-        break;
-    case PROTO_DONE:
-        msgpack_pack_map(pk, 2 + m->has_ms + (m->n_more > 0));
-        s_pack_kv_str(pk, "job", m->job_id);
-        s_pack_kv_uint(pk, "attempt", m->attempt);
-        if (m->has_ms)
-            s_pack_kv_uint(pk, "ms", m->ms);
-        if (m->n_more > 0)
-            s_pack_more(pk, m);
-        break;
-    case PROTO_FAIL:
-        msgpack_pack_map(pk, 5 + (m->retry_after_ms > 0) + m->has_ms);
-        if (m->retry_after_ms > 0)
-            s_pack_kv_uint(pk, "retry_after_ms", m->retry_after_ms);
-        if (m->has_ms)
-            s_pack_kv_uint(pk, "ms", m->ms);
-        s_pack_kv_str(pk, "job", m->job_id);
-        s_pack_kv_uint(pk, "attempt", m->attempt);
-        s_pack_key(pk, "retryable");
-        m->retryable ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-        s_pack_key(pk, "code");
-        msgpack_pack_int32(pk, m->code);
-        s_pack_kv_str(pk, "text", m->text ? m->text : "");
-        break;
-    case PROTO_HEARTBEAT:
-        msgpack_pack_map(pk, 0);
-        break;
-    case PROTO_JOB:
-        msgpack_pack_map(pk, 4 + (m->n_more > 0));
-        s_pack_kv_str(pk, "job", m->job_id);
-        s_pack_kv_str(pk, "stage", m->stage);
-        s_pack_kv_uint(pk, "attempt", m->attempt);
-        s_pack_kv_uint(pk, "lease_ms", m->lease_ms);
-        if (m->n_more > 0)
-            s_pack_more(pk, m);
-        break;
-    case PROTO_SUBMIT:
-        /* "batch" only when appending to an existing batch: a SUBMIT without
-         * it reads exactly as before. */
-        msgpack_pack_map(pk, m->batch[0] ? 4 : 3);
-        s_pack_kv_uint(pk, "seq", m->seq);
-        s_pack_kv_str(pk, "batch_name", m->batch_name ? m->batch_name : "");
-        if (m->batch[0])
-            s_pack_kv_str(pk, "batch", m->batch);
-        s_pack_key(pk, "items");
-        msgpack_pack_array(pk, m->n_items);
-        for (size_t i = 0; i < m->n_items; i++)
-            s_pack_item(pk, &m->items[i]);
-        break;
-    case PROTO_ACK:
-        msgpack_pack_map(pk, 3);
-        s_pack_kv_uint(pk, "seq", m->seq);
-        s_pack_kv_str(pk, "batch", m->batch);
-        s_pack_ids(pk, m);
-        break;
-    case PROTO_NACK:
-        msgpack_pack_map(pk, 3);
-        s_pack_kv_uint(pk, "seq", m->seq);
-        s_pack_key(pk, "code");
-        msgpack_pack_int32(pk, m->code);
-        s_pack_kv_str(pk, "text", m->text ? m->text : "");
-        break;
-    }
+    s_pack_key(pk, key);
+    msgpack_pack_true(pk);
 }
 
-int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err)
+/* One packer a message type, fields in the order peers have always seen. */
+
+static void s_pack_ready(msgpack_packer *pk, const proto_msg_t *m)
 {
-    if (m->type < PROTO_READY || m->type > PROTO_NACK) {
-        err_set(err, LODE_EINVAL, "cannot encode message type %d", (int)m->type);
-        return -1;
-    }
-    if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS || m->n_more > PROTO_MAX_ITEMS) {
-        err_set(err, LODE_EINVAL, "more than %d items in one message", PROTO_MAX_ITEMS);
-        return -1;
-    }
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 3);
-    msgpack_pack_uint32(&pk, PROTO_VERSION);
-    msgpack_pack_uint32(&pk, (uint32_t)m->type);
-    s_pack_fields(&pk, m);
-    if (sb.size > PROTO_MAX_FRAME) {
-        msgpack_sbuffer_destroy(&sb);
-        err_set(err, LODE_ETOOBIG, "message of %zu bytes is over the %u byte frame limit", sb.size,
-                PROTO_MAX_FRAME);
-        return -1;
-    }
-    /* Hand over the sbuffer's malloc'd memory rather than copying it. */
-    *data = sb.data ? sb.data : mem_strdup("");
-    *len = sb.size;
-    return 0;
+    msgpack_pack_map(pk, 2 + (m->host[0] != '\0') + m->again + m->leaving +
+                             (m->again || m->leaving) + m->more_ok);
+    s_pack_kv_str(pk, "stage", m->stage);
+    s_pack_kv_uint(pk, "credits", m->credits);
+    if (m->more_ok)
+        s_pack_kv_true(pk, "more_ok");
+    if (m->host[0])
+        s_pack_kv_str(pk, "host", m->host);
+    if (m->again)
+        s_pack_kv_true(pk, "again");
+    if (m->leaving)
+        s_pack_kv_true(pk, "leaving");
+    if (m->again || m->leaving)
+        s_pack_ids(pk, m);
+}
+
+static void s_pack_done(msgpack_packer *pk, const proto_msg_t *m)
+{
+    msgpack_pack_map(pk, 2 + m->has_ms + (m->n_more > 0));
+    s_pack_kv_str(pk, "job", m->job_id);
+    s_pack_kv_uint(pk, "attempt", m->attempt);
+    if (m->has_ms)
+        s_pack_kv_uint(pk, "ms", m->ms);
+    if (m->n_more > 0)
+        s_pack_more(pk, m);
+}
+
+static void s_pack_fail(msgpack_packer *pk, const proto_msg_t *m)
+{
+    msgpack_pack_map(pk, 5 + (m->retry_after_ms > 0) + m->has_ms);
+    if (m->retry_after_ms > 0)
+        s_pack_kv_uint(pk, "retry_after_ms", m->retry_after_ms);
+    if (m->has_ms)
+        s_pack_kv_uint(pk, "ms", m->ms);
+    s_pack_kv_str(pk, "job", m->job_id);
+    s_pack_kv_uint(pk, "attempt", m->attempt);
+    s_pack_key(pk, "retryable");
+    m->retryable ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    s_pack_key(pk, "code");
+    msgpack_pack_int32(pk, m->code);
+    s_pack_kv_str(pk, "text", m->text ? m->text : "");
+}
+
+static void s_pack_heartbeat(msgpack_packer *pk, const proto_msg_t *m)
+{
+    (void)m;
+    msgpack_pack_map(pk, 0);
+}
+
+static void s_pack_job(msgpack_packer *pk, const proto_msg_t *m)
+{
+    msgpack_pack_map(pk, 4 + (m->n_more > 0));
+    s_pack_kv_str(pk, "job", m->job_id);
+    s_pack_kv_str(pk, "stage", m->stage);
+    s_pack_kv_uint(pk, "attempt", m->attempt);
+    s_pack_kv_uint(pk, "lease_ms", m->lease_ms);
+    if (m->n_more > 0)
+        s_pack_more(pk, m);
+}
+
+static void s_pack_submit(msgpack_packer *pk, const proto_msg_t *m)
+{
+    /* "batch" only when appending to an existing batch: a SUBMIT without
+     * it reads exactly as before. */
+    msgpack_pack_map(pk, m->batch[0] ? 4 : 3);
+    s_pack_kv_uint(pk, "seq", m->seq);
+    s_pack_kv_str(pk, "batch_name", m->batch_name ? m->batch_name : "");
+    if (m->batch[0])
+        s_pack_kv_str(pk, "batch", m->batch);
+    s_pack_key(pk, "items");
+    msgpack_pack_array(pk, m->n_items);
+    for (size_t i = 0; i < m->n_items; i++)
+        s_pack_item(pk, &m->items[i]);
+}
+
+static void s_pack_ack(msgpack_packer *pk, const proto_msg_t *m)
+{
+    msgpack_pack_map(pk, 3);
+    s_pack_kv_uint(pk, "seq", m->seq);
+    s_pack_kv_str(pk, "batch", m->batch);
+    s_pack_ids(pk, m);
+}
+
+static void s_pack_nack(msgpack_packer *pk, const proto_msg_t *m)
+{
+    msgpack_pack_map(pk, 3);
+    s_pack_kv_uint(pk, "seq", m->seq);
+    s_pack_key(pk, "code");
+    msgpack_pack_int32(pk, m->code);
+    s_pack_kv_str(pk, "text", m->text ? m->text : "");
 }
 
 /* --- decoding ------------------------------------------------------------ */
@@ -211,6 +194,50 @@ static uint64_t s_be(const unsigned char *p, int n)
     return v;
 }
 
+/* What a header byte from 0xc0 to 0xdf says follows it: skip payload
+ * bytes, or a big-endian length of len bytes counting bytes (per 0),
+ * array elements (per 1) or map pairs (per 2). Ext types are not ours. */
+typedef struct {
+    uint8_t ok, skip, len, per;
+} s_head_t;
+
+static const s_head_t s_heads[32] = {
+    [0x00] = {1, 0, 0, 0}, [0x01] = {1, 0, 0, 0}, [0x02] = {1, 0, 0, 0}, /* nil, bool */
+    [0x03] = {1, 0, 0, 0}, [0x04] = {1, 0, 1, 0}, [0x05] = {1, 0, 2, 0}, /* bin8/16 */
+    [0x06] = {1, 0, 4, 0}, [0x0a] = {1, 4, 0, 0}, [0x0b] = {1, 8, 0, 0}, /* bin32, floats */
+    [0x0c] = {1, 1, 0, 0}, [0x0d] = {1, 2, 0, 0}, [0x0e] = {1, 4, 0, 0}, /* uint8..32 */
+    [0x0f] = {1, 8, 0, 0}, [0x10] = {1, 1, 0, 0}, [0x11] = {1, 2, 0, 0}, /* uint64, int8/16 */
+    [0x12] = {1, 4, 0, 0}, [0x13] = {1, 8, 0, 0}, [0x19] = {1, 0, 1, 0}, /* int32/64, str8 */
+    [0x1a] = {1, 0, 2, 0}, [0x1b] = {1, 0, 4, 0}, [0x1c] = {1, 0, 2, 1}, /* str16/32, array16 */
+    [0x1d] = {1, 0, 4, 1}, [0x1e] = {1, 0, 2, 2}, [0x1f] = {1, 0, 4, 2}, /* array32, maps */
+};
+
+/* Read the header at p[*pos]: payload bytes to skip and elements that
+ * follow (a map's pairs count twice). -1 if malformed or cut. */
+static int s_head(const unsigned char *p, size_t len, size_t *pos, uint64_t *skip, uint64_t *items)
+{
+    unsigned char c = p[(*pos)++];
+    *skip = *items = 0;
+    if (c <= 0x7f || c >= 0xe0)
+        return 0; /* fixint */
+    if (c <= 0x8f)
+        *items = 2u * (c & 0x0f); /* fixmap */
+    else if (c <= 0x9f)
+        *items = c & 0x0f; /* fixarray */
+    else if (c <= 0xbf)
+        *skip = c & 0x1f; /* fixstr */
+    if (c < 0xc0)
+        return 0;
+    s_head_t h = s_heads[c - 0xc0];
+    if (!h.ok || len - *pos < h.len)
+        return -1;
+    uint64_t n = s_be(p + *pos, h.len);
+    *pos += h.len;
+    *skip = h.len ? (h.per ? 0 : n) : h.skip;
+    *items = h.per * n;
+    return 0;
+}
+
 /* Walk the msgpack headers without allocating, and refuse a frame whose
  * containers claim more elements than there are bytes left. msgpack-c
  * allocates a container's element array before reading the elements, so a
@@ -220,53 +247,9 @@ static int s_prescan(const unsigned char *p, size_t len)
     size_t pos = 0;
     uint64_t pending = 1;
     while (pending > 0) {
-        if (pos >= len)
+        uint64_t skip, items;
+        if (pos >= len || s_head(p, len, &pos, &skip, &items) != 0)
             return -1;
-        unsigned char c = p[pos++];
-        uint64_t skip = 0, items = 0;
-        int hdr = 0;
-        if (c <= 0x7f || c >= 0xe0 || (c >= 0xc0 && c <= 0xc3))
-            ; /* fixint, nil, bool */
-        else if (c >= 0x80 && c <= 0x8f)
-            items = 2u * (c & 0x0f); /* fixmap */
-        else if (c >= 0x90 && c <= 0x9f)
-            items = c & 0x0f; /* fixarray */
-        else if (c >= 0xa0 && c <= 0xbf)
-            skip = c & 0x1f; /* fixstr */
-        else if (c == 0xcc || c == 0xd0)
-            skip = 1;
-        else if (c == 0xcd || c == 0xd1)
-            skip = 2;
-        else if (c == 0xce || c == 0xd2 || c == 0xca)
-            skip = 4;
-        else if (c == 0xcf || c == 0xd3 || c == 0xcb)
-            skip = 8;
-        else if (c == 0xd9 || c == 0xc4)
-            hdr = 1; /* str8, bin8 */
-        else if (c == 0xda || c == 0xc5)
-            hdr = 2;
-        else if (c == 0xdb || c == 0xc6)
-            hdr = 4;
-        else if (c == 0xdc || c == 0xdd) { /* array16/32 */
-            int n = c == 0xdc ? 2 : 4;
-            if (len - pos < (size_t)n)
-                return -1;
-            items = s_be(p + pos, n);
-            pos += (size_t)n;
-        } else if (c == 0xde || c == 0xdf) { /* map16/32 */
-            int n = c == 0xde ? 2 : 4;
-            if (len - pos < (size_t)n)
-                return -1;
-            items = 2 * s_be(p + pos, n);
-            pos += (size_t)n;
-        } else
-            return -1; /* ext types: not ours */
-        if (hdr) {
-            if (len - pos < (size_t)hdr)
-                return -1;
-            skip = s_be(p + pos, hdr);
-            pos += (size_t)hdr;
-        }
         if (skip > len - pos)
             return -1;
         pos += skip;
@@ -446,110 +429,182 @@ static int s_decode_more(const msgpack_object *f, proto_msg_t *m, err_t *err)
     return 0;
 }
 
-/* Optional fields added after version 1 shipped: absent in older peers'
- * frames, ignored by older decoders. */
-static int s_decode_optional(const msgpack_object *f, proto_msg_t *m, err_t *err)
+/* Optional fields added after version 1 shipped are absent in older
+ * peers' frames and ignored by older decoders. Each decoder reads them
+ * first, then the fields every version has. */
+
+static int s_get_bool(const msgpack_object *v, bool *out)
 {
-    if (m->type == PROTO_READY && s_field(f, "again")) {
-        const msgpack_object *a = s_field(f, "again");
-        if (a->type != MSGPACK_OBJECT_BOOLEAN || s_decode_ids(f, m, err) != 0) {
-            err_set(err, LODE_EPROTO, "READY: bad \"again\" or \"ids\"");
-            return -1;
-        }
-        m->again = a->via.boolean;
-    }
-    if (m->type == PROTO_READY && s_field(f, "leaving")) {
-        const msgpack_object *a = s_field(f, "leaving");
-        if (a->type != MSGPACK_OBJECT_BOOLEAN || (!m->again && s_decode_ids(f, m, err) != 0)) {
-            err_set(err, LODE_EPROTO, "READY: bad \"leaving\" or \"ids\"");
-            return -1;
-        }
-        m->leaving = a->via.boolean;
-    }
-    if (m->type == PROTO_READY && s_field(f, "more_ok")) {
-        const msgpack_object *a = s_field(f, "more_ok");
-        if (a->type != MSGPACK_OBJECT_BOOLEAN) {
-            err_set(err, LODE_EPROTO, "READY: \"more_ok\" is not a boolean");
-            return -1;
-        }
-        m->more_ok = a->via.boolean;
-    }
-    if (m->type == PROTO_READY && s_field(f, "host"))
-        return s_get_strbuf(f, "host", m->host, sizeof m->host, err);
-    if ((m->type == PROTO_DONE || m->type == PROTO_FAIL) && s_field(f, "ms")) {
-        if (s_get_uint(f, "ms", &m->ms, err) != 0)
-            return -1;
-        m->has_ms = true;
-    }
-    if ((m->type == PROTO_DONE || m->type == PROTO_JOB) && s_field(f, "more"))
-        return s_decode_more(f, m, err);
+    if (v->type != MSGPACK_OBJECT_BOOLEAN)
+        return -1;
+    *out = v->via.boolean;
     return 0;
 }
 
-static int s_decode_fields(const msgpack_object *f, proto_msg_t *m, err_t *err)
+/* READY's "again" and "leaving" (with the ids held), "more_ok", "host". */
+static int s_decode_ready_optional(const msgpack_object *f, proto_msg_t *m, err_t *err)
 {
-    if (s_decode_optional(f, m, err) != 0)
+    const msgpack_object *a = s_field(f, "again");
+    if (a && (s_get_bool(a, &m->again) != 0 || s_decode_ids(f, m, err) != 0)) {
+        err_set(err, LODE_EPROTO, "READY: bad \"again\" or \"ids\"");
         return -1;
-    switch (m->type) {
-    case PROTO_READY:
-        return s_get_strbuf(f, "stage", m->stage, sizeof m->stage, err) ||
-                       s_get_uint(f, "credits", &m->credits, err)
-                   ? -1
-                   : 0;
-    case PROTO_DONE:
-        return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
-                       s_get_uint(f, "attempt", &m->attempt, err)
-                   ? -1
-                   : 0;
-    case PROTO_FAIL: {
-        const msgpack_object *r = s_field(f, "retryable");
-        if (!r || r->type != MSGPACK_OBJECT_BOOLEAN) {
-            err_set(err, LODE_EPROTO, "field \"retryable\" missing or not a boolean");
-            return -1;
-        }
-        m->retryable = r->via.boolean;
-        /* Optional: the source's own word on when to try again (Retry-After). */
-        if (s_field(f, "retry_after_ms") &&
-            s_get_uint(f, "retry_after_ms", &m->retry_after_ms, err) != 0)
-            return -1;
-        return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
-                       s_get_uint(f, "attempt", &m->attempt, err) ||
-                       s_get_int(f, "code", &m->code, err) ||
-                       s_get_dup(f, "text", PROTO_TEXT_MAX, &m->text, NULL, err)
-                   ? -1
-                   : 0;
     }
-    case PROTO_HEARTBEAT:
+    const msgpack_object *l = s_field(f, "leaving");
+    bool again = m->again;
+    if (l && (s_get_bool(l, &m->leaving) != 0 || (!again && s_decode_ids(f, m, err) != 0))) {
+        err_set(err, LODE_EPROTO, "READY: bad \"leaving\" or \"ids\"");
+        return -1;
+    }
+    const msgpack_object *o = s_field(f, "more_ok");
+    if (o && s_get_bool(o, &m->more_ok) != 0) {
+        err_set(err, LODE_EPROTO, "READY: \"more_ok\" is not a boolean");
+        return -1;
+    }
+    if (s_field(f, "host"))
+        return s_get_strbuf(f, "host", m->host, sizeof m->host, err);
+    return 0;
+}
+
+/* DONE's and FAIL's "ms". */
+static int s_decode_ms(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    if (!s_field(f, "ms"))
         return 0;
-    case PROTO_JOB:
-        return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
-                       s_get_strbuf(f, "stage", m->stage, sizeof m->stage, err) ||
-                       s_get_uint(f, "attempt", &m->attempt, err) ||
-                       s_get_uint(f, "lease_ms", &m->lease_ms, err)
-                   ? -1
-                   : 0;
-    case PROTO_SUBMIT:
-        if (s_field(f, "batch") && s_get_strbuf(f, "batch", m->batch, sizeof m->batch, err) != 0)
-            return -1;
-        return s_get_uint(f, "seq", &m->seq, err) ||
-                       s_get_dup(f, "batch_name", 256, &m->batch_name, NULL, err) ||
-                       s_decode_items(f, m, err)
-                   ? -1
-                   : 0;
-    case PROTO_ACK:
-        return s_get_uint(f, "seq", &m->seq, err) ||
-                       s_get_strbuf(f, "batch", m->batch, sizeof m->batch, err) ||
-                       s_decode_ids(f, m, err)
-                   ? -1
-                   : 0;
-    case PROTO_NACK:
-        return s_get_uint(f, "seq", &m->seq, err) || s_get_int(f, "code", &m->code, err) ||
-                       s_get_dup(f, "text", PROTO_TEXT_MAX, &m->text, NULL, err)
-                   ? -1
-                   : 0;
+    if (s_get_uint(f, "ms", &m->ms, err) != 0)
+        return -1;
+    m->has_ms = true;
+    return 0;
+}
+
+static int s_decode_ready(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    return s_decode_ready_optional(f, m, err) ||
+                   s_get_strbuf(f, "stage", m->stage, sizeof m->stage, err) ||
+                   s_get_uint(f, "credits", &m->credits, err)
+               ? -1
+               : 0;
+}
+
+static int s_decode_done_msg(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    return s_decode_ms(f, m, err) || (s_field(f, "more") && s_decode_more(f, m, err)) ||
+                   s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
+                   s_get_uint(f, "attempt", &m->attempt, err)
+               ? -1
+               : 0;
+}
+
+static int s_decode_fail(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    if (s_decode_ms(f, m, err) != 0)
+        return -1;
+    const msgpack_object *r = s_field(f, "retryable");
+    if (!r || s_get_bool(r, &m->retryable) != 0) {
+        err_set(err, LODE_EPROTO, "field \"retryable\" missing or not a boolean");
+        return -1;
     }
-    err_set(err, LODE_EPROTO, "unknown message type %d", (int)m->type);
-    return -1;
+    /* Optional: the source's own word on when to try again (Retry-After). */
+    if (s_field(f, "retry_after_ms") && s_get_uint(f, "retry_after_ms", &m->retry_after_ms, err))
+        return -1;
+    return s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
+                   s_get_uint(f, "attempt", &m->attempt, err) ||
+                   s_get_int(f, "code", &m->code, err) ||
+                   s_get_dup(f, "text", PROTO_TEXT_MAX, &m->text, NULL, err)
+               ? -1
+               : 0;
+}
+
+static int s_decode_heartbeat(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    (void)f, (void)m, (void)err;
+    return 0;
+}
+
+static int s_decode_job(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    return (s_field(f, "more") && s_decode_more(f, m, err)) ||
+                   s_get_strbuf(f, "job", m->job_id, sizeof m->job_id, err) ||
+                   s_get_strbuf(f, "stage", m->stage, sizeof m->stage, err) ||
+                   s_get_uint(f, "attempt", &m->attempt, err) ||
+                   s_get_uint(f, "lease_ms", &m->lease_ms, err)
+               ? -1
+               : 0;
+}
+
+static int s_decode_submit(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    if (s_field(f, "batch") && s_get_strbuf(f, "batch", m->batch, sizeof m->batch, err) != 0)
+        return -1;
+    return s_get_uint(f, "seq", &m->seq, err) ||
+                   s_get_dup(f, "batch_name", 256, &m->batch_name, NULL, err) ||
+                   s_decode_items(f, m, err)
+               ? -1
+               : 0;
+}
+
+static int s_decode_ack(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    return s_get_uint(f, "seq", &m->seq, err) ||
+                   s_get_strbuf(f, "batch", m->batch, sizeof m->batch, err) ||
+                   s_decode_ids(f, m, err)
+               ? -1
+               : 0;
+}
+
+static int s_decode_nack(const msgpack_object *f, proto_msg_t *m, err_t *err)
+{
+    return s_get_uint(f, "seq", &m->seq, err) || s_get_int(f, "code", &m->code, err) ||
+                   s_get_dup(f, "text", PROTO_TEXT_MAX, &m->text, NULL, err)
+               ? -1
+               : 0;
+}
+
+/* --- one codec a message type ------------------------------------------- */
+
+typedef struct {
+    void (*pack)(msgpack_packer *pk, const proto_msg_t *m);
+    int (*decode)(const msgpack_object *fields, proto_msg_t *m, err_t *err);
+} s_codec_t;
+
+static const s_codec_t s_codecs[] = {
+    [PROTO_READY] = {s_pack_ready, s_decode_ready},
+    [PROTO_DONE] = {s_pack_done, s_decode_done_msg},
+    [PROTO_FAIL] = {s_pack_fail, s_decode_fail},
+    [PROTO_HEARTBEAT] = {s_pack_heartbeat, s_decode_heartbeat},
+    [PROTO_JOB] = {s_pack_job, s_decode_job},
+    [PROTO_SUBMIT] = {s_pack_submit, s_decode_submit},
+    [PROTO_ACK] = {s_pack_ack, s_decode_ack},
+    [PROTO_NACK] = {s_pack_nack, s_decode_nack},
+};
+
+int proto_encode(const proto_msg_t *m, char **data, size_t *len, err_t *err)
+{
+    if (m->type < PROTO_READY || m->type > PROTO_NACK) {
+        err_set(err, LODE_EINVAL, "cannot encode message type %d", (int)m->type);
+        return -1;
+    }
+    if (m->n_items > PROTO_MAX_ITEMS || m->n_ids > PROTO_MAX_ITEMS || m->n_more > PROTO_MAX_ITEMS) {
+        err_set(err, LODE_EINVAL, "more than %d items in one message", PROTO_MAX_ITEMS);
+        return -1;
+    }
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_uint32(&pk, PROTO_VERSION);
+    msgpack_pack_uint32(&pk, (uint32_t)m->type);
+    s_codecs[m->type].pack(&pk, m);
+    if (sb.size > PROTO_MAX_FRAME) {
+        msgpack_sbuffer_destroy(&sb);
+        err_set(err, LODE_ETOOBIG, "message of %zu bytes is over the %u byte frame limit", sb.size,
+                PROTO_MAX_FRAME);
+        return -1;
+    }
+    /* Hand over the sbuffer's malloc'd memory rather than copying it. */
+    *data = sb.data ? sb.data : mem_strdup("");
+    *len = sb.size;
+    return 0;
 }
 
 static int s_decode_root(const msgpack_object *root, proto_msg_t *m, err_t *err)
@@ -573,7 +628,7 @@ static int s_decode_root(const msgpack_object *root, proto_msg_t *m, err_t *err)
         return -1;
     }
     m->type = (proto_type_t)a[1].via.u64;
-    return s_decode_fields(&a[2], m, err);
+    return s_codecs[m->type].decode(&a[2], m, err);
 }
 
 int proto_decode(const void *data, size_t len, proto_msg_t *m, err_t *err)

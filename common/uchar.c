@@ -3,6 +3,8 @@
  */
 #include "uchar.h"
 
+#include <stddef.h>
+
 bool uchar_is_space(uint32_t cp)
 {
     return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0xA0 || cp == 0x1680 ||
@@ -53,15 +55,28 @@ uint32_t uchar_to_lower(uint32_t cp)
     return cp + 1; /* Latin Extended-A pairs */
 }
 
+/* Punctuation and symbols outside ASCII, as closed ranges: Latin-1's signs
+ * (not the ordinal indicators and micro sign, which are letters), the
+ * multiplication and division signs, General Punctuation to Miscellaneous
+ * Symbols and Arrows, CJK punctuation, variation selectors to small form
+ * variants, fullwidth ASCII punctuation, the replacement character, and
+ * the emoji planes. */
+static const struct {
+    uint32_t lo, hi;
+} s_punct[] = {
+    {0x80, 0xA9},     {0xAB, 0xB4},     {0xB6, 0xB9},     {0xBB, 0xBF},     {0xD7, 0xD7},
+    {0xF7, 0xF7},     {0x2000, 0x2BFF}, {0x3000, 0x303F}, {0xFE00, 0xFE4F}, {0xFF00, 0xFF0F},
+    {0xFF1A, 0xFF20}, {0xFF3B, 0xFF40}, {0xFF5B, 0xFF65}, {0xFFFD, 0xFFFD}, {0x1F000, 0x1FAFF},
+};
+
 static bool s_is_punct_or_symbol(uint32_t cp)
 {
     if (cp < 0x80)
         return !((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'));
-    return (cp >= 0x80 && cp <= 0xBF && cp != 0xAA && cp != 0xB5 && cp != 0xBA) || cp == 0xD7 ||
-           cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) ||
-           (cp >= 0xFE00 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
-           (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
-           (cp >= 0xFF5B && cp <= 0xFF65) || cp == 0xFFFD || (cp >= 0x1F000 && cp <= 0x1FAFF);
+    for (size_t i = 0; i < sizeof s_punct / sizeof s_punct[0]; i++)
+        if (cp >= s_punct[i].lo && cp <= s_punct[i].hi)
+            return true;
+    return false;
 }
 
 bool uchar_is_word(uint32_t cp)

@@ -490,6 +490,51 @@ static int s_start_fetcher(worker_t *self, err_t *err)
     return self->fetcher ? 0 : -1;
 }
 
+/* A bad URL stops us here; Redis being down only earns a warning: the
+ * jobs fail as retryable until it is back, and the broker re-queues them. */
+static int s_probe_store(const worker_opts_t *opts, err_t *err)
+{
+    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
+    store_t *probe = store_new(&so, err);
+    if (!probe)
+        return -1;
+    err_t perr = {0};
+    if (store_ping(probe, &perr) != 0)
+        log_warn(job_stage_name(opts->stage), "%s; jobs will be retried until it answers",
+                 perr.msg);
+    store_destroy(&probe);
+    return 0;
+}
+
+/* The DEALER to the broker, connected. */
+static int s_connect_dealer(worker_t *self, err_t *err)
+{
+    self->dealer = zsock_new(ZMQ_DEALER);
+    zsock_set_maxmsgsize(self->dealer, PROTO_MAX_FRAME);
+    zsock_set_linger(self->dealer, 1000);
+    zsock_set_rcvtimeo(self->dealer, 0); /* s_on_dealer drains until nothing is waiting */
+    /* Reconnect quickly after a broker restart, backing off to 5 s. */
+    zsock_set_reconnect_ivl(self->dealer, 100);
+    zsock_set_reconnect_ivl_max(self->dealer, 5000);
+    /* A stable name across reconnects: a restarted broker sees the same
+     * worker come back, and releases the leases of those that do not. */
+    char host[64] = "worker";
+    gethostname(host, sizeof host - 1);
+    snprintf(self->host, sizeof self->host, "%s", host);
+    char identity[128];
+    snprintf(identity, sizeof identity, "%s/%d/%04x", host, (int)getpid(),
+             (unsigned)randof(0x10000));
+    zsock_set_identity(self->dealer, identity);
+    if (curve_client_apply(self->dealer, &self->opts.curve, err) != 0)
+        return -1;
+    if (zsock_connect(self->dealer, "%s", self->opts.broker) < 0) {
+        err_set(err, LODE_EINVAL, "cannot connect to %s: %s", self->opts.broker,
+                zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
 worker_t *worker_new(const worker_opts_t *opts, err_t *err)
 {
     worker_t *self = mem_calloc(1, sizeof *self);
@@ -503,47 +548,16 @@ worker_t *worker_new(const worker_opts_t *opts, err_t *err)
     }
     if (self->opts.heartbeat_ms <= 0)
         self->opts.heartbeat_ms = 1000;
-    /* A bad URL stops us here; Redis being down only earns a warning: the
-     * jobs fail as retryable until it is back, and the broker re-queues them. */
-    store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
-    store_t *probe = store_new(&so, err);
-    if (!probe) {
+    if (s_probe_store(opts, err) != 0) {
         free(self);
         return NULL;
     }
-    err_t perr = {0};
-    if (store_ping(probe, &perr) != 0)
-        log_warn(job_stage_name(opts->stage), "%s; jobs will be retried until it answers",
-                 perr.msg);
-    store_destroy(&probe);
     self->args = (s_thread_args_t){opts->stage, opts->redis_url, opts->prefix, opts->delay_ms};
-    self->dealer = zsock_new(ZMQ_DEALER);
-    zsock_set_maxmsgsize(self->dealer, PROTO_MAX_FRAME);
-    zsock_set_linger(self->dealer, 1000);
-    zsock_set_rcvtimeo(self->dealer, 0); /* s_on_dealer drains until nothing is waiting */
-    /* Reconnect quickly after a broker restart, backing off to 5 s. */
-    zsock_set_reconnect_ivl(self->dealer, 100);
-    zsock_set_reconnect_ivl_max(self->dealer, 5000);
-    /* A stable name across reconnects: a restarted broker sees the same
-     * worker come back, and releases the leases of those that do not. */
-    char host[64] = "worker";
-    gethostname(host, sizeof host - 1);
-    snprintf(self->host, sizeof self->host, "%s", host);
     self->started = zhashx_new();
     zhashx_set_destructor(self->started, s_started_free);
     if (self->opts.noop)
         self->noop_done = mem_calloc(WORKER_DRAIN_MAX, sizeof *self->noop_done);
-    char identity[128];
-    snprintf(identity, sizeof identity, "%s/%d/%04x", host, (int)getpid(),
-             (unsigned)randof(0x10000));
-    zsock_set_identity(self->dealer, identity);
-    if (curve_client_apply(self->dealer, &opts->curve, err) != 0) {
-        worker_destroy(&self);
-        return NULL;
-    }
-    if (zsock_connect(self->dealer, "%s", opts->broker) < 0) {
-        err_set(err, LODE_EINVAL, "cannot connect to %s: %s", opts->broker,
-                zmq_strerror(zmq_errno()));
+    if (s_connect_dealer(self, err) != 0) {
         worker_destroy(&self);
         return NULL;
     }

@@ -70,7 +70,8 @@ static int s_append_cues(transcript_t *t, const char *text, int64_t *ms, err_t *
         size_t len = (size_t)(e - p);
         while (len && p[len - 1] == ' ')
             len--;
-        if (len && transcript_append(t, " ", p, len, *ms, *ms + 3000, err) != 0)
+        if (len &&
+            transcript_append(t, " ", p, len, (transcript_time_t){*ms, *ms + 3000}, err) != 0)
             return -1;
         *ms += 3000;
         p = e;

@@ -109,7 +109,8 @@ static transcript_t *s_transcript(char **paras, size_t n, size_t want_words)
             buf_t b;
             buf_init(&b, 1 << 20);
             words += s_speak(paras[i], &b);
-            if (transcript_append(t, "\n\n", b.data, b.len, ms, ms + 9000, &err) != 0)
+            if (transcript_append(t, "\n\n", b.data, b.len, (transcript_time_t){ms, ms + 9000},
+                                  &err) != 0)
                 exit(1);
             ms += 10000;
             buf_free(&b);

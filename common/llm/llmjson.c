@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jsonspan.h"
 #include "mem.h"
 
 #define S_MAX_STARTS 16 /* candidate '{' / '[' tried in prose */
@@ -213,36 +214,6 @@ static void s_unfence(const char **s, size_t *len)
     *len = close ? (size_t)(close - body) : rest;
 }
 
-/* Length of the balanced value starting at s[0] ('{' or '['), or 0 if it
- * never closes (cut short). Strings and escapes are respected. */
-static size_t s_balanced(const char *s, size_t len)
-{
-    char stack[256];
-    size_t depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (depth == sizeof stack)
-                return 0;
-            stack[depth++] = c == '{' ? '}' : ']';
-        } else if (c == '}' || c == ']') {
-            if (depth == 0 || stack[depth - 1] != c)
-                return 0;
-            if (--depth == 0)
-                return i + 1;
-        }
-    }
-    return 0;
-}
-
 /* A copy of s without commas (outside strings) followed only by white space
  * and a closing bracket. */
 static char *s_drop_trailing_commas(const char *s, size_t len, size_t *out_len)
@@ -324,7 +295,7 @@ char *llmjson_extract(
         if (s[i] != '{' && s[i] != '[')
             continue;
         starts++;
-        size_t k = s_balanced(s + i, n - i);
+        size_t k = jsonspan_len(s + i, n - i);
         char *got = k ? s_try(s + i, k, out_len) : NULL;
         if (got)
             return got;

@@ -1,6 +1,7 @@
 /*  llmstage.c - the `openai` engine's per-stage state machine: the plan,
  *  requests out, answers in and checked (see llmstage.h). What the answers
- *  become, and the snippets guard, are in llmstage_reduce.c. No I/O.
+ *  become, and the snippets guard, are in llmstage_reduce.c; the shapes an
+ *  answer must have, in llmstage_shape.c. No I/O.
  *  SPDX-License-Identifier: MIT
  */
 #include "llmstage.h"
@@ -229,8 +230,8 @@ static int s_plan_chunks(llmstage_t *self, prompt_id_t id, llmstage_slot_kind_t 
         return -1;
     size_t budget = self->context_tokens - reserve;
     size_t overlap = budget / 8 < 300 ? budget / 8 : 300;
-    if (chunk_plan(self->t, self->context_tokens, reserve, overlap, &self->chunks, &self->n_chunks,
-                   err) != 0)
+    chunk_budget_t plan = {self->context_tokens, reserve, overlap};
+    if (chunk_plan(self->t, &plan, &self->chunks, &self->n_chunks, err) != 0)
         return -1;
     self->slots = mem_calloc(self->n_chunks + 1, sizeof *self->slots);
     for (size_t i = 0; i < self->n_chunks; i++) {
@@ -392,81 +393,6 @@ int llmstage_next(llmstage_t *self, llmstage_req_t *req)
     return 0;
 }
 
-/* --- answers: shape checks ----------------------------------------------- */
-
-static bool s_strings(json_t *o, const char *key, bool required)
-{
-    json_t *a = json_object_get(o, key);
-    if (!a)
-        return !required;
-    if (!json_is_array(a))
-        return false;
-    size_t i;
-    json_t *it;
-    json_array_foreach(a, i, it)
-    {
-        if (!json_is_string(it))
-            return false;
-    }
-    return true;
-}
-
-/* The snippets array of an answer: {"snippets":[…]} or a bare array. */
-static json_t *s_snippets_of(json_t *v)
-{
-    return json_is_array(v) ? v : json_object_get(v, "snippets");
-}
-
-static const char *s_item_why(json_t *it)
-{
-    json_t *w = json_object_get(it, "why");
-    return json_string_value(w ? w : json_object_get(it, "commentary"));
-}
-
-/* NULL when v has the shape a slot's answer needs, else what is wrong. */
-static const char *s_shape_error(const llmstage_t *self, const llmstage_slot_t *slot, json_t *v)
-{
-    if (slot->kind == LLMSTAGE_SLOT_NOTES)
-        return json_is_object(v) && s_strings(v, "claims", true) &&
-                       s_strings(v, "numbers", false) && s_strings(v, "examples", false) &&
-                       s_strings(v, "references", false) && s_strings(v, "quotes", false)
-                   ? NULL
-                   : "expected {\"claims\":[strings],\"numbers\":[…],\"examples\":[…],"
-                     "\"references\":[…],\"quotes\":[…]}";
-    if (self->stage == JOB_STAGE_SNIPPET) {
-        json_t *arr = s_snippets_of(v);
-        size_t i;
-        json_t *it;
-        if (!json_is_array(arr))
-            return "expected {\"snippets\":[{\"quote\":…,\"why\":…}]}";
-        json_array_foreach(arr, i, it)
-        {
-            if (!json_is_string(json_object_get(it, "quote")) || !s_item_why(it))
-                return "every snippet needs a \"quote\" and a \"why\" string";
-        }
-        return NULL;
-    }
-    if (self->stage == JOB_STAGE_FANOUT)
-        return json_is_object(v) && s_strings(v, "questions", true) &&
-                       s_strings(v, "concepts", true) && s_strings(v, "references", true)
-                   ? NULL
-                   : "expected {\"questions\":[strings],\"concepts\":[strings],"
-                     "\"references\":[strings]}";
-    json_t *secs = json_object_get(v, "sections");
-    if (!json_is_string(json_object_get(v, "title")) || !json_is_array(secs) ||
-        json_array_size(secs) == 0)
-        return "expected {\"title\":…,\"sections\":[{\"heading\":…,\"markdown\":…}]}";
-    size_t i;
-    json_t *it;
-    json_array_foreach(secs, i, it)
-    {
-        if (!json_is_string(json_object_get(it, "heading")) ||
-            !json_is_string(json_object_get(it, "markdown")))
-            return "every section needs a \"heading\" and a \"markdown\" string";
-    }
-    return NULL;
-}
-
 /* --- answers: taking them ----------------------------------------------- */
 
 /* Count a rejected quote; keep the start of the first S_REJECTED_KEPT (the
@@ -513,9 +439,9 @@ static void s_take_snippets(llmstage_t *self, const llmstage_slot_t *slot, json_
 {
     size_t i;
     json_t *it;
-    json_array_foreach(s_snippets_of(v), i, it)
+    json_array_foreach(llmstage_snippets_of(v), i, it)
     {
-        s_take_quote(self, json_string_value(json_object_get(it, "quote")), s_item_why(it),
+        s_take_quote(self, json_string_value(json_object_get(it, "quote")), llmstage_item_why(it),
                      slot->chunk, i);
     }
 }
@@ -544,57 +470,6 @@ static char *s_notes_text(const llmstage_t *self, const llmstage_slot_t *slot, j
     return buf_steal(&b);
 }
 
-/* The end of the JSON object starting at s[0] == '{', or NULL when it is
- * cut short. */
-static const char *s_object_end(const char *s, const char *end)
-{
-    int depth = 0;
-    bool in_str = false;
-    for (const char *c = s; c < end; c++) {
-        if (in_str) {
-            if (*c == '\\' && c + 1 < end)
-                c++;
-            else if (*c == '"')
-                in_str = false;
-        } else if (*c == '"') {
-            in_str = true;
-        } else if (*c == '{') {
-            depth++;
-        } else if (*c == '}' && --depth == 0) {
-            return c + 1;
-        }
-    }
-    return NULL;
-}
-
-/* The complete items of a snippets answer cut short by max tokens, as
- * {"snippets":[…]}, or NULL when there is none. */
-static json_t *s_salvage_snippets(const char *content, size_t len)
-{
-    const char *end = content + len, *key = strstr(content, "\"snippets\"");
-    const char *c = key ? memchr(key, '[', (size_t)(end - key)) : NULL;
-    if (!c)
-        return NULL;
-    json_t *items = json_array();
-    for (c++; c < end;) {
-        while (c < end && (isspace((unsigned char)*c) || *c == ','))
-            c++;
-        const char *e = c < end && *c == '{' ? s_object_end(c, end) : NULL;
-        json_t *it = e ? json_loadb(c, (size_t)(e - c), 0, NULL) : NULL;
-        if (!json_is_string(json_object_get(it, "quote")) || !s_item_why(it)) {
-            json_decref(it);
-            break;
-        }
-        json_array_append_new(items, it);
-        c = e;
-    }
-    if (json_array_size(items) == 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return json_pack("{s:o}", "snippets", items);
-}
-
 /* Fail the stage: the error is kept for later calls and copied out. */
 static int s_fail(llmstage_t *self, const err_t *e, err_t *err)
 {
@@ -604,20 +479,23 @@ static int s_fail(llmstage_t *self, const err_t *e, err_t *err)
     return -1;
 }
 
-/* An unusable answer: one repair request, then failure. what says what is
- * wrong; the failure's message adds the start of the answer when what does
- * not show it already (show). */
-static int s_repair_or_fail(llmstage_t *self,
-                            llmstage_slot_t *slot,
-                            const char *content,
-                            size_t len,
-                            const char *what,
-                            bool show,
-                            err_t *err)
+/* An unusable answer: one repair request, then failure. bad->what says
+ * what is wrong; the failure's message adds the start of the answer when
+ * what does not show it already (bad->show). */
+typedef struct {
+    const char *content; /* the answer */
+    size_t len;
+    const char *what; /* what is wrong with it */
+    bool show;        /* what does not show the answer: the failure quotes it */
+} s_bad_t;
+
+static int s_repair_or_fail(llmstage_t *self, llmstage_slot_t *slot, const s_bad_t *bad, err_t *err)
 {
+    const char *content = bad->content, *what = bad->what;
+    size_t len = bad->len;
     if (slot->repairs > 0) {
         err_t e = {0};
-        char *pv = show ? s_preview(content, len) : NULL;
+        char *pv = bad->show ? s_preview(content, len) : NULL;
         err_set(&e, LODE_ELLM, "%s: answer still unusable after a repair: %s%s%s%s",
                 job_stage_name(self->stage), what, pv ? "; it began \"" : "", pv ? pv : "",
                 pv ? "\"" : "");
@@ -700,12 +578,12 @@ int llmstage_answer(llmstage_t *self, size_t slot_i, const llmjson_response_t *r
     if (!json && e.code == LODE_ETOOBIG && self->stage == JOB_STAGE_SNIPPET && self->n_chunks > 1) {
         /* One part of many whose answer ran out of tokens: its complete
          * quotes are worth keeping; the other parts cover the rest. */
-        v = s_salvage_snippets(content, len);
+        v = llmstage_salvage_snippets(content, len);
         self->n_salvaged += v != NULL;
     }
     if (!json && !v) {
         if (e.code == LODE_ELLM)
-            return s_repair_or_fail(self, slot, content, len, e.msg, false, err);
+            return s_repair_or_fail(self, slot, &(s_bad_t){content, len, e.msg, false}, err);
         /* finish_reason "length" or a content filter: the same request fails again. */
         err_prefix(&e, "%s", job_stage_name(self->stage));
         return s_fail(self, &e, err);
@@ -714,10 +592,10 @@ int llmstage_answer(llmstage_t *self, size_t slot_i, const llmjson_response_t *r
         v = json_loads(json, 0, NULL);
         free(json);
     }
-    const char *shape = v ? s_shape_error(self, slot, v) : "not JSON";
+    const char *shape = v ? llmstage_shape_error(self->stage, slot, v) : "not JSON";
     if (shape) {
         json_decref(v);
-        return s_repair_or_fail(self, slot, content, len, shape, true, err);
+        return s_repair_or_fail(self, slot, &(s_bad_t){content, len, shape, true}, err);
     }
     int rc = s_take(self, slot, v, err);
     json_decref(v);

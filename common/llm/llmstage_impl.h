@@ -91,6 +91,20 @@ struct llmstage {
 /* True when s[0..len) is all white space. */
 bool llmstage_all_space(const char *s, size_t len);
 
+/* Answers' shapes (llmstage_shape.c). NULL when v has the shape an answer
+ * of this slot in this stage needs, else what is wrong. */
+const char *llmstage_shape_error(job_stage_t stage, const llmstage_slot_t *slot, json_t *v);
+
+/* The snippets array of an answer: {"snippets":[…]} or a bare array. */
+json_t *llmstage_snippets_of(json_t *v);
+
+/* A snippet's reason: "why", or "commentary" as some models write it. */
+const char *llmstage_item_why(json_t *it);
+
+/* The complete items of a snippets answer cut short by max tokens, as
+ * {"snippets":[…]}, or NULL when there is none. */
+json_t *llmstage_salvage_snippets(const char *content, size_t len);
+
 /* The parts, once every answer is in (caller frees; NULL when a string
  * is not UTF-8). Snippets: the picks, in source order, counted in
  * self->n_kind. Synthesis: from the final answer v. Fan-out: every map

@@ -244,6 +244,61 @@ s_named_span(const transcript_t *t, json_t *it, const char *q, size_t qlen, quot
     return true;
 }
 
+/* The snippets guard's run: the transcript, its quote index once one is
+ * needed, the items kept and how many were rejected. */
+typedef struct {
+    const transcript_t *t;
+    quote_index_t *qi; /* owned; NULL until an item needs it */
+    json_t *out;       /* the items kept, renumbered */
+    size_t rejected;
+} s_guard_t;
+
+/* Where the quote of item i stands in the transcript: the span it names,
+ * or found. 1 and *m when found, 0 when not (rejected), -1 and *err. */
+static int s_guard_find(s_guard_t *g, json_t *it, size_t i, quote_match_t *m, err_t *err)
+{
+    const char *q = json_string_value(json_object_get(it, "quote"));
+    if (!json_is_object(it) || !q) {
+        err_set(err, LODE_EINVAL, "snippets guard: item %zu has no quote", i + 1);
+        return -1;
+    }
+    size_t qlen = json_string_length(json_object_get(it, "quote"));
+    if (s_named_span(g->t, it, q, qlen, m))
+        return 1;
+    if (llmstage_all_space(q, qlen))
+        return 0;
+    /* The index (a normalised copy of the transcript) is built only for an
+     * item whose offset and length do not name its quote: the extractive
+     * engine's never need it, a model's usually do. */
+    if (!g->qi && !(g->qi = quote_index_new(g->t, err)))
+        return -1;
+    err_t e = {0};
+    return quote_index_find(g->qi, q, qlen, NULL, m, &e) == 0 && m->kind != QUOTE_NONE &&
+           m->length > 0;
+}
+
+static int s_guard_items(s_guard_t *g, json_t *arr, err_t *err)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(arr, i, it)
+    {
+        quote_match_t m;
+        int found = s_guard_find(g, it, i, &m, err);
+        if (found < 0)
+            return -1;
+        if (!found) {
+            g->rejected++;
+            continue;
+        }
+        json_t *o = json_deep_copy(it);
+        json_object_set_new(o, "id", json_integer((json_int_t)json_array_size(g->out) + 1));
+        s_set_span(o, g->t, &m);
+        json_array_append_new(g->out, o);
+    }
+    return 0;
+}
+
 char *llmstage_guard_snippets(
     const transcript_t *t, const char *json, size_t len, size_t *rejected, err_t *err)
 {
@@ -259,46 +314,13 @@ char *llmstage_guard_snippets(
         json_decref(arr);
         return NULL;
     }
-    /* The index (a normalised copy of the transcript) is built only for an
-     * item whose offset and length do not name its quote: the extractive
-     * engine's never need it, a model's usually do. */
-    quote_index_t *qi = NULL;
-    json_t *out = json_array();
-    size_t i;
-    json_t *it;
-    json_array_foreach(arr, i, it)
-    {
-        const char *q = json_string_value(json_object_get(it, "quote"));
-        if (!json_is_object(it) || !q) {
-            err_set(err, LODE_EINVAL, "snippets guard: item %zu has no quote", i + 1);
-            json_decref(out);
-            out = NULL;
-            break;
-        }
-        size_t qlen = json_string_length(json_object_get(it, "quote"));
-        quote_match_t m;
-        err_t e = {0};
-        bool named = s_named_span(t, it, q, qlen, &m);
-        if (!named && !llmstage_all_space(q, qlen) && !qi && !(qi = quote_index_new(t, err))) {
-            json_decref(out);
-            out = NULL;
-            break;
-        }
-        if (!named &&
-            (llmstage_all_space(q, qlen) || quote_index_find(qi, q, qlen, NULL, &m, &e) != 0 ||
-             m.kind == QUOTE_NONE || m.length == 0)) {
-            if (rejected)
-                (*rejected)++;
-            continue;
-        }
-        json_t *o = json_deep_copy(it);
-        json_object_set_new(o, "id", json_integer((json_int_t)json_array_size(out) + 1));
-        s_set_span(o, t, &m);
-        json_array_append_new(out, o);
-    }
-    quote_index_destroy(&qi);
+    s_guard_t g = {.t = t, .out = json_array()};
+    int rc = s_guard_items(&g, arr, err);
+    if (rejected)
+        *rejected = g.rejected;
+    char *s = rc == 0 ? json_dumps(g.out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    quote_index_destroy(&g.qi);
+    json_decref(g.out);
     json_decref(arr);
-    char *s = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(out);
     return s;
 }

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "date.h"
 #include "mem.h"
 
 #define HTMLMETA_MAX_META  256 /* <meta> tags remembered per page */
@@ -363,29 +364,6 @@ typedef struct {
     bool has_time;
 } s_date_t;
 
-static int64_t s_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void s_civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static bool s_date_format(const s_date_t *t, char out[32])
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -396,12 +374,12 @@ static bool s_date_format(const s_date_t *t, char out[32])
         snprintf(out, 32, "%04d-%02d-%02d", t->year, t->month, t->day);
         return true;
     }
-    int64_t secs = s_days_from_civil(t->year, t->month, t->day) * 86400 + t->hour * 3600 +
+    int64_t secs = date_days_from_civil(t->year, t->month, t->day) * 86400 + t->hour * 3600 +
                    t->min * 60 + t->sec - (int64_t)t->offset_min * 60;
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
     int64_t rem = secs - days * 86400;
     int y, m, d;
-    s_civil_from_days(days, &y, &m, &d);
+    date_civil_from_days(days, &y, &m, &d);
     snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(rem / 3600),
              (int)(rem / 60 % 60), (int)(rem % 60));
     return true;
@@ -486,48 +464,36 @@ static bool s_date_numeric(const char *s, s_date_t *t)
     return true;
 }
 
-static int s_month_name(const char *w, size_t n)
-{
-    static const char *const names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                        "jul", "aug", "sep", "oct", "nov", "dec"};
-    if (n < 3)
-        return 0;
-    for (int i = 0; i < 12; i++) {
-        if (strncasecmp(w, names[i], 3) == 0)
-            return i + 1;
-    }
-    return 0;
-}
-
-static int s_zone_minutes(const char *w, size_t n)
-{
-    static const struct {
-        const char *name;
-        int minutes;
-    } zones[] = {{"gmt", 0},    {"utc", 0},    {"z", 0},      {"est", -300}, {"edt", -240},
-                 {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360}, {"pst", -480},
-                 {"pdt", -420}, {"bst", 60},   {"cet", 60},   {"cest", 120}};
-
-    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
-        if (strlen(zones[i].name) == n && strncasecmp(w, zones[i].name, n) == 0)
-            return zones[i].minutes;
-    }
-    return INT32_MIN;
-}
-
 /* Word at w (n letters): month, zone or am/pm. */
 static void s_textual_word(const char *w, size_t n, s_date_t *t, bool *pm, bool *am)
 {
-    int zone = s_zone_minutes(w, n);
-    if (zone != INT32_MIN) {
+    int zone;
+    if (date_zone(w, n, &zone)) {
         t->offset_min = zone;
     } else if (n <= 4 && (strncasecmp(w, "pm", 2) == 0 || strncasecmp(w, "p.m", 3) == 0)) {
         *pm = true;
     } else if (n <= 4 && (strncasecmp(w, "am", 2) == 0 || strncasecmp(w, "a.m", 3) == 0)) {
         *am = true;
     } else if (!t->month) {
-        t->month = s_month_name(w, n);
+        t->month = date_month(w, n);
     }
+}
+
+/* Number at *p: a clock (the first), a 4-digit year or a 1-2 digit day,
+ * the first of each; *p past it and an ordinal suffix ("19th"). */
+static void s_textual_number(const char **p, s_date_t *t)
+{
+    if (!t->has_time && s_clock(p, t))
+        return;
+    int v = 0;
+    const char *q = *p;
+    (void)s_digits(p, 1, 8, &v);
+    if (*p - q == 4 && !t->year)
+        t->year = v;
+    else if (*p - q <= 2 && !t->day)
+        t->day = v;
+    while (isalpha((unsigned char)**p))
+        (*p)++;
 }
 
 /* "Tue, 19 Nov 2019 10:20:30 GMT", "November 19, 2019 5:30 pm EST". */
@@ -542,17 +508,7 @@ static bool s_date_textual(const char *s, s_date_t *t)
                 p++;
             s_textual_word(w, (size_t)(p - w), t, &pm, &am);
         } else if (isdigit((unsigned char)*p)) {
-            int v = 0;
-            if (!t->has_time && s_clock(&p, t))
-                continue;
-            const char *q = p;
-            (void)s_digits(&p, 1, 8, &v);
-            if (p - q == 4 && !t->year)
-                t->year = v;
-            else if (p - q <= 2 && !t->day)
-                t->day = v;
-            while (isalpha((unsigned char)*p)) /* "19th" */
-                p++;
+            s_textual_number(&p, t);
         } else if ((*p == '+' || *p == '-') && t->has_time && isdigit((unsigned char)p[1])) {
             s_offset(p, &t->offset_min);
             p++;
@@ -580,7 +536,7 @@ bool htmlmeta_date_iso(const char *in, char out[32])
     if ((nd == 10 || nd == 13) && in[nd] == '\0') {
         int64_t secs = strtoll(in, NULL, 10) / (nd == 13 ? 1000 : 1);
         int64_t days = secs / 86400;
-        s_civil_from_days(days, &t.year, &t.month, &t.day);
+        date_civil_from_days(days, &t.year, &t.month, &t.day);
         t.hour = (int)(secs % 86400 / 3600);
         t.min = (int)(secs % 3600 / 60);
         t.sec = (int)(secs % 60);

@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
+#include "date.h"
 #include "podcast_impl.h"
 
 /* ---------------------------------------------------------------- dates, durations */
@@ -68,66 +68,53 @@ int64_t podcast_duration_ms(const char *s)
     return total * 1000 + frac_ms;
 }
 
-static int64_t s_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
+/* The word at *pp as a month (1..12), *pp past it; -1 if it is none. */
 static int s_month(const char **pp)
 {
-    static const char *const names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                        "jul", "aug", "sep", "oct", "nov", "dec"};
-    const char *p = *pp;
-    for (int i = 0; i < 12; i++)
-        if (strncasecmp(p, names[i], 3) == 0) {
-            while (isalpha((unsigned char)*p))
-                p++;
-            *pp = p;
-            return i + 1;
-        }
-    return -1;
+    size_t n = 0;
+    while (isalpha((unsigned char)(*pp)[n]))
+        n++;
+    int m = date_month(*pp, n);
+    if (m == 0)
+        return -1;
+    *pp += n;
+    return m;
 }
 
-/* Zone at p: "+hhmm", "-hhmm", "GMT", "UT", "UTC", "Z", US zones, or nothing
- * (UTC). Seconds east of UTC in *off; -1 if unknown. */
+/* "+hhmm", "-hh:mm" at p into seconds east of UTC; -1 if malformed. */
+static int s_zone_numeric(const char *p, int64_t *off)
+{
+    int sign = *p == '-' ? -1 : 1;
+    const char *q = p + 1;
+    int64_t hh = podcast_digits(&q, 2);
+    if (*q == ':')
+        q++;
+    int64_t mm = podcast_digits(&q, 2);
+    if (hh < 0 || mm < 0 || hh > 23 || mm > 59)
+        return -1;
+    *off = sign * (hh * 3600 + mm * 60);
+    return 0;
+}
+
+/* Zone at p: "+hhmm", "-hhmm", a name date_zone knows, or nothing (UTC).
+ * Seconds east of UTC in *off; -1 if unknown. */
 static int s_zone(const char *p, int64_t *off)
 {
-    static const struct {
-        const char *name;
-        int hours;
-    } zones[] = {{"GMT", 0},  {"UTC", 0},  {"UT", 0},   {"Z", 0},    {"EST", -5}, {"EDT", -4},
-                 {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
-
     while (podcast_is_space(*p))
         p++;
     *off = 0;
-    if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1;
-        p++;
-        const char *q = p;
-        int64_t hh = podcast_digits(&q, 2);
-        if (*q == ':')
-            q++;
-        int64_t mm = podcast_digits(&q, 2);
-        if (hh < 0 || mm < 0 || hh > 23 || mm > 59)
-            return -1;
-        *off = sign * (hh * 3600 + mm * 60);
-        return 0;
-    }
+    if (*p == '+' || *p == '-')
+        return s_zone_numeric(p, off);
     if (!*p)
         return 0;
-    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
-        if (strncasecmp(p, zones[i].name, strlen(zones[i].name)) == 0 &&
-            !isalpha((unsigned char)p[strlen(zones[i].name)])) {
-            *off = zones[i].hours * 3600;
-            return 0;
-        }
-    return -1;
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n]))
+        n++;
+    int minutes;
+    if (!date_zone(p, n, &minutes))
+        return -1;
+    *off = (int64_t)minutes * 60;
+    return 0;
 }
 
 /* "HH:MM[:SS]" at *pp into seconds of the day; -1 if malformed. */
@@ -165,8 +152,30 @@ s_date_finish(int64_t y, int64_t m, int64_t d, const char *p, char day[11], int6
     if (s_zone(p, &off) != 0)
         return -1;
     snprintf(day, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
-    *unix_s = s_days_from_civil(y, m, d) * 86400 + secs - off;
+    *unix_s = date_days_from_civil(y, m, d) * 86400 + secs - off;
     return 0;
+}
+
+/* "2019-11-19[T10:20:30Z]": some feeds write ISO 8601 instead of RFC 822.
+ * 1 if p is not one (try RFC 822), else the result of finishing it. */
+static int s_iso_date(const char *p, char day[11], int64_t *unix_s)
+{
+    const char *q = p;
+    int64_t y = podcast_digits(&q, 4);
+    if (y < 0 || q - p != 4 || *q != '-')
+        return 1;
+    q++;
+    int64_t m = podcast_digits(&q, 2);
+    int64_t d = *q == '-' ? (q++, podcast_digits(&q, 2)) : -1;
+    return s_date_finish(y, m, d, q, day, unix_s);
+}
+
+/* Past the separators between RFC 822 date parts. */
+static const char *s_date_sep(const char *p)
+{
+    while (podcast_is_space(*p) || *p == '-')
+        p++;
+    return p;
 }
 
 int podcast_date_parse(const char *s, char day[11], int64_t *unix_s)
@@ -176,15 +185,9 @@ int podcast_date_parse(const char *s, char day[11], int64_t *unix_s)
     const char *p = s;
     while (podcast_is_space(*p))
         p++;
-    const char *q = p;
-    /* Some feeds write ISO 8601 instead of RFC 822. */
-    int64_t y = podcast_digits(&q, 4);
-    if (y >= 0 && q - p == 4 && *q == '-') {
-        q++;
-        int64_t m = podcast_digits(&q, 2);
-        int64_t d = *q == '-' ? (q++, podcast_digits(&q, 2)) : -1;
-        return s_date_finish(y, m, d, q, day, unix_s);
-    }
+    int iso = s_iso_date(p, day, unix_s);
+    if (iso != 1)
+        return iso;
     if (isalpha((unsigned char)*p)) { /* weekday */
         while (isalpha((unsigned char)*p))
             p++;
@@ -192,13 +195,11 @@ int podcast_date_parse(const char *s, char day[11], int64_t *unix_s)
             p++;
     }
     int64_t d = podcast_digits(&p, 2);
-    while (podcast_is_space(*p) || *p == '-')
-        p++;
+    p = s_date_sep(p);
     int m = s_month(&p);
-    while (podcast_is_space(*p) || *p == '-')
-        p++;
-    q = p;
-    y = podcast_digits(&p, 4);
+    p = s_date_sep(p);
+    const char *q = p;
+    int64_t y = podcast_digits(&p, 4);
     if (y >= 0 && p - q == 2)
         y += y < 50 ? 2000 : 1900;
     if (d < 0 || m < 0 || y < 0)

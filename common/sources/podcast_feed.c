@@ -136,14 +136,39 @@ static size_t s_xml_line(const s_xml_t *x)
     return line;
 }
 
-/* Next attribute of an attribute list: 1 with name and raw value, 0 at the
- * end. Malformed pieces are skipped. */
-static int s_attr_next(const char **pp,
-                       const char *end,
-                       const char **name,
-                       size_t *name_len,
-                       const char **val,
-                       size_t *val_len)
+/* One attribute: its name and raw (undecoded) value. */
+typedef struct {
+    const char *name, *val;
+    size_t name_len, val_len;
+} s_attr_t;
+
+static const char *s_skip_space(const char *p, const char *end)
+{
+    while (p < end && podcast_is_space(*p))
+        p++;
+    return p;
+}
+
+/* The quoted value at *pp: 1, a's value set and *pp past it; 0 when it is
+ * not quoted. */
+static int s_attr_value(const char **pp, const char *end, s_attr_t *a)
+{
+    const char *p = *pp;
+    char q = p < end ? *p : 0;
+    if (q != '"' && q != '\'')
+        return 0;
+    const char *v0 = ++p;
+    while (p < end && *p != q)
+        p++;
+    a->val = v0;
+    a->val_len = (size_t)(p - v0);
+    *pp = p < end ? p + 1 : p;
+    return 1;
+}
+
+/* Next attribute of an attribute list: 1 and *a, 0 at the end. Malformed
+ * pieces are skipped. */
+static int s_attr_next(const char **pp, const char *end, s_attr_t *a)
 {
     const char *p = *pp;
     for (;;) {
@@ -151,43 +176,33 @@ static int s_attr_next(const char **pp,
             p++;
         if (p >= end)
             return 0;
-        const char *n0 = p;
+        a->name = p;
         while (p < end && s_name_char(*p))
             p++;
-        *name = n0;
-        *name_len = (size_t)(p - n0);
-        while (p < end && podcast_is_space(*p))
-            p++;
+        a->name_len = (size_t)(p - a->name);
+        p = s_skip_space(p, end);
         if (p >= end || *p != '=') {
-            p += p < end && *name_len == 0;
+            p += p < end && a->name_len == 0;
             continue; /* an attribute without a value: skipped */
         }
-        p++;
-        while (p < end && podcast_is_space(*p))
-            p++;
-        char q = p < end ? *p : 0;
-        if (q != '"' && q != '\'')
-            continue;
-        const char *v0 = ++p;
-        while (p < end && *p != q)
-            p++;
-        *val = v0;
-        *val_len = (size_t)(p - v0);
-        *pp = p < end ? p + 1 : p;
-        return 1;
+        p = s_skip_space(p + 1, end);
+        if (s_attr_value(&p, end, a)) {
+            *pp = p;
+            return 1;
+        }
     }
 }
 
 /* A new decoded copy of attribute name (exact, case-sensitive), or NULL. */
 static char *s_attr(const s_xt_t *t, const char *want)
 {
-    const char *p = t->attrs, *end = t->attrs + t->attrs_len, *name, *val;
-    size_t nl, vl;
-    while (s_attr_next(&p, end, &name, &nl, &val, &vl))
-        if (nl == strlen(want) && memcmp(name, want, nl) == 0) {
+    const char *p = t->attrs, *end = t->attrs + t->attrs_len;
+    s_attr_t a;
+    while (s_attr_next(&p, end, &a))
+        if (a.name_len == strlen(want) && memcmp(a.name, want, a.name_len) == 0) {
             buf_t b;
             buf_init(&b, PODCAST_MAX_FIELD);
-            podcast_put_decoded(&b, val, vl, false);
+            podcast_put_decoded(&b, a.val, a.val_len, false);
             char *s = podcast_field_string(b.data ? b.data : "", b.len);
             buf_free(&b);
             return s;
@@ -260,14 +275,16 @@ static s_ns_t s_ns_of_uri(const char *uri)
 
 static void s_bind_namespaces(s_feed_builder_t *fb, const s_xt_t *t)
 {
-    const char *p = t->attrs, *end = t->attrs + t->attrs_len, *name, *val;
-    size_t nl, vl;
-    while (s_attr_next(&p, end, &name, &nl, &val, &vl)) {
-        if (nl <= 6 || memcmp(name, "xmlns:", 6) != 0 || fb->n_bind == S_MAX_BINDINGS)
+    const char *p = t->attrs, *end = t->attrs + t->attrs_len;
+    s_attr_t a;
+    while (s_attr_next(&p, end, &a)) {
+        if (a.name_len <= 6 || memcmp(a.name, "xmlns:", 6) != 0 || fb->n_bind == S_MAX_BINDINGS)
             continue;
-        char *uri = mem_strndup(val, vl);
-        fb->bind[fb->n_bind++] = (s_binding_t){
-            .prefix = name + 6, .prefix_len = nl - 6, .ns = s_ns_of_uri(uri), .depth = fb->depth};
+        char *uri = mem_strndup(a.val, a.val_len);
+        fb->bind[fb->n_bind++] = (s_binding_t){.prefix = a.name + 6,
+                                               .prefix_len = a.name_len - 6,
+                                               .ns = s_ns_of_uri(uri),
+                                               .depth = fb->depth};
         free(uri);
     }
 }

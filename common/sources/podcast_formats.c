@@ -95,10 +95,12 @@ static int s_json_segment(
     int rc = 0;
     if (change && c->t->len == 0) {
         char *both = mem_printf("%.200s: %s", sp, c->text.data);
-        rc = transcript_append(c->t, NULL, both, strlen(both), start, end, err);
+        rc =
+            transcript_append(c->t, NULL, both, strlen(both), (transcript_time_t){start, end}, err);
         free(both);
     } else {
-        rc = transcript_append(c->t, sep, c->text.data, c->text.len, start, end, err);
+        rc = transcript_append(c->t, sep, c->text.data, c->text.len,
+                               (transcript_time_t){start, end}, err);
     }
     free(sep);
     if (sp)

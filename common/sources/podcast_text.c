@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "htmlent.h"
 #include "podcast_impl.h"
 #include "utf8.h"
 
@@ -30,59 +31,16 @@ void podcast_put(buf_t *b, const char *p, size_t n)
         return;
 }
 
-static void s_put_cp(buf_t *b, uint32_t cp)
-{
-    char enc[4];
-    podcast_put(b, enc, utf8_encode(cp, enc));
-}
-
-static long s_entity_number(const char *s, size_t n)
-{
-    long v = 0;
-    bool hex = n > 1 && (s[1] == 'x' || s[1] == 'X');
-    size_t i = hex ? 2 : 1;
-    if (i >= n)
-        return -1;
-    for (; i < n; i++) {
-        int d = hex && isxdigit((unsigned char)s[i])
-                    ? (isdigit((unsigned char)s[i]) ? s[i] - '0' : (tolower(s[i]) - 'a' + 10))
-                    : (isdigit((unsigned char)s[i]) ? s[i] - '0' : -1);
-        if (d < 0 || v > 0x10FFFF)
-            return -1;
-        v = v * (hex ? 16 : 10) + d;
-    }
-    return v;
-}
-
 /* Decode the entity at s ('&'), append it, return the bytes it used, or 0
- * when it is not one we know (the caller then copies the '&'). */
+ * when it is not one we know (the caller then copies the '&'). A numeric
+ * reference to no character, or a malformed one, becomes U+FFFD. */
 size_t podcast_entity(buf_t *b, const char *s, size_t n)
 {
-    static const struct {
-        const char *name;
-        uint32_t cp;
-    } known[] = {{"amp", '&'},       {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
-                 {"apos", '\''},     {"nbsp", 0xA0},    {"mdash", 0x2014}, {"ndash", 0x2013},
-                 {"hellip", 0x2026}, {"rsquo", 0x2019}, {"lsquo", 0x2018}, {"rdquo", 0x201D},
-                 {"ldquo", 0x201C}};
-
-    const char *semi = memchr(s, ';', n < 12 ? n : 12);
-    if (!semi)
-        return 0;
-    size_t len = (size_t)(semi - s) - 1;
-    const char *name = s + 1;
-    if (len > 0 && name[0] == '#') {
-        long cp = s_entity_number(name, len);
-        bool ok = cp > 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-        s_put_cp(b, ok ? (uint32_t)cp : 0xFFFD);
-        return len + 2;
-    }
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strlen(known[i].name) == len && memcmp(known[i].name, name, len) == 0) {
-            s_put_cp(b, known[i].cp);
-            return len + 2;
-        }
-    return 0;
+    char enc[HTMLENT_UTF8_MAX];
+    size_t m, used = htmlent_ref(s, n, HTMLENT_INVALID_FFFD | HTMLENT_MALFORMED_FFFD, enc, &m);
+    if (used)
+        podcast_put(b, enc, m);
+    return used;
 }
 
 /* Append XML text with entities decoded (CDATA is copied as is). */

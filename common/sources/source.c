@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "htmlent.h"
 #include "mem.h"
 #include "source_impl.h"
 #include "utf8.h"
@@ -53,21 +54,21 @@ bool source_lines_peek(const source_lines_t *ls, source_line_t *line)
  * U+202F, U+205F, U+3000, U+FEFF). 0 when s[0] is not whitespace. */
 static size_t s_space_len(const char *s, size_t n)
 {
+    static const char *const wide[] = {"\xC2\xA0",     "\xC2\x85",     "\xE2\x80\xA8",
+                                       "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F",
+                                       "\xE3\x80\x80", "\xEF\xBB\xBF"};
     const unsigned char *u = (const unsigned char *)s;
     if (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r'))
         return 1;
     if (u[0] < 0xC2 || n < 2)
         return 0;
-    if (u[0] == 0xC2)
-        return (u[1] == 0xA0 || u[1] == 0x85) ? 2 : 0;
-    if (n < 3)
-        return 0;
-    if (u[0] == 0xE2 && u[1] == 0x80)
-        return (u[2] <= 0x8A || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF) ? 3 : 0;
-    if ((u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) ||
-        (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) ||
-        (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF))
-        return 3;
+    if (n >= 3 && u[0] == 0xE2 && u[1] == 0x80 && u[2] <= 0x8A)
+        return 3; /* U+2000..U+200A */
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        size_t k = strlen(wide[i]);
+        if (n >= k && memcmp(s, wide[i], k) == 0)
+            return k;
+    }
     return 0;
 }
 
@@ -169,87 +170,19 @@ size_t source_skip_ws(const char *s, size_t n, size_t i)
 
 /* ------------------------------------------------------------- entities */
 
-typedef struct {
-    const char *name; /* without '&' and ';' */
-    const char *text; /* UTF-8 replacement */
-} s_entity_t;
-
-/* Invisible direction marks and soft hyphens are dropped rather than decoded:
- * they only get in the way of quoting and searching the transcript. */
-static const s_entity_t s_entities[] = {
-    {"amp", "&"},
-    {"lt", "<"},
-    {"gt", ">"},
-    {"quot", "\""},
-    {"apos", "'"},
-    {"nbsp", " "},
-    {"lrm", ""},
-    {"rlm", ""},
-    {"shy", ""},
-    {"ndash", "\xE2\x80\x93"},
-    {"mdash", "\xE2\x80\x94"},
-    {"hellip", "\xE2\x80\xA6"},
-    {"lsquo", "\xE2\x80\x98"},
-    {"rsquo", "\xE2\x80\x99"},
-    {"ldquo", "\xE2\x80\x9C"},
-    {"rdquo", "\xE2\x80\x9D"},
-    {"laquo", "\xC2\xAB"},
-    {"raquo", "\xC2\xBB"},
-    {"copy", "\xC2\xA9"},
-    {"reg", "\xC2\xAE"},
-    {"trade", "\xE2\x84\xA2"},
-};
-
-/* Code point of "#123" or "#x7B" (s[0..n) between '&' and ';'), or -1. */
-static long s_entity_number(const char *s, size_t n)
-{
-    bool hex = n >= 2 && (s[1] == 'x' || s[1] == 'X');
-    size_t i = hex ? 2 : 1, digits = n - i;
-    if (n < 2 || s[0] != '#' || digits == 0 || digits > (hex ? 6u : 7u))
-        return -1;
-    long cp = 0;
-    for (; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (hex ? !isxdigit(c) : !isdigit(c))
-            return -1;
-        cp = cp * (hex ? 16 : 10) + (isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10));
-    }
-    return cp;
-}
-
-static int s_entity_put_cp(buf_t *out, long cp, err_t *err)
-{
-    if (cp == '\t' || cp == '\n' || cp == '\r')
-        cp = ' ';
-    if (cp <= 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        cp = 0xFFFD;
-    char enc[4];
-    return buf_append(out, enc, utf8_encode((uint32_t)cp, enc), err);
-}
-
 /* Decode the character reference at s[0] == '&' into out and set *used; a
- * '&' that starts none is copied as it is. */
+ * '&' that starts none is copied as it is. Plain spaces for &nbsp; and
+ * numeric breaks; U+FFFD for a number that is no character. */
 int source_entity(buf_t *out, const char *s, size_t n, size_t *used, err_t *err)
 {
-    size_t max = n < 12 ? n : 12;
-    const char *semi = memchr(s, ';', max);
-    *used = 1;
-    if (!semi)
+    char enc[HTMLENT_UTF8_MAX];
+    size_t m;
+    *used = htmlent_ref(s, n, HTMLENT_PLAIN_SPACE | HTMLENT_INVALID_FFFD, enc, &m);
+    if (*used == 0) {
+        *used = 1;
         return buf_append(out, "&", 1, err);
-    const char *name = s + 1;
-    size_t len = (size_t)(semi - name);
-    long cp = s_entity_number(name, len);
-    if (cp >= 0) {
-        *used = len + 2;
-        return s_entity_put_cp(out, cp, err);
     }
-    for (size_t i = 0; i < sizeof s_entities / sizeof s_entities[0]; i++) {
-        if (strlen(s_entities[i].name) == len && memcmp(s_entities[i].name, name, len) == 0) {
-            *used = len + 2;
-            return buf_puts(out, s_entities[i].text, err);
-        }
-    }
-    return buf_append(out, "&", 1, err);
+    return buf_append(out, enc, m, err);
 }
 
 /* ----------------------------------------------------------------- meta */
@@ -314,7 +247,7 @@ static int s_para_flush(buf_t *para, transcript_t *t, err_t *err)
 {
     if (para->len == 0)
         return 0;
-    int rc = transcript_append(t, "\n\n", para->data, para->len, -1, -1, err);
+    int rc = transcript_append(t, "\n\n", para->data, para->len, TRANSCRIPT_UNTIMED, err);
     buf_reset(para);
     return rc;
 }

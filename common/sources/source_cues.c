@@ -215,7 +215,8 @@ static int s_timed_emit(s_timed_t *tm, int64_t start, int64_t end, err_t *err)
         return -1;
     if (skip == tm->cue.len)
         return 0;
-    return transcript_append(tm->t, " ", tm->cue.data + skip, tm->cue.len - skip, start, end, err);
+    return transcript_append(tm->t, " ", tm->cue.data + skip, tm->cue.len - skip,
+                             (transcript_time_t){start, end}, err);
 }
 
 static void s_timed_begin(s_timed_t *tm)

@@ -253,7 +253,8 @@ static int s_md_flush(s_md_t *md, err_t *err)
     if (rc == 0 && md->words.len > 0) {
         if (level == 1)
             source_meta_set(&md->meta->title, md->words.data, md->words.len);
-        rc = transcript_append(md->t, "\n\n", md->words.data, md->words.len, -1, -1, err);
+        rc = transcript_append(md->t, "\n\n", md->words.data, md->words.len, TRANSCRIPT_UNTIMED,
+                               err);
     }
     buf_reset(&md->raw);
     return rc;
@@ -350,21 +351,25 @@ static bool s_md_thematic(const char *s, size_t n)
  * CommonMark, a number other than 1 starts an item only when any_number
  * (no paragraph open, or an ordered item open), so a wrapped line starting
  * "2024. " stays prose. */
-static size_t s_md_list_marker(const char *s, size_t n, bool any_number, bool *ordered)
+/* Bytes of an ordered marker's number and its '.' or ')', or 0. */
+static size_t s_md_number_len(const char *s, size_t n, bool any_number)
 {
     size_t i = 0;
-    *ordered = !(n > 0 && (s[0] == '-' || s[0] == '*' || s[0] == '+'));
-    if (!*ordered)
-        i = 1;
-    else {
-        while (i < n && i < 9 && isdigit((unsigned char)s[i]))
-            i++;
-        if (i == 0 || i >= n || (s[i] != '.' && s[i] != ')'))
-            return 0;
-        if (!any_number && (i != 1 || s[0] != '1'))
-            return 0;
+    while (i < n && i < 9 && isdigit((unsigned char)s[i]))
         i++;
-    }
+    if (i == 0 || i >= n || (s[i] != '.' && s[i] != ')'))
+        return 0;
+    if (!any_number && (i != 1 || s[0] != '1'))
+        return 0;
+    return i + 1;
+}
+
+static size_t s_md_list_marker(const char *s, size_t n, bool any_number, bool *ordered)
+{
+    *ordered = !(n > 0 && (s[0] == '-' || s[0] == '*' || s[0] == '+'));
+    size_t i = *ordered ? s_md_number_len(s, n, any_number) : 1;
+    if (i == 0)
+        return 0;
     if (i < n && s[i] != ' ' && s[i] != '\t')
         return 0;
     i = source_skip_ws(s, n, i);

@@ -16,110 +16,13 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "htmlent.h"
 #include "mem.h"
 #include "source.h"
 #include "utf8.h"
 
 #define S_TAG_MAX  128 /* bytes an inline tag may span before '<' counts as text */
-#define S_REF_MAX  12  /* bytes of a character reference, '&' to ';' */
 #define S_TEXT_MAX ((size_t)64 << 20)
-
-/* --------------------------------------------------------------- entities */
-
-typedef struct {
-    const char *name;
-    const char *utf8;
-} s_entity_t;
-
-static const s_entity_t s_entities[] = {
-    {"amp", "&"},
-    {"lt", "<"},
-    {"gt", ">"},
-    {"quot", "\""},
-    {"apos", "'"},
-    {"nbsp", "\xC2\xA0"},
-    {"hellip", "\xE2\x80\xA6"},
-    {"mdash", "\xE2\x80\x94"},
-    {"ndash", "\xE2\x80\x93"},
-    {"lsquo", "\xE2\x80\x98"},
-    {"rsquo", "\xE2\x80\x99"},
-    {"ldquo", "\xE2\x80\x9C"},
-    {"rdquo", "\xE2\x80\x9D"},
-    {"laquo", "\xC2\xAB"},
-    {"raquo", "\xC2\xBB"},
-    {"copy", "\xC2\xA9"},
-    {"reg", "\xC2\xAE"},
-    {"eacute", "\xC3\xA9"},
-};
-
-/* Code point of a numeric reference body ("#39", "#x27"), or 0. */
-static uint32_t s_numeric_ref(const char *s, size_t n)
-{
-    bool hex = n > 1 && (s[1] == 'x' || s[1] == 'X');
-    size_t i = hex ? 2 : 1;
-    if (i >= n)
-        return 0;
-    uint32_t cp = 0;
-    for (; i < n; i++) {
-        char c = s[i];
-        int d = (c >= '0' && c <= '9')          ? c - '0'
-                : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
-                : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                                : -1;
-        if (d < 0 || cp > 0x10FFFF)
-            return 0;
-        cp = cp * (hex ? 16 : 10) + (uint32_t)d;
-    }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return cp;
-}
-
-/* Decode the reference s[0..n) (without '&' and ';') into out; bytes
- * written, or 0 if it is not one we know. */
-static size_t s_decode_ref(const char *s, size_t n, char *out)
-{
-    if (n > 1 && s[0] == '#') {
-        uint32_t cp = s_numeric_ref(s, n);
-        return cp ? utf8_encode(cp, out) : 0;
-    }
-    for (size_t i = 0; i < sizeof s_entities / sizeof s_entities[0]; i++) {
-        const s_entity_t *e = &s_entities[i];
-        if (strlen(e->name) == n && memcmp(e->name, s, n) == 0) {
-            size_t m = strlen(e->utf8);
-            memcpy(out, e->utf8, m);
-            return m;
-        }
-    }
-    return 0;
-}
-
-size_t timedtext_unescape(const char *s, size_t n, char *out)
-{
-    size_t i = 0, o = 0;
-    while (i < n) {
-        const char *amp = memchr(s + i, '&', n - i);
-        size_t plain = amp ? (size_t)(amp - (s + i)) : n - i;
-        memmove(out + o, s + i, plain);
-        o += plain;
-        i += plain;
-        if (i >= n)
-            break;
-        size_t lim = n - i < S_REF_MAX ? n - i : S_REF_MAX;
-        const char *semi = memchr(s + i + 1, ';', lim - 1);
-        char tmp[4];
-        size_t m = semi ? s_decode_ref(s + i + 1, (size_t)(semi - (s + i + 1)), tmp) : 0;
-        if (m == 0) {
-            out[o++] = s[i++];
-            continue;
-        }
-        /* The reference is at least m + 2 bytes long, so out never overtakes s. */
-        memcpy(out + o, tmp, m);
-        o += m;
-        i = (size_t)(semi - s) + 1;
-    }
-    return o;
-}
 
 /* ---------------------------------------------------------------- builder */
 
@@ -238,7 +141,8 @@ static int s_flush(s_build_t *b, int64_t next_start, err_t *err)
     if (next_start >= b->pend_start && next_start < end)
         end = next_start;
     b->has_pend = false;
-    return transcript_append(b->t, " ", b->pend.data, b->pend.len, b->pend_start, end, err);
+    return transcript_append(b->t, " ", b->pend.data, b->pend.len,
+                             (transcript_time_t){b->pend_start, end}, err);
 }
 
 static size_t s_last_line_at(const buf_t *p)
@@ -406,6 +310,23 @@ typedef struct {
     size_t content_len;  /* bytes; 0 for an empty element */
 } s_elem_t;
 
+/* True when c ends an element name: "<p" starts "<p t=…>", not "<pre>". */
+static bool s_name_ends(char c)
+{
+    return c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The '>' closing the start tag whose attributes begin at a, quotes
+ * respected; NULL when cut. */
+static const char *s_tag_end(const char *a, const char *end)
+{
+    char quote = 0;
+    const char *q = a;
+    for (; q < end && (quote || *q != '>'); q++)
+        quote = quote ? (*q == quote ? 0 : quote) : ((*q == '"' || *q == '\'') ? *q : 0);
+    return q < end ? q : NULL;
+}
+
 /* The next <name …>…</name> (or <name …/>) at or after *pp; advances *pp
  * past it. False when there is none. Quotes in attributes are respected. */
 static bool s_next_elem(const char **pp, const char *end, const char *name, s_elem_t *el)
@@ -414,32 +335,26 @@ static bool s_next_elem(const char **pp, const char *end, const char *name, s_el
     snprintf(open, sizeof open, "<%s", name);
     snprintf(close, sizeof close, "</%s", name);
     size_t on = strlen(open);
-    for (const char *p = s_find(*pp, end, open); p; p = s_find(p + 1, end, open)) {
-        const char *a = p + on;
-        if (a >= end ||
-            !(*a == ' ' || *a == '>' || *a == '/' || *a == '\t' || *a == '\n' || *a == '\r'))
-            continue;
-        char quote = 0;
-        const char *q = a;
-        for (; q < end && (quote || *q != '>'); q++)
-            quote = quote ? (*q == quote ? 0 : quote) : ((*q == '"' || *q == '\'') ? *q : 0);
-        if (q >= end)
-            return false;
-        el->attrs = a;
-        el->attrs_len = (size_t)(q - a);
-        if (q > a && q[-1] == '/') {
-            el->content = q + 1;
-            el->content_len = 0;
-            *pp = q + 1;
-            return true;
-        }
-        const char *c = s_find(q + 1, end, close);
-        el->content = q + 1;
-        el->content_len = (size_t)((c ? c : end) - (q + 1));
-        *pp = c ? c + strlen(close) : end;
+    const char *p = s_find(*pp, end, open);
+    while (p && (p + on >= end || !s_name_ends(p[on])))
+        p = s_find(p + 1, end, open);
+    if (!p)
+        return false;
+    const char *a = p + on, *q = s_tag_end(a, end);
+    if (!q)
+        return false;
+    el->attrs = a;
+    el->attrs_len = (size_t)(q - a);
+    el->content = q + 1;
+    if (q > a && q[-1] == '/') {
+        el->content_len = 0;
+        *pp = q + 1;
         return true;
     }
-    return false;
+    const char *c = s_find(q + 1, end, close);
+    el->content_len = (size_t)((c ? c : end) - (q + 1));
+    *pp = c ? c + strlen(close) : end;
+    return true;
 }
 
 /* Value of attribute name in attrs, or NULL; *n gets its length. */
@@ -485,9 +400,18 @@ static int64_t s_attr_ms(const s_elem_t *el, const char *name, int scale)
     return whole * scale + frac * (scale / frac_scale);
 }
 
-/* Copy s[0..n) to out without tags; <br> becomes a newline. A '<' that does
- * not start a tag (no letter, '/' or '!' after it, or no '>' within
- * S_TAG_MAX) is text. */
+/* Length of the tag at s[0] == '<' (s[0..n)), or 0 when it is text: no
+ * letter, '/' or '!' after it, or no '>' within S_TAG_MAX. */
+static size_t s_tag_len(const char *s, size_t n)
+{
+    const char *gt = memchr(s, '>', n < S_TAG_MAX ? n : S_TAG_MAX);
+    char c = n > 1 ? s[1] : 0;
+    bool tag = gt && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!');
+    return tag ? (size_t)(gt - s) + 1 : 0;
+}
+
+/* Copy s[0..n) to out without tags; <br> becomes a newline. A '<' that
+ * does not start a tag (s_tag_len) is text. */
 static int s_strip_tags(const char *s, size_t n, buf_t *out, err_t *err)
 {
     size_t i = 0;
@@ -499,20 +423,18 @@ static int s_strip_tags(const char *s, size_t n, buf_t *out, err_t *err)
         i += plain;
         if (i >= n)
             break;
-        size_t lim = n - i < S_TAG_MAX ? n - i : S_TAG_MAX;
-        const char *gt = memchr(s + i, '>', lim);
-        char c = i + 1 < n ? s[i + 1] : 0;
-        bool tag = gt && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!');
-        if (!tag) {
+        size_t tag = s_tag_len(s + i, n - i);
+        if (tag == 0) {
             if (buf_append(out, "<", 1, err) != 0)
                 return -1;
             i++;
             continue;
         }
-        if ((c == 'b' || c == 'B') && i + 2 < n && (s[i + 2] == 'r' || s[i + 2] == 'R') &&
-            buf_append(out, "\n", 1, err) != 0)
+        bool br =
+            tag > 2 && (s[i + 1] == 'b' || s[i + 1] == 'B') && (s[i + 2] == 'r' || s[i + 2] == 'R');
+        if (br && buf_append(out, "\n", 1, err) != 0)
             return -1;
-        i = (size_t)(gt - s) + 1;
+        i += tag;
     }
     return 0;
 }
@@ -522,7 +444,7 @@ static void s_unescape_buf(buf_t *b)
 {
     if (!b->data)
         return;
-    b->len = timedtext_unescape(b->data, b->len, b->data);
+    b->len = htmlent_decode(b->data, b->len, 0, b->data);
     b->data[b->len] = '\0';
 }
 
@@ -547,8 +469,8 @@ static int s_legacy_elem(s_build_t *b, const s_elem_t *el, buf_t *raw, err_t *er
     if (t < 0 || el->content_len == 0)
         return 0;
     char *tmp = mem_alloc(el->content_len + 1);
-    size_t n = timedtext_unescape(el->content, el->content_len, tmp);
-    n = timedtext_unescape(tmp, n, tmp);
+    size_t n = htmlent_decode(el->content, el->content_len, 0, tmp);
+    n = htmlent_decode(tmp, n, 0, tmp);
     buf_reset(raw);
     int rc = s_strip_tags(tmp, n, raw, err);
     free(tmp);

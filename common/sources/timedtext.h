@@ -41,10 +41,4 @@ const char *timedtext_format_name(timedtext_format_t fmt);
  * LODE_EUNSUPPORTED for an unrecognised format, LODE_EINVAL for malformed
  * JSON, LODE_ETOOBIG past TIMEDTEXT_MAX_BYTES. Linear in len. */
 transcript_t *timedtext_parse(const char *body, size_t len, timedtext_format_t fmt, err_t *err);
-
-/* Decode XML/HTML character references in s[0..n) into out (at least n
- * bytes; out may be s): &amp; &lt; &gt; &quot; &apos; &nbsp; a few common
- * typographic names, &#N; and &#xH;. Unknown or malformed references stay
- * as they are. Returns the bytes written (never more than n). */
-size_t timedtext_unescape(const char *s, size_t n, char *out);
 #endif

@@ -184,7 +184,8 @@ static srcdrv_step_t s_web_article(s_web_t *w, const http_resp_t *resp, err_t *e
     transcript_t *t = transcript_new();
     for (size_t i = 0; i < a.n_blocks; i++) {
         chars += utf8_cp_count(a.blocks[i], strlen(a.blocks[i]));
-        if (transcript_append(t, "\n\n", a.blocks[i], strlen(a.blocks[i]), -1, -1, err) != 0)
+        if (transcript_append(t, "\n\n", a.blocks[i], strlen(a.blocks[i]), TRANSCRIPT_UNTIMED,
+                              err) != 0)
             break;
     }
     if (err->code == 0 && chars < WEBDRV_ARTICLE_MIN_CHARS)

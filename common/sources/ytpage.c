@@ -7,8 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "htmlent.h"
+#include "jsonspan.h"
 #include "mem.h"
-#include "timedtext.h"
 
 #define S_INPUT_BACK 512 /* bytes searched back from name="v" for "<input" */
 
@@ -66,7 +67,7 @@ char *ytpage_consent_value(const char *html, size_t len)
     if (n == 0 || n > YTPAGE_VALUE_MAX)
         return NULL;
     char *out = mem_strndup(v, n);
-    out[timedtext_unescape(out, n, out)] = '\0';
+    out[htmlent_decode(out, n, 0, out)] = '\0';
     return out;
 }
 
@@ -106,29 +107,6 @@ char *ytpage_cfg_string(const char *html, size_t len, const char *key)
     return NULL;
 }
 
-/* Length of the balanced JSON object at s[0] == '{', or 0. */
-static size_t s_object_len(const char *s, size_t n)
-{
-    size_t depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if ((c == '}' || c == ']') && --depth == 0) {
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
 bool ytpage_json_object(const char *html, size_t len, const char *var, size_t *off, size_t *n)
 {
     size_t vn = strlen(var);
@@ -146,7 +124,7 @@ bool ytpage_json_object(const char *html, size_t len, const char *var, size_t *o
         if (q >= end || *q != '{')
             continue;
         size_t avail = (size_t)(end - q);
-        size_t m = s_object_len(q, avail < YTPAGE_JSON_MAX ? avail : YTPAGE_JSON_MAX);
+        size_t m = jsonspan_len(q, avail < YTPAGE_JSON_MAX ? avail : YTPAGE_JSON_MAX);
         if (m == 0)
             return false;
         *off = (size_t)(q - html);

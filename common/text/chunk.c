@@ -107,20 +107,15 @@ static size_t s_plan(const sentence_list_t *l,
     return n;
 }
 
-int chunk_plan(const transcript_t *t,
-               size_t context_tokens,
-               size_t reserve_tokens,
-               size_t overlap_tokens,
-               chunk_t **out,
-               size_t *n,
-               err_t *err)
+int chunk_plan(const transcript_t *t, const chunk_budget_t *b, chunk_t **out, size_t *n, err_t *err)
 {
-    if (!t || !out || !n) {
+    if (!t || !b || !out || !n) {
         err_set(err, LODE_EINVAL, "chunk_plan: NULL argument");
         return -1;
     }
     *out = NULL;
     *n = 0;
+    size_t context_tokens = b->context_tokens, reserve_tokens = b->reserve_tokens;
     size_t budget = context_tokens > reserve_tokens ? context_tokens - reserve_tokens : 0;
     if (budget < CHUNK_MIN_BUDGET) {
         err_set(err, LODE_EINVAL,
@@ -143,7 +138,7 @@ int chunk_plan(const transcript_t *t,
     s_count_t *cs = mem_alloc(l.count * sizeof(*cs)), *ce = mem_alloc(l.count * sizeof(*ce));
     s_prefix(t, &l, cs, ce);
     *out = mem_alloc(l.count * sizeof(chunk_t));
-    size_t overlap = overlap_tokens < budget / 2 ? overlap_tokens : budget / 2;
+    size_t overlap = b->overlap_tokens < budget / 2 ? b->overlap_tokens : budget / 2;
     *n = s_plan(&l, cs, ce, budget, overlap, *out);
     free(cs);
     free(ce);

@@ -26,7 +26,7 @@ typedef struct {
  * CJK ideographs, kana or hangul. Rounded up; 0 only for empty text. */
 size_t chunk_tokens(const char *s, size_t len);
 
-/* Split t so that each chunk's tokens fit context_tokens - reserve_tokens
+/* Split t so that each chunk's tokens fit b->context_tokens - reserve_tokens
  * (reserve: prompt, instructions and the answer's max tokens); consecutive
  * chunks share about overlap_tokens of sentences (clamped to half the
  * budget). A transcript that fits gives one chunk spanning its sentences.
@@ -34,11 +34,13 @@ size_t chunk_tokens(const char *s, size_t len);
  * and every sentence is in at least one. -1 and LODE_EINVAL when the budget
  * is under CHUNK_MIN_BUDGET or an argument is NULL, LODE_EEMPTY when the text
  * has no sentence. */
-LODE_MUST_CHECK int chunk_plan(const transcript_t *t,
-                               size_t context_tokens,
-                               size_t reserve_tokens,
-                               size_t overlap_tokens,
-                               chunk_t **out,
-                               size_t *n,
-                               err_t *err);
+/* A chunk plan's token budget. */
+typedef struct {
+    size_t context_tokens; /* the model's window */
+    size_t reserve_tokens; /* prompt, instructions and the answer's max tokens */
+    size_t overlap_tokens; /* shared by consecutive chunks */
+} chunk_budget_t;
+
+LODE_MUST_CHECK int
+chunk_plan(const transcript_t *t, const chunk_budget_t *b, chunk_t **out, size_t *n, err_t *err);
 #endif

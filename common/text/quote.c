@@ -76,43 +76,33 @@ static bool s_is_space(uint32_t cp)
            cp == 0x85;
 }
 
-/* Quotes, apostrophes and dashes unified; 0 = drop the code point. */
+/* Quotes, apostrophes and dashes unified: sorted by code point for a
+ * binary search; to 0 = drop the code point (the soft hyphen). */
+static const struct {
+    uint32_t cp, to;
+} s_folds[] = {
+    {0x0060, '\''}, {0x00ab, '"'},  {0x00ad, 0},    {0x00b4, '\''}, {0x00bb, '"'}, {0x02bc, '\''},
+    {0x2010, '-'},  {0x2011, '-'},  {0x2012, '-'},  {0x2013, '-'},  {0x2014, '-'}, {0x2015, '-'},
+    {0x2018, '\''}, {0x2019, '\''}, {0x201a, '\''}, {0x201b, '\''}, {0x201c, '"'}, {0x201d, '"'},
+    {0x201e, '"'},  {0x201f, '"'},  {0x2032, '\''}, {0x2033, '"'},  {0x2212, '-'}, {0xfe58, '-'},
+    {0xfe63, '-'},  {0xff0d, '-'},
+};
+
 static uint32_t s_fold_punct(uint32_t cp)
 {
-    switch (cp) {
-    case 0x2018:
-    case 0x2019:
-    case 0x201a:
-    case 0x201b:
-    case 0x2032:
-    case 0x02bc:
-    case 0x0060:
-    case 0x00b4:
-        return '\'';
-    case 0x201c:
-    case 0x201d:
-    case 0x201e:
-    case 0x201f:
-    case 0x2033:
-    case 0x00ab:
-    case 0x00bb:
-        return '"';
-    case 0x2010:
-    case 0x2011:
-    case 0x2012:
-    case 0x2013:
-    case 0x2014:
-    case 0x2015:
-    case 0x2212:
-    case 0xfe58:
-    case 0xfe63:
-    case 0xff0d:
-        return '-';
-    case 0x00ad: /* soft hyphen */
-        return 0;
-    default:
-        return cp;
+    size_t lo = 0, hi = sizeof s_folds / sizeof s_folds[0];
+    if (cp < s_folds[0].cp)
+        return cp; /* ASCII but the backquote: the common case */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s_folds[mid].cp == cp)
+            return s_folds[mid].to;
+        if (s_folds[mid].cp < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    return cp;
 }
 
 static void s_norm_emit(s_norm_t *n, uint32_t cp, uint32_t src, bool *space)
@@ -439,15 +429,29 @@ typedef struct {
     size_t m;
 } s_quote_t;
 
-static void s_align_row(const s_quote_t *q,
-                        size_t i,
-                        const s_word_t *w,
-                        size_t n,
-                        const int *prev,
-                        const size_t *pst,
-                        int *cur,
-                        size_t *cst)
+/* Two rows of the alignment table: costs and, for each cell, the source
+ * word where its span starts; prev is row i - 1, cur row i. */
+typedef struct {
+    int *prev, *cur;
+    size_t *pst, *cst;
+} s_rows_t;
+
+static void s_rows_swap(s_rows_t *r)
 {
+    int *ti = r->prev;
+    r->prev = r->cur;
+    r->cur = ti;
+    size_t *ts = r->pst;
+    r->pst = r->cst;
+    r->cst = ts;
+}
+
+static void s_align_row(const s_quote_t *q, size_t i, const s_word_t *w, size_t n, s_rows_t *r)
+{
+    const int *prev = r->prev;
+    const size_t *pst = r->pst;
+    int *cur = r->cur;
+    size_t *cst = r->cst;
     cur[0] = prev[0] + S_COST_WORD;
     cst[0] = 0;
     for (size_t j = 1; j <= n; j++) {
@@ -471,21 +475,18 @@ static void s_align_row(const s_quote_t *q,
  * in w. Fills *best (indices relative to w). */
 static void s_align(const s_quote_t *q, const s_word_t *w, size_t n, s_aln_t *best)
 {
-    int *prev = mem_alloc((n + 1) * sizeof(int)), *cur = mem_alloc((n + 1) * sizeof(int));
-    size_t *pst = mem_alloc((n + 1) * sizeof(size_t)), *cst = mem_alloc((n + 1) * sizeof(size_t));
+    s_rows_t r = {mem_alloc((n + 1) * sizeof(int)), mem_alloc((n + 1) * sizeof(int)),
+                  mem_alloc((n + 1) * sizeof(size_t)), mem_alloc((n + 1) * sizeof(size_t))};
     for (size_t j = 0; j <= n; j++) {
-        prev[j] = 0;
-        pst[j] = j;
+        r.prev[j] = 0;
+        r.pst[j] = j;
     }
     for (size_t i = 1; i <= q->m; i++) {
-        s_align_row(q, i, w, n, prev, pst, cur, cst);
-        int *ti = prev;
-        prev = cur;
-        cur = ti;
-        size_t *ts = pst;
-        pst = cst;
-        cst = ts;
+        s_align_row(q, i, w, n, &r);
+        s_rows_swap(&r);
     }
+    int *prev = r.prev, *cur = r.cur;
+    size_t *pst = r.pst, *cst = r.cst;
     best->cost = prev[0];
     best->start = best->end = 0;
     for (size_t j = 1; j <= n; j++)

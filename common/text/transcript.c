@@ -35,8 +35,7 @@ int transcript_append(transcript_t *self,
                       const char *sep,
                       const char *text,
                       size_t len,
-                      int64_t start_ms,
-                      int64_t end_ms,
+                      transcript_time_t at,
                       err_t *err)
 {
     size_t sep_len = (self->len && sep) ? strlen(sep) : 0;
@@ -56,10 +55,10 @@ int transcript_append(transcript_t *self,
         self->segs = mem_realloc(self->segs, self->cap_segs * sizeof *self->segs);
     }
     self->segs[self->n_segs++] = (transcript_seg_t){
-        .start_ms = start_ms, .end_ms = end_ms, .offset = self->len, .length = len};
+        .start_ms = at.start_ms, .end_ms = at.end_ms, .offset = self->len, .length = len};
     self->len += len;
     self->text[self->len] = '\0';
-    if (start_ms >= 0)
+    if (at.start_ms >= 0)
         self->timed = true;
     return 0;
 }

@@ -18,6 +18,14 @@ typedef struct {
     size_t length;    /* bytes */
 } transcript_seg_t;
 
+/* When a segment is said: ms from the start; both -1 when untimed. */
+typedef struct {
+    int64_t start_ms;
+    int64_t end_ms;
+} transcript_time_t;
+
+#define TRANSCRIPT_UNTIMED ((transcript_time_t){-1, -1})
+
 /* Plain data: the fields are the interface. */
 typedef struct {
     char *text;             /* owned; valid UTF-8, NUL-terminated */
@@ -36,14 +44,13 @@ void transcript_destroy(transcript_t **self_p);
 
 /* Append one segment of text (valid UTF-8, len bytes). When the transcript is
  * not empty, sep (e.g. " " for cues, "\n\n" for paragraphs) is inserted first
- * and belongs to no segment. Times are -1 for untimed text. Fails with
+ * and belongs to no segment. at is TRANSCRIPT_UNTIMED for untimed text. Fails with
  * LODE_ETOOBIG past 256 MB. */
 LODE_MUST_CHECK int transcript_append(transcript_t *self,
                                       const char *sep,
                                       const char *text,
                                       size_t len,
-                                      int64_t start_ms,
-                                      int64_t end_ms,
+                                      transcript_time_t at,
                                       err_t *err);
 
 /* start_ms of the segment holding byte offset, or -1 (untimed or between

@@ -1,6 +1,9 @@
 /*  test_buf.c - bounded buffers and error status.
  *  SPDX-License-Identifier: MIT
  */
+#include <string.h>
+#include <unistd.h>
+
 #include "buf.h"
 #include "err.h"
 #include "test.h"
@@ -69,6 +72,61 @@ static void test_err_prefix_never_overflows(void **state)
     assert_int_equal(strlen(err.msg), sizeof err.msg - 1);
 }
 
+/* A pipe holding s, its write end closed: read to the end. */
+static int s_pipe_with(const char *s)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], s, strlen(s)), (ssize_t)strlen(s));
+    close(fds[1]);
+    return fds[0];
+}
+
+static void test_buf_read_fd_reads_to_the_end_a_stop_or_the_limit(void **state)
+{
+    (void)state;
+    err_t err = {0};
+    buf_t b;
+    buf_init(&b, 100);
+    int fd = s_pipe_with("hello, pipe");
+    assert_int_equal(buf_read_fd(&b, fd, 0, &err), 0);
+    close(fd);
+    assert_string_equal(b.data, "hello, pipe");
+    buf_free(&b);
+
+    buf_init(&b, 4);
+    fd = s_pipe_with("too long");
+    assert_int_equal(buf_read_fd(&b, fd, 0, &err), -1);
+    close(fd);
+    assert_int_equal(err.code, LODE_ETOOBIG);
+    err_clear(&err);
+    buf_free(&b);
+
+    /* With stop, nothing more is read once stop bytes are in (an empty
+     * read would otherwise be needed to see the end). */
+    buf_init(&b, 100);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], "abc", 3), 3);
+    assert_int_equal(buf_read_fd(&b, fds[0], 3, &err), 0); /* the pipe stays open */
+    assert_string_equal(b.data, "abc");
+    close(fds[0]);
+    close(fds[1]);
+    buf_free(&b);
+}
+
+static void test_buf_read_fd_reports_a_failed_read(void **state)
+{
+    (void)state;
+    err_t err = {0};
+    buf_t b;
+    buf_init(&b, 100);
+    assert_int_equal(buf_read_fd(&b, -1, 0, &err), -1);
+    assert_int_equal(err.code, LODE_EIO);
+    assert_non_null(strstr(err.msg, "read:"));
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -76,6 +134,8 @@ int main(void)
         cmocka_unit_test(test_buf_printf_handles_long_output),
         cmocka_unit_test(test_err_keeps_the_first_message_and_prefixes_context),
         cmocka_unit_test(test_err_prefix_never_overflows),
+        cmocka_unit_test(test_buf_read_fd_reads_to_the_end_a_stop_or_the_limit),
+        cmocka_unit_test(test_buf_read_fd_reports_a_failed_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,9 +15,9 @@ static transcript_t *s_long(size_t n_sentences)
                          "Sentence number %zu says that data is the black hole at the center "
                          "of AI, again.",
                          i);
-        assert_int_equal(
-            transcript_append(t, i % 5 ? " " : "\n\n", s, (size_t)k, (int64_t)i * 1000, -1, &err),
-            0);
+        assert_int_equal(transcript_append(t, i % 5 ? " " : "\n\n", s, (size_t)k,
+                                           (transcript_time_t){(int64_t)i * 1000, -1}, &err),
+                         0);
     }
     return t;
 }
@@ -30,7 +30,7 @@ static void test_chunk_splits_a_long_transcript_into_overlapping_chunks(void **s
     chunk_t *c;
     size_t n;
     err_t err = {0};
-    assert_int_equal(chunk_plan(t, 8192, 2048, 300, &c, &n, &err), 0);
+    assert_int_equal(chunk_plan(t, &(chunk_budget_t){8192, 2048, 300}, &c, &n, &err), 0);
     assert_true(n >= total / 6144 + 1);
     assert_int_equal(c[0].offset, 0);
     for (size_t i = 0; i < n; i++) {
@@ -59,7 +59,7 @@ static void test_chunk_gives_one_chunk_when_the_transcript_fits(void **state)
     chunk_t *c;
     size_t n;
     err_t err = {0};
-    assert_int_equal(chunk_plan(t, 8192, 1024, 200, &c, &n, &err), 0);
+    assert_int_equal(chunk_plan(t, &(chunk_budget_t){8192, 1024, 200}, &c, &n, &err), 0);
     assert_int_equal(n, 1);
     assert_int_equal(c[0].offset, 0);
     assert_int_equal(c[0].length, t->len);
@@ -88,17 +88,17 @@ static void test_chunk_refuses_a_budget_too_small_and_empty_text(void **state)
     chunk_t *c = (chunk_t *)1;
     size_t n = 7;
     err_t err = {0};
-    assert_int_equal(chunk_plan(t, 1000, 990, 0, &c, &n, &err), -1);
+    assert_int_equal(chunk_plan(t, &(chunk_budget_t){1000, 990, 0}, &c, &n, &err), -1);
     assert_int_equal(err.code, LODE_EINVAL);
     assert_null(c);
     assert_int_equal(n, 0);
     transcript_destroy(&t);
     t = transcript_new();
     err_clear(&err);
-    assert_int_equal(chunk_plan(t, 8192, 0, 0, &c, &n, &err), -1);
+    assert_int_equal(chunk_plan(t, &(chunk_budget_t){8192, 0, 0}, &c, &n, &err), -1);
     assert_int_equal(err.code, LODE_EEMPTY);
     err_clear(&err);
-    assert_int_equal(chunk_plan(NULL, 8192, 0, 0, &c, &n, &err), -1);
+    assert_int_equal(chunk_plan(NULL, &(chunk_budget_t){8192, 0, 0}, &c, &n, &err), -1);
     assert_int_equal(err.code, LODE_EINVAL);
     transcript_destroy(&t);
 }
@@ -112,10 +112,10 @@ static void test_chunk_fits_a_tiny_budget_with_long_sentences(void **state)
     for (size_t i = 0; i + 1 < sizeof text; i++)
         text[i] = i % 7 == 6 ? ' ' : 'w';
     text[sizeof text - 1] = '\0';
-    assert_int_equal(transcript_append(t, NULL, text, strlen(text), -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, NULL, text, strlen(text), TRANSCRIPT_UNTIMED, &err), 0);
     chunk_t *c;
     size_t n;
-    assert_int_equal(chunk_plan(t, 200, 100, 1000, &c, &n, &err), 0);
+    assert_int_equal(chunk_plan(t, &(chunk_budget_t){200, 100, 1000}, &c, &n, &err), 0);
     assert_true(n > 1);
     for (size_t i = 0; i < n; i++)
         assert_true(c[i].tokens <= 100 && c[i].length > 0);

@@ -222,6 +222,8 @@ static void test_with_curve_off_the_handle_does_nothing(void **state)
     assert_int_equal(curve_allowed(c), 0);
     assert_int_equal(zsock_curve_server(sock), 0);
     assert_int_equal(curve_client_apply(sock, &off, &err), 0);
+    assert_int_equal(curve_server_apply(sock, &off, &err), 0);
+    assert_int_equal(zsock_curve_server(sock), 0);
     curve_destroy(&c);
     curve_destroy(&c); /* safe twice */
     zsock_destroy(&sock);
@@ -250,6 +252,13 @@ static void test_half_configured_curve_is_an_error(void **state)
     curve_opts_t bad_server = {.cert = cert, .server = s_path(f, "nope.cert", allow)};
     assert_int_equal(curve_client_apply(sock, &bad_server, &err), -1);
     assert_non_null(strstr(err.msg, "nope.cert"));
+    err_clear(&err);
+    /* A second socket of the server (the stats PUB): the same certificate. */
+    curve_opts_t bad_cert = {.cert = s_path(f, "nope.cert", allow)};
+    assert_int_equal(curve_server_apply(sock, &bad_cert, &err), -1);
+    assert_non_null(strstr(err.msg, "nope.cert"));
+    assert_int_equal(curve_server_apply(sock, &no_allow, &err), 0);
+    assert_int_equal(zsock_curve_server(sock), 1);
     zsock_destroy(&sock);
 }
 

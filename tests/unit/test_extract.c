@@ -44,9 +44,11 @@ static transcript_t *s_seed_transcript(int rounds, bool timed)
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < n; i++, ms += 20000) {
             const char *q = quotes[(i * 7 + (size_t)r * 3) % n];
-            assert_int_equal(transcript_append(t, " ", q, strlen(q), timed ? ms : -1,
-                                               timed ? ms + 20000 : -1, &err),
-                             0);
+            assert_int_equal(
+                transcript_append(t, " ", q, strlen(q),
+                                  (transcript_time_t){timed ? ms : -1, timed ? ms + 20000 : -1},
+                                  &err),
+                0);
         }
     }
     return t;
@@ -56,7 +58,7 @@ static transcript_t *s_text_transcript(const char *text)
 {
     transcript_t *t = transcript_new();
     err_t err = {0};
-    assert_int_equal(transcript_append(t, "\n\n", text, strlen(text), -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", text, strlen(text), TRANSCRIPT_UNTIMED, &err), 0);
     return t;
 }
 
@@ -181,8 +183,10 @@ static void test_extract_snippets_json_round_trips_in_code_points(void **state)
     err_t err = {0};
     const char *pre =
         "Caf\xC3\xA9 na\xC3\xAFve \xE2\x80\x9Cquotes\xE2\x80\x9D r\xC3\xA9sum\xC3\xA9.";
-    assert_int_equal(transcript_append(u, " ", pre, strlen(pre), 0, 1000, &err), 0);
-    assert_int_equal(transcript_append(u, " ", t->text, t->len, 1000, 900000, &err), 0);
+    assert_int_equal(
+        transcript_append(u, " ", pre, strlen(pre), (transcript_time_t){0, 1000}, &err), 0);
+    assert_int_equal(
+        transcript_append(u, " ", t->text, t->len, (transcript_time_t){1000, 900000}, &err), 0);
     extract_snippets_t s, back;
     assert_int_equal(extract_snippets(u, NULL, &s, &err), 0);
     char *json = extract_snippets_to_json(u, &s);
@@ -324,7 +328,7 @@ static void test_extract_fanout_finds_questions_concepts_and_references(void **s
         "Chinchilla paper last year, and he said the scaling laws hold. Why should anyone "
         "trust the scaling laws for sample efficiency? Karpathy thinks they still hold.";
     err_t err = {0};
-    assert_int_equal(transcript_append(t, " ", extra, strlen(extra), -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, " ", extra, strlen(extra), TRANSCRIPT_UNTIMED, &err), 0);
     extract_fanout_t f;
     assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
     assert_true(s_has(f.references, f.n_references, "Andrej Karpathy"));

@@ -41,9 +41,11 @@ static transcript_t *s_transcript(void)
     transcript_t *t = transcript_new();
     err_t err = {0};
     for (size_t i = 0; i < N_SENTS; i++)
-        assert_int_equal(transcript_append(t, " ", k_sents[i], strlen(k_sents[i]),
-                                           (int64_t)i * 5000, (int64_t)i * 5000 + 5000, &err),
-                         0);
+        assert_int_equal(
+            transcript_append(t, " ", k_sents[i], strlen(k_sents[i]),
+                              (transcript_time_t){(int64_t)i * 5000, (int64_t)i * 5000 + 5000},
+                              &err),
+            0);
     return t;
 }
 
@@ -61,7 +63,7 @@ static transcript_t *s_long_transcript(size_t n)
     err_t err = {0};
     for (size_t i = 0; i < n; i++) {
         char *s = s_long_sentence(i);
-        assert_int_equal(transcript_append(t, " ", s, strlen(s), -1, -1, &err), 0);
+        assert_int_equal(transcript_append(t, " ", s, strlen(s), TRANSCRIPT_UNTIMED, &err), 0);
         free(s);
     }
     return t;
@@ -1006,7 +1008,7 @@ static void test_llmstage_refuses_an_empty_source_and_bad_arguments(void **state
     err_t err = {0};
     assert_null(llmstage_new(&o, &err));
     assert_int_equal(err.code, LODE_EEMPTY);
-    assert_int_equal(transcript_append(t, "", " \n\t ", 4, -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, "", " \n\t ", 4, TRANSCRIPT_UNTIMED, &err), 0);
     err_clear(&err);
     o.stage = JOB_STAGE_FANOUT;
     assert_null(llmstage_new(&o, &err));

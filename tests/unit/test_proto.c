@@ -17,6 +17,72 @@ static void s_roundtrip(const proto_msg_t *in, proto_msg_t *out)
     free(data);
 }
 
+/* m encoded, as lower-case hex. */
+static void s_expect_hex(const proto_msg_t *m, const char *want)
+{
+    char *data, hex[512];
+    size_t len;
+    err_t err = {0};
+    assert_int_equal(proto_encode(m, &data, &len, &err), 0);
+    assert_true(2 * len < sizeof hex);
+    for (size_t i = 0; i < len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)data[i]);
+    hex[2 * len] = '\0';
+    assert_string_equal(hex, want);
+    free(data);
+}
+
+/* The bytes peers have always seen: each type's fields in their order,
+ * optional ones where they were added. */
+static void test_proto_frames_keep_their_bytes(void **state)
+{
+    (void)state;
+    char ids[2][JOB_ID_SIZE] = {"a1", "b2"};
+    proto_more_t more[2] = {{"j1", 1, 5}, {"j2", 2, 6}};
+    proto_msg_t ready = {.type = PROTO_READY,
+                         .stage = "fetch",
+                         .credits = 3,
+                         .again = true,
+                         .leaving = true,
+                         .more_ok = true,
+                         .host = "h",
+                         .ids = ids,
+                         .n_ids = 2};
+    s_expect_hex(&ready, "93010187a57374616765a56665746368a76372656469747303a76d6f72655f6f6bc3"
+                         "a4686f7374a168a5616761696ec3a76c656176696e67c3a369647392a26131a26232");
+    proto_msg_t done = {.type = PROTO_DONE,
+                        .job_id = "j",
+                        .attempt = 2,
+                        .has_ms = true,
+                        .ms = 7,
+                        .more = more,
+                        .n_more = 2};
+    s_expect_hex(&done, "93010284a36a6f62a16aa7617474656d707402a26d7307a46d6f72659293a26a3101"
+                        "0593a26a320206");
+    proto_msg_t fail = {.type = PROTO_FAIL,
+                        .job_id = "j",
+                        .attempt = 1,
+                        .retryable = true,
+                        .code = -5,
+                        .text = "t",
+                        .retry_after_ms = 9,
+                        .has_ms = true,
+                        .ms = 3};
+    s_expect_hex(&fail, "93010387ae72657472795f61667465725f6d7309a26d7303a36a6f62a16aa761747465"
+                        "6d707401a9726574727961626c65c3a4636f6465fba474657874a174");
+    proto_msg_t job = {.type = PROTO_JOB,
+                       .job_id = "j",
+                       .stage = "text",
+                       .attempt = 1,
+                       .lease_ms = 100,
+                       .more = more,
+                       .n_more = 1};
+    s_expect_hex(&job, "93010585a36a6f62a16aa57374616765a474657874a7617474656d707401a86c6561"
+                       "73655f6d7364a46d6f72659193a26a310105");
+    proto_msg_t nack = {.type = PROTO_NACK, .seq = 4, .code = 3, .text = "no"};
+    s_expect_hex(&nack, "93010883a373657104a4636f646503a474657874a26e6f");
+}
+
 static void test_proto_submit_roundtrips_items_and_binary_bodies(void **state)
 {
     (void)state;
@@ -277,6 +343,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proto_submit_roundtrips_items_and_binary_bodies),
         cmocka_unit_test(test_proto_every_type_roundtrips),
+        cmocka_unit_test(test_proto_frames_keep_their_bytes),
         cmocka_unit_test(test_proto_done_and_job_carry_more_jobs_in_one_frame),
         cmocka_unit_test(test_proto_rejects_every_truncation_of_a_valid_frame),
         cmocka_unit_test(test_proto_rejects_wrong_version_type_and_field_types),

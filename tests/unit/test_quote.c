@@ -19,7 +19,7 @@ static transcript_t *s_text(const char *text)
 {
     transcript_t *t = transcript_new();
     err_t err = {0};
-    assert_int_equal(transcript_append(t, NULL, text, strlen(text), -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, NULL, text, strlen(text), TRANSCRIPT_UNTIMED, &err), 0);
     return t;
 }
 
@@ -135,8 +135,9 @@ static void test_quote_gives_start_ms_of_a_timed_transcript(void **state)
     const char *cues[] = {"Welcome back to the show.", "Today we talk about data.",
                           "Data is the black hole at the center of AI."};
     for (int i = 0; i < 3; i++)
-        assert_int_equal(
-            transcript_append(t, " ", cues[i], strlen(cues[i]), 1000 * i, 1000 * i + 900, &err), 0);
+        assert_int_equal(transcript_append(t, " ", cues[i], strlen(cues[i]),
+                                           (transcript_time_t){1000 * i, 1000 * i + 900}, &err),
+                         0);
     quote_match_t m = s_find(t, "data is the black hole at the center of AI");
     assert_int_equal(m.kind, QUOTE_NORMALISED);
     assert_int_equal(m.start_ms, 2000);

@@ -173,30 +173,6 @@ static void test_sniff_recognises_each_format(void **state)
     assert_string_equal(timedtext_format_name(TIMEDTEXT_JSON3), "json3");
 }
 
-static void test_unescape_decodes_known_references_only(void **state)
-{
-    (void)state;
-
-    static const struct {
-        const char *in, *out;
-    } cases[] = {
-        {"a &amp; b", "a & b"},
-        {"&lt;i&gt;&quot;x&quot;&apos;", "<i>\"x\"'"},
-        {"it&#39;s &#x2019; &#8212;", "it's \xE2\x80\x99 \xE2\x80\x94"},
-        {"&nbsp;&hellip;", "\xC2\xA0\xE2\x80\xA6"},
-        {"&bogus; & &#; &#xD800; &#0; &#99999999;", "&bogus; & &#; &#xD800; &#0; &#99999999;"},
-        {"&amp;#39;", "&#39;"},
-        {"tail &am", "tail &am"},
-    };
-
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char out[128];
-        size_t n = timedtext_unescape(cases[i].in, strlen(cases[i].in), out);
-        out[n] = '\0';
-        assert_string_equal(out, cases[i].out);
-    }
-}
-
 static void test_empty_bodies_fail_as_empty(void **state)
 {
     (void)state;
@@ -310,7 +286,6 @@ int main(void)
         cmocka_unit_test(test_srv3_wrapping_legacy_children_parses),
         cmocka_unit_test(test_vtt_body_goes_through_the_vtt_parser),
         cmocka_unit_test(test_sniff_recognises_each_format),
-        cmocka_unit_test(test_unescape_decodes_known_references_only),
         cmocka_unit_test(test_empty_bodies_fail_as_empty),
         cmocka_unit_test(test_unknown_and_malformed_bodies_fail),
         cmocka_unit_test(test_too_big_body_is_refused),

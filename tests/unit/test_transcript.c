@@ -16,13 +16,15 @@ static transcript_t *s_cues(void)
 {
     transcript_t *t = transcript_new();
     err_t err = {0};
-    assert_int_equal(transcript_append(t, " ", "Caf\xC3\xA9 ouvert,", 13, 0, 1500, &err), 0);
+    assert_int_equal(
+        transcript_append(t, " ", "Caf\xC3\xA9 ouvert,", 13, (transcript_time_t){0, 1500}, &err),
+        0);
     assert_int_equal(transcript_append(t, " ",
                                        "\xE2\x82\xAC"
                                        "5 \xF0\x9F\x98\x80.",
-                                       10, 2000, 3000, &err),
+                                       10, (transcript_time_t){2000, 3000}, &err),
                      0);
-    assert_int_equal(transcript_append(t, " ", "fin", 3, 3000, 4000, &err), 0);
+    assert_int_equal(transcript_append(t, " ", "fin", 3, (transcript_time_t){3000, 4000}, &err), 0);
     return t;
 }
 
@@ -32,8 +34,8 @@ static void test_transcript_appends_paragraphs_with_separators(void **state)
     transcript_t *t = transcript_new();
     err_t err = {0};
     assert_string_equal(t->text, "");
-    assert_int_equal(transcript_append(t, "\n\n", "First one.", 10, -1, -1, &err), 0);
-    assert_int_equal(transcript_append(t, "\n\n", "Second.", 7, -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", "First one.", 10, TRANSCRIPT_UNTIMED, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", "Second.", 7, TRANSCRIPT_UNTIMED, &err), 0);
 
     assert_string_equal(t->text, "First one.\n\nSecond.");
     assert_int_equal(t->len, 19);
@@ -193,9 +195,10 @@ static void test_transcript_refuses_text_past_its_limit(void **state)
     (void)state;
     transcript_t *t = transcript_new();
     err_t err = {0};
-    assert_int_equal(transcript_append(t, " ", "x", 1, -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, " ", "x", 1, TRANSCRIPT_UNTIMED, &err), 0);
     /* Fails on the length alone, before reading the (short) text. */
-    assert_int_equal(transcript_append(t, " ", "y", (size_t)256 << 20, -1, -1, &err), -1);
+    assert_int_equal(transcript_append(t, " ", "y", (size_t)256 << 20, TRANSCRIPT_UNTIMED, &err),
+                     -1);
     assert_int_equal(err.code, LODE_ETOOBIG);
     assert_string_equal(t->text, "x");
     assert_int_equal(t->n_segs, 1);
@@ -207,8 +210,8 @@ static void test_transcript_appends_without_a_separator(void **state)
     (void)state;
     transcript_t *t = transcript_new();
     err_t err = {0};
-    assert_int_equal(transcript_append(t, NULL, "ab", 2, -1, -1, &err), 0);
-    assert_int_equal(transcript_append(t, NULL, "cd", 2, -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, NULL, "ab", 2, TRANSCRIPT_UNTIMED, &err), 0);
+    assert_int_equal(transcript_append(t, NULL, "cd", 2, TRANSCRIPT_UNTIMED, &err), 0);
     assert_string_equal(t->text, "abcd");
     assert_int_equal(t->segs[1].offset, 2);
     transcript_destroy(&t);
