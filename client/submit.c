@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "proto.h"
 #include "submit_wire.h"
+#include "textsniff.h"
 #include "wait.h"
 
 /* Room for the msgpack framing of a SUBMIT around its bodies. */
@@ -87,6 +88,18 @@ static int s_read_file(int fd, const char *path, size_t max_bytes, submit_item_t
     return rc;
 }
 
+/* The fetch stage's rule (textsniff.h), here so that a binary file gets
+ * no job id: "x.pdf: binary content (a PDF document), not text…". */
+static int s_check_text(const submit_item_t *item, const char *what, err_t *err)
+{
+    if (textsniff_check(item->body, item->body_len, err) == 0)
+        return 0;
+    err_prefix(err, "%s", what);
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n, "; lode mines text, Markdown, WebVTT and SRT");
+    return -1;
+}
+
 /* "host.tld/…" with no scheme: a dot in the first path segment, no spaces. */
 static bool s_looks_like_host(const char *arg)
 {
@@ -110,7 +123,7 @@ int submit_item_from_arg(const char *arg, size_t max_bytes, submit_item_t *item,
         item->kind = "file";
         const char *slash = strrchr(arg, '/');
         item->name = mem_strdup(slash && slash[1] ? slash + 1 : arg);
-        if (s_read_file(fd, arg, max_bytes, item, err) != 0) {
+        if (s_read_file(fd, arg, max_bytes, item, err) != 0 || s_check_text(item, arg, err) != 0) {
             submit_item_clear(item);
             return -1;
         }
@@ -145,6 +158,10 @@ int submit_item_from_stream(FILE *f, size_t max_bytes, submit_item_t *item, err_
     item->kind = "text";
     item->body_len = b.len;
     item->body = buf_steal(&b);
+    if (s_check_text(item, "stdin", err) != 0) {
+        submit_item_clear(item);
+        return -1;
+    }
     return 0;
 }
 
@@ -194,6 +211,8 @@ static int s_collect(
             return cli_usage(cli, "submit", "--text is over the 50 MB limit");
         items[*n] = (submit_item_t){.kind = "text", .body = mem_strdup(text)};
         items[(*n)++].body_len = strlen(text);
+        if (s_check_text(&items[*n - 1], "--text", &err) != 0)
+            return cli_fail(cli, &err);
     }
     size_t total = *n ? items[0].body_len : 0;
     for (size_t i = 0; i < n_args; i++) {

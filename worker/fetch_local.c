@@ -43,9 +43,13 @@ int fetch_local_run(store_t *store, const char *id, err_t *err)
     body = store_part_get(store, id, STORE_PART_INPUT, &len, err);
     if (!body)
         goto out;
+    /* The client checked these at submit; an upload from another client
+     * (or an older one) meets the same rules here. */
+    if (source_check_input(body, len, err) != 0)
+        goto out;
     source_format_t fmt = source_format_guess(job.name, body, len);
     t = source_parse(job.name, body, len, fmt, &meta, err);
-    if (!t)
+    if (!t || source_check_words(t, err) != 0)
         goto out;
     free(meta.kind);
     meta.kind = mem_strdup(job.kind);

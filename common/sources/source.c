@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "source_impl.h"
+#include "textsniff.h"
 #include "utf8.h"
 
 #define S_META_MAX  1024           /* bytes kept of one metadata value */
@@ -504,6 +505,52 @@ transcript_t *source_parse(const char *name,
     if (rc != 0)
         transcript_destroy(&t);
     return t;
+}
+
+/* --------------------------------------------------------------- checks */
+
+int source_check_input(const char *body, size_t len, err_t *err)
+{
+    if (len > SOURCE_MAX_BYTES) {
+        err_set(err, LODE_ETOOBIG, "the source is %zu bytes, over the %u MB limit", len,
+                SOURCE_MAX_BYTES / (1024 * 1024));
+        return -1;
+    }
+    return textsniff_check(body, len, err);
+}
+
+size_t source_word_count(const char *text, size_t len, size_t max)
+{
+    size_t n = 0;
+    bool counted = false; /* the current run of non-space is counted */
+    for (size_t i = 0; i < len && n < max; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+            counted = false;
+            continue;
+        }
+        /* Bytes of multi-byte UTF-8 count as letters: "日本語" is a word. */
+        if (!counted && (isalnum(c) || c >= 0x80)) {
+            n++;
+            counted = true;
+        }
+    }
+    return n;
+}
+
+int source_check_words(const transcript_t *t, err_t *err)
+{
+    size_t n = t ? source_word_count(t->text, t->len, SOURCE_MIN_WORDS) : 0;
+    if (n == 0) {
+        err_set(err, LODE_EEMPTY, "empty transcript");
+        return -1;
+    }
+    if (n < SOURCE_MIN_WORDS) {
+        err_set(err, LODE_EEMPTY, "%zu word%s: too short to mine, at least %d", n,
+                n == 1 ? "" : "s", SOURCE_MIN_WORDS);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- JSON */
