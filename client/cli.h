@@ -80,6 +80,12 @@ int cli_parse_exit(int rc);
  * cannot be reached. Borrowed: cli_run destroys it. */
 store_t *cli_store(cli_t *cli, err_t *err);
 
+/* The candidate closest to word by edit distance (insertions, deletions,
+ * substitutions and swaps of neighbours), if it is close enough to be a
+ * typo (at most 2 edits, and fewer than half of word); NULL otherwise.
+ * Borrowed from cands. For "did you mean …?". */
+const char *cli_suggest(const char *word, const char *const *cands, size_t n);
+
 /* Parse a positive integer argument (at most max). -1 if it is not one. */
 int cli_parse_count(const char *s, long max, long *out);
 #endif
