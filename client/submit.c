@@ -13,6 +13,7 @@
 
 #include <czmq.h>
 
+#include "batch.h"
 #include "batch_submit.h"
 #include "buf.h"
 #include "curve.h"
@@ -100,6 +101,22 @@ static int s_check_text(const submit_item_t *item, const char *what, err_t *err)
     return -1;
 }
 
+/* The -f list's rule (batch_url_normalise), so that a URL no worker could
+ * fetch gets no job id. The URL is sent as given: the broker and workers
+ * normalise what they need. */
+static int s_check_url(submit_item_t *item, err_t *err)
+{
+    char *norm = NULL;
+    err_t why = {0};
+    if (batch_url_normalise(item->url, strlen(item->url), &norm, &why) == 0) {
+        free(norm);
+        return 0;
+    }
+    err_set(err, LODE_EINVAL, "not a URL lode can fetch: %.160s (%s)", item->url, why.msg);
+    submit_item_clear(item);
+    return -1;
+}
+
 /* "host.tld/…" with no scheme: a dot in the first path segment, no spaces. */
 static bool s_looks_like_host(const char *arg)
 {
@@ -129,16 +146,11 @@ int submit_item_from_arg(const char *arg, size_t max_bytes, submit_item_t *item,
         }
         return 0;
     }
-    if (strstr(arg, "://")) {
-        item->kind = "url";
-        item->url = mem_strdup(arg);
-        return 0;
-    }
-    if (s_looks_like_host(arg)) {
+    if (strstr(arg, "://") || s_looks_like_host(arg)) {
         /* "youtu.be/ID", "example.com/post": what people paste. */
         item->kind = "url";
-        item->url = mem_printf("https://%s", arg);
-        return 0;
+        item->url = strstr(arg, "://") ? mem_strdup(arg) : mem_printf("https://%s", arg);
+        return s_check_url(item, err);
     }
     err_set(err, LODE_ENOTFOUND, "no such file: %s", arg);
     return -1;
@@ -217,8 +229,9 @@ static int s_collect(
     size_t total = *n ? items[0].body_len : 0;
     for (size_t i = 0; i < n_args; i++) {
         if (submit_item_from_arg(args[i], JOB_SOURCE_MAX_BYTES, &items[*n], &err) != 0)
-            return err.code == LODE_ENOTFOUND ? cli_usage(cli, "submit", "%s", err.msg)
-                                              : cli_fail(cli, &err);
+            return err.code == LODE_ENOTFOUND || err.code == LODE_EINVAL
+                       ? cli_usage(cli, "submit", "%s", err.msg)
+                       : cli_fail(cli, &err);
         total += items[(*n)++].body_len;
         if (total > PROTO_MAX_FRAME - SUBMIT_FRAME_SLACK) {
             err_set(&err, LODE_ETOOBIG,
