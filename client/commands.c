@@ -15,6 +15,7 @@
 #include "curate.h"
 #include "dead.h"
 #include "keygen.h"
+#include "list.h"
 #include "mem.h"
 #include "promptcmd.h"
 #include "status.h"
@@ -164,10 +165,15 @@ static const cli_cmd_t s_cmds[] = {
      "Examples:\n"
      "  lode top\n"
      "  lode top --once --json\n"},
-    {"list", status_list_run, "list jobs, newest first",
-     "usage: lode list [--limit N] [--json]\n"
+    {"list", list_run, "list jobs, newest first",
+     "usage: lode list [--state S] [--batch BATCH] [--since T] [--limit N] [--json]\n"
      "\n"
-     "The newest jobs first (default 20): id, state, stage, kind, title or name or URL.\n"
+     "The newest jobs first (default 20): id, state, stage, kind, title or name or URL\n"
+     "(a --text job's title is its first words).\n"
+     "  --state S       only jobs in state S: queued, running, done, failed, expanded\n"
+     "  --batch BATCH   only the jobs of batch BATCH\n"
+     "  --since T       only jobs created since T: a duration ago (90s, 30m, 2h, 7d)\n"
+     "                  or a UTC date YYYY-MM-DD[THH:MM[:SS]]\n"
      "\n"
      "Examples:\n"
      "  lode list\n"
@@ -320,9 +326,9 @@ static const char *const s_globals[] = {"--redis",      "--broker",       "--pre
 
 /* Command options that take a value, so a value is never taken for a global
  * option ("--set --redis" sets the text "--redis"). */
-static const char *const s_valued[] = {"--text",  "--name",  "--set",     "--format",
-                                       "--limit", "--stage", "--episode", "-f",
-                                       "--file",  "-o",      "--output",  "--pub"};
+static const char *const s_valued[] = {"--state", "--batch",  "--since", "--text",   "--name",
+                                       "--set",   "--format", "--limit", "--stage",  "--episode",
+                                       "-f",      "--file",   "-o",      "--output", "--pub"};
 
 static int s_global_index(const char *arg, size_t *n)
 {

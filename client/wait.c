@@ -12,6 +12,7 @@
 #include <czmq.h>
 
 #include "batch.h"
+#include "jobref.h"
 #include "mem.h"
 #include "store.h"
 
@@ -320,14 +321,8 @@ int wait_run(cli_t *cli, int argc, char **argv)
         return rc;
     }
     char(*ids)[JOB_ID_SIZE] = rc == 0 ? mem_calloc(n, sizeof *ids) : NULL;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!job_id_valid(pos[i])) {
-            fprintf(cli->errs, "lode: error: no job %s\n", pos[i]);
-            rc = CLI_EXIT_NOTFOUND;
-        } else {
-            memcpy(ids[i], pos[i], JOB_ID_SIZE);
-        }
-    }
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = jobref_arg(cli, &pos[i], ids[i]);
     if (rc == 0)
         rc = wait_jobs(cli, (const char(*)[JOB_ID_SIZE])ids, n, isatty(2), json);
     free(ids);

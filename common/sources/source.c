@@ -553,6 +553,41 @@ int source_check_words(const transcript_t *t, err_t *err)
     return 0;
 }
 
+char *source_title_from_text(const char *text, size_t len, size_t max_bytes)
+{
+    buf_t b;
+    buf_init(&b, max_bytes + 8);
+    size_t i = 0, cut = 0;
+    bool more = false;
+    while (i < len) {
+        while (i < len && isspace((unsigned char)text[i]))
+            i++;
+        size_t w = i;
+        while (i < len && !isspace((unsigned char)text[i]))
+            i++;
+        if (i == w)
+            break;
+        if (b.len + 1 + (i - w) > max_bytes) {
+            more = true;
+            break;
+        }
+        if ((b.len > 0 && buf_append(&b, " ", 1, NULL) != 0) ||
+            buf_append(&b, text + w, i - w, NULL) != 0)
+            break;
+        cut = b.len;
+    }
+    if (cut == 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    b.len = cut; /* a word that did not fit may have been half appended */
+    b.data[cut] = '\0';
+    /* The limit kept room for the ellipsis, so this cannot fail. */
+    if (more && buf_append(&b, "…", strlen("…"), NULL) != 0)
+        b.data[cut] = '\0';
+    return buf_steal(&b);
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 /* Set key to s if s is set; a value that is not valid UTF-8 (a caller may

@@ -89,6 +89,11 @@ size_t source_word_count(const char *text, size_t len, size_t max);
 LODE_MUST_CHECK
 int source_check_words(const transcript_t *t, err_t *err);
 
+/* A title for a source that has none (--text): its first words, at most
+ * max_bytes (cut at a word, "…" added when cut), on one line. Caller frees;
+ * NULL if text has no word. */
+char *source_title_from_text(const char *text, size_t len, size_t max_bytes);
+
 /* Free the strings of meta and zero it. */
 void source_meta_clear(source_meta_t *meta);
 
