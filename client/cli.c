@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mem.h"
 
@@ -60,6 +61,59 @@ store_t *cli_store(cli_t *cli, err_t *err)
         *err = again;
     }
     return cli->store;
+}
+
+int64_t cli_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool cli_ride_out(cli_t *cli, cli_outage_t *o, const err_t *err, int64_t deadline_ms)
+{
+    int64_t now = cli_mono_ms();
+    if (err->code != LODE_ESTORE || now >= deadline_ms)
+        return false;
+    if (o->since_ms == 0) {
+        o->since_ms = now;
+        o->backoff_ms = 100;
+        fprintf(cli->errs, "\nlode: lost Redis (%s); waiting for it to come back%s\n", err->msg,
+                deadline_ms == INT64_MAX ? "" : " within --timeout");
+        fflush(cli->errs);
+    }
+    int64_t nap = o->backoff_ms;
+    if (nap > deadline_ms - now)
+        nap = deadline_ms - now;
+    struct timespec ts = {(time_t)(nap / 1000), (long)(nap % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    o->backoff_ms = o->backoff_ms * 2 > CLI_OUTAGE_MAX_MS ? CLI_OUTAGE_MAX_MS : o->backoff_ms * 2;
+    return true;
+}
+
+store_t *cli_store_patient(cli_t *cli, cli_outage_t *o, int64_t deadline_ms, err_t *err)
+{
+    for (;;) {
+        err_t mine = {0};
+        store_t *store = cli_store(cli, &mine);
+        if (store) {
+            cli_outage_over(cli, o);
+            return store;
+        }
+        if (!cli_ride_out(cli, o, &mine, deadline_ms)) {
+            err_set(err, mine.code, "%s", mine.msg);
+            return NULL;
+        }
+    }
+}
+
+void cli_outage_over(cli_t *cli, cli_outage_t *o)
+{
+    if (o->since_ms == 0)
+        return;
+    fprintf(cli->errs, "lode: Redis is back after %.1f s\n",
+            (double)(cli_mono_ms() - o->since_ms) / 1000.0);
+    o->since_ms = 0;
 }
 
 int cli_parse_count(const char *s, long max, long *out)

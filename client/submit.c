@@ -305,7 +305,9 @@ int submit_run(cli_t *cli, int argc, char **argv)
         rc = s_print_result(cli, &ack, json);
     if (rc == CLI_EXIT_OK && wait) {
         fflush(cli->out);
-        rc = wait_jobs(cli, (const char(*)[JOB_ID_SIZE])ack.ids, ack.n_ids, isatty(2), false);
+        /* The batch's wait: a bar on a terminal, else a plain line every
+         * few seconds, as lode wait BATCH prints. */
+        rc = wait_batch(cli, ack.batch, isatty(2), false);
     }
 out:
     for (size_t i = 0; i < n; i++)
