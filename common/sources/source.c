@@ -305,6 +305,7 @@ void source_meta_clear(source_meta_t *meta)
     free(meta->language);
     free(meta->url);
     free(meta->site);
+    free(meta->note);
     memset(meta, 0, sizeof *meta);
     meta->runtime_ms = -1;
 }
@@ -628,6 +629,8 @@ char *source_meta_to_json(const source_meta_t *meta)
     s_json_str(o, "url", meta->url);
     s_json_str(o, "site", meta->site);
     json_t *notes = json_array();
+    if (meta->note)
+        s_json_note(notes, mem_strdup(meta->note));
     if (meta->n_repaired)
         s_json_note(notes, mem_printf("repaired %zu invalid UTF-8 sequence%s (U+FFFD)",
                                       meta->n_repaired, meta->n_repaired == 1 ? "" : "s"));

@@ -37,6 +37,8 @@ typedef struct {
     int64_t runtime_ms; /* last cue end for timed sources, else -1 */
     size_t n_repaired;  /* invalid UTF-8 sequences replaced by U+FFFD */
     size_t n_skipped;   /* VTT/SRT cues skipped for a malformed timing line */
+    char *note;         /* owned or NULL: a driver's note for the facts ("used the
+                           auto-generated en track: …"), first in "notes" */
 } source_meta_t;
 
 /* Format from the file name's extension (.txt .md .markdown .vtt .srt), else
