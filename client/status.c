@@ -41,10 +41,10 @@ static void s_no_workers_notes(cli_t *cli, const store_stats_t *st, const long l
     for (int s = 0; s < JOB_STAGE_COUNT; s++) {
         if (st->queued[s] > 0 && workers[s] == 0)
             fprintf(cli->out,
-                    "note        no workers for stage %s: %lld queued job%s wait until one "
+                    "note        no workers for stage %s: %lld queued job%s until one "
                     "starts (lode-worker --stage %s)\n",
                     job_stage_name((job_stage_t)s), (long long)st->queued[s],
-                    st->queued[s] == 1 ? "" : "s", job_stage_name((job_stage_t)s));
+                    st->queued[s] == 1 ? " waits" : "s wait", job_stage_name((job_stage_t)s));
     }
 }
 
