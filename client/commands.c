@@ -64,10 +64,12 @@ static const cli_cmd_t s_cmds[] = {
      "  lode submit -f urls.txt --name reading-list --wait\n"
      "  echo \"...\" | lode submit --text - --json\n"},
     {"status", status_run, "cluster counters, or one job's state",
-     "usage: lode status [JOB] [--json]\n"
+     "usage: lode status [JOB] [--json] [--pub ENDPOINT]\n"
      "\n"
      "Without JOB: queue length per stage, jobs in flight, dead letters, totals.\n"
-     "With JOB: its state, stage, attempts and last error.\n"
+     "With JOB: its state, stage, attempts and last error. When jobs wait, a note\n"
+     "names any stage with no workers (from the broker's stats at --pub, as top).\n"
+     "Waits out a Redis restart for --timeout (default 10 s) before exit 6.\n"
      "\n"
      "Examples:\n"
      "  lode status\n"
@@ -79,7 +81,8 @@ static const cli_cmd_t s_cmds[] = {
      "Wait until every job is done or failed. Exits 0 when all are done, 4 if any\n"
      "failed, 5 if --timeout ran out first (no limit unless --timeout is given).\n"
      "For a batch: a progress bar with rate and ETA on a terminal, else one line\n"
-     "every 5 s, with counts per state and per stage.\n"
+     "every 5 s, with counts per state and per stage. A Redis restart is waited\n"
+     "out with a note (exit 6 only once --timeout runs out).\n"
      "\n"
      "Examples:\n"
      "  lode wait 01J9ZK3M 01J9ZK4Q --timeout 600\n"
@@ -107,8 +110,8 @@ static const cli_cmd_t s_cmds[] = {
      "  lode dead\n"
      "  lode dead --limit 5 --json\n"},
     {"retry", dead_retry_run, "put failed jobs back in a queue",
-     "usage: lode retry JOB... [--stage S]\n"
-     "       lode retry --all [--stage S]\n"
+     "usage: lode retry JOB... [--stage S] [--json]\n"
+     "       lode retry --all [--stage S] [--json]\n"
      "\n"
      "Re-queue failed jobs with their attempts reset. With JOB ids, --stage S restarts\n"
      "them at stage S (default: the stage that failed). With --all, every dead-lettered\n"
@@ -123,8 +126,9 @@ static const cli_cmd_t s_cmds[] = {
      "\n"
      "The document as a page: §01 source, §02 snippets, §03 synthesis, §04 fan-out,\n"
      "with curation applied. Dropped snippets are hidden (--all shows them).\n"
-     "A job that is not done shows what exists so far and its state.\n"
-     "--json prints the export JSON instead.\n"
+     "A job that is not done shows what exists so far and its state; a failed one\n"
+     "says its failure once, at the top, with what to do. On a terminal the page\n"
+     "goes through $PAGER (default less). --json prints the export JSON instead.\n"
      "\n"
      "--stats shows how each text stage was made instead: engine, model, the hash\n"
      "and origin of the prompt, requests, chunks, repairs, prompt and completion\n"
@@ -138,11 +142,11 @@ static const cli_cmd_t s_cmds[] = {
      "  lode show 01J9ZK3M --stats\n"
      "  lode show 01J9ZK3M --json | jq .synthesis\n"},
     {"export", view_export_run, "export a job's document as JSON or Markdown",
-     "usage: lode export JOB [--format json|md] [--compact]\n"
+     "usage: lode export JOB [--format json|md] [--compact] [-o FILE]\n"
      "\n"
      "Print the document with curation applied: JSON as in DESIGN.md plus\n"
      "provenance (\"curated\", \"proposed\", \"curation\"), or Markdown.\n"
-     "--compact prints the JSON on one line.\n"
+     "--compact prints the JSON on one line. -o FILE writes to FILE.\n"
      "\n"
      "Examples:\n"
      "  lode export 01J9ZK3M --format md -o talk.md\n"
@@ -195,31 +199,33 @@ static const cli_cmd_t s_cmds[] = {
      "  lode prompts\n"
      "  lode prompts copy\n"},
     {"keygen", keygen_run, "write a CURVE key pair for the broker, a worker or a client",
-     "usage: lode keygen PATH\n"
+     "usage: lode keygen PATH [--json]\n"
      "\n"
      "Write a new CURVE certificate: PATH (public; copy it into the broker's\n"
      "--curve-allow directory, or give it to peers as --curve-server) and\n"
      "PATH_secret (secret, mode 0600; give it as --curve-cert). Prints the public\n"
-     "key and both paths. Never overwrites an existing file.\n"
+     "key and both paths (--json: {\"public_key\", \"public\", \"secret\"}). Never\n"
+     "overwrites an existing file.\n"
      "\n"
      "Examples:\n"
      "  lode keygen ~/.config/lode/client\n"
      "  lode keygen /etc/lode/broker\n"},
     {"keep", curate_keep_run, "keep a snippet",
-     "usage: lode keep JOB SNIPPET_ID\n\nMark a snippet kept (undoes a drop).\n"
+     "usage: lode keep JOB SNIPPET_ID [--json]\n\nMark a snippet kept (undoes a drop).\n"
      "\n"
      "Examples:\n"
      "  lode keep 01J9ZK3M 3\n"},
     {"drop", curate_drop_run, "drop a snippet",
-     "usage: lode drop JOB SNIPPET_ID\n\nMark a snippet dropped: hidden from show and Markdown,\n"
+     "usage: lode drop JOB SNIPPET_ID [--json]\n\nMark a snippet dropped: hidden from show and "
+     "Markdown,\n"
      "\"kept\": false in JSON. The proposed snippet stays stored.\n"
      "\n"
      "Examples:\n"
      "  lode drop 01J9ZK3M 3\n"
      "  lode drop 01J9ZK3M 3 --json\n"},
     {"edit", curate_edit_run, "edit a snippet's commentary or the synthesis",
-     "usage: lode edit JOB SNIPPET_ID [--set TEXT|-]\n"
-     "       lode edit JOB --synthesis [--set TEXT|-]\n"
+     "usage: lode edit JOB SNIPPET_ID [--set TEXT|-] [--json]\n"
+     "       lode edit JOB --synthesis [--set TEXT|-] [--json]\n"
      "\n"
      "Replace the commentary of a snippet, or the synthesis Markdown. Without --set,\n"
      "opens $EDITOR (else vi) on the current text; --set - reads stdin.\n"
@@ -228,7 +234,7 @@ static const cli_cmd_t s_cmds[] = {
      "  lode edit 01J9ZK3M 3\n"
      "  lode edit 01J9ZK3M --synthesis --set - < synthesis.md\n"},
     {"move", curate_move_run, "move a snippet in the curated order",
-     "usage: lode move JOB SNIPPET_ID POSITION\n"
+     "usage: lode move JOB SNIPPET_ID POSITION [--json]\n"
      "\n"
      "Move a snippet to POSITION (1-based) in the curated order of all snippets,\n"
      "dropped ones included (lode show --all lists them in order).\n"
@@ -244,7 +250,7 @@ static const cli_cmd_t s_cmds[] = {
      "Examples:\n"
      "  lode add 01J9ZK3M questions \"What would change the conclusion?\"\n"},
     {"remove", curate_remove_run, "remove a fan-out item",
-     "usage: lode remove JOB questions|concepts|references INDEX|TEXT\n"
+     "usage: lode remove JOB questions|concepts|references INDEX|TEXT [--json]\n"
      "\n"
      "INDEX is the 1-based number lode show prints; or give the item's exact text.\n"
      "\n"

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "doc.h"
@@ -56,8 +57,11 @@ static int s_emit(cli_t *cli, const char *text, const s_dest_t *dest)
     bool ok = fwrite(text, 1, n, f) == n && (!nl || fputc('\n', f) != EOF);
     int rc = CLI_EXIT_OK;
     if (pager) {
-        pclose(f);
+        int st = pclose(f);
         signal(SIGPIPE, old);
+        /* 127: the shell found no such pager; the page is not lost. */
+        if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+            fprintf(cli->out, "%s%s", text, nl ? "\n" : "");
     } else if (dest->path) {
         ok = fclose(f) == 0 && ok;
         if (!ok) {

@@ -243,7 +243,7 @@ static srcdrv_step_t s_web_parse(s_web_t *w, const http_resp_t *resp, s_kind_t k
 
 static srcdrv_step_t s_web_fetched(s_web_t *w, const http_resp_t *resp, http_req_t *req, err_t *err)
 {
-    if (srcdrv_check_resp(resp, "webdrv:", &w->retry_after_ms, err) != 0) {
+    if (srcdrv_check_resp(resp, "page", &w->retry_after_ms, err) != 0) {
         w->phase = S_WEB_OVER;
         return SRCDRV_FAIL;
     }

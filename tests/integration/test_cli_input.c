@@ -286,6 +286,29 @@ static void test_typos_get_a_did_you_mean_and_every_program_takes_h(void **state
     cluster_mark_ok(c);
 }
 
+/* Every command that prints takes --json; keygen too (item 8). */
+static void test_keygen_prints_json(void **state)
+{
+    cluster_t *c = *state;
+    char *path = mem_printf("%s/client.cert", cluster_tmpdir(c));
+    char *out = NULL, *errs = NULL;
+    assert_int_equal(cluster_run_cli(c, NULL, &out, &errs, "keygen", path, "--json", NULL), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(strlen(json_string_value(json_object_get(j, "public_key"))), 40);
+    assert_string_equal(json_string_value(json_object_get(j, "public")), path);
+    char *secret = mem_printf("%s_secret", path);
+    assert_string_equal(json_string_value(json_object_get(j, "secret")), secret);
+    struct stat st;
+    assert_int_equal(stat(secret, &st), 0);
+    json_decref(j);
+    free(secret);
+    free(out);
+    free(errs);
+    free(path);
+    cluster_mark_ok(c);
+}
+
 int main(void)
 {
     if (getenv("LODE_TEST_FILTER"))
@@ -300,6 +323,7 @@ int main(void)
         T(test_unfetchable_urls_are_refused_at_submit_in_plain_words),
         T(test_a_batch_file_mixes_urls_and_local_files),
         T(test_typos_get_a_did_you_mean_and_every_program_takes_h),
+        T(test_keygen_prints_json),
     };
 #undef T
     int failed = cmocka_run_group_tests_name("cli input", tests, s_group_setup, s_group_teardown);

@@ -284,7 +284,7 @@ static void test_webdrv_http_statuses_are_classified(void **state)
         s_outcome_free(&o);
     }
     s_outcome_t o = s_web(S_BASE "/gone", (s_route_t[]){{NULL, 0, NULL, NULL, 0, 0}});
-    assert_string_equal(o.err.msg, S_BASE "/gone returned 404");
+    assert_string_equal(o.err.msg, "page " S_BASE "/gone returned 404");
     s_outcome_free(&o);
     http_resp_t r = {.status = 403, .url = S_BASE "/x"};
     err_t err = {0};
