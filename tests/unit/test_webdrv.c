@@ -242,10 +242,8 @@ static void test_webdrv_refuses_html_atom_xml_and_other_types(void **state)
          S_BASE "/x is an Atom feed: only RSS podcast feeds are supported"},
         {"application/xml", "<urlset/>",
          S_BASE "/x is an XML document (application/xml), not an RSS feed"},
-        {"image/png", "\x89PNG",
-         S_BASE "/x has an unsupported content type (image/png)"},
-        {"application/json", "{}",
-         S_BASE "/x has an unsupported content type (application/json)"},
+        {"image/png", "\x89PNG", S_BASE "/x has an unsupported content type (image/png)"},
+        {"application/json", "{}", S_BASE "/x has an unsupported content type (application/json)"},
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
