@@ -185,7 +185,7 @@ static const cli_cmd_t s_cmds[] = {
      "  lode list --batch BATCH_ID --json\n"},
     {"prompts", promptcmd_run, "the openai engine's prompts: where each comes from, copy them",
      "usage: lode prompts [--prompts DIR] [--json]\n"
-     "       lode prompts copy [DIR] [--force]\n"
+     "       lode prompts copy [DIR] [--force] [--json]\n"
      "\n"
      "Without a command: each prompt file the openai engine would use on this\n"
      "machine (snippet.md, synthesis.md, fanout.md, notes.md), its hash as stored\n"

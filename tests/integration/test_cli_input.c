@@ -309,6 +309,29 @@ static void test_keygen_prints_json(void **state)
     cluster_mark_ok(c);
 }
 
+static void test_prompts_copy_prints_json(void **state)
+{
+    cluster_t *c = *state;
+    char *dir = mem_printf("%s/prompts", cluster_tmpdir(c));
+    char *out = NULL, *errs = NULL;
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(
+            cluster_run_cli(c, NULL, &out, &errs, "prompts", "copy", dir, "--json", NULL), 0);
+        json_t *j = json_loads(out, 0, NULL);
+        assert_true(json_array_size(j) >= 4);
+        size_t i;
+        json_t *v;
+        /* The first copy writes every file, the second keeps them all. */
+        json_array_foreach(j, i, v)
+            assert_int_equal(json_is_true(json_object_get(v, "written")), round == 0);
+        json_decref(j);
+        free(out);
+        free(errs);
+    }
+    free(dir);
+    cluster_mark_ok(c);
+}
+
 int main(void)
 {
     if (getenv("LODE_TEST_FILTER"))
@@ -324,6 +347,7 @@ int main(void)
         T(test_a_batch_file_mixes_urls_and_local_files),
         T(test_typos_get_a_did_you_mean_and_every_program_takes_h),
         T(test_keygen_prints_json),
+        T(test_prompts_copy_prints_json),
     };
 #undef T
     int failed = cmocka_run_group_tests_name("cli input", tests, s_group_setup, s_group_teardown);
