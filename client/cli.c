@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mem.h"
 
@@ -78,7 +79,9 @@ bool cli_ride_out(cli_t *cli, cli_outage_t *o, const err_t *err, int64_t deadlin
     if (o->since_ms == 0) {
         o->since_ms = now;
         o->backoff_ms = 100;
-        fprintf(cli->errs, "\nlode: lost Redis (%s); waiting for it to come back%s\n", err->msg,
+        /* On a terminal a progress bar may hold the line: start a new one. */
+        fprintf(cli->errs, "%slode: lost Redis (%s); waiting for it to come back%s\n",
+                isatty(fileno(cli->errs)) ? "\n" : "", err->msg,
                 deadline_ms == INT64_MAX ? "" : " within --timeout");
         fflush(cli->errs);
     }

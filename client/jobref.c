@@ -45,6 +45,7 @@ typedef struct {
     char found[JOBREF_SHOW][JOB_ID_SIZE]; /* the first matches */
     size_t n_found;                       /* all matches */
     size_t scanned;                       /* ids read */
+    bool partial;                         /* stopped before the end of the range */
 } s_scan_t;
 
 /* Read the prefix's time range page by page, counting matches. */
@@ -68,7 +69,12 @@ static int s_scan(store_t *store, s_scan_t *sc, err_t *err)
         free(ids);
         sc->scanned += n;
         r.offset += n;
-        if (n < S_PAGE || sc->n_found > JOBREF_SHOW)
+        if (n < S_PAGE)
+            return 0;
+        /* Enough to name the candidates of an ambiguous prefix. */
+        sc->partial =
+            sc->n_found > JOBREF_SHOW || (sc->n_found > 1 && sc->scanned >= JOBREF_MAX_SCAN);
+        if (sc->partial)
             return 0;
         if (sc->scanned >= JOBREF_MAX_SCAN) {
             err_set(err, LODE_EINVAL,
@@ -89,8 +95,7 @@ static void s_ambiguous(const s_scan_t *sc, err_t *err)
         strcat(list, sc->found[i]);
     }
     err_set(err, LODE_EINVAL, "job id prefix %s is ambiguous: %s%s (%s%zu jobs)", sc->prefix, list,
-            sc->n_found > shown ? ", …" : "", sc->n_found > JOBREF_SHOW ? "over " : "",
-            sc->n_found > JOBREF_SHOW ? (size_t)JOBREF_SHOW : sc->n_found);
+            sc->n_found > shown ? ", …" : "", sc->partial ? "at least " : "", sc->n_found);
 }
 
 int jobref_resolve(store_t *store, const char *arg, char out[JOB_ID_SIZE], err_t *err)
