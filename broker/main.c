@@ -145,7 +145,7 @@ static int s_main(int argc, char **argv)
     const char *bind = NULL;
     int level = LOGL_INFO, c;
     err_t err = {0};
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'b':
             bind = optarg;

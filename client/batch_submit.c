@@ -1,5 +1,6 @@
-/*  batch_submit.c - `lode submit -f FILE|-`: a URL list streamed to the
- *  broker as one batch, in acknowledged chunks of BATCH_CHUNK. Memory is
+/*  batch_submit.c - `lode submit -f FILE|-`: a list of URLs and local files
+ *  streamed to the broker as one batch, the URLs in acknowledged chunks of
+ *  BATCH_CHUNK, each file in a SUBMIT of its own. Memory is
  *  bounded by one chunk, never by the batch: deduplication lives in Redis
  *  (a set per batch, see store.h), not in this process.
  *  SPDX-License-Identifier: MIT
@@ -16,6 +17,7 @@
 
 #include "batch.h"
 #include "mem.h"
+#include "submit.h"
 #include "submit_wire.h"
 #include "wait.h"
 
@@ -166,10 +168,60 @@ static int s_flush(s_feed_t *f)
     return rc;
 }
 
-/* One input line: counted, skipped, reported or added to the chunk. */
+/* Upload one local file into the batch as its own SUBMIT (a file is big, a
+ * URL small: files do not wait in the URL chunk). */
+static int s_send_file(s_feed_t *f, const submit_item_t *item)
+{
+    err_t err = {0};
+    int rc = CLI_EXIT_OK;
+    if (!f->batch[0] && store_batch_create(f->store, f->o->name, f->batch, &err) != 0)
+        return cli_fail(f->cli, &err);
+    if (!f->sock && !(f->sock = submit_connect(f->cli, &rc)))
+        return rc;
+    proto_item_t pi = {(char *)item->kind, item->name, NULL, item->body, item->body_len};
+    submit_req_t req = {.seq = ++f->seq, .batch = f->batch, .items = &pi, .n = 1};
+    proto_msg_t ack = {0};
+    rc = submit_send(f->cli, f->sock, &req, &ack);
+    if (rc == CLI_EXIT_OK)
+        f->jobs += (int64_t)ack.n_ids;
+    proto_msg_clear(&ack);
+    return rc;
+}
+
+/* A line naming an existing local file (no "://"; relative paths from the
+ * current directory): uploaded as lode submit FILE would. 1 if the line was
+ * a file (sent, or reported and counted invalid), 0 if it is not one. */
+static int s_take_file(s_feed_t *f, const char *line, size_t len, int *rc)
+{
+    while (len > 0 && (line[0] == ' ' || line[0] == '\t'))
+        line++, len--;
+    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+        len--;
+    char path[S_LINE_BUF_MAX];
+    snprintf(path, sizeof path, "%.*s", (int)len, line);
+    if (len == 0 || path[0] == '#' || strstr(path, "://") || access(path, F_OK) != 0)
+        return 0;
+    submit_item_t item;
+    err_t err = {0};
+    if (submit_item_from_arg(path, JOB_SOURCE_MAX_BYTES, &item, &err) != 0) {
+        f->counts.invalid++;
+        fprintf(f->cli->errs, "%slode: line %lld: %s\n", f->progress ? "\r\033[K" : "",
+                (long long)f->counts.lines, err.msg);
+        return 1;
+    }
+    *rc = s_send_file(f, &item);
+    submit_item_clear(&item);
+    return 1;
+}
+
+/* One input line: counted, skipped, reported, uploaded (a local file) or
+ * added to the chunk (a URL). */
 static int s_take_line(s_feed_t *f, const char *line, size_t len, bool overlong)
 {
     f->counts.lines++;
+    int rc = CLI_EXIT_OK;
+    if (!overlong && s_take_file(f, line, len, &rc))
+        return rc;
     err_t err = {0};
     char *url = NULL;
     batch_line_t kind = overlong ? BATCH_LINE_INVALID : batch_parse_line(line, len, &url, &err);
@@ -181,6 +233,9 @@ static int s_take_line(s_feed_t *f, const char *line, size_t len, bool overlong)
     }
     if (kind == BATCH_LINE_INVALID) {
         f->counts.invalid++;
+        /* No scheme: it may have been meant as a file (s_take_file). */
+        if (!strstr(line, "://") && !overlong) /* line is NUL-terminated */
+            snprintf(err.msg, sizeof err.msg, "no http:// or https://, and no such file");
         s_report_invalid(f, line, len, err.msg);
         return CLI_EXIT_OK;
     }
@@ -272,7 +327,7 @@ int batch_submit(cli_t *cli, const batch_submit_opts_t *opts)
         fprintf(cli->errs, "lode: batch %s holds the %lld jobs acknowledged before that\n",
                 f->batch, (long long)(f->jobs + f->counts.reused));
     if (rc == CLI_EXIT_OK && !f->batch[0]) {
-        fprintf(cli->errs, "lode: error: no URL in %s (%lld lines, %lld invalid)\n",
+        fprintf(cli->errs, "lode: error: no URL or file in %s (%lld lines, %lld invalid)\n",
                 strcmp(opts->path, "-") == 0 ? "stdin" : opts->path, (long long)f->counts.lines,
                 (long long)f->counts.invalid);
         rc = CLI_EXIT_ERROR;

@@ -7,8 +7,11 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mem.h"
 
@@ -61,6 +64,61 @@ store_t *cli_store(cli_t *cli, err_t *err)
     return cli->store;
 }
 
+int64_t cli_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool cli_ride_out(cli_t *cli, cli_outage_t *o, const err_t *err, int64_t deadline_ms)
+{
+    int64_t now = cli_mono_ms();
+    if (err->code != LODE_ESTORE || now >= deadline_ms)
+        return false;
+    if (o->since_ms == 0) {
+        o->since_ms = now;
+        o->backoff_ms = 100;
+        /* On a terminal a progress bar may hold the line: start a new one. */
+        fprintf(cli->errs, "%slode: lost Redis (%s); waiting for it to come back%s\n",
+                isatty(fileno(cli->errs)) ? "\n" : "", err->msg,
+                deadline_ms == INT64_MAX ? "" : " within --timeout");
+        fflush(cli->errs);
+    }
+    int64_t nap = o->backoff_ms;
+    if (nap > deadline_ms - now)
+        nap = deadline_ms - now;
+    struct timespec ts = {(time_t)(nap / 1000), (long)(nap % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    o->backoff_ms = o->backoff_ms * 2 > CLI_OUTAGE_MAX_MS ? CLI_OUTAGE_MAX_MS : o->backoff_ms * 2;
+    return true;
+}
+
+store_t *cli_store_patient(cli_t *cli, cli_outage_t *o, int64_t deadline_ms, err_t *err)
+{
+    for (;;) {
+        err_t mine = {0};
+        store_t *store = cli_store(cli, &mine);
+        if (store) {
+            cli_outage_over(cli, o);
+            return store;
+        }
+        if (!cli_ride_out(cli, o, &mine, deadline_ms)) {
+            err_set(err, mine.code, "%s", mine.msg);
+            return NULL;
+        }
+    }
+}
+
+void cli_outage_over(cli_t *cli, cli_outage_t *o)
+{
+    if (o->since_ms == 0)
+        return;
+    fprintf(cli->errs, "lode: Redis is back after %.1f s\n",
+            (double)(cli_mono_ms() - o->since_ms) / 1000.0);
+    o->since_ms = 0;
+}
+
 int cli_parse_count(const char *s, long max, long *out)
 {
     char *end = NULL;
@@ -72,6 +130,48 @@ int cli_parse_count(const char *s, long max, long *out)
     return 0;
 }
 
+/* Damerau-Levenshtein distance (optimal string alignment) of two short
+ * words; words past 63 bytes are never typos of each other. */
+static size_t s_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return SIZE_MAX;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb];
+}
+
+const char *cli_suggest(const char *word, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX, len = strlen(word);
+    for (size_t i = 0; i < n; i++) {
+        size_t dist = s_distance(word, cands[i]);
+        if (dist < best_d) {
+            best_d = dist;
+            best = cands[i];
+        }
+    }
+    return best_d <= 2 && best_d * 2 < len ? best : NULL;
+}
+
 static const cli_opt_t *s_opt_find(const cli_opt_t *opts, const char *arg, size_t n)
 {
     for (; opts && opts->name; opts++) {
@@ -79,6 +179,27 @@ static const cli_opt_t *s_opt_find(const cli_opt_t *opts, const char *arg, size_
             return opts;
     }
     return NULL;
+}
+
+/* "unknown option --jsn (did you mean --json?)": the command's options and
+ * the global ones are the candidates. */
+static int
+s_unknown_opt(cli_t *cli, const char *cmd, const cli_opt_t *opts, const char *arg, size_t n)
+{
+    static const char *const globals[] = {"--redis",        "--broker",  "--prefix", "--curve-cert",
+                                          "--curve-server", "--timeout", "--help"};
+    const char *cands[64];
+    size_t n_cands = 0;
+    for (; opts && opts->name && n_cands < 56; opts++)
+        cands[n_cands++] = opts->name;
+    for (size_t g = 0; g < sizeof globals / sizeof globals[0]; g++)
+        cands[n_cands++] = globals[g];
+    char word[64];
+    snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), arg);
+    const char *near = cli_suggest(word, cands, n_cands);
+    if (near)
+        return cli_usage(cli, cmd, "unknown option %s (did you mean %s?)", word, near);
+    return cli_usage(cli, cmd, "unknown option %s", word);
 }
 
 /* One "--name[=value]" argument at argv[*i]; advances *i past a value. */
@@ -89,7 +210,7 @@ static int s_parse_opt(cli_t *cli, int argc, char **argv, int *i, const cli_opt_
     size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
     const cli_opt_t *o = s_opt_find(opts, arg, n);
     if (!o)
-        return cli_usage(cli, argv[0], "unknown option %.*s", (int)n, arg);
+        return s_unknown_opt(cli, argv[0], opts, arg, n);
     if (!o->value && eq)
         return cli_usage(cli, argv[0], "%s takes no value", o->name);
     if (o->value && !eq && *i + 1 >= argc)

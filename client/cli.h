@@ -8,6 +8,7 @@
 #define LODE_CLI_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "curve.h"
@@ -79,6 +80,39 @@ int cli_parse_exit(int rc);
 /* The store, connected on first use. NULL and *err (LODE_ESTORE) if Redis
  * cannot be reached. Borrowed: cli_run destroys it. */
 store_t *cli_store(cli_t *cli, err_t *err);
+
+/* The candidate closest to word by edit distance (insertions, deletions,
+ * substitutions and swaps of neighbours), if it is close enough to be a
+ * typo (at most 2 edits, and fewer than half of word); NULL otherwise.
+ * Borrowed from cands. For "did you mean …?". */
+const char *cli_suggest(const char *word, const char *const *cands, size_t n);
+
+/* A Redis outage being ridden out by a command that waits (wait, status):
+ * the daemons do so, and a restart must not end a long wait with exit 6. */
+typedef struct {
+    int64_t since_ms; /* monotonic ms the outage was first seen; 0 = none */
+    int backoff_ms;   /* the next pause: 100 ms doubling to CLI_OUTAGE_MAX_MS */
+} cli_outage_t;
+
+#define CLI_OUTAGE_MAX_MS 2000
+
+/* After a failed store call: if err is LODE_ESTORE (Redis down, restarting
+ * or loading) and deadline_ms (monotonic; INT64_MAX for none) leaves time,
+ * say so once on stderr ("lode: lost Redis …; waiting for it"), sleep the
+ * next back-off (never past the deadline) and return true: try again.
+ * Otherwise false: the caller fails with err. The store reconnects by
+ * itself on the next call. */
+bool cli_ride_out(cli_t *cli, cli_outage_t *o, const err_t *err, int64_t deadline_ms);
+
+/* cli_store, tried again through an outage until deadline_ms (monotonic)
+ * as cli_ride_out does. NULL and *err (LODE_ESTORE) after the deadline. */
+store_t *cli_store_patient(cli_t *cli, cli_outage_t *o, int64_t deadline_ms, err_t *err);
+
+/* Monotonic milliseconds, for deadlines given to cli_ride_out. */
+int64_t cli_mono_ms(void);
+
+/* A store call worked: if an outage was noted, say it is over. */
+void cli_outage_over(cli_t *cli, cli_outage_t *o);
 
 /* Parse a positive integer argument (at most max). -1 if it is not one. */
 int cli_parse_count(const char *s, long max, long *out);

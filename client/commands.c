@@ -15,6 +15,7 @@
 #include "curate.h"
 #include "dead.h"
 #include "keygen.h"
+#include "list.h"
 #include "mem.h"
 #include "promptcmd.h"
 #include "status.h"
@@ -39,33 +40,40 @@ static const cli_cmd_t s_cmds[] = {
      "       lode submit -f FILE|- [--name BATCH] [--skip-done] [--episode E] [--wait]\n"
      "                   [--json]\n"
      "\n"
-     "Submit sources to the broker as one batch and print one job id per line\n"
-     "(the --text item first, then the arguments in order).\n"
-     "\n"
-     "With -f, FILE (or stdin for -) lists one URL per line, any number of them:\n"
-     "they are streamed to the broker in chunks of 1000; blank lines and # comments\n"
-     "are skipped, invalid lines reported (\"line N: not a URL: ...\") and skipped;\n"
-     "URLs are normalised and duplicates dropped. Prints the batch id (watch it with\n"
-     "lode wait BATCH or lode batch status BATCH) and a summary on stderr.\n"
-     "  --skip-done     a URL whose last job (from an earlier -f batch) is done joins\n"
-     "                  the batch as that job instead of being mined again\n"
-     "\n"
-     "  FILE            an existing path: its contents are uploaded (kind \"file\");\n"
-     "                  files over 50 MB are refused before upload\n"
-     "  URL             an argument containing \"://\", or host/path such as\n"
-     "                  youtu.be/ID (https:// is assumed); kind \"url\"\n"
+     "Submit sources as one batch; print one job id per line (--text first).\n"
+     "  FILE            a text, Markdown, WebVTT or SRT file, uploaded; binary files\n"
+     "                  (PDF, images, executables...) and files over 50 MB are refused\n"
+     "  URL             http(s)://..., or host/path such as youtu.be/ID (https://\n"
+     "                  is assumed); other schemes and malformed URLs are refused\n"
+     "  -f FILE|-       read sources from FILE (stdin for -), one per line: URLs and\n"
+     "                  paths of local files, mixed; blank lines and # comments are\n"
+     "                  skipped, bad lines reported (\"line N: ...\") and skipped,\n"
+     "                  duplicate URLs dropped. Prints the batch id; the URLs stream\n"
+     "                  to the broker in chunks of 1000\n"
+     "  --skip-done     with -f: a URL whose last job is done joins as that job\n"
      "  --text STRING   submit STRING as text; --text - reads stdin\n"
      "  --name BATCH    a name for the batch\n"
-     "  --episode E     for podcast feed URLs: the episode's GUID, its number N\n"
-     "                  (1 = newest) or \"latest\" (the default)\n"
-     "  --wait          wait until every job is done or failed (progress on a TTY);\n"
-     "                  exits 4 if any failed\n"
-     "  --json          print {\"batch\": ID, \"jobs\": [ID...]}\n"},
+     "  --episode E     podcast feeds: the episode's GUID, number N (1 = newest) or\n"
+     "                  \"latest\" (the default)\n"
+     "  --wait          wait until every job is done or failed (progress bar on a\n"
+     "                  terminal, else a line every 5 s); exits 4 if any failed\n"
+     "  --json          print {\"batch\": ID, \"jobs\": [ID...]}\n"
+     "\n"
+     "Examples:\n"
+     "  lode submit talk.vtt notes.md https://youtu.be/ID\n"
+     "  lode submit -f urls.txt --name reading-list --wait\n"
+     "  echo \"...\" | lode submit --text - --json\n"},
     {"status", status_run, "cluster counters, or one job's state",
-     "usage: lode status [JOB] [--json]\n"
+     "usage: lode status [JOB] [--json] [--pub ENDPOINT]\n"
      "\n"
      "Without JOB: queue length per stage, jobs in flight, dead letters, totals.\n"
-     "With JOB: its state, stage, attempts and last error.\n"},
+     "With JOB: its state, stage, attempts and last error. When jobs wait, a note\n"
+     "names any stage with no workers (from the broker's stats at --pub, as top).\n"
+     "Waits out a Redis restart for --timeout (default 10 s) before exit 6.\n"
+     "\n"
+     "Examples:\n"
+     "  lode status\n"
+     "  lode status 01J9ZK --json\n"},
     {"wait", wait_run, "wait for jobs, or a batch, to finish",
      "usage: lode wait JOB... [--timeout SEC] [--json]\n"
      "       lode wait BATCH [--timeout SEC] [--json]\n"
@@ -73,7 +81,12 @@ static const cli_cmd_t s_cmds[] = {
      "Wait until every job is done or failed. Exits 0 when all are done, 4 if any\n"
      "failed, 5 if --timeout ran out first (no limit unless --timeout is given).\n"
      "For a batch: a progress bar with rate and ETA on a terminal, else one line\n"
-     "every 5 s, with counts per state and per stage.\n"},
+     "every 5 s, with counts per state and per stage. A Redis restart is waited\n"
+     "out with a note (exit 6 only once --timeout runs out).\n"
+     "\n"
+     "Examples:\n"
+     "  lode wait 01J9ZK3M 01J9ZK4Q --timeout 600\n"
+     "  lode wait BATCH_ID\n"},
     {"batch", batch_run, "a batch's counts per state and stage, or all its documents",
      "usage: lode batch status BATCH [--json] [--prices FILE]\n"
      "       lode batch export BATCH [--format jsonl|md] [-o FILE]\n"
@@ -82,40 +95,62 @@ static const cli_cmd_t s_cmds[] = {
      "stage, and what lode submit -f counted in its input.\n"
      "export: every document of the batch with curation applied, as JSON Lines\n"
      "(one compact document per line; the default) or Markdown (documents\n"
-     "separated by ---), to stdout or FILE.\n"},
+     "separated by ---), to stdout or FILE.\n"
+     "\n"
+     "Examples:\n"
+     "  lode batch status BATCH_ID\n"
+     "  lode batch export BATCH_ID --format md -o reading.md\n"},
     {"dead", dead_list_run, "list dead-lettered (failed) jobs with their reasons",
      "usage: lode dead [--limit N] [--json]\n"
      "\n"
      "Failed jobs, newest first (default 50): the stage that failed, attempts, the\n"
-     "error code and the reason. lode retry puts them back in a queue.\n"},
+     "error code and the reason. lode retry puts them back in a queue.\n"
+     "\n"
+     "Examples:\n"
+     "  lode dead\n"
+     "  lode dead --limit 5 --json\n"},
     {"retry", dead_retry_run, "put failed jobs back in a queue",
-     "usage: lode retry JOB... [--stage S]\n"
-     "       lode retry --all [--stage S]\n"
+     "usage: lode retry JOB... [--stage S] [--json]\n"
+     "       lode retry --all [--stage S] [--json]\n"
      "\n"
      "Re-queue failed jobs with their attempts reset. With JOB ids, --stage S restarts\n"
      "them at stage S (default: the stage that failed). With --all, every dead-lettered\n"
-     "job, or only those that failed at stage S. Prints the ids (or the count).\n"},
+     "job, or only those that failed at stage S. Prints the ids (or the count).\n"
+     "\n"
+     "Examples:\n"
+     "  lode retry 01J9ZK3M\n"
+     "  lode retry --all --stage snippet --json\n"},
     {"show", view_show_run, "show a job's document as a page",
      "usage: lode show JOB [--all] [--json]\n"
      "       lode show JOB --stats [--json] [--prices FILE]\n"
      "\n"
      "The document as a page: §01 source, §02 snippets, §03 synthesis, §04 fan-out,\n"
      "with curation applied. Dropped snippets are hidden (--all shows them).\n"
-     "A job that is not done shows what exists so far and its state.\n"
-     "--json prints the export JSON instead.\n"
+     "A job that is not done shows what exists so far and its state; a failed one\n"
+     "says its failure once, at the top, with what to do. On a terminal the page\n"
+     "goes through $PAGER (default less). --json prints the export JSON instead.\n"
      "\n"
      "--stats shows how each text stage was made instead: engine, model, the hash\n"
      "and origin of the prompt, requests, chunks, repairs, prompt and completion\n"
      "tokens, and the quote checks (proposed, exact, normalised, snapped,\n"
      "rejected). With a price table (--prices FILE, $LODE_PRICES or\n"
      "~/.config/lode/prices.conf: lines \"MODEL INPUT_USD_PER_1M OUTPUT_USD_PER_1M\",\n"
-     "MODEL may be a glob) it adds a cost estimate.\n"},
+     "MODEL may be a glob) it adds a cost estimate.\n"
+     "\n"
+     "Examples:\n"
+     "  lode show 01J9ZK3M\n"
+     "  lode show 01J9ZK3M --stats\n"
+     "  lode show 01J9ZK3M --json | jq .synthesis\n"},
     {"export", view_export_run, "export a job's document as JSON or Markdown",
-     "usage: lode export JOB [--format json|md] [--compact]\n"
+     "usage: lode export JOB [--format json|md] [--compact] [-o FILE]\n"
      "\n"
      "Print the document with curation applied: JSON as in DESIGN.md plus\n"
      "provenance (\"curated\", \"proposed\", \"curation\"), or Markdown.\n"
-     "--compact prints the JSON on one line.\n"},
+     "--compact prints the JSON on one line. -o FILE writes to FILE.\n"
+     "\n"
+     "Examples:\n"
+     "  lode export 01J9ZK3M --format md -o talk.md\n"
+     "  lode export 01J9ZK3M --compact\n"},
     {"top", top_run, "live view of the cluster: stages, rates, stage times, workers",
      "usage: lode top [--once] [--json] [--pub ENDPOINT]\n"
      "\n"
@@ -129,14 +164,28 @@ static const cli_cmd_t s_cmds[] = {
      "                  tcp://127.0.0.1:5556); CURVE uses --curve-cert/--curve-server\n"
      "  --once          print one snapshot and exit; exits 6 if none arrives within\n"
      "                  --timeout (default 10 s)\n"
-     "  --json          with --once: the snapshot as JSON (fields in client/top.h)\n"},
-    {"list", status_list_run, "list jobs, newest first",
-     "usage: lode list [--limit N] [--json]\n"
+     "  --json          with --once: the snapshot as JSON (fields in client/top.h)\n"
      "\n"
-     "The newest jobs first (default 20): id, state, stage, kind, title or name or URL.\n"},
+     "Examples:\n"
+     "  lode top\n"
+     "  lode top --once --json\n"},
+    {"list", list_run, "list jobs, newest first",
+     "usage: lode list [--state S] [--batch BATCH] [--since T] [--limit N] [--json]\n"
+     "\n"
+     "The newest jobs first (default 20): id, state, stage, kind, title or name or URL\n"
+     "(a --text job's title is its first words).\n"
+     "  --state S       only jobs in state S: queued, running, done, failed, expanded\n"
+     "  --batch BATCH   only the jobs of batch BATCH\n"
+     "  --since T       only jobs created since T: a duration ago (90s, 30m, 2h, 7d)\n"
+     "                  or a UTC date YYYY-MM-DD[THH:MM[:SS]]\n"
+     "\n"
+     "Examples:\n"
+     "  lode list\n"
+     "  lode list --state failed --since 2h\n"
+     "  lode list --batch BATCH_ID --json\n"},
     {"prompts", promptcmd_run, "the openai engine's prompts: where each comes from, copy them",
      "usage: lode prompts [--prompts DIR] [--json]\n"
-     "       lode prompts copy [DIR] [--force]\n"
+     "       lode prompts copy [DIR] [--force] [--json]\n"
      "\n"
      "Without a command: each prompt file the openai engine would use on this\n"
      "machine (snippet.md, synthesis.md, fanout.md, notes.md), its hash as stored\n"
@@ -144,36 +193,70 @@ static const cli_cmd_t s_cmds[] = {
      "$LODE_PROMPTS, ~/.config/lode/prompts, the installed copy, or built-in.\n"
      "\n"
      "copy: write the built-in prompts to DIR (default ~/.config/lode/prompts,\n"
-     "where workers look) to edit them. An existing file is kept unless --force.\n"},
+     "where workers look) to edit them. An existing file is kept unless --force.\n"
+     "\n"
+     "Examples:\n"
+     "  lode prompts\n"
+     "  lode prompts copy\n"},
     {"keygen", keygen_run, "write a CURVE key pair for the broker, a worker or a client",
-     "usage: lode keygen PATH\n"
+     "usage: lode keygen PATH [--json]\n"
      "\n"
      "Write a new CURVE certificate: PATH (public; copy it into the broker's\n"
      "--curve-allow directory, or give it to peers as --curve-server) and\n"
      "PATH_secret (secret, mode 0600; give it as --curve-cert). Prints the public\n"
-     "key and both paths. Never overwrites an existing file.\n"},
+     "key and both paths (--json: {\"public_key\", \"public\", \"secret\"}). Never\n"
+     "overwrites an existing file.\n"
+     "\n"
+     "Examples:\n"
+     "  lode keygen ~/.config/lode/client\n"
+     "  lode keygen /etc/lode/broker\n"},
     {"keep", curate_keep_run, "keep a snippet",
-     "usage: lode keep JOB SNIPPET_ID\n\nMark a snippet kept (undoes a drop).\n"},
+     "usage: lode keep JOB SNIPPET_ID [--json]\n\nMark a snippet kept (undoes a drop).\n"
+     "\n"
+     "Examples:\n"
+     "  lode keep 01J9ZK3M 3\n"},
     {"drop", curate_drop_run, "drop a snippet",
-     "usage: lode drop JOB SNIPPET_ID\n\nMark a snippet dropped: hidden from show and Markdown,\n"
-     "\"kept\": false in JSON. The proposed snippet stays stored.\n"},
+     "usage: lode drop JOB SNIPPET_ID [--json]\n\nMark a snippet dropped: hidden from show and "
+     "Markdown,\n"
+     "\"kept\": false in JSON. The proposed snippet stays stored.\n"
+     "\n"
+     "Examples:\n"
+     "  lode drop 01J9ZK3M 3\n"
+     "  lode drop 01J9ZK3M 3 --json\n"},
     {"edit", curate_edit_run, "edit a snippet's commentary or the synthesis",
-     "usage: lode edit JOB SNIPPET_ID [--set TEXT|-]\n"
-     "       lode edit JOB --synthesis [--set TEXT|-]\n"
+     "usage: lode edit JOB SNIPPET_ID [--set TEXT|-] [--json]\n"
+     "       lode edit JOB --synthesis [--set TEXT|-] [--json]\n"
      "\n"
      "Replace the commentary of a snippet, or the synthesis Markdown. Without --set,\n"
-     "opens $EDITOR (else vi) on the current text; --set - reads stdin.\n"},
+     "opens $EDITOR (else vi) on the current text; --set - reads stdin.\n"
+     "\n"
+     "Examples:\n"
+     "  lode edit 01J9ZK3M 3\n"
+     "  lode edit 01J9ZK3M --synthesis --set - < synthesis.md\n"},
     {"move", curate_move_run, "move a snippet in the curated order",
-     "usage: lode move JOB SNIPPET_ID POSITION\n"
+     "usage: lode move JOB SNIPPET_ID POSITION [--json]\n"
      "\n"
      "Move a snippet to POSITION (1-based) in the curated order of all snippets,\n"
-     "dropped ones included (lode show --all lists them in order).\n"},
-    {"add", curate_add_run, "add a fan-out item",
-     "usage: lode add JOB questions|concepts|references TEXT\n"},
-    {"remove", curate_remove_run, "remove a fan-out item",
-     "usage: lode remove JOB questions|concepts|references INDEX|TEXT\n"
+     "dropped ones included (lode show --all lists them in order).\n"
      "\n"
-     "INDEX is the 1-based number lode show prints; or give the item's exact text.\n"},
+     "Examples:\n"
+     "  lode move 01J9ZK3M 7 1\n"},
+    {"add", curate_add_run, "add a fan-out item",
+     "usage: lode add JOB questions|concepts|references TEXT [--json]\n"
+     "\n"
+     "Add TEXT to one of the fan-out lists (questions to ask next, concepts,\n"
+     "references) of a done job, after the model's items. lode remove undoes it.\n"
+     "\n"
+     "Examples:\n"
+     "  lode add 01J9ZK3M questions \"What would change the conclusion?\"\n"},
+    {"remove", curate_remove_run, "remove a fan-out item",
+     "usage: lode remove JOB questions|concepts|references INDEX|TEXT [--json]\n"
+     "\n"
+     "INDEX is the 1-based number lode show prints; or give the item's exact text.\n"
+     "\n"
+     "Examples:\n"
+     "  lode remove 01J9ZK3M questions 2\n"
+     "  lode remove 01J9ZK3M references \"RFC 9110\"\n"},
 };
 
 #define S_N_CMDS (sizeof s_cmds / sizeof s_cmds[0])
@@ -193,6 +276,13 @@ static const char s_global_help[] =
     "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 a job failed, 5 timeout,\n"
     "6 cannot reach the broker or Redis.\n";
 
+/* What every command's --help ends with: the global options are printed
+ * once, by `lode help options`, not in each command's help. */
+static const char s_global_note[] =
+    "Global options (--redis, --broker, --prefix, --timeout, --curve-cert,\n"
+    "--curve-server) and exit codes: lode help options. JOB may be any unique\n"
+    "prefix of a job id.\n";
+
 static const cli_cmd_t *s_cmd_find(const char *name)
 {
     for (size_t i = 0; i < S_N_CMDS; i++) {
@@ -209,8 +299,11 @@ static void s_overview(FILE *f)
                "the model proposes, you decide what stays.\n\nCommands:\n");
     for (size_t i = 0; i < S_N_CMDS; i++)
         fprintf(f, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);
-    fprintf(f, "  %-8s %s\n\n%s\nlode help COMMAND or lode COMMAND --help for details.\n", "help",
-            "this text, or a command's", s_global_help);
+    fprintf(f,
+            "  %-8s %s\n\nlode help COMMAND (or lode COMMAND -h): a command's help and examples.\n"
+            "lode help options: the global options (--redis, --broker, --prefix,\n"
+            "--timeout, --curve-*) and exit codes. JOB may be any unique prefix of a job id.\n",
+            "help", "this text, a command's, or the global options'");
 }
 
 int cli_help(FILE *f, const char *cmd)
@@ -219,10 +312,14 @@ int cli_help(FILE *f, const char *cmd)
         s_overview(f);
         return 0;
     }
+    if (strcmp(cmd, "options") == 0 || strcmp(cmd, "globals") == 0) {
+        fprintf(f, "%s", s_global_help);
+        return 0;
+    }
     const cli_cmd_t *c = s_cmd_find(cmd);
     if (!c)
         return -1;
-    fprintf(f, "%s\n%s", c->usage, s_global_help);
+    fprintf(f, "%s\n%s", c->usage, s_global_note);
     return 0;
 }
 
@@ -235,9 +332,9 @@ static const char *const s_globals[] = {"--redis",      "--broker",       "--pre
 
 /* Command options that take a value, so a value is never taken for a global
  * option ("--set --redis" sets the text "--redis"). */
-static const char *const s_valued[] = {"--text",  "--name",  "--set",     "--format",
-                                       "--limit", "--stage", "--episode", "-f",
-                                       "--file",  "-o",      "--output",  "--pub"};
+static const char *const s_valued[] = {"--state", "--batch",  "--since", "--text",   "--name",
+                                       "--set",   "--format", "--limit", "--stage",  "--episode",
+                                       "-f",      "--file",   "-o",      "--output", "--pub"};
 
 static int s_global_index(const char *arg, size_t *n)
 {
@@ -304,6 +401,19 @@ static int s_split_globals(cli_t *cli, int argc, char **argv, char **out, int *n
     return 0;
 }
 
+/* "unknown command \"sumbit\" (did you mean submit?)". */
+static int s_unknown_command(cli_t *cli, const char *word)
+{
+    const char *names[S_N_CMDS + 1];
+    for (size_t i = 0; i < S_N_CMDS; i++)
+        names[i] = s_cmds[i].name;
+    names[S_N_CMDS] = "help";
+    const char *near = cli_suggest(word, names, S_N_CMDS + 1);
+    if (near)
+        return cli_usage(cli, NULL, "unknown command \"%s\" (did you mean %s?)", word, near);
+    return cli_usage(cli, NULL, "unknown command \"%s\"", word);
+}
+
 static int s_dispatch(cli_t *cli, int argc, char **argv)
 {
     if (argc == 0) {
@@ -318,14 +428,14 @@ static int s_dispatch(cli_t *cli, int argc, char **argv)
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         const char *what = argc > 1 ? argv[1] : NULL;
         if (cli_help(cli->out, what) != 0)
-            return cli_usage(cli, NULL, "unknown command \"%s\"", what);
+            return s_unknown_command(cli, what);
         return CLI_EXIT_OK;
     }
     const cli_cmd_t *c = s_cmd_find(cmd);
     if (!c)
-        return cli_usage(cli, NULL, "unknown command \"%s\"", cmd);
+        return s_unknown_command(cli, cmd);
     cli->usage = c->usage;
-    cli->globals = s_global_help;
+    cli->globals = s_global_note;
     return c->run(cli, argc, argv);
 }
 

@@ -10,32 +10,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "doc.h"
 #include "editor.h"
 #include "jobdoc.h"
+#include "jobref.h"
 #include "mem.h"
 
 /* One curation command's state. */
 typedef struct {
-    cli_t *cli;      /* borrowed */
-    store_t *store;  /* borrowed from cli */
-    store_job_t job; /* owned strings: the job hash */
-    doc_t *doc;      /* owned */
+    cli_t *cli;           /* borrowed */
+    store_t *store;       /* borrowed from cli */
+    store_job_t job;      /* owned strings: the job hash */
+    doc_t *doc;           /* owned */
+    const char *cmd;      /* borrowed: argv[0] */
+    bool json;            /* --json: say what was done as a JSON object */
+    char id[JOB_ID_SIZE]; /* the whole job id (JOB may be a prefix) */
 } curate_session_t;
 
-/* Load the job and require part (NULL: none). Returns an exit code. */
-static int s_open(cli_t *cli, const char *id, const char *part, curate_session_t *s)
+/* Resolve *id (a prefix; pointed at s->id after), load the job and require
+ * part (NULL: none). Returns an exit code. */
+static int
+s_open(cli_t *cli, const char *cmd, const char **id, const char *part, curate_session_t *s)
 {
     memset(s, 0, sizeof *s);
     s->cli = cli;
+    s->cmd = cmd;
+    int rc = jobref_arg(cli, id, s->id);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     err_t err = {0};
     s->store = cli_store(cli, &err);
     if (s->store)
-        s->doc = jobdoc_load(s->store, id, &s->job, &err);
+        s->doc = jobdoc_load(s->store, *id, &s->job, &err);
     if (!s->doc)
         return cli_fail(cli, &err);
     if (part && !doc_has_part(s->doc, part)) {
-        fprintf(cli->errs, "lode: error: job %s has no %s yet (state %s, stage %s)\n", id, part,
+        fprintf(cli->errs, "lode: error: job %s has no %s yet (state %s, stage %s)\n", *id, part,
                 s->job.state, s->job.stage);
         return CLI_EXIT_NOTFOUND;
     }
@@ -58,17 +70,34 @@ static int s_op_fail(curate_session_t *s, const err_t *err)
 static int s_commit(curate_session_t *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Say what was done: the line, or with --json {"job", "command",
+ * "changed", "message"}. */
+static void s_say(curate_session_t *s, bool changed, const char *msg)
+{
+    if (!s->json) {
+        fprintf(s->cli->out, "%s\n", msg);
+        return;
+    }
+    json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "job", s->id, "command", s->cmd, "changed",
+                          changed, "message", msg);
+    if (o)
+        json_dumpf(o, s->cli->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', s->cli->out);
+    json_decref(o);
+}
+
 /* Save the layer and say what was done. */
 static int s_commit(curate_session_t *s, const char *fmt, ...)
 {
     err_t err = {0};
     if (jobdoc_save(s->store, s->job.id, s->doc, &err) != 0)
         return cli_fail(s->cli, &err);
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(s->cli->out, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', s->cli->out);
+    s_say(s, true, msg);
     return CLI_EXIT_OK;
 }
 
@@ -90,7 +119,9 @@ static int s_keep(cli_t *cli, int argc, char **argv, bool kept)
 {
     const char *pos[2];
     size_t n;
-    int rc = cli_parse(cli, argc, argv, NULL, pos, 2, &n);
+    bool json = false;
+    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    int rc = cli_parse(cli, argc, argv, opts, pos, 2, &n);
     if (rc != 0)
         return cli_parse_exit(rc);
     int64_t sid;
@@ -99,7 +130,8 @@ static int s_keep(cli_t *cli, int argc, char **argv, bool kept)
     if (s_parse_sid(pos[1], &sid) != 0)
         return cli_usage(cli, argv[0], "\"%s\" is not a snippet id", pos[1]);
     curate_session_t s;
-    rc = s_open(cli, pos[0], "snippets", &s);
+    rc = s_open(cli, argv[0], &pos[0], "snippets", &s);
+    s.json = json;
     err_t err = {0};
     if (rc == CLI_EXIT_OK)
         rc = doc_keep(s.doc, sid, kept, &err) != 0
@@ -143,7 +175,7 @@ static int s_edit(curate_session_t *s, const char *id, bool synthesis, int64_t s
     if (!text)
         rc = cli_fail(s->cli, &err);
     else if (!set && strcmp(text, current) == 0)
-        rc = (fprintf(s->cli->out, "no change\n"), CLI_EXIT_OK);
+        rc = (s_say(s, false, "no change"), CLI_EXIT_OK);
     else if ((synthesis ? doc_edit_synthesis(s->doc, text, &err)
                         : doc_edit_commentary(s->doc, sid, text, &err)) != 0)
         rc = s_op_fail(s, &err);
@@ -159,9 +191,11 @@ static int s_edit(curate_session_t *s, const char *id, bool synthesis, int64_t s
 int curate_edit_run(cli_t *cli, int argc, char **argv)
 {
     const char *set = NULL;
-    bool synthesis = false;
-    const cli_opt_t opts[] = {
-        {"--set", &set, NULL}, {"--synthesis", NULL, &synthesis}, {NULL, NULL, NULL}};
+    bool synthesis = false, json = false;
+    const cli_opt_t opts[] = {{"--set", &set, NULL},
+                              {"--synthesis", NULL, &synthesis},
+                              {"--json", NULL, &json},
+                              {NULL, NULL, NULL}};
     const char *pos[2];
     size_t n;
     int rc = cli_parse(cli, argc, argv, opts, pos, 2, &n);
@@ -173,7 +207,8 @@ int curate_edit_run(cli_t *cli, int argc, char **argv)
     if (!synthesis && s_parse_sid(pos[1], &sid) != 0)
         return cli_usage(cli, "edit", "\"%s\" is not a snippet id", pos[1]);
     curate_session_t s;
-    rc = s_open(cli, pos[0], synthesis ? "synthesis" : "snippets", &s);
+    rc = s_open(cli, "edit", &pos[0], synthesis ? "synthesis" : "snippets", &s);
+    s.json = json;
     if (rc == CLI_EXIT_OK)
         rc = s_edit(&s, pos[0], synthesis, sid, set);
     s_close(&s);
@@ -184,7 +219,9 @@ int curate_move_run(cli_t *cli, int argc, char **argv)
 {
     const char *pos[3];
     size_t n;
-    int rc = cli_parse(cli, argc, argv, NULL, pos, 3, &n);
+    bool json = false;
+    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    int rc = cli_parse(cli, argc, argv, opts, pos, 3, &n);
     if (rc != 0)
         return cli_parse_exit(rc);
     int64_t sid;
@@ -196,7 +233,8 @@ int curate_move_run(cli_t *cli, int argc, char **argv)
     if (cli_parse_count(pos[2], 1000000, &position) != 0)
         return cli_usage(cli, "move", "POSITION is a number from 1, not \"%s\"", pos[2]);
     curate_session_t s;
-    rc = s_open(cli, pos[0], "snippets", &s);
+    rc = s_open(cli, "move", &pos[0], "snippets", &s);
+    s.json = json;
     err_t err = {0};
     if (rc == CLI_EXIT_OK)
         rc = doc_move(s.doc, sid, (size_t)position, &err) != 0
@@ -211,13 +249,16 @@ int curate_add_run(cli_t *cli, int argc, char **argv)
 {
     const char *pos[3];
     size_t n;
-    int rc = cli_parse(cli, argc, argv, NULL, pos, 3, &n);
+    bool json = false;
+    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    int rc = cli_parse(cli, argc, argv, opts, pos, 3, &n);
     if (rc != 0)
         return cli_parse_exit(rc);
     if (n != 3)
         return cli_usage(cli, "add", "give JOB questions|concepts|references TEXT");
     curate_session_t s;
-    rc = s_open(cli, pos[0], "fanout", &s);
+    rc = s_open(cli, "add", &pos[0], "fanout", &s);
+    s.json = json;
     err_t err = {0};
     if (rc == CLI_EXIT_OK)
         rc = doc_fanout_add(s.doc, pos[1], pos[2], &err) != 0
@@ -231,13 +272,16 @@ int curate_remove_run(cli_t *cli, int argc, char **argv)
 {
     const char *pos[3];
     size_t n;
-    int rc = cli_parse(cli, argc, argv, NULL, pos, 3, &n);
+    bool json = false;
+    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    int rc = cli_parse(cli, argc, argv, opts, pos, 3, &n);
     if (rc != 0)
         return cli_parse_exit(rc);
     if (n != 3)
         return cli_usage(cli, "remove", "give JOB questions|concepts|references INDEX|TEXT");
     curate_session_t s;
-    rc = s_open(cli, pos[0], "fanout", &s);
+    rc = s_open(cli, "remove", &pos[0], "fanout", &s);
+    s.json = json;
     err_t err = {0};
     char *removed = NULL;
     if (rc == CLI_EXIT_OK)

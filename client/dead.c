@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "job.h"
+#include "jobref.h"
 #include "store.h"
 
 #define DEAD_LIST_DEFAULT 50
@@ -72,37 +73,70 @@ int dead_list_run(cli_t *cli, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-static int s_retry_ids(cli_t *cli, store_t *store, const char **ids, size_t n, int stage)
+/* Re-queue one job given by id or prefix; its whole id into out. An exit
+ * code, the reason printed. */
+static int s_retry_one(cli_t *cli, store_t *store, const char *arg, int stage, char *out)
+{
+    err_t err = {0};
+    if (jobref_resolve(store, arg, out, &err) != 0)
+        return cli_fail(cli, &err);
+    int r = store_retry(store, out, stage, &err);
+    if (r < 0)
+        return cli_fail(cli, &err);
+    if (r > 0)
+        return CLI_EXIT_OK;
+    store_job_t job;
+    if (store_job_get(store, out, &job, &err) != 0)
+        return cli_fail(cli, &err);
+    fprintf(cli->errs, "lode: error: job %s is %s, not failed\n", out, job.state);
+    store_job_clear(&job);
+    return CLI_EXIT_ERROR;
+}
+
+/* The ids re-queued: one a line, or with --json {"retried": [ids],
+ * "count": N}. */
+static void s_print_retried(cli_t *cli, json_t *done, bool json)
+{
+    if (json) {
+        json_t *o =
+            json_pack("{s:O, s:I}", "retried", done, "count", (json_int_t)json_array_size(done));
+        json_dumpf(o, cli->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', cli->out);
+        json_decref(o);
+        return;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(done, i, v) fprintf(cli->out, "%s\n", json_string_value(v));
+}
+
+static int s_retry_ids(cli_t *cli, store_t *store, const char **ids, size_t n, int stage, bool json)
 {
     int rc = CLI_EXIT_OK;
+    json_t *done = json_array();
     for (size_t i = 0; i < n; i++) {
-        err_t err = {0};
-        int r = job_id_valid(ids[i]) ? store_retry(store, ids[i], stage, &err) : 0;
-        if (r < 0)
-            return cli_fail(cli, &err);
-        if (r == 0) {
-            store_job_t job;
-            if (!job_id_valid(ids[i]) || store_job_get(store, ids[i], &job, &err) != 0) {
-                fprintf(cli->errs, "lode: error: no job %s\n", ids[i]);
-                rc = CLI_EXIT_NOTFOUND;
-                continue;
-            }
-            fprintf(cli->errs, "lode: error: job %s is %s, not failed\n", ids[i], job.state);
-            store_job_clear(&job);
-            if (rc == CLI_EXIT_OK)
-                rc = CLI_EXIT_ERROR;
-            continue;
+        char id[JOB_ID_SIZE];
+        int r = s_retry_one(cli, store, ids[i], stage, id);
+        if (r == CLI_EXIT_UNREACHABLE) {
+            rc = r;
+            break;
         }
-        fprintf(cli->out, "%s\n", ids[i]);
+        if (r != CLI_EXIT_OK && (rc == CLI_EXIT_OK || r == CLI_EXIT_NOTFOUND))
+            rc = r;
+        if (r == CLI_EXIT_OK)
+            json_array_append_new(done, json_string(id));
     }
+    s_print_retried(cli, done, json);
+    json_decref(done);
     return rc;
 }
 
 int dead_retry_run(cli_t *cli, int argc, char **argv)
 {
-    bool all = false;
+    bool all = false, json = false;
     const char *stage_s = NULL;
-    const cli_opt_t opts[] = {{"--all", NULL, &all}, {"--stage", &stage_s, NULL}, {NULL}};
+    const cli_opt_t opts[] = {
+        {"--all", NULL, &all}, {"--stage", &stage_s, NULL}, {"--json", NULL, &json}, {NULL}};
     const char *pos[DEAD_MAX_JOBS];
     size_t n;
     int rc = cli_parse(cli, argc, argv, opts, pos, DEAD_MAX_JOBS, &n);
@@ -118,7 +152,7 @@ int dead_retry_run(cli_t *cli, int argc, char **argv)
     if (!store)
         return cli_fail(cli, &err);
     if (!all)
-        return s_retry_ids(cli, store, pos, n, stage);
+        return s_retry_ids(cli, store, pos, n, stage, json);
     int retried = 0, total = 0;
     /* One call re-queues at most 10,000; repeat until the list is drained. */
     do {
@@ -126,6 +160,9 @@ int dead_retry_run(cli_t *cli, int argc, char **argv)
             return cli_fail(cli, &err);
         total += retried;
     } while (retried >= 10000);
-    fprintf(cli->out, "%d job(s) re-queued\n", total);
+    if (json)
+        fprintf(cli->out, "{\"retried\":null,\"count\":%d}\n", total);
+    else
+        fprintf(cli->out, "%d job(s) re-queued\n", total);
     return CLI_EXIT_OK;
 }

@@ -5,11 +5,17 @@
  */
 #include "keygen.h"
 
+#include <stdlib.h>
+
+#include <jansson.h>
+
 #include "curve.h"
+#include "mem.h"
 
 int keygen_run(cli_t *cli, int argc, char **argv)
 {
-    const cli_opt_t opts[] = {{NULL, NULL, NULL}};
+    bool json = false;
+    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
     const char *pos[1];
     size_t n_pos = 0;
     int rc = cli_parse(cli, argc, argv, opts, pos, 1, &n_pos);
@@ -21,6 +27,16 @@ int keygen_run(cli_t *cli, int argc, char **argv)
     err_t err = {0};
     if (curve_keygen(pos[0], key, &err) != 0)
         return cli_fail(cli, &err);
+    if (json) {
+        char *secret = mem_printf("%s_secret", pos[0]);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s}", "public_key", key, "public", pos[0], "secret", secret);
+        json_dumpf(o, cli->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', cli->out);
+        json_decref(o);
+        free(secret);
+        return CLI_EXIT_OK;
+    }
     fprintf(cli->out,
             "public key  %s\n"
             "public      %s  (share it: the broker's --curve-allow directory, or the\n"

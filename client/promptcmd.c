@@ -59,7 +59,7 @@ static int s_write(const char *dir, const prompts_builtin_t *b, bool force, err_
     return rc;
 }
 
-static int s_copy(cli_t *cli, const char *dir_arg, bool force)
+static int s_copy(cli_t *cli, const char *dir_arg, bool force, bool json)
 {
     char *dir = dir_arg ? mem_strdup(dir_arg) : config_user_path("prompts");
     err_t err = {0};
@@ -68,12 +68,21 @@ static int s_copy(cli_t *cli, const char *dir_arg, bool force)
         return cli_fail(cli, &err);
     }
     int rc = s_mkdirs(dir, &err);
+    json_t *arr = json ? json_array() : NULL; /* --json: [{"path", "written"}] */
     for (const prompts_builtin_t *b = prompts_builtin; rc >= 0 && b->name; b++) {
         rc = s_write(dir, b, force, &err);
-        if (rc >= 0)
+        if (rc >= 0 && arr)
+            json_array_append_new(
+                arr, json_pack("{s:s++, s:b}", "path", dir, "/", b->name, "written", rc != 0));
+        else if (rc >= 0)
             fprintf(cli->out, "%s/%s%s\n", dir, b->name,
                     rc ? "" : "  (kept: it exists; --force replaces it)");
     }
+    if (arr && rc >= 0) {
+        json_dumpf(arr, cli->out, JSON_INDENT(2));
+        fputc('\n', cli->out);
+    }
+    json_decref(arr);
     free(dir);
     return rc < 0 ? cli_fail(cli, &err) : CLI_EXIT_OK;
 }
@@ -119,6 +128,6 @@ int promptcmd_run(cli_t *cli, int argc, char **argv)
     if (n == 0)
         return s_list(cli, dir ? dir : getenv("LODE_PROMPTS"), json);
     if (strcmp(pos[0], "copy") == 0)
-        return s_copy(cli, n == 2 ? pos[1] : NULL, force);
+        return s_copy(cli, n == 2 ? pos[1] : NULL, force, json);
     return cli_usage(cli, "prompts", "unknown prompts command \"%s\" (copy, or none)", pos[0]);
 }

@@ -42,12 +42,52 @@ static void s_fact(FILE *f, const char *label, const char *value)
 static void s_missing(FILE *f, const json_t *d)
 {
     const char *state = s_get(d, "state"), *stage = s_get(d, "stage"), *error = s_get(d, "error");
+    (void)error;
     if (state && strcmp(state, "failed") == 0)
-        fprintf(f, "  (none: the job failed at stage %s%s%s)\n\n", stage ? stage : "?",
-                error ? ": " : "", error ? error : "");
+        fputs("  (none: the job failed, see above)\n\n", f);
     else
         fprintf(f, "  (not yet: the job is %s%s%s)\n\n", state ? state : "in an unknown state",
                 stage ? " at stage " : "", stage ? stage : "");
+}
+
+static bool s_has(const char *s, const char *needle)
+{
+    return s && strstr(s, needle);
+}
+
+/* What to do about a failure, from its stage and reason. */
+static const char *s_advice(const char *stage, const char *error)
+{
+    if (s_has(error, "too short") || s_has(error, "empty transcript") ||
+        s_has(error, "too short to mine"))
+        return "the source has too little text to mine: submit a longer one";
+    if (s_has(error, "binary content") || s_has(error, "not supported") ||
+        s_has(error, "unsupported") || s_has(error, "only http"))
+        return "lode cannot read this source: submit text, Markdown, WebVTT, SRT or a web page";
+    if (s_has(error, "captions") || s_has(error, "PO token"))
+        return "the video's captions cannot be read as is: see the reason above";
+    if (stage && strcmp(stage, "fetch") == 0)
+        return "fix the cause above (a page that is gone, a private address…), then lode retry "
+               "JOB";
+    return "fix the cause above (the model server, its key or its limits), then lode retry JOB "
+           "to run the stage again";
+}
+
+/* A failed job: the failure once, at the top, with what to do. */
+static void s_failure(FILE *f, const json_t *d)
+{
+    const char *state = s_get(d, "state"), *stage = s_get(d, "stage"), *error = s_get(d, "error");
+    if (!state || strcmp(state, "failed") != 0)
+        return;
+    fprintf(f, "FAILED at stage %s: %s\n", stage ? stage : "?",
+            error ? error : "(no reason recorded)");
+    const char *advice = s_advice(stage, error);
+    const char *job = strstr(advice, "JOB");
+    if (job)
+        fprintf(f, "  what to do: %.*s%s%s\n\n", (int)(job - advice), advice,
+                s_get(d, "id") ? s_get(d, "id") : "JOB", job + 3);
+    else
+        fprintf(f, "  what to do: %s\n\n", advice);
 }
 
 static size_t s_words(const char *s)
@@ -119,6 +159,7 @@ static void s_source(FILE *f, const json_t *d)
 {
     const json_t *src = json_object_get(d, "source");
     s_headline(f, d, src);
+    s_failure(f, d);
     fputs("§01  Source\n", f);
     if (!json_is_object(src))
         s_missing(f, d);

@@ -8,12 +8,11 @@
 #include <jansson.h>
 
 #include "job.h"
-#include "mem.h"
+#include "jobref.h"
 #include "store.h"
+#include "top.h"
 
-#define STATUS_LIST_DEFAULT 20
-#define STATUS_LIST_MAX     10000
-#define STATUS_TITLE_COLS   60
+#define STATUS_WORKERS_WAIT_MS 1500 /* for a stats snapshot (one a second) */
 
 static void s_print_json(cli_t *cli, json_t *j)
 {
@@ -28,23 +27,64 @@ static json_t *s_str_or_null(const char *s)
     return j ? j : json_null();
 }
 
-static int s_cluster(cli_t *cli, store_t *store, bool json)
+/* Workers per stage from the broker's stats (only asked when a job waits:
+ * it costs up to a second). false if there is no snapshot. */
+static bool s_workers(cli_t *cli, const char *pub, long long workers[JOB_STAGE_COUNT])
+{
+    err_t err = {0};
+    return top_stage_workers(cli, pub, STATUS_WORKERS_WAIT_MS, workers, &err) == 0;
+}
+
+/* "no workers for stage S: N queued jobs wait until one starts". */
+static void s_no_workers_notes(cli_t *cli, const store_stats_t *st, const long long *workers)
+{
+    for (int s = 0; s < JOB_STAGE_COUNT; s++) {
+        if (st->queued[s] > 0 && workers[s] == 0)
+            fprintf(cli->out,
+                    "note        no workers for stage %s: %lld queued job%s until one "
+                    "starts (lode-worker --stage %s)\n",
+                    job_stage_name((job_stage_t)s), (long long)st->queued[s],
+                    st->queued[s] == 1 ? " waits" : "s wait", job_stage_name((job_stage_t)s));
+    }
+}
+
+static bool s_any_queued(const store_stats_t *st)
+{
+    for (int s = 0; s < JOB_STAGE_COUNT; s++)
+        if (st->queued[s] > 0)
+            return true;
+    return false;
+}
+
+static json_t *s_workers_json(bool have, const long long *workers)
+{
+    if (!have)
+        return json_null();
+    json_t *w = json_object();
+    for (int s = 0; s < JOB_STAGE_COUNT; s++)
+        json_object_set_new(w, job_stage_name((job_stage_t)s), json_integer(workers[s]));
+    return w;
+}
+
+static int s_cluster(cli_t *cli, store_t *store, const char *pub, bool json)
 {
     store_stats_t st;
     err_t err = {0};
     if (store_stats(store, &st, &err) != 0)
         return cli_fail(cli, &err);
+    long long workers[JOB_STAGE_COUNT] = {0};
+    bool have = s_any_queued(&st) && s_workers(cli, pub, workers);
     if (json) {
         json_t *q = json_object();
         for (int s = 0; s < JOB_STAGE_COUNT; s++)
             json_object_set_new(q, job_stage_name((job_stage_t)s), json_integer(st.queued[s]));
-        s_print_json(cli,
-                     json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queued", q,
-                               "in_flight", (json_int_t)st.in_flight, "delayed",
-                               (json_int_t)st.delayed, "dead", (json_int_t)st.dead, "jobs",
-                               (json_int_t)st.jobs, "submitted", (json_int_t)st.submitted, "done",
-                               (json_int_t)st.done, "failed", (json_int_t)st.failed, "retried",
-                               (json_int_t)st.retried, "stale", (json_int_t)st.stale));
+        s_print_json(cli, json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queued", q,
+                                    "workers", s_workers_json(have, workers), "in_flight",
+                                    (json_int_t)st.in_flight, "delayed", (json_int_t)st.delayed,
+                                    "dead", (json_int_t)st.dead, "jobs", (json_int_t)st.jobs,
+                                    "submitted", (json_int_t)st.submitted, "done",
+                                    (json_int_t)st.done, "failed", (json_int_t)st.failed, "retried",
+                                    (json_int_t)st.retried, "stale", (json_int_t)st.stale));
         return CLI_EXIT_OK;
     }
     fprintf(cli->out, "queued     ");
@@ -57,6 +97,8 @@ static int s_cluster(cli_t *cli, store_t *store, bool json)
             (long long)st.in_flight, (long long)st.delayed, (long long)st.dead, (long long)st.jobs,
             (long long)st.submitted, (long long)st.done, (long long)st.failed,
             (long long)st.retried, (long long)st.stale);
+    if (have)
+        s_no_workers_notes(cli, &st, workers);
     return CLI_EXIT_OK;
 }
 
@@ -72,13 +114,26 @@ static json_t *s_job_json(const store_job_t *j)
                      "error_stage", s_str_or_null(j->error_stage));
 }
 
-static int s_one_job(cli_t *cli, store_t *store, const char *id, bool json)
+/* A queued job at a stage no worker serves waits: say so. */
+static void s_job_workers_note(cli_t *cli, const char *pub, const store_job_t *job)
+{
+    int stage = job_stage_parse(job->stage);
+    long long workers[JOB_STAGE_COUNT] = {0};
+    if (strcmp(job->state, JOB_STATE_QUEUED) != 0 || stage < 0 || !s_workers(cli, pub, workers) ||
+        workers[stage] > 0)
+        return;
+    fprintf(cli->out,
+            "note      no workers for stage %s: the job waits until one starts (lode-worker "
+            "--stage %s)\n",
+            job->stage, job->stage);
+}
+
+static int s_one_job(cli_t *cli, store_t *store, const char *id, const char *pub, bool json)
 {
     store_job_t job;
     err_t err = {0};
-    if (!job_id_valid(id))
-        err_set(&err, LODE_ENOTFOUND, "no job %s", id);
-    if (err.code || store_job_get(store, id, &job, &err) != 0)
+    char whole[JOB_ID_SIZE];
+    if (jobref_resolve(store, id, whole, &err) != 0 || store_job_get(store, whole, &job, &err) != 0)
         return cli_fail(cli, &err);
     if (json) {
         s_print_json(cli, s_job_json(&job));
@@ -93,6 +148,7 @@ static int s_one_job(cli_t *cli, store_t *store, const char *id, bool json)
         if (job.error && *job.error)
             fprintf(cli->out, "error     %s%s%s: %s\n", job.error_stage,
                     job.error_code[0] ? " " : "", job.error_code, job.error);
+        s_job_workers_note(cli, pub, &job);
     }
     store_job_clear(&job);
     return CLI_EXIT_OK;
@@ -101,108 +157,19 @@ static int s_one_job(cli_t *cli, store_t *store, const char *id, bool json)
 int status_run(cli_t *cli, int argc, char **argv)
 {
     bool json = false;
-    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    const char *pub = NULL;
+    const cli_opt_t opts[] = {{"--json", NULL, &json}, {"--pub", &pub, NULL}, {NULL, NULL, NULL}};
     const char *pos[1];
     size_t n;
     int rc = cli_parse(cli, argc, argv, opts, pos, 1, &n);
     if (rc != 0)
         return cli_parse_exit(rc);
+    /* Redis restarting: wait for it as long as --timeout (default 10 s)
+     * allows, saying so, rather than fail at once. */
     err_t err = {0};
-    store_t *store = cli_store(cli, &err);
+    cli_outage_t outage = {0};
+    store_t *store = cli_store_patient(cli, &outage, cli_mono_ms() + cli->timeout_ms, &err);
     if (!store)
         return cli_fail(cli, &err);
-    return n ? s_one_job(cli, store, pos[0], json) : s_cluster(cli, store, json);
-}
-
-/* The source's title, if fetched. Caller frees. */
-static char *s_title(store_t *store, const char *id)
-{
-    err_t err = {0};
-    char *src = store_part_get(store, id, STORE_PART_SOURCE, NULL, &err);
-    if (!src)
-        return NULL;
-    json_t *j = json_loads(src, 0, NULL);
-    free(src);
-    const char *t = json_string_value(json_object_get(j, "title"));
-    char *out = t && *t ? mem_strdup(t) : NULL;
-    json_decref(j);
-    return out;
-}
-
-/* Print at most cols code points of s. */
-static void s_put_cols(FILE *f, const char *s, size_t cols)
-{
-    size_t n = 0, i = 0;
-    for (; s[i] && n < cols; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i++;
-    fprintf(f, "%.*s%s\n", (int)i, s, s[i] ? "…" : "");
-}
-
-static void s_list_row(cli_t *cli, store_t *store, const store_job_t *job, json_t *arr)
-{
-    char *title = s_title(store, job->id);
-    const char *label = title ? title : job->name ? job->name : job->url ? job->url : "";
-    if (arr) {
-        json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:I}", "id", job->id, "state", job->state,
-                           "stage", job->stage, "kind", job->kind, "title", s_str_or_null(title),
-                           "name", s_str_or_null(job->name), "url", s_str_or_null(job->url),
-                           "created_ms", (json_int_t)job->created_ms));
-    } else {
-        fprintf(cli->out, "%-26s  %-7s  %-9s  %-4s  ", job->id, job->state, job->stage, job->kind);
-        s_put_cols(cli->out, label, STATUS_TITLE_COLS);
-    }
-    free(title);
-}
-
-static int s_list(cli_t *cli, store_t *store, size_t limit, bool json)
-{
-    char(*ids)[JOB_ID_SIZE] = NULL;
-    size_t n = 0;
-    err_t err = {0};
-    if (store_job_list(store, 0, limit, &ids, &n, &err) != 0)
-        return cli_fail(cli, &err);
-    json_t *arr = json ? json_array() : NULL;
-    if (!json && n)
-        fprintf(cli->out, "%-26s  %-7s  %-9s  %-4s  %s\n", "ID", "STATE", "STAGE", "KIND", "TITLE");
-    int rc = CLI_EXIT_OK;
-    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
-        store_job_t job;
-        if (store_job_get(store, ids[i], &job, &err) != 0) {
-            if (err.code != LODE_ENOTFOUND)
-                rc = cli_fail(cli, &err);
-            err_clear(&err); /* deleted since the listing: skip */
-            continue;
-        }
-        s_list_row(cli, store, &job, arr);
-        store_job_clear(&job);
-    }
-    free(ids);
-    if (arr && rc == CLI_EXIT_OK)
-        s_print_json(cli, arr);
-    else
-        json_decref(arr);
-    return rc;
-}
-
-int status_list_run(cli_t *cli, int argc, char **argv)
-{
-    bool json = false;
-    const char *limit_s = NULL;
-    const cli_opt_t opts[] = {{"--json", NULL, &json}, {"--limit", &limit_s, NULL}, {NULL}};
-    const char *pos[1];
-    size_t n;
-    int rc = cli_parse(cli, argc, argv, opts, pos, 0, &n);
-    if (rc != 0)
-        return cli_parse_exit(rc);
-    long limit = STATUS_LIST_DEFAULT;
-    if (limit_s && cli_parse_count(limit_s, STATUS_LIST_MAX, &limit) != 0)
-        return cli_usage(cli, "list", "--limit wants a number from 1 to %d", STATUS_LIST_MAX);
-    err_t err = {0};
-    store_t *store = cli_store(cli, &err);
-    if (!store)
-        return cli_fail(cli, &err);
-    return s_list(cli, store, (size_t)limit, json);
+    return n ? s_one_job(cli, store, pos[0], pub, json) : s_cluster(cli, store, pub, json);
 }

@@ -1,5 +1,5 @@
-/*  status.h - `lode status` (cluster counters or one job) and `lode list`
- *  (newest jobs first), for people or, with --json, for scripts.
+/*  status.h - `lode status` (cluster counters or one job), for people or,
+ *  with --json, for scripts. `lode list` is list.h's.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_STATUS_H
@@ -8,7 +8,4 @@
 
 /* `lode status [JOB] [--json]`; returns the exit code. */
 int status_run(cli_t *cli, int argc, char **argv);
-
-/* `lode list [--limit N] [--json]`; returns the exit code. */
-int status_list_run(cli_t *cli, int argc, char **argv);
 #endif

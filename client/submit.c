@@ -13,12 +13,14 @@
 
 #include <czmq.h>
 
+#include "batch.h"
 #include "batch_submit.h"
 #include "buf.h"
 #include "curve.h"
 #include "mem.h"
 #include "proto.h"
 #include "submit_wire.h"
+#include "textsniff.h"
 #include "wait.h"
 
 /* Room for the msgpack framing of a SUBMIT around its bodies. */
@@ -72,6 +74,34 @@ static int s_read_file(int fd, const char *path, size_t max_bytes, submit_item_t
     return rc;
 }
 
+/* The fetch stage's rule (textsniff.h), here so that a binary file gets
+ * no job id: "x.pdf: binary content (a PDF document), not text…". */
+static int s_check_text(const submit_item_t *item, const char *what, err_t *err)
+{
+    if (textsniff_check(item->body, item->body_len, err) == 0)
+        return 0;
+    err_prefix(err, "%s", what);
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n, "; lode mines text, Markdown, WebVTT and SRT");
+    return -1;
+}
+
+/* The -f list's rule (batch_url_normalise), so that a URL no worker could
+ * fetch gets no job id. The URL is sent as given: the broker and workers
+ * normalise what they need. */
+static int s_check_url(submit_item_t *item, err_t *err)
+{
+    char *norm = NULL;
+    err_t why = {0};
+    if (batch_url_normalise(item->url, strlen(item->url), &norm, &why) == 0) {
+        free(norm);
+        return 0;
+    }
+    err_set(err, LODE_EINVAL, "not a URL lode can fetch: %.160s (%s)", item->url, why.msg);
+    submit_item_clear(item);
+    return -1;
+}
+
 /* "host.tld/…" with no scheme: a dot in the first path segment, no spaces. */
 static bool s_looks_like_host(const char *arg)
 {
@@ -95,22 +125,17 @@ int submit_item_from_arg(const char *arg, size_t max_bytes, submit_item_t *item,
         item->kind = "file";
         const char *slash = strrchr(arg, '/');
         item->name = mem_strdup(slash && slash[1] ? slash + 1 : arg);
-        if (s_read_file(fd, arg, max_bytes, item, err) != 0) {
+        if (s_read_file(fd, arg, max_bytes, item, err) != 0 || s_check_text(item, arg, err) != 0) {
             submit_item_clear(item);
             return -1;
         }
         return 0;
     }
-    if (strstr(arg, "://")) {
-        item->kind = "url";
-        item->url = mem_strdup(arg);
-        return 0;
-    }
-    if (s_looks_like_host(arg)) {
+    if (strstr(arg, "://") || s_looks_like_host(arg)) {
         /* "youtu.be/ID", "example.com/post": what people paste. */
         item->kind = "url";
-        item->url = mem_printf("https://%s", arg);
-        return 0;
+        item->url = strstr(arg, "://") ? mem_strdup(arg) : mem_printf("https://%s", arg);
+        return s_check_url(item, err);
     }
     err_set(err, LODE_ENOTFOUND, "no such file: %s", arg);
     return -1;
@@ -130,6 +155,10 @@ int submit_item_from_stream(FILE *f, size_t max_bytes, submit_item_t *item, err_
     item->kind = "text";
     item->body_len = b.len;
     item->body = buf_steal(&b);
+    if (s_check_text(item, "stdin", err) != 0) {
+        submit_item_clear(item);
+        return -1;
+    }
     return 0;
 }
 
@@ -179,12 +208,15 @@ static int s_collect(
             return cli_usage(cli, "submit", "--text is over the 50 MB limit");
         items[*n] = (submit_item_t){.kind = "text", .body = mem_strdup(text)};
         items[(*n)++].body_len = strlen(text);
+        if (s_check_text(&items[*n - 1], "--text", &err) != 0)
+            return cli_fail(cli, &err);
     }
     size_t total = *n ? items[0].body_len : 0;
     for (size_t i = 0; i < n_args; i++) {
         if (submit_item_from_arg(args[i], JOB_SOURCE_MAX_BYTES, &items[*n], &err) != 0)
-            return err.code == LODE_ENOTFOUND ? cli_usage(cli, "submit", "%s", err.msg)
-                                              : cli_fail(cli, &err);
+            return err.code == LODE_ENOTFOUND || err.code == LODE_EINVAL
+                       ? cli_usage(cli, "submit", "%s", err.msg)
+                       : cli_fail(cli, &err);
         total += items[(*n)++].body_len;
         if (total > PROTO_MAX_FRAME - SUBMIT_FRAME_SLACK) {
             err_set(&err, LODE_ETOOBIG,
@@ -258,7 +290,9 @@ int submit_run(cli_t *cli, int argc, char **argv)
         rc = s_print_result(cli, &ack, json);
     if (rc == CLI_EXIT_OK && wait) {
         fflush(cli->out);
-        rc = wait_jobs(cli, (const char(*)[JOB_ID_SIZE])ack.ids, ack.n_ids, isatty(2), false);
+        /* The batch's wait: a bar on a terminal, else a plain line every
+         * few seconds, as lode wait BATCH prints. */
+        rc = wait_batch(cli, ack.batch, isatty(2), false);
     }
 out:
     for (size_t i = 0; i < n; i++)

@@ -22,9 +22,11 @@ typedef struct {
 } submit_item_t;
 
 /* Turn one command-line argument into an item: an existing path is a file
- * (read whole, refused past max_bytes before reading: LODE_ETOOBIG), an
- * argument with "://" is a URL, anything else LODE_ENOTFOUND "no such
- * file". */
+ * (read whole, refused past max_bytes before reading: LODE_ETOOBIG; binary
+ * content: LODE_EUNSUPPORTED), an argument with "://" or of the form
+ * host.tld/path is a URL (checked: LODE_EINVAL "not a URL lode can fetch:
+ * … (why)" for other schemes, no host, spaces…), anything else
+ * LODE_ENOTFOUND "no such file". */
 LODE_MUST_CHECK int
 submit_item_from_arg(const char *arg, size_t max_bytes, submit_item_t *item, err_t *err);
 

@@ -23,6 +23,7 @@
 #define TOP_MAX_JSON    (4u * 1024 * 1024) /* a snapshot larger than this is refused */
 #define TOP_POLL_MS     1000               /* redraw at least this often (stale marker) */
 #define TOP_HEAD_ROWS   12                 /* rows that are not worker rows */
+#define TOP_GAP_NOTE_MS 3000               /* a gap in the snapshots this long is noted */
 
 /* --- formatting ------------------------------------------------------------ */
 
@@ -78,7 +79,7 @@ static void s_header(FILE *out, const json_t *root, const top_fmt_t *fmt)
     fprintf(out, "lode top  %s  %s  broker up %s  redis %s", fmt->endpoint ? fmt->endpoint : "",
             when, up, json_is_true(json_object_get(root, "redis_ok")) ? "ok" : "UNAVAILABLE");
     if (fmt->stale_s > 2)
-        fprintf(out, "  (no snapshot for %d s)", fmt->stale_s);
+        fprintf(out, "  (no snapshot for %d s: broker restarting? waiting)", fmt->stale_s);
     fprintf(out,
             "\njobs %lld  in flight %lld  retrying %lld  dead %lld  submitted %lld  "
             "bad frames %lld\n\n",
@@ -157,6 +158,7 @@ typedef struct {
     zsock_t *sub;    /* owned */
     char *last;      /* owned: the last snapshot's JSON */
     int64_t last_ms; /* when it arrived (monotonic) */
+    bool gap;        /* a gap in the snapshots was noted (off a terminal) */
 } s_top_t;
 
 /* Receive one snapshot if one is waiting; 1 if got, 0 if none, -1 bad. */
@@ -296,6 +298,25 @@ static int s_once(s_top_t *t)
     return CLI_EXIT_OK;
 }
 
+/* Off a terminal (where the header says it): one line when snapshots stop
+ * (the broker restarting) and one when they come again; top keeps going. */
+static void s_note_gap(s_top_t *t, bool got)
+{
+    if (t->tty || !t->last)
+        return;
+    int64_t quiet = zclock_mono() - t->last_ms;
+    if (!got && !t->gap && quiet >= TOP_GAP_NOTE_MS) {
+        fprintf(t->cli->errs,
+                "lode: no stats from %s for %lld s (broker restarting?); waiting for it\n",
+                t->endpoint, (long long)(quiet / 1000));
+        t->gap = true;
+    } else if (got && t->gap) {
+        fprintf(t->cli->errs, "lode: stats from %s again\n", t->endpoint);
+        t->gap = false;
+    }
+    fflush(t->cli->errs);
+}
+
 /* Live: redraw on every snapshot, and once a second to age the header. */
 static int s_live(s_top_t *t)
 {
@@ -312,6 +333,7 @@ static int s_live(s_top_t *t)
         bool got = false;
         while (s_recv(t) != 0)
             got = true;
+        s_note_gap(t, got);
         if (!t->last && t->cli->timeout_given && zclock_mono() - start > t->cli->timeout_ms) {
             rc = CLI_EXIT_UNREACHABLE;
             break;
@@ -328,6 +350,40 @@ static int s_live(s_top_t *t)
     return rc;
 }
 
+static const char *s_endpoint(const char *given)
+{
+    if (!given || !*given)
+        given = getenv("LODE_PUB");
+    return given && *given ? given : TOP_PUB_DEFAULT;
+}
+
+int top_stage_workers(
+    cli_t *cli, const char *endpoint, int timeout_ms, long long workers[4], err_t *err)
+{
+    s_top_t t = {.cli = cli, .endpoint = s_endpoint(endpoint), .once = true};
+    int rc = s_connect(&t, err);
+    int64_t deadline = zclock_mono() + timeout_ms;
+    while (rc == 0 && !t.last) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0 || s_wait(&t, (int)left) < 0)
+            break;
+        (void)s_recv(&t); /* a message that is no snapshot is skipped */
+    }
+    json_t *root = rc == 0 && t.last ? json_loads(t.last, 0, NULL) : NULL;
+    const json_t *stages = json_object_get(root, "stages");
+    if (rc == 0 && !json_is_object(stages)) {
+        err_set(err, LODE_ETIMEDOUT, "no stats snapshot from %s within %d ms", t.endpoint,
+                timeout_ms);
+        rc = -1;
+    }
+    for (int s = 0; rc == 0 && s < JOB_STAGE_COUNT; s++)
+        workers[s] = s_int(json_object_get(stages, job_stage_name((job_stage_t)s)), "workers");
+    json_decref(root);
+    zsock_destroy(&t.sub);
+    free(t.last);
+    return rc;
+}
+
 int top_run(cli_t *cli, int argc, char **argv)
 {
     s_top_t t = {.cli = cli};
@@ -341,10 +397,7 @@ int top_run(cli_t *cli, int argc, char **argv)
         return cli_parse_exit(rc);
     if (t.json && !t.once)
         return cli_usage(cli, "top", "--json needs --once");
-    if (!t.endpoint || !*t.endpoint)
-        t.endpoint = getenv("LODE_PUB");
-    if (!t.endpoint || !*t.endpoint)
-        t.endpoint = TOP_PUB_DEFAULT;
+    t.endpoint = s_endpoint(t.endpoint);
     t.tty = !t.once && cli->out == stdout && isatty(STDOUT_FILENO);
     err_t err = {0};
     if (s_connect(&t, &err) != 0)

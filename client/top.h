@@ -36,6 +36,13 @@ typedef struct {
  * 0, 2 usage, 6 if --once got no snapshot within --timeout. */
 int top_run(cli_t *cli, int argc, char **argv);
 
+/* Workers per stage from one snapshot of the broker at endpoint (NULL:
+ * $LODE_PUB, else the default), waited for at most timeout_ms: 0 and
+ * workers[] filled, or -1 and *err (LODE_ETIMEDOUT: none arrived, e.g. no
+ * broker or no --pub there). For `lode status`. */
+LODE_MUST_CHECK int top_stage_workers(
+    cli_t *cli, const char *endpoint, int timeout_ms, long long workers[4], err_t *err);
+
 /* Write the text view of one snapshot (JSON text as published) to out.
  * -1 and LODE_EPROTO if json is not a snapshot. */
 LODE_MUST_CHECK int top_format(FILE *out, const char *json, const top_fmt_t *fmt, err_t *err);

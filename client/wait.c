@@ -12,6 +12,7 @@
 #include <czmq.h>
 
 #include "batch.h"
+#include "jobref.h"
 #include "mem.h"
 #include "store.h"
 
@@ -101,23 +102,48 @@ static void s_print_json(FILE *f, const char (*ids)[JOB_ID_SIZE], const wait_job
     fprintf(f, "]}\n");
 }
 
-/* Poll until all finished or the deadline; 0, or an exit code. */
+/* Refresh every unfinished job; *left gets how many are still unfinished.
+ * -1 and *err on a store error. */
+static int s_poll_round(store_t *store,
+                        const char (*ids)[JOB_ID_SIZE],
+                        wait_job_t *w,
+                        size_t n,
+                        size_t *left,
+                        err_t *err)
+{
+    *left = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w[i].finished && s_poll_one(store, ids[i], &w[i], err) != 0)
+            return -1;
+        *left += !w[i].finished;
+    }
+    return 0;
+}
+
+/* Poll until all finished or the deadline, riding out a Redis restart; 0,
+ * or an exit code. */
 static int
 s_poll_all(cli_t *cli, const char (*ids)[JOB_ID_SIZE], wait_job_t *w, size_t n, bool progress)
 {
     err_t err = {0};
-    store_t *store = cli_store(cli, &err);
+    int64_t start = zclock_mono();
+    int64_t deadline = cli->timeout_given ? start + cli->timeout_ms : INT64_MAX;
+    cli_outage_t outage = {0};
+    /* Redis down from the start may be a wrong address: wait for it only
+     * as long as an explicit --timeout says. */
+    store_t *store = cli_store_patient(cli, &outage, cli->timeout_given ? deadline : 0, &err);
     if (!store)
         return cli_fail(cli, &err);
-    int64_t start = zclock_mono();
     int pause = WAIT_POLL_MIN_MS;
     for (;;) {
         size_t left = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!w[i].finished && s_poll_one(store, ids[i], &w[i], &err) != 0)
+        if (s_poll_round(store, ids, w, n, &left, &err) != 0) {
+            if (!cli_ride_out(cli, &outage, &err, deadline))
                 return cli_fail(cli, &err);
-            left += !w[i].finished;
+            err_clear(&err);
+            continue;
         }
+        cli_outage_over(cli, &outage);
         int64_t elapsed = zclock_mono() - start;
         if (progress)
             s_progress(cli->errs, w, n, elapsed);
@@ -213,6 +239,13 @@ s_batch_line(FILE *f, const char *id, const batch_counts_t *c, const s_pace_t *p
                     (long long)(c->queued[s] + c->running[s]));
     }
     char eta[32] = "?";
+    if (!c->open && fin == c->total) {
+        /* Finished: a rate and an ETA of nothing left say nothing. */
+        s_fmt_secs(eta, sizeof eta, (double)(zclock_mono() - p->start_ms) / 1000.0);
+        fprintf(f, " · done, waited %s%s", eta, bar ? "" : "\n");
+        fflush(f);
+        return;
+    }
     if (p->rate > 0)
         s_fmt_secs(eta, sizeof eta, (double)(c->total - fin) / p->rate);
     fprintf(f, " · %.1f/s ETA %s%s", p->rate, eta, bar ? "" : "\n");
@@ -251,10 +284,16 @@ static int s_batch_poll(cli_t *cli, store_t *store, batch_tally_t *t, bool progr
 {
     s_pace_t pace = {.start_ms = zclock_mono()};
     int64_t base = progress ? WAIT_BATCH_BAR_MS : WAIT_BATCH_LINE_MS;
+    int64_t deadline = cli->timeout_given ? pace.start_ms + cli->timeout_ms : INT64_MAX;
+    cli_outage_t outage = {0};
     for (bool first = true;; first = false) {
         err_t err = {0};
-        if (batch_tally_update(t, store, &err) != 0)
-            return cli_fail(cli, &err);
+        if (batch_tally_update(t, store, &err) != 0) {
+            if (!cli_ride_out(cli, &outage, &err, deadline))
+                return cli_fail(cli, &err);
+            continue;
+        }
+        cli_outage_over(cli, &outage);
         const batch_counts_t *c = batch_tally_counts(t);
         int64_t now = zclock_mono(), elapsed = now - pace.start_ms;
         s_pace_update(&pace, c, now, first);
@@ -279,7 +318,9 @@ static int s_batch_poll(cli_t *cli, store_t *store, batch_tally_t *t, bool progr
 int wait_batch(cli_t *cli, const char *batch_id, bool progress, bool json)
 {
     err_t err = {0};
-    store_t *store = cli_store(cli, &err);
+    cli_outage_t outage = {0};
+    int64_t deadline = cli->timeout_given ? zclock_mono() + cli->timeout_ms : 0;
+    store_t *store = cli_store_patient(cli, &outage, deadline, &err);
     if (!store)
         return cli_fail(cli, &err);
     batch_tally_t *t = batch_tally_new(batch_id);
@@ -320,14 +361,8 @@ int wait_run(cli_t *cli, int argc, char **argv)
         return rc;
     }
     char(*ids)[JOB_ID_SIZE] = rc == 0 ? mem_calloc(n, sizeof *ids) : NULL;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!job_id_valid(pos[i])) {
-            fprintf(cli->errs, "lode: error: no job %s\n", pos[i]);
-            rc = CLI_EXIT_NOTFOUND;
-        } else {
-            memcpy(ids[i], pos[i], JOB_ID_SIZE);
-        }
-    }
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = jobref_arg(cli, &pos[i], ids[i]);
     if (rc == 0)
         rc = wait_jobs(cli, (const char(*)[JOB_ID_SIZE])ids, n, isatty(2), json);
     free(ids);

@@ -325,6 +325,19 @@ void store_job_clear(store_job_t *job);
 LODE_MUST_CHECK int store_job_list(
     store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
 
+/* Ids of jobs created in [min_ms, max_ms] (the "jobs" zset's score),
+ * oldest first (newest first if newest), from offset, at most count. Same
+ * ownership as store_job_list. For id prefixes (a ULID starts with its
+ * time) and `lode list --since`. */
+typedef struct {
+    int64_t min_ms, max_ms; /* created_ms range, both ends included */
+    size_t offset, count;   /* page */
+    bool newest;            /* newest first */
+} store_time_range_t;
+
+LODE_MUST_CHECK int store_job_list_range(
+    store_t *self, const store_time_range_t *r, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
+
 /* Ids of the jobs of a batch, in submission order. Same ownership as above. */
 LODE_MUST_CHECK int store_batch_jobs(
     store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);

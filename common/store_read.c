@@ -207,6 +207,22 @@ int store_job_list(
     return s_range(self, "ZREVRANGE", "jobs", offset, count, ids, n, err);
 }
 
+int store_job_list_range(
+    store_t *self, const store_time_range_t *r, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    store_key(self, key, "jobs");
+    store_args_t a = {0};
+    store_str(&a, r->newest ? "ZREVRANGEBYSCORE" : "ZRANGEBYSCORE");
+    store_str(&a, key);
+    store_int(&a, r->newest ? r->max_ms : r->min_ms);
+    store_int(&a, r->newest ? r->min_ms : r->max_ms);
+    store_str(&a, "LIMIT");
+    store_int(&a, (int64_t)r->offset);
+    store_int(&a, (int64_t)(r->count ? r->count : 1));
+    return store_list(self, &a, ids, n, err);
+}
+
 int store_dead_list(
     store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {

@@ -10,6 +10,8 @@
 #include "source.h"
 #include "transcript.h"
 
+#define FETCH_LOCAL_TITLE_BYTES 60 /* a --text source's title: its first words */
+
 static int s_write_parts(
     store_t *store, const char *id, const source_meta_t *meta, const transcript_t *t, err_t *err)
 {
@@ -43,12 +45,20 @@ int fetch_local_run(store_t *store, const char *id, err_t *err)
     body = store_part_get(store, id, STORE_PART_INPUT, &len, err);
     if (!body)
         goto out;
+    /* The client checked these at submit; an upload from another client
+     * (or an older one) meets the same rules here. */
+    if (source_check_input(body, len, err) != 0)
+        goto out;
     source_format_t fmt = source_format_guess(job.name, body, len);
     t = source_parse(job.name, body, len, fmt, &meta, err);
-    if (!t)
+    if (!t || source_check_words(t, err) != 0)
         goto out;
     free(meta.kind);
     meta.kind = mem_strdup(job.kind);
+    /* Text has no name or title of its own: its first words name it in
+     * lode list and lode show. */
+    if (!meta.title && strcmp(job.kind, "text") == 0)
+        meta.title = source_title_from_text(t->text, t->len, FETCH_LOCAL_TITLE_BYTES);
     rc = s_write_parts(store, id, &meta, t, err);
 out:
     source_meta_clear(&meta);

@@ -360,7 +360,7 @@ static int s_parse(s_settings_t *st, int n, char **args, bool file)
     optind = 0; /* glibc: 0 re-initialises getopt for a new vector */
     opterr = 0; /* getopt's own message would show a value: s_bad_option */
     int c, rc, li = -1;
-    while ((c = getopt_long(n, args, "", s_longopts, &li)) != -1) {
+    while ((c = getopt_long(n, args, "h", s_longopts, &li)) != -1) {
         if (c == '?') {
             s_bad_option(args[optind - 1], file);
             return 2;

@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "http_impl.h"
+#include "job.h"
 #include "mem.h"
 
 #define HTTP_UA_DEFAULT      "lode/0.1 (+https://github.com/lode/lode)"
@@ -538,7 +539,7 @@ static void s_opts_defaults(http_opts_t *o)
     if (o->low_speed_s <= 0)
         o->low_speed_s = 20;
     if (o->max_body_bytes == 0)
-        o->max_body_bytes = (size_t)50 << 20;
+        o->max_body_bytes = JOB_SOURCE_MAX_BYTES; /* the one size rule (job.h) */
     if (o->max_redirects <= 0)
         o->max_redirects = 5;
     if (o->max_in_flight <= 0)

@@ -24,7 +24,8 @@ typedef struct {
     int total_timeout_ms;   /* 0 = 60000 */
     int low_speed_s;        /* give up after this many seconds under 100 bytes/s
                              * (a slow drip); 0 = 20 */
-    size_t max_body_bytes;  /* 0 = 50 MB; enforced while streaming, after decoding */
+    size_t max_body_bytes;  /* 0 = JOB_SOURCE_MAX_BYTES (50 MB); enforced while streaming,
+                               after decoding */
     int max_redirects;      /* 0 = 5; each hop re-checked by the SSRF guard */
     int max_in_flight;      /* requests at once over all hosts; 0 = 512 */
     int per_host_max;       /* requests at once to one host; 0 = 8 */

@@ -324,7 +324,12 @@ static void s_pod_meta(s_pod_t *p, const podcast_transcript_t *tr, s_tfmt_t fmt,
     m->kind = mem_strdup("podcast");
     m->format = mem_strdup(names[fmt]);
     m->title = s_dup(it->title ? it->title : f->title);
-    m->author = s_dup(it->author ? it->author : (f->author ? f->author : f->title));
+    /* The first author that names a person; an e-mail address never shows. */
+    m->author = podcast_author_name(it->author);
+    if (!m->author)
+        m->author = podcast_author_name(f->author);
+    if (!m->author)
+        m->author = s_dup(f->title);
     m->site = s_dup(f->title);
     m->published = s_dup(it->published);
     m->language = s_dup(tr->language ? tr->language : (f->language ? f->language : pm->language));

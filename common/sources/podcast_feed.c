@@ -428,8 +428,8 @@ static bool s_item_field(s_ns_t ns, const char *l, size_t ll, s_field_t *f)
         *f = S_F_IT_DATE;
     else if (ns == S_NS_ITUNES && s_is(l, ll, "duration"))
         *f = S_F_IT_DURATION;
-    else if (ns == S_NS_ITUNES && s_is(l, ll, "author"))
-        *f = S_F_IT_AUTHOR;
+    else if ((ns == S_NS_ITUNES || ns == S_NS_CORE) && s_is(l, ll, "author"))
+        *f = S_F_IT_AUTHOR; /* RSS 2.0's is "address (Name)": podcast_author_name */
     else
         return false;
     return true;

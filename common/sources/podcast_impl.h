@@ -32,6 +32,12 @@ void podcast_put_decoded(buf_t *b, const char *s, size_t n, bool cdata);
  * frees; NULL when nothing is left. */
 char *podcast_field_string(const char *s, size_t n);
 
+/* A person's name from an author field as feeds write it: "john@example.com
+ * (John Doe)" and "John Doe <john@example.com>" give "John Doe"; a bare
+ * address, never shown, gives NULL; anything else itself. A new string
+ * (caller frees) or NULL. */
+char *podcast_author_name(const char *raw);
+
 /* First needle in s[0..n) (exact, or ignoring ASCII case), or NULL. */
 const char *podcast_find(const char *s, size_t n, const char *needle);
 const char *podcast_find_ci(const char *s, size_t n, const char *needle);

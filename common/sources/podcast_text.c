@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "htmlent.h"
+#include "mem.h"
 #include "podcast_impl.h"
 #include "utf8.h"
 
@@ -90,6 +91,36 @@ char *podcast_field_string(const char *s, size_t n)
 }
 
 /* ---------------------------------------------------------------- search */
+
+/* s[0..n) without surrounding spaces, as a new string; NULL if empty. */
+static char *s_trimmed(const char *s, size_t n)
+{
+    while (n > 0 && podcast_is_space(*s))
+        s++, n--;
+    while (n > 0 && podcast_is_space(s[n - 1]))
+        n--;
+    return n ? mem_strndup(s, n) : NULL;
+}
+
+char *podcast_author_name(const char *raw)
+{
+    if (!raw)
+        return NULL;
+    size_t n = strlen(raw);
+    const char *open = strchr(raw, '(');
+    const char *close = n ? strrchr(raw, ')') : NULL;
+    /* RSS 2.0's form: "address (Name)". */
+    if (open && close && close > open && memchr(raw, '@', (size_t)(open - raw)))
+        return s_trimmed(open + 1, (size_t)(close - open - 1));
+    /* The mail header form: "Name <address>". */
+    const char *lt = strchr(raw, '<');
+    if (lt && strchr(lt, '@') && strchr(lt, '>'))
+        return s_trimmed(raw, (size_t)(lt - raw));
+    /* A bare address is no name: it is not shown. */
+    if (strchr(raw, '@') && !strchr(raw, ' '))
+        return NULL;
+    return s_trimmed(raw, n);
+}
 
 const char *podcast_find(const char *s, size_t n, const char *needle)
 {

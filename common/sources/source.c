@@ -20,6 +20,7 @@
 #include "htmlent.h"
 #include "mem.h"
 #include "source_impl.h"
+#include "textsniff.h"
 #include "utf8.h"
 
 #define S_META_MAX  1024           /* bytes kept of one metadata value */
@@ -237,6 +238,7 @@ void source_meta_clear(source_meta_t *meta)
     free(meta->language);
     free(meta->url);
     free(meta->site);
+    free(meta->note);
     memset(meta, 0, sizeof *meta);
     meta->runtime_ms = -1;
 }
@@ -439,6 +441,87 @@ transcript_t *source_parse(const char *name,
     return t;
 }
 
+/* --------------------------------------------------------------- checks */
+
+int source_check_input(const char *body, size_t len, err_t *err)
+{
+    if (len > SOURCE_MAX_BYTES) {
+        err_set(err, LODE_ETOOBIG, "the source is %zu bytes, over the %u MB limit", len,
+                SOURCE_MAX_BYTES / (1024 * 1024));
+        return -1;
+    }
+    return textsniff_check(body, len, err);
+}
+
+size_t source_word_count(const char *text, size_t len, size_t max)
+{
+    size_t n = 0;
+    bool counted = false; /* the current run of non-space is counted */
+    for (size_t i = 0; i < len && n < max; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+            counted = false;
+            continue;
+        }
+        /* Bytes of multi-byte UTF-8 count as letters: "日本語" is a word. */
+        if (!counted && (isalnum(c) || c >= 0x80)) {
+            n++;
+            counted = true;
+        }
+    }
+    return n;
+}
+
+int source_check_words(const transcript_t *t, err_t *err)
+{
+    size_t n = t ? source_word_count(t->text, t->len, SOURCE_MIN_WORDS) : 0;
+    if (n == 0) {
+        err_set(err, LODE_EEMPTY, "empty transcript");
+        return -1;
+    }
+    if (n < SOURCE_MIN_WORDS) {
+        err_set(err, LODE_EEMPTY, "%zu word%s: too short to mine, at least %d", n,
+                n == 1 ? "" : "s", SOURCE_MIN_WORDS);
+        return -1;
+    }
+    return 0;
+}
+
+char *source_title_from_text(const char *text, size_t len, size_t max_bytes)
+{
+    buf_t b;
+    buf_init(&b, max_bytes + 8);
+    size_t i = 0, cut = 0;
+    bool more = false;
+    while (i < len) {
+        while (i < len && isspace((unsigned char)text[i]))
+            i++;
+        size_t w = i;
+        while (i < len && !isspace((unsigned char)text[i]))
+            i++;
+        if (i == w)
+            break;
+        if (b.len + 1 + (i - w) > max_bytes) {
+            more = true;
+            break;
+        }
+        if ((b.len > 0 && buf_append(&b, " ", 1, NULL) != 0) ||
+            buf_append(&b, text + w, i - w, NULL) != 0)
+            break;
+        cut = b.len;
+    }
+    if (cut == 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    b.len = cut; /* a word that did not fit may have been half appended */
+    b.data[cut] = '\0';
+    /* The limit kept room for the ellipsis, so this cannot fail. */
+    if (more && buf_append(&b, "…", strlen("…"), NULL) != 0)
+        b.data[cut] = '\0';
+    return buf_steal(&b);
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 /* Set key to s if s is set; a value that is not valid UTF-8 (a caller may
@@ -479,6 +562,8 @@ char *source_meta_to_json(const source_meta_t *meta)
     s_json_str(o, "url", meta->url);
     s_json_str(o, "site", meta->site);
     json_t *notes = json_array();
+    if (meta->note)
+        s_json_note(notes, mem_strdup(meta->note));
     if (meta->n_repaired)
         s_json_note(notes, mem_printf("repaired %zu invalid UTF-8 sequence%s (U+FFFD)",
                                       meta->n_repaired, meta->n_repaired == 1 ? "" : "s"));

@@ -14,6 +14,7 @@
 #include "transcript.h"
 
 #define SOURCE_MAX_BYTES JOB_SOURCE_MAX_BYTES /* size limit for one source */
+#define SOURCE_MIN_WORDS 20                   /* fewer words than this: too short to mine */
 
 typedef enum {
     SOURCE_FMT_TEXT = 0,
@@ -36,6 +37,8 @@ typedef struct {
     int64_t runtime_ms; /* last cue end for timed sources, else -1 */
     size_t n_repaired;  /* invalid UTF-8 sequences replaced by U+FFFD */
     size_t n_skipped;   /* VTT/SRT cues skipped for a malformed timing line */
+    char *note;         /* owned or NULL: a driver's note for the facts ("used the
+                           auto-generated en track: …"), first in "notes" */
 } source_meta_t;
 
 /* Format from the file name's extension (.txt .md .markdown .vtt .srt), else
@@ -70,6 +73,28 @@ transcript_t *source_parse(const char *name,
                            source_format_t fmt,
                            source_meta_t *meta,
                            err_t *err);
+
+/* The fetch stage's check of uploaded bytes, before parsing: the size
+ * limit (the client's rule, JOB_SOURCE_MAX_BYTES) and text, not a binary
+ * file (textsniff.h, the client's rule too). 0, or -1 and *err
+ * LODE_ETOOBIG or LODE_EUNSUPPORTED with a message for people. */
+LODE_MUST_CHECK
+int source_check_input(const char *body, size_t len, err_t *err);
+
+/* Words (runs of non-space holding a letter or digit) in text[0..len),
+ * counted up to at most max. */
+size_t source_word_count(const char *text, size_t len, size_t max);
+
+/* 0 if t has at least SOURCE_MIN_WORDS words. Else -1 and *err LODE_EEMPTY:
+ * "empty transcript" for none, "N words: too short to mine, at least 20"
+ * for a few: decided at fetch, so no text stage gets a source it cannot mine. */
+LODE_MUST_CHECK
+int source_check_words(const transcript_t *t, err_t *err);
+
+/* A title for a source that has none (--text): its first words, at most
+ * max_bytes (cut at a word, "…" added when cut), on one line. Caller frees;
+ * NULL if text has no word. */
+char *source_title_from_text(const char *text, size_t len, size_t max_bytes);
 
 /* Free the strings of meta and zero it. */
 void source_meta_clear(source_meta_t *meta);

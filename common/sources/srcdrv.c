@@ -29,11 +29,11 @@ srcdrv_t *srcdrv_new(const char *url, const srcdrv_opts_t *opts, err_t *err)
     if (!opts)
         opts = &none;
     if (!url || !*url) {
-        err_set(err, LODE_EINVAL, "srcdrv: no URL");
+        err_set(err, LODE_EINVAL, "no URL to fetch");
         return NULL;
     }
     if (!s_is_http(url)) {
-        err_set(err, LODE_EUNSUPPORTED, "srcdrv: only http(s) URLs are fetched: '%.160s'", url);
+        err_set(err, LODE_EUNSUPPORTED, "only http and https URLs are fetched, not '%.160s'", url);
         return NULL;
     }
     const srcdrv_ops_t *ops;

@@ -9,9 +9,10 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "job.h"
 #include "transcript.h"
 
-#define TIMEDTEXT_MAX_BYTES (50u * 1024 * 1024) /* largest body parsed */
+#define TIMEDTEXT_MAX_BYTES JOB_SOURCE_MAX_BYTES /* largest body parsed: the one size rule */
 
 typedef enum {
     TIMEDTEXT_UNKNOWN = 0,

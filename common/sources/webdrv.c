@@ -123,13 +123,13 @@ static srcdrv_step_t s_web_refuse(s_web_t *w, const http_resp_t *resp, err_t *er
     w->phase = S_WEB_OVER;
     if (strcmp(ct, "application/atom+xml") == 0) {
         err_set(err, LODE_EUNSUPPORTED,
-                "webdrv: %.160s is an Atom feed: only RSS podcast feeds are supported", w->url);
+                "%.160s is an Atom feed: only RSS podcast feeds are supported", w->url);
     } else if (strstr(ct, "xml")) {
-        err_set(err, LODE_EUNSUPPORTED, "webdrv: %.160s is an XML document (%s), not an RSS feed",
-                w->url, ct);
+        err_set(err, LODE_EUNSUPPORTED, "%.160s is an XML document (%s), not an RSS feed", w->url,
+                ct);
     } else {
-        err_set(err, LODE_EUNSUPPORTED, "webdrv: %.160s has an unsupported content type (%.60s)",
-                w->url, ct);
+        err_set(err, LODE_EUNSUPPORTED, "%.160s has an unsupported content type (%.60s)", w->url,
+                ct);
     }
     return SRCDRV_FAIL;
 }
@@ -177,7 +177,7 @@ static srcdrv_step_t s_web_article(s_web_t *w, const http_resp_t *resp, err_t *e
     article_t a;
     w->phase = S_WEB_OVER;
     if (article_extract(resp->body, resp->body_len, url, &a, err) != 0) {
-        err_prefix(err, "webdrv: %.160s", url);
+        err_prefix(err, "%.160s", url);
         return SRCDRV_FAIL;
     }
     size_t chars = 0;
@@ -227,7 +227,7 @@ static srcdrv_step_t s_web_parse(s_web_t *w, const http_resp_t *resp, s_kind_t k
     w->t = source_parse(NULL, resp->body, resp->body_len, fmt, &w->meta, err);
     w->phase = w->t ? S_WEB_DONE : S_WEB_OVER;
     if (!w->t) {
-        err_prefix(err, "webdrv: %.160s", url);
+        err_prefix(err, "%.160s", url);
         return SRCDRV_FAIL;
     }
     source_meta_t *m = &w->meta;
@@ -244,7 +244,7 @@ static srcdrv_step_t s_web_parse(s_web_t *w, const http_resp_t *resp, s_kind_t k
 
 static srcdrv_step_t s_web_fetched(s_web_t *w, const http_resp_t *resp, http_req_t *req, err_t *err)
 {
-    if (srcdrv_check_resp(resp, "webdrv:", &w->retry_after_ms, err) != 0) {
+    if (srcdrv_check_resp(resp, "page", &w->retry_after_ms, err) != 0) {
         w->phase = S_WEB_OVER;
         return SRCDRV_FAIL;
     }

@@ -401,6 +401,7 @@ static int s_result(void *state, transcript_t **t, source_meta_t *meta, err_t *e
     meta->author = self->meta.author ? mem_strdup(self->meta.author) : NULL;
     meta->published = self->meta.published ? mem_strdup(self->meta.published) : NULL;
     meta->language = mem_strdup(self->track_lang);
+    meta->note = self->track_note ? mem_strdup(self->track_note) : NULL;
     meta->url = mem_printf(YOUTUBE_CANON "%s", youtube_id(self));
     meta->site = mem_strdup("YouTube");
     meta->runtime_ms = self->meta.length_ms;
@@ -440,6 +441,7 @@ static void s_destroy(void *state)
     free(self->visitor);
     free(self->track_url);
     free(self->track_lang);
+    free(self->track_note);
     transcript_destroy(&self->t);
     for (size_t i = 0; i < self->n_urls; i++)
         free(self->urls[i]);

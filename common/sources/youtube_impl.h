@@ -57,6 +57,7 @@ typedef struct {
     youtube_meta_t meta;
     char *track_url;  /* owned: chosen baseUrl, fmt/xosf removed, tlang added */
     char *track_lang; /* owned: language of the text we get */
+    char *track_note; /* owned or NULL: why another track than the preferred one */
     transcript_t *t;  /* owned until result */
     timedtext_format_t fmt;
     char *req_url;                                 /* owned: current request */

@@ -327,6 +327,44 @@ static bool s_needs_po_token(const char *url)
     return strstr(v, "xpe") || strstr(v, "xpv");
 }
 
+/* Another track of the same language as tr whose URL needs no PO token
+ * (YouTube often asks one for the manual track, not for the
+ * auto-generated one); -1 if none. */
+static ssize_t s_track_without_token(const json_t *tracks, const json_t *tr)
+{
+    const char *lang = youtube_json_str(tr, "languageCode");
+    size_t i;
+    const json_t *o;
+    json_array_foreach(tracks, i, o)
+    {
+        const char *url = youtube_json_str(o, "baseUrl");
+        if (o != tr && url && lang && s_lang_is(youtube_json_str(o, "languageCode"), lang, false) &&
+            !s_needs_po_token(url))
+            return (ssize_t)i;
+    }
+    return -1;
+}
+
+/* The note in the source facts: "used the auto-generated en track: the
+ * manual one needs a PO token". */
+static char *s_track_note(const json_t *wanted, const json_t *used)
+{
+    const char *lang = youtube_json_str(used, "languageCode");
+    return mem_printf("used the %s %s caption track: the %s one needs a PO token",
+                      s_is_asr(used) ? "auto-generated" : "manual", lang ? lang : "?",
+                      s_is_asr(wanted) ? "auto-generated" : "manual");
+}
+
+/* A client that needs no PO token, never the one already in use. */
+static const char *s_other_client(const char *in_use)
+{
+    static const char *const ok[] = {"ANDROID", "ANDROID_VR", "IOS"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!in_use || strcasecmp(ok[i], in_use) != 0)
+            return ok[i];
+    return ok[0];
+}
+
 /* Pick the track and keep its URL and language; a failure if none fits. */
 static int s_take_track(youtube_state_t *self, const json_t *pr, err_t *err)
 {
@@ -343,12 +381,19 @@ static int s_take_track(youtube_state_t *self, const json_t *pr, err_t *err)
     const json_t *tr = json_array_get(tracks, (size_t)i);
     const char *base_url = youtube_json_str(tr, "baseUrl");
     if (s_needs_po_token(base_url)) {
-        err_set(err, LODE_EUNSUPPORTED,
-                "youtube: PO token required for captions of %s (the "
-                "%s client's caption URLs carry exp=xpe; set LODE_YT_CLIENT to a client that "
-                "needs none, e.g. ANDROID)",
-                youtube_id(self), self->client);
-        return -1;
+        ssize_t other = s_track_without_token(tracks, tr);
+        if (other < 0) {
+            err_set(err, LODE_EUNSUPPORTED,
+                    "youtube: PO token required for captions of %s (the %s client's caption "
+                    "URLs carry exp=xpe; set LODE_YT_CLIENT to a client that needs none, e.g. "
+                    "%s)",
+                    youtube_id(self), self->client, s_other_client(self->client));
+            return -1;
+        }
+        free(self->track_note);
+        self->track_note = s_track_note(tr, json_array_get(tracks, (size_t)other));
+        tr = json_array_get(tracks, (size_t)other);
+        base_url = youtube_json_str(tr, "baseUrl");
     }
     char *url = s_track_url(self, base_url);
     free(self->track_url);

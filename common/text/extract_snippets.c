@@ -198,9 +198,19 @@ int extract_snippets(const transcript_t *t,
     size_t n = s_choose(&d, wins, n_wins, k, chosen);
     qsort(chosen, n, sizeof *chosen, s_by_position);
     s_fill_snippets(&d, chosen, n, out);
+    size_t words = d.n_words;
     free(chosen);
     free(wins);
     extract_doc_clear(&d);
+    /* Words but no window worth quoting: the same few words over and over
+     * score nothing. Saying "empty" of a 50 MB transcript would be a lie. */
+    if (out->count == 0 && words > 0) {
+        err_set(err, LODE_EEMPTY,
+                "no sentence stands out to quote in %zu words: the text repeats the same few "
+                "words",
+                words);
+        return -1;
+    }
     if (out->count == 0) {
         err_set(err, LODE_EEMPTY, "empty transcript");
         return -1;

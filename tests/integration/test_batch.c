@@ -407,7 +407,7 @@ static void test_submit_file_without_a_url_makes_no_batch(void **state)
     assert_int_equal(rc, 1);
     assert_non_null(strstr(errs, "line 3: not a URL: ftp://x/y"));
     assert_non_null(strstr(errs, "line 4: not a URL: not a url"));
-    assert_non_null(strstr(errs, "no URL in stdin"));
+    assert_non_null(strstr(errs, "no URL or file in stdin"));
     assert_string_equal(out, "");
     long long after = cluster_redis_int(f->c, "EVAL \"return #redis.call('keys', "
                                               "'lode:batch:*')\" 0");

@@ -119,12 +119,55 @@ static void test_cli_run_exit_codes_without_a_cluster(void **state)
     char *no_broker[] = {"lode",      "submit", "--text", "x", "--broker", "tcp://127.0.0.1:1",
                          "--timeout", "0.2",    NULL};
     assert_int_equal(s_run(no_broker), 6);
-    char *no_redis[] = {"lode", "status", "--redis", "redis://127.0.0.1:1", NULL};
+    /* status waits out a Redis restart for --timeout, then exits 6. */
+    char *no_redis[] = {"lode",      "status", "--redis", "redis://127.0.0.1:1",
+                        "--timeout", "0.3",    NULL};
     assert_int_equal(s_run(no_redis), 6);
     char *missing[] = {"lode", "submit", "/no/such/file", NULL};
     assert_int_equal(s_run(missing), 2);
     char *bad_job[] = {"lode", "--redis", "redis://127.0.0.1:1", "wait", NULL};
     assert_int_equal(s_run(bad_job), 2);
+}
+
+static void test_cli_suggest_finds_typos_only(void **state)
+{
+    (void)state;
+    const char *const cmds[] = {"submit", "status", "wait", "show", "list", "export"};
+    assert_string_equal(cli_suggest("sumbit", cmds, 6), "submit"); /* a swap */
+    assert_string_equal(cli_suggest("stauts", cmds, 6), "status");
+    assert_string_equal(cli_suggest("wiat", cmds, 6), "wait");
+    assert_string_equal(cli_suggest("exprot", cmds, 6), "export");
+    assert_null(cli_suggest("frobnicate", cmds, 6));
+    assert_null(cli_suggest("ls", cmds, 6)); /* 2 edits of 2 letters is no typo */
+    const char *const opts[] = {"--json", "--limit", "--state"};
+    assert_string_equal(cli_suggest("--jsn", opts, 3), "--json");
+    assert_string_equal(cli_suggest("--limt", opts, 3), "--limit");
+}
+
+static void test_cli_help_prints_the_global_options_once(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(cli_help(f, "options"), 0);
+    fflush(f);
+    assert_non_null(strstr(buf, "--curve-server FILE"));
+    assert_non_null(strstr(buf, "Exit codes"));
+    fclose(f);
+    free(buf);
+    const char *cmds[] = {"submit", "status", "wait", "batch", "dead", "retry", "show", "export",
+                          "top",    "list",   "keep", "drop",  "edit", "move",  "add",  "remove"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        buf = NULL;
+        f = open_memstream(&buf, &len);
+        assert_int_equal(cli_help(f, cmds[i]), 0);
+        fclose(f);
+        if (!strstr(buf, "Examples:\n  lode ") || strstr(buf, "--curve-server FILE") ||
+            !strstr(buf, "lode help options"))
+            fail_msg("help of %s: no examples, or the global options repeated:\n%s", cmds[i], buf);
+        free(buf);
+    }
 }
 
 int main(void)
@@ -136,6 +179,8 @@ int main(void)
         cmocka_unit_test(test_cli_help_knows_every_command),
         cmocka_unit_test(test_cli_parse_count_accepts_only_positive_bounded_numbers),
         cmocka_unit_test(test_cli_run_exit_codes_without_a_cluster),
+        cmocka_unit_test(test_cli_suggest_finds_typos_only),
+        cmocka_unit_test(test_cli_help_prints_the_global_options_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

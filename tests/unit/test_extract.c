@@ -349,6 +349,27 @@ static void test_extract_fanout_finds_questions_concepts_and_references(void **s
     transcript_destroy(&t);
 }
 
+/* A text of the same few words repeated has words but nothing to quote:
+ * the message says so rather than "empty". */
+static void test_extract_says_why_a_repetitive_text_has_no_snippet(void **state)
+{
+    (void)state;
+    /* What source_parse makes of a file of one line repeated: a paragraph
+     * a line. */
+    transcript_t *t = transcript_new();
+    err_t err = {0};
+    for (int i = 0; i < 400; i++)
+        assert_int_equal(
+            transcript_append(t, "\n\n", "alpha beta gamma delta", 22, TRANSCRIPT_UNTIMED, &err),
+            0);
+    extract_snippets_t s;
+    assert_int_equal(extract_snippets(t, NULL, &s, &err), -1);
+    assert_int_equal(err.code, LODE_EEMPTY);
+    if (!strstr(err.msg, "no sentence stands out to quote in 1600 words"))
+        fail_msg("%s", err.msg);
+    transcript_destroy(&t);
+}
+
 static void test_extract_fails_on_an_empty_transcript(void **state)
 {
     (void)state;
@@ -455,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_extract_synthesis_uses_the_source_title_and_round_trips),
         cmocka_unit_test(test_extract_fanout_finds_questions_concepts_and_references),
         cmocka_unit_test(test_extract_fails_on_an_empty_transcript),
+        cmocka_unit_test(test_extract_says_why_a_repetitive_text_has_no_snippet),
         cmocka_unit_test(test_extract_rejects_missing_arguments),
         cmocka_unit_test(test_extract_handles_a_one_sentence_source),
         cmocka_unit_test(test_extract_survives_other_scripts_and_unpunctuated_speech),

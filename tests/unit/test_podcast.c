@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "podcast.h"
+#include "podcast_impl.h"
 #include "podstand.h"
 #include "srcdrv_impl.h"
 #include "test.h"
@@ -580,6 +581,52 @@ static void test_podcast_driver_misuse_is_an_error(void **state)
     assert_int_equal(err.code, LODE_EUNSUPPORTED);
 }
 
+/* ------------------------------------------------------------- author names */
+
+static void test_podcast_author_name_never_shows_an_address(void **state)
+{
+    (void)state;
+
+    static const struct {
+        const char *raw, *want;
+    } cases[] = {
+        {"john@example.com (John Doe)", "John Doe"},
+        {"  john@example.com ( John Doe )  ", "John Doe"},
+        {"John Doe <john@example.com>", "John Doe"},
+        {"john@example.com", NULL},
+        {"Ada Host (and friends)", "Ada Host (and friends)"}, /* no address: as written */
+        {"Ada Host", "Ada Host"},
+        {NULL, NULL},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = podcast_author_name(cases[i].raw);
+        if (cases[i].want ? !got || strcmp(got, cases[i].want) != 0 : got != NULL)
+            fail_msg("\"%s\" gave \"%s\"", cases[i].raw ? cases[i].raw : "(null)",
+                     got ? got : "(null)");
+        free(got);
+    }
+}
+
+/* An item's RSS 2.0 <author> "address (Name)" shows as the name. */
+static void test_podcast_feed_author_address_shows_as_the_name(void **state)
+{
+    (void)state;
+    const char *feed = "<rss xmlns:podcast=\"https://podcastindex.org/namespace/1.0\">"
+                       "<channel><title>Show</title><item><title>Ep</title><guid>g1</guid>"
+                       "<author>john@example.com (John Doe)</author>"
+                       "<podcast:transcript url=\"t/file\" type=\"text/plain\"/></item>"
+                       "</channel></rss>";
+    s_route_t routes[] = {{S_BASE "/feed.rss", 200, "application/rss+xml", feed, 0, 0},
+                          {S_BASE "/t/file", 200, "text/plain", "@transcripts/ep2.txt", 0, 0},
+                          {NULL, 0, NULL, NULL, 0, 0}};
+    s_outcome_t o = s_podcast(S_BASE "/feed.rss", NULL, NULL, routes);
+    if (o.step != SRCDRV_DONE)
+        fail_msg("%s", o.err.msg);
+    assert_string_equal(o.meta.author, "John Doe");
+    s_outcome_free(&o);
+}
+
 /* ---------------------------------------------------------------- RSS parsing */
 
 static void test_podcast_feed_parse_reads_channel_and_items(void **state)
@@ -1107,6 +1154,8 @@ int main(void)
         cmocka_unit_test(test_podcast_url_resolve_follows_rfc3986),
         cmocka_unit_test(test_podcast_match_knows_feed_shapes),
         cmocka_unit_test(test_podcast_runs_against_the_podstand_host),
+        cmocka_unit_test(test_podcast_author_name_never_shows_an_address),
+        cmocka_unit_test(test_podcast_feed_author_address_shows_as_the_name),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

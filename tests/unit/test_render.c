@@ -87,13 +87,24 @@ static void test_render_unfinished_job_shows_its_state(void **state)
     free(page);
 }
 
-static void test_render_failed_job_shows_the_error(void **state)
+/* The failure once, at the top, with its stage and what to do; the
+ * sections only point at it. */
+static void test_render_failed_job_shows_the_error_once_at_the_top(void **state)
 {
     (void)state;
     char *page = s_page("{\"id\":\"01JX\",\"state\":\"failed\",\"stage\":\"fetch\","
                         "\"error\":\"http 404\"}",
                         false);
-    s_has(page, "(none: the job failed at stage fetch: http 404)");
+    s_has(page, "01JX\n\nFAILED at stage fetch: http 404\n  what to do: ");
+    s_has(page, "then lode retry 01JX\n\n§01  Source\n");
+    const char *first = strstr(page, "http 404");
+    assert_null(strstr(first + 1, "http 404")); /* said once */
+    s_has(page, "§02  Snippets\n\n  (none: the job failed, see above)\n");
+    free(page);
+    page = s_page("{\"id\":\"01JY\",\"state\":\"failed\",\"stage\":\"fetch\","
+                  "\"error\":\"2 words: too short to mine, at least 20\"}",
+                  false);
+    s_has(page, "what to do: the source has too little text to mine: submit a longer one\n");
     free(page);
 }
 
@@ -131,7 +142,7 @@ int main(void)
         cmocka_unit_test(test_render_page_reads_like_the_seed_page),
         cmocka_unit_test(test_render_all_shows_dropped_snippets_marked),
         cmocka_unit_test(test_render_unfinished_job_shows_its_state),
-        cmocka_unit_test(test_render_failed_job_shows_the_error),
+        cmocka_unit_test(test_render_failed_job_shows_the_error_once_at_the_top),
         cmocka_unit_test(test_render_of_a_real_export_roundtrips),
         cmocka_unit_test(test_render_rejects_what_is_not_a_document),
     };

@@ -239,13 +239,11 @@ static void test_webdrv_refuses_html_atom_xml_and_other_types(void **state)
         const char *type, *body, *msg;
     } cases[] = {
         {"application/atom+xml", "<feed/>",
-         "webdrv: " S_BASE "/x is an Atom feed: only RSS podcast feeds are supported"},
+         S_BASE "/x is an Atom feed: only RSS podcast feeds are supported"},
         {"application/xml", "<urlset/>",
-         "webdrv: " S_BASE "/x is an XML document (application/xml), not an RSS feed"},
-        {"image/png", "\x89PNG",
-         "webdrv: " S_BASE "/x has an unsupported content type (image/png)"},
-        {"application/json", "{}",
-         "webdrv: " S_BASE "/x has an unsupported content type (application/json)"},
+         S_BASE "/x is an XML document (application/xml), not an RSS feed"},
+        {"image/png", "\x89PNG", S_BASE "/x has an unsupported content type (image/png)"},
+        {"application/json", "{}", S_BASE "/x has an unsupported content type (application/json)"},
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -284,7 +282,7 @@ static void test_webdrv_http_statuses_are_classified(void **state)
         s_outcome_free(&o);
     }
     s_outcome_t o = s_web(S_BASE "/gone", (s_route_t[]){{NULL, 0, NULL, NULL, 0, 0}});
-    assert_string_equal(o.err.msg, "webdrv: " S_BASE "/gone returned 404");
+    assert_string_equal(o.err.msg, "page " S_BASE "/gone returned 404");
     s_outcome_free(&o);
     http_resp_t r = {.status = 403, .url = S_BASE "/x"};
     err_t err = {0};

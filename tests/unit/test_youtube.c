@@ -3,6 +3,8 @@
  *  playability status, track choice, caption bodies, playlists, settings.
  *  SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
+
 #include <curl/curl.h>
 
 #include "buf.h"
@@ -466,6 +468,51 @@ static void test_track_choice_prefers_manual_then_asr_then_translation(void **st
     s_assert_track("player_ok.json", "sw", "&lang=de&fmt=json3", "tlang", "de");
 }
 
+/* The manual track needs a PO token, the auto-generated one of the same
+ * language does not: that one is used, and the facts say so. */
+static void test_a_po_token_track_gives_way_to_one_of_the_same_language(void **state)
+{
+    (void)state;
+    s_drv_t d;
+    assert_int_equal(s_to_captions(&d, "player_xpe_asr_ok.json", NULL), SRCDRV_REQUEST);
+    assert_non_null(strstr(d.req.url, "&kind=asr&lang=en"));
+    assert_null(strstr(d.req.url, "exp=xpe"));
+    assert_int_equal(s_feed(&d, 200, "tt_legacy.xml"), SRCDRV_DONE);
+    transcript_t *t = NULL;
+    source_meta_t meta = {0};
+    assert_int_equal(youtube_ops.result(d.st, &t, &meta, &d.err), 0);
+    assert_string_equal(
+        meta.note, "used the auto-generated en caption track: the manual one needs a PO token");
+    char *json = source_meta_to_json(&meta);
+    assert_non_null(strstr(json, "\"notes\":[\"used the auto-generated en caption track"));
+    free(json);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    s_end(&d);
+}
+
+/* The advice never names the client already in use. */
+static void test_po_token_advice_names_another_client(void **state)
+{
+    (void)state;
+    static const char *const clients[] = {"ANDROID", "IOS", "WEB"};
+    for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
+        srcdrv_opts_t opts = s_opts;
+        opts.yt_client = clients[i];
+        opts.yt_version = "1.0";
+        s_drv_t d;
+        s_assert_fail(&d, s_to_captions(&d, "player_xpe.json", &opts), LODE_EUNSUPPORTED,
+                      "PO token required");
+        const char *eg = strstr(d.err.msg, "e.g. ");
+        assert_non_null(eg);
+        if (strncmp(eg + 5, clients[i], strlen(clients[i])) == 0 &&
+            !isalpha((unsigned char)eg[5 + strlen(clients[i])]) &&
+            eg[5 + strlen(clients[i])] != '_')
+            fail_msg("advice names the client in use: %s", d.err.msg);
+        s_end(&d);
+    }
+}
+
 static void test_caption_url_loses_fmt_and_xosf_wherever_they_are(void **state)
 {
     (void)state;
@@ -834,6 +881,8 @@ int main(void)
         cmocka_unit_test(test_each_playability_status_fails_precisely),
         cmocka_unit_test(test_bot_check_message_names_the_reason),
         cmocka_unit_test(test_track_choice_prefers_manual_then_asr_then_translation),
+        cmocka_unit_test(test_a_po_token_track_gives_way_to_one_of_the_same_language),
+        cmocka_unit_test(test_po_token_advice_names_another_client),
         cmocka_unit_test(test_caption_url_loses_fmt_and_xosf_wherever_they_are),
         cmocka_unit_test(test_empty_caption_body_is_asked_again_as_srv3),
         cmocka_unit_test(test_empty_caption_body_twice_is_withheld_not_disabled),
