@@ -77,7 +77,7 @@ static transcript_t *s_transcript(const char *text)
 {
     transcript_t *t = transcript_new();
     err_t err = {0};
-    assert_int_equal(transcript_append(t, "", text, strlen(text), -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, "", text, strlen(text), TRANSCRIPT_UNTIMED, &err), 0);
     return t;
 }
 
