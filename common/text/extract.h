@@ -47,7 +47,14 @@ typedef struct {
     size_t n_references;
 } extract_fanout_t;
 
-/* Pick snippets: 1-3 consecutive sentences each, ranked, spread over the
+/* How many snippets a source of words words deserves at most, in both
+ * engines: 19 * sqrt(words / 2000), rounded, 1..80 -- 19 for a 12-minute
+ * talk of ~2,000 words, 42 for 10,000 words, 73 for a 3-hour podcast of
+ * ~30,000. The extractive engine keeps fewer when the rest score under 30%
+ * of the best unit. */
+size_t extract_snippet_budget(size_t words);
+
+/* Pick snippets: 1-4 consecutive sentences each, ranked, spread over the
  * source. opts may be NULL. LODE_EEMPTY if the text has no sentence. */
 LODE_MUST_CHECK int extract_snippets(const transcript_t *t,
                                      const extract_opts_t *opts,

@@ -96,6 +96,11 @@ void extract_prose_from(const textmodel_t *m, uint32_t a, uint32_t z, size_t end
  * be NULL). Caller frees. */
 uint8_t *extract_snippet_mask(const extract_doc_t *d, const extract_snippets_t *s);
 
+/* How quotable sentence s of d is, 0..1: the strength of the cue words
+ * that mark a definition, a figure with its comparison, a contrast, a
+ * first-person claim, a prediction, a metaphor, an example (extract_commentary.c). */
+double extract_quotability(const extract_doc_t *d, uint32_t s);
+
 /* Commentary (extract_commentary.c). A voice is the state carried across
  * the snippets of one source, so their lines vary; it borrows nothing. */
 typedef struct extract_voice extract_voice_t;
