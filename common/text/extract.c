@@ -67,6 +67,8 @@ void extract_doc_clear(extract_doc_t *d)
     free(d->w);
     free(d->info);
     free(d->stamp);
+    free(d->cue_terms);
+    free(d->term_class);
     memset(d, 0, sizeof *d);
 }
 
@@ -87,6 +89,7 @@ int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err)
     d->n_words = d->m.n_words;
     s_doc_weights(d);
     s_doc_info(d);
+    extract_cues_prepare(d);
     return 0;
 }
 

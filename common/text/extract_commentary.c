@@ -35,8 +35,8 @@ typedef enum {
 } s_role_t;
 
 static const char *const s_labels[S_N_ROLES] = {
-    "Claim",   "Definition", "Number",   "Contrast",  "Prediction", "Example",
-    "Metaphor", "Analogy", "Question",  "Cause",    "Evidence",  "Objection",  "Reply"};
+    "Claim",   "Definition", "Number", "Contrast", "Prediction", "Example", "Metaphor",
+    "Analogy", "Question",   "Cause",  "Evidence", "Objection",  "Reply"};
 
 /* Where a role's carrying words start, relative to its cue. */
 typedef enum {
@@ -114,11 +114,17 @@ static const s_cue_t s_cues[] = {
 };
 
 static const char *const s_number_words[] = {
-    "ten",      "tens",     "hundred",  "thousand",    "million", "billion", "trillion",
-    "percent",  "millionfold", "twice", "half",        "dozen",   "two",     "three",
-    "four",     "five",     "six",      "seven",       "eight",   "nine",    "twenty"};
+    "ten",     "tens",        "hundred", "thousand", "million", "billion", "trillion",
+    "percent", "millionfold", "twice",   "half",     "dozen",   "two",     "three",
+    "four",    "five",        "six",     "seven",    "eight",   "nine",    "twenty"};
 
-static const char *const s_compare_words[] = {"than", "contrast", "v", "vs", "versus", "compared"};
+static const char *const s_compare_words[] = {"than",   "contrast", "v",      "vs",
+                                              "versus", "compared", "whereas"};
+
+static const char *const s_lead_drop[] = {"that", "and", "so", "but", "then", "is", "basically"};
+static const char *const s_tail_drop[] = {
+    "the", "a",   "an",    "of",  "to", "and", "or", "that", "in",   "for",  "with",
+    "is",  "are", "which", "who", "as", "by",  "on", "at",   "from", "this", "these"};
 
 /* State carried across the snippets of one source. */
 struct extract_voice {
@@ -135,36 +141,73 @@ typedef struct {
     uint32_t figures; /* number words and figures */
 } s_cues_t;
 
-static bool s_is_number(const textmodel_t *m, uint32_t w)
+enum { S_TERM_NUMBER = 1, S_TERM_COMPARE = 2 };
+
+/* The term of an ASCII word as the model keys it (folded, plural dropped). */
+static int64_t s_term_of(const textmodel_t *m, const char *word)
 {
-    if (m->words[w].flags & TEXTMODEL_W_NUM) {
-        /* a year is a date, not a figure */
-        const char *p = m->text + m->words[w].offset;
-        bool year = m->words[w].length == 4 && (p[0] == '1' || p[0] == '2') &&
-                    (p[1] == '9' || p[1] == '0');
-        return !year;
-    }
-    return extract_key_in(m, w, s_number_words, EXTRACT_N(s_number_words));
+    char key[64];
+    size_t n = textmodel_fold(word, strlen(word), key, sizeof key, true);
+    return textmodel_find(m, key, n);
 }
 
-/* Length of cue c at word w, or 0. */
-static uint32_t s_cue_match(const textmodel_t *m, const s_cue_t *c, uint32_t w, uint32_t end)
+static bool s_is_number(const extract_doc_t *d, uint32_t w)
 {
+    const textmodel_t *m = &d->m;
+    if (m->words[w].flags & TEXTMODEL_W_NUM) {
+        /* a year is a date, not a figure; a number right after a name is
+         * part of it ("iPhone 11", "Thunderbolt 3") */
+        const char *p = m->text + m->words[w].offset;
+        bool year =
+            m->words[w].length == 4 && (p[0] == '1' || p[0] == '2') && (p[1] == '9' || p[1] == '0');
+        bool name = w > 0 && m->words[w - 1].sent == m->words[w].sent &&
+                    !(m->words[w].flags & TEXTMODEL_W_BREAK) &&
+                    (m->words[w - 1].flags & (TEXTMODEL_W_CAP | TEXTMODEL_W_ACRONYM));
+        return !year && !name;
+    }
+    return d->term_class[m->words[w].term] & S_TERM_NUMBER;
+}
+
+void extract_cues_prepare(extract_doc_t *d)
+{
+    d->cue_terms = mem_alloc(EXTRACT_N(s_cues) * 3 * sizeof *d->cue_terms);
+    for (size_t c = 0; c < EXTRACT_N(s_cues); c++)
+        for (size_t n = 0; n < 3; n++)
+            d->cue_terms[c * 3 + n] = s_cues[c].w[n] ? s_term_of(&d->m, s_cues[c].w[n]) : -2;
+    d->term_class = mem_calloc(d->m.n_terms + 1, 1);
+    for (size_t i = 0; i < EXTRACT_N(s_number_words); i++) {
+        int64_t t = s_term_of(&d->m, s_number_words[i]);
+        if (t >= 0)
+            d->term_class[t] |= S_TERM_NUMBER;
+    }
+    for (size_t i = 0; i < EXTRACT_N(s_compare_words); i++) {
+        int64_t t = s_term_of(&d->m, s_compare_words[i]);
+        if (t >= 0)
+            d->term_class[t] |= S_TERM_COMPARE;
+    }
+}
+
+/* Length of cue c at word w, or 0: its words' terms, no punctuation between. */
+static uint32_t s_cue_match(const extract_doc_t *d, size_t c, uint32_t w, uint32_t end)
+{
+    const textmodel_t *m = &d->m;
     uint32_t n = 0;
-    for (; n < 3 && c->w[n]; n++)
-        if (w + n >= end || !extract_key_is(m, w + n, c->w[n]) ||
+    for (; n < 3 && d->cue_terms[c * 3 + n] != -2; n++)
+        if (w + n >= end || d->cue_terms[c * 3 + n] != (int64_t)m->words[w + n].term ||
             (n > 0 && (m->words[w + n].flags & TEXTMODEL_W_BREAK)))
             return 0;
     return n;
 }
 
-static void s_find_cues(const textmodel_t *m, uint32_t first, uint32_t end, s_cues_t *cu)
+static bool s_figure_at(const extract_doc_t *d, uint32_t w, uint32_t end, uint32_t *z_out);
+
+static void s_find_cues(const extract_doc_t *d, uint32_t first, uint32_t end, s_cues_t *cu)
 {
     memset(cu, 0, sizeof *cu);
     for (uint32_t w = first; w < end; w++) {
         for (size_t c = 0; c < EXTRACT_N(s_cues); c++) {
             const s_cue_t *cue = &s_cues[c];
-            uint32_t n = s_cue_match(m, cue, w, end);
+            uint32_t n = s_cue_match(d, c, w, end);
             if (!n)
                 continue;
             cu->score[cue->role] += cue->weight;
@@ -175,22 +218,53 @@ static void s_find_cues(const textmodel_t *m, uint32_t first, uint32_t end, s_cu
                 cu->carry[cue->role] = cue->carry;
             }
         }
-        cu->figures += s_is_number(m, w);
+        uint32_t z;
+        if (s_figure_at(d, w, end, &z)) {
+            cu->figures++;
+            w = z;
+        }
+    }
+}
+
+/* "not X but Y", "not X; it's more like Y": a contrast however its halves
+ * are worded, "not" and then "but" (or "rather", "instead") within a dozen
+ * words of one sentence. */
+static void s_not_but(const extract_doc_t *d, uint32_t first, uint32_t end, s_cues_t *cu)
+{
+    const textmodel_t *m = &d->m;
+    for (uint32_t w = first; w < end; w++) {
+        if (!extract_key_is(m, w, "not"))
+            continue;
+        for (uint32_t z = w + 2; z < end && z < w + 14; z++) {
+            if (extract_key_is(m, z, "but") || extract_key_is(m, z, "rather") ||
+                extract_key_is(m, z, "instead")) {
+                cu->score[S_CONTRAST] += 2.5;
+                if (cu->best_w[S_CONTRAST] < 2.5) {
+                    cu->best_w[S_CONTRAST] = 2.5;
+                    cu->at[S_CONTRAST] = w;
+                    cu->len[S_CONTRAST] = 1;
+                    cu->carry[S_CONTRAST] = S_CLAUSE;
+                }
+                return;
+            }
+        }
     }
 }
 
 /* Role scores of sentences [a, b]; the number role needs two figures or a
  * figure with a comparison, a question the passage's first sentence. */
-static void s_role_scores(const textmodel_t *m, uint32_t a, uint32_t b, s_cues_t *cu)
+static void s_role_scores(const extract_doc_t *d, uint32_t a, uint32_t b, s_cues_t *cu)
 {
+    const textmodel_t *m = &d->m;
     uint32_t first = m->sents[a].first_word;
     uint32_t end = m->sents[b].first_word + m->sents[b].n_words;
-    s_find_cues(m, first, end, cu);
+    s_find_cues(d, first, end, cu);
     bool compare = false;
     for (uint32_t w = first; w < end && !compare; w++)
-        compare = extract_key_in(m, w, s_compare_words, EXTRACT_N(s_compare_words));
+        compare = d->term_class[m->words[w].term] & S_TERM_COMPARE;
     if (cu->figures >= 2 || (cu->figures && compare))
-        cu->score[S_NUMBER] = 1.0 + cu->figures * 0.6 + (compare ? 1.0 : 0);
+        cu->score[S_NUMBER] = 0.6 + cu->figures * 0.5 + (compare ? 1.0 : 0);
+    s_not_but(d, first, end, cu);
     for (uint32_t s = a; s <= b; s++)
         if (m->sents[s].question) {
             cu->score[S_QUESTION] += s == a ? 2.2 : 1.0;
@@ -214,8 +288,8 @@ static s_role_t s_pick_role(const s_cues_t *cu, const extract_voice_t *v)
     }
     if (cu->score[best] < 1.0)
         return S_CLAIM;
-    if (v->role_uses[best] >= S_ROLE_REPEAT && second != best &&
-        cu->score[second] >= 1.0 && cu->score[second] >= 0.5 * cu->score[best])
+    if (v->role_uses[best] >= S_ROLE_REPEAT && second != best && cu->score[second] >= 1.0 &&
+        cu->score[second] >= 0.5 * cu->score[best])
         return second;
     return best;
 }
@@ -242,11 +316,6 @@ static bool s_hard_break(const textmodel_t *m, uint32_t w)
             return true;
     return false;
 }
-
-static const char *const s_lead_drop[] = {"that", "and", "so", "but", "then", "is", "basically"};
-static const char *const s_tail_drop[] = {"the", "a", "an", "of", "to", "and", "or", "that",
-                                          "in", "for", "with", "is", "are", "which", "who",
-                                          "as", "by", "on", "at", "from", "this", "these"};
 
 /* Words [from, from+max) of the passage up to a hard break, with leading
  * connectives and trailing function words dropped and "…" where cut. */
@@ -299,23 +368,24 @@ static uint32_t s_clause_start(const textmodel_t *m, uint32_t first, uint32_t w)
 
 /* A figure: a number and what it counts, "tens to hundreds of trillions of
  * tokens", ending at *z_out. False when w starts none. */
-static bool s_figure_at(const textmodel_t *m, uint32_t w, uint32_t end, uint32_t *z_out)
+static bool s_figure_at(const extract_doc_t *d, uint32_t w, uint32_t end, uint32_t *z_out)
 {
-    if (!s_is_number(m, w))
+    const textmodel_t *m = &d->m;
+    if (!s_is_number(d, w))
         return false;
     uint32_t z = w, content = 0;
     for (;;) {
         uint32_t n = z + 1;
         if (n >= end || (m->words[n].flags & TEXTMODEL_W_BREAK))
             break;
-        bool joiner = (extract_key_is(m, n, "to") || extract_key_is(m, n, "of")) &&
-                      n + 1 < end && !(m->words[n + 1].flags & TEXTMODEL_W_BREAK);
-        if (s_is_number(m, n) && content == 0) {
+        bool joiner = (extract_key_is(m, n, "to") || extract_key_is(m, n, "of")) && n + 1 < end &&
+                      !(m->words[n + 1].flags & TEXTMODEL_W_BREAK);
+        if (s_is_number(d, n) && content == 0) {
             z = n;
-        } else if (joiner && (s_is_number(m, n + 1) ||
-                              (content == 0 && textmodel_is_content(m, n + 1)))) {
+        } else if (joiner &&
+                   (s_is_number(d, n + 1) || (content == 0 && textmodel_is_content(m, n + 1)))) {
             z = n + 1;
-            content += !s_is_number(m, z);
+            content += !s_is_number(d, z);
         } else if (textmodel_is_content(m, n) && content < 2) {
             z = n;
             content++;
@@ -323,20 +393,24 @@ static bool s_figure_at(const textmodel_t *m, uint32_t w, uint32_t end, uint32_t
             break;
         }
     }
+    while (z > w && (extract_key_in(m, z, s_tail_drop, EXTRACT_N(s_tail_drop)) ||
+                     extract_key_is(m, z, "per")))
+        z--;
     *z_out = z;
-    return content > 0; /* a figure counts something */
+    return content > 0 && z > w; /* a figure counts something */
 }
 
 /* "Number — 200 million tokens vs tens to hundreds of trillions of tokens":
  * the figures either side of a comparison, else the first two. */
-static void s_number_line(const textmodel_t *m, uint32_t first, uint32_t end, buf_t *out)
+static void s_number_line(const extract_doc_t *d, uint32_t first, uint32_t end, buf_t *out)
 {
+    const textmodel_t *m = &d->m;
     uint32_t fa[8], fz[8], n = 0, cmp = UINT32_MAX;
     for (uint32_t w = first; w < end && n < 8; w++) {
-        if (cmp == UINT32_MAX && extract_key_in(m, w, s_compare_words, EXTRACT_N(s_compare_words)))
+        if (cmp == UINT32_MAX && (d->term_class[m->words[w].term] & S_TERM_COMPARE))
             cmp = n;
         uint32_t z;
-        if (s_figure_at(m, w, end, &z)) {
+        if (s_figure_at(d, w, end, &z)) {
             fa[n] = w;
             fz[n++] = z;
             w = z;
@@ -389,20 +463,23 @@ static uint32_t s_after_is_that(const textmodel_t *m, uint32_t from, uint32_t en
     return from;
 }
 
-static void
-s_line_body(const extract_doc_t *d, s_role_t r, const s_cues_t *cu, uint32_t first, uint32_t end,
-            buf_t *out)
+static void s_line_body(const extract_doc_t *d,
+                        s_role_t r,
+                        const s_cues_t *cu,
+                        uint32_t first,
+                        uint32_t end,
+                        buf_t *out)
 {
     const textmodel_t *m = &d->m;
     size_t at = out->len;
     if (r == S_NUMBER)
-        s_number_line(m, first, end, out);
+        s_number_line(d, first, end, out);
     else if (r == S_QUESTION)
         s_question_carry(m, cu->at[r], end, out);
     else if (r != S_CLAIM || cu->best_w[r] > 0) {
-        uint32_t from = cu->carry[r] == S_AFTER  ? cu->at[r] + cu->len[r]
-                        : cu->carry[r] == S_AT ? cu->at[r] + cu->len[r] - 1
-                                               : s_clause_start(m, first, cu->at[r]);
+        uint32_t from = cu->carry[r] == S_AFTER ? cu->at[r] + cu->len[r]
+                        : cu->carry[r] == S_AT  ? cu->at[r] + cu->len[r] - 1
+                                                : s_clause_start(m, first, cu->at[r]);
         if (cu->carry[r] == S_CLAUSE || r == S_CLAIM)
             from = s_after_is_that(m, from, end);
         if (from < end)
@@ -440,7 +517,7 @@ char *extract_commentary(const extract_doc_t *d, extract_voice_t *v, uint32_t a,
     uint32_t first = m->sents[a].first_word;
     uint32_t end = m->sents[b].first_word + m->sents[b].n_words;
     s_cues_t cu;
-    s_role_scores(m, a, b, &cu);
+    s_role_scores(d, a, b, &cu);
     s_role_t r = s_pick_role(&cu, v);
     v->role_uses[r]++;
     buf_t out;
@@ -459,9 +536,8 @@ char *extract_commentary(const extract_doc_t *d, extract_voice_t *v, uint32_t a,
 
 double extract_quotability(const extract_doc_t *d, uint32_t s)
 {
-    const textmodel_t *m = &d->m;
     s_cues_t cu;
-    s_role_scores(m, s, s, &cu);
+    s_role_scores(d, s, s, &cu);
     double q = 0;
     for (int r = 0; r < S_N_ROLES; r++)
         if (r != S_QUESTION)

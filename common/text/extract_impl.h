@@ -28,6 +28,8 @@ typedef struct {
     double *info;          /* owned: informativeness of each sentence */
     uint32_t *stamp;       /* owned: per-term scratch mark */
     size_t n_words;        /* words in the analysed text */
+    int64_t *cue_terms;    /* owned: term of each commentary cue word, -1 when absent */
+    uint8_t *term_class;   /* owned: per term, number word or comparison (extract_commentary.c) */
 } extract_doc_t;
 
 /* Analyse t: text model, keyphrases, term weights and sentence
@@ -95,6 +97,10 @@ void extract_prose_from(const textmodel_t *m, uint32_t a, uint32_t z, size_t end
 /* One byte per sentence, 1 when it lies inside one of s's snippets (s may
  * be NULL). Caller frees. */
 uint8_t *extract_snippet_mask(const extract_doc_t *d, const extract_snippets_t *s);
+
+/* Look the commentary's cue words up in d's vocabulary once, so that
+ * matching them is comparing term indices (extract_commentary.c). */
+void extract_cues_prepare(extract_doc_t *d);
 
 /* How quotable sentence s of d is, 0..1: the strength of the cue words
  * that mark a definition, a figure with its comparison, a contrast, a

@@ -29,9 +29,10 @@ typedef struct {
 
 /* Per-sentence facts the windows are scored from. */
 typedef struct {
-    double *quot;  /* owned: quotability of each sentence, 0..1 */
-    uint8_t *open; /* owned: 1 when the sentence starts inside a quotation or parentheses */
-    bool strict;   /* most sentences end in punctuation: never end a unit on a cut one */
+    double *quot;     /* owned: quotability of each sentence, 0..1 */
+    uint32_t *filler; /* owned: filler words ("um", "like") in each sentence */
+    uint8_t *open;    /* owned: 1 when the sentence starts inside a quotation or parentheses */
+    bool strict;      /* most sentences end in punctuation: never end a unit on a cut one */
 } s_feats_t;
 
 static const char *const s_fillers[] = {"um", "uh", "yeah", "like", "okay", "mean", "know"};
@@ -75,10 +76,14 @@ static void s_feats_build(const extract_doc_t *d, s_feats_t *f)
     const textmodel_t *m = &d->m;
     f->quot = mem_calloc(m->n_sents + 1, sizeof *f->quot);
     f->open = mem_calloc(m->n_sents + 1, 1);
+    f->filler = mem_calloc(m->n_sents + 1, sizeof *f->filler);
     size_t cut = 0;
     for (uint32_t s = 0; s < m->n_sents; s++) {
+        const textmodel_sent_t *st = &m->sents[s];
         f->quot[s] = extract_quotability(d, s);
-        cut += m->sents[s].cut;
+        cut += st->cut;
+        for (uint32_t w = st->first_word; w < st->first_word + st->n_words; w++)
+            f->filler[s] += extract_key_in(m, w, s_fillers, EXTRACT_N(s_fillers));
     }
     f->strict = cut * 2 < m->n_sents;
     s_mark_open(m, f->open);
@@ -88,6 +93,7 @@ static void s_feats_clear(s_feats_t *f)
 {
     free(f->quot);
     free(f->open);
+    free(f->filler);
 }
 
 /* A unit may start and end only where no quotation or parenthesis is open,
@@ -116,8 +122,7 @@ s_window_score(const extract_doc_t *d, const s_feats_t *f, uint32_t a, uint32_t 
         questions += st->question;
         qsum += f->quot[s];
         qmax = f->quot[s] > qmax ? f->quot[s] : qmax;
-        for (uint32_t w = st->first_word; w < st->first_word + st->n_words; w++)
-            fillers += extract_key_in(m, w, s_fillers, EXTRACT_N(s_fillers));
+        fillers += f->filler[s];
     }
     *words = n;
     if (n == 0)
@@ -257,8 +262,8 @@ static long s_mmr_next(const extract_doc_t *d,
             free_span = !used[s];
         if (!free_span || w->score < S_KEEP_RATIO * top || bags[i].maxsim > S_MAX_LIKENESS)
             continue;
-        size_t r = (size_t)((uint64_t)m->sents[w->a].first_word * regions /
-                            (d->n_words ? d->n_words : 1));
+        size_t r =
+            (size_t)((uint64_t)m->sents[w->a].first_word * regions / (d->n_words ? d->n_words : 1));
         double v = S_MMR_LAMBDA * w->score / top - (1 - S_MMR_LAMBDA) * bags[i].maxsim;
         v /= 1.0 + 0.6 * per_region[r];
         if (best < 0 || v > best_v) {

@@ -54,6 +54,32 @@ static transcript_t *s_seed_transcript(int rounds, bool timed)
     return t;
 }
 
+/* Distinct prose of the seed page, ~3,700 words: its §02 quotes and
+ * commentary and its §03 paragraphs, one timed cue per line, in page order. */
+static transcript_t *s_seed_page_transcript(void)
+{
+    FILE *f = fopen(SEED, "rb");
+    assert_non_null(f);
+    static char seed[65536];
+    size_t len = fread(seed, 1, sizeof seed - 1, f);
+    fclose(f);
+    seed[len] = '\0';
+    transcript_t *t = transcript_new();
+    err_t err = {0};
+    int64_t ms = 0;
+    int section = 0;
+    for (char *line = strtok(seed, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "\xC2\xA7", 2) == 0)
+            section = atoi(line + 2);
+        else if ((section == 2 || section == 3) && strlen(line) > 80 && line[0] != '#') {
+            assert_int_equal(transcript_append(t, " ", line, strlen(line), ms, ms + 20000, &err),
+                             0);
+            ms += 20000;
+        }
+    }
+    return t;
+}
+
 static transcript_t *s_text_transcript(const char *text)
 {
     transcript_t *t = transcript_new();
@@ -108,27 +134,41 @@ static void test_extract_snippets_are_verbatim_ranked_and_timed(void **state)
 static void test_extract_snippets_spread_over_a_long_source(void **state)
 {
     (void)state;
-    transcript_t *t = s_seed_transcript(6, true);
+    transcript_t *t = s_seed_page_transcript();
     extract_snippets_t s;
     err_t err = {0};
     assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
     s_check_snippets(t, &s);
-    /* the budget follows the length (19 per ~2,000 words, growing with the
-     * square root); the same passage is never kept twice */
+    /* the budget follows the length: 19 per ~2,000 words, growing with the
+     * square root */
     size_t words = 0;
     for (size_t i = 0; i < t->len; i++)
         words += t->text[i] == ' ';
-    assert_in_range(s.count, 12, extract_snippet_budget(words));
-    for (size_t i = 0; i < s.count; i++)
-        for (size_t j = i + 1; j < s.count; j++)
-            assert_false(s.items[i].length == s.items[j].length &&
-                         memcmp(t->text + s.items[i].offset, t->text + s.items[j].offset,
-                                s.items[i].length) == 0);
+    assert_true(words > 3000);
+    assert_in_range(s.count, 15, extract_snippet_budget(words));
     size_t thirds[3] = {0};
     for (size_t i = 0; i < s.count; i++)
         thirds[s.items[i].offset * 3 / t->len]++;
     assert_true(thirds[0] > 0 && thirds[1] > 0 && thirds[2] > 0);
     assert_true(thirds[0] < s.count / 2);
+    extract_snippets_clear(&s);
+    transcript_destroy(&t);
+}
+
+/* The same passage said again later is not kept twice. */
+static void test_extract_snippets_never_repeat_a_passage(void **state)
+{
+    (void)state;
+    transcript_t *t = s_seed_transcript(6, true);
+    extract_snippets_t s;
+    err_t err = {0};
+    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    s_check_snippets(t, &s);
+    for (size_t i = 0; i < s.count; i++)
+        for (size_t j = i + 1; j < s.count; j++)
+            assert_false(s.items[i].length == s.items[j].length &&
+                         memcmp(t->text + s.items[i].offset, t->text + s.items[j].offset,
+                                s.items[i].length) == 0);
     extract_snippets_clear(&s);
     transcript_destroy(&t);
 }
@@ -456,6 +496,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract_snippets_are_verbatim_ranked_and_timed),
         cmocka_unit_test(test_extract_snippets_spread_over_a_long_source),
+        cmocka_unit_test(test_extract_snippets_never_repeat_a_passage),
         cmocka_unit_test(test_extract_snippets_are_deterministic),
         cmocka_unit_test(test_extract_commentary_varies_between_snippets),
         cmocka_unit_test(test_extract_untimed_snippets_have_no_start),

@@ -1,0 +1,177 @@
+/*  test_extract_quality.c - what issue #14 asks of the extractive engine:
+ *  commentary that is a role label and the passage's own carrying words,
+ *  snippets that are whole idea units chosen for quotability, and a
+ *  snippet budget that follows the source's length.
+ *  SPDX-License-Identifier: MIT
+ */
+#include "extract.h"
+#include "test.h"
+#include "transcript.h"
+
+#define DASH " \xe2\x80\x94 "
+
+static transcript_t *s_text(const char *text)
+{
+    transcript_t *t = transcript_new();
+    err_t err = {0};
+    assert_int_equal(transcript_append(t, "\n\n", text, strlen(text), -1, -1, &err), 0);
+    return t;
+}
+
+/* The commentary of the one snippet of a one-sentence text. */
+static char *s_line(const char *text)
+{
+    transcript_t *t = s_text(text);
+    extract_snippets_t s;
+    err_t err = {0};
+    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    assert_int_equal(s.count, 1);
+    char *line = strdup(s.items[0].commentary);
+    extract_snippets_clear(&s);
+    transcript_destroy(&t);
+    return line;
+}
+
+static void s_expect(const char *text, const char *want_prefix)
+{
+    char *line = s_line(text);
+    if (strncmp(line, want_prefix, strlen(want_prefix)) != 0)
+        fail_msg("commentary \"%s\" does not start with \"%s\"", line, want_prefix);
+    free(line);
+}
+
+static void test_commentary_labels_the_role_with_the_carrying_words(void **state)
+{
+    (void)state;
+    s_expect("So one definition of intelligence is sample efficiency, how little data a "
+             "learner needs.",
+             "Definition" DASH "intelligence is sample efficiency");
+    s_expect("A person sees about 200 million tokens by adulthood, whereas frontier models "
+             "are trained on tens of trillions of tokens.",
+             "Number" DASH "200 million tokens vs tens of trillions of tokens");
+    s_expect("I would be willing to bet that demand for nurses will rise sharply by 2030.",
+             "Prediction" DASH "demand for nurses will rise sharply by 2030");
+    s_expect("Some jobs were automated long before computers, for example, bank tellers or "
+             "travel agents.",
+             "Example" DASH "bank tellers or travel agents");
+    s_expect("The correct way to think about a city is not like a machine but like a "
+             "coral reef that grows.",
+             "Contrast" DASH);
+    s_expect("Why do we even care about how fast a learner learns from so few examples?",
+             "Question" DASH "Why do we even care");
+}
+
+/* No line asserts an intention or judgement the text does not state: the
+ * old templates' verbs never appear, and every line is "Label — words". */
+static void test_commentary_never_invents_an_intention(void **state)
+{
+    (void)state;
+    static const char *const banned[] = {"Stakes out", "Makes ",  "Argues",      "Challenges",
+                                         "Offers",     "Grounds", "Pushes back", "Uses "};
+    static const char *const labels[] = {
+        "Claim",   "Definition", "Number", "Contrast", "Prediction", "Example", "Metaphor",
+        "Analogy", "Question",   "Cause",  "Evidence", "Objection",  "Reply"};
+    FILE *f = fopen("seeds/000_a5cf945eb98e69f0.txt", "rb");
+    assert_non_null(f);
+    static char page[65536];
+    size_t len = fread(page, 1, sizeof page - 1, f);
+    fclose(f);
+    page[len] = '\0';
+    transcript_t *t = s_text(page);
+    extract_snippets_t s;
+    err_t err = {0};
+    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    size_t uses[13] = {0};
+    for (size_t i = 0; i < s.count; i++) {
+        const char *c = s.items[i].commentary;
+        for (size_t b = 0; b < sizeof banned / sizeof *banned; b++)
+            assert_null(strstr(c, banned[b]));
+        const char *dash = strstr(c, DASH);
+        assert_non_null(dash);
+        bool known = false;
+        for (size_t l = 0; l < 13 && !known; l++)
+            if ((size_t)(dash - c) == strlen(labels[l]) && strncmp(c, labels[l], dash - c) == 0)
+                known = true, uses[l]++;
+        assert_true(known);
+    }
+    extract_snippets_clear(&s);
+    transcript_destroy(&t);
+}
+
+/* A unit never starts or ends inside a quotation: the sentence that ends
+ * inside 'I want ... efficient.' is not an end, the next not a start. */
+static void test_snippets_never_cut_a_quotation(void **state)
+{
+    (void)state;
+    const char *text =
+        "Suppose you have a model trained compute-optimally, and you say, 'I want to be "
+        "sample efficient. I will throw in as many parameters as necessary.' The scaling "
+        "equations answer that the data term falls by a factor of ten at most, even with "
+        "infinite parameters. Humans are thousands of times more sample efficient than "
+        "these models. So scaling the size of current models simply cannot make up for that "
+        "discrepancy, whatever the labs hope.";
+    const char *q0 = strstr(text, "'I want"), *q1 = strstr(text, "necessary.'") + 11;
+    transcript_t *t = s_text(text);
+    extract_opts_t opts = {.max_snippets = 5};
+    extract_snippets_t s;
+    err_t err = {0};
+    assert_int_equal(extract_snippets(t, &opts, &s, &err), 0);
+    for (size_t i = 0; i < s.count; i++) {
+        const char *a = t->text + s.items[i].offset, *z = a + s.items[i].length;
+        size_t qa = (size_t)(q0 - text), qz = (size_t)(q1 - text);
+        assert_false((size_t)(a - t->text) > qa && (size_t)(a - t->text) < qz);
+        assert_false((size_t)(z - t->text) > qa && (size_t)(z - t->text) < qz);
+    }
+    extract_snippets_clear(&s);
+    transcript_destroy(&t);
+}
+
+/* Quotable beats merely central: of two passages on the same subject, the
+ * one with a definition and a figure ranks first. */
+static void test_snippets_prefer_quotable_passages(void **state)
+{
+    (void)state;
+    const char *text =
+        "Cities and traffic and cities and traffic are discussed here at some length in "
+        "general terms, about cities and about traffic, with roads and cars and roads.\n\n"
+        "One definition of congestion is the cost that each extra car imposes on every "
+        "other car, and in London that cost was 40 minutes a day versus 15 minutes in "
+        "1990.\n\n"
+        "Roads and cars and cities have traffic, and the traffic in cities is about roads "
+        "and cars, which is what the traffic in cities is about.";
+    transcript_t *t = s_text(text);
+    extract_opts_t opts = {.max_snippets = 3};
+    extract_snippets_t s;
+    err_t err = {0};
+    assert_int_equal(extract_snippets(t, &opts, &s, &err), 0);
+    bool found = false;
+    for (size_t i = 0; i < s.count; i++)
+        if (s.items[i].rank == 1)
+            found = strncmp(t->text + s.items[i].offset, "One definition", 14) == 0;
+    assert_true(found);
+    extract_snippets_clear(&s);
+    transcript_destroy(&t);
+}
+
+static void test_snippet_budget_follows_the_length(void **state)
+{
+    (void)state;
+    assert_int_equal(extract_snippet_budget(2000), 19); /* a 12-minute talk */
+    assert_int_equal(extract_snippet_budget(10000), 42);
+    assert_int_equal(extract_snippet_budget(30000), 74); /* a 3-hour podcast */
+    assert_int_equal(extract_snippet_budget(0), 1);
+    assert_int_equal(extract_snippet_budget(10000000), 80);
+    assert_true(extract_snippet_budget(500) < extract_snippet_budget(2000));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commentary_labels_the_role_with_the_carrying_words),
+        cmocka_unit_test(test_commentary_never_invents_an_intention),
+        cmocka_unit_test(test_snippets_never_cut_a_quotation),
+        cmocka_unit_test(test_snippets_prefer_quotable_passages),
+        cmocka_unit_test(test_snippet_budget_follows_the_length),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
