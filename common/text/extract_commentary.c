@@ -376,7 +376,8 @@ static bool s_figure_at(const extract_doc_t *d, uint32_t w, uint32_t end, uint32
     uint32_t z = w, content = 0;
     for (;;) {
         uint32_t n = z + 1;
-        if (n >= end || (m->words[n].flags & TEXTMODEL_W_BREAK))
+        if (n >= end || (m->words[n].flags & TEXTMODEL_W_BREAK) ||
+            m->words[n].sent != m->words[w].sent)
             break;
         bool joiner = (extract_key_is(m, n, "to") || extract_key_is(m, n, "of")) && n + 1 < end &&
                       !(m->words[n + 1].flags & TEXTMODEL_W_BREAK);
