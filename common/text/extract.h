@@ -38,6 +38,15 @@ typedef struct {
     char *markdown; /* owned: "# title\n\n…\n\n## section\n\n…" */
 } extract_synthesis_t;
 
+/* Where the source defines a concept or names a reference. */
+typedef struct {
+    char *kind;     /* owned: a reference's type ("person", "organisation", "work",
+                     * "name"); NULL for a concept */
+    char *sentence; /* owned: the sentence that defines (concept) or first names it */
+    size_t offset;  /* code points into the transcript text, as in JSON */
+    size_t length;  /* code points */
+} extract_note_t;
+
 typedef struct {
     char **questions; /* owned array of owned strings */
     size_t n_questions;
@@ -45,6 +54,8 @@ typedef struct {
     size_t n_concepts;
     char **references;
     size_t n_references;
+    extract_note_t *concept_notes;   /* owned; n_concepts of them, or NULL */
+    extract_note_t *reference_notes; /* owned; n_references of them, or NULL */
 } extract_fanout_t;
 
 /* How many snippets a source of words words deserves at most, in both
@@ -91,5 +102,9 @@ LODE_MUST_CHECK int extract_fanout(const transcript_t *t,
                                    extract_fanout_t *out,
                                    err_t *err);
 void extract_fanout_clear(extract_fanout_t *f);
-char *extract_fanout_to_json(const extract_fanout_t *f); /* {"questions","concepts","references"} */
+/* {"questions","concepts","references"} as arrays of strings, as ever, plus
+ * "concept_notes": [{"concept","sentence","offset","length"}] and
+ * "reference_notes": [{"reference","type","sentence","offset","length"}]
+ * when there are notes (offsets in code points). Caller frees. */
+char *extract_fanout_to_json(const extract_fanout_t *f);
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "entity.h"
 #include "extract.h"
 #include "keyphrase.h"
 #include "textmodel.h"
@@ -106,6 +107,16 @@ void extract_cues_prepare(extract_doc_t *d);
  * that mark a definition, a figure with its comparison, a contrast, a
  * first-person claim, a prediction, a metaphor, an example (extract_commentary.c). */
 double extract_quotability(const extract_doc_t *d, uint32_t s);
+
+/* The fan-out's concepts with their defining sentences, into out's
+ * concepts and concept_notes; names (a capitalised head, or one of ents)
+ * are left to the references (extract_notes.c). */
+void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract_fanout_t *out);
+
+/* The fan-out's references from ents, typed, with the sentence that first
+ * names each, into out's references and reference_notes; concepts already
+ * in out are not repeated (extract_notes.c). */
+void extract_references(const extract_doc_t *d, const entity_list_t *ents, extract_fanout_t *out);
 
 /* Commentary (extract_commentary.c). A voice is the state carried across
  * the snippets of one source, so their lines vary; it borrows nothing. */
