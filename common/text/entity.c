@@ -40,6 +40,8 @@ static const char *const s_work_nouns[] = {
     "podcast",   "post",    "video",     "film",     "show",    "series",  "survey",
     "novel",     "lecture", "interview", "talk",     "law",     "theorem", "equation",
     "benchmark", "dataset", "model",     "algorithm"};
+static const char *const s_speech[] = {"said", "say",   "argue",    "argued",    "wrote",
+                                       "told", "think", "recalled", "explained", "note"};
 static const char *const s_joiners[] = {"of", "de", "von", "van", "der", "la", "du", "del", "&"};
 static const char *const s_not_names[] = {
     "january",   "february",  "march",   "april",    "may",      "june",    "july",
@@ -180,6 +182,9 @@ static void s_add_run(s_set_t *set, uint32_t a, uint32_t b)
                s_key_in(m, a - 1, s_titles, S_N(s_titles))) {
         kind = ENTITY_PERSON;
     }
+    if (a < b && b + 1 < m->n_words && s_joined(m, b, b + 1) &&
+        s_key_in(m, b + 1, s_speech, S_N(s_speech)))
+        kind = ENTITY_PERSON; /* "Andrej Karpathy said", even at a sentence start */
     size_t key_len;
     textmodel_key(m, m->words[a].term, &key_len);
     if (a == b) {

@@ -382,12 +382,17 @@ static void test_extract_fanout_finds_questions_concepts_and_references(void **s
     extract_fanout_t f;
     assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
     assert_true(s_has(f.references, f.n_references, "Andrej Karpathy"));
-    assert_true(s_has(f.references, f.n_references, "Chinchilla paper"));
+    /* "Chinchilla paper" and the seed's "Chinchilla scaling-law paper" are
+     * one work, named once (issue #14: variants merged) */
+    size_t chinchilla = 0;
+    for (size_t i = 0; i < f.n_references; i++)
+        chinchilla += strncmp(f.references[i], "Chinchilla ", 11) == 0;
+    assert_int_equal(chinchilla, 1);
     assert_true(s_has(f.questions, f.n_questions,
                       "Why should anyone trust the scaling laws for sample efficiency?"));
     assert_true(s_has(f.concepts, f.n_concepts, "Sample efficiency"));
-    assert_in_range(f.n_questions, 5, 20);
-    assert_in_range(f.n_concepts, 10, 25);
+    assert_in_range(f.n_questions, 5, 12); /* fewer and better (issue #14) */
+    assert_in_range(f.n_concepts, 8, 15);
     char *json = extract_fanout_to_json(&f);
     json_t *o = json_loads(json, 0, NULL);
     assert_int_equal(json_array_size(json_object_get(o, "questions")), f.n_questions);

@@ -4,6 +4,8 @@
  *  snippet budget that follows the source's length.
  *  SPDX-License-Identifier: MIT
  */
+#include <jansson.h>
+
 #include "extract.h"
 #include "test.h"
 #include "transcript.h"
@@ -164,6 +166,115 @@ static void test_snippet_budget_follows_the_length(void **state)
     assert_true(extract_snippet_budget(500) < extract_snippet_budget(2000));
 }
 
+static bool s_has(char **items, size_t n, const char *want)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i], want) == 0)
+            return true;
+    return false;
+}
+
+static const char *k_fanout_text =
+    "One definition of intelligence is sample efficiency. Sample efficiency is how little "
+    "data a learner needs, and AI systems are not sample efficient. The data distribution "
+    "matters more than the AI architecture, and RL only widens the data distribution. "
+    "Andrej Karpathy said this when he came on my podcast. The Chinchilla paper fixed the "
+    "constants, and the Chinchilla scaling-law paper is still the reference, according to "
+    "Epoch Research. I wrote the report in Word on a laptop, one word at a time. 03 11 Is "
+    "sample efficiency the best proxy for intelligence? It might be slower, but so what? So "
+    "then the question is: can a model trained on less data match one trained on more? The "
+    "point is that sample efficiency is the real bottleneck of the data distribution.";
+
+/* Concepts are terms (no generic single words, no concept acronym such as
+ * AI or RL as a lone word), deduplicated by stem ("sample efficiency" and
+ * "sample efficient" are one), each with its defining sentence. */
+static void test_fanout_concepts_are_terms_with_their_definition(void **state)
+{
+    (void)state;
+    transcript_t *t = s_text(k_fanout_text);
+    extract_fanout_t f;
+    err_t err = {0};
+    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    assert_true(s_has(f.concepts, f.n_concepts, "Sample efficiency"));
+    assert_true(s_has(f.concepts, f.n_concepts, "Data distribution"));
+    assert_non_null(f.concept_notes);
+    for (size_t i = 0; i < f.n_concepts; i++) {
+        const char *c = f.concepts[i];
+        assert_true(strchr(c, ' ') || strchr(c, '-') || strlen(c) >= 3);
+        assert_false(strcmp(c, "AI") == 0 || strcmp(c, "RL") == 0 || strcmp(c, "Data") == 0);
+        assert_false(strcmp(c, "Sample efficient") == 0);
+        if (strcmp(c, "Sample efficiency") == 0)
+            assert_string_equal(f.concept_notes[i].sentence,
+                                "Sample efficiency is how little data a learner needs, and AI "
+                                "systems are not sample efficient."); /* "X is ..." */
+        assert_null(f.concept_notes[i].kind);
+    }
+    extract_fanout_clear(&f);
+    transcript_destroy(&t);
+}
+
+/* References are names, typed, never concept acronyms or a capitalised
+ * common word ("Word" when the text also says "word"); variants merged. */
+static void test_fanout_references_are_typed_names(void **state)
+{
+    (void)state;
+    transcript_t *t = s_text(k_fanout_text);
+    extract_fanout_t f;
+    err_t err = {0};
+    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    bool karpathy = false;
+    size_t chinchilla = 0;
+    for (size_t i = 0; i < f.n_references; i++) {
+        const char *r = f.references[i];
+        assert_false(strcmp(r, "AI") == 0 || strcmp(r, "RL") == 0 || strcmp(r, "Word") == 0);
+        assert_non_null(f.reference_notes[i].kind);
+        assert_non_null(strstr(f.reference_notes[i].sentence, r));
+        if (strcmp(r, "Andrej Karpathy") == 0) {
+            karpathy = true;
+            assert_string_equal(f.reference_notes[i].kind, "person");
+        }
+        chinchilla += strncmp(r, "Chinchilla", 10) == 0;
+    }
+    assert_true(karpathy);
+    assert_int_equal(chinchilla, 1);
+    char *json = extract_fanout_to_json(&f);
+    json_t *o = json_loads(json, 0, NULL);
+    json_t *notes = json_object_get(o, "reference_notes");
+    assert_int_equal(json_array_size(notes), f.n_references);
+    assert_non_null(json_object_get(json_array_get(notes, 0), "type"));
+    assert_int_equal(json_array_size(json_object_get(o, "concept_notes")), f.n_concepts);
+    assert_true(json_is_string(json_array_get(json_object_get(o, "concepts"), 0)));
+    json_decref(o);
+    free(json);
+    extract_fanout_clear(&f);
+    transcript_destroy(&t);
+}
+
+/* The source's questions come first, whole, from their question word; a
+ * list number, a lead-in and "..., but so what?" never make a question. */
+static void test_fanout_questions_are_complete(void **state)
+{
+    (void)state;
+    transcript_t *t = s_text(k_fanout_text);
+    extract_fanout_t f;
+    err_t err = {0};
+    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    assert_true(f.n_questions >= 2 && f.n_questions <= 12);
+    assert_true(
+        s_has(f.questions, f.n_questions, "Is sample efficiency the best proxy for intelligence?"));
+    assert_true(s_has(f.questions, f.n_questions,
+                      "Can a model trained on less data match one trained on more?"));
+    for (size_t i = 0; i < f.n_questions; i++) {
+        const char *q = f.questions[i];
+        assert_true(q[0] >= 'A' && q[0] <= 'Z');
+        assert_int_equal(q[strlen(q) - 1], '?');
+        assert_null(strstr(q, "so what"));
+        assert_null(strstr(q, "03 11"));
+    }
+    extract_fanout_clear(&f);
+    transcript_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +283,9 @@ int main(void)
         cmocka_unit_test(test_snippets_never_cut_a_quotation),
         cmocka_unit_test(test_snippets_prefer_quotable_passages),
         cmocka_unit_test(test_snippet_budget_follows_the_length),
+        cmocka_unit_test(test_fanout_concepts_are_terms_with_their_definition),
+        cmocka_unit_test(test_fanout_references_are_typed_names),
+        cmocka_unit_test(test_fanout_questions_are_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
