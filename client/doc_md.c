@@ -141,6 +141,25 @@ static void s_md_synthesis(buf_t *b, const json_t *syn)
     s_md_put(b, json_object_get(syn, "proposed") ? "\n*(edited)*\n\n" : "\n");
 }
 
+/* A concept's or reference's note (the sentence that defines or names it,
+ * a reference's type), matched by the item's text; NULL when none. */
+static const json_t *s_md_note(const json_t *fan, size_t list, const char *item)
+{
+    static const char *const notes[DOC_N_LISTS] = {NULL, "concept_notes", "reference_notes"};
+    static const char *const keys[DOC_N_LISTS] = {NULL, "concept", "reference"};
+    if (list >= DOC_N_LISTS || !notes[list] || !item)
+        return NULL;
+    size_t i;
+    const json_t *n;
+    json_array_foreach(json_object_get(fan, notes[list]), i, n)
+    {
+        const char *name = json_string_value(json_object_get(n, keys[list]));
+        if (name && strcmp(name, item) == 0)
+            return n;
+    }
+    return NULL;
+}
+
 static void s_md_fanout(buf_t *b, const json_t *fan)
 {
     if (!json_is_object(fan))
@@ -153,7 +172,19 @@ static void s_md_fanout(buf_t *b, const json_t *fan)
         s_md_printf(b, "### %s\n\n", s_list_titles[l]);
         size_t i;
         const json_t *v;
-        json_array_foreach(arr, i, v) s_md_printf(b, "%zu. %s\n", i + 1, json_string_value(v));
+        json_array_foreach(arr, i, v)
+        {
+            const char *item = json_string_value(v);
+            const json_t *note = s_md_note(fan, l, item);
+            const char *type = json_string_value(json_object_get(note, "type"));
+            const char *sentence = json_string_value(json_object_get(note, "sentence"));
+            s_md_printf(b, "%zu. %s", i + 1, item);
+            if (type)
+                s_md_printf(b, " *(%s)*", type);
+            s_md_put(b, "\n");
+            if (sentence && *sentence)
+                s_md_printf(b, "   > %s\n", sentence);
+        }
         s_md_put(b, "\n");
     }
 }

@@ -227,6 +227,26 @@ static void s_synthesis(FILE *f, const json_t *d)
     fputc('\n', f);
 }
 
+/* The note the extractive engine keeps beside a concept or reference (the
+ * sentence that defines or names it, a reference's type), matched by the
+ * item's text so curated lists still find theirs; NULL when there is none. */
+static const json_t *s_note_for(const json_t *fan, size_t list, const char *item)
+{
+    static const char *const notes[] = {NULL, "concept_notes", "reference_notes"};
+    static const char *const keys[] = {NULL, "concept", "reference"};
+    if (!notes[list] || !item)
+        return NULL;
+    size_t i;
+    const json_t *n;
+    json_array_foreach(json_object_get(fan, notes[list]), i, n)
+    {
+        const char *name = s_get(n, keys[list]);
+        if (name && strcmp(name, item) == 0)
+            return n;
+    }
+    return NULL;
+}
+
 static void s_fanout(FILE *f, const json_t *d)
 {
     const json_t *fan = json_object_get(d, "fanout");
@@ -243,7 +263,16 @@ static void s_fanout(FILE *f, const json_t *d)
             fputs("  (none)\n", f);
         size_t i;
         const json_t *v;
-        json_array_foreach(arr, i, v) fprintf(f, "  %02zu  %s\n", i + 1, json_string_value(v));
+        json_array_foreach(arr, i, v)
+        {
+            const char *item = json_string_value(v);
+            const json_t *note = s_note_for(fan, l, item);
+            const char *type = s_get(note, "type"), *sentence = s_get(note, "sentence");
+            fprintf(f, "  %02zu  %s%s%s%s\n", i + 1, item, type ? "  (" : "", type ? type : "",
+                    type ? ")" : "");
+            if (sentence)
+                s_lines(f, "      \u2502 ", sentence);
+        }
         fputc('\n', f);
     }
 }

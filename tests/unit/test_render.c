@@ -20,7 +20,10 @@ static const char *const k_doc =
     "{\"id\":2,\"quote\":\"Dropped quote.\",\"commentary\":\"Gone.\",\"offset\":30,"
     "\"length\":14,\"kept\":false,\"curated\":true,\"proposed\":{\"kept\":true}}],"
     "\"synthesis\":{\"title\":\"Essay\",\"markdown\":\"# Essay\\n\\nBody text.\"},"
-    "\"fanout\":{\"questions\":[\"Why?\"],\"concepts\":[],\"references\":[\"Chinchilla\"]},"
+    "\"fanout\":{\"questions\":[\"Why?\"],\"concepts\":[],\"references\":[\"Chinchilla\"],"
+    "\"reference_notes\":[{\"reference\":\"Chinchilla\",\"type\":\"work\","
+    "\"sentence\":\"Take the constants from the Chinchilla paper.\",\"offset\":0,"
+    "\"length\":45}]},"
     "\"stage\":\"fanout\",\"error\":null,"
     "\"curation\":{\"updated_ms\":1782000000000,\"changed\":[{\"summary\":\"snippet 2 "
     "dropped\"}]}}";
@@ -58,7 +61,9 @@ static void test_render_page_reads_like_the_seed_page(void **state)
     assert_null(strstr(page, "#3  [1:02:03]  (edited)  (moved)  (snapped"));
     s_has(page, "§03  Synthesis\n\n# Essay\n\nBody text.\n");
     s_has(page, "§04  Fan-out\n\nQuestions raised\n  01  Why?\n\nConcepts to learn\n  (none)\n");
-    s_has(page, "References invoked\n  01  Chinchilla\n");
+    /* the extractive engine's note: the reference's type and its sentence */
+    s_has(page, "References invoked\n  01  Chinchilla  (work)\n"
+                "      \u2502 Take the constants from the Chinchilla paper.\n");
     s_has(page, "Curation  1 change, last 2026-06-21");
     assert_null(strstr(page, "Dropped quote."));
     assert_true(strstr(page, "§01") < strstr(page, "§02"));
