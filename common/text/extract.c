@@ -182,6 +182,40 @@ void extract_prose_from(const textmodel_t *m, uint32_t a, uint32_t z, size_t end
         extract_put(out, ".", 1);
 }
 
+/* Depth of quotation and parentheses at each sentence start, from one pass
+ * over the text: straight double quotes toggle, curly ones and brackets
+ * nest, a single quote opens after a space and closes before one (an
+ * apostrophe sits between letters). A paragraph resets it, so one stray
+ * mark cannot spoil the rest. */
+void extract_mark_open(const textmodel_t *m, uint8_t *open)
+{
+    int dq = 0, paren = 0, sq = 0;
+    for (uint32_t s = 0; s < m->n_sents; s++) {
+        const textmodel_sent_t *st = &m->sents[s];
+        if (st->para_start)
+            dq = paren = sq = 0;
+        open[s] = dq || paren > 0 || sq;
+        const char *p = m->text + st->offset;
+        for (size_t i = 0; i < st->length; i++) {
+            unsigned char c = (unsigned char)p[i];
+            bool before = i == 0 || p[i - 1] == ' ' || p[i - 1] == '\n' || p[i - 1] == '(';
+            bool after = i + 1 == st->length || strchr(" \n,.;:!?)", p[i + 1]);
+            if (c == '"')
+                dq = !dq;
+            else if (c == '(' || c == '[')
+                paren++;
+            else if ((c == ')' || c == ']') && paren > 0)
+                paren--;
+            else if (c == 0xE2 && i + 2 < st->length && (unsigned char)p[i + 1] == 0x80)
+                dq += p[i + 2] == '\x9c' ? 1 : (p[i + 2] == '\x9d' && dq > 0) ? -1 : 0;
+            else if (c == '\'' && before && !after)
+                sq = 1;
+            else if (c == '\'' && after && !before && sq)
+                sq = 0;
+        }
+    }
+}
+
 /* Each snippet's first sentence is found by binary search over offsets. */
 uint8_t *extract_snippet_mask(const extract_doc_t *d, const extract_snippets_t *s)
 {

@@ -95,6 +95,17 @@ double extract_opener_penalty(const textmodel_t *m, uint32_t sent);
  * stop ensured. Appended to out. */
 void extract_prose_from(const textmodel_t *m, uint32_t a, uint32_t z, size_t end, buf_t *out);
 
+/* open[s] = 1 when sentence s of m starts inside a quotation or
+ * parentheses (straight and curly double quotes, single quotes that open
+ * after a space, brackets); reset at each paragraph. open has a byte per
+ * sentence. */
+void extract_mark_open(const textmodel_t *m, uint8_t *open);
+
+/* True when keyphrase k is a term a reader could look up: several words,
+ * a hyphenated compound or a real acronym, not a generic single word, not
+ * a verb phrase (extract_notes.c). */
+bool extract_kp_is_term(const extract_doc_t *d, const keyphrase_t *k);
+
 /* One byte per sentence, 1 when it lies inside one of s's snippets (s may
  * be NULL). Caller frees. */
 uint8_t *extract_snippet_mask(const extract_doc_t *d, const extract_snippets_t *s);

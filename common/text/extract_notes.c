@@ -131,6 +131,7 @@ static uint32_t s_term_start(const textmodel_t *m, const keyphrase_t *k, uint32_
     *skip = a;
     uint32_t n = k->n_terms - a;
     if (s_term_in(m, k->terms[k->n_terms - 1], s_generic_heads, EXTRACT_N(s_generic_heads)) ||
+        s_term_in(m, k->terms[k->n_terms - 1], s_generic_mods, EXTRACT_N(s_generic_mods)) ||
         s_participle_head(m, k))
         return 0;
     if (n >= 2)
@@ -359,4 +360,10 @@ void extract_references(const extract_doc_t *d, const entity_list_t *ents, extra
     }
     free(keys);
     stem_destroy(&st);
+}
+
+bool extract_kp_is_term(const extract_doc_t *d, const keyphrase_t *k)
+{
+    uint32_t skip;
+    return s_term_start(&d->m, k, &skip) > 0 && !s_verb_phrase(&d->m, k);
 }

@@ -37,40 +37,6 @@ typedef struct {
 
 static const char *const s_fillers[] = {"um", "uh", "yeah", "like", "okay", "mean", "know"};
 
-/* Depth of quotation and parentheses at each sentence start, from one pass
- * over the text: straight double quotes toggle, curly ones and brackets
- * nest, a single quote opens after a space and closes before one (an
- * apostrophe sits between letters). A paragraph resets it, so one stray
- * mark cannot spoil the rest. */
-static void s_mark_open(const textmodel_t *m, uint8_t *open)
-{
-    int dq = 0, paren = 0, sq = 0;
-    for (uint32_t s = 0; s < m->n_sents; s++) {
-        const textmodel_sent_t *st = &m->sents[s];
-        if (st->para_start)
-            dq = paren = sq = 0;
-        open[s] = dq || paren > 0 || sq;
-        const char *p = m->text + st->offset;
-        for (size_t i = 0; i < st->length; i++) {
-            unsigned char c = (unsigned char)p[i];
-            bool before = i == 0 || p[i - 1] == ' ' || p[i - 1] == '\n' || p[i - 1] == '(';
-            bool after = i + 1 == st->length || strchr(" \n,.;:!?)", p[i + 1]);
-            if (c == '"')
-                dq = !dq;
-            else if (c == '(' || c == '[')
-                paren++;
-            else if ((c == ')' || c == ']') && paren > 0)
-                paren--;
-            else if (c == 0xE2 && i + 2 < st->length && (unsigned char)p[i + 1] == 0x80)
-                dq += p[i + 2] == '\x9c' ? 1 : (p[i + 2] == '\x9d' && dq > 0) ? -1 : 0;
-            else if (c == '\'' && before && !after)
-                sq = 1;
-            else if (c == '\'' && after && !before && sq)
-                sq = 0;
-        }
-    }
-}
-
 static void s_feats_build(const extract_doc_t *d, s_feats_t *f)
 {
     const textmodel_t *m = &d->m;
@@ -86,7 +52,7 @@ static void s_feats_build(const extract_doc_t *d, s_feats_t *f)
             f->filler[s] += extract_key_in(m, w, s_fillers, EXTRACT_N(s_fillers));
     }
     f->strict = cut * 2 < m->n_sents;
-    s_mark_open(m, f->open);
+    extract_mark_open(m, f->open);
 }
 
 static void s_feats_clear(s_feats_t *f)

@@ -275,6 +275,50 @@ static void test_fanout_questions_are_complete(void **state)
     transcript_destroy(&t);
 }
 
+/* The essay: a title naming the main subject, a lede that states the
+ * thesis, no line of the engine's own ("It moves from ..."), and no
+ * paragraph that opens on a word leaning on what came before. */
+static void test_synthesis_has_a_thesis_and_no_filler(void **state)
+{
+    (void)state;
+    FILE *f = fopen("seeds/000_a5cf945eb98e69f0.txt", "rb");
+    assert_non_null(f);
+    static char page[65536];
+    size_t len = fread(page, 1, sizeof page - 1, f);
+    fclose(f);
+    page[len] = '\0';
+    /* the talk: the §02 quotes, one paragraph each */
+    static char talk[65536];
+    talk[0] = '\0';
+    bool in02 = false, next = false;
+    for (char *line = strtok(page, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "\xC2\xA7", 2) == 0)
+            in02 = strcmp(line + 2, "02") == 0;
+        else if (in02 && next) {
+            strcat(talk, talk[0] ? "\n\n" : "");
+            strcat(talk, line);
+        }
+        next = strcmp(line, "-") == 0;
+    }
+    transcript_t *t = s_text(talk);
+    extract_synthesis_t syn;
+    err_t err = {0};
+    assert_int_equal(extract_synthesis(t, NULL, NULL, &syn, &err), 0);
+    assert_string_equal(syn.title, "Sample Efficiency");
+    assert_non_null(strstr(syn.markdown, "# Sample Efficiency\n\nOne definition of intelligence "
+                                         "is sample efficiency."));
+    assert_null(strstr(syn.markdown, "It moves from"));
+    assert_null(strstr(syn.markdown, "stays with"));
+    assert_non_null(strstr(syn.markdown, "\n## "));
+    static const char *const dangling[] = {"This ", "That ", "These ", "It ", "They ", "Whereas "};
+    for (const char *p = syn.markdown; (p = strstr(p, "\n\n")) != NULL; p += 2)
+        for (size_t i = 0; i < sizeof dangling / sizeof *dangling; i++)
+            if (strncmp(p + 2, dangling[i], strlen(dangling[i])) == 0)
+                fail_msg("a paragraph opens on \"%s\": %.60s", dangling[i], p + 2);
+    extract_synthesis_clear(&syn);
+    transcript_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_fanout_concepts_are_terms_with_their_definition),
         cmocka_unit_test(test_fanout_references_are_typed_names),
         cmocka_unit_test(test_fanout_questions_are_complete),
+        cmocka_unit_test(test_synthesis_has_a_thesis_and_no_filler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
