@@ -274,12 +274,102 @@ static bool s_is_bullet(const char *s, size_t n)
            (n >= 4 && memcmp(s, "\xe2\x80\xa2 ", 4) == 0);
 }
 
+#define S_CAPTION_WORDS    14  /* a caption line has at most this many words */
+#define S_CAPTION_MIN      12  /* lines before text can be called caption-shaped */
+#define S_CAPTION_PARA     120 /* words after which a sentence end closes a paragraph */
+#define S_CAPTION_PARA_MAX 250 /* words after which a line closes a paragraph anyway */
+
+static size_t s_count_words(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += s[i] != ' ' && s[i] != '\t' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t');
+    return w;
+}
+
+static bool s_ends_sentence(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\'' || s[n - 1] == ')'))
+        n--;
+    return n && (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?');
+}
+
+/* Caption-shaped text (issue #14): published transcripts that come one
+ * short caption line at a time with blank lines between, most lines not
+ * ending a sentence. Read line by line, each would be a "paragraph" and so
+ * a sentence of its own: "when we have a lot of space in". */
+static bool s_caption_shaped(const char *s, size_t n)
+{
+    source_lines_t ls = {s, s + n, 0};
+    source_line_t l;
+    size_t lines = 0, short_lines = 0, ends = 0, blanks = 0;
+    while (source_lines_next(&ls, &l)) {
+        if (source_is_blank(l.s, l.n)) {
+            blanks++;
+            continue;
+        }
+        lines++;
+        short_lines += s_count_words(l.s, l.n) <= S_CAPTION_WORDS;
+        ends += s_ends_sentence(l.s, l.n);
+    }
+    return lines >= S_CAPTION_MIN && blanks * 2 >= lines && short_lines * 10 >= lines * 8 &&
+           ends * 10 <= lines * 4;
+}
+
+/* "Name:" or ">>" opening a line: a new speaker's turn. */
+static bool s_speaker_turn(const char *s, size_t n)
+{
+    if (n >= 2 && s[0] == '>' && s[1] == '>')
+        return true;
+    size_t words = 1;
+    for (size_t i = 0; i < n && i < 40; i++) {
+        if (s[i] == ':')
+            return i > 0 && words <= 3 && s[0] >= 'A' && s[0] <= 'Z';
+        if (s[i] == ' ' && ++words > 3)
+            return false;
+    }
+    return false;
+}
+
+/* Caption lines flowed into paragraphs: a new one at a speaker's turn, at
+ * a sentence end once a paragraph is long, and at any line once it is
+ * very long, so that the sentence splitter sees sentences, not lines. */
+static int s_parse_captions(const char *s, size_t n, transcript_t *t, err_t *err)
+{
+    source_lines_t ls = {s, s + n, 0};
+    source_line_t l;
+    buf_t para;
+    buf_init(&para, SOURCE_BUF_MAX);
+    size_t words = 0;
+    bool ended = false;
+    int rc = 0;
+    while (rc == 0 && source_lines_next(&ls, &l)) {
+        if (source_is_blank(l.s, l.n))
+            continue;
+        if (s_speaker_turn(l.s, l.n) || (ended && words >= S_CAPTION_PARA) ||
+            words >= S_CAPTION_PARA_MAX) {
+            rc = s_para_flush(&para, t, err);
+            words = 0;
+        }
+        if (rc == 0)
+            rc = source_words_append(&para, l.s, l.n, err);
+        words += s_count_words(l.s, l.n);
+        ended = s_ends_sentence(l.s, l.n);
+    }
+    if (rc == 0)
+        rc = s_para_flush(&para, t, err);
+    buf_free(&para);
+    return rc;
+}
+
 /* Paragraphs at blank lines, where the lines of one paragraph flow into one
  * (hard-wrapped text). Text with no blank line at all is one paragraph per
  * line (pasted pages, lists, logs): joining its lines would glue headings,
- * list items and sentences into one run. */
+ * list items and sentences into one run. Caption-shaped text is flowed. */
 static int s_parse_text(const char *s, size_t n, transcript_t *t, err_t *err)
 {
+    if (s_caption_shaped(s, n))
+        return s_parse_captions(s, n, t, err);
     bool line_per_para = !s_has_blank_line(s, n);
     source_lines_t ls = {s, s + n, 0};
     source_line_t l;

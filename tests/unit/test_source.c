@@ -85,6 +85,39 @@ s_expect_failure(const char *body, size_t len, source_format_t fmt, int code, co
     source_meta_clear(&meta);
 }
 
+/* Caption-shaped text (one short caption line at a time, blank lines
+ * between, few sentence ends) is flowed into paragraphs, a new one at a
+ * speaker's turn; ordinary paragraphs are left as they are (issue #14). */
+static void test_source_flows_caption_shaped_text_into_paragraphs(void **state)
+{
+    (void)state;
+    const char *body = "Dave: so today we are going to talk\n\nabout the feed and how it\n\n"
+                       "works when we have a lot of space in\n\nthe index for new shows\n\n"
+                       "and the apps that read it\n\nevery single day of the week.\n\n"
+                       "Adam: right and the thing is\n\nnobody reads the spec\n\n"
+                       "until something breaks\n\nin production for everyone\n\n"
+                       "which happens more than\n\nyou would think\n\nreally\n";
+    source_meta_t meta;
+    err_t err = {0};
+    transcript_t *t = source_parse(NULL, body, strlen(body), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    s_assert_well_formed(t);
+    assert_int_equal(t->n_segs, 2); /* Dave's turn and Adam's, not 13 lines */
+    assert_non_null(
+        strstr(t->text, "works when we have a lot of space in the index for new shows"));
+    assert_true(strncmp(t->text + t->segs[1].offset, "Adam: right", 11) == 0);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    /* paragraphs that end their sentences are not captions */
+    const char *prose = "One. Two.\n\nThree four five.\n\nSix.\n\nSeven.\n\nEight.\n\n"
+                        "Nine.\n\nTen.\n\nEleven.\n\nTwelve.\n\nThirteen.\n\nFourteen.\n";
+    t = source_parse(NULL, prose, strlen(prose), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_int_equal(t->n_segs, 11); /* as written */
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+}
+
 /* ---------------------------------------------------------------- WebVTT */
 
 static void test_source_text_without_blank_lines_is_one_paragraph_per_line(void **state)
@@ -641,6 +674,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_parses_webvtt_cues_into_timed_segments),
         cmocka_unit_test(test_source_text_without_blank_lines_is_one_paragraph_per_line),
+        cmocka_unit_test(test_source_flows_caption_shaped_text_into_paragraphs),
         cmocka_unit_test(test_source_dedupes_youtube_rolling_captions),
         cmocka_unit_test(test_source_keeps_a_cue_that_only_starts_like_the_previous_line),
         cmocka_unit_test(test_source_reads_webvtt_with_bom_crlf_and_no_blank_between_cues),
