@@ -317,6 +317,30 @@ static bool s_hard_break(const textmodel_t *m, uint32_t w)
     return false;
 }
 
+/* A carried phrase never leaves a quotation open: it is cut before the
+ * opening mark that has no closing one in out[at..]. True when it cut. */
+static bool s_close_quotes(buf_t *out, size_t at)
+{
+    size_t open_at = SIZE_MAX;
+    bool straight = false;
+    for (size_t i = at; i < out->len; i++) {
+        const char *p = out->data + i;
+        if (out->len - i >= 3 && memcmp(p, "\xe2\x80\x9c", 3) == 0)
+            open_at = i;
+        else if (out->len - i >= 3 && memcmp(p, "\xe2\x80\x9d", 3) == 0)
+            open_at = SIZE_MAX;
+        else if (*p == '"') {
+            straight = !straight;
+            open_at = straight ? i : SIZE_MAX;
+        }
+    }
+    if (open_at == SIZE_MAX || open_at == at)
+        return false;
+    out->len = open_at;
+    out->data[open_at] = '\0';
+    return true;
+}
+
 /* Words [from, from+max) of the passage up to a hard break, with leading
  * connectives and trailing function words dropped and "…" where cut. */
 static void s_carry(const textmodel_t *m, uint32_t from, uint32_t end, uint32_t max, buf_t *out)
@@ -332,8 +356,10 @@ static void s_carry(const textmodel_t *m, uint32_t from, uint32_t end, uint32_t 
         z--;
         cut = true;
     }
+    size_t at = out->len;
     extract_words_text(m, from, z, out);
-    while (out->len && strchr(",.;:!?", out->data[out->len - 1]))
+    cut |= s_close_quotes(out, at);
+    while (out->len > at && strchr(",.;:!? ", out->data[out->len - 1]))
         out->data[--out->len] = '\0';
     if (cut)
         extract_puts(out, " \xe2\x80\xa6");
@@ -429,17 +455,22 @@ static void s_number_line(const extract_doc_t *d, uint32_t first, uint32_t end, 
     }
 }
 
-/* The most informative clause of the passage, for a plain claim. */
+static const char *const s_subordinate[] = {"which", "who",     "where", "when",  "that", "as",
+                                            "if",    "because", "for",   "while", "whom", "whose"};
+
+/* The most informative clause of the passage, for a plain claim: five
+ * words or more, a main clause before a subordinate one. */
 static uint32_t s_best_clause(const extract_doc_t *d, uint32_t first, uint32_t end)
 {
     const textmodel_t *m = &d->m;
-    uint32_t best = first;
+    uint32_t best = first, start = first;
     double best_v = -1, v = 0;
-    uint32_t start = first;
     for (uint32_t w = first; w <= end; w++) {
         if (w == end || (w > start && (m->words[w].flags & TEXTMODEL_W_BREAK))) {
             uint32_t len = w - start;
-            double val = len >= 4 ? v / (len < 8 ? 8 : len) * (len > 3 ? 1.0 : 0.5) : 0;
+            double val = len >= 5 ? v / (len < 8 ? 8 : len) : len >= 3 ? 0.01 * v : 0;
+            if (extract_key_in(m, start, s_subordinate, EXTRACT_N(s_subordinate)))
+                val *= 0.5;
             if (val > best_v) {
                 best_v = val;
                 best = start;
@@ -535,13 +566,22 @@ char *extract_commentary(const extract_doc_t *d, extract_voice_t *v, uint32_t a,
     return buf_steal(&out);
 }
 
-double extract_quotability(const extract_doc_t *d, uint32_t s)
+double extract_quotability(const extract_doc_t *d, uint32_t s, int *role)
 {
     s_cues_t cu;
     s_role_scores(d, s, s, &cu);
-    double q = 0;
-    for (int r = 0; r < S_N_ROLES; r++)
-        if (r != S_QUESTION)
-            q += cu.score[r] > 2.5 ? 2.5 : cu.score[r];
+    double q = 0, best = 0;
+    int r_best = S_CLAIM;
+    for (int r = 0; r < S_N_ROLES; r++) {
+        if (r == S_QUESTION)
+            continue;
+        q += cu.score[r] > 2.5 ? 2.5 : cu.score[r];
+        if (cu.score[r] > best) {
+            best = cu.score[r];
+            r_best = r;
+        }
+    }
+    if (role)
+        *role = best >= 1.0 ? r_best : S_CLAIM;
     return q > 4.0 ? 1.0 : q / 4.0;
 }

@@ -116,8 +116,10 @@ void extract_cues_prepare(extract_doc_t *d);
 
 /* How quotable sentence s of d is, 0..1: the strength of the cue words
  * that mark a definition, a figure with its comparison, a contrast, a
- * first-person claim, a prediction, a metaphor, an example (extract_commentary.c). */
-double extract_quotability(const extract_doc_t *d, uint32_t s);
+ * first-person claim, a prediction, a metaphor, an example; *role (may be
+ * NULL) gets the strongest, the same numbering as the commentary's labels
+ * (extract_commentary.c). */
+double extract_quotability(const extract_doc_t *d, uint32_t s, int *role);
 
 /* The fan-out's concepts with their defining sentences, into out's
  * concepts and concept_notes; names (a capitalised head, or one of ents)

@@ -25,12 +25,14 @@ typedef struct {
     uint32_t a, b; /* first and last sentence */
     uint32_t words;
     double score;
+    int role; /* the role of its most quotable sentence (extract_quotability) */
 } s_win_t;
 
 /* Per-sentence facts the windows are scored from. */
 typedef struct {
     double *quot;     /* owned: quotability of each sentence, 0..1 */
     uint32_t *filler; /* owned: filler words ("um", "like") in each sentence */
+    int *role;        /* owned: each sentence's strongest role */
     uint8_t *open;    /* owned: 1 when the sentence starts inside a quotation or parentheses */
     bool strict;      /* most sentences end in punctuation: never end a unit on a cut one */
 } s_feats_t;
@@ -43,10 +45,11 @@ static void s_feats_build(const extract_doc_t *d, s_feats_t *f)
     f->quot = mem_calloc(m->n_sents + 1, sizeof *f->quot);
     f->open = mem_calloc(m->n_sents + 1, 1);
     f->filler = mem_calloc(m->n_sents + 1, sizeof *f->filler);
+    f->role = mem_calloc(m->n_sents + 1, sizeof *f->role);
     size_t cut = 0;
     for (uint32_t s = 0; s < m->n_sents; s++) {
         const textmodel_sent_t *st = &m->sents[s];
-        f->quot[s] = extract_quotability(d, s);
+        f->quot[s] = extract_quotability(d, s, &f->role[s]);
         cut += st->cut;
         for (uint32_t w = st->first_word; w < st->first_word + st->n_words; w++)
             f->filler[s] += extract_key_in(m, w, s_fillers, EXTRACT_N(s_fillers));
@@ -60,6 +63,7 @@ static void s_feats_clear(s_feats_t *f)
     free(f->quot);
     free(f->open);
     free(f->filler);
+    free(f->role);
 }
 
 /* A unit may start and end only where no quotation or parenthesis is open,
@@ -104,6 +108,16 @@ s_window_score(const extract_doc_t *d, const s_feats_t *f, uint32_t a, uint32_t 
     return score * (0.45 + (q > 1.2 ? 1.2 : q));
 }
 
+/* A unit's role: that of its most quotable sentence. */
+static int s_window_role(const s_feats_t *f, uint32_t a, uint32_t b)
+{
+    uint32_t best = a;
+    for (uint32_t s = a + 1; s <= b; s++)
+        if (f->quot[s] > f->quot[best])
+            best = s;
+    return f->role[best];
+}
+
 static int s_by_window_score(const void *x, const void *y)
 {
     const s_win_t *p = x, *q = y;
@@ -130,7 +144,7 @@ static s_win_t *s_windows(const extract_doc_t *d, const s_feats_t *f, size_t *n_
             if (words > 170 && b > a)
                 break;
             if (words >= min_words && score > 0 && s_window_whole(d, f, a, b))
-                wins[n++] = (s_win_t){a, b, words, score};
+                wins[n++] = (s_win_t){a, b, words, score, s_window_role(f, a, b)};
         }
     }
     qsort(wins, n, sizeof *wins, s_by_window_score);
@@ -207,31 +221,41 @@ static double s_bag_sim(const extract_doc_t *d, const s_bag_t *x, const s_bag_t 
     return lo > 0 ? common / lo : 0;
 }
 
+/* The state of one selection. */
+typedef struct {
+    s_bag_t *bags;        /* owned: one per candidate of the pool */
+    size_t pool;          /* candidates looked at: the best by score */
+    uint8_t *used;        /* owned: sentences inside a kept unit */
+    uint32_t *per_region; /* owned: units kept in each stretch of the source */
+    size_t regions;
+    uint32_t per_role[32]; /* units kept of each role */
+} s_pick_t;
+
+static size_t s_region(const extract_doc_t *d, const s_pick_t *p, const s_win_t *w)
+{
+    return (size_t)((uint64_t)d->m.sents[w->a].first_word * p->regions /
+                    (d->n_words ? d->n_words : 1));
+}
+
 /* The next unit by maximal marginal relevance: its score against its
  * likeness to those kept, damped where the source already has units kept
- * nearby so that they spread over it. -1 when none is left. */
-static long s_mmr_next(const extract_doc_t *d,
-                       const s_win_t *wins,
-                       const s_bag_t *bags,
-                       size_t pool,
-                       const uint8_t *used,
-                       const uint32_t *per_region,
-                       size_t regions)
+ * nearby (so that they spread over it) and where its role (a number, a
+ * contrast ...) is already well represented. -1 when none is left. */
+static long s_mmr_next(const extract_doc_t *d, const s_win_t *wins, const s_pick_t *p)
 {
-    const textmodel_t *m = &d->m;
     long best = -1;
     double best_v = 0, top = wins[0].score;
-    for (size_t i = 0; i < pool; i++) {
+    for (size_t i = 0; i < p->pool; i++) {
         const s_win_t *w = &wins[i];
         bool free_span = true;
         for (uint32_t s = w->a; s <= w->b && free_span; s++)
-            free_span = !used[s];
-        if (!free_span || w->score < S_KEEP_RATIO * top || bags[i].maxsim > S_MAX_LIKENESS)
+            free_span = !p->used[s];
+        if (!free_span || w->score < S_KEEP_RATIO * top || p->bags[i].maxsim > S_MAX_LIKENESS)
             continue;
-        size_t r =
-            (size_t)((uint64_t)m->sents[w->a].first_word * regions / (d->n_words ? d->n_words : 1));
-        double v = S_MMR_LAMBDA * w->score / top - (1 - S_MMR_LAMBDA) * bags[i].maxsim;
-        v /= 1.0 + 0.6 * per_region[r];
+        double v = S_MMR_LAMBDA * w->score / top - (1 - S_MMR_LAMBDA) * p->bags[i].maxsim;
+        v /= 1.0 + 0.6 * p->per_region[s_region(d, p, w)];
+        uint32_t same_role = p->per_role[w->role & 31];
+        v /= 1.0 + 0.2 * (same_role > 2 ? same_role - 2 : 0);
         if (best < 0 || v > best_v) {
             best = (long)i;
             best_v = v;
@@ -245,32 +269,33 @@ s_choose(const extract_doc_t *d, const s_win_t *wins, size_t n_wins, size_t k, s
 {
     if (n_wins == 0)
         return 0;
-    const textmodel_t *m = &d->m;
-    size_t pool = n_wins < 8 * k + 64 ? n_wins : 8 * k + 64, n = 0, regions = k;
-    s_bag_t *bags = mem_calloc(pool + 1, sizeof *bags);
-    for (size_t i = 0; i < pool; i++)
-        s_bag_build(d, &wins[i], &bags[i]);
-    uint8_t *used = mem_calloc(m->n_sents + 1, 1);
-    uint32_t *per_region = mem_calloc(regions + 1, sizeof *per_region);
+    s_pick_t p = {.pool = n_wins < 8 * k + 64 ? n_wins : 8 * k + 64, .regions = k};
+    p.bags = mem_calloc(p.pool + 1, sizeof *p.bags);
+    for (size_t i = 0; i < p.pool; i++)
+        s_bag_build(d, &wins[i], &p.bags[i]);
+    p.used = mem_calloc(d->m.n_sents + 1, 1);
+    p.per_region = mem_calloc(p.regions + 1, sizeof *p.per_region);
+    size_t n = 0;
     while (n < k) {
-        long i = s_mmr_next(d, wins, bags, pool, used, per_region, regions);
+        long i = s_mmr_next(d, wins, &p);
         if (i < 0)
             break;
         const s_win_t *w = &wins[i];
-        memset(used + w->a, 1, w->b - w->a + 1);
-        per_region[(uint64_t)m->sents[w->a].first_word * regions / (d->n_words ? d->n_words : 1)]++;
+        memset(p.used + w->a, 1, w->b - w->a + 1);
+        p.per_region[s_region(d, &p, w)]++;
+        p.per_role[w->role & 31]++;
         chosen[n++] = *w;
-        for (size_t j = 0; j < pool; j++) {
-            double sim = s_bag_sim(d, &bags[i], &bags[j]);
-            if (sim > bags[j].maxsim)
-                bags[j].maxsim = sim;
+        for (size_t j = 0; j < p.pool; j++) {
+            double sim = s_bag_sim(d, &p.bags[i], &p.bags[j]);
+            if (sim > p.bags[j].maxsim)
+                p.bags[j].maxsim = sim;
         }
     }
-    for (size_t i = 0; i < pool; i++)
-        free(bags[i].terms);
-    free(bags);
-    free(per_region);
-    free(used);
+    for (size_t i = 0; i < p.pool; i++)
+        free(p.bags[i].terms);
+    free(p.bags);
+    free(p.per_region);
+    free(p.used);
     return n;
 }
 

@@ -333,7 +333,7 @@ static void s_ctx_init(s_ctx_t *c, const extract_doc_t *d, const uint8_t *in_sni
     extract_mark_open(&d->m, c->open);
     c->quot = mem_calloc(d->m.n_sents + 1, sizeof *c->quot);
     for (uint32_t s = 0; s < d->m.n_sents; s++)
-        c->quot[s] = extract_quotability(d, s);
+        c->quot[s] = extract_quotability(d, s, NULL);
     c->taken = mem_calloc(d->m.n_sents + 1, 1);
     c->used_kp = mem_calloc(d->kp.count + 1, 1);
     c->stem = stem_new("en");
