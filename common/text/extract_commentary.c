@@ -43,6 +43,7 @@ typedef enum {
     S_AFTER,  /* right after the cue: "for example, [bank tellers]" */
     S_CLAUSE, /* at the start of the clause holding the cue */
     S_AT,     /* at the cue's last word: "like [a Frankenstein's monster]" */
+    S_FROM,   /* at the cue itself: "[not like a human ...]" */
 } s_carry_t;
 
 typedef struct {
@@ -66,8 +67,8 @@ static const s_cue_t s_cues[] = {
     {S_CONTRAST, {"instead", "of"}, 1.5, S_CLAUSE},
     {S_CONTRAST, {"unlike"}, 1.5, S_CLAUSE},
     {S_CONTRAST, {"however"}, 1.2, S_AFTER},
-    {S_CONTRAST, {"not", "like"}, 2.0, S_CLAUSE},
-    {S_CONTRAST, {"it's", "more", "like"}, 2.0, S_CLAUSE},
+    {S_CONTRAST, {"not", "like"}, 2.0, S_FROM},
+    {S_CONTRAST, {"it", "more", "like"}, 2.0, S_CLAUSE}, /* "it's": 's is keyed off */
     {S_CONTRAST, {"but"}, 0.6, S_AFTER},
     {S_PREDICT, {"to", "bet", "that"}, 3.0, S_AFTER},
     {S_PREDICT, {"i", "bet"}, 3.0, S_AFTER},
@@ -243,7 +244,7 @@ static void s_not_but(const extract_doc_t *d, uint32_t first, uint32_t end, s_cu
                     cu->best_w[S_CONTRAST] = 2.5;
                     cu->at[S_CONTRAST] = w;
                     cu->len[S_CONTRAST] = 1;
-                    cu->carry[S_CONTRAST] = S_CLAUSE;
+                    cu->carry[S_CONTRAST] = S_FROM;
                 }
                 return;
             }
@@ -509,10 +510,11 @@ static void s_line_body(const extract_doc_t *d,
     else if (r == S_QUESTION)
         s_question_carry(m, cu->at[r], end, out);
     else if (r != S_CLAIM || cu->best_w[r] > 0) {
-        uint32_t from = cu->carry[r] == S_AFTER ? cu->at[r] + cu->len[r]
-                        : cu->carry[r] == S_AT  ? cu->at[r] + cu->len[r] - 1
-                                                : s_clause_start(m, first, cu->at[r]);
-        if (cu->carry[r] == S_CLAUSE || r == S_CLAIM)
+        uint32_t from = cu->carry[r] == S_AFTER  ? cu->at[r] + cu->len[r]
+                        : cu->carry[r] == S_AT   ? cu->at[r] + cu->len[r] - 1
+                        : cu->carry[r] == S_FROM ? cu->at[r]
+                                                 : s_clause_start(m, first, cu->at[r]);
+        if (cu->carry[r] == S_CLAUSE || r == S_CLAIM || r == S_OBJECTION || r == S_REPLY)
             from = s_after_is_that(m, from, end);
         if (from < end)
             s_carry(m, from, end, S_CARRY_WORDS, out);
