@@ -20,6 +20,8 @@
 #define S_MAX_CONCEPTS   15
 #define S_MAX_REFERENCES 15
 #define S_KEY_MAX        256
+#define S_CONCEPT_POOL   120 /* keyphrases looked at for concepts */
+#define S_CONCEPT_ONCE   40  /* rank within which a phrase said once may be a concept */
 
 /* Modifiers that make no term of a phrase ("enormous amounts"). */
 static const char *const s_generic_mods[] = {
@@ -168,6 +170,16 @@ static bool s_verb_phrase(const textmodel_t *m, const keyphrase_t *k)
            extract_key_in(m, w - 1, before, EXTRACT_N(before));
 }
 
+/* "Opening new doors", "Loved model trains": a phrase said once that
+ * opens on an -ing or -ed form is most likely a clause, not a term. */
+static bool s_verb_form_first(const textmodel_t *m, const keyphrase_t *k)
+{
+    size_t len;
+    const char *key = textmodel_key(m, k->terms[0], &len);
+    return (len > 4 && memcmp(key + len - 3, "ing", 3) == 0) ||
+           (len > 3 && memcmp(key + len - 2, "ed", 2) == 0);
+}
+
 static bool s_seen(char keys[][S_KEY_MAX], size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
@@ -226,12 +238,18 @@ void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract
     char(*keys)[S_KEY_MAX] = mem_calloc(S_MAX_CONCEPTS, S_KEY_MAX);
     out->concepts = mem_calloc(S_MAX_CONCEPTS + 1, sizeof *out->concepts);
     out->concept_notes = mem_calloc(S_MAX_CONCEPTS + 1, sizeof *out->concept_notes);
-    double top = d->kp.count ? d->kp.items[0].score : 0;
-    for (size_t i = 0; i < d->kp.count && out->n_concepts < S_MAX_CONCEPTS; i++) {
-        const keyphrase_t *k = &d->kp.items[i];
+    /* a deeper pool than the analysis keeps: many of the leading keyphrases
+     * are single words or names, which are no concepts */
+    keyphrase_list_t pool = {0};
+    if (keyphrase_extract(m, S_CONCEPT_POOL, &pool, NULL) != 0)
+        pool.count = 0;
+    double top = pool.count ? pool.items[0].score : 0;
+    for (size_t i = 0; i < pool.count && out->n_concepts < S_MAX_CONCEPTS; i++) {
+        const keyphrase_t *k = &pool.items[i];
         uint32_t skip, n = s_term_start(m, k, &skip);
-        if (n == 0 || k->score < 0.05 * top)
-            continue;
+        if (n == 0 || k->score < 0.05 * top ||
+            (k->count < 2 && (i >= S_CONCEPT_ONCE || s_verb_form_first(m, k))))
+            continue; /* said once, a term must rank high and not open on a verb form */
         char *text = s_concept_text(m, k, skip, n);
         if (s_is_name(d, ents, k, text) || s_verb_phrase(m, k)) {
             free(text);
@@ -247,6 +265,7 @@ void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract
         s_note(d, s_defining_sentence(d, k), NULL, &out->concept_notes[out->n_concepts]);
         out->concepts[out->n_concepts++] = text;
     }
+    keyphrase_list_clear(&pool);
     s_acronym_concepts(d, ents, out, keys);
     free(keys);
     stem_destroy(&st);
