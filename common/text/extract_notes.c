@@ -16,6 +16,7 @@
 #include "extract_impl.h"
 #include "mem.h"
 #include "stem.h"
+#include "stopword.h"
 
 #define S_MAX_CONCEPTS   15
 #define S_MAX_REFERENCES 15
@@ -234,7 +235,7 @@ static void s_acronym_concepts(const extract_doc_t *d,
 void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract_fanout_t *out)
 {
     const textmodel_t *m = &d->m;
-    stem_t *st = stem_new("en");
+    stem_t *st = stem_new(stopword_lang_tag((stopword_lang_t)d->m.lang));
     char(*keys)[S_KEY_MAX] = mem_calloc(S_MAX_CONCEPTS, S_KEY_MAX);
     out->concepts = mem_calloc(S_MAX_CONCEPTS + 1, sizeof *out->concepts);
     out->concept_notes = mem_calloc(S_MAX_CONCEPTS + 1, sizeof *out->concept_notes);
@@ -359,7 +360,7 @@ static bool s_variant(char keys[][S_KEY_MAX], size_t n, const char *key)
 
 void extract_references(const extract_doc_t *d, const entity_list_t *ents, extract_fanout_t *out)
 {
-    stem_t *st = stem_new("en");
+    stem_t *st = stem_new(stopword_lang_tag((stopword_lang_t)d->m.lang));
     char(*keys)[S_KEY_MAX] = mem_calloc(S_MAX_REFERENCES, S_KEY_MAX);
     out->references = mem_calloc(S_MAX_REFERENCES + 1, sizeof *out->references);
     out->reference_notes = mem_calloc(S_MAX_REFERENCES + 1, sizeof *out->reference_notes);

@@ -14,10 +14,22 @@
 #include "extract_impl.h"
 #include "mem.h"
 #include "stem.h"
+#include "stopword.h"
 #include "topic.h"
 
 static const char *const s_small_words[] = {"a",  "an", "and", "as",  "at", "by", "for", "in",
                                             "of", "on", "or",  "the", "to", "vs", "with"};
+
+/* " and " in the text's language, for titles joining two terms. */
+static const char *s_and(const extract_doc_t *d)
+{
+    static const char *const ands[STOPWORD_N_LANGS] = {
+        [STOPWORD_EN] = " and ", [STOPWORD_DE] = " und ", [STOPWORD_FR] = " et ",
+        [STOPWORD_ES] = " y ",   [STOPWORD_IT] = " e ",   [STOPWORD_PT] = " e ",
+        [STOPWORD_NL] = " en "};
+    return d->m.lang >= 0 && d->m.lang < STOPWORD_N_LANGS && ands[d->m.lang] ? ands[d->m.lang]
+                                                                             : " and ";
+}
 
 /* Title Case: capitalise each lower-case ASCII word except small words. */
 static void s_title_case(const char *s, buf_t *out)
@@ -168,7 +180,7 @@ static void s_section_heading(s_ctx_t *c, s_section_t *sec)
         c->used_kp[ka] = 1;
         s_title_case(d->kp.items[ka].text, &h);
         if (kb >= 0) {
-            extract_puts(&h, " and ");
+            extract_puts(&h, s_and(d));
             s_title_case(d->kp.items[kb].text, &h);
         }
     }
@@ -258,7 +270,7 @@ static char *s_make_title(s_ctx_t *c, const char *source_title)
     c->subject = first;
     if (second >= 0) {
         c->used_kp[second] = 1;
-        extract_puts(&b, " and ");
+        extract_puts(&b, s_and(d));
         s_title_case(d->kp.items[second].text, &b);
     }
     return buf_steal(&b);
@@ -336,7 +348,7 @@ static void s_ctx_init(s_ctx_t *c, const extract_doc_t *d, const uint8_t *in_sni
         c->quot[s] = extract_quotability(d, s, NULL);
     c->taken = mem_calloc(d->m.n_sents + 1, 1);
     c->used_kp = mem_calloc(d->kp.count + 1, 1);
-    c->stem = stem_new("en");
+    c->stem = stem_new(stopword_lang_tag((stopword_lang_t)d->m.lang));
     c->subject = -1;
 }
 

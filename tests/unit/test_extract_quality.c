@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "extract.h"
+#include "stopword.h"
 #include "test.h"
 #include "transcript.h"
 
@@ -319,6 +320,48 @@ static void test_synthesis_has_a_thesis_and_no_filler(void **state)
     transcript_destroy(&t);
 }
 
+/* Other languages get their own stopwords and stemmer: the language is told
+ * from the text, and its function words make no concept. */
+static void test_languages_are_told_and_get_their_stopwords(void **state)
+{
+    (void)state;
+
+    static const struct {
+        const char *text;
+        stopword_lang_t lang;
+    } cases[] = {
+        {"Die Daten sind der wichtigste Teil, und das ist nicht neu für uns.", STOPWORD_DE},
+        {"Les données sont la partie la plus importante, et ce n'est pas nouveau pour nous.",
+         STOPWORD_FR},
+        {"Los datos son la parte más importante, y eso no es nuevo para nosotros.", STOPWORD_ES},
+        {"I dati sono la parte più importante, e questo non è nuovo per noi.", STOPWORD_IT},
+        {"Os dados são a parte mais importante, e isso não é novo para nós.", STOPWORD_PT},
+        {"De gegevens zijn het belangrijkste deel, en dat is niet nieuw voor ons.", STOPWORD_NL},
+        {"The data is the most important part, and that is not new for us.", STOPWORD_EN},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_int_equal(stopword_detect(cases[i].text, strlen(cases[i].text)), cases[i].lang);
+    assert_true(stopword_is_lang(STOPWORD_DE, "und", 3));
+    assert_false(stopword_is_lang(STOPWORD_DE, "daten", 5));
+    assert_string_equal(stopword_lang_tag(STOPWORD_FR), "fr");
+    const char *de = "Die Stichprobeneffizienz ist das Maß der Intelligenz. Die "
+                     "Stichprobeneffizienz der Modelle ist gering, und die Datenverteilung "
+                     "entscheidet. Die Datenverteilung wird breiter, aber die "
+                     "Stichprobeneffizienz der Modelle wächst nicht. Wir sehen das jeden Tag.";
+    transcript_t *t = s_text(de);
+    extract_fanout_t f;
+    err_t err = {0};
+    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    for (size_t i = 0; i < f.n_concepts; i++) {
+        assert_null(strstr(f.concepts[i], "Die "));
+        assert_null(strstr(f.concepts[i], " der "));
+        assert_null(strstr(f.concepts[i], " und "));
+    }
+    extract_fanout_clear(&f);
+    transcript_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_fanout_references_are_typed_names),
         cmocka_unit_test(test_fanout_questions_are_complete),
         cmocka_unit_test(test_synthesis_has_a_thesis_and_no_filler),
+        cmocka_unit_test(test_languages_are_told_and_get_their_stopwords),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
