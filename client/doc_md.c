@@ -89,6 +89,20 @@ static void s_md_source(buf_t *b, const json_t *d)
     }
     s_md_fact(b, src, "kind", "Kind");
     s_md_fact(b, src, "language", "Language");
+    const json_t *sp = json_object_get(src, "speakers");
+    if (json_array_size(sp) > 0) {
+        s_md_put(b, json_array_size(sp) > 1 ? "- **Speakers:** A conversation between "
+                                            : "- **Speaker:** ");
+        for (size_t i = 0; i < json_array_size(sp); i++) {
+            const char *name = json_string_value(json_array_get(sp, i));
+            s_md_printf(b, "%s%s",
+                        i == 0                         ? ""
+                        : i + 1 == json_array_size(sp) ? " and "
+                                                       : ", ",
+                        name ? name : "?");
+        }
+        s_md_put(b, "\n");
+    }
     s_md_fact(b, d, "url", "URL");
     const char *state = json_string_value(json_object_get(d, "state"));
     s_md_printf(b, "- **Job:** %s (%s)\n\n", id ? id : "?", state ? state : "state unknown");
@@ -107,10 +121,13 @@ static void s_md_snippets(buf_t *b, const json_t *arr)
             continue;
         s_md_lines(b, "> ", json_string_value(json_object_get(sn, "quote")));
         const json_t *at = json_object_get(sn, "start_ms");
+        const char *who = json_string_value(json_object_get(sn, "speaker"));
         if (json_is_integer(at)) {
             char clock[32];
             s_fmt_clock((int64_t)json_integer_value(at), clock);
-            s_md_printf(b, ">\n> — [%s]\n", clock);
+            s_md_printf(b, ">\n> — [%s]%s%s\n", clock, who ? " " : "", who ? who : "");
+        } else if (who) {
+            s_md_printf(b, ">\n> — %s\n", who);
         }
         const json_t *prop = json_object_get(sn, "proposed");
         s_md_printf(b, "\n%s%s\n\n", json_string_value(json_object_get(sn, "commentary")),

@@ -115,6 +115,23 @@ static void s_headline(FILE *f, const json_t *d, const json_t *src)
     fputs(first ? "\n" : "\n\n", f);
 }
 
+/* "A conversation between A, B and C" when the source names speakers
+ * (WebVTT voices, "Name:" turns), "Speaker  A" for one. */
+static void s_speakers(FILE *f, const json_t *sp)
+{
+    size_t n = json_array_size(sp);
+    if (n == 1)
+        s_fact(f, "Speaker", json_string_value(json_array_get(sp, 0)));
+    if (n < 2)
+        return;
+    fprintf(f, "  %-11s A conversation between ", "Speakers");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(json_array_get(sp, i));
+        fprintf(f, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", name ? name : "?");
+    }
+    fputc('\n', f);
+}
+
 static void s_source(FILE *f, const json_t *d)
 {
     const json_t *src = json_object_get(d, "source");
@@ -136,6 +153,7 @@ static void s_source(FILE *f, const json_t *d)
                 s_get(src, "format") ? " (" : "", s_get(src, "format") ? s_get(src, "format") : "",
                 s_get(src, "format") ? ")" : "");
     s_fact(f, "Language", s_get(src, "language"));
+    s_speakers(f, json_object_get(src, "speakers"));
     s_fact(f, "URL", s_get(d, "url"));
     s_fact(f, "File", s_get(src, "name"));
     s_counts(f, d);
@@ -184,6 +202,8 @@ static void s_snippet(FILE *f, const json_t *sn)
         fputs("  (snapped to the source)", f);
     fputc('\n', f);
     s_lines(f, "  │ ", s_get(sn, "quote"));
+    if (s_get(sn, "speaker"))
+        fprintf(f, "  │ \u2014 %s\n", s_get(sn, "speaker"));
     s_lines(f, "  → ", s_get(sn, "commentary"));
     fputc('\n', f);
 }

@@ -36,6 +36,8 @@ typedef struct {
     int64_t runtime_ms; /* last cue end for timed sources, else -1 */
     size_t n_repaired;  /* invalid UTF-8 sequences replaced by U+FFFD */
     size_t n_skipped;   /* VTT/SRT cues skipped for a malformed timing line */
+    char **speakers;    /* owned: speakers named in the transcript (<v Name>, "Name:") */
+    size_t n_speakers;
 } source_meta_t;
 
 /* Format from the file name's extension (.txt .md .markdown .vtt .srt), else
@@ -75,7 +77,7 @@ transcript_t *source_parse(const char *name,
 void source_meta_clear(source_meta_t *meta);
 
 /* JSON object of meta as in DESIGN.md's "source" part: kind, title, author,
- * published, runtime_s, language, plus format, name and notes (e.g. "repaired
+ * published, runtime_s, language, plus format, name, speakers and notes (e.g. "repaired
  * 3 invalid UTF-8 sequences"). Absent values are omitted. Caller frees. */
 char *source_meta_to_json(const source_meta_t *meta);
 #endif

@@ -21,6 +21,7 @@ typedef struct {
     double score;     /* ranking score, higher is better */
     int rank;         /* 1 = best */
     char *commentary; /* owned; one line on why it matters */
+    char *speaker;    /* owned: who says it, where the source names speakers; else NULL */
 } extract_snippet_t;
 
 /* Snippets in source order (by offset), non-overlapping. */
@@ -74,7 +75,7 @@ LODE_MUST_CHECK int extract_snippets(const transcript_t *t,
 void extract_snippets_clear(extract_snippets_t *s);
 
 /* JSON array [{"id","quote","commentary","offset","length","start_ms"?,
- * "rank","score"}], offsets in code points. Caller frees. */
+ * "speaker"?,"rank","score"}], offsets in code points. Caller frees. */
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s);
 
 /* Parse what extract_snippets_to_json wrote, back to byte offsets. Fails with

@@ -341,6 +341,8 @@ s_fill_snippets(const extract_doc_t *d, const s_win_t *chosen, size_t n, extract
         sn->offset = sa->offset;
         sn->length = sb->offset + sb->length - sa->offset;
         sn->start_ms = d->t->timed ? transcript_time_at(d->t, sn->offset) : -1;
+        const char *who = transcript_speaker_at(d->t, sn->offset);
+        sn->speaker = who ? mem_strdup(who) : NULL;
         sn->score = chosen[i].score;
         sn->commentary = extract_commentary(d, voice, chosen[i].a, chosen[i].b);
     }
@@ -384,8 +386,10 @@ void extract_snippets_clear(extract_snippets_t *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
         free(s->items[i].commentary);
+        free(s->items[i].speaker);
+    }
     free(s->items);
     memset(s, 0, sizeof *s);
 }
@@ -407,6 +411,8 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
             continue; /* not UTF-8: cannot happen for spans of a transcript */
         if (sn->start_ms >= 0)
             json_object_set_new(o, "start_ms", json_integer(sn->start_ms));
+        if (sn->speaker)
+            json_object_set_new(o, "speaker", json_string(sn->speaker));
         json_object_set_new(o, "rank", json_integer(sn->rank));
         json_object_set_new(o, "score", json_real(sn->score));
         json_array_append_new(arr, o);
@@ -421,14 +427,14 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
 static int s_snippet_from_json(
     const transcript_t *t, json_t *o, size_t total_cp, extract_snippet_t *sn, err_t *err)
 {
-    const char *quote = NULL, *commentary = "";
+    const char *quote = NULL, *commentary = "", *speaker = NULL;
     size_t quote_len = 0;
     json_int_t off = -1, len = -1, rank = 0, start_ms = -1;
     double score = 0;
     json_error_t je;
-    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F}", "quote", &quote, &quote_len,
+    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F,s?s}", "quote", &quote, &quote_len,
                        "commentary", &commentary, "offset", &off, "length", &len, "start_ms",
-                       &start_ms, "rank", &rank, "score", &score) != 0) {
+                       &start_ms, "rank", &rank, "score", &score, "speaker", &speaker) != 0) {
         err_set(err, LODE_EINVAL, "snippet: %s", je.text);
         return -1;
     }
@@ -443,7 +449,13 @@ static int s_snippet_from_json(
                 (long long)len);
         return -1;
     }
-    *sn = (extract_snippet_t){b0, b1 - b0, start_ms, score, (int)rank, mem_strdup(commentary)};
+    *sn = (extract_snippet_t){b0,
+                              b1 - b0,
+                              start_ms,
+                              score,
+                              (int)rank,
+                              mem_strdup(commentary),
+                              speaker ? mem_strdup(speaker) : NULL};
     return 0;
 }
 

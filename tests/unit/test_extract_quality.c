@@ -362,6 +362,36 @@ static void test_languages_are_told_and_get_their_stopwords(void **state)
     transcript_destroy(&t);
 }
 
+/* A snippet says who speaks where the transcript names speakers. */
+static void test_snippets_say_who_speaks(void **state)
+{
+    (void)state;
+    transcript_t *t = transcript_new();
+    err_t err = {0};
+    const char *a = "One definition of intelligence is sample efficiency, how little data a "
+                    "learner needs to become competent in a new field of work.";
+    const char *b = "I would be willing to bet that demand for software engineers rises by "
+                    "2028, largely because the tools make each of them more productive.";
+    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), 0, 5000, &err), 0);
+    transcript_set_speaker(t, 0, "Ada", 3);
+    assert_int_equal(transcript_append(t, "\n\n", b, strlen(b), 5000, 9000, &err), 0);
+    transcript_set_speaker(t, 1, "  Charles ", 10);
+    extract_snippets_t s;
+    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    assert_int_equal(s.count, 2);
+    assert_string_equal(s.items[0].speaker, "Ada");
+    assert_string_equal(s.items[1].speaker, "Charles");
+    char *json = extract_snippets_to_json(t, &s);
+    assert_non_null(strstr(json, "\"speaker\":\"Charles\""));
+    extract_snippets_t back;
+    assert_int_equal(extract_snippets_from_json(t, json, strlen(json), &back, &err), 0);
+    assert_string_equal(back.items[1].speaker, "Charles");
+    extract_snippets_clear(&back);
+    free(json);
+    extract_snippets_clear(&s);
+    transcript_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_fanout_questions_are_complete),
         cmocka_unit_test(test_synthesis_has_a_thesis_and_no_filler),
         cmocka_unit_test(test_languages_are_told_and_get_their_stopwords),
+        cmocka_unit_test(test_snippets_say_who_speaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

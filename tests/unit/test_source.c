@@ -118,6 +118,56 @@ static void test_source_flows_caption_shaped_text_into_paragraphs(void **state)
     source_meta_clear(&meta);
 }
 
+/* Speakers: WebVTT voices and "Name:" turns name the segments, the source
+ * facts list them, and they survive the transcript's JSON (issue #14). */
+static void test_source_carries_speakers(void **state)
+{
+    (void)state;
+    const char *vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ada Lovelace>The engine "
+                      "weaves patterns.</v>\n\n00:00:04.000 --> 00:00:07.000\n<v.host Charles "
+                      "Babbage>It computes tables.\n\n00:00:07.000 --> 00:00:09.000\nNo voice "
+                      "here.\n";
+    source_meta_t meta;
+    err_t err = {0};
+    transcript_t *t = source_parse("a.vtt", vtt, strlen(vtt), SOURCE_FMT_VTT, &meta, &err);
+    assert_non_null(t);
+    assert_int_equal(t->n_segs, 3);
+    assert_string_equal(t->text, "The engine weaves patterns. It computes tables. No voice here.");
+    assert_string_equal(transcript_speaker_at(t, 0), "Ada Lovelace");
+    assert_string_equal(transcript_speaker_at(t, t->segs[1].offset), "Charles Babbage");
+    assert_null(transcript_speaker_at(t, t->segs[2].offset));
+    assert_int_equal(meta.n_speakers, 2);
+    char *json = source_meta_to_json(&meta);
+    assert_non_null(strstr(json, "\"speakers\":[\"Ada Lovelace\",\"Charles Babbage\"]"));
+    free(json);
+    json = transcript_to_json(t);
+    transcript_t *back = transcript_from_json(json, strlen(json), &err);
+    assert_non_null(back);
+    assert_string_equal(transcript_speaker_at(back, back->segs[1].offset), "Charles Babbage");
+    free(json);
+    transcript_destroy(&back);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    /* "Name:" turns in plain text: three or more make them speakers */
+    const char *txt = "Dave: Welcome back.\n\nAdam: Thanks.\n\nDave: So, the feed.\n\n"
+                      "Adam: Right.\n\nNote that this line has no turn.\n";
+    t = source_parse(NULL, txt, strlen(txt), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_string_equal(transcript_speaker_at(t, 0), "Dave");
+    assert_string_equal(transcript_speaker_at(t, t->segs[1].offset), "Adam");
+    assert_null(transcript_speaker_at(t, t->segs[4].offset));
+    assert_int_equal(meta.n_speakers, 2);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    /* one "Note:" heading names nobody */
+    const char *note = "Note: this is a heading.\n\nAnd a paragraph.\n";
+    t = source_parse(NULL, note, strlen(note), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_int_equal(t->n_speakers, 0);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+}
+
 /* ---------------------------------------------------------------- WebVTT */
 
 static void test_source_text_without_blank_lines_is_one_paragraph_per_line(void **state)
@@ -675,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_source_parses_webvtt_cues_into_timed_segments),
         cmocka_unit_test(test_source_text_without_blank_lines_is_one_paragraph_per_line),
         cmocka_unit_test(test_source_flows_caption_shaped_text_into_paragraphs),
+        cmocka_unit_test(test_source_carries_speakers),
         cmocka_unit_test(test_source_dedupes_youtube_rolling_captions),
         cmocka_unit_test(test_source_keeps_a_cue_that_only_starts_like_the_previous_line),
         cmocka_unit_test(test_source_reads_webvtt_with_bom_crlf_and_no_blank_between_cues),
