@@ -48,6 +48,26 @@ static bool q_is_space(char c)
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
+/* Quotes and brackets balanced inside q[0..len): a single quote opens
+ * after a space and closes before one (an apostrophe sits between letters). */
+static bool q_balanced(const char *q, size_t len)
+{
+    int paren = 0, dq = 0, sq = 0;
+    for (size_t i = 0; i < len; i++) {
+        paren += q[i] == '(' ? 1 : q[i] == ')' ? -1 : 0;
+        dq += q[i] == '"';
+        if (q[i] != '\'')
+            continue;
+        bool before = i == 0 || q_is_space(q[i - 1]) || q[i - 1] == '(';
+        bool after = i + 1 == len || q_is_space(q[i + 1]) || strchr(",.;:!?)", q[i + 1]);
+        if (before && !after)
+            sq++;
+        else if (after && !before && i > 0 && q[i - 1] != 's')
+            sq--;
+    }
+    return paren == 0 && dq % 2 == 0 && sq == 0;
+}
+
 /* A span that starts and ends at sentence bounds, quotes and brackets balanced. */
 static bool q_span_whole(const char *text, size_t off, size_t len)
 {
@@ -62,20 +82,7 @@ static bool q_span_whole(const char *text, size_t off, size_t len)
     bool end_ok = e > 0 && (strchr(".!?", q[e - 1]) ||
                             (e >= 3 && memcmp(q + e - 3, "\xe2\x80\x9d", 3) == 0) ||
                             (e >= 3 && memcmp(q + e - 3, "\xe2\x80\xa6", 3) == 0));
-    int paren = 0, dq = 0, sq = 0;
-    for (size_t i = 0; i < len; i++) {
-        paren += q[i] == '(' ? 1 : q[i] == ')' ? -1 : 0;
-        dq += q[i] == '"';
-        /* a single quote opens after a space and closes before one; an
-         * apostrophe sits between letters */
-        bool before = i == 0 || q_is_space(q[i - 1]) || q[i - 1] == '(';
-        bool after = i + 1 == len || q_is_space(q[i + 1]) || strchr(",.;:!?)", q[i + 1]);
-        if (q[i] == '\'' && before && !after)
-            sq++;
-        else if (q[i] == '\'' && after && !before && i > 0 && q[i - 1] != 's')
-            sq--;
-    }
-    return start_ok && end_ok && paren == 0 && dq % 2 == 0 && sq == 0;
+    return start_ok && end_ok && q_balanced(q, len);
 }
 
 /* Lower-case words of s, each as " word ", into out. */

@@ -166,6 +166,13 @@ static bool s_joined(const textmodel_t *m, uint32_t prev, uint32_t w)
            !(m->words[w].flags & TEXTMODEL_W_BREAK);
 }
 
+/* A name of two words or more right before a speech verb. */
+static bool s_before_speech(const textmodel_t *m, uint32_t a, uint32_t b)
+{
+    return a < b && b + 1 < m->n_words && s_joined(m, b, b + 1) &&
+           s_key_in(m, b + 1, s_speech, S_N(s_speech));
+}
+
 static void s_add_run(s_set_t *set, uint32_t a, uint32_t b)
 {
     const textmodel_t *m = set->m;
@@ -182,8 +189,7 @@ static void s_add_run(s_set_t *set, uint32_t a, uint32_t b)
                s_key_in(m, a - 1, s_titles, S_N(s_titles))) {
         kind = ENTITY_PERSON;
     }
-    if (a < b && b + 1 < m->n_words && s_joined(m, b, b + 1) &&
-        s_key_in(m, b + 1, s_speech, S_N(s_speech)))
+    if (s_before_speech(m, a, b))
         kind = ENTITY_PERSON; /* "Andrej Karpathy said", even at a sentence start */
     size_t key_len;
     textmodel_key(m, m->words[a].term, &key_len);

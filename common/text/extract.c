@@ -187,32 +187,49 @@ void extract_prose_from(const textmodel_t *m, uint32_t a, uint32_t z, size_t end
  * nest, a single quote opens after a space and closes before one (an
  * apostrophe sits between letters). A paragraph resets it, so one stray
  * mark cannot spoil the rest. */
+/* Quotation and bracket depth while scanning. */
+typedef struct {
+    int dq, paren, sq;
+} s_depth_t;
+
+/* A single quote opens after a space and closes before one; an apostrophe
+ * sits between letters. */
+static void s_single_quote(s_depth_t *q, const char *p, size_t i, size_t len)
+{
+    bool before = i == 0 || p[i - 1] == ' ' || p[i - 1] == '\n' || p[i - 1] == '(';
+    bool after = i + 1 == len || strchr(" \n,.;:!?)", p[i + 1]);
+    if (before && !after)
+        q->sq = 1;
+    else if (after && !before)
+        q->sq = 0;
+}
+
+/* Account for byte i of sentence text p[0..len). */
+static void s_depth_step(s_depth_t *q, const char *p, size_t i, size_t len)
+{
+    unsigned char c = (unsigned char)p[i];
+    if (c == '"')
+        q->dq = !q->dq;
+    else if (c == '(' || c == '[')
+        q->paren++;
+    else if ((c == ')' || c == ']') && q->paren > 0)
+        q->paren--;
+    else if (c == 0xE2 && i + 2 < len && (unsigned char)p[i + 1] == 0x80)
+        q->dq += p[i + 2] == '\x9c' ? 1 : (p[i + 2] == '\x9d' && q->dq > 0) ? -1 : 0;
+    else if (c == '\'')
+        s_single_quote(q, p, i, len);
+}
+
 void extract_mark_open(const textmodel_t *m, uint8_t *open)
 {
-    int dq = 0, paren = 0, sq = 0;
+    s_depth_t q = {0, 0, 0};
     for (uint32_t s = 0; s < m->n_sents; s++) {
         const textmodel_sent_t *st = &m->sents[s];
         if (st->para_start)
-            dq = paren = sq = 0;
-        open[s] = dq || paren > 0 || sq;
-        const char *p = m->text + st->offset;
-        for (size_t i = 0; i < st->length; i++) {
-            unsigned char c = (unsigned char)p[i];
-            bool before = i == 0 || p[i - 1] == ' ' || p[i - 1] == '\n' || p[i - 1] == '(';
-            bool after = i + 1 == st->length || strchr(" \n,.;:!?)", p[i + 1]);
-            if (c == '"')
-                dq = !dq;
-            else if (c == '(' || c == '[')
-                paren++;
-            else if ((c == ')' || c == ']') && paren > 0)
-                paren--;
-            else if (c == 0xE2 && i + 2 < st->length && (unsigned char)p[i + 1] == 0x80)
-                dq += p[i + 2] == '\x9c' ? 1 : (p[i + 2] == '\x9d' && dq > 0) ? -1 : 0;
-            else if (c == '\'' && before && !after)
-                sq = 1;
-            else if (c == '\'' && after && !before && sq)
-                sq = 0;
-        }
+            q = (s_depth_t){0, 0, 0};
+        open[s] = q.dq || q.paren > 0 || q.sq;
+        for (size_t i = 0; i < st->length; i++)
+            s_depth_step(&q, m->text + st->offset, i, st->length);
     }
 }
 

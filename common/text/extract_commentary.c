@@ -395,31 +395,34 @@ static uint32_t s_clause_start(const textmodel_t *m, uint32_t first, uint32_t w)
 
 /* A figure: a number and what it counts, "tens to hundreds of trillions of
  * tokens", ending at *z_out. False when w starts none. */
+/* The next word a figure at z may take in: 1 (a number, before the thing
+ * counted), 2 ("to"/"of" and the word after), 3 (a word counted), or 0. */
+static int s_figure_next(const extract_doc_t *d, uint32_t z, uint32_t end, uint32_t content)
+{
+    const textmodel_t *m = &d->m;
+    uint32_t n = z + 1;
+    if (n >= end || (m->words[n].flags & TEXTMODEL_W_BREAK) || m->words[n].sent != m->words[z].sent)
+        return 0;
+    bool joiner = (extract_key_is(m, n, "to") || extract_key_is(m, n, "of")) && n + 1 < end &&
+                  !(m->words[n + 1].flags & TEXTMODEL_W_BREAK);
+    if (s_is_number(d, n) && content == 0)
+        return 1;
+    if (joiner && (s_is_number(d, n + 1) || (content == 0 && textmodel_is_content(m, n + 1))))
+        return 2;
+    if (textmodel_is_content(m, n) && content < 2)
+        return 3;
+    return 0;
+}
+
 static bool s_figure_at(const extract_doc_t *d, uint32_t w, uint32_t end, uint32_t *z_out)
 {
     const textmodel_t *m = &d->m;
     if (!s_is_number(d, w))
         return false;
     uint32_t z = w, content = 0;
-    for (;;) {
-        uint32_t n = z + 1;
-        if (n >= end || (m->words[n].flags & TEXTMODEL_W_BREAK) ||
-            m->words[n].sent != m->words[w].sent)
-            break;
-        bool joiner = (extract_key_is(m, n, "to") || extract_key_is(m, n, "of")) && n + 1 < end &&
-                      !(m->words[n + 1].flags & TEXTMODEL_W_BREAK);
-        if (s_is_number(d, n) && content == 0) {
-            z = n;
-        } else if (joiner &&
-                   (s_is_number(d, n + 1) || (content == 0 && textmodel_is_content(m, n + 1)))) {
-            z = n + 1;
-            content += !s_is_number(d, z);
-        } else if (textmodel_is_content(m, n) && content < 2) {
-            z = n;
-            content++;
-        } else {
-            break;
-        }
+    for (int step; (step = s_figure_next(d, z, end, content)) != 0;) {
+        z += step == 2 ? 2 : 1;
+        content += (step == 2 && !s_is_number(d, z)) || step == 3;
     }
     while (z > w && (extract_key_in(m, z, s_tail_drop, EXTRACT_N(s_tail_drop)) ||
                      extract_key_is(m, z, "per")))

@@ -143,6 +143,27 @@ static bool s_has_verb(const char *p, const char *end)
     return false;
 }
 
+/* Where a claim starting at c ends: the sentence end, a semicolon, a
+ * bracket or a dash, or a comma or colon past six words; closing marks
+ * trimmed. *words gets its words. */
+static const char *s_claim_end(const char *c, const char *end, size_t *words)
+{
+    const char *stop = end;
+    *words = 1;
+    for (const char *p = c; p < end; p++) {
+        *words += *p == ' ';
+        bool dash = (end - p >= 3 && memcmp(p, "\xe2\x80\x94", 3) == 0) ||
+                    (p[0] == ' ' && p + 1 < end && p[1] == '-');
+        if (((*p == ',' || *p == ':') && *words >= 6) || *p == ';' || *p == '(' || dash) {
+            stop = p;
+            break;
+        }
+    }
+    while (stop > c && strchr(".!?\"' ", stop[-1]))
+        stop--;
+    return stop;
+}
+
 /* "What is the evidence that X?" from a sentence "... is that X." The
  * claim runs to the sentence end or the first comma past six words. */
 static char *s_claim_question(const extract_doc_t *d, uint32_t sent)
@@ -154,19 +175,8 @@ static char *s_claim_question(const extract_doc_t *d, uint32_t sent)
         if (!at)
             continue;
         const char *c = at + strlen(s_markers[i].marker), *end = text + s->length;
-        size_t words = 1;
-        const char *stop = end;
-        for (const char *p = c; p < end; p++) {
-            words += *p == ' ';
-            bool dash = (end - p >= 3 && memcmp(p, "\xe2\x80\x94", 3) == 0) ||
-                        (p[0] == ' ' && p + 1 < end && p[1] == '-');
-            if (((*p == ',' || *p == ':') && words >= 6) || *p == ';' || *p == '(' || dash) {
-                stop = p;
-                break;
-            }
-        }
-        while (stop > c && strchr(".!?\"' ", stop[-1]))
-            stop--;
+        size_t words;
+        const char *stop = s_claim_end(c, end, &words);
         if (words < 4 || words > 24 || stop <= c || s->question || !s_has_verb(c, stop))
             return NULL;
         buf_t b;
