@@ -74,6 +74,8 @@ static const char *const s_dangling[] = {
     "because", "by",    "instead",   "however",   "still",   "even",    "obviously", "yet",
     "thus",    "hence", "therefore", "meanwhile", "besides", "plus",    "again",     "otherwise"};
 
+#define S_STEM_KEY 128 /* bytes of a keyphrase's joined stems */
+
 /* What the essay's parts share: the analysis and per-sentence facts. */
 typedef struct {
     const extract_doc_t *d;
@@ -82,17 +84,15 @@ typedef struct {
     double *quot;              /* owned: quotability of each sentence */
     uint8_t *taken;            /* owned: sentences the essay has used */
     uint8_t *used_kp;          /* owned: keyphrases a heading has used */
-    stem_t *stem;              /* owned: for terms that differ only in ending */
+    char (*kp_stem)[S_STEM_KEY]; /* owned: each keyphrase's stems, joined */
     int subject;               /* keyphrase the title names, or -1 */
 } s_ctx_t;
 
 /* Do keyphrases x and y differ only in endings ("sample efficient",
- * "sample efficiency")? */
+ * "sample efficiency"), or does one hold the other? */
 static bool s_same_stem(const s_ctx_t *c, int x, int y)
 {
-    char kx[256], ky[256];
-    stem_phrase(c->stem, c->d->kp.items[x].text, kx, sizeof kx);
-    stem_phrase(c->stem, c->d->kp.items[y].text, ky, sizeof ky);
+    const char *kx = c->kp_stem[x], *ky = c->kp_stem[y];
     return strcmp(kx, ky) == 0 || strstr(kx, ky) || strstr(ky, kx);
 }
 
@@ -348,7 +348,11 @@ static void s_ctx_init(s_ctx_t *c, const extract_doc_t *d, const uint8_t *in_sni
         c->quot[s] = extract_quotability(d, s, NULL);
     c->taken = mem_calloc(d->m.n_sents + 1, 1);
     c->used_kp = mem_calloc(d->kp.count + 1, 1);
-    c->stem = stem_new(stopword_lang_tag((stopword_lang_t)d->m.lang));
+    stem_t *st = stem_new(stopword_lang_tag((stopword_lang_t)d->m.lang));
+    c->kp_stem = mem_calloc(d->kp.count + 1, S_STEM_KEY);
+    for (size_t k = 0; k < d->kp.count; k++)
+        stem_phrase(st, d->kp.items[k].text, c->kp_stem[k], S_STEM_KEY);
+    stem_destroy(&st);
     c->subject = -1;
 }
 
@@ -358,7 +362,7 @@ static void s_ctx_clear(s_ctx_t *c)
     free(c->quot);
     free(c->taken);
     free(c->used_kp);
-    stem_destroy(&c->stem);
+    free(c->kp_stem);
 }
 
 static char *s_essay(s_ctx_t *c, s_section_t *secs, size_t n_secs, const char *title)
