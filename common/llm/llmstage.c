@@ -721,6 +721,10 @@ char *llmstage_meta(const llmstage_t *self)
                                       (json_int_t)self->n_kind[QUOTE_NORMALISED], "snapped",
                                       (json_int_t)self->n_kind[QUOTE_SNAPPED], "rejected",
                                       (json_int_t)self->n_rejected));
+    if (self->stage == JOB_STAGE_SYNTHESIS)
+        json_object_set_new(o, "essay_quotes",
+                            json_pack("{s:I,s:I}", "checked", (json_int_t)self->n_essay_quotes,
+                                      "unquoted", (json_int_t)self->n_essay_unquoted));
     if (self->snippets_omitted)
         json_object_set_new(o, "snippets_omitted", json_true());
     if (self->stage == JOB_STAGE_SNIPPET)

@@ -123,7 +123,7 @@ static const char *s_skip_repeated_heading(const char *md, const char *h)
     return p;
 }
 
-char *llmstage_synthesis_result(const llmstage_t *self, json_t *v)
+char *llmstage_synthesis_result(llmstage_t *self, json_t *v)
 {
     buf_t b;
     buf_init(&b, LLMSTAGE_RENDER_MAX);
@@ -146,7 +146,9 @@ char *llmstage_synthesis_result(const llmstage_t *self, json_t *v)
             rc |= buf_printf(&b, &e, "\n%s\n", md);
     }
     (void)rc; /* bounded by the answer's size */
-    char *md = buf_steal(&b);
+    char *raw = buf_steal(&b);
+    char *md = llmstage_guard_essay(self->t, raw, &self->n_essay_quotes, &self->n_essay_unquoted);
+    free(raw);
     json_t *o = json_pack("{s:s,s:s}", "title", title, "markdown", md);
     free(md);
     char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

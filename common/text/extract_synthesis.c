@@ -79,13 +79,13 @@ static const char *const s_dangling[] = {
 /* What the essay's parts share: the analysis and per-sentence facts. */
 typedef struct {
     const extract_doc_t *d;
-    const uint8_t *in_snippet; /* sentences inside a snippet */
-    uint8_t *open;             /* owned: starts inside a quotation (extract_mark_open) */
-    double *quot;              /* owned: quotability of each sentence */
-    uint8_t *taken;            /* owned: sentences the essay has used */
-    uint8_t *used_kp;          /* owned: keyphrases a heading has used */
+    const uint8_t *in_snippet;   /* sentences inside a snippet */
+    uint8_t *open;               /* owned: starts inside a quotation (extract_mark_open) */
+    double *quot;                /* owned: quotability of each sentence */
+    uint8_t *taken;              /* owned: sentences the essay has used */
+    uint8_t *used_kp;            /* owned: keyphrases a heading has used */
     char (*kp_stem)[S_STEM_KEY]; /* owned: each keyphrase's stems, joined */
-    int subject;               /* keyphrase the title names, or -1 */
+    int subject;                 /* keyphrase the title names, or -1 */
 } s_ctx_t;
 
 /* Do keyphrases x and y differ only in endings ("sample efficient",

@@ -777,6 +777,31 @@ static void test_llmstage_writes_a_synthesis_in_one_request(void **state)
     json_decref(v);
     json_t *m = s_meta(st);
     assert_string_equal(s_str(m, "prompt"), "synthesis.md");
+    assert_int_equal(s_int(m, "essay_quotes.checked"), 0);
+    llmstage_destroy(&st);
+
+    /* Words in quotation marks must be the source's (issue #14): a true
+     * quote keeps its marks, an invented one loses them and is counted. */
+    st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_int_equal(s_answer(st, req.slot,
+                              "{\"title\":\"T\",\"sections\":[{\"heading\":\"\",\"markdown\":"
+                              "\"As the talk puts it, \\u201cthat is close to a millionfold "
+                              "difference.\\u201d It never says \\\"data is the new oil\\\" at "
+                              "all, nor \\\"so\\\".\"}]}",
+                              "stop", &err),
+                     0);
+    v = s_result(st);
+    assert_string_equal(s_str(v, "markdown"),
+                        "# T\n\nAs the talk puts it, \xe2\x80\x9cthat is close to a millionfold "
+                        "difference.\xe2\x80\x9d It never says data is the new oil at all, nor "
+                        "\"so\".\n");
+    json_decref(v);
+    json_decref(m);
+    m = s_meta(st);
+    assert_int_equal(s_int(m, "essay_quotes.checked"), 2);
+    assert_int_equal(s_int(m, "essay_quotes.unquoted"), 1);
     llmstage_destroy(&st);
 
     /* An empty title falls back to the source's; a section that repeats its
