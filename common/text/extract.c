@@ -60,6 +60,19 @@ static void s_doc_info(extract_doc_t *d)
     }
 }
 
+/* Code point offsets of every sentence's start and end, in one pass, for
+ * the JSON of notes that name a sentence. */
+static void s_doc_sent_cp(extract_doc_t *d)
+{
+    d->sent_cp = mem_alloc((2 * d->m.n_sents + 1) * sizeof *d->sent_cp);
+    transcript_cursor_t c = {0, 0};
+    for (size_t s = 0; s < d->m.n_sents; s++) {
+        const textmodel_sent_t *st = &d->m.sents[s];
+        d->sent_cp[2 * s] = transcript_cp_from(d->t, &c, st->offset);
+        d->sent_cp[2 * s + 1] = transcript_cp_from(d->t, &c, st->offset + st->length);
+    }
+}
+
 void extract_doc_clear(extract_doc_t *d)
 {
     keyphrase_list_clear(&d->kp);
@@ -69,6 +82,7 @@ void extract_doc_clear(extract_doc_t *d)
     free(d->stamp);
     free(d->cue_terms);
     free(d->term_class);
+    free(d->sent_cp);
     memset(d, 0, sizeof *d);
 }
 
@@ -90,6 +104,7 @@ int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err)
     s_doc_weights(d);
     s_doc_info(d);
     extract_cues_prepare(d);
+    s_doc_sent_cp(d);
     return 0;
 }
 

@@ -66,8 +66,8 @@ static void s_note(const extract_doc_t *d, uint32_t s, const char *kind, extract
     const textmodel_sent_t *st = &d->m.sents[s];
     note->kind = kind ? mem_strdup(kind) : NULL;
     note->sentence = mem_strndup(d->m.text + st->offset, st->length);
-    note->offset = transcript_cp(d->t, st->offset);
-    note->length = transcript_cp(d->t, st->offset + st->length) - note->offset;
+    note->offset = d->sent_cp[2 * s];
+    note->length = d->sent_cp[2 * s + 1] - note->offset;
 }
 
 /* First word of phrase k in sentence s, or UINT32_MAX. */

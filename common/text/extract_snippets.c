@@ -399,10 +399,11 @@ void extract_snippets_clear(extract_snippets_t *s)
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s)
 {
     json_t *arr = json_array();
+    transcript_cursor_t cur = {0, 0}; /* snippets are in source order: one pass */
     for (size_t i = 0; i < s->count; i++) {
         const extract_snippet_t *sn = &s->items[i];
-        size_t cp = transcript_cp(t, sn->offset);
-        size_t cp_len = transcript_cp(t, sn->offset + sn->length) - cp;
+        size_t cp = transcript_cp_from(t, &cur, sn->offset);
+        size_t cp_len = transcript_cp_from(t, &cur, sn->offset + sn->length) - cp;
         json_t *o = json_pack("{s:I,s:s%,s:s,s:I,s:I}", "id", (json_int_t)i + 1, "quote",
                               t->text + sn->offset, sn->length, "commentary",
                               sn->commentary ? sn->commentary : "", "offset", (json_int_t)cp,
@@ -424,8 +425,12 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
 
 /* One element of a snippets array back to byte offsets, the quote checked
  * against the span it names. */
-static int s_snippet_from_json(
-    const transcript_t *t, json_t *o, size_t total_cp, extract_snippet_t *sn, err_t *err)
+static int s_snippet_from_json(const transcript_t *t,
+                               json_t *o,
+                               size_t total_cp,
+                               transcript_cursor_t *cur,
+                               extract_snippet_t *sn,
+                               err_t *err)
 {
     const char *quote = NULL, *commentary = "", *speaker = NULL;
     size_t quote_len = 0;
@@ -443,7 +448,8 @@ static int s_snippet_from_json(
                 (long long)len);
         return -1;
     }
-    size_t b0 = transcript_byte(t, (size_t)off), b1 = transcript_byte(t, (size_t)(off + len));
+    size_t b0 = transcript_byte_from(t, cur, (size_t)off);
+    size_t b1 = transcript_byte_from(t, cur, (size_t)(off + len));
     if (b1 - b0 != quote_len || memcmp(t->text + b0, quote, quote_len) != 0) {
         err_set(err, LODE_EINVAL, "snippet: quote is not the text at %lld+%lld", (long long)off,
                 (long long)len);
@@ -475,9 +481,11 @@ int extract_snippets_from_json(
         return -1;
     }
     size_t total_cp = transcript_cp(t, t->len);
+    transcript_cursor_t cur = {0, 0}; /* in source order unless curated: one pass */
     out->items = mem_calloc(json_array_size(arr) + 1, sizeof *out->items);
     for (size_t i = 0; i < json_array_size(arr); i++) {
-        if (s_snippet_from_json(t, json_array_get(arr, i), total_cp, &out->items[i], err) != 0) {
+        if (s_snippet_from_json(t, json_array_get(arr, i), total_cp, &cur, &out->items[i], err) !=
+            0) {
             err_prefix(err, "snippet %zu: ", i + 1);
             json_decref(arr);
             extract_snippets_clear(out);

@@ -247,7 +247,7 @@ stopword_lang_t stopword_detect(const char *text, size_t len)
 {
     size_t hits[STOPWORD_N_LANGS] = {0}, words = 0, i = 0;
     char w[16];
-    while (i < len && words < 1500) {
+    while (i < len && words < 600) {
         size_t n = s_next_word(text, len, &i, w, sizeof w);
         if (n == 0)
             continue;

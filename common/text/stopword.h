@@ -30,7 +30,7 @@ bool stopword_is_ci(const char *word, size_t len);
 bool stopword_is_lang(stopword_lang_t lang, const char *word, size_t len);
 
 /* The language of text, told by which list's function words it uses most
- * (the first 1,500 words); English unless another clearly leads. */
+ * (the first 600 words); English unless another clearly leads. */
 stopword_lang_t stopword_detect(const char *text, size_t len);
 
 /* "en", "de", "fr", "es", "it", "pt", "nl". */

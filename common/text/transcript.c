@@ -147,6 +147,31 @@ size_t transcript_byte(const transcript_t *self, size_t cp)
     return utf8_byte_offset(self->text, self->len, cp);
 }
 
+size_t transcript_cp_from(const transcript_t *self, transcript_cursor_t *c, size_t offset)
+{
+    if (offset > self->len)
+        offset = self->len;
+    if (offset < c->byte)
+        *c = (transcript_cursor_t){0, 0};
+    c->cp += utf8_cp_count(self->text + c->byte, offset - c->byte);
+    c->byte = offset;
+    return c->cp;
+}
+
+size_t transcript_byte_from(const transcript_t *self, transcript_cursor_t *c, size_t cp)
+{
+    if (cp < c->cp)
+        *c = (transcript_cursor_t){0, 0};
+    size_t b = c->byte + utf8_byte_offset(self->text + c->byte, self->len - c->byte, cp - c->cp);
+    if (b >= self->len) { /* the end, or past it: where the count stands is unknown */
+        *c = (transcript_cursor_t){0, 0};
+        return self->len;
+    }
+    c->byte = b;
+    c->cp = cp;
+    return b;
+}
+
 char *transcript_to_json(const transcript_t *self)
 {
     json_t *segs = json_array();

@@ -78,6 +78,18 @@ size_t transcript_cp(const transcript_t *self, size_t offset);
 /* Byte offset of a code point index in text. */
 size_t transcript_byte(const transcript_t *self, size_t cp);
 
+/* Where a run of conversions got to: offsets asked in ascending order are
+ * converted in one pass over the text instead of one pass each. Start it
+ * zeroed; asking for an earlier offset starts over from the beginning. */
+typedef struct {
+    size_t byte;
+    size_t cp;
+} transcript_cursor_t;
+
+/* transcript_cp and transcript_byte, going on from *c. */
+size_t transcript_cp_from(const transcript_t *self, transcript_cursor_t *c, size_t offset);
+size_t transcript_byte_from(const transcript_t *self, transcript_cursor_t *c, size_t cp);
+
 /* JSON {"text": …, "segments": [{"start_ms","end_ms","offset","length",
  * "speaker"}]}, offsets in code points, times omitted when untimed and the
  * speaker when not known. Caller frees. */
