@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "stem.h"
 #include "stopword.h"
+#include "termrank.h"
 
 #define S_MAX_CONCEPTS   15
 #define S_MAX_REFERENCES 15
@@ -181,6 +182,38 @@ static bool s_verb_form_first(const textmodel_t *m, const keyphrase_t *k)
            (len > 3 && memcmp(key + len - 2, "ed", 2) == 0);
 }
 
+typedef struct {
+    size_t at;    /* index in the pool, by the keyphrase score */
+    double value; /* PositionRank value */
+} s_ranked_t;
+
+static int s_by_rank(const void *x, const void *y)
+{
+    const s_ranked_t *p = x, *q = y;
+    if (p->value != q->value)
+        return p->value < q->value ? 1 : -1;
+    return p->at < q->at ? -1 : p->at > q->at;
+}
+
+/* The pool in PositionRank order: a phrase scores the sum of its words'
+ * centrality in the word graph (termrank.h), at 60 % when said once.
+ * Caller frees. */
+static s_ranked_t *s_rerank(const textmodel_t *m, const keyphrase_list_t *pool)
+{
+    double *rank = termrank_scores(m);
+    s_ranked_t *order = mem_alloc((pool->count + 1) * sizeof *order);
+    for (size_t i = 0; i < pool->count; i++) {
+        const keyphrase_t *k = &pool->items[i];
+        double v = 0;
+        for (uint32_t t = 0; t < k->n_terms; t++)
+            v += rank[k->terms[t]];
+        order[i] = (s_ranked_t){i, v * (k->count < 2 ? 0.6 : 1.0)};
+    }
+    qsort(order, pool->count, sizeof *order, s_by_rank);
+    free(rank);
+    return order;
+}
+
 static bool s_seen(char keys[][S_KEY_MAX], size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
@@ -245,7 +278,9 @@ void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract
     if (keyphrase_extract(m, S_CONCEPT_POOL, &pool, NULL) != 0)
         pool.count = 0;
     double top = pool.count ? pool.items[0].score : 0;
-    for (size_t i = 0; i < pool.count && out->n_concepts < S_MAX_CONCEPTS; i++) {
+    s_ranked_t *order = s_rerank(m, &pool);
+    for (size_t r = 0; r < pool.count && out->n_concepts < S_MAX_CONCEPTS; r++) {
+        size_t i = order[r].at;
         const keyphrase_t *k = &pool.items[i];
         uint32_t skip, n = s_term_start(m, k, &skip);
         if (n == 0 || k->score < 0.05 * top ||
@@ -266,6 +301,7 @@ void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract
         s_note(d, s_defining_sentence(d, k), NULL, &out->concept_notes[out->n_concepts]);
         out->concepts[out->n_concepts++] = text;
     }
+    free(order);
     keyphrase_list_clear(&pool);
     s_acronym_concepts(d, ents, out, keys);
     free(keys);

@@ -8,7 +8,9 @@
 
 #include "extract.h"
 #include "stopword.h"
+#include "termrank.h"
 #include "test.h"
+#include "textmodel.h"
 #include "transcript.h"
 
 #define DASH " \xe2\x80\x94 "
@@ -392,6 +394,28 @@ static void test_snippets_say_who_speaks(void **state)
     transcript_destroy(&t);
 }
 
+/* PositionRank: a word linked to many others, early, outranks one said
+ * once at the end; the scores sum to about 1. */
+static void test_termrank_favours_central_early_words(void **state)
+{
+    (void)state;
+    const char *text = "Sample efficiency shapes learning. Sample efficiency limits models. "
+                       "Models need data for sample efficiency. Data grows. Finally, giraffes.";
+    textmodel_t m;
+    err_t err = {0};
+    assert_int_equal(textmodel_build(&m, text, strlen(text), &err), 0);
+    double *r = termrank_scores(&m);
+    int64_t eff = textmodel_find(&m, "efficiency", 10), gir = textmodel_find(&m, "giraffe", 7);
+    assert_true(eff >= 0 && gir >= 0);
+    assert_true(r[eff] > 2 * r[gir]);
+    double sum = 0;
+    for (size_t t = 0; t < m.n_terms; t++)
+        sum += r[t];
+    assert_true(sum > 0.95 && sum < 1.05);
+    free(r);
+    textmodel_clear(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_synthesis_has_a_thesis_and_no_filler),
         cmocka_unit_test(test_languages_are_told_and_get_their_stopwords),
         cmocka_unit_test(test_snippets_say_who_speaks),
+        cmocka_unit_test(test_termrank_favours_central_early_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
