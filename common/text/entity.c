@@ -118,12 +118,25 @@ static char *s_lower(const char *s)
 }
 
 /* Count one mention of name (owned, taken). */
+static bool s_joined(const textmodel_t *m, uint32_t prev, uint32_t w);
+
+/* Is the word after b a verb of saying or reporting? */
+static bool s_reports(const textmodel_t *m, uint32_t b)
+{
+    static const char *const verbs[] = {"found",  "report",    "reported", "estimate", "estimated",
+                                        "showed", "published", "argue",    "argued",   "said",
+                                        "say",    "wrote",     "told",     "note",     "predicted"};
+    return b + 1 < m->n_words && s_joined(m, b, b + 1) && s_key_in(m, b + 1, verbs, S_N(verbs));
+}
+
 static void s_mention(s_set_t *set, char *name, entity_kind_t kind, uint32_t a, uint32_t b)
 {
     const textmodel_t *m = set->m;
     char *key = s_lower(name);
     s_cand_t *c = s_find(set, key);
-    bool mid = !(m->words[a].flags & TEXTMODEL_W_FIRST);
+    /* a name that opens a sentence but reports or says something ("Epoch
+     * found that ...") is as good as one met mid-sentence */
+    bool mid = !(m->words[a].flags & TEXTMODEL_W_FIRST) || s_reports(m, b);
     if (!c && set->n >= S_MAX_CANDS) {
         free(key);
         free(name);

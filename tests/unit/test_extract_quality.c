@@ -253,6 +253,26 @@ static void test_fanout_references_are_typed_names(void **state)
     transcript_destroy(&t);
 }
 
+/* A name that opens a sentence and reports something is a reference:
+ * "Epoch found that ..." (issue #14), typed no further than the text says. */
+static void test_fanout_keeps_a_name_that_reports_at_a_sentence_start(void **state)
+{
+    (void)state;
+    transcript_t *t = s_text("Epoch found that open models trail the frontier by a few months. "
+                             "The frontier moves fast, and open models follow the frontier "
+                             "closely because distillation from public interfaces is cheap.");
+    extract_fanout_t f;
+    err_t err = {0};
+    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    assert_true(s_has(f.references, f.n_references, "Epoch"));
+    for (size_t i = 0; i < f.n_references; i++)
+        if (strcmp(f.references[i], "Epoch") == 0)
+            assert_string_equal(f.reference_notes[i].kind, "name");
+    assert_false(s_has(f.references, f.n_references, "The"));
+    extract_fanout_clear(&f);
+    transcript_destroy(&t);
+}
+
 /* The source's questions come first, whole, from their question word; a
  * list number, a lead-in and "..., but so what?" never make a question. */
 static void test_fanout_questions_are_complete(void **state)
@@ -427,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_fanout_concepts_are_terms_with_their_definition),
         cmocka_unit_test(test_fanout_references_are_typed_names),
         cmocka_unit_test(test_fanout_questions_are_complete),
+        cmocka_unit_test(test_fanout_keeps_a_name_that_reports_at_a_sentence_start),
         cmocka_unit_test(test_synthesis_has_a_thesis_and_no_filler),
         cmocka_unit_test(test_languages_are_told_and_get_their_stopwords),
         cmocka_unit_test(test_snippets_say_who_speaks),
