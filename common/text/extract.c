@@ -14,7 +14,8 @@
 #include "extract_impl.h"
 #include "mem.h"
 
-#define S_KEYPHRASES 40
+#define S_KEYPHRASES     40  /* the analysis' keyphrases */
+#define S_KEYPHRASE_POOL 120 /* looked at for the fan-out's concepts */
 
 /* ---- the analysis ------------------------------------------------------ */
 
@@ -75,7 +76,7 @@ static void s_doc_sent_cp(extract_doc_t *d)
 
 void extract_doc_clear(extract_doc_t *d)
 {
-    keyphrase_list_clear(&d->kp);
+    keyphrase_list_clear(&d->kp_pool); /* d->kp is a view of it */
     textmodel_clear(&d->m);
     free(d->w);
     free(d->info);
@@ -96,10 +97,14 @@ int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err)
     d->t = t;
     if (textmodel_build(&d->m, t->text ? t->text : "", t->len, err) != 0)
         return -1;
-    if (keyphrase_extract(&d->m, S_KEYPHRASES, &d->kp, err) != 0) {
+    /* One extraction serves both: the list is chosen best first, so the
+     * head of a deeper list is the shorter list itself. */
+    if (keyphrase_extract(&d->m, S_KEYPHRASE_POOL, &d->kp_pool, err) != 0) {
         extract_doc_clear(d);
         return -1;
     }
+    d->kp.items = d->kp_pool.items;
+    d->kp.count = d->kp_pool.count < S_KEYPHRASES ? d->kp_pool.count : S_KEYPHRASES;
     d->n_words = d->m.n_words;
     s_doc_weights(d);
     s_doc_info(d);

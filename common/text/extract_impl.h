@@ -22,16 +22,17 @@
 
 /* One analysis of the transcript, shared by the stages' helpers. */
 typedef struct {
-    const transcript_t *t; /* borrowed: the transcript analysed */
-    textmodel_t m;         /* its words, terms and sentences */
-    keyphrase_list_t kp;   /* its leading keyphrases, best first */
-    double *w;             /* owned: weight of each term, 0 for stopwords */
-    double *info;          /* owned: informativeness of each sentence */
-    uint32_t *stamp;       /* owned: per-term scratch mark */
-    size_t n_words;        /* words in the analysed text */
-    int64_t *cue_terms;    /* owned: term of each commentary cue word, -1 when absent */
-    uint8_t *term_class;   /* owned: per term, number word or comparison (extract_commentary.c) */
-    size_t *sent_cp;       /* owned: code point offset of each sentence's start and end */
+    const transcript_t *t;    /* borrowed: the transcript analysed */
+    textmodel_t m;            /* its words, terms and sentences */
+    keyphrase_list_t kp;      /* its leading keyphrases, best first: a view of kp_pool's head */
+    keyphrase_list_t kp_pool; /* owned: a deeper list, for the fan-out's concepts */
+    double *w;                /* owned: weight of each term, 0 for stopwords */
+    double *info;             /* owned: informativeness of each sentence */
+    uint32_t *stamp;          /* owned: per-term scratch mark */
+    size_t n_words;           /* words in the analysed text */
+    int64_t *cue_terms;       /* owned: term of each commentary cue word, -1 when absent */
+    uint8_t *term_class; /* owned: per term, number word or comparison (extract_commentary.c) */
+    size_t *sent_cp;     /* owned: code point offset of each sentence's start and end */
 } extract_doc_t;
 
 /* Analyse t: text model, keyphrases, term weights and sentence

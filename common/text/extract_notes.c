@@ -22,8 +22,7 @@
 #define S_MAX_CONCEPTS   15
 #define S_MAX_REFERENCES 15
 #define S_KEY_MAX        256
-#define S_CONCEPT_POOL   120 /* keyphrases looked at for concepts */
-#define S_CONCEPT_ONCE   40  /* rank within which a phrase said once may be a concept */
+#define S_CONCEPT_ONCE   40 /* rank within which a phrase said once may be a concept */
 
 /* Modifiers that make no term of a phrase ("enormous amounts"). */
 static const char *const s_generic_mods[] = {
@@ -274,9 +273,7 @@ void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract
     out->concept_notes = mem_calloc(S_MAX_CONCEPTS + 1, sizeof *out->concept_notes);
     /* a deeper pool than the analysis keeps: many of the leading keyphrases
      * are single words or names, which are no concepts */
-    keyphrase_list_t pool = {0};
-    if (keyphrase_extract(m, S_CONCEPT_POOL, &pool, NULL) != 0)
-        pool.count = 0;
+    const keyphrase_list_t pool = d->kp_pool;
     double top = pool.count ? pool.items[0].score : 0;
     s_ranked_t *order = s_rerank(m, &pool);
     for (size_t r = 0; r < pool.count && out->n_concepts < S_MAX_CONCEPTS; r++) {
@@ -302,7 +299,6 @@ void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract
         out->concepts[out->n_concepts++] = text;
     }
     free(order);
-    keyphrase_list_clear(&pool);
     s_acronym_concepts(d, ents, out, keys);
     free(keys);
     stem_destroy(&st);

@@ -96,6 +96,14 @@ static bool s_same_stem(const s_ctx_t *c, int x, int y)
     return strcmp(kx, ky) == 0 || strstr(kx, ky) || strstr(ky, kx);
 }
 
+/* The quotability of sentence s, computed once. */
+static double s_quot(const s_ctx_t *c, uint32_t s)
+{
+    if (c->quot[s] < 0)
+        c->quot[s] = extract_quotability(c->d, s, NULL);
+    return c->quot[s];
+}
+
 /* How well a sentence stands alone as prose for a synthesis: never one
  * that starts or ends inside a quotation; raised by its quotability. */
 static double s_prose_score(const s_ctx_t *c, uint32_t s)
@@ -112,7 +120,7 @@ static double s_prose_score(const s_ctx_t *c, uint32_t s)
         score *= 0.3;
     if (c->in_snippet && c->in_snippet[s])
         score *= 1.25;
-    return score * (1.0 + c->quot[s]);
+    return score * (1.0 + s_quot(c, s));
 }
 
 /* A sentence that may open a paragraph: it does not lean on the one before. */
@@ -298,7 +306,8 @@ static void s_lede(s_ctx_t *c, buf_t *md)
     double best_v = 0;
     uint32_t best = UINT32_MAX;
     for (uint32_t s = 0; s < d->m.n_sents; s++) {
-        double v = s_stands_alone(d, s) ? s_prose_score(c, s) * (1.0 + c->quot[s]) : 0;
+        double v = s_stands_alone(d, s) ? s_prose_score(c, s) : 0;
+        v *= v > 0 ? 1.0 + s_quot(c, s) : 1.0;
         if (c->subject >= 0 && keyphrase_in_range(&d->kp.items[c->subject], s, s))
             v *= 2.0; /* a thesis names the main subject */
         if (s_points_back(d, s))
@@ -343,9 +352,9 @@ static void s_ctx_init(s_ctx_t *c, const extract_doc_t *d, const uint8_t *in_sni
     c->in_snippet = in_snippet;
     c->open = mem_calloc(d->m.n_sents + 1, 1);
     extract_mark_open(&d->m, c->open);
-    c->quot = mem_calloc(d->m.n_sents + 1, sizeof *c->quot);
+    c->quot = mem_alloc((d->m.n_sents + 1) * sizeof *c->quot);
     for (uint32_t s = 0; s < d->m.n_sents; s++)
-        c->quot[s] = extract_quotability(d, s, NULL);
+        c->quot[s] = -1; /* computed when first asked (s_quot) */
     c->taken = mem_calloc(d->m.n_sents + 1, 1);
     c->used_kp = mem_calloc(d->kp.count + 1, 1);
     stem_t *st = stem_new(stopword_lang_tag((stopword_lang_t)d->m.lang));

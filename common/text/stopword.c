@@ -254,6 +254,8 @@ stopword_lang_t stopword_detect(const char *text, size_t len)
         words++;
         for (int l = 0; l < STOPWORD_N_LANGS; l++)
             hits[l] += s_in_list(s_langs[l].words, s_langs[l].n, w, n);
+        if (words == 200 && hits[STOPWORD_EN] * 4 >= words)
+            return STOPWORD_EN; /* plainly English: the common case, decided early */
     }
     stopword_lang_t best = STOPWORD_EN;
     for (int l = 1; l < STOPWORD_N_LANGS; l++)
