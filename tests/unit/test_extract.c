@@ -72,7 +72,8 @@ static transcript_t *s_seed_page_transcript(void)
         if (strncmp(line, "\xC2\xA7", 2) == 0)
             section = atoi(line + 2);
         else if ((section == 2 || section == 3) && strlen(line) > 80 && line[0] != '#') {
-            assert_int_equal(transcript_append(t, " ", line, strlen(line), ms, ms + 20000, &err),
+            assert_int_equal(transcript_append(t, " ", line, strlen(line),
+                                               (transcript_time_t){ms, ms + 20000}, &err),
                              0);
             ms += 20000;
         }

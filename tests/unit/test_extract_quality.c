@@ -19,7 +19,7 @@ static transcript_t *s_text(const char *text)
 {
     transcript_t *t = transcript_new();
     err_t err = {0};
-    assert_int_equal(transcript_append(t, "\n\n", text, strlen(text), -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", text, strlen(text), TRANSCRIPT_UNTIMED, &err), 0);
     return t;
 }
 
@@ -394,9 +394,11 @@ static void test_snippets_say_who_speaks(void **state)
                     "learner needs to become competent in a new field of work.";
     const char *b = "I would be willing to bet that demand for software engineers rises by "
                     "2028, largely because the tools make each of them more productive.";
-    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), 0, 5000, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), (transcript_time_t){0, 5000}, &err),
+                     0);
     transcript_set_speaker(t, 0, "Ada", 3);
-    assert_int_equal(transcript_append(t, "\n\n", b, strlen(b), 5000, 9000, &err), 0);
+    assert_int_equal(
+        transcript_append(t, "\n\n", b, strlen(b), (transcript_time_t){5000, 9000}, &err), 0);
     transcript_set_speaker(t, 1, "  Charles ", 10);
     extract_snippets_t s;
     assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);

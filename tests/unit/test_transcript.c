@@ -227,8 +227,8 @@ static void test_transcript_cursor_agrees_with_one_shot_conversions(void **state
     const char *a = "Caf\xC3\xA9 \xE2\x82\xAC"
                     "5 \xF0\x9F\x98\x80 na\xC3\xAF"
                     "ve.";
-    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), -1, -1, &err), 0);
-    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), -1, -1, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), TRANSCRIPT_UNTIMED, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), TRANSCRIPT_UNTIMED, &err), 0);
     transcript_cursor_t c = {0, 0};
     for (size_t b = 0; b <= t->len; b++)
         assert_int_equal(transcript_cp_from(t, &c, b), transcript_cp(t, b));
