@@ -82,6 +82,7 @@ void extract_doc_clear(extract_doc_t *d)
     free(d->info);
     free(d->stamp);
     free(d->cue_terms);
+    free(d->cue_mask);
     free(d->term_class);
     free(d->sent_cp);
     memset(d, 0, sizeof *d);

@@ -53,6 +53,7 @@ typedef struct {
     s_carry_t carry;
 } s_cue_t;
 
+/* At most 64: a term's cues are a bit mask (extract_doc_t.cue_mask). */
 static const s_cue_t s_cues[] = {
     {S_DEFINE, {"definition", "of"}, 3.0, S_AFTER},
     {S_DEFINE, {"is", "to", "say"}, 2.0, S_AFTER},
@@ -169,12 +170,18 @@ static bool s_is_number(const extract_doc_t *d, uint32_t w)
     return d->term_class[m->words[w].term] & S_TERM_NUMBER;
 }
 
+_Static_assert(EXTRACT_N(s_cues) <= 64, "a term's cues are one 64-bit mask");
+
 void extract_cues_prepare(extract_doc_t *d)
 {
     d->cue_terms = mem_alloc(EXTRACT_N(s_cues) * 3 * sizeof *d->cue_terms);
     for (size_t c = 0; c < EXTRACT_N(s_cues); c++)
         for (size_t n = 0; n < 3; n++)
             d->cue_terms[c * 3 + n] = s_cues[c].w[n] ? s_term_of(&d->m, s_cues[c].w[n]) : -2;
+    d->cue_mask = mem_calloc(d->m.n_terms + 1, sizeof *d->cue_mask);
+    for (size_t c = 0; c < EXTRACT_N(s_cues); c++)
+        if (d->cue_terms[c * 3] >= 0)
+            d->cue_mask[d->cue_terms[c * 3]] |= 1ull << c;
     d->term_class = mem_calloc(d->m.n_terms + 1, 1);
     for (size_t i = 0; i < EXTRACT_N(s_number_words); i++) {
         int64_t t = s_term_of(&d->m, s_number_words[i]);
@@ -206,7 +213,9 @@ static void s_find_cues(const extract_doc_t *d, uint32_t first, uint32_t end, s_
 {
     memset(cu, 0, sizeof *cu);
     for (uint32_t w = first; w < end; w++) {
-        for (size_t c = 0; c < EXTRACT_N(s_cues); c++) {
+        /* only the cues whose first word this is (most words start none) */
+        for (uint64_t mask = d->cue_mask[d->m.words[w].term]; mask; mask &= mask - 1) {
+            size_t c = (size_t)__builtin_ctzll(mask);
             const s_cue_t *cue = &s_cues[c];
             uint32_t n = s_cue_match(d, c, w, end);
             if (!n)

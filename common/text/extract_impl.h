@@ -31,6 +31,7 @@ typedef struct {
     uint32_t *stamp;          /* owned: per-term scratch mark */
     size_t n_words;           /* words in the analysed text */
     int64_t *cue_terms;       /* owned: term of each commentary cue word, -1 when absent */
+    uint64_t *cue_mask;       /* owned: per term, the cues whose first word it is */
     uint8_t *term_class; /* owned: per term, number word or comparison (extract_commentary.c) */
     size_t *sent_cp;     /* owned: code point offset of each sentence's start and end */
 } extract_doc_t;

@@ -269,7 +269,7 @@ s_choose(const extract_doc_t *d, const s_win_t *wins, size_t n_wins, size_t k, s
 {
     if (n_wins == 0)
         return 0;
-    s_pick_t p = {.pool = n_wins < 8 * k + 64 ? n_wins : 8 * k + 64, .regions = k};
+    s_pick_t p = {.pool = n_wins < 5 * k + 40 ? n_wins : 5 * k + 40, .regions = k};
     p.bags = mem_calloc(p.pool + 1, sizeof *p.bags);
     for (size_t i = 0; i < p.pool; i++)
         s_bag_build(d, &wins[i], &p.bags[i]);
