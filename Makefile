@@ -18,7 +18,10 @@ endif
 override CFLAGS  += -std=gnu11 $(WARN) $(SAN) $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 override LDFLAGS += $(SAN)
 pkglibs = $(shell pkg-config --libs $(1))
-LIBS   := $(call pkglibs,$(PKGS)) -lm
+# libstemmer (Snowball stemmers, Debian libstemmer-dev) ships no pkg-config
+# file: linked by name. Only the text layer uses it.
+STEMMER := -lstemmer
+LIBS   := $(call pkglibs,$(PKGS)) $(STEMMER) -lm
 objs    = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 # The layers (README "Layout"): dependencies point one way only, and each
@@ -58,7 +61,8 @@ WORKER_OBJS := $(call objs,$(wildcard worker/*.c)) $(CORE) $(TEXT) $(NET) $(SRCS
 CLIENT_OBJS := $(call objs,$(wildcard client/*.c)) $(CORE) \
                $(BUILD)/common/sources/youtube_url.o $(BUILD)/common/llm/prompts.o $(EMBED)
 BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis msgpack jansson libmicrohttpd) -lm
-WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis msgpack libcurl jansson libxml-2.0 libutf8proc) -lm
+WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis msgpack libcurl jansson libxml-2.0 libutf8proc) \
+               $(STEMMER) -lm
 CLIENT_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis msgpack jansson) -lm
 LIBOBJ := $(call objs,$(filter-out %/main.c,$(wildcard common/*.c common/*/*.c broker/*.c worker/*.c client/*.c))) $(EMBED)
 HELPERS := $(call objs,$(wildcard tests/helpers/*.c))

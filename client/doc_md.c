@@ -89,6 +89,20 @@ static void s_md_source(buf_t *b, const json_t *d)
     }
     s_md_fact(b, src, "kind", "Kind");
     s_md_fact(b, src, "language", "Language");
+    const json_t *sp = json_object_get(src, "speakers");
+    if (json_array_size(sp) > 0) {
+        s_md_put(b, json_array_size(sp) > 1 ? "- **Speakers:** A conversation between "
+                                            : "- **Speaker:** ");
+        for (size_t i = 0; i < json_array_size(sp); i++) {
+            const char *name = json_string_value(json_array_get(sp, i));
+            s_md_printf(b, "%s%s",
+                        i == 0                         ? ""
+                        : i + 1 == json_array_size(sp) ? " and "
+                                                       : ", ",
+                        name ? name : "?");
+        }
+        s_md_put(b, "\n");
+    }
     s_md_fact(b, d, "url", "URL");
     const char *state = json_string_value(json_object_get(d, "state"));
     s_md_printf(b, "- **Job:** %s (%s)\n\n", id ? id : "?", state ? state : "state unknown");
@@ -107,10 +121,13 @@ static void s_md_snippets(buf_t *b, const json_t *arr)
             continue;
         s_md_lines(b, "> ", json_string_value(json_object_get(sn, "quote")));
         const json_t *at = json_object_get(sn, "start_ms");
+        const char *who = json_string_value(json_object_get(sn, "speaker"));
         if (json_is_integer(at)) {
             char clock[32];
             s_fmt_clock((int64_t)json_integer_value(at), clock);
-            s_md_printf(b, ">\n> — [%s]\n", clock);
+            s_md_printf(b, ">\n> — [%s]%s%s\n", clock, who ? " " : "", who ? who : "");
+        } else if (who) {
+            s_md_printf(b, ">\n> — %s\n", who);
         }
         const json_t *prop = json_object_get(sn, "proposed");
         s_md_printf(b, "\n%s%s\n\n", json_string_value(json_object_get(sn, "commentary")),
@@ -141,6 +158,25 @@ static void s_md_synthesis(buf_t *b, const json_t *syn)
     s_md_put(b, json_object_get(syn, "proposed") ? "\n*(edited)*\n\n" : "\n");
 }
 
+/* A concept's or reference's note (the sentence that defines or names it,
+ * a reference's type), matched by the item's text; NULL when none. */
+static const json_t *s_md_note(const json_t *fan, size_t list, const char *item)
+{
+    static const char *const notes[DOC_N_LISTS] = {NULL, "concept_notes", "reference_notes"};
+    static const char *const keys[DOC_N_LISTS] = {NULL, "concept", "reference"};
+    if (list >= DOC_N_LISTS || !notes[list] || !item)
+        return NULL;
+    size_t i;
+    const json_t *n;
+    json_array_foreach(json_object_get(fan, notes[list]), i, n)
+    {
+        const char *name = json_string_value(json_object_get(n, keys[list]));
+        if (name && strcmp(name, item) == 0)
+            return n;
+    }
+    return NULL;
+}
+
 static void s_md_fanout(buf_t *b, const json_t *fan)
 {
     if (!json_is_object(fan))
@@ -153,7 +189,19 @@ static void s_md_fanout(buf_t *b, const json_t *fan)
         s_md_printf(b, "### %s\n\n", s_list_titles[l]);
         size_t i;
         const json_t *v;
-        json_array_foreach(arr, i, v) s_md_printf(b, "%zu. %s\n", i + 1, json_string_value(v));
+        json_array_foreach(arr, i, v)
+        {
+            const char *item = json_string_value(v);
+            const json_t *note = s_md_note(fan, l, item);
+            const char *type = json_string_value(json_object_get(note, "type"));
+            const char *sentence = json_string_value(json_object_get(note, "sentence"));
+            s_md_printf(b, "%zu. %s", i + 1, item);
+            if (type)
+                s_md_printf(b, " *(%s)*", type);
+            s_md_put(b, "\n");
+            if (sentence && *sentence)
+                s_md_printf(b, "   > %s\n", sentence);
+        }
         s_md_put(b, "\n");
     }
 }

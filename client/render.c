@@ -155,6 +155,23 @@ static void s_headline(FILE *f, const json_t *d, const json_t *src)
     fputs(first ? "\n" : "\n\n", f);
 }
 
+/* "A conversation between A, B and C" when the source names speakers
+ * (WebVTT voices, "Name:" turns), "Speaker  A" for one. */
+static void s_speakers(FILE *f, const json_t *sp)
+{
+    size_t n = json_array_size(sp);
+    if (n == 1)
+        s_fact(f, "Speaker", json_string_value(json_array_get(sp, 0)));
+    if (n < 2)
+        return;
+    fprintf(f, "  %-11s A conversation between ", "Speakers");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(json_array_get(sp, i));
+        fprintf(f, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", name ? name : "?");
+    }
+    fputc('\n', f);
+}
+
 static void s_source(FILE *f, const json_t *d)
 {
     const json_t *src = json_object_get(d, "source");
@@ -177,6 +194,7 @@ static void s_source(FILE *f, const json_t *d)
                 s_get(src, "format") ? " (" : "", s_get(src, "format") ? s_get(src, "format") : "",
                 s_get(src, "format") ? ")" : "");
     s_fact(f, "Language", s_get(src, "language"));
+    s_speakers(f, json_object_get(src, "speakers"));
     s_fact(f, "URL", s_get(d, "url"));
     s_fact(f, "File", s_get(src, "name"));
     s_counts(f, d);
@@ -225,6 +243,8 @@ static void s_snippet(FILE *f, const json_t *sn)
         fputs("  (snapped to the source)", f);
     fputc('\n', f);
     s_lines(f, "  │ ", s_get(sn, "quote"));
+    if (s_get(sn, "speaker"))
+        fprintf(f, "  │ \u2014 %s\n", s_get(sn, "speaker"));
     s_lines(f, "  → ", s_get(sn, "commentary"));
     fputc('\n', f);
 }
@@ -268,6 +288,26 @@ static void s_synthesis(FILE *f, const json_t *d)
     fputc('\n', f);
 }
 
+/* The note the extractive engine keeps beside a concept or reference (the
+ * sentence that defines or names it, a reference's type), matched by the
+ * item's text so curated lists still find theirs; NULL when there is none. */
+static const json_t *s_note_for(const json_t *fan, size_t list, const char *item)
+{
+    static const char *const notes[] = {NULL, "concept_notes", "reference_notes"};
+    static const char *const keys[] = {NULL, "concept", "reference"};
+    if (!notes[list] || !item)
+        return NULL;
+    size_t i;
+    const json_t *n;
+    json_array_foreach(json_object_get(fan, notes[list]), i, n)
+    {
+        const char *name = s_get(n, keys[list]);
+        if (name && strcmp(name, item) == 0)
+            return n;
+    }
+    return NULL;
+}
+
 static void s_fanout(FILE *f, const json_t *d)
 {
     const json_t *fan = json_object_get(d, "fanout");
@@ -284,7 +324,16 @@ static void s_fanout(FILE *f, const json_t *d)
             fputs("  (none)\n", f);
         size_t i;
         const json_t *v;
-        json_array_foreach(arr, i, v) fprintf(f, "  %02zu  %s\n", i + 1, json_string_value(v));
+        json_array_foreach(arr, i, v)
+        {
+            const char *item = json_string_value(v);
+            const json_t *note = s_note_for(fan, l, item);
+            const char *type = s_get(note, "type"), *sentence = s_get(note, "sentence");
+            fprintf(f, "  %02zu  %s%s%s%s\n", i + 1, item, type ? "  (" : "", type ? type : "",
+                    type ? ")" : "");
+            if (sentence)
+                s_lines(f, "      \u2502 ", sentence);
+        }
         fputc('\n', f);
     }
 }

@@ -179,6 +179,10 @@ static void s_print_stage(FILE *f, const char *stage, json_t *m, const usage_pri
                 "", (long long)s_i(q, "proposed"), (long long)s_i(q, "exact"),
                 (long long)s_i(q, "normalised"), (long long)s_i(q, "snapped"),
                 (long long)s_i(q, "rejected"));
+    json_t *eq = json_object_get(m, "essay_quotes");
+    if (eq)
+        fprintf(f, "%-10s essay quotes: %lld checked, %lld not in the source (marks dropped)\n", "",
+                (long long)s_i(eq, "checked"), (long long)s_i(eq, "unquoted"));
 }
 
 static const char *const s_stages[] = {"snippet", "synthesis", "fanout"};

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "chunk.h"
+#include "extract.h"
 #include "llmstage_impl.h"
 #include "mem.h"
 #include "quote.h"
@@ -317,6 +318,22 @@ static int s_setup(llmstage_t *self, const llmstage_opts_t *o, err_t *err)
     return rc;
 }
 
+/* Words of the transcript (white-space separated), for the default number
+ * of snippets: the source's length decides it, the same rule as the
+ * extractive engine's (issue #14), not a fixed cap. */
+static size_t s_words(const transcript_t *t)
+{
+    size_t n = 0;
+    bool in = false;
+    for (size_t i = 0; i < t->len; i++) {
+        bool sp =
+            t->text[i] == ' ' || t->text[i] == '\n' || t->text[i] == '\t' || t->text[i] == '\r';
+        n += !sp && !in;
+        in = !sp;
+    }
+    return n;
+}
+
 llmstage_t *llmstage_new(const llmstage_opts_t *o, err_t *err)
 {
     if (!o || !o->transcript || !o->prompts ||
@@ -337,7 +354,8 @@ llmstage_t *llmstage_new(const llmstage_opts_t *o, err_t *err)
     self->model = mem_strdup(o->model ? o->model : "");
     self->context_tokens = o->context_tokens ? o->context_tokens : 8192;
     self->max_tokens = o->max_tokens ? o->max_tokens : 2048;
-    self->max_snippets = o->max_snippets > 0 ? (size_t)o->max_snippets : 12;
+    self->max_snippets =
+        o->max_snippets > 0 ? (size_t)o->max_snippets : extract_snippet_budget(s_words(self->t));
     self->qopts.min_score = o->min_snap_score;
     if (s_setup(self, o, err) != 0) {
         err_prefix(err, "%s", job_stage_name(self->stage));
@@ -703,6 +721,10 @@ char *llmstage_meta(const llmstage_t *self)
                                       (json_int_t)self->n_kind[QUOTE_NORMALISED], "snapped",
                                       (json_int_t)self->n_kind[QUOTE_SNAPPED], "rejected",
                                       (json_int_t)self->n_rejected));
+    if (self->stage == JOB_STAGE_SYNTHESIS)
+        json_object_set_new(o, "essay_quotes",
+                            json_pack("{s:I,s:I}", "checked", (json_int_t)self->n_essay_quotes,
+                                      "unquoted", (json_int_t)self->n_essay_unquoted));
     if (self->snippets_omitted)
         json_object_set_new(o, "snippets_omitted", json_true());
     if (self->stage == JOB_STAGE_SNIPPET)

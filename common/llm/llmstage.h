@@ -50,7 +50,7 @@ typedef struct {
     const char *model;              /* recorded in the meta; borrowed */
     size_t context_tokens;          /* the model's window; 0 = 8192 */
     size_t max_tokens;              /* reserved for the answer; 0 = 2048 */
-    int max_snippets;               /* 0 = 12 */
+    int max_snippets;               /* 0 = extract_snippet_budget(transcript words) */
     double min_snap_score;          /* 0 = quote.h's default */
 } llmstage_opts_t;
 

@@ -80,6 +80,8 @@ struct llmstage {
     size_t n_proposed;         /* quotes proposed */
     size_t n_kind[4];          /* stored candidates by quote_kind_t */
     size_t n_salvaged;         /* map answers cut by max tokens whose complete items were kept */
+    size_t n_essay_quotes;     /* synthesis: quoted spans of 3+ words checked against the source */
+    size_t n_essay_unquoted;   /* synthesis: of those, not in the source: quotation marks dropped */
     size_t requests, repairs;  /* handed out */
     int64_t prompt_tokens;     /* llmstage_usage sums */
     int64_t completion_tokens; /* llmstage_usage sums */
@@ -110,6 +112,12 @@ json_t *llmstage_salvage_snippets(const char *content, size_t len);
  * self->n_kind. Synthesis: from the final answer v. Fan-out: every map
  * answer's lists merged. */
 char *llmstage_snippets_result(llmstage_t *self);
-char *llmstage_synthesis_result(const llmstage_t *self, json_t *v);
+char *llmstage_synthesis_result(llmstage_t *self, json_t *v);
+
+/* The essay md with the quotation marks dropped around every quoted span of
+ * three words or more that is not in t (llmstage_quotes.c); *checked and
+ * *unquoted count them. Caller frees. */
+char *
+llmstage_guard_essay(const transcript_t *t, const char *md, size_t *checked, size_t *unquoted);
 char *llmstage_fanout_result(const llmstage_t *self);
 #endif

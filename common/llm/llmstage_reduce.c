@@ -20,7 +20,8 @@
 /* --- reduce -------------------------------------------------------------- */
 
 /* A snippet item's span fields: quote (the exact source bytes), offset and
- * length in code points, start_ms when timed, match, snap_score. */
+ * length in code points, start_ms when timed, speaker when named, match,
+ * snap_score. */
 static void s_set_span(json_t *o, const transcript_t *t, const quote_match_t *m)
 {
     size_t cp = transcript_cp(t, m->offset);
@@ -32,6 +33,11 @@ static void s_set_span(json_t *o, const transcript_t *t, const quote_match_t *m)
         json_object_set_new(o, "start_ms", json_integer(m->start_ms));
     else
         json_object_del(o, "start_ms");
+    const char *who = transcript_speaker_at(t, m->offset);
+    if (who) /* the source names its speakers: say who said it */
+        json_object_set_new(o, "speaker", json_string(who));
+    else
+        json_object_del(o, "speaker");
     json_object_set_new(o, "match", json_string(quote_kind_name(m->kind)));
     if (m->kind == QUOTE_SNAPPED)
         json_object_set_new(o, "snap_score", json_real(m->score));
@@ -117,7 +123,7 @@ static const char *s_skip_repeated_heading(const char *md, const char *h)
     return p;
 }
 
-char *llmstage_synthesis_result(const llmstage_t *self, json_t *v)
+char *llmstage_synthesis_result(llmstage_t *self, json_t *v)
 {
     buf_t b;
     buf_init(&b, LLMSTAGE_RENDER_MAX);
@@ -140,7 +146,9 @@ char *llmstage_synthesis_result(const llmstage_t *self, json_t *v)
             rc |= buf_printf(&b, &e, "\n%s\n", md);
     }
     (void)rc; /* bounded by the answer's size */
-    char *md = buf_steal(&b);
+    char *raw = buf_steal(&b);
+    char *md = llmstage_guard_essay(self->t, raw, &self->n_essay_quotes, &self->n_essay_unquoted);
+    free(raw);
     json_t *o = json_pack("{s:s,s:s}", "title", title, "markdown", md);
     free(md);
     char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -229,6 +229,9 @@ void source_meta_clear(source_meta_t *meta)
 {
     if (!meta)
         return;
+    for (size_t i = 0; i < meta->n_speakers; i++)
+        free(meta->speakers[i]);
+    free(meta->speakers);
     free(meta->kind);
     free(meta->format);
     free(meta->name);
@@ -245,13 +248,46 @@ void source_meta_clear(source_meta_t *meta)
 
 /* ------------------------------------------------------------------- text */
 
-static int s_para_flush(buf_t *para, transcript_t *t, err_t *err)
+/* The name of a "Name:" turn opening s (one to three words, the first
+ * capitalised, before a colon in the first 40 bytes): its length, or 0. */
+static size_t s_turn_name(const char *s, size_t n)
+{
+    size_t words = 1;
+    if (n == 0 || s[0] < 'A' || s[0] > 'Z')
+        return 0;
+    for (size_t i = 1; i < n && i < 40; i++) {
+        if (s[i] == ':')
+            return i + 1 < n && s[i + 1] == ' ' ? i : 0;
+        if (s[i] == ' ' && ++words > 3)
+            return 0;
+    }
+    return 0;
+}
+
+/* A paragraph to the transcript; in text with speaker turns, a paragraph
+ * opening with "Name:" is that speaker's (the prefix stays in the text). */
+static int s_para_flush(buf_t *para, transcript_t *t, bool turns, err_t *err)
 {
     if (para->len == 0)
         return 0;
     int rc = transcript_append(t, "\n\n", para->data, para->len, TRANSCRIPT_UNTIMED, err);
+    size_t name = turns && rc == 0 ? s_turn_name(para->data, para->len) : 0;
+    if (name)
+        transcript_set_speaker(t, t->n_segs - 1, para->data, name);
     buf_reset(para);
     return rc;
+}
+
+/* Text with speaker turns: three lines or more open with "Name:", so such
+ * a prefix names a speaker rather than a heading ("Note: ..."). */
+static bool s_has_turns(const char *s, size_t n)
+{
+    source_lines_t ls = {s, s + n, 0};
+    source_line_t l;
+    size_t turns = 0;
+    while (turns < 3 && source_lines_next(&ls, &l))
+        turns += s_turn_name(l.s, l.n) > 0;
+    return turns >= 3;
 }
 
 /* True if some line of s is blank: then blank lines separate paragraphs. */
@@ -276,13 +312,94 @@ static bool s_is_bullet(const char *s, size_t n)
            (n >= 4 && memcmp(s, "\xe2\x80\xa2 ", 4) == 0);
 }
 
+#define S_CAPTION_WORDS    14  /* a caption line has at most this many words */
+#define S_CAPTION_MIN      12  /* lines before text can be called caption-shaped */
+#define S_CAPTION_PARA     120 /* words after which a sentence end closes a paragraph */
+#define S_CAPTION_PARA_MAX 250 /* words after which a line closes a paragraph anyway */
+
+static size_t s_count_words(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += s[i] != ' ' && s[i] != '\t' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t');
+    return w;
+}
+
+static bool s_ends_sentence(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\'' || s[n - 1] == ')'))
+        n--;
+    return n && (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?');
+}
+
+/* Caption-shaped text (issue #14): published transcripts that come one
+ * short caption line at a time with blank lines between, most lines not
+ * ending a sentence. Read line by line, each would be a "paragraph" and so
+ * a sentence of its own: "when we have a lot of space in". */
+static bool s_caption_shaped(const char *s, size_t n)
+{
+    source_lines_t ls = {s, s + n, 0};
+    source_line_t l;
+    size_t lines = 0, short_lines = 0, ends = 0, blanks = 0;
+    while (source_lines_next(&ls, &l)) {
+        if (source_is_blank(l.s, l.n)) {
+            blanks++;
+            continue;
+        }
+        lines++;
+        short_lines += s_count_words(l.s, l.n) <= S_CAPTION_WORDS;
+        ends += s_ends_sentence(l.s, l.n);
+    }
+    return lines >= S_CAPTION_MIN && blanks * 2 >= lines && short_lines * 10 >= lines * 8 &&
+           ends * 10 <= lines * 4;
+}
+
+/* "Name:" or ">>" opening a line: a new speaker's turn. */
+static bool s_speaker_turn(const char *s, size_t n)
+{
+    return (n >= 2 && s[0] == '>' && s[1] == '>') || s_turn_name(s, n) > 0;
+}
+
+/* Caption lines flowed into paragraphs: a new one at a speaker's turn, at
+ * a sentence end once a paragraph is long, and at any line once it is
+ * very long, so that the sentence splitter sees sentences, not lines. */
+static int s_parse_captions(const char *s, size_t n, transcript_t *t, err_t *err)
+{
+    source_lines_t ls = {s, s + n, 0};
+    source_line_t l;
+    buf_t para;
+    buf_init(&para, SOURCE_BUF_MAX);
+    size_t words = 0;
+    bool ended = false, turns = s_has_turns(s, n);
+    int rc = 0;
+    while (rc == 0 && source_lines_next(&ls, &l)) {
+        if (source_is_blank(l.s, l.n))
+            continue;
+        if (s_speaker_turn(l.s, l.n) || (ended && words >= S_CAPTION_PARA) ||
+            words >= S_CAPTION_PARA_MAX) {
+            rc = s_para_flush(&para, t, turns, err);
+            words = 0;
+        }
+        if (rc == 0)
+            rc = source_words_append(&para, l.s, l.n, err);
+        words += s_count_words(l.s, l.n);
+        ended = s_ends_sentence(l.s, l.n);
+    }
+    if (rc == 0)
+        rc = s_para_flush(&para, t, turns, err);
+    buf_free(&para);
+    return rc;
+}
+
 /* Paragraphs at blank lines, where the lines of one paragraph flow into one
  * (hard-wrapped text). Text with no blank line at all is one paragraph per
  * line (pasted pages, lists, logs): joining its lines would glue headings,
- * list items and sentences into one run. */
+ * list items and sentences into one run. Caption-shaped text is flowed. */
 static int s_parse_text(const char *s, size_t n, transcript_t *t, err_t *err)
 {
-    bool line_per_para = !s_has_blank_line(s, n);
+    if (s_caption_shaped(s, n))
+        return s_parse_captions(s, n, t, err);
+    bool line_per_para = !s_has_blank_line(s, n), turns = s_has_turns(s, n);
     source_lines_t ls = {s, s + n, 0};
     source_line_t l;
     buf_t para;
@@ -290,16 +407,16 @@ static int s_parse_text(const char *s, size_t n, transcript_t *t, err_t *err)
     int rc = 0;
     while (rc == 0 && source_lines_next(&ls, &l)) {
         if (source_is_blank(l.s, l.n)) {
-            rc = s_para_flush(&para, t, err);
+            rc = s_para_flush(&para, t, turns, err);
             continue;
         }
-        if (line_per_para || s_is_bullet(l.s, l.n))
-            rc = s_para_flush(&para, t, err);
+        if (line_per_para || s_is_bullet(l.s, l.n) || (turns && s_turn_name(l.s, l.n)))
+            rc = s_para_flush(&para, t, turns, err);
         if (rc == 0)
             rc = source_words_append(&para, l.s, l.n, err);
     }
     if (rc == 0)
-        rc = s_para_flush(&para, t, err);
+        rc = s_para_flush(&para, t, turns, err);
     buf_free(&para);
     return rc;
 }
@@ -401,6 +518,19 @@ static int s_parse_format(
     }
 }
 
+/* The transcript's speakers into the source facts ("A conversation
+ * between ..."), at most a dozen. */
+static void s_meta_speakers(source_meta_t *meta, const transcript_t *t)
+{
+    size_t n = t->n_speakers < 12 ? t->n_speakers : 12;
+    if (n == 0)
+        return;
+    meta->speakers = mem_calloc(n, sizeof *meta->speakers);
+    for (size_t i = 0; i < n; i++)
+        meta->speakers[i] = mem_strdup(t->speakers[i]);
+    meta->n_speakers = n;
+}
+
 transcript_t *source_parse(const char *name,
                            const char *body,
                            size_t len,
@@ -435,6 +565,8 @@ transcript_t *source_parse(const char *name,
     }
     if (rc == 0 && (fmt == SOURCE_FMT_VTT || fmt == SOURCE_FMT_SRT))
         t->timed = true;
+    if (rc == 0)
+        s_meta_speakers(meta, t);
     free(copy);
     if (rc != 0)
         transcript_destroy(&t);
@@ -561,6 +693,12 @@ char *source_meta_to_json(const source_meta_t *meta)
     s_json_str(o, "language", meta->language);
     s_json_str(o, "url", meta->url);
     s_json_str(o, "site", meta->site);
+    if (meta->n_speakers) {
+        json_t *sp = json_array();
+        for (size_t i = 0; i < meta->n_speakers; i++)
+            json_array_append_new(sp, json_string(meta->speakers[i]));
+        json_object_set_new(o, "speakers", sp);
+    }
     json_t *notes = json_array();
     if (meta->note)
         s_json_note(notes, mem_strdup(meta->note));

@@ -39,6 +39,8 @@ typedef struct {
     size_t n_skipped;   /* VTT/SRT cues skipped for a malformed timing line */
     char *note;         /* owned or NULL: a driver's note for the facts ("used the
                            auto-generated en track: …"), first in "notes" */
+    char **speakers;    /* owned: speakers named in the transcript (<v Name>, "Name:") */
+    size_t n_speakers;
 } source_meta_t;
 
 /* Format from the file name's extension (.txt .md .markdown .vtt .srt), else
@@ -100,7 +102,7 @@ char *source_title_from_text(const char *text, size_t len, size_t max_bytes);
 void source_meta_clear(source_meta_t *meta);
 
 /* JSON object of meta as in DESIGN.md's "source" part: kind, title, author,
- * published, runtime_s, language, plus format, name and notes (e.g. "repaired
+ * published, runtime_s, language, plus format, name, speakers and notes (e.g. "repaired
  * 3 invalid UTF-8 sequences"). Absent values are omitted. Caller frees. */
 char *source_meta_to_json(const source_meta_t *meta);
 #endif

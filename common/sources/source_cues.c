@@ -139,6 +139,7 @@ typedef struct {
     size_t n_cues;       /* cues with a valid timing line */
     size_t problem_line; /* line of the first problem, 0 if none */
     const char *problem; /* static: what that problem was */
+    char speaker[TRANSCRIPT_MAX_SPEAKER_NAME + 1]; /* the cue's <v Name>, or "" */
 } s_timed_t;
 
 static void s_timed_init(s_timed_t *tm, transcript_t *t, source_meta_t *meta, const char *what)
@@ -215,12 +216,17 @@ static int s_timed_emit(s_timed_t *tm, int64_t start, int64_t end, err_t *err)
         return -1;
     if (skip == tm->cue.len)
         return 0;
-    return transcript_append(tm->t, " ", tm->cue.data + skip, tm->cue.len - skip,
-                             (transcript_time_t){start, end}, err);
+    if (transcript_append(tm->t, " ", tm->cue.data + skip, tm->cue.len - skip,
+                          (transcript_time_t){start, end}, err))
+        return -1;
+    if (tm->speaker[0])
+        transcript_set_speaker(tm->t, tm->t->n_segs - 1, tm->speaker, strlen(tm->speaker));
+    return 0;
 }
 
 static void s_timed_begin(s_timed_t *tm)
 {
+    tm->speaker[0] = '\0';
     buf_reset(&tm->cue);
     tm->first_len = 0;
     tm->last_off = 0;
@@ -340,6 +346,23 @@ static void s_skip_block(source_lines_t *ls, bool ws_is_blank)
 /* One cue from its timing line: the payload runs to a blank line (only an
  * empty line counts: YouTube puts lines of one space inside cues) or to the
  * next line holding "-->", as the W3C parser does. */
+/* The speaker of a WebVTT voice span opening a payload line: "<v Name>" or
+ * "<v.class Name>", into out (cap bytes; "" when there is none). */
+static void s_vtt_voice(const char *s, size_t n, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (n < 4 || s[0] != '<' || s[1] != 'v' || (s[2] != ' ' && s[2] != '.'))
+        return;
+    const char *gt = memchr(s, '>', n), *sp = memchr(s + 2, ' ', n - 2);
+    if (!gt || !sp || sp > gt)
+        return;
+    size_t len = (size_t)(gt - sp - 1);
+    if (len == 0 || len >= cap)
+        return;
+    memcpy(out, sp + 1, len);
+    out[len] = '\0';
+}
+
 static int s_vtt_cue(source_lines_t *ls, s_timed_t *tm, const source_line_t *timing, err_t *err)
 {
     int64_t start, end;
@@ -352,6 +375,8 @@ static int s_vtt_cue(source_lines_t *ls, s_timed_t *tm, const source_line_t *tim
     source_line_t l;
     while (source_lines_peek(ls, &l) && l.n > 0 && !s_has_arrow(&l)) {
         source_lines_next(ls, &l);
+        if (!tm->speaker[0])
+            s_vtt_voice(l.s, l.n, tm->speaker, sizeof tm->speaker);
         if (s_vtt_clean(&tm->line, l.s, l.n, err) != 0 || s_timed_add_line(tm, err) != 0)
             return -1;
     }

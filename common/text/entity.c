@@ -40,6 +40,8 @@ static const char *const s_work_nouns[] = {
     "podcast",   "post",    "video",     "film",     "show",    "series",  "survey",
     "novel",     "lecture", "interview", "talk",     "law",     "theorem", "equation",
     "benchmark", "dataset", "model",     "algorithm"};
+static const char *const s_speech[] = {"said", "say",   "argue",    "argued",    "wrote",
+                                       "told", "think", "recalled", "explained", "note"};
 static const char *const s_joiners[] = {"of", "de", "von", "van", "der", "la", "du", "del", "&"};
 static const char *const s_not_names[] = {
     "january",   "february",  "march",   "april",    "may",      "june",    "july",
@@ -116,12 +118,25 @@ static char *s_lower(const char *s)
 }
 
 /* Count one mention of name (owned, taken). */
+static bool s_joined(const textmodel_t *m, uint32_t prev, uint32_t w);
+
+/* Is the word after b a verb of saying or reporting? */
+static bool s_reports(const textmodel_t *m, uint32_t b)
+{
+    static const char *const verbs[] = {"found",  "report",    "reported", "estimate", "estimated",
+                                        "showed", "published", "argue",    "argued",   "said",
+                                        "say",    "wrote",     "told",     "note",     "predicted"};
+    return b + 1 < m->n_words && s_joined(m, b, b + 1) && s_key_in(m, b + 1, verbs, S_N(verbs));
+}
+
 static void s_mention(s_set_t *set, char *name, entity_kind_t kind, uint32_t a, uint32_t b)
 {
     const textmodel_t *m = set->m;
     char *key = s_lower(name);
     s_cand_t *c = s_find(set, key);
-    bool mid = !(m->words[a].flags & TEXTMODEL_W_FIRST);
+    /* a name that opens a sentence but reports or says something ("Epoch
+     * found that ...") is as good as one met mid-sentence */
+    bool mid = !(m->words[a].flags & TEXTMODEL_W_FIRST) || s_reports(m, b);
     if (!c && set->n >= S_MAX_CANDS) {
         free(key);
         free(name);
@@ -164,6 +179,13 @@ static bool s_joined(const textmodel_t *m, uint32_t prev, uint32_t w)
            !(m->words[w].flags & TEXTMODEL_W_BREAK);
 }
 
+/* A name of two words or more right before a speech verb. */
+static bool s_before_speech(const textmodel_t *m, uint32_t a, uint32_t b)
+{
+    return a < b && b + 1 < m->n_words && s_joined(m, b, b + 1) &&
+           s_key_in(m, b + 1, s_speech, S_N(s_speech));
+}
+
 static void s_add_run(s_set_t *set, uint32_t a, uint32_t b)
 {
     const textmodel_t *m = set->m;
@@ -180,6 +202,8 @@ static void s_add_run(s_set_t *set, uint32_t a, uint32_t b)
                s_key_in(m, a - 1, s_titles, S_N(s_titles))) {
         kind = ENTITY_PERSON;
     }
+    if (s_before_speech(m, a, b))
+        kind = ENTITY_PERSON; /* "Andrej Karpathy said", even at a sentence start */
     size_t key_len;
     textmodel_key(m, m->words[a].term, &key_len);
     if (a == b) {

@@ -14,7 +14,8 @@
 #include "extract_impl.h"
 #include "mem.h"
 
-#define S_KEYPHRASES 40
+#define S_KEYPHRASES     40  /* the analysis' keyphrases */
+#define S_KEYPHRASE_POOL 120 /* looked at for the fan-out's concepts */
 
 /* ---- the analysis ------------------------------------------------------ */
 
@@ -60,13 +61,30 @@ static void s_doc_info(extract_doc_t *d)
     }
 }
 
+/* Code point offsets of every sentence's start and end, in one pass, for
+ * the JSON of notes that name a sentence. */
+static void s_doc_sent_cp(extract_doc_t *d)
+{
+    d->sent_cp = mem_alloc((2 * d->m.n_sents + 1) * sizeof *d->sent_cp);
+    transcript_cursor_t c = {0, 0};
+    for (size_t s = 0; s < d->m.n_sents; s++) {
+        const textmodel_sent_t *st = &d->m.sents[s];
+        d->sent_cp[2 * s] = transcript_cp_from(d->t, &c, st->offset);
+        d->sent_cp[2 * s + 1] = transcript_cp_from(d->t, &c, st->offset + st->length);
+    }
+}
+
 void extract_doc_clear(extract_doc_t *d)
 {
-    keyphrase_list_clear(&d->kp);
+    keyphrase_list_clear(&d->kp_pool); /* d->kp is a view of it */
     textmodel_clear(&d->m);
     free(d->w);
     free(d->info);
     free(d->stamp);
+    free(d->cue_terms);
+    free(d->cue_mask);
+    free(d->term_class);
+    free(d->sent_cp);
     memset(d, 0, sizeof *d);
 }
 
@@ -80,13 +98,19 @@ int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err)
     d->t = t;
     if (textmodel_build(&d->m, t->text ? t->text : "", t->len, err) != 0)
         return -1;
-    if (keyphrase_extract(&d->m, S_KEYPHRASES, &d->kp, err) != 0) {
+    /* One extraction serves both: the list is chosen best first, so the
+     * head of a deeper list is the shorter list itself. */
+    if (keyphrase_extract(&d->m, S_KEYPHRASE_POOL, &d->kp_pool, err) != 0) {
         extract_doc_clear(d);
         return -1;
     }
+    d->kp.items = d->kp_pool.items;
+    d->kp.count = d->kp_pool.count < S_KEYPHRASES ? d->kp_pool.count : S_KEYPHRASES;
     d->n_words = d->m.n_words;
     s_doc_weights(d);
     s_doc_info(d);
+    extract_cues_prepare(d);
+    s_doc_sent_cp(d);
     return 0;
 }
 
@@ -177,6 +201,57 @@ void extract_prose_from(const textmodel_t *m, uint32_t a, uint32_t z, size_t end
     char last = out->len > at ? out->data[out->len - 1] : '.';
     if (!strchr(".!?\"')]", last) && (unsigned char)last < 0x80)
         extract_put(out, ".", 1);
+}
+
+/* Depth of quotation and parentheses at each sentence start, from one pass
+ * over the text: straight double quotes toggle, curly ones and brackets
+ * nest, a single quote opens after a space and closes before one (an
+ * apostrophe sits between letters). A paragraph resets it, so one stray
+ * mark cannot spoil the rest. */
+/* Quotation and bracket depth while scanning. */
+typedef struct {
+    int dq, paren, sq;
+} s_depth_t;
+
+/* A single quote opens after a space and closes before one; an apostrophe
+ * sits between letters. */
+static void s_single_quote(s_depth_t *q, const char *p, size_t i, size_t len)
+{
+    bool before = i == 0 || p[i - 1] == ' ' || p[i - 1] == '\n' || p[i - 1] == '(';
+    bool after = i + 1 == len || strchr(" \n,.;:!?)", p[i + 1]);
+    if (before && !after)
+        q->sq = 1;
+    else if (after && !before)
+        q->sq = 0;
+}
+
+/* Account for byte i of sentence text p[0..len). */
+static void s_depth_step(s_depth_t *q, const char *p, size_t i, size_t len)
+{
+    unsigned char c = (unsigned char)p[i];
+    if (c == '"')
+        q->dq = !q->dq;
+    else if (c == '(' || c == '[')
+        q->paren++;
+    else if ((c == ')' || c == ']') && q->paren > 0)
+        q->paren--;
+    else if (c == 0xE2 && i + 2 < len && (unsigned char)p[i + 1] == 0x80)
+        q->dq += p[i + 2] == '\x9c' ? 1 : (p[i + 2] == '\x9d' && q->dq > 0) ? -1 : 0;
+    else if (c == '\'')
+        s_single_quote(q, p, i, len);
+}
+
+void extract_mark_open(const textmodel_t *m, uint8_t *open)
+{
+    s_depth_t q = {0, 0, 0};
+    for (uint32_t s = 0; s < m->n_sents; s++) {
+        const textmodel_sent_t *st = &m->sents[s];
+        if (st->para_start)
+            q = (s_depth_t){0, 0, 0};
+        open[s] = q.dq || q.paren > 0 || q.sq;
+        for (size_t i = 0; i < st->length; i++)
+            s_depth_step(&q, m->text + st->offset, i, st->length);
+    }
 }
 
 /* Each snippet's first sentence is found by binary search over offsets. */

@@ -21,6 +21,7 @@ typedef struct {
     double score;     /* ranking score, higher is better */
     int rank;         /* 1 = best */
     char *commentary; /* owned; one line on why it matters */
+    char *speaker;    /* owned: who says it, where the source names speakers; else NULL */
 } extract_snippet_t;
 
 /* Snippets in source order (by offset), non-overlapping. */
@@ -38,6 +39,15 @@ typedef struct {
     char *markdown; /* owned: "# title\n\n…\n\n## section\n\n…" */
 } extract_synthesis_t;
 
+/* Where the source defines a concept or names a reference. */
+typedef struct {
+    char *kind;     /* owned: a reference's type ("person", "organisation", "work",
+                     * "name"); NULL for a concept */
+    char *sentence; /* owned: the sentence that defines (concept) or first names it */
+    size_t offset;  /* code points into the transcript text, as in JSON */
+    size_t length;  /* code points */
+} extract_note_t;
+
 typedef struct {
     char **questions; /* owned array of owned strings */
     size_t n_questions;
@@ -45,9 +55,18 @@ typedef struct {
     size_t n_concepts;
     char **references;
     size_t n_references;
+    extract_note_t *concept_notes;   /* owned; n_concepts of them, or NULL */
+    extract_note_t *reference_notes; /* owned; n_references of them, or NULL */
 } extract_fanout_t;
 
-/* Pick snippets: 1-3 consecutive sentences each, ranked, spread over the
+/* How many snippets a source of words words deserves at most, in both
+ * engines: 19 * sqrt(words / 2000), rounded, 1..80 -- 19 for a 12-minute
+ * talk of ~2,000 words, 42 for 10,000 words, 73 for a 3-hour podcast of
+ * ~30,000. The extractive engine keeps fewer when the rest score under 30%
+ * of the best unit. */
+size_t extract_snippet_budget(size_t words);
+
+/* Pick snippets: 1-4 consecutive sentences each, ranked, spread over the
  * source. opts may be NULL. LODE_EEMPTY if the text has no sentence. */
 LODE_MUST_CHECK int extract_snippets(const transcript_t *t,
                                      const extract_opts_t *opts,
@@ -56,7 +75,7 @@ LODE_MUST_CHECK int extract_snippets(const transcript_t *t,
 void extract_snippets_clear(extract_snippets_t *s);
 
 /* JSON array [{"id","quote","commentary","offset","length","start_ms"?,
- * "rank","score"}], offsets in code points. Caller frees. */
+ * "speaker"?,"rank","score"}], offsets in code points. Caller frees. */
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s);
 
 /* Parse what extract_snippets_to_json wrote, back to byte offsets. Fails with
@@ -84,5 +103,9 @@ LODE_MUST_CHECK int extract_fanout(const transcript_t *t,
                                    extract_fanout_t *out,
                                    err_t *err);
 void extract_fanout_clear(extract_fanout_t *f);
-char *extract_fanout_to_json(const extract_fanout_t *f); /* {"questions","concepts","references"} */
+/* {"questions","concepts","references"} as arrays of strings, as ever, plus
+ * "concept_notes": [{"concept","sentence","offset","length"}] and
+ * "reference_notes": [{"reference","type","sentence","offset","length"}]
+ * when there are notes (offsets in code points). Caller frees. */
+char *extract_fanout_to_json(const extract_fanout_t *f);
 #endif

@@ -1,7 +1,11 @@
-/*  extract_commentary.c - the one line written under each snippet: the
- *  rhetorical role its cue words suggest (contrast, definition, analogy,
- *  ...), and a template for that role filled with its keyphrases, figures
- *  and comparisons. A voice varies the lines over one source. No ranking.
+/*  extract_commentary.c - the one line written under each snippet. An
+ *  offline engine cannot know why a passage matters, so it says only what
+ *  the text shows: the role the passage's own cue words mark (a definition,
+ *  a number and what it is set against, a contrast, a prediction, an
+ *  example, a metaphor, a question, a cause, evidence, an objection and its
+ *  reply, a claim) and the words that carry it, taken from the passage:
+ *  "Definition — intelligence as sample efficiency". Never an intention or
+ *  a judgement of the engine's own (issue #14). No ranking here.
  *  SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -10,294 +14,588 @@
 #include "extract_impl.h"
 #include "mem.h"
 
+#define S_CARRY_WORDS 12 /* words of the passage in one line at most */
+#define S_ROLE_REPEAT 3  /* a role used this often gives way to a runner-up */
+
 typedef enum {
     S_CLAIM,
-    S_CONTRAST,
-    S_QUANT,
     S_DEFINE,
-    S_ANALOGY,
+    S_NUMBER,
+    S_CONTRAST,
     S_PREDICT,
+    S_EXAMPLE,
+    S_METAPHOR,
+    S_ANALOGY,
     S_QUESTION,
     S_CAUSE,
-    S_EXAMPLE,
     S_EVIDENCE,
-    S_ADVISE,
+    S_OBJECTION,
+    S_REPLY,
     S_N_ROLES
 } s_role_t;
 
+static const char *const s_labels[S_N_ROLES] = {
+    "Claim",   "Definition", "Number", "Contrast", "Prediction", "Example", "Metaphor",
+    "Analogy", "Question",   "Cause",  "Evidence", "Objection",  "Reply"};
+
+/* Where a role's carrying words start, relative to its cue. */
+typedef enum {
+    S_AFTER,  /* right after the cue: "for example, [bank tellers]" */
+    S_CLAUSE, /* at the start of the clause holding the cue */
+    S_AT,     /* at the cue's last word: "like [a Frankenstein's monster]" */
+    S_FROM,   /* at the cue itself: "[not like a human ...]" */
+} s_carry_t;
+
 typedef struct {
     s_role_t role;
-    const char *first;  /* term key */
-    const char *second; /* the next word's key, or NULL */
+    const char *w[3]; /* term keys of one to three consecutive words */
     double weight;
+    s_carry_t carry;
 } s_cue_t;
 
+/* At most 64: a term's cues are a bit mask (extract_doc_t.cue_mask). */
 static const s_cue_t s_cues[] = {
-    {S_CONTRAST, "but", NULL, 1.0},      {S_CONTRAST, "however", NULL, 1.5},
-    {S_CONTRAST, "whereas", NULL, 1.5},  {S_CONTRAST, "instead", NULL, 1.5},
-    {S_CONTRAST, "rather", "than", 1.5}, {S_CONTRAST, "although", NULL, 1.0},
-    {S_CONTRAST, "unlike", NULL, 1.5},   {S_CONTRAST, "by", "contrast", 2.0},
-    {S_CONTRAST, "actually", NULL, 0.6}, {S_DEFINE, "definition", NULL, 2.5},
-    {S_DEFINE, "define", NULL, 2.0},     {S_DEFINE, "defined", NULL, 2.0},
-    {S_DEFINE, "to", "say", 1.5},        {S_DEFINE, "refer", "to", 1.5},
-    {S_DEFINE, "known", "as", 1.5},      {S_DEFINE, "mean", NULL, 0.8},
-    {S_ANALOGY, "like", "a", 1.5},       {S_ANALOGY, "like", "the", 1.0},
-    {S_ANALOGY, "as", "if", 1.5},        {S_ANALOGY, "think", "of", 1.5},
-    {S_ANALOGY, "analogy", NULL, 2.5},   {S_ANALOGY, "analogous", NULL, 2.0},
-    {S_ANALOGY, "metaphor", NULL, 2.5},  {S_ANALOGY, "imagine", NULL, 1.5},
-    {S_ANALOGY, "similar", "to", 1.5},   {S_PREDICT, "will", NULL, 0.3},
-    {S_PREDICT, "bet", NULL, 2.0},       {S_PREDICT, "predict", NULL, 2.0},
-    {S_PREDICT, "expect", NULL, 1.5},    {S_PREDICT, "future", NULL, 1.0},
-    {S_PREDICT, "going", "to", 1.0},     {S_CAUSE, "because", NULL, 1.5},
-    {S_CAUSE, "reason", NULL, 1.5},      {S_CAUSE, "why", NULL, 0.8},
-    {S_CAUSE, "therefore", NULL, 1.5},   {S_CAUSE, "due", "to", 1.5},
-    {S_CAUSE, "lead", "to", 1.0},        {S_CAUSE, "explain", NULL, 1.0},
-    {S_EXAMPLE, "for", "example", 2.5},  {S_EXAMPLE, "for", "instance", 2.5},
-    {S_EXAMPLE, "such", "as", 1.5},      {S_EXAMPLE, "example", NULL, 1.0},
-    {S_EVIDENCE, "suggest", NULL, 1.5},  {S_EVIDENCE, "evidence", NULL, 2.0},
-    {S_EVIDENCE, "show", NULL, 1.0},     {S_EVIDENCE, "study", NULL, 1.0},
-    {S_EVIDENCE, "found", NULL, 1.0},    {S_ADVISE, "should", NULL, 1.5},
-    {S_ADVISE, "recommend", NULL, 2.0},  {S_ADVISE, "need", "to", 1.0},
-    {S_ADVISE, "must", NULL, 1.0},       {S_ADVISE, "have", "to", 0.7},
+    {S_DEFINE, {"definition", "of"}, 3.0, S_AFTER},
+    {S_DEFINE, {"is", "to", "say"}, 2.0, S_AFTER},
+    {S_DEFINE, {"defined", "as"}, 3.0, S_CLAUSE},
+    {S_DEFINE, {"refer", "to"}, 1.5, S_CLAUSE},
+    {S_DEFINE, {"known", "as"}, 2.0, S_CLAUSE},
+    {S_DEFINE, {"i", "mean"}, 1.2, S_AFTER},
+    {S_DEFINE, {"which", "mean"}, 1.2, S_AFTER},
+    {S_CONTRAST, {"by", "contrast"}, 2.0, S_CLAUSE},
+    {S_CONTRAST, {"whereas"}, 2.0, S_CLAUSE},
+    {S_CONTRAST, {"rather", "than"}, 2.0, S_CLAUSE},
+    {S_CONTRAST, {"instead", "of"}, 1.5, S_CLAUSE},
+    {S_CONTRAST, {"unlike"}, 1.5, S_CLAUSE},
+    {S_CONTRAST, {"however"}, 1.2, S_AFTER},
+    {S_CONTRAST, {"not", "like"}, 2.0, S_FROM},
+    {S_CONTRAST, {"it", "more", "like"}, 2.0, S_CLAUSE}, /* "it's": 's is keyed off */
+    {S_CONTRAST, {"but"}, 0.6, S_AFTER},
+    {S_PREDICT, {"to", "bet", "that"}, 3.0, S_AFTER},
+    {S_PREDICT, {"i", "bet"}, 3.0, S_AFTER},
+    {S_PREDICT, {"i'd", "bet"}, 3.0, S_AFTER},
+    {S_PREDICT, {"predict", "that"}, 3.0, S_AFTER},
+    {S_PREDICT, {"i", "expect"}, 2.0, S_AFTER},
+    {S_PREDICT, {"will", "be"}, 0.8, S_CLAUSE},
+    {S_PREDICT, {"going", "to", "be"}, 1.0, S_CLAUSE},
+    {S_PREDICT, {"in", "the", "future"}, 1.0, S_CLAUSE},
+    {S_EXAMPLE, {"for", "example"}, 2.5, S_AFTER},
+    {S_EXAMPLE, {"for", "instance"}, 2.5, S_AFTER},
+    {S_EXAMPLE, {"such", "as"}, 1.2, S_AFTER},
+    {S_EXAMPLE, {"e.g"}, 2.0, S_AFTER},
+    {S_METAPHOR, {"like", "a"}, 1.5, S_AT},
+    {S_METAPHOR, {"like", "an"}, 1.5, S_AT},
+    {S_METAPHOR, {"as", "if"}, 1.5, S_AFTER},
+    {S_ANALOGY, {"think", "of"}, 1.5, S_AFTER},
+    {S_ANALOGY, {"imagine"}, 1.5, S_AFTER},
+    {S_METAPHOR, {"metaphor"}, 2.5, S_CLAUSE},
+    {S_ANALOGY, {"analogy"}, 2.0, S_CLAUSE},
+    {S_ANALOGY, {"analogous"}, 2.0, S_CLAUSE},
+    {S_CAUSE, {"the", "reason"}, 1.5, S_CLAUSE},
+    {S_CAUSE, {"because"}, 1.2, S_AFTER},
+    {S_CAUSE, {"which", "is", "why"}, 2.0, S_AFTER},
+    {S_CAUSE, {"due", "to"}, 1.2, S_AFTER},
+    {S_CAUSE, {"therefore"}, 1.2, S_AFTER},
+    {S_EVIDENCE, {"suggest", "that"}, 2.0, S_AFTER},
+    {S_EVIDENCE, {"suggest", "to", "me"}, 2.0, S_AFTER},
+    {S_EVIDENCE, {"show", "that"}, 2.0, S_AFTER},
+    {S_EVIDENCE, {"found", "that"}, 2.0, S_AFTER},
+    {S_EVIDENCE, {"according", "to"}, 1.5, S_AFTER},
+    {S_EVIDENCE, {"evidence"}, 1.5, S_CLAUSE},
+    {S_OBJECTION, {"people", "will", "say"}, 3.0, S_AFTER},
+    {S_OBJECTION, {"objection"}, 2.0, S_CLAUSE},
+    {S_OBJECTION, {"critic"}, 2.0, S_CLAUSE},
+    {S_OBJECTION, {"you", "might", "say"}, 2.5, S_AFTER},
+    {S_REPLY, {"my", "response"}, 3.0, S_CLAUSE},
+    {S_REPLY, {"the", "right", "way"}, 1.5, S_CLAUSE},
+    {S_CLAIM, {"i", "think"}, 1.0, S_AFTER},
+    {S_CLAIM, {"i", "believe"}, 1.2, S_AFTER},
+    {S_CLAIM, {"i", "would", "argue"}, 1.5, S_AFTER},
+    {S_CLAIM, {"the", "point", "is"}, 1.5, S_AFTER},
+    {S_CLAIM, {"the", "correct", "way"}, 1.5, S_CLAUSE},
 };
 
-static const char *const s_number_words[] = {"hundred",  "thousand", "million",     "billion",
-                                             "trillion", "percent",  "millionfold", "twice",
-                                             "half",     "factor",   "dozen"};
+static const char *const s_number_words[] = {
+    "ten",     "tens",        "hundred", "thousand", "million", "billion", "trillion",
+    "percent", "millionfold", "twice",   "half",     "dozen",   "two",     "three",
+    "four",    "five",        "six",     "seven",    "eight",   "nine",    "twenty"};
 
-/* Templates per role; {A} and {B} are keyphrases, {N} a figure, {L} the
- * thing compared with. A template is used only when its slots can be filled. */
-static const char *const s_templates[S_N_ROLES][3] = {
-    [S_CLAIM] = {"Makes a central claim about {A} and its link to {B}.",
-                 "Stakes out a clear position on {A}.",
-                 "Connects {A} to {B}, a thread the rest of the source builds on."},
-    [S_CONTRAST] = {"Challenges a common assumption about {A}, setting it against {B}.",
-                    "Pushes back on the easy story about {A}.",
-                    "Draws a sharp contrast between {A} and {B}."},
-    [S_QUANT] = {"Puts a number on {A}: {N}.", "Quantifies {A}, anchoring the argument in {N}.",
-                 "Uses concrete figures to make {A} tangible."},
-    [S_DEFINE] = {"Defines {A} in terms of {B}.",
-                  "Pins down what {A} means, framing the discussion around {B}.",
-                  "Offers a working definition of {A}."},
-    [S_ANALOGY] = {"Draws an analogy: {A} seen as {L}.",
-                   "Uses a vivid comparison ({L}) to reframe {A}.",
-                   "Makes {A} intuitive through an analogy with {B}."},
-    [S_PREDICT] = {"Makes a prediction about {A} that could be checked against {B}.",
-                   "Bets on where {A} is heading.", "Looks ahead: a forecast about {A} and {B}."},
-    [S_QUESTION] = {"Raises the question of {A} and what it means for {B}.",
-                    "Poses an open question about {A}.",
-                    "Frames {A} as a question worth answering."},
-    [S_CAUSE] = {"Explains why {A} matters, tracing it to {B}.",
-                 "Offers a causal account linking {A} to {B}.", "Traces {A} back to its causes."},
-    [S_EXAMPLE] = {"Grounds {A} in a concrete example involving {B}.",
-                   "Makes {A} concrete with a specific case.", "Illustrates {A} through {B}."},
-    [S_EVIDENCE] = {"Offers evidence about {A}, with implications for {B}.",
-                    "Marshals evidence on {A}.", "Argues from evidence that {A} shapes {B}."},
-    [S_ADVISE] = {"Argues what {A} requires, pointing at {B}.",
-                  "Prescribes a way of thinking about {A}.",
-                  "Sets out what must happen for {A} to work."},
-};
+static const char *const s_compare_words[] = {"than",   "contrast", "v",      "vs",
+                                              "versus", "compared", "whereas"};
 
-/* State carried across the snippets of one source, so lines vary. */
+static const char *const s_lead_drop[] = {"that", "and", "so", "but", "then", "is", "basically"};
+static const char *const s_tail_drop[] = {
+    "the", "a",   "an",    "of",  "to", "and", "or", "that", "in",   "for",  "with",
+    "is",  "are", "which", "who", "as", "by",  "on", "at",   "from", "this", "these"};
+
+/* State carried across the snippets of one source. */
 struct extract_voice {
-    uint32_t template_uses[S_N_ROLES][3]; /* lines written with each template */
-    uint32_t *kp_uses;                    /* owned: mentions of each keyphrase so far */
+    uint32_t role_uses[S_N_ROLES];
 };
 
-/* The slot values for one snippet; NULL when unavailable. */
+/* A cue found in a passage. */
 typedef struct {
-    char *a, *b, *n, *l; /* owned */
-} s_slots_t;
+    double score[S_N_ROLES];
+    uint32_t at[S_N_ROLES];  /* first word of the role's strongest cue */
+    uint32_t len[S_N_ROLES]; /* its length in words */
+    s_carry_t carry[S_N_ROLES];
+    double best_w[S_N_ROLES];
+    uint32_t figures; /* number words and figures */
+} s_cues_t;
 
-static s_role_t s_detect_role(const textmodel_t *m, uint32_t a, uint32_t b)
+enum { S_TERM_NUMBER = 1, S_TERM_COMPARE = 2 };
+
+/* The term of an ASCII word as the model keys it (folded, plural dropped). */
+static int64_t s_term_of(const textmodel_t *m, const char *word)
 {
-    double score[S_N_ROLES] = {0};
-    uint32_t first = m->sents[a].first_word;
-    uint32_t end = m->sents[b].first_word + m->sents[b].n_words;
-    double figures = 0;
+    char key[64];
+    size_t n = textmodel_fold(word, strlen(word), key, sizeof key, true);
+    return textmodel_find(m, key, n);
+}
+
+static bool s_is_number(const extract_doc_t *d, uint32_t w)
+{
+    const textmodel_t *m = &d->m;
+    if (m->words[w].flags & TEXTMODEL_W_NUM) {
+        /* a year is a date, not a figure; a number right after a name is
+         * part of it ("iPhone 11", "Thunderbolt 3") */
+        const char *p = m->text + m->words[w].offset;
+        bool year =
+            m->words[w].length == 4 && (p[0] == '1' || p[0] == '2') && (p[1] == '9' || p[1] == '0');
+        bool name = w > 0 && m->words[w - 1].sent == m->words[w].sent &&
+                    !(m->words[w].flags & TEXTMODEL_W_BREAK) &&
+                    (m->words[w - 1].flags & (TEXTMODEL_W_CAP | TEXTMODEL_W_ACRONYM));
+        return !year && !name;
+    }
+    return d->term_class[m->words[w].term] & S_TERM_NUMBER;
+}
+
+_Static_assert(EXTRACT_N(s_cues) <= 64, "a term's cues are one 64-bit mask");
+
+void extract_cues_prepare(extract_doc_t *d)
+{
+    d->cue_terms = mem_alloc(EXTRACT_N(s_cues) * 3 * sizeof *d->cue_terms);
+    for (size_t c = 0; c < EXTRACT_N(s_cues); c++)
+        for (size_t n = 0; n < 3; n++)
+            d->cue_terms[c * 3 + n] = s_cues[c].w[n] ? s_term_of(&d->m, s_cues[c].w[n]) : -2;
+    d->cue_mask = mem_calloc(d->m.n_terms + 1, sizeof *d->cue_mask);
+    for (size_t c = 0; c < EXTRACT_N(s_cues); c++)
+        if (d->cue_terms[c * 3] >= 0)
+            d->cue_mask[d->cue_terms[c * 3]] |= 1ull << c;
+    d->term_class = mem_calloc(d->m.n_terms + 1, 1);
+    for (size_t i = 0; i < EXTRACT_N(s_number_words); i++) {
+        int64_t t = s_term_of(&d->m, s_number_words[i]);
+        if (t >= 0)
+            d->term_class[t] |= S_TERM_NUMBER;
+    }
+    for (size_t i = 0; i < EXTRACT_N(s_compare_words); i++) {
+        int64_t t = s_term_of(&d->m, s_compare_words[i]);
+        if (t >= 0)
+            d->term_class[t] |= S_TERM_COMPARE;
+    }
+}
+
+/* Length of cue c at word w, or 0: its words' terms, no punctuation between. */
+static uint32_t s_cue_match(const extract_doc_t *d, size_t c, uint32_t w, uint32_t end)
+{
+    const textmodel_t *m = &d->m;
+    uint32_t n = 0;
+    for (; n < 3 && d->cue_terms[c * 3 + n] != -2; n++)
+        if (w + n >= end || d->cue_terms[c * 3 + n] != (int64_t)m->words[w + n].term ||
+            (n > 0 && (m->words[w + n].flags & TEXTMODEL_W_BREAK)))
+            return 0;
+    return n;
+}
+
+static bool s_figure_at(const extract_doc_t *d, uint32_t w, uint32_t end, uint32_t *z_out);
+
+static void s_find_cues(const extract_doc_t *d, uint32_t first, uint32_t end, s_cues_t *cu)
+{
+    memset(cu, 0, sizeof *cu);
     for (uint32_t w = first; w < end; w++) {
-        for (size_t c = 0; c < EXTRACT_N(s_cues); c++) {
+        /* only the cues whose first word this is (most words start none) */
+        for (uint64_t mask = d->cue_mask[d->m.words[w].term]; mask; mask &= mask - 1) {
+            size_t c = (size_t)__builtin_ctzll(mask);
             const s_cue_t *cue = &s_cues[c];
-            if (extract_key_is(m, w, cue->first) &&
-                (!cue->second || (w + 1 < end && extract_key_is(m, w + 1, cue->second))))
-                score[cue->role] += cue->weight;
+            uint32_t n = s_cue_match(d, c, w, end);
+            if (!n)
+                continue;
+            cu->score[cue->role] += cue->weight;
+            if (cue->weight > cu->best_w[cue->role]) {
+                cu->best_w[cue->role] = cue->weight;
+                cu->at[cue->role] = w;
+                cu->len[cue->role] = n;
+                cu->carry[cue->role] = cue->carry;
+            }
         }
-        if ((m->words[w].flags & TEXTMODEL_W_NUM) ||
-            extract_key_in(m, w, s_number_words, EXTRACT_N(s_number_words)))
-            figures += 1;
+        uint32_t z;
+        if (s_figure_at(d, w, end, &z)) {
+            cu->figures++;
+            w = z;
+        }
     }
-    score[S_QUANT] = figures >= 2 ? figures : 0;
-    for (uint32_t s = a; s <= b; s++)
-        score[S_QUESTION] += m->sents[s].question ? (s == a ? 2.0 : 1.0) : 0;
-    s_role_t best = S_CLAIM;
-    for (int r = 1; r < S_N_ROLES; r++)
-        if (score[r] > score[best])
-            best = (s_role_t)r;
-    return score[best] >= 1.0 ? best : S_CLAIM;
 }
 
-/* A figure: a number and the words it counts ("200 million tokens"). */
-static char *s_figure(const textmodel_t *m, uint32_t first, uint32_t end)
+/* "not X but Y", "not X; it's more like Y": a contrast however its halves
+ * are worded, "not" and then "but" (or "rather", "instead") within a dozen
+ * words of one sentence. */
+static void s_not_but(const extract_doc_t *d, uint32_t first, uint32_t end, s_cues_t *cu)
 {
+    const textmodel_t *m = &d->m;
     for (uint32_t w = first; w < end; w++) {
-        if (!(m->words[w].flags & TEXTMODEL_W_NUM))
+        if (!extract_key_is(m, w, "not"))
             continue;
-        uint32_t z = w;
-        while (z + 1 < end && z - w < 3 && !(m->words[z + 1].flags & TEXTMODEL_W_BREAK) &&
-               (textmodel_is_content(m, z + 1) ||
-                extract_key_in(m, z + 1, s_number_words, EXTRACT_N(s_number_words))))
-            z++;
-        buf_t b;
-        buf_init(&b, 256);
-        extract_words_text(m, w, z, &b);
-        return buf_steal(&b);
-    }
-    return NULL;
-}
-
-/* What a "like a ..." or "as if ..." compares with: up to four words, to
- * the next punctuation or relative clause. */
-static char *s_likeness(const textmodel_t *m, uint32_t first, uint32_t end)
-{
-    uint32_t at = UINT32_MAX;
-    for (uint32_t w = first; w + 1 < end; w++)
-        if ((extract_key_is(m, w, "like") &&
-             (extract_key_is(m, w + 1, "a") || extract_key_is(m, w + 1, "an") ||
-              extract_key_is(m, w + 1, "the"))) ||
-            (extract_key_is(m, w, "as") && extract_key_is(m, w + 1, "if")))
-            at = w + 1;
-    if (at == UINT32_MAX)
-        return NULL;
-    uint32_t z = at;
-    while (z + 1 < end && z - at < 3 && !(m->words[z + 1].flags & TEXTMODEL_W_BREAK) &&
-           !(m->words[z + 1].flags & TEXTMODEL_W_STOP))
-        z++;
-    if (z == at)
-        return NULL;
-    buf_t b;
-    buf_init(&b, 256);
-    extract_words_text(m, at, z, &b);
-    return buf_steal(&b);
-}
-
-/* The snippet's best keyphrase not yet much mentioned, skipping skip. */
-static int
-s_pick_kp(const extract_doc_t *d, const extract_voice_t *v, uint32_t a, uint32_t b, int skip)
-{
-    int best = -1;
-    double best_v = 0;
-    for (size_t k = 0; k < d->kp.count; k++) {
-        const keyphrase_t *kp = &d->kp.items[k];
-        if ((int)k == skip || !keyphrase_in_range(kp, a, b))
-            continue;
-        if (skip >= 0 &&
-            (strstr(d->kp.items[skip].text, kp->text) || strstr(kp->text, d->kp.items[skip].text)))
-            continue;
-        double val = kp->score * (kp->n_terms > 1 ? 3.0 : 1.0) * keyphrase_count_in(kp, a, b) /
-                     (1.0 + 1.5 * v->kp_uses[k]);
-        if (val > best_v) {
-            best_v = val;
-            best = (int)k;
+        for (uint32_t z = w + 2; z < end && z < w + 14; z++) {
+            if (extract_key_is(m, z, "but") || extract_key_is(m, z, "rather") ||
+                extract_key_is(m, z, "instead")) {
+                cu->score[S_CONTRAST] += 2.5;
+                if (cu->best_w[S_CONTRAST] < 2.5) {
+                    cu->best_w[S_CONTRAST] = 2.5;
+                    cu->at[S_CONTRAST] = w;
+                    cu->len[S_CONTRAST] = 1;
+                    cu->carry[S_CONTRAST] = S_FROM;
+                }
+                return;
+            }
         }
     }
-    return best;
 }
 
-static void
-s_slots_fill(const extract_doc_t *d, extract_voice_t *v, uint32_t a, uint32_t b, s_slots_t *sl)
+/* Role scores of sentences [a, b]; the number role needs two figures or a
+ * figure with a comparison, a question the passage's first sentence. */
+static void s_role_scores(const extract_doc_t *d, uint32_t a, uint32_t b, s_cues_t *cu)
 {
     const textmodel_t *m = &d->m;
     uint32_t first = m->sents[a].first_word;
     uint32_t end = m->sents[b].first_word + m->sents[b].n_words;
-    memset(sl, 0, sizeof *sl);
-    int ka = s_pick_kp(d, v, a, b, -1);
-    int kb = ka >= 0 ? s_pick_kp(d, v, a, b, ka) : -1;
-    if (ka >= 0) {
-        sl->a = mem_strdup(d->kp.items[ka].text);
-        v->kp_uses[ka]++;
-    } else {
-        sl->a = extract_top_word(d, first, end);
-    }
-    if (kb >= 0) {
-        sl->b = mem_strdup(d->kp.items[kb].text);
-        v->kp_uses[kb]++;
-    }
-    sl->n = s_figure(m, first, end);
-    sl->l = s_likeness(m, first, end);
-}
-
-static void s_slots_clear(s_slots_t *sl)
-{
-    free(sl->a);
-    free(sl->b);
-    free(sl->n);
-    free(sl->l);
-}
-
-static bool s_template_fits(const char *tpl, const s_slots_t *sl)
-{
-    return (!strstr(tpl, "{A}") || sl->a) && (!strstr(tpl, "{B}") || sl->b) &&
-           (!strstr(tpl, "{N}") || sl->n) && (!strstr(tpl, "{L}") || sl->l);
-}
-
-static char *s_render(const char *tpl, const s_slots_t *sl)
-{
-    buf_t b;
-    buf_init(&b, 4096);
-    for (const char *p = tpl; *p; p++) {
-        const char *val = NULL;
-        if (p[0] == '{' && p[1] && p[2] == '}') {
-            val = p[1] == 'A' ? sl->a : p[1] == 'B' ? sl->b : p[1] == 'N' ? sl->n : sl->l;
-            extract_puts(&b, val ? val : "");
-            p += 2;
-            continue;
+    s_find_cues(d, first, end, cu);
+    bool compare = false;
+    for (uint32_t w = first; w < end && !compare; w++)
+        compare = d->term_class[m->words[w].term] & S_TERM_COMPARE;
+    if (cu->figures >= 2 || (cu->figures && compare))
+        cu->score[S_NUMBER] = 0.6 + cu->figures * 0.5 + (compare ? 1.0 : 0);
+    s_not_but(d, first, end, cu);
+    for (uint32_t s = a; s <= b; s++)
+        if (m->sents[s].question) {
+            cu->score[S_QUESTION] += s == a ? 2.2 : 1.0;
+            if (!cu->at[S_QUESTION])
+                cu->at[S_QUESTION] = m->sents[s].first_word;
         }
-        extract_put(&b, p, 1);
+}
+
+/* The strongest role, giving way to a runner-up of at least half its
+ * strength once it has been used S_ROLE_REPEAT times in this source. */
+static s_role_t s_pick_role(const s_cues_t *cu, const extract_voice_t *v)
+{
+    s_role_t best = S_CLAIM, second = S_CLAIM;
+    for (int r = 1; r < S_N_ROLES; r++) {
+        if (cu->score[r] > cu->score[best]) {
+            second = best;
+            best = (s_role_t)r;
+        } else if (cu->score[r] > cu->score[second] || second == best) {
+            second = (s_role_t)r;
+        }
     }
-    return buf_steal(&b);
+    if (cu->score[best] < 1.0)
+        return S_CLAIM;
+    if (v->role_uses[best] >= S_ROLE_REPEAT && second != best && cu->score[second] >= 1.0 &&
+        cu->score[second] >= 0.5 * cu->score[best])
+        return second;
+    return best;
+}
+
+/* The bytes between word w-1 and word w. */
+static void s_gap(const textmodel_t *m, uint32_t w, const char **p, size_t *n)
+{
+    const textmodel_word_t *prev = &m->words[w - 1];
+    *p = m->text + prev->offset + prev->length;
+    *n = m->words[w].offset - (prev->offset + prev->length);
+}
+
+/* A break that ends a carried phrase: sentence ends, ; : ( and dashes. */
+static bool s_hard_break(const textmodel_t *m, uint32_t w)
+{
+    const char *p;
+    size_t n;
+    if (m->words[w].sent != m->words[w - 1].sent)
+        return true;
+    s_gap(m, w, &p, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strchr(";:()[]", p[i]) || (i + 2 < n && memcmp(p + i, "\xe2\x80\x94", 3) == 0) ||
+            (p[i] == '-' && i > 0 && p[i - 1] == ' '))
+            return true;
+    return false;
+}
+
+/* A carried phrase never leaves a quotation open: it is cut before the
+ * opening mark that has no closing one in out[at..]. True when it cut. */
+static bool s_close_quotes(buf_t *out, size_t at)
+{
+    size_t open_at = SIZE_MAX;
+    bool straight = false;
+    for (size_t i = at; i < out->len; i++) {
+        const char *p = out->data + i;
+        if (out->len - i >= 3 && memcmp(p, "\xe2\x80\x9c", 3) == 0)
+            open_at = i;
+        else if (out->len - i >= 3 && memcmp(p, "\xe2\x80\x9d", 3) == 0)
+            open_at = SIZE_MAX;
+        else if (*p == '"') {
+            straight = !straight;
+            open_at = straight ? i : SIZE_MAX;
+        }
+    }
+    if (open_at == SIZE_MAX || open_at == at)
+        return false;
+    out->len = open_at;
+    out->data[open_at] = '\0';
+    return true;
+}
+
+/* Words [from, from+max) of the passage up to a hard break, with leading
+ * connectives and trailing function words dropped and "…" where cut. */
+static void s_carry(const textmodel_t *m, uint32_t from, uint32_t end, uint32_t max, buf_t *out)
+{
+    while (from + 1 < end && extract_key_in(m, from, s_lead_drop, EXTRACT_N(s_lead_drop)) &&
+           !s_hard_break(m, from + 1))
+        from++;
+    uint32_t z = from;
+    while (z + 1 < end && z + 1 - from < max && !s_hard_break(m, z + 1))
+        z++;
+    bool cut = z + 1 < end && !s_hard_break(m, z + 1);
+    while (z > from && extract_key_in(m, z, s_tail_drop, EXTRACT_N(s_tail_drop))) {
+        z--;
+        cut = true;
+    }
+    size_t at = out->len;
+    extract_words_text(m, from, z, out);
+    cut |= s_close_quotes(out, at);
+    while (out->len > at && strchr(",.;:!? ", out->data[out->len - 1]))
+        out->data[--out->len] = '\0';
+    if (cut)
+        extract_puts(out, " \xe2\x80\xa6");
+}
+
+/* A question as asked: from its question word (after a lead-in such as
+ * "you might ask:"), whole when short, else its first words and "…". */
+static void s_question_carry(const textmodel_t *m, uint32_t w, uint32_t end, buf_t *out)
+{
+    uint32_t sent = m->words[w].sent, stop = m->sents[sent].first_word + m->sents[sent].n_words;
+    for (uint32_t i = w + 1; i + 3 < stop; i++)
+        if (m->words[i].flags & TEXTMODEL_W_FIRST)
+            w = i; /* after a colon */
+    if (stop > end)
+        stop = end;
+    uint32_t z = stop - 1 < w + S_CARRY_WORDS - 1 ? stop - 1 : w + S_CARRY_WORDS - 1;
+    size_t at = out->len;
+    extract_words_text(m, w, z, out);
+    if (out->len > at && out->data[at] >= 'a' && out->data[at] <= 'z')
+        out->data[at] = (char)(out->data[at] - 32);
+    if (z + 1 < stop)
+        extract_puts(out, " \xe2\x80\xa6");
+}
+
+/* First word of the clause holding word w: after the last break before it. */
+static uint32_t s_clause_start(const textmodel_t *m, uint32_t first, uint32_t w)
+{
+    while (w > first && !(m->words[w].flags & TEXTMODEL_W_BREAK))
+        w--;
+    return w;
+}
+
+/* A figure: a number and what it counts, "tens to hundreds of trillions of
+ * tokens", ending at *z_out. False when w starts none. */
+/* The next word a figure at z may take in: 1 (a number, before the thing
+ * counted), 2 ("to"/"of" and the word after), 3 (a word counted), or 0. */
+static int s_figure_next(const extract_doc_t *d, uint32_t z, uint32_t end, uint32_t content)
+{
+    const textmodel_t *m = &d->m;
+    uint32_t n = z + 1;
+    if (n >= end || (m->words[n].flags & TEXTMODEL_W_BREAK) || m->words[n].sent != m->words[z].sent)
+        return 0;
+    bool joiner = (extract_key_is(m, n, "to") || extract_key_is(m, n, "of")) && n + 1 < end &&
+                  !(m->words[n + 1].flags & TEXTMODEL_W_BREAK);
+    if (s_is_number(d, n) && content == 0)
+        return 1;
+    if (joiner && (s_is_number(d, n + 1) || (content == 0 && textmodel_is_content(m, n + 1))))
+        return 2;
+    if (textmodel_is_content(m, n) && content < 2)
+        return 3;
+    return 0;
+}
+
+static bool s_figure_at(const extract_doc_t *d, uint32_t w, uint32_t end, uint32_t *z_out)
+{
+    const textmodel_t *m = &d->m;
+    if (!s_is_number(d, w))
+        return false;
+    uint32_t z = w, content = 0;
+    for (int step; (step = s_figure_next(d, z, end, content)) != 0;) {
+        z += step == 2 ? 2 : 1;
+        content += (step == 2 && !s_is_number(d, z)) || step == 3;
+    }
+    while (z > w && (extract_key_in(m, z, s_tail_drop, EXTRACT_N(s_tail_drop)) ||
+                     extract_key_is(m, z, "per")))
+        z--;
+    *z_out = z;
+    return content > 0 && z > w; /* a figure counts something */
+}
+
+/* "Number — 200 million tokens vs tens to hundreds of trillions of tokens":
+ * the figures either side of a comparison, else the first two. */
+static void s_number_line(const extract_doc_t *d, uint32_t first, uint32_t end, buf_t *out)
+{
+    const textmodel_t *m = &d->m;
+    uint32_t fa[8], fz[8], n = 0, cmp = UINT32_MAX;
+    for (uint32_t w = first; w < end && n < 8; w++) {
+        if (cmp == UINT32_MAX && (d->term_class[m->words[w].term] & S_TERM_COMPARE))
+            cmp = n;
+        uint32_t z;
+        if (s_figure_at(d, w, end, &z)) {
+            fa[n] = w;
+            fz[n++] = z;
+            w = z;
+        }
+    }
+    if (n == 0)
+        return;
+    uint32_t i = 0;
+    if (cmp != UINT32_MAX && cmp > 0 && cmp < n)
+        i = cmp - 1;
+    extract_words_text(m, fa[i], fz[i], out);
+    if (i + 1 < n) {
+        extract_puts(out, cmp != UINT32_MAX ? " vs " : "; ");
+        extract_words_text(m, fa[i + 1], fz[i + 1], out);
+    }
+}
+
+static const char *const s_subordinate[] = {"which", "who",     "where", "when",  "that", "as",
+                                            "if",    "because", "for",   "while", "whom", "whose"};
+
+/* The most informative clause of the passage, for a plain claim: five
+ * words or more, a main clause before a subordinate one. */
+static uint32_t s_best_clause(const extract_doc_t *d, uint32_t first, uint32_t end)
+{
+    const textmodel_t *m = &d->m;
+    uint32_t best = first, start = first;
+    double best_v = -1, v = 0;
+    for (uint32_t w = first; w <= end; w++) {
+        if (w == end || (w > start && (m->words[w].flags & TEXTMODEL_W_BREAK))) {
+            uint32_t len = w - start;
+            double val = len >= 5 ? v / (len < 8 ? 8 : len) : len >= 3 ? 0.01 * v : 0;
+            if (extract_key_in(m, start, s_subordinate, EXTRACT_N(s_subordinate)))
+                val *= 0.5;
+            if (val > best_v) {
+                best_v = val;
+                best = start;
+            }
+            start = w;
+            v = 0;
+        }
+        if (w < end && textmodel_is_content(m, w))
+            v += d->w[m->words[w].term];
+    }
+    return best;
+}
+
+/* The word after "is that" in [from, end) within 25 words, else from: the
+ * claim a "the reason ... is that" or "my response ... is that" opens. */
+static uint32_t s_after_is_that(const textmodel_t *m, uint32_t from, uint32_t end)
+{
+    for (uint32_t w = from; w + 2 < end && w < from + 25; w++)
+        if (extract_key_is(m, w, "is") && extract_key_is(m, w + 1, "that") &&
+            m->words[w].sent == m->words[from].sent)
+            return w + 2;
+    return from;
+}
+
+static void s_line_body(const extract_doc_t *d,
+                        s_role_t r,
+                        const s_cues_t *cu,
+                        uint32_t first,
+                        uint32_t end,
+                        buf_t *out)
+{
+    const textmodel_t *m = &d->m;
+    size_t at = out->len;
+    if (r == S_NUMBER)
+        s_number_line(d, first, end, out);
+    else if (r == S_QUESTION)
+        s_question_carry(m, cu->at[r], end, out);
+    else if (r != S_CLAIM || cu->best_w[r] > 0) {
+        uint32_t from = cu->carry[r] == S_AFTER  ? cu->at[r] + cu->len[r]
+                        : cu->carry[r] == S_AT   ? cu->at[r] + cu->len[r] - 1
+                        : cu->carry[r] == S_FROM ? cu->at[r]
+                                                 : s_clause_start(m, first, cu->at[r]);
+        if (cu->carry[r] == S_CLAUSE || r == S_CLAIM || r == S_OBJECTION || r == S_REPLY)
+            from = s_after_is_that(m, from, end);
+        if (from < end)
+            s_carry(m, from, end, S_CARRY_WORDS, out);
+    }
+    if (out->len - at < 12) { /* too little carried: the passage's key clause */
+        out->len = at;
+        out->data[at] = '\0';
+        s_carry(m, s_best_clause(d, first, end), end, S_CARRY_WORDS, out);
+    }
+    if (r == S_QUESTION && out->len && out->data[out->len - 1] != '?' &&
+        !strstr(out->data + at, "\xe2\x80\xa6"))
+        extract_puts(out, "?");
 }
 
 extract_voice_t *extract_voice_new(const extract_doc_t *d)
 {
-    extract_voice_t *self = mem_calloc(1, sizeof *self);
-    self->kp_uses = mem_calloc(d->kp.count + 1, sizeof *self->kp_uses);
-    return self;
+    (void)d;
+    return mem_calloc(1, sizeof(extract_voice_t));
 }
 
 void extract_voice_destroy(extract_voice_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    free((*self_p)->kp_uses);
     free(*self_p);
     *self_p = NULL;
 }
 
-/* The least used template that fits is taken; ties go by the snippet's position. */
+/* "Label — carrying words": a role from the passage's cue words and the
+ * words of the passage that carry it. */
 char *extract_commentary(const extract_doc_t *d, extract_voice_t *v, uint32_t a, uint32_t b)
 {
-    s_role_t role = s_detect_role(&d->m, a, b);
-    s_slots_t sl;
-    s_slots_fill(d, v, a, b, &sl);
-    if (!sl.a) {
-        s_slots_clear(&sl);
-        return mem_strdup("Adds a passage that stands apart from the rest of the source.");
+    const textmodel_t *m = &d->m;
+    uint32_t first = m->sents[a].first_word;
+    uint32_t end = m->sents[b].first_word + m->sents[b].n_words;
+    s_cues_t cu;
+    s_role_scores(d, a, b, &cu);
+    s_role_t r = s_pick_role(&cu, v);
+    v->role_uses[r]++;
+    buf_t out;
+    buf_init(&out, 4096);
+    extract_puts(&out, s_labels[r]);
+    extract_puts(&out, " \xe2\x80\x94 ");
+    size_t body = out.len;
+    if (end > first)
+        s_line_body(d, r, &cu, first, end, &out);
+    if (out.len == body) {
+        buf_free(&out);
+        return mem_strdup(s_labels[r]);
     }
-    int pick = -1;
-    for (int pass = 0; pass < 2 && pick < 0; pass++) {
-        s_role_t r = pass == 0 ? role : S_CLAIM;
-        for (int i = 0; i < 3; i++) {
-            int t = (int)((a + (uint32_t)i) % 3);
-            if (!s_template_fits(s_templates[r][t], &sl))
-                continue;
-            if (pick < 0 || v->template_uses[r][t] < v->template_uses[r][pick % 3])
-                pick = (int)r * 3 + t;
+    return buf_steal(&out);
+}
+
+double extract_quotability(const extract_doc_t *d, uint32_t s, int *role)
+{
+    s_cues_t cu;
+    s_role_scores(d, s, s, &cu);
+    double q = 0, best = 0;
+    int r_best = S_CLAIM;
+    for (int r = 0; r < S_N_ROLES; r++) {
+        if (r == S_QUESTION)
+            continue;
+        q += cu.score[r] > 2.5 ? 2.5 : cu.score[r];
+        if (cu.score[r] > best) {
+            best = cu.score[r];
+            r_best = r;
         }
     }
-    if (pick < 0)
-        pick = S_CLAIM * 3 + 1;
-    v->template_uses[pick / 3][pick % 3]++;
-    char *line = s_render(s_templates[pick / 3][pick % 3], &sl);
-    s_slots_clear(&sl);
-    return line;
+    if (role)
+        *role = best >= 1.0 ? r_best : S_CLAIM;
+    return q > 4.0 ? 1.0 : q / 4.0;
 }

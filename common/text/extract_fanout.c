@@ -13,9 +13,8 @@
 #include "extract_impl.h"
 #include "mem.h"
 
-#define S_MAX_QUESTIONS  20
-#define S_MAX_CONCEPTS   25
-#define S_MAX_REFERENCES 20
+#define S_MAX_QUESTIONS 12 /* fewer and better (issue #14) */
+#define S_ENTITY_POOL   40 /* names looked at; extract_notes.c keeps the references */
 
 typedef struct {
     char **items; /* owned strings */
@@ -48,9 +47,32 @@ static bool s_strs_add(s_strs_t *l, char *s)
     return true;
 }
 
-/* A question the source asks, cleaned: leading fillers dropped, and the
- * part after a colon when that part is the question ("you might ask: why
- * ...?"). NULL when it is too short or too long to stand alone. */
+static const char *const s_question_words[] = {
+    "what", "why",   "how",    "who",   "whom",    "whose",  "which", "where", "when",
+    "is",   "are",   "was",    "were",  "do",      "doe",    "did",   "can",   "could",
+    "will", "would", "should", "shall", "may",     "might",  "must",  "ha",    "have",
+    "had",  "isn't", "aren't", "don't", "doesn't", "didn't", "can't", "won't", "wouldn't"};
+
+/* Where the question of words [a, end) begins: at a, after list numbers,
+ * when a question word or auxiliary opens it; else after a short lead-in
+ * ending in a comma ("That is to say, how much ...?"). UINT32_MAX when it
+ * is no question ("..., but so what?"). */
+static uint32_t s_question_start(const textmodel_t *m, uint32_t a, uint32_t end)
+{
+    while (a < end && (m->words[a].flags & TEXTMODEL_W_NUM))
+        a++; /* "03 11 Is the ..." */
+    if (a < end && extract_key_in(m, a, s_question_words, EXTRACT_N(s_question_words)))
+        return a;
+    for (uint32_t w = a + 1; w < end && w < a + 7; w++)
+        if ((m->words[w].flags & TEXTMODEL_W_BREAK) && m->text[m->words[w].offset - 1] != '"' &&
+            extract_key_in(m, w, s_question_words, EXTRACT_N(s_question_words)))
+            return w;
+    return UINT32_MAX;
+}
+
+/* A question the source asks, as a complete sentence: from its question
+ * word (after a colon or a short lead-in), never a fragment or a list
+ * number. NULL when it is no question or too short or long to stand alone. */
 static char *s_source_question(const extract_doc_t *d, uint32_t sent)
 {
     const textmodel_t *m = &d->m;
@@ -60,7 +82,8 @@ static char *s_source_question(const extract_doc_t *d, uint32_t sent)
         if ((m->words[w].flags & TEXTMODEL_W_FIRST) && end - w >= 4 &&
             m->text[m->words[w].offset - 1] != '"' && m->text[m->words[w].offset - 1] != '\'')
             a = w; /* after a colon */
-    if (end - a < 5 || end - a > 40)
+    a = s_question_start(m, a, end);
+    if (a == UINT32_MAX || end - a < 5 || end - a > 40)
         return NULL;
     uint32_t content = 0;
     for (uint32_t w = a; w < end; w++)
@@ -99,6 +122,48 @@ static const char *s_find_ci(const char *s, size_t len, const char *needle)
     return NULL;
 }
 
+/* Does text [p, end) hold a finite verb we can see without a tagger: a
+ * copula, an auxiliary or a negation? Then "... that X?" is a clause. */
+static bool s_has_verb(const char *p, const char *end)
+{
+    static const char *const verbs[] = {" is ",   " are ",   " was ",    " were ", " be ",
+                                        " has ",  " have ",  " had ",    " can ",  " could ",
+                                        " will ", " would ", " should ", " may ",  " might ",
+                                        " must ", " do ",    " does ",   " did ",  "n't "};
+    char buf[512];
+    size_t n = (size_t)(end - p) < sizeof buf - 3 ? (size_t)(end - p) : sizeof buf - 3;
+    buf[0] = ' ';
+    for (size_t i = 0; i < n; i++)
+        buf[i + 1] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] + 32) : p[i];
+    buf[n + 1] = ' ';
+    buf[n + 2] = '\0';
+    for (size_t i = 0; i < EXTRACT_N(verbs); i++)
+        if (strstr(buf, verbs[i]))
+            return true;
+    return false;
+}
+
+/* Where a claim starting at c ends: the sentence end, a semicolon, a
+ * bracket or a dash, or a comma or colon past six words; closing marks
+ * trimmed. *words gets its words. */
+static const char *s_claim_end(const char *c, const char *end, size_t *words)
+{
+    const char *stop = end;
+    *words = 1;
+    for (const char *p = c; p < end; p++) {
+        *words += *p == ' ';
+        bool dash = (end - p >= 3 && memcmp(p, "\xe2\x80\x94", 3) == 0) ||
+                    (p[0] == ' ' && p + 1 < end && p[1] == '-');
+        if (((*p == ',' || *p == ':') && *words >= 6) || *p == ';' || *p == '(' || dash) {
+            stop = p;
+            break;
+        }
+    }
+    while (stop > c && strchr(".!?\"' ", stop[-1]))
+        stop--;
+    return stop;
+}
+
 /* "What is the evidence that X?" from a sentence "... is that X." The
  * claim runs to the sentence end or the first comma past six words. */
 static char *s_claim_question(const extract_doc_t *d, uint32_t sent)
@@ -110,18 +175,9 @@ static char *s_claim_question(const extract_doc_t *d, uint32_t sent)
         if (!at)
             continue;
         const char *c = at + strlen(s_markers[i].marker), *end = text + s->length;
-        size_t words = 1;
-        const char *stop = end;
-        for (const char *p = c; p < end; p++) {
-            words += *p == ' ';
-            if ((*p == ',' || *p == ';' || *p == ':') && words >= 6) {
-                stop = p;
-                break;
-            }
-        }
-        while (stop > c && strchr(".!?\"' ", stop[-1]))
-            stop--;
-        if (words < 4 || words > 24 || stop <= c || s->question)
+        size_t words;
+        const char *stop = s_claim_end(c, end, &words);
+        if (words < 4 || words > 24 || stop <= c || s->question || !s_has_verb(c, stop))
             return NULL;
         buf_t b;
         buf_init(&b, EXTRACT_OUT_MAX);
@@ -164,101 +220,25 @@ s_best_sentences(const extract_doc_t *d, const uint8_t *in_snippet, bool questio
     return idx;
 }
 
-/* Sentences where both keyphrases occur (sorted lists, merged). */
-static uint32_t s_cooccur(const keyphrase_t *x, const keyphrase_t *y)
+/* A form that stays grammatical whatever concept fills it (the term is
+ * quoted), for the leading concepts of the source only. */
+static void s_term_questions(const extract_fanout_t *f, s_strs_t *q, size_t max_add)
 {
-    uint32_t i = 0, j = 0, n = 0;
-    while (i < x->n_sents && j < y->n_sents) {
-        if (x->sents[i] == y->sents[j]) {
-            n++;
-            i++;
-            j++;
-        } else if (x->sents[i] < y->sents[j]) {
-            i++;
-        } else {
-            j++;
-        }
-    }
-    return n;
-}
-
-static const char *const s_relation_templates[] = {
-    "How does %s relate to %s?",
-    "What links %s and %s, and does the link hold up?",
-    "Would a change in %s change how we should think about %s?",
-};
-
-static const char *const s_concept_templates[] = {
-    "What are the limits of %s?",
-    "How could %s be measured?",
-    "Why does %s matter here, and for whom?",
-    "What would it take to change %s?",
-};
-
-/* tpl with its first "%s" replaced by x and its second by y. */
-static char *s_fill(const char *tpl, const char *x, const char *y)
-{
-    buf_t b;
-    buf_init(&b, EXTRACT_OUT_MAX);
-    int slot = 0;
-    for (const char *p = tpl; *p; p++) {
-        if (p[0] == '%' && p[1] == 's') {
-            extract_puts(&b, slot++ == 0 ? x : y ? y : "");
-            p++;
-        } else {
-            extract_put(&b, p, 1);
-        }
-    }
-    return buf_steal(&b);
-}
-
-static void s_relation_questions(const extract_doc_t *d, s_strs_t *q, size_t max_add)
-{
-    size_t top = d->kp.count < 10 ? d->kp.count : 10, added = 0;
-    size_t partner[10];
-    for (size_t i = 0; i < 10; i++)
-        partner[i] = SIZE_MAX;
-    for (size_t i = 0; i < top && added < max_add; i++) {
-        const keyphrase_t *x = &d->kp.items[i];
-        size_t best = SIZE_MAX;
-        uint32_t best_n = 0;
-        for (size_t j = 0; j < top; j++) {
-            const keyphrase_t *y = &d->kp.items[j];
-            if (j == i || strstr(x->text, y->text) || strstr(y->text, x->text) ||
-                (x->n_terms == 1 && y->n_terms == 1))
-                continue;
-            uint32_t n = s_cooccur(x, y);
-            if (n > best_n) {
-                best_n = n;
-                best = j;
-            }
-        }
-        if (best == SIZE_MAX || (best < i && partner[best] == i))
-            continue; /* none, or the same pair asked the other way round */
-        partner[i] = best;
-        const char *tpl = s_relation_templates[added % EXTRACT_N(s_relation_templates)];
-        if (s_strs_add(q, s_fill(tpl, x->text, d->kp.items[best].text)))
-            added++;
+    for (size_t i = 0, added = 0; i < f->n_concepts && added < max_add; i++) {
+        const char *c = f->concepts[i];
+        bool lower = c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'a' && c[1] <= 'z';
+        char *line =
+            mem_printf("What exactly is meant by \u201c%c%s\u201d, and where does the idea "
+                       "stop applying?",
+                       lower ? c[0] + 32 : c[0], c + 1);
+        added += s_strs_add(q, line);
     }
 }
 
-static void s_concept_questions(const extract_doc_t *d, s_strs_t *q, size_t max_add)
-{
-    size_t added = 0;
-    for (size_t i = 0; i < d->kp.count && added < max_add; i++) {
-        const keyphrase_t *k = &d->kp.items[i];
-        bool mentioned = false;
-        for (size_t j = 0; j < q->count && !mentioned; j++)
-            mentioned = s_find_ci(q->items[j], strlen(q->items[j]), k->text) != NULL;
-        if (mentioned || k->n_terms < 2)
-            continue;
-        const char *tpl = s_concept_templates[added % EXTRACT_N(s_concept_templates)];
-        if (s_strs_add(q, s_fill(tpl, k->text, NULL)))
-            added++;
-    }
-}
-
-static void s_questions(const extract_doc_t *d, const uint8_t *in_snippet, s_strs_t *q)
+static void s_questions(const extract_doc_t *d,
+                        const uint8_t *in_snippet,
+                        const extract_fanout_t *f,
+                        s_strs_t *q)
 {
     size_t n;
     uint32_t *idx = s_best_sentences(d, in_snippet, true, &n);
@@ -269,23 +249,13 @@ static void s_questions(const extract_doc_t *d, const uint8_t *in_snippet, s_str
     }
     free(idx);
     idx = s_best_sentences(d, in_snippet, false, &n);
-    for (size_t i = 0, added = 0; i < n && added < 5; i++) {
+    for (size_t i = 0, added = 0; i < n && added < 4; i++) {
         char *text = s_claim_question(d, idx[i]);
         if (text && s_strs_add(q, text))
             added++;
     }
     free(idx);
-    s_relation_questions(d, q, 4);
-    s_concept_questions(d, q, S_MAX_QUESTIONS);
-}
-
-/* "sample efficiency" -> "Sample efficiency"; acronyms stay as they are. */
-static char *s_concept_text(const char *kp)
-{
-    char *c = mem_strdup(kp);
-    if (c[0] >= 'a' && c[0] <= 'z')
-        c[0] = (char)(c[0] - 32);
-    return c;
+    s_term_questions(f, q, q->count < 8 ? 2 : 1);
 }
 
 static void s_fanout_lists(const extract_doc_t *d,
@@ -293,20 +263,12 @@ static void s_fanout_lists(const extract_doc_t *d,
                            extract_fanout_t *out,
                            const entity_list_t *ents)
 {
+    extract_concepts(d, ents, out);
+    extract_references(d, ents, out);
     s_strs_t q = {mem_calloc(S_MAX_QUESTIONS + 1, sizeof(char *)), 0, S_MAX_QUESTIONS};
-    s_questions(d, in_snippet, &q);
+    s_questions(d, in_snippet, out, &q);
     out->questions = q.items;
     out->n_questions = q.count;
-    s_strs_t c = {mem_calloc(S_MAX_CONCEPTS + 1, sizeof(char *)), 0, S_MAX_CONCEPTS};
-    for (size_t i = 0; i < d->kp.count; i++)
-        s_strs_add(&c, s_concept_text(d->kp.items[i].text));
-    out->concepts = c.items;
-    out->n_concepts = c.count;
-    s_strs_t r = {mem_calloc(S_MAX_REFERENCES + 1, sizeof(char *)), 0, S_MAX_REFERENCES};
-    for (size_t i = 0; i < ents->count; i++)
-        s_strs_add(&r, mem_strdup(ents->items[i].name));
-    out->references = r.items;
-    out->n_references = r.count;
 }
 
 int extract_fanout(const transcript_t *t,
@@ -325,7 +287,7 @@ int extract_fanout(const transcript_t *t,
     if (extract_doc_build(&d, t, err) != 0)
         return -1;
     entity_list_t ents;
-    if (entity_extract(&d.m, S_MAX_REFERENCES, &ents, err) != 0) {
+    if (entity_extract(&d.m, S_ENTITY_POOL, &ents, err) != 0) {
         extract_doc_clear(&d);
         return -1;
     }
@@ -344,6 +306,15 @@ static void s_free_strs(char **items, size_t n)
     free(items);
 }
 
+static void s_free_notes(extract_note_t *notes, size_t n)
+{
+    for (size_t i = 0; notes && i < n; i++) {
+        free(notes[i].kind);
+        free(notes[i].sentence);
+    }
+    free(notes);
+}
+
 void extract_fanout_clear(extract_fanout_t *f)
 {
     if (!f)
@@ -351,6 +322,8 @@ void extract_fanout_clear(extract_fanout_t *f)
     s_free_strs(f->questions, f->n_questions);
     s_free_strs(f->concepts, f->n_concepts);
     s_free_strs(f->references, f->n_references);
+    s_free_notes(f->concept_notes, f->n_concepts);
+    s_free_notes(f->reference_notes, f->n_references);
     memset(f, 0, sizeof *f);
 }
 
@@ -362,12 +335,37 @@ static json_t *s_json_strings(char *const *items, size_t n)
     return arr;
 }
 
+/* [{"<what>": item, "type"?, "sentence", "offset", "length"}] */
+static json_t *
+s_json_notes(const char *what, char *const *items, const extract_note_t *notes, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, what, json_string(items[i]));
+        if (notes[i].kind)
+            json_object_set_new(o, "type", json_string(notes[i].kind));
+        json_object_set_new(o, "sentence", json_string(notes[i].sentence ? notes[i].sentence : ""));
+        json_object_set_new(o, "offset", json_integer((json_int_t)notes[i].offset));
+        json_object_set_new(o, "length", json_integer((json_int_t)notes[i].length));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 char *extract_fanout_to_json(const extract_fanout_t *f)
 {
     json_t *o = json_object();
     json_object_set_new(o, "questions", s_json_strings(f->questions, f->n_questions));
     json_object_set_new(o, "concepts", s_json_strings(f->concepts, f->n_concepts));
     json_object_set_new(o, "references", s_json_strings(f->references, f->n_references));
+    if (f->concept_notes)
+        json_object_set_new(o, "concept_notes",
+                            s_json_notes("concept", f->concepts, f->concept_notes, f->n_concepts));
+    if (f->reference_notes)
+        json_object_set_new(
+            o, "reference_notes",
+            s_json_notes("reference", f->references, f->reference_notes, f->n_references));
     char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return out;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "entity.h"
 #include "extract.h"
 #include "keyphrase.h"
 #include "textmodel.h"
@@ -21,13 +22,18 @@
 
 /* One analysis of the transcript, shared by the stages' helpers. */
 typedef struct {
-    const transcript_t *t; /* borrowed: the transcript analysed */
-    textmodel_t m;         /* its words, terms and sentences */
-    keyphrase_list_t kp;   /* its leading keyphrases, best first */
-    double *w;             /* owned: weight of each term, 0 for stopwords */
-    double *info;          /* owned: informativeness of each sentence */
-    uint32_t *stamp;       /* owned: per-term scratch mark */
-    size_t n_words;        /* words in the analysed text */
+    const transcript_t *t;    /* borrowed: the transcript analysed */
+    textmodel_t m;            /* its words, terms and sentences */
+    keyphrase_list_t kp;      /* its leading keyphrases, best first: a view of kp_pool's head */
+    keyphrase_list_t kp_pool; /* owned: a deeper list, for the fan-out's concepts */
+    double *w;                /* owned: weight of each term, 0 for stopwords */
+    double *info;             /* owned: informativeness of each sentence */
+    uint32_t *stamp;          /* owned: per-term scratch mark */
+    size_t n_words;           /* words in the analysed text */
+    int64_t *cue_terms;       /* owned: term of each commentary cue word, -1 when absent */
+    uint64_t *cue_mask;       /* owned: per term, the cues whose first word it is */
+    uint8_t *term_class; /* owned: per term, number word or comparison (extract_commentary.c) */
+    size_t *sent_cp;     /* owned: code point offset of each sentence's start and end */
 } extract_doc_t;
 
 /* Analyse t: text model, keyphrases, term weights and sentence
@@ -92,9 +98,41 @@ double extract_opener_penalty(const textmodel_t *m, uint32_t sent);
  * stop ensured. Appended to out. */
 void extract_prose_from(const textmodel_t *m, uint32_t a, uint32_t z, size_t end, buf_t *out);
 
+/* open[s] = 1 when sentence s of m starts inside a quotation or
+ * parentheses (straight and curly double quotes, single quotes that open
+ * after a space, brackets); reset at each paragraph. open has a byte per
+ * sentence. */
+void extract_mark_open(const textmodel_t *m, uint8_t *open);
+
+/* True when keyphrase k is a term a reader could look up: several words,
+ * a hyphenated compound or a real acronym, not a generic single word, not
+ * a verb phrase (extract_notes.c). */
+bool extract_kp_is_term(const extract_doc_t *d, const keyphrase_t *k);
+
 /* One byte per sentence, 1 when it lies inside one of s's snippets (s may
  * be NULL). Caller frees. */
 uint8_t *extract_snippet_mask(const extract_doc_t *d, const extract_snippets_t *s);
+
+/* Look the commentary's cue words up in d's vocabulary once, so that
+ * matching them is comparing term indices (extract_commentary.c). */
+void extract_cues_prepare(extract_doc_t *d);
+
+/* How quotable sentence s of d is, 0..1: the strength of the cue words
+ * that mark a definition, a figure with its comparison, a contrast, a
+ * first-person claim, a prediction, a metaphor, an example; *role (may be
+ * NULL) gets the strongest, the same numbering as the commentary's labels
+ * (extract_commentary.c). */
+double extract_quotability(const extract_doc_t *d, uint32_t s, int *role);
+
+/* The fan-out's concepts with their defining sentences, into out's
+ * concepts and concept_notes; names (a capitalised head, or one of ents)
+ * are left to the references (extract_notes.c). */
+void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract_fanout_t *out);
+
+/* The fan-out's references from ents, typed, with the sentence that first
+ * names each, into out's references and reference_notes; concepts already
+ * in out are not repeated (extract_notes.c). */
+void extract_references(const extract_doc_t *d, const entity_list_t *ents, extract_fanout_t *out);
 
 /* Commentary (extract_commentary.c). A voice is the state carried across
  * the snippets of one source, so their lines vary; it borrows nothing. */

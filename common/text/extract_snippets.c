@@ -1,7 +1,9 @@
-/*  extract_snippets.c - the snippets stage: every window of one to three
- *  sentences scored, the best spread over the source, ranked, each given a
- *  commentary (extract_commentary.c); and the snippets' JSON form, both
- *  ways. Every quote is a span of the text.
+/*  extract_snippets.c - the snippets stage: every window of one to four
+ *  sentences (an idea unit: whole sentences, never opening or closing inside
+ *  a quotation or parentheses) scored by centrality and quotability, chosen
+ *  by maximal marginal relevance and spread over the source, ranked, each
+ *  given a commentary (extract_commentary.c); and the snippets' JSON form,
+ *  both ways. Every quote is a span of the text.
  *  SPDX-License-Identifier: MIT
  */
 #include <math.h>
@@ -14,41 +16,106 @@
 #include "mem.h"
 
 #define S_MAX_SNIPPETS 200
+#define S_MAX_SENTS    4    /* sentences in one idea unit at most */
+#define S_KEEP_RATIO   0.3  /* a unit scoring under this share of the best is not kept */
+#define S_MMR_LAMBDA   0.7  /* weight of a unit's own score against its likeness to those kept */
+#define S_MAX_LIKENESS 0.75 /* a unit this like one kept says the same again: never kept */
 
 typedef struct {
     uint32_t a, b; /* first and last sentence */
     uint32_t words;
     double score;
+    int role; /* the role of its most quotable sentence (extract_quotability) */
 } s_win_t;
+
+/* Per-sentence facts the windows are scored from. */
+typedef struct {
+    double *quot;     /* owned: quotability of each sentence, 0..1 */
+    uint32_t *filler; /* owned: filler words ("um", "like") in each sentence */
+    int *role;        /* owned: each sentence's strongest role */
+    uint8_t *open;    /* owned: 1 when the sentence starts inside a quotation or parentheses */
+    bool strict;      /* most sentences end in punctuation: never end a unit on a cut one */
+} s_feats_t;
 
 static const char *const s_fillers[] = {"um", "uh", "yeah", "like", "okay", "mean", "know"};
 
-static double s_window_score(const extract_doc_t *d, uint32_t a, uint32_t b, uint32_t *words)
+static void s_feats_build(const extract_doc_t *d, s_feats_t *f)
 {
     const textmodel_t *m = &d->m;
-    double info = 0;
+    f->quot = mem_calloc(m->n_sents + 1, sizeof *f->quot);
+    f->open = mem_calloc(m->n_sents + 1, 1);
+    f->filler = mem_calloc(m->n_sents + 1, sizeof *f->filler);
+    f->role = mem_calloc(m->n_sents + 1, sizeof *f->role);
+    size_t cut = 0;
+    for (uint32_t s = 0; s < m->n_sents; s++) {
+        const textmodel_sent_t *st = &m->sents[s];
+        f->quot[s] = extract_quotability(d, s, &f->role[s]);
+        cut += st->cut;
+        for (uint32_t w = st->first_word; w < st->first_word + st->n_words; w++)
+            f->filler[s] += extract_key_in(m, w, s_fillers, EXTRACT_N(s_fillers));
+    }
+    f->strict = cut * 2 < m->n_sents;
+    extract_mark_open(m, f->open);
+}
+
+static void s_feats_clear(s_feats_t *f)
+{
+    free(f->quot);
+    free(f->open);
+    free(f->filler);
+    free(f->role);
+}
+
+/* A unit may start and end only where no quotation or parenthesis is open,
+ * and never on a sentence cut for length when the text has punctuation. */
+static bool s_window_whole(const extract_doc_t *d, const s_feats_t *f, uint32_t a, uint32_t b)
+{
+    const textmodel_t *m = &d->m;
+    if (f->open[a] || (b + 1 < m->n_sents && f->open[b + 1]))
+        return false;
+    return !f->strict || (!m->sents[b].cut && !(a > 0 && m->sents[a - 1].cut));
+}
+
+/* Centrality (information per word), shaped by length, opening, fillers
+ * and questions, then raised by quotability: the best sentence's, plus a
+ * little for each other quotable one. */
+static double
+s_window_score(const extract_doc_t *d, const s_feats_t *f, uint32_t a, uint32_t b, uint32_t *words)
+{
+    const textmodel_t *m = &d->m;
+    double info = 0, qmax = 0, qsum = 0;
     uint32_t n = 0, fillers = 0, questions = 0;
     for (uint32_t s = a; s <= b; s++) {
         const textmodel_sent_t *st = &m->sents[s];
         info += d->info[s];
         n += st->n_words;
         questions += st->question;
-        for (uint32_t w = st->first_word; w < st->first_word + st->n_words; w++)
-            fillers += extract_key_in(m, w, s_fillers, EXTRACT_N(s_fillers));
+        qsum += f->quot[s];
+        qmax = f->quot[s] > qmax ? f->quot[s] : qmax;
+        fillers += f->filler[s];
     }
     *words = n;
     if (n == 0)
         return 0;
-    double score = info / n * extract_length_pref(n, 35, 110) * extract_opener_penalty(m, a);
+    double score = info / n * extract_length_pref(n, 30, 120) * extract_opener_penalty(m, a);
     double filler = 1.0 - 2.0 * fillers / n;
     score *= filler < 0.3 ? 0.3 : filler;
     if (questions == b - a + 1)
         score *= 0.5;
     else if (m->sents[b].question)
         score *= 0.85;
-    if (m->sents[b].cut)
-        score *= 0.7;
-    return score;
+    double q = qmax + 0.25 * (qsum - qmax);
+    return score * (0.45 + (q > 1.2 ? 1.2 : q));
+}
+
+/* A unit's role: that of its most quotable sentence. */
+static int s_window_role(const s_feats_t *f, uint32_t a, uint32_t b)
+{
+    uint32_t best = a;
+    for (uint32_t s = a + 1; s <= b; s++)
+        if (f->quot[s] > f->quot[best])
+            best = s;
+    return f->role[best];
 }
 
 static int s_by_window_score(const void *x, const void *y)
@@ -61,23 +128,23 @@ static int s_by_window_score(const void *x, const void *y)
     return p->b < q->b ? -1 : p->b > q->b;
 }
 
-/* Every window of one to three sentences inside one paragraph, best first. */
-static s_win_t *s_windows(const extract_doc_t *d, size_t *n_out)
+/* Every whole unit of one to four sentences inside one paragraph, best first. */
+static s_win_t *s_windows(const extract_doc_t *d, const s_feats_t *f, size_t *n_out)
 {
     const textmodel_t *m = &d->m;
-    s_win_t *wins = mem_alloc((3 * m->n_sents + 1) * sizeof *wins);
+    s_win_t *wins = mem_alloc((S_MAX_SENTS * m->n_sents + 1) * sizeof *wins);
     size_t n = 0;
     uint32_t min_words = d->n_words < 200 ? 1 : 8;
     for (uint32_t a = 0; a < m->n_sents; a++) {
-        for (uint32_t b = a; b < a + 3 && b < m->n_sents; b++) {
+        for (uint32_t b = a; b < a + S_MAX_SENTS && b < m->n_sents; b++) {
             if (b > a && m->sents[b].para_start)
                 break;
             uint32_t words;
-            double score = s_window_score(d, a, b, &words);
-            if (words > 160 && b > a)
+            double score = s_window_score(d, f, a, b, &words);
+            if (words > 170 && b > a)
                 break;
-            if (words >= min_words && score > 0)
-                wins[n++] = (s_win_t){a, b, words, score};
+            if (words >= min_words && score > 0 && s_window_whole(d, f, a, b))
+                wins[n++] = (s_win_t){a, b, words, score, s_window_role(f, a, b)};
         }
     }
     qsort(wins, n, sizeof *wins, s_by_window_score);
@@ -85,48 +152,150 @@ static s_win_t *s_windows(const extract_doc_t *d, size_t *n_out)
     return wins;
 }
 
+size_t extract_snippet_budget(size_t words)
+{
+    double k = 19.0 * sqrt((double)words / 2000.0);
+    size_t n = (size_t)(k + 0.5);
+    return n < 1 ? 1 : n > 80 ? 80 : n;
+}
+
 static size_t s_snippet_target(const extract_doc_t *d, const extract_opts_t *opts)
 {
     if (opts && opts->max_snippets)
         return opts->max_snippets < S_MAX_SNIPPETS ? opts->max_snippets : S_MAX_SNIPPETS;
-    size_t k = d->n_words / 170;
-    return k < 3 ? 3 : k > 25 ? 25 : k;
+    return extract_snippet_budget(d->n_words);
 }
 
-/* Free of chosen sentences, with one sentence of gap on each side. */
-static bool s_window_free(const uint8_t *used, size_t n_sents, const s_win_t *w)
+/* A candidate's distinct content terms (ascending) and their weight. */
+typedef struct {
+    uint32_t *terms;
+    uint32_t n;
+    double mass;
+    double maxsim; /* likeness to the closest unit kept so far */
+} s_bag_t;
+
+static int s_by_u32(const void *x, const void *y)
 {
-    uint32_t lo = w->a > 0 ? w->a - 1 : 0;
-    uint32_t hi = w->b + 1 < n_sents ? w->b + 1 : w->b;
-    for (uint32_t s = lo; s <= hi; s++)
-        if (used[s])
-            return false;
-    return true;
+    uint32_t p = *(const uint32_t *)x, q = *(const uint32_t *)y;
+    return p < q ? -1 : p > q;
 }
 
-/* The best window of each region of the text first, so that the quotes are
- * spread over the source; then the best of the rest. */
+static void s_bag_build(const extract_doc_t *d, const s_win_t *w, s_bag_t *bag)
+{
+    const textmodel_t *m = &d->m;
+    uint32_t first = m->sents[w->a].first_word;
+    uint32_t end = m->sents[w->b].first_word + m->sents[w->b].n_words;
+    bag->terms = mem_alloc((end - first + 1) * sizeof *bag->terms);
+    bag->n = 0;
+    for (uint32_t i = first; i < end; i++)
+        if (textmodel_is_content(m, i))
+            bag->terms[bag->n++] = m->words[i].term;
+    qsort(bag->terms, bag->n, sizeof *bag->terms, s_by_u32);
+    uint32_t k = 0;
+    bag->mass = 0;
+    for (uint32_t i = 0; i < bag->n; i++)
+        if (k == 0 || bag->terms[k - 1] != bag->terms[i]) {
+            bag->terms[k++] = bag->terms[i];
+            bag->mass += d->w[bag->terms[i]];
+        }
+    bag->n = k;
+    bag->maxsim = 0;
+}
+
+/* Weighted overlap of two bags, 0..1. */
+static double s_bag_sim(const extract_doc_t *d, const s_bag_t *x, const s_bag_t *y)
+{
+    double common = 0;
+    for (uint32_t i = 0, j = 0; i < x->n && j < y->n;) {
+        if (x->terms[i] == y->terms[j]) {
+            common += d->w[x->terms[i]];
+            i++;
+            j++;
+        } else if (x->terms[i] < y->terms[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    double lo = x->mass < y->mass ? x->mass : y->mass;
+    return lo > 0 ? common / lo : 0;
+}
+
+/* The state of one selection. */
+typedef struct {
+    s_bag_t *bags;        /* owned: one per candidate of the pool */
+    size_t pool;          /* candidates looked at: the best by score */
+    uint8_t *used;        /* owned: sentences inside a kept unit */
+    uint32_t *per_region; /* owned: units kept in each stretch of the source */
+    size_t regions;
+    uint32_t per_role[32]; /* units kept of each role */
+} s_pick_t;
+
+static size_t s_region(const extract_doc_t *d, const s_pick_t *p, const s_win_t *w)
+{
+    return (size_t)((uint64_t)d->m.sents[w->a].first_word * p->regions /
+                    (d->n_words ? d->n_words : 1));
+}
+
+/* The next unit by maximal marginal relevance: its score against its
+ * likeness to those kept, damped where the source already has units kept
+ * nearby (so that they spread over it) and where its role (a number, a
+ * contrast ...) is already well represented. -1 when none is left. */
+static long s_mmr_next(const extract_doc_t *d, const s_win_t *wins, const s_pick_t *p)
+{
+    long best = -1;
+    double best_v = 0, top = wins[0].score;
+    for (size_t i = 0; i < p->pool; i++) {
+        const s_win_t *w = &wins[i];
+        bool free_span = true;
+        for (uint32_t s = w->a; s <= w->b && free_span; s++)
+            free_span = !p->used[s];
+        if (!free_span || w->score < S_KEEP_RATIO * top || p->bags[i].maxsim > S_MAX_LIKENESS)
+            continue;
+        double v = S_MMR_LAMBDA * w->score / top - (1 - S_MMR_LAMBDA) * p->bags[i].maxsim;
+        v /= 1.0 + 0.6 * p->per_region[s_region(d, p, w)];
+        uint32_t same_role = p->per_role[w->role & 31];
+        v /= 1.0 + 0.2 * (same_role > 2 ? same_role - 2 : 0);
+        if (best < 0 || v > best_v) {
+            best = (long)i;
+            best_v = v;
+        }
+    }
+    return best;
+}
+
 static size_t
 s_choose(const extract_doc_t *d, const s_win_t *wins, size_t n_wins, size_t k, s_win_t *chosen)
 {
-    const textmodel_t *m = &d->m;
-    uint8_t *used = mem_calloc(m->n_sents + 1, 1);
-    size_t regions = (2 * k + 2) / 3, n = 0;
-    uint8_t *region_done = mem_calloc(regions + 1, 1);
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < n_wins && n < k; i++) {
-            const s_win_t *w = &wins[i];
-            size_t r = (size_t)((uint64_t)m->sents[w->a].first_word * regions /
-                                (d->n_words ? d->n_words : 1));
-            if ((pass == 0 && region_done[r]) || !s_window_free(used, m->n_sents, w))
-                continue;
-            region_done[r] = 1;
-            memset(used + w->a, 1, w->b - w->a + 1);
-            chosen[n++] = *w;
+    if (n_wins == 0)
+        return 0;
+    s_pick_t p = {.pool = n_wins < 5 * k + 40 ? n_wins : 5 * k + 40, .regions = k};
+    p.bags = mem_calloc(p.pool + 1, sizeof *p.bags);
+    for (size_t i = 0; i < p.pool; i++)
+        s_bag_build(d, &wins[i], &p.bags[i]);
+    p.used = mem_calloc(d->m.n_sents + 1, 1);
+    p.per_region = mem_calloc(p.regions + 1, sizeof *p.per_region);
+    size_t n = 0;
+    while (n < k) {
+        long i = s_mmr_next(d, wins, &p);
+        if (i < 0)
+            break;
+        const s_win_t *w = &wins[i];
+        memset(p.used + w->a, 1, w->b - w->a + 1);
+        p.per_region[s_region(d, &p, w)]++;
+        p.per_role[w->role & 31]++;
+        chosen[n++] = *w;
+        for (size_t j = 0; j < p.pool; j++) {
+            double sim = s_bag_sim(d, &p.bags[i], &p.bags[j]);
+            if (sim > p.bags[j].maxsim)
+                p.bags[j].maxsim = sim;
         }
     }
-    free(region_done);
-    free(used);
+    for (size_t i = 0; i < p.pool; i++)
+        free(p.bags[i].terms);
+    free(p.bags);
+    free(p.per_region);
+    free(p.used);
     return n;
 }
 
@@ -172,6 +341,8 @@ s_fill_snippets(const extract_doc_t *d, const s_win_t *chosen, size_t n, extract
         sn->offset = sa->offset;
         sn->length = sb->offset + sb->length - sa->offset;
         sn->start_ms = d->t->timed ? transcript_time_at(d->t, sn->offset) : -1;
+        const char *who = transcript_speaker_at(d->t, sn->offset);
+        sn->speaker = who ? mem_strdup(who) : NULL;
         sn->score = chosen[i].score;
         sn->commentary = extract_commentary(d, voice, chosen[i].a, chosen[i].b);
     }
@@ -193,7 +364,10 @@ int extract_snippets(const transcript_t *t,
     if (extract_doc_build(&d, t, err) != 0)
         return -1;
     size_t n_wins, k = s_snippet_target(&d, opts);
-    s_win_t *wins = s_windows(&d, &n_wins);
+    s_feats_t feats;
+    s_feats_build(&d, &feats);
+    s_win_t *wins = s_windows(&d, &feats, &n_wins);
+    s_feats_clear(&feats);
     s_win_t *chosen = mem_alloc((k + 1) * sizeof *chosen);
     size_t n = s_choose(&d, wins, n_wins, k, chosen);
     qsort(chosen, n, sizeof *chosen, s_by_position);
@@ -222,8 +396,10 @@ void extract_snippets_clear(extract_snippets_t *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
         free(s->items[i].commentary);
+        free(s->items[i].speaker);
+    }
     free(s->items);
     memset(s, 0, sizeof *s);
 }
@@ -233,10 +409,11 @@ void extract_snippets_clear(extract_snippets_t *s)
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s)
 {
     json_t *arr = json_array();
+    transcript_cursor_t cur = {0, 0}; /* snippets are in source order: one pass */
     for (size_t i = 0; i < s->count; i++) {
         const extract_snippet_t *sn = &s->items[i];
-        size_t cp = transcript_cp(t, sn->offset);
-        size_t cp_len = transcript_cp(t, sn->offset + sn->length) - cp;
+        size_t cp = transcript_cp_from(t, &cur, sn->offset);
+        size_t cp_len = transcript_cp_from(t, &cur, sn->offset + sn->length) - cp;
         json_t *o = json_pack("{s:I,s:s%,s:s,s:I,s:I}", "id", (json_int_t)i + 1, "quote",
                               t->text + sn->offset, sn->length, "commentary",
                               sn->commentary ? sn->commentary : "", "offset", (json_int_t)cp,
@@ -245,6 +422,8 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
             continue; /* not UTF-8: cannot happen for spans of a transcript */
         if (sn->start_ms >= 0)
             json_object_set_new(o, "start_ms", json_integer(sn->start_ms));
+        if (sn->speaker)
+            json_object_set_new(o, "speaker", json_string(sn->speaker));
         json_object_set_new(o, "rank", json_integer(sn->rank));
         json_object_set_new(o, "score", json_real(sn->score));
         json_array_append_new(arr, o);
@@ -256,17 +435,21 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
 
 /* One element of a snippets array back to byte offsets, the quote checked
  * against the span it names. */
-static int s_snippet_from_json(
-    const transcript_t *t, json_t *o, size_t total_cp, extract_snippet_t *sn, err_t *err)
+static int s_snippet_from_json(const transcript_t *t,
+                               json_t *o,
+                               size_t total_cp,
+                               transcript_cursor_t *cur,
+                               extract_snippet_t *sn,
+                               err_t *err)
 {
-    const char *quote = NULL, *commentary = "";
+    const char *quote = NULL, *commentary = "", *speaker = NULL;
     size_t quote_len = 0;
     json_int_t off = -1, len = -1, rank = 0, start_ms = -1;
     double score = 0;
     json_error_t je;
-    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F}", "quote", &quote, &quote_len,
+    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F,s?s}", "quote", &quote, &quote_len,
                        "commentary", &commentary, "offset", &off, "length", &len, "start_ms",
-                       &start_ms, "rank", &rank, "score", &score) != 0) {
+                       &start_ms, "rank", &rank, "score", &score, "speaker", &speaker) != 0) {
         err_set(err, LODE_EINVAL, "snippet: %s", je.text);
         return -1;
     }
@@ -275,13 +458,20 @@ static int s_snippet_from_json(
                 (long long)len);
         return -1;
     }
-    size_t b0 = transcript_byte(t, (size_t)off), b1 = transcript_byte(t, (size_t)(off + len));
+    size_t b0 = transcript_byte_from(t, cur, (size_t)off);
+    size_t b1 = transcript_byte_from(t, cur, (size_t)(off + len));
     if (b1 - b0 != quote_len || memcmp(t->text + b0, quote, quote_len) != 0) {
         err_set(err, LODE_EINVAL, "snippet: quote is not the text at %lld+%lld", (long long)off,
                 (long long)len);
         return -1;
     }
-    *sn = (extract_snippet_t){b0, b1 - b0, start_ms, score, (int)rank, mem_strdup(commentary)};
+    *sn = (extract_snippet_t){b0,
+                              b1 - b0,
+                              start_ms,
+                              score,
+                              (int)rank,
+                              mem_strdup(commentary),
+                              speaker ? mem_strdup(speaker) : NULL};
     return 0;
 }
 
@@ -301,9 +491,11 @@ int extract_snippets_from_json(
         return -1;
     }
     size_t total_cp = transcript_cp(t, t->len);
+    transcript_cursor_t cur = {0, 0}; /* in source order unless curated: one pass */
     out->items = mem_calloc(json_array_size(arr) + 1, sizeof *out->items);
     for (size_t i = 0; i < json_array_size(arr); i++) {
-        if (s_snippet_from_json(t, json_array_get(arr, i), total_cp, &out->items[i], err) != 0) {
+        if (s_snippet_from_json(t, json_array_get(arr, i), total_cp, &cur, &out->items[i], err) !=
+            0) {
             err_prefix(err, "snippet %zu: ", i + 1);
             json_decref(arr);
             extract_snippets_clear(out);

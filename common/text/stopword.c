@@ -1,5 +1,7 @@
 /*  stopword.c - a sorted list of English function words, auxiliaries,
- *  fillers and very general verbs and nouns, searched by bisection.
+ *  fillers and very general verbs and nouns, searched by bisection; and the
+ *  commonest function words of German, French, Spanish, Italian, Portuguese
+ *  and Dutch, by which a text's language is also told (issue #14).
  *  SPDX-License-Identifier: MIT
  */
 #include "stopword.h"
@@ -94,6 +96,89 @@ static const char *const s_words[] = {
 
 #define S_N_WORDS (sizeof s_words / sizeof s_words[0])
 
+/* The commonest function words of each language, sorted in byte order. The
+ * English one is only for telling languages apart: its full list is above. */
+static const char *const s_de[] = {
+    "aber",   "als",  "also", "an",    "auch",  "auf",    "aus",   "bei",   "da",    "dann",
+    "das",    "dass", "dein", "dem",   "den",   "der",    "des",   "die",   "diese", "dieser",
+    "dieses", "doch", "du",   "durch", "ein",   "eine",   "einem", "einen", "einer", "er",
+    "es",     "euch", "für",  "gegen", "haben", "hat",    "hier",  "ich",   "ihm",   "ihn",
+    "ihr",    "ihre", "im",   "immer", "in",    "ist",    "ja",    "jetzt", "kann",  "kein",
+    "keine",  "man",  "mehr", "mein",  "mich",  "mir",    "mit",   "nach",  "nein",  "nicht",
+    "noch",   "nur",  "ob",   "oder",  "ohne",  "schon",  "sehr",  "sein",  "seine", "sich",
+    "sie",    "sind", "so",   "um",    "und",   "uns",    "unser", "unter", "von",   "vor",
+    "war",    "was",  "weil", "wenn",  "wer",   "werden", "wie",   "wir",   "wird",  "wo",
+    "zu",     "zum",  "zur",  "über",
+};
+static const char *const s_fr[] = {
+    "a",    "alors", "au",   "aussi", "aux",   "avec",  "avoir", "bien",  "c'est", "car",
+    "ce",   "cela",  "ces",  "cette", "comme", "d'un",  "d'une", "dans",  "de",    "des",
+    "donc", "du",    "elle", "elles", "en",    "entre", "est",   "et",    "fait",  "il",
+    "ils",  "je",    "l'",   "la",    "le",    "les",   "leur",  "leurs", "lui",   "mais",
+    "me",   "moi",   "même", "n'est", "ne",    "nous",  "on",    "ont",   "ou",    "par",
+    "pas",  "plus",  "pour", "qu'il", "quand", "que",   "qui",   "sa",    "sans",  "se",
+    "ses",  "si",    "son",  "sont",  "sous",  "sur",   "te",    "toi",   "tous",  "tout",
+    "très", "tu",    "un",   "une",   "vous",  "y",     "ça",    "était", "été",   "être",
+};
+static const char *const s_es[] = {
+    "al",       "así",   "bien", "como",     "con",   "cuando",  "de",  "del",   "donde", "el",
+    "ella",     "ellos", "en",   "entonces", "entre", "era",     "es",  "esa",   "ese",   "eso",
+    "esta",     "estas", "este", "estos",    "está",  "están",   "fue", "hasta", "hay",   "la",
+    "las",      "le",    "les",  "lo",       "los",   "me",      "mi",  "muy",   "más",   "no",
+    "nosotros", "o",     "para", "pero",     "por",   "porque",  "que", "qué",   "se",    "ser",
+    "sin",      "sobre", "son",  "su",       "sus",   "también", "te",  "todo",  "todos", "tú",
+    "un",       "una",   "unas", "unos",     "y",     "ya",      "yo",  "él",
+};
+static const char *const s_it[] = {
+    "al",     "alla", "anche",  "che",   "ci",    "come",   "con",    "così",   "da",     "dal",
+    "dalla",  "dei",  "del",    "della", "delle", "di",     "e",      "era",    "essere", "già",
+    "gli",    "ha",   "hanno",  "i",     "il",    "in",     "io",     "la",     "le",     "lei",
+    "lo",     "loro", "lui",    "ma",    "mi",    "molto",  "nel",    "nella",  "noi",    "non",
+    "o",      "per",  "perché", "più",   "poi",   "quando", "quella", "quello", "questa", "questi",
+    "questo", "se",   "si",     "sono",  "su",    "sul",    "ti",     "tu",     "tutti",  "tutto",
+    "un",     "una",  "uno",    "voi",   "è",
+};
+static const char *const s_pt[] = {
+    "a",     "ao",   "aos",    "as",     "com",    "como", "da",    "das",   "de",  "do",   "dos",
+    "e",     "ela",  "elas",   "ele",    "eles",   "em",   "entre", "então", "era", "essa", "esse",
+    "esta",  "este", "está",   "estão",  "eu",     "foi",  "isso",  "isto",  "já",  "mais", "mas",
+    "muito", "na",   "nas",    "no",     "nos",    "não",  "nós",   "o",     "os",  "ou",   "para",
+    "pela",  "pelo", "por",    "porque", "quando", "que",  "se",    "sem",   "ser", "seu",  "sobre",
+    "sua",   "são",  "também", "tem",    "têm",    "um",   "uma",   "umas",  "uns", "você", "é",
+};
+static const char *const s_nl[] = {
+    "aan",  "al",  "als", "bij",    "dan",   "dat",    "de",     "deze",  "die", "dit",  "door",
+    "een",  "en",  "er",  "geen",   "haar",  "hebben", "heeft",  "het",   "hij", "hoe",  "hun",
+    "ik",   "in",  "is",  "je",     "jij",   "kan",    "kunnen", "maar",  "met", "mijn", "naar",
+    "niet", "nog", "of",  "om",     "omdat", "ons",    "onze",   "ook",   "op",  "over", "te",
+    "tot",  "u",   "uit", "van",    "voor",  "waar",   "want",   "waren", "was", "wat",  "we",
+    "wel",  "wie", "wij", "worden", "wordt", "ze",     "zij",    "zijn",  "zo",
+};
+static const char *const s_en[] = {
+    "a",   "about", "all",  "an",   "and",   "are",   "as",    "at",    "be",   "been",
+    "but", "by",    "can",  "do",   "for",   "from",  "has",   "have",  "he",   "his",
+    "i",   "if",    "in",   "is",   "it",    "more",  "my",    "not",   "of",   "on",
+    "one", "or",    "so",   "that", "the",   "their", "there", "they",  "this", "to",
+    "was", "we",    "were", "what", "which", "will",  "with",  "would", "you",  "your",
+};
+
+typedef struct {
+    const char *tag;
+    const char *const *words;
+    size_t n;
+} s_lang_t;
+
+#define S_LANG(tag, a)                                                                             \
+    {                                                                                              \
+        tag, a, sizeof a / sizeof a[0]                                                             \
+    }
+static const s_lang_t s_langs[STOPWORD_N_LANGS] = {
+    [STOPWORD_EN] = S_LANG("en", s_en), [STOPWORD_DE] = S_LANG("de", s_de),
+    [STOPWORD_FR] = S_LANG("fr", s_fr), [STOPWORD_ES] = S_LANG("es", s_es),
+    [STOPWORD_IT] = S_LANG("it", s_it), [STOPWORD_PT] = S_LANG("pt", s_pt),
+    [STOPWORD_NL] = S_LANG("nl", s_nl),
+};
+
 static int s_compare(const char *word, size_t len, const char *entry)
 {
     size_t elen = strlen(entry);
@@ -104,14 +189,14 @@ static int s_compare(const char *word, size_t len, const char *entry)
     return len < elen ? -1 : len > elen ? 1 : 0;
 }
 
-bool stopword_is(const char *word, size_t len)
+static bool s_in_list(const char *const *list, size_t n, const char *word, size_t len)
 {
-    size_t lo = 0, hi = S_N_WORDS;
+    size_t lo = 0, hi = n;
     if (len == 0 || len > 12)
         return false;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = s_compare(word, len, s_words[mid]);
+        int c = s_compare(word, len, list[mid]);
         if (c == 0)
             return true;
         if (c < 0)
@@ -120,6 +205,64 @@ bool stopword_is(const char *word, size_t len)
             lo = mid + 1;
     }
     return false;
+}
+
+bool stopword_is(const char *word, size_t len)
+{
+    return s_in_list(s_words, S_N_WORDS, word, len);
+}
+
+bool stopword_is_lang(stopword_lang_t lang, const char *word, size_t len)
+{
+    if (lang <= STOPWORD_EN || lang >= STOPWORD_N_LANGS)
+        return stopword_is(word, len);
+    return s_in_list(s_langs[lang].words, s_langs[lang].n, word, len);
+}
+
+const char *stopword_lang_tag(stopword_lang_t lang)
+{
+    return lang < STOPWORD_N_LANGS ? s_langs[lang].tag : "en";
+}
+
+/* One word of text at *i, lower-cased (ASCII) into w; its length, 0 at the end. */
+static size_t s_next_word(const char *text, size_t len, size_t *i, char *w, size_t cap)
+{
+    while (*i < len && !((unsigned char)text[*i] >= 0x80 || (text[*i] | 0x20) >= 'a') &&
+           !(text[*i] >= '0' && text[*i] <= '9'))
+        (*i)++;
+    size_t n = 0;
+    while (*i < len && ((unsigned char)text[*i] >= 0x80 || (text[*i] >= 'a' && text[*i] <= 'z') ||
+                        (text[*i] >= 'A' && text[*i] <= 'Z') || text[*i] == '\'')) {
+        char c = text[*i];
+        if (n < cap)
+            w[n++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        (*i)++;
+    }
+    if (n == 0 && *i < len)
+        (*i)++; /* a digit or other mark: step over it */
+    return n <= cap ? n : 0;
+}
+
+stopword_lang_t stopword_detect(const char *text, size_t len)
+{
+    size_t hits[STOPWORD_N_LANGS] = {0}, words = 0, i = 0;
+    char w[16];
+    while (i < len && words < 600) {
+        size_t n = s_next_word(text, len, &i, w, sizeof w);
+        if (n == 0)
+            continue;
+        words++;
+        for (int l = 0; l < STOPWORD_N_LANGS; l++)
+            hits[l] += s_in_list(s_langs[l].words, s_langs[l].n, w, n);
+        if (words == 200 && hits[STOPWORD_EN] * 4 >= words)
+            return STOPWORD_EN; /* plainly English: the common case, decided early */
+    }
+    stopword_lang_t best = STOPWORD_EN;
+    for (int l = 1; l < STOPWORD_N_LANGS; l++)
+        if (hits[l] > hits[best])
+            best = (stopword_lang_t)l;
+    /* a clear majority over English, else English (and its full list) */
+    return hits[best] * 10 >= words && hits[best] > hits[STOPWORD_EN] * 3 / 2 ? best : STOPWORD_EN;
 }
 
 bool stopword_is_ci(const char *word, size_t len)

@@ -132,7 +132,7 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
         .key_off = (uint32_t)m->arena_len,
         .key_len = (uint32_t)key_len,
         .last_sent = UINT32_MAX,
-        .stop = stopword_is(plain, plain_len),
+        .stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len),
     };
     m->arena_len += key_len;
     s_table_put(m, (uint32_t)m->n_terms);
@@ -302,6 +302,7 @@ int textmodel_build(textmodel_t *m, const char *text, size_t len, err_t *err)
     memset(m, 0, sizeof *m);
     m->text = text;
     m->len = s_bounded_len(text, len);
+    m->lang = (int)stopword_detect(text, m->len < 65536 ? m->len : 65536);
     sentence_opts_t opts = {.max_sentences = TEXTMODEL_MAX_SENTENCES};
     sentence_list_t sl;
     if (sentence_split(text, m->len, &opts, &sl, err) != 0)

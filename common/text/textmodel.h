@@ -82,6 +82,7 @@ typedef struct {
     size_t table_cap;
     size_t words_cap;
     size_t terms_cap;
+    int lang; /* stopword_lang_t told from the text: whose stopwords apply */
 } textmodel_t;
 
 /* Analyse text[0..len) (valid UTF-8); text must outlive the model.

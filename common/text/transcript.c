@@ -27,6 +27,9 @@ void transcript_destroy(transcript_t **self_p)
     transcript_t *self = *self_p;
     free(self->text);
     free(self->segs);
+    for (size_t i = 0; i < self->n_speakers; i++)
+        free(self->speakers[i]);
+    free(self->speakers);
     free(self);
     *self_p = NULL;
 }
@@ -63,6 +66,55 @@ int transcript_append(transcript_t *self,
     return 0;
 }
 
+void transcript_set_speaker(transcript_t *self, size_t seg, const char *name, size_t len)
+{
+    while (len && (name[0] == ' ' || name[0] == '\t'))
+        name++, len--;
+    while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+        len--;
+    if (!self || seg >= self->n_segs || len == 0 || len > TRANSCRIPT_MAX_SPEAKER_NAME ||
+        !utf8_valid(name, len))
+        return;
+    size_t i = 0;
+    while (i < self->n_speakers &&
+           !(strlen(self->speakers[i]) == len && memcmp(self->speakers[i], name, len) == 0))
+        i++;
+    if (i == self->n_speakers) {
+        if (self->n_speakers >= TRANSCRIPT_MAX_SPEAKERS)
+            return;
+        self->speakers =
+            mem_realloc(self->speakers, (self->n_speakers + 1) * sizeof *self->speakers);
+        self->speakers[self->n_speakers++] = mem_strndup(name, len);
+    }
+    self->segs[seg].speaker = (uint32_t)i + 1;
+}
+
+/* The segment holding byte offset, or the next one after a gap; n_segs
+ * when there is none. */
+static size_t s_seg_at(const transcript_t *self, size_t offset)
+{
+    size_t lo = 0, hi = self->n_segs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (self->segs[mid].offset <= offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0 && offset < self->segs[lo - 1].offset + self->segs[lo - 1].length)
+        return lo - 1;
+    return lo;
+}
+
+const char *transcript_speaker_at(const transcript_t *self, size_t offset)
+{
+    if (!self || self->n_speakers == 0)
+        return NULL;
+    size_t i = s_seg_at(self, offset);
+    uint32_t sp = i < self->n_segs ? self->segs[i].speaker : 0;
+    return sp ? self->speakers[sp - 1] : NULL;
+}
+
 int64_t transcript_time_at(const transcript_t *self, size_t offset)
 {
     if (!self->timed)
@@ -95,6 +147,31 @@ size_t transcript_byte(const transcript_t *self, size_t cp)
     return utf8_byte_offset(self->text, self->len, cp);
 }
 
+size_t transcript_cp_from(const transcript_t *self, transcript_cursor_t *c, size_t offset)
+{
+    if (offset > self->len)
+        offset = self->len;
+    if (offset < c->byte)
+        *c = (transcript_cursor_t){0, 0};
+    c->cp += utf8_cp_count(self->text + c->byte, offset - c->byte);
+    c->byte = offset;
+    return c->cp;
+}
+
+size_t transcript_byte_from(const transcript_t *self, transcript_cursor_t *c, size_t cp)
+{
+    if (cp < c->cp)
+        *c = (transcript_cursor_t){0, 0};
+    size_t b = c->byte + utf8_byte_offset(self->text + c->byte, self->len - c->byte, cp - c->cp);
+    if (b >= self->len) { /* the end, or past it: where the count stands is unknown */
+        *c = (transcript_cursor_t){0, 0};
+        return self->len;
+    }
+    c->byte = b;
+    c->cp = cp;
+    return b;
+}
+
 char *transcript_to_json(const transcript_t *self)
 {
     json_t *segs = json_array();
@@ -111,6 +188,8 @@ char *transcript_to_json(const transcript_t *self)
             json_object_set_new(o, "start_ms", json_integer(s->start_ms));
             json_object_set_new(o, "end_ms", json_integer(s->end_ms));
         }
+        if (s->speaker)
+            json_object_set_new(o, "speaker", json_string(self->speakers[s->speaker - 1]));
         json_array_append_new(segs, o);
     }
     json_t *root = json_pack("{s:s%,s:o}", "text", self->text, self->len, "segments", segs);
@@ -125,8 +204,9 @@ char *transcript_to_json(const transcript_t *self)
 static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp, err_t *err)
 {
     json_int_t off, len, start = -1, end = -1;
-    if (json_unpack(o, "{s:I,s:I,s?I,s?I}", "offset", &off, "length", &len, "start_ms", &start,
-                    "end_ms", &end) != 0 ||
+    const char *speaker = NULL;
+    if (json_unpack(o, "{s:I,s:I,s?I,s?I,s?s}", "offset", &off, "length", &len, "start_ms", &start,
+                    "end_ms", &end, "speaker", &speaker) != 0 ||
         off < 0 || len < 0 || (size_t)off < *cp) {
         err_set(err, LODE_EINVAL, "transcript: bad segment");
         return -1;
@@ -147,7 +227,9 @@ static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp,
         t->cap_segs = t->cap_segs ? t->cap_segs * 2 : 16;
         t->segs = mem_realloc(t->segs, t->cap_segs * sizeof *t->segs);
     }
-    t->segs[t->n_segs++] = (transcript_seg_t){start, end, at, b_len};
+    t->segs[t->n_segs++] = (transcript_seg_t){start, end, at, b_len, 0};
+    if (speaker)
+        transcript_set_speaker(t, t->n_segs - 1, speaker, strlen(speaker));
     if (start >= 0)
         t->timed = true;
     *byte = at + b_len;

@@ -16,6 +16,7 @@ typedef struct {
     int64_t end_ms;   /* -1 when the source is untimed */
     size_t offset;    /* bytes into text */
     size_t length;    /* bytes */
+    uint32_t speaker; /* 1 + index into the transcript's speakers; 0 = not known */
 } transcript_seg_t;
 
 /* When a segment is said: ms from the start; both -1 when untimed. */
@@ -33,8 +34,13 @@ typedef struct {
     transcript_seg_t *segs; /* owned; in text order, non-overlapping */
     size_t n_segs;
     size_t cap_segs;
-    bool timed; /* true if segments carry times */
+    bool timed;      /* true if segments carry times */
+    char **speakers; /* owned: the distinct speaker names, in order of first turn */
+    size_t n_speakers;
 } transcript_t;
+
+#define TRANSCRIPT_MAX_SPEAKERS     256 /* names kept; later new ones are not recorded */
+#define TRANSCRIPT_MAX_SPEAKER_NAME 128 /* bytes of one name */
 
 /* An empty transcript. */
 transcript_t *transcript_new(void);
@@ -53,6 +59,15 @@ LODE_MUST_CHECK int transcript_append(transcript_t *self,
                                       transcript_time_t at,
                                       err_t *err);
 
+/* Name the speaker of segment seg (WebVTT <v Name>, a "Name:" turn, a
+ * podcast transcript's "speaker"). name[0..len) is trimmed and bounded;
+ * an empty name, a bad index or a full table leaves the segment unnamed. */
+void transcript_set_speaker(transcript_t *self, size_t seg, const char *name, size_t len);
+
+/* The speaker of the segment holding byte offset (or the next one after a
+ * gap), or NULL when not known. */
+const char *transcript_speaker_at(const transcript_t *self, size_t offset);
+
 /* start_ms of the segment holding byte offset, or -1 (untimed or between
  * segments: then the next segment's start is used if any). */
 int64_t transcript_time_at(const transcript_t *self, size_t offset);
@@ -63,8 +78,21 @@ size_t transcript_cp(const transcript_t *self, size_t offset);
 /* Byte offset of a code point index in text. */
 size_t transcript_byte(const transcript_t *self, size_t cp);
 
-/* JSON {"text": …, "segments": [{"start_ms","end_ms","offset","length"}]},
- * offsets in code points, times omitted when untimed. Caller frees. */
+/* Where a run of conversions got to: offsets asked in ascending order are
+ * converted in one pass over the text instead of one pass each. Start it
+ * zeroed; asking for an earlier offset starts over from the beginning. */
+typedef struct {
+    size_t byte;
+    size_t cp;
+} transcript_cursor_t;
+
+/* transcript_cp and transcript_byte, going on from *c. */
+size_t transcript_cp_from(const transcript_t *self, transcript_cursor_t *c, size_t offset);
+size_t transcript_byte_from(const transcript_t *self, transcript_cursor_t *c, size_t cp);
+
+/* JSON {"text": …, "segments": [{"start_ms","end_ms","offset","length",
+ * "speaker"}]}, offsets in code points, times omitted when untimed and the
+ * speaker when not known. Caller frees. */
 char *transcript_to_json(const transcript_t *self);
 
 /* Parse what transcript_to_json wrote. NULL and *err (LODE_EINVAL) on

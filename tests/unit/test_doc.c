@@ -34,7 +34,10 @@ static const char *const k_synthesis =
 static const char *const k_fanout = "{\"questions\":[\"Is sample efficiency the best proxy?\","
                                     "\"What if data runs out?\"],"
                                     "\"concepts\":[\"Sample efficiency\",\"GRPO\"],"
-                                    "\"references\":[\"Chinchilla paper\"]}";
+                                    "\"references\":[\"Chinchilla paper\"],"
+                                    "\"concept_notes\":[{\"concept\":\"Sample efficiency\","
+                                    "\"sentence\":\"One definition of intelligence is sample "
+                                    "efficiency.\",\"offset\":0,\"length\":52}]}";
 
 static doc_parts_t s_parts(void)
 {
@@ -137,6 +140,9 @@ static void test_doc_exports_the_design_document_from_stored_parts(void **state)
     assert_null(json_object_get(sn, "curated"));
     assert_string_equal(s_str(json_object_get(d, "synthesis"), "title"), "The Data Black Hole");
     assert_int_equal(json_array_size(json_object_get(json_object_get(d, "fanout"), "concepts")), 2);
+    /* the extractive engine's notes ride along in the export, unchanged */
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(d, "fanout"), "concept_notes")), 1);
     json_t *cur = json_object_get(d, "curation");
     assert_true(json_is_null(json_object_get(cur, "updated_ms")));
     assert_int_equal(json_array_size(json_object_get(cur, "changed")), 0);
@@ -592,6 +598,8 @@ static void test_doc_markdown_reads_like_the_page(void **state)
     assert_non_null(strstr(md, "### Section\n"));
     assert_non_null(strstr(md, "### Questions raised\n\n1. Is sample efficiency"));
     assert_non_null(strstr(md, "### References invoked\n\n1. Chinchilla paper\n"));
+    assert_non_null(strstr(md, "1. Sample efficiency\n   > One definition of intelligence is "
+                               "sample efficiency.\n"));
     assert_non_null(strstr(md, "## Curation\n\n- snippet 2 dropped\n"));
     free(md);
     doc_destroy(&doc);

@@ -69,6 +69,14 @@ static transcript_t *s_long_transcript(size_t n)
     return t;
 }
 
+static size_t s_count_words(const transcript_t *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->len; i++)
+        n += t->text[i] != ' ' && (i == 0 || t->text[i - 1] == ' ');
+    return n;
+}
+
 static int s_setup(void **state)
 {
     (void)state;
@@ -253,10 +261,12 @@ static void test_llmstage_mines_snippets_from_a_source_that_fits(void **state)
     assert_int_equal(req.slot, 0);
     assert_non_null(req.system);
     assert_non_null(strstr(req.user, "(The data black hole)")); /* no ", part" */
-    assert_non_null(strstr(req.user, "Pick up to 12 quotes"));  /* default max */
-    assert_non_null(strstr(req.user, k_sents[3]));              /* the source */
-    assert_null(strstr(req.user, "{{"));                        /* all filled */
-    assert_null(strstr(req.user, "<!--"));                      /* no comment */
+    char *want = mem_printf("Pick up to %zu quotes", extract_snippet_budget(s_count_words(t)));
+    assert_non_null(strstr(req.user, want)); /* default: by the source's length */
+    free(want);
+    assert_non_null(strstr(req.user, k_sents[3])); /* the source */
+    assert_null(strstr(req.user, "{{"));           /* all filled */
+    assert_null(strstr(req.user, "<!--"));         /* no comment */
     assert_string_equal(req.schema_name, "lode_snippets");
     json_t *schema = json_loads(req.schema, 0, NULL);
     assert_non_null(schema); /* the schema is JSON */
@@ -411,6 +421,26 @@ static void test_llmstage_keeps_max_snippets_and_drops_repeats(void **state)
     assert_string_equal(s_str(json_array_get(arr, 0), "commentary"), "a");
     assert_string_equal(s_str(json_array_get(arr, 1), "quote"), k_sents[6]);
     json_decref(arr);
+    s_free(&st, &p, &t);
+}
+
+/* Without --max-snippets the source's length decides how many quotes are
+ * asked for (issue #14): 150 sentences of 18 words, 2,700 words, ask for
+ * extract_snippet_budget(2700) = 22, not a fixed 12. */
+static void test_llmstage_asks_for_as_many_snippets_as_the_length_deserves(void **state)
+{
+    (void)state;
+    transcript_t *t = s_long_transcript(150);
+    prompts_t *p = s_prompts();
+    llmstage_t *st = s_stage(JOB_STAGE_SNIPPET, t, p, 200000, 0);
+    llmstage_req_t req;
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_int_equal(s_count_words(t), 150 * 18);
+    size_t budget = extract_snippet_budget(s_count_words(t));
+    assert_int_equal(budget, 22);
+    char *want = mem_printf("Pick up to %zu quotes", budget);
+    assert_non_null(strstr(req.user, want));
+    free(want);
     s_free(&st, &p, &t);
 }
 
@@ -747,6 +777,31 @@ static void test_llmstage_writes_a_synthesis_in_one_request(void **state)
     json_decref(v);
     json_t *m = s_meta(st);
     assert_string_equal(s_str(m, "prompt"), "synthesis.md");
+    assert_int_equal(s_int(m, "essay_quotes.checked"), 0);
+    llmstage_destroy(&st);
+
+    /* Words in quotation marks must be the source's (issue #14): a true
+     * quote keeps its marks, an invented one loses them and is counted. */
+    st = llmstage_new(&o, &err);
+    assert_non_null(st);
+    assert_int_equal(llmstage_next(st, &req), 1);
+    assert_int_equal(s_answer(st, req.slot,
+                              "{\"title\":\"T\",\"sections\":[{\"heading\":\"\",\"markdown\":"
+                              "\"As the talk puts it, \\u201cthat is close to a millionfold "
+                              "difference.\\u201d It never says \\\"data is the new oil\\\" at "
+                              "all, nor \\\"so\\\".\"}]}",
+                              "stop", &err),
+                     0);
+    v = s_result(st);
+    assert_string_equal(s_str(v, "markdown"),
+                        "# T\n\nAs the talk puts it, \xe2\x80\x9cthat is close to a millionfold "
+                        "difference.\xe2\x80\x9d It never says data is the new oil at all, nor "
+                        "\"so\".\n");
+    json_decref(v);
+    json_decref(m);
+    m = s_meta(st);
+    assert_int_equal(s_int(m, "essay_quotes.checked"), 2);
+    assert_int_equal(s_int(m, "essay_quotes.unquoted"), 1);
     llmstage_destroy(&st);
 
     /* An empty title falls back to the source's; a section that repeats its
@@ -1263,6 +1318,8 @@ int main(void)
             test_llmstage_keeps_a_bounded_excerpt_of_a_huge_rejected_quote, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_keeps_no_snippet_when_every_quote_is_invented,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_llmstage_asks_for_as_many_snippets_as_the_length_deserves, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_keeps_max_snippets_and_drops_repeats, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_llmstage_repairs_a_bad_answer_once, s_setup,

@@ -9,9 +9,11 @@ static const char *const k_doc =
     "{\"id\":\"01JABC\",\"url\":\"https://youtu.be/x\",\"batch\":\"01JB\",\"state\":\"done\","
     "\"source\":{\"kind\":\"youtube\",\"format\":\"vtt\",\"title\":\"The data black hole\","
     "\"author\":\"Dwarkesh Patel\",\"published\":\"2026-06-19\",\"runtime_s\":717,"
-    "\"language\":\"en\",\"notes\":[\"repaired 1 invalid UTF-8 sequence\"]},"
+    "\"language\":\"en\",\"speakers\":[\"Dwarkesh Patel\",\"Andrej Karpathy\"],"
+    "\"notes\":[\"repaired 1 invalid UTF-8 sequence\"]},"
     "\"transcript\":{\"text\":\"one two three four\",\"segments\":[{\"offset\":0,\"length\":18}]},"
     "\"snippets\":[{\"id\":3,\"quote\":\"A black hole of data.\",\"commentary\":\"Mine.\","
+    "\"speaker\":\"Dwarkesh Patel\","
     "\"offset\":5,\"length\":21,\"start_ms\":3723000,\"kept\":true,\"curated\":true,"
     "\"proposed\":{\"commentary\":\"The metaphor.\",\"position\":2}},"
     "{\"id\":1,\"quote\":\"Sample efficiency.\",\"commentary\":\"Reframes.\",\"offset\":0,"
@@ -20,7 +22,10 @@ static const char *const k_doc =
     "{\"id\":2,\"quote\":\"Dropped quote.\",\"commentary\":\"Gone.\",\"offset\":30,"
     "\"length\":14,\"kept\":false,\"curated\":true,\"proposed\":{\"kept\":true}}],"
     "\"synthesis\":{\"title\":\"Essay\",\"markdown\":\"# Essay\\n\\nBody text.\"},"
-    "\"fanout\":{\"questions\":[\"Why?\"],\"concepts\":[],\"references\":[\"Chinchilla\"]},"
+    "\"fanout\":{\"questions\":[\"Why?\"],\"concepts\":[],\"references\":[\"Chinchilla\"],"
+    "\"reference_notes\":[{\"reference\":\"Chinchilla\",\"type\":\"work\","
+    "\"sentence\":\"Take the constants from the Chinchilla paper.\",\"offset\":0,"
+    "\"length\":45}]},"
     "\"stage\":\"fanout\",\"error\":null,"
     "\"curation\":{\"updated_ms\":1782000000000,\"changed\":[{\"summary\":\"snippet 2 "
     "dropped\"}]}}";
@@ -53,12 +58,15 @@ static void test_render_page_reads_like_the_seed_page(void **state)
     s_has(page, "  Snippets    2 kept of 3 · 1 edited\n");
     s_has(page, "  Notes       repaired 1 invalid UTF-8 sequence\n");
     s_has(page, "§02  Snippets\n\n  #3  [1:02:03]  (edited)  (moved)\n  │ A black hole of data.\n"
-                "  → Mine.\n");
+                "  │ \u2014 Dwarkesh Patel\n  → Mine.\n");
+    s_has(page, "  Speakers    A conversation between Dwarkesh Patel and Andrej Karpathy\n");
     s_has(page, "  #1  [1:05]  (snapped to the source)\n"); /* the model misquoted */
     assert_null(strstr(page, "#3  [1:02:03]  (edited)  (moved)  (snapped"));
     s_has(page, "§03  Synthesis\n\n# Essay\n\nBody text.\n");
     s_has(page, "§04  Fan-out\n\nQuestions raised\n  01  Why?\n\nConcepts to learn\n  (none)\n");
-    s_has(page, "References invoked\n  01  Chinchilla\n");
+    /* the extractive engine's note: the reference's type and its sentence */
+    s_has(page, "References invoked\n  01  Chinchilla  (work)\n"
+                "      \u2502 Take the constants from the Chinchilla paper.\n");
     s_has(page, "Curation  1 change, last 2026-06-21");
     assert_null(strstr(page, "Dropped quote."));
     assert_true(strstr(page, "§01") < strstr(page, "§02"));

@@ -85,6 +85,89 @@ s_expect_failure(const char *body, size_t len, source_format_t fmt, int code, co
     source_meta_clear(&meta);
 }
 
+/* Caption-shaped text (one short caption line at a time, blank lines
+ * between, few sentence ends) is flowed into paragraphs, a new one at a
+ * speaker's turn; ordinary paragraphs are left as they are (issue #14). */
+static void test_source_flows_caption_shaped_text_into_paragraphs(void **state)
+{
+    (void)state;
+    const char *body = "Dave: so today we are going to talk\n\nabout the feed and how it\n\n"
+                       "works when we have a lot of space in\n\nthe index for new shows\n\n"
+                       "and the apps that read it\n\nevery single day of the week.\n\n"
+                       "Adam: right and the thing is\n\nnobody reads the spec\n\n"
+                       "until something breaks\n\nin production for everyone\n\n"
+                       "which happens more than\n\nyou would think\n\nreally\n";
+    source_meta_t meta;
+    err_t err = {0};
+    transcript_t *t = source_parse(NULL, body, strlen(body), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    s_assert_well_formed(t);
+    assert_int_equal(t->n_segs, 2); /* Dave's turn and Adam's, not 13 lines */
+    assert_non_null(
+        strstr(t->text, "works when we have a lot of space in the index for new shows"));
+    assert_true(strncmp(t->text + t->segs[1].offset, "Adam: right", 11) == 0);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    /* paragraphs that end their sentences are not captions */
+    const char *prose = "One. Two.\n\nThree four five.\n\nSix.\n\nSeven.\n\nEight.\n\n"
+                        "Nine.\n\nTen.\n\nEleven.\n\nTwelve.\n\nThirteen.\n\nFourteen.\n";
+    t = source_parse(NULL, prose, strlen(prose), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_int_equal(t->n_segs, 11); /* as written */
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+}
+
+/* Speakers: WebVTT voices and "Name:" turns name the segments, the source
+ * facts list them, and they survive the transcript's JSON (issue #14). */
+static void test_source_carries_speakers(void **state)
+{
+    (void)state;
+    const char *vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ada Lovelace>The engine "
+                      "weaves patterns.</v>\n\n00:00:04.000 --> 00:00:07.000\n<v.host Charles "
+                      "Babbage>It computes tables.\n\n00:00:07.000 --> 00:00:09.000\nNo voice "
+                      "here.\n";
+    source_meta_t meta;
+    err_t err = {0};
+    transcript_t *t = source_parse("a.vtt", vtt, strlen(vtt), SOURCE_FMT_VTT, &meta, &err);
+    assert_non_null(t);
+    assert_int_equal(t->n_segs, 3);
+    assert_string_equal(t->text, "The engine weaves patterns. It computes tables. No voice here.");
+    assert_string_equal(transcript_speaker_at(t, 0), "Ada Lovelace");
+    assert_string_equal(transcript_speaker_at(t, t->segs[1].offset), "Charles Babbage");
+    assert_null(transcript_speaker_at(t, t->segs[2].offset));
+    assert_int_equal(meta.n_speakers, 2);
+    char *json = source_meta_to_json(&meta);
+    assert_non_null(strstr(json, "\"speakers\":[\"Ada Lovelace\",\"Charles Babbage\"]"));
+    free(json);
+    json = transcript_to_json(t);
+    transcript_t *back = transcript_from_json(json, strlen(json), &err);
+    assert_non_null(back);
+    assert_string_equal(transcript_speaker_at(back, back->segs[1].offset), "Charles Babbage");
+    free(json);
+    transcript_destroy(&back);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    /* "Name:" turns in plain text: three or more make them speakers */
+    const char *txt = "Dave: Welcome back.\n\nAdam: Thanks.\n\nDave: So, the feed.\n\n"
+                      "Adam: Right.\n\nNote that this line has no turn.\n";
+    t = source_parse(NULL, txt, strlen(txt), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_string_equal(transcript_speaker_at(t, 0), "Dave");
+    assert_string_equal(transcript_speaker_at(t, t->segs[1].offset), "Adam");
+    assert_null(transcript_speaker_at(t, t->segs[4].offset));
+    assert_int_equal(meta.n_speakers, 2);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+    /* one "Note:" heading names nobody */
+    const char *note = "Note: this is a heading.\n\nAnd a paragraph.\n";
+    t = source_parse(NULL, note, strlen(note), SOURCE_FMT_TEXT, &meta, &err);
+    assert_non_null(t);
+    assert_int_equal(t->n_speakers, 0);
+    transcript_destroy(&t);
+    source_meta_clear(&meta);
+}
+
 /* ---------------------------------------------------------------- WebVTT */
 
 static void test_source_text_without_blank_lines_is_one_paragraph_per_line(void **state)
@@ -641,6 +724,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_source_parses_webvtt_cues_into_timed_segments),
         cmocka_unit_test(test_source_text_without_blank_lines_is_one_paragraph_per_line),
+        cmocka_unit_test(test_source_flows_caption_shaped_text_into_paragraphs),
+        cmocka_unit_test(test_source_carries_speakers),
         cmocka_unit_test(test_source_dedupes_youtube_rolling_captions),
         cmocka_unit_test(test_source_keeps_a_cue_that_only_starts_like_the_previous_line),
         cmocka_unit_test(test_source_reads_webvtt_with_bom_crlf_and_no_blank_between_cues),

@@ -217,9 +217,35 @@ static void test_transcript_appends_without_a_separator(void **state)
     transcript_destroy(&t);
 }
 
+/* A cursor converts ascending offsets in one pass and agrees with the
+ * one-shot conversions, going back and past the end included. */
+static void test_transcript_cursor_agrees_with_one_shot_conversions(void **state)
+{
+    (void)state;
+    transcript_t *t = transcript_new();
+    err_t err = {0};
+    const char *a = "Caf\xC3\xA9 \xE2\x82\xAC"
+                    "5 \xF0\x9F\x98\x80 na\xC3\xAF"
+                    "ve.";
+    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), TRANSCRIPT_UNTIMED, &err), 0);
+    assert_int_equal(transcript_append(t, "\n\n", a, strlen(a), TRANSCRIPT_UNTIMED, &err), 0);
+    transcript_cursor_t c = {0, 0};
+    for (size_t b = 0; b <= t->len; b++)
+        assert_int_equal(transcript_cp_from(t, &c, b), transcript_cp(t, b));
+    assert_int_equal(transcript_cp_from(t, &c, 3), transcript_cp(t, 3)); /* back */
+    assert_int_equal(transcript_cp_from(t, &c, t->len + 9), transcript_cp(t, t->len));
+    size_t total = transcript_cp(t, t->len);
+    c = (transcript_cursor_t){0, 0};
+    for (size_t cp = 0; cp <= total + 2; cp++)
+        assert_int_equal(transcript_byte_from(t, &c, cp), transcript_byte(t, cp));
+    assert_int_equal(transcript_byte_from(t, &c, 2), transcript_byte(t, 2)); /* back */
+    transcript_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transcript_cursor_agrees_with_one_shot_conversions),
         cmocka_unit_test(test_transcript_appends_paragraphs_with_separators),
         cmocka_unit_test(test_transcript_records_cue_times),
         cmocka_unit_test(test_transcript_finds_the_time_at_an_offset),
