@@ -456,4 +456,22 @@ LODE_MUST_CHECK int store_usage_add(store_t *self,
                                     int64_t prompt_tokens,
                                     int64_t completion_tokens,
                                     err_t *err);
+/* --- the curation layer, versioned (store_curate.c) ---
+ * The job hash's curated_version field counts writes of the "curated" part
+ * (absent = 0). Writers compare and set, so two editors never lose a change. */
+
+/* The "curated" part and its version, read together. NULL and
+ * LODE_ENOTFOUND if the job or the part is absent (*version still set). */
+char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *version, err_t *err);
+
+/* Write the "curated" part if its version is still expected; *version (may
+ * be NULL) gets the new one. -1 and LODE_ESTATE if another writer came
+ * first (nothing written), LODE_ENOTFOUND if there is no such job. */
+LODE_MUST_CHECK int store_curated_cas(store_t *self,
+                                      const char *id,
+                                      int64_t expected,
+                                      const char *data,
+                                      size_t len,
+                                      int64_t *version,
+                                      err_t *err);
 #endif
