@@ -22,6 +22,7 @@
 #include "top.h"
 #include "view.h"
 #include "wait.h"
+#include "web_cmd.h"
 
 typedef int (*cli_cmd_fn)(cli_t *cli, int argc, char **argv);
 
@@ -152,6 +153,7 @@ static const cli_cmd_t s_cmds[] = {
      "--curve-allow directory, or give it to peers as --curve-server) and\n"
      "PATH_secret (secret, mode 0600; give it as --curve-cert). Prints the public\n"
      "key and both paths. Never overwrites an existing file.\n"},
+    {"web", web_run, "the workbench in a browser: library, documents, curation", WEB_USAGE},
     {"keep", curate_keep_run, "keep a snippet",
      "usage: lode keep JOB SNIPPET_ID\n\nMark a snippet kept (undoes a drop).\n"},
     {"drop", curate_drop_run, "drop a snippet",

@@ -474,4 +474,43 @@ LODE_MUST_CHECK int store_curated_cas(store_t *self,
                                       size_t len,
                                       int64_t *version,
                                       err_t *err);
+
+/* --- the web workbench's library page (store_library.c) --- */
+
+/* One library row, copied out (cut to fit). */
+typedef struct {
+    char id[JOB_ID_SIZE];
+    char state[16], stage[16], kind[16];
+    char batch[JOB_ID_SIZE];
+    int64_t created_ms;
+    char url[512];
+    char name[128];
+    int64_t curated_version; /* 0: never curated */
+    char title[256];         /* the source's title, "" before fetch */
+    int64_t snippets;        /* proposed snippets, 0 before the snippet stage */
+} store_row_t;
+
+/* What to list. Strings borrowed; NULL or "" = any. */
+typedef struct {
+    const char *state, *kind;
+    const char *batch; /* a batch's jobs in submission order instead of all, newest first */
+    const char *query; /* lowercase ASCII substring of title, URL, quotes, commentary */
+    size_t cursor;     /* position to start from (0, or a previous page's next) */
+    size_t limit;      /* rows wanted, room in rows; 0 = 50 */
+    size_t scan_max;   /* ids examined at most by this call; 0 = 2000 */
+} store_page_opts_t;
+
+typedef struct {
+    size_t n;        /* rows filled */
+    size_t next;     /* cursor of the next page; 0 = no more */
+    size_t total;    /* ids in the list (unfiltered) */
+    size_t examined; /* ids this call looked at */
+} store_page_t;
+
+/* One page of the library, in one script call. */
+LODE_MUST_CHECK int store_library_page(store_t *self,
+                                       const store_page_opts_t *opts,
+                                       store_row_t *rows,
+                                       store_page_t *page,
+                                       err_t *err);
 #endif
