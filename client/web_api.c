@@ -252,34 +252,37 @@ static bool s_split(web_ctx_t *c, const char *prefix, char id[JOB_ID_SIZE])
     return true;
 }
 
+static void s_session_json(web_ctx_t *c)
+{
+    web_send_json(c, 200, json_pack("{s:s?}", "csrf", c->session ? c->session->csrf : NULL));
+}
+
+/* The API's routes: a method and either an exact path or a prefix taking
+ * an id, then rest after it. */
+static const struct {
+    const char *method, *path, *rest; /* rest NULL: path is exact */
+    void (*fn)(web_ctx_t *c);
+} s_routes[] = {
+    {"GET", "/api/session", NULL, s_session_json}, {"GET", "/api/docs", NULL, s_list},
+    {"GET", "/api/stats", NULL, s_stats},          {"POST", "/api/submit", NULL, s_submit},
+    {"POST", "/api/preview", NULL, s_preview},     {"GET", "/api/doc/", "", s_get},
+    {"GET", "/api/doc/", "/progress", s_progress}, {"POST", "/api/doc/", "/curate", s_curate},
+    {"POST", "/api/doc/", "/retry", s_retry},      {"GET", "/api/batch/", "", web_batch_json},
+};
+
 void web_api(web_ctx_t *c)
 {
-    const char *p = c->req->path, *m = c->req->method;
-    bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
     char id[JOB_ID_SIZE];
-    if (get && strcmp(p, "/api/session") == 0)
-        web_send_json(c, 200, json_pack("{s:s?}", "csrf", c->session ? c->session->csrf : NULL));
-    else if (get && strcmp(p, "/api/docs") == 0)
-        s_list(c);
-    else if (get && strcmp(p, "/api/stats") == 0)
-        s_stats(c);
-    else if (post && strcmp(p, "/api/submit") == 0)
-        s_submit(c);
-    else if (post && strcmp(p, "/api/preview") == 0)
-        s_preview(c);
-    else if (s_split(c, "/api/doc/", id)) {
-        if (get && !*c->rest)
-            s_get(c);
-        else if (get && strcmp(c->rest, "/progress") == 0)
-            s_progress(c);
-        else if (post && strcmp(c->rest, "/curate") == 0)
-            s_curate(c);
-        else if (post && strcmp(c->rest, "/retry") == 0)
-            s_retry(c);
-        else
-            web_send_error(c, 404, "no such API call");
-    } else if (get && s_split(c, "/api/batch/", id) && !*c->rest)
-        web_batch_json(c);
-    else
-        web_send_error(c, 404, "no such API call");
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
+        if (strcmp(c->req->method, s_routes[i].method) != 0)
+            continue;
+        bool hit = s_routes[i].rest
+                       ? s_split(c, s_routes[i].path, id) && strcmp(c->rest, s_routes[i].rest) == 0
+                       : strcmp(c->req->path, s_routes[i].path) == 0;
+        if (hit) {
+            s_routes[i].fn(c);
+            return;
+        }
+    }
+    web_send_error(c, 404, "no such API call");
 }

@@ -253,34 +253,62 @@ static bool s_split(web_ctx_t *c, const char *prefix, char id[JOB_ID_SIZE])
     return true;
 }
 
-static void s_route(web_ctx_t *c)
+static void s_doc_get(web_ctx_t *c)
 {
-    const web_req_t *r = c->req;
-    bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-    bool post = strcmp(r->method, "POST") == 0;
-    char id[JOB_ID_SIZE];
-    if (web_is_api(c))
-        web_api(c);
-    else if (get && strcmp(r->path, "/") == 0)
-        web_page_library(c);
-    else if (post && strcmp(r->path, "/submit") == 0)
-        web_form_submit(c);
-    else if (get && strcmp(r->path, "/cluster") == 0)
-        web_page_cluster(c);
-    else if (s_split(c, "/doc/", id)) {
-        if (get && c->rest[0] == '\0')
-            web_page_doc(c);
-        else if (post && strcmp(c->rest, "/curate") == 0)
-            web_form_curate(c);
-        else if (get && strncmp(c->rest, "/export.", 8) == 0)
-            web_export(c);
-        else
-            web_send_error(c, 404, "no such page");
-    } else if (get && s_split(c, "/batch/", id) && c->rest[0] == '\0')
+    if (c->rest[0] == '\0')
+        web_page_doc(c);
+    else if (strncmp(c->rest, "/export.", 8) == 0)
+        web_export(c);
+    else
+        web_send_error(c, 404, "no such page");
+}
+
+static void s_doc_post(web_ctx_t *c)
+{
+    if (strcmp(c->rest, "/curate") == 0)
+        web_form_curate(c);
+    else
+        web_send_error(c, 404, "no such page");
+}
+
+static void s_batch_get(web_ctx_t *c)
+{
+    if (c->rest[0] == '\0')
         web_page_batch(c);
     else
-        web_send_error(c, (get || post) ? 404 : 405,
-                       (get || post) ? "no such page" : "method not allowed");
+        web_send_error(c, 404, "no such page");
+}
+
+/* The pages: a method and an exact path, or a prefix taking an id. */
+static const struct {
+    const char *method, *path;
+    bool prefix;
+    void (*fn)(web_ctx_t *c);
+} s_pages[] = {
+    {"GET", "/", false, web_page_library},        {"POST", "/submit", false, web_form_submit},
+    {"GET", "/cluster", false, web_page_cluster}, {"GET", "/doc/", true, s_doc_get},
+    {"POST", "/doc/", true, s_doc_post},          {"GET", "/batch/", true, s_batch_get},
+};
+
+static void s_route(web_ctx_t *c)
+{
+    if (web_is_api(c)) {
+        web_api(c);
+        return;
+    }
+    const char *m = strcmp(c->req->method, "HEAD") == 0 ? "GET" : c->req->method;
+    char id[JOB_ID_SIZE];
+    for (size_t i = 0; i < sizeof s_pages / sizeof s_pages[0]; i++) {
+        if (strcmp(m, s_pages[i].method) != 0)
+            continue;
+        if (s_pages[i].prefix ? s_split(c, s_pages[i].path, id)
+                              : strcmp(c->req->path, s_pages[i].path) == 0) {
+            s_pages[i].fn(c);
+            return;
+        }
+    }
+    bool known = strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0;
+    web_send_error(c, known ? 404 : 405, known ? "no such page" : "method not allowed");
 }
 
 void web_app_handle(web_app_t *self, const web_req_t *req, web_resp_t *resp)

@@ -25,6 +25,51 @@ static int s_int(const char *s, const char *what, long long min, long long *out,
     return 0;
 }
 
+/* The op's numbers from their text. 0, or -1 and LODE_EINVAL. */
+static int s_numbers(int kind,
+                     const char *op,
+                     const char *snippet,
+                     const char *position,
+                     const char *text,
+                     const char *version,
+                     curation_op_t *o,
+                     long long *ver,
+                     err_t *err)
+{
+    long long sid = 0, pos = 0;
+    if (s_int(version, "version", 0, ver, err) != 0)
+        return -1;
+    bool needs_sid = strcmp(curation_part((curation_kind_t)kind), STORE_PART_SNIPPETS) == 0 &&
+                     kind != CURATION_RESET_ORDER;
+    if (needs_sid && s_int(snippet, "snippet", 0, &sid, err) != 0)
+        return -1;
+    if (kind == CURATION_MOVE && s_int(position, "position", 1, &pos, err) != 0)
+        return -1;
+    bool needs_text = kind == CURATION_COMMENTARY || kind == CURATION_SYNTHESIS ||
+                      kind == CURATION_ADD || kind == CURATION_REMOVE;
+    if (needs_text && !text) {
+        err_set(err, LODE_EINVAL, "%s needs text", op);
+        return -1;
+    }
+    o->kind = (curation_kind_t)kind;
+    o->snippet = sid;
+    o->position = (size_t)pos;
+    return 0;
+}
+
+/* text with CRLF made LF (form text areas send CRLF). Caller frees. */
+static char *s_lf(const char *text)
+{
+    if (!text)
+        return NULL;
+    char *lf = mem_strdup(text), *w = lf;
+    for (const char *r = text; *r; r++)
+        if (!(r[0] == '\r' && r[1] == '\n'))
+            *w++ = *r;
+    *w = '\0';
+    return lf;
+}
+
 int web_curate_apply(web_app_t *app,
                      const char *id,
                      const char *op,
@@ -41,36 +86,12 @@ int web_curate_apply(web_app_t *app,
         err_set(err, LODE_EINVAL, "unknown curation op \"%.40s\"", op ? op : "");
         return -1;
     }
-    long long ver = -1, sid = 0, pos = 0;
-    if (s_int(version, "version", 0, &ver, err) != 0)
+    curation_op_t o = {.list = list && *list ? list : NULL};
+    long long ver = -1;
+    if (s_numbers(kind, op, snippet, position, text, version, &o, &ver, err) != 0)
         return -1;
-    bool needs_sid = strcmp(curation_part((curation_kind_t)kind), STORE_PART_SNIPPETS) == 0 &&
-                     kind != CURATION_RESET_ORDER;
-    if (needs_sid && s_int(snippet, "snippet", 0, &sid, err) != 0)
-        return -1;
-    if (kind == CURATION_MOVE && s_int(position, "position", 1, &pos, err) != 0)
-        return -1;
-    curation_op_t o = {.kind = (curation_kind_t)kind,
-                       .snippet = sid,
-                       .position = (size_t)pos,
-                       .list = list && *list ? list : NULL,
-                       .text = text};
-    if ((kind == CURATION_COMMENTARY || kind == CURATION_SYNTHESIS || kind == CURATION_ADD ||
-         kind == CURATION_REMOVE) &&
-        !text) {
-        err_set(err, LODE_EINVAL, "%s needs text", op);
-        return -1;
-    }
-    /* Form text areas send CRLF; store what the person typed, with LF. */
-    char *lf = text ? mem_strdup(text) : NULL;
-    if (lf) {
-        char *w = lf;
-        for (const char *r = text; *r; r++)
-            if (!(r[0] == '\r' && r[1] == '\n'))
-                *w++ = *r;
-        *w = '\0';
-        o.text = lf;
-    }
+    char *lf = s_lf(text);
+    o.text = lf;
     int rc = curation_commit(app->store, id, &o, (int64_t)ver, saved, err);
     free(lf);
     return rc;
