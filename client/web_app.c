@@ -41,6 +41,11 @@ void web_app_destroy(web_app_t **self_p)
     *self_p = NULL;
 }
 
+void web_app_set_port(web_app_t *self, int port)
+{
+    self->port = port;
+}
+
 void web_resp_clear(web_resp_t *resp)
 {
     if (!resp->body_static)

@@ -74,6 +74,10 @@ typedef struct {
 web_app_t *web_app_new(const web_opts_t *opts, err_t *err);
 void web_app_destroy(web_app_t **self_p);
 
+/* The port the server really bound (for a listen on port 0), for the Host
+ * check. */
+void web_app_set_port(web_app_t *self, int port);
+
 /* Handle one request; resp is filled (status, type, body). */
 void web_app_handle(web_app_t *self, const web_req_t *req, web_resp_t *resp);
 

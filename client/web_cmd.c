@@ -92,6 +92,7 @@ static int s_serve(cli_t *cli, const char *listen, const char *token, bool loopb
         web_app_destroy(&app);
         return cli_fail(cli, &err);
     }
+    web_app_set_port(app, web_server_port(srv));
     int hl = (int)(strrchr(listen, ':') - listen);
     fprintf(cli->out, "lode web: serving the workbench on http://%.*s:%d/%s\n", hl, listen,
             web_server_port(srv), token ? " (sign in with the access token)" : "");

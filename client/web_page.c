@@ -14,7 +14,8 @@
 void web_page_open(wb_t *b, const web_ctx_t *c, const char *title, int meta_refresh)
 {
     wb_raw(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+              "<link rel=\"icon\" href=\"data:,\">");
     if (meta_refresh > 0)
         /* Only without JavaScript: app.js polls instead and keeps what is typed. */
         wb_fmt(b, "<noscript><meta http-equiv=\"refresh\" content=\"%d\"></noscript>",
