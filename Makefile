@@ -173,6 +173,7 @@ bench: all
 	bench/quote/run.sh $(BUILD)
 	bench/throughput/run.sh $(BUILD)
 	bench/llm/run.sh $(BUILD)
+	bench/web/run.sh $(BUILD)
 
 deps:
 	deploy/deps.sh

@@ -82,7 +82,7 @@ int curation_commit(store_t *store,
 {
     store_job_t job;
     int64_t loaded = 0;
-    doc_t *doc = jobdoc_load_versioned(store, id, &job, &loaded, err);
+    doc_t *doc = jobdoc_load_for_edit(store, id, &job, &loaded, err);
     if (!doc)
         return -1;
     int rc = -1;

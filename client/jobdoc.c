@@ -47,8 +47,26 @@ s_read_part(store_t *store, const char *id, int p, char **text, int64_t *version
     return 0;
 }
 
+/* Load with only the parts in want (a bit per JOBDOC_*). */
+static doc_t *s_load(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err);
+
 doc_t *jobdoc_load_versioned(
     store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
+{
+    return s_load(store, id, job, version, ~0u, err);
+}
+
+doc_t *
+jobdoc_load_for_edit(store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
+{
+    unsigned want =
+        1u << JOBDOC_SNIPPETS | 1u << JOBDOC_SYNTHESIS | 1u << JOBDOC_FANOUT | 1u << JOBDOC_CURATED;
+    return s_load(store, id, job, version, want, err);
+}
+
+static doc_t *s_load(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err)
 {
     memset(job, 0, sizeof *job);
     *version = 0;
@@ -61,7 +79,7 @@ doc_t *jobdoc_load_versioned(
     char *text[JOBDOC_N] = {0};
     doc_t *doc = NULL;
     for (int p = 0; p < JOBDOC_N; p++) {
-        if (s_read_part(store, id, p, &text[p], version, err) != 0)
+        if ((want & (1u << p)) && s_read_part(store, id, p, &text[p], version, err) != 0)
             goto out;
     }
     doc_parts_t parts = {.id = job->id,

@@ -19,6 +19,13 @@ doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err)
 doc_t *jobdoc_load_versioned(
     store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err);
 
+/* jobdoc_load_versioned for a curation edit: the parts an edit checks
+ * against (snippets, synthesis, fanout, the layer), without the transcript,
+ * the source and the .meta parts, which no edit reads and which are most of
+ * the bytes of a long document. Not for rendering or export. */
+doc_t *jobdoc_load_for_edit(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err);
+
 /* Write doc's curation layer as the job's "curated" part if its version is
  * still version (the one jobdoc_load_versioned gave): a compare-and-set, so
  * two people curating the same job never lose a change silently. *saved
