@@ -280,6 +280,16 @@ static void s_batch_get(web_ctx_t *c)
 {
     if (c->rest[0] == '\0')
         web_page_batch(c);
+    else if (strcmp(c->rest, "/review") == 0)
+        web_review_page(c);
+    else
+        web_send_error(c, 404, "no such page");
+}
+
+static void s_batch_post(web_ctx_t *c)
+{
+    if (strcmp(c->rest, "/review") == 0)
+        web_review_mark(c);
     else
         web_send_error(c, 404, "no such page");
 }
@@ -293,6 +303,7 @@ static const struct {
     {"GET", "/", false, web_page_library},        {"POST", "/submit", false, web_form_submit},
     {"GET", "/cluster", false, web_page_cluster}, {"GET", "/doc/", true, s_doc_get},
     {"POST", "/doc/", true, s_doc_post},          {"GET", "/batch/", true, s_batch_get},
+    {"POST", "/batch/", true, s_batch_post},
 };
 
 static void s_route(web_ctx_t *c)

@@ -120,7 +120,10 @@ void web_page_batch(web_ctx_t *c)
     s_failures(c, &b, &s);
     wb_raw(&b, "<p><a href=\"/?batch=");
     wb_urlenc(&b, c->id);
-    wb_raw(&b, "\">The batch's documents</a></p></main>");
+    wb_raw(&b, "\">The batch's documents</a> · <a href=\"/batch/");
+    wb_text(&b, c->id);
+    wb_raw(&b, "/review\">Review mode</a>: every proposed snippet, document after document, "
+               "with the same keys</p></main>");
     web_page_close(&b);
     web_send_html(c, 200, &b);
 }

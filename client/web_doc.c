@@ -193,8 +193,10 @@ static void s_head(wb_t *b, const web_doc_t *d, const char *title)
     wb_text(b, d->id);
     wb_fmt(b, "\" data-version=\"%lld\" data-state=\"", (long long)d->version);
     wb_text(b, d->job->state);
-    wb_raw(b, "\"><div class=\"flash\" id=\"flash\" role=\"status\" aria-live=\"polite\"></div>"
-              "<header class=\"doc-head\"><h1>");
+    wb_raw(b, "\"><div class=\"flash\" id=\"flash\" role=\"status\" aria-live=\"polite\"></div>");
+    if (d->c->banner)
+        d->c->banner(b, d->c->banner_arg, d->id);
+    wb_raw(b, "<header class=\"doc-head\"><h1>");
     wb_text(b, title);
     wb_raw(b, "</h1><p class=\"meta\">");
     web_doc_progress(b, d);

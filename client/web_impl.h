@@ -30,6 +30,9 @@ typedef struct {
     bool bearer;            /* authenticated by the Authorization header */
     const char *id;         /* the path's job or batch id, or NULL */
     const char *rest;       /* the path after the id ("", "/curate"…) */
+    /* Drawn at the top of a document page (review mode), or NULL. */
+    void (*banner)(wb_t *b, const void *arg, const char *doc_id);
+    const void *banner_arg;
 } web_ctx_t;
 
 struct web_app {
@@ -89,6 +92,8 @@ void web_page_cluster(web_ctx_t *c); /* GET /cluster */
 void web_form_submit(web_ctx_t *c);  /* POST /submit */
 void web_form_curate(web_ctx_t *c);  /* POST /doc/ID/curate */
 void web_export(web_ctx_t *c);       /* GET /doc/ID/export.md|.json */
+void web_review_page(web_ctx_t *c);  /* GET /batch/ID/review */
+void web_review_mark(web_ctx_t *c);  /* POST /batch/ID/review */
 
 /* --- the JSON API (web_api.c) --- */
 void web_api(web_ctx_t *c);

@@ -513,4 +513,25 @@ LODE_MUST_CHECK int store_library_page(store_t *self,
                                        store_row_t *rows,
                                        store_page_t *page,
                                        err_t *err);
+
+/* --- the web workbench's review mode (store_review.c) ---
+ *   P batch:ID:reviewed  set  job ids a person marked reviewed */
+
+typedef struct {
+    size_t cursor;        /* in: where to start in the batch's list; out: where id is */
+    char id[JOB_ID_SIZE]; /* out: the next done, unreviewed job, or "" */
+    int64_t reviewed;     /* out: jobs marked reviewed */
+    int64_t total;        /* out: jobs in the batch */
+} store_review_t;
+
+/* Mark (or unmark) job id of batch reviewed. LODE_ENOTFOUND if the job is
+ * not in that batch. */
+LODE_MUST_CHECK int
+store_review_mark(store_t *self, const char *batch, const char *id, bool reviewed, err_t *err);
+
+/* The next done job of batch not yet reviewed, from out->cursor on
+ * (examines at most 2,000 a call: "" with cursor moved on means call
+ * again from there). */
+LODE_MUST_CHECK int
+store_review_next(store_t *self, const char *batch, store_review_t *out, err_t *err);
 #endif

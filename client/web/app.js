@@ -151,6 +151,7 @@
     else if (k === 'x') act('act-toggle');
     else if (k === 'J') act('act-down');
     else if (k === 'K') act('act-up');
+    else if (k === 'n' && $('#review-next')) $('#review-next').click();
     else if (k === 'u') { const inv = undo.pop(); if (inv) curate(inv, true); else flash('Nothing to undo.'); }
     else if (k === 'e') {
       const li = focused();

@@ -21,6 +21,8 @@ typedef struct {
 } docfix_opts_t;
 
 /* Submit one job, write source, transcript, snippets, synthesis and fan-out
- * and mark it done at stage fanout. 0 and id, or -1 and *err. */
+ * and walk it through the stages to "done" (dispatch and done, as a worker:
+ * only on a cluster without workers, with nothing else queued). 0 and id,
+ * or -1 and *err. */
 int docfix_job(store_t *store, const docfix_opts_t *opts, char id[JOB_ID_SIZE], err_t *err);
 #endif

@@ -410,6 +410,41 @@ static void test_submit(void **state)
     web_resp_clear(&r);
 }
 
+static void test_review_mode(void **state)
+{
+    s_fix_t *f = *state;
+    s_session(f);
+    char *batch = cluster_job_field(f->c, f->id, "batch");
+    assert_non_null(batch);
+    char path[96];
+    snprintf(path, sizeof path, "/batch/%s/review", batch);
+    web_req_t q = s_req(f, "GET", path);
+    web_resp_t r;
+    s_do(f->app, &q, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "0 of 1 documents reviewed"));
+    assert_non_null(strstr(r.body, f->id));
+    assert_non_null(strstr(r.body, "§02"));
+    web_resp_clear(&r);
+    web_req_t p = s_req(f, "POST", path);
+    p.args[0] = (web_arg_t){"csrf", f->csrf, 64, NULL};
+    p.args[1] = (web_arg_t){"doc", f->xss, strlen(f->xss), NULL}; /* not in this batch */
+    p.n_args = 2;
+    s_do(f->app, &p, &r);
+    assert_int_equal(r.status, 404);
+    web_resp_clear(&r);
+    p.args[1] = (web_arg_t){"doc", f->id, strlen(f->id), NULL};
+    s_do(f->app, &p, &r);
+    assert_int_equal(r.status, 303);
+    web_resp_clear(&r);
+    s_do(f->app, &q, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Review done"));
+    assert_non_null(strstr(r.body, "1 of 1 documents"));
+    web_resp_clear(&r);
+    free(batch);
+}
+
 static void test_redis_down_recovers(void **state)
 {
     s_fix_t *f = *state;
@@ -550,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_submit),
         cmocka_unit_test(test_server_http),
         cmocka_unit_test(test_cli_refuses_non_loopback),
+        cmocka_unit_test(test_review_mode),
         cmocka_unit_test(test_redis_down_recovers),
     };
     int failed = cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
