@@ -121,10 +121,18 @@ static void s_progress(web_ctx_t *c)
 static void s_retry(web_ctx_t *c)
 {
     err_t err = {0};
-    int rc = job_id_valid(c->id) ? store_retry(c->app->store, c->id, -1, &err) : -2;
-    if (rc == -2)
+    store_job_t job;
+    if (!job_id_valid(c->id)) {
         web_send_error(c, 404, "no such job");
-    else if (rc < 0)
+        return;
+    }
+    if (store_job_get(c->app->store, c->id, &job, &err) != 0) {
+        web_send_err(c, &err);
+        return;
+    }
+    store_job_clear(&job);
+    int rc = store_retry(c->app->store, c->id, -1, &err);
+    if (rc < 0)
         web_send_err(c, &err);
     else
         web_send_json(c, 200, json_pack("{s:b}", "retried", rc == 1));

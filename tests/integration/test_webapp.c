@@ -410,6 +410,74 @@ static void test_submit(void **state)
     web_resp_clear(&r);
 }
 
+/* GET one API path with the session; its JSON (caller decrefs). */
+static json_t *s_get_json(s_fix_t *f, const char *path, const char *key, const char *val, int want)
+{
+    s_session(f);
+    web_req_t q = s_req(f, "GET", path);
+    if (key) {
+        q.args[0] = (web_arg_t){key, val, strlen(val), NULL};
+        q.n_args = 1;
+    }
+    web_resp_t r;
+    s_do(f->app, &q, &r);
+    if (r.status != want)
+        fail_msg("%s: %d, want %d: %s", path, r.status, want, r.body);
+    assert_string_equal(r.type, "application/json");
+    json_t *j = json_loads(r.body, 0, NULL);
+    assert_non_null(j);
+    web_resp_clear(&r);
+    return j;
+}
+
+static void test_api_reads(void **state)
+{
+    s_fix_t *f = *state;
+    char path[96];
+    json_t *j = s_get_json(f, "/api/docs", "limit", "1", 200);
+    assert_int_equal(json_array_size(json_object_get(j, "docs")), 1);
+    assert_true(json_integer_value(json_object_get(j, "total")) >= 2);
+    assert_true(json_integer_value(json_object_get(j, "next")) == 1);
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/doc/%s", f->id);
+    j = s_get_json(f, path, NULL, NULL, 200);
+    assert_true(json_is_integer(json_object_get(j, "version")));
+    assert_int_equal(json_array_size(json_object_get(json_object_get(j, "document"), "snippets")),
+                     5);
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/doc/%s/progress", f->id);
+    j = s_get_json(f, path, NULL, NULL, 200);
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "done");
+    json_decref(j);
+    j = s_get_json(f, "/api/stats", NULL, NULL, 200);
+    assert_true(json_integer_value(json_object_get(j, "jobs")) >= 2);
+    assert_true(json_is_object(json_object_get(j, "queued")));
+    json_decref(j);
+    char *batch = cluster_job_field(f->c, f->id, "batch");
+    snprintf(path, sizeof path, "/api/batch/%s", batch);
+    j = s_get_json(f, path, NULL, NULL, 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "states"), "done")), 1);
+    json_decref(j);
+    free(batch);
+    /* Retry of a job that did not fail: nothing to do, said so. */
+    snprintf(path, sizeof path, "/api/doc/%s/retry", f->id);
+    json_t *out = NULL;
+    assert_int_equal(s_post(f, path, "{}", f->csrf, &out), 200);
+    assert_true(json_is_false(json_object_get(out, "retried")));
+    json_decref(out);
+    assert_int_equal(s_post(f, "/api/doc/" ABSENT "/retry", "{}", f->csrf, NULL), 404);
+    /* The pages that read the same: batch and cluster. */
+    static const char *const pages[] = {"/cluster"};
+    for (size_t i = 0; i < 1; i++) {
+        web_req_t q = s_req(f, "GET", pages[i]);
+        web_resp_t r;
+        s_do(f->app, &q, &r);
+        assert_int_equal(r.status, 200);
+        web_resp_clear(&r);
+    }
+}
+
 static void test_review_mode(void **state)
 {
     s_fix_t *f = *state;
@@ -585,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_submit),
         cmocka_unit_test(test_server_http),
         cmocka_unit_test(test_cli_refuses_non_loopback),
+        cmocka_unit_test(test_api_reads),
         cmocka_unit_test(test_review_mode),
         cmocka_unit_test(test_redis_down_recovers),
     };
