@@ -282,6 +282,8 @@ static void s_batch_get(web_ctx_t *c)
         web_page_batch(c);
     else if (strcmp(c->rest, "/review") == 0)
         web_review_page(c);
+    else if (strncmp(c->rest, "/export.", 8) == 0)
+        web_batch_export(c);
     else
         web_send_error(c, 404, "no such page");
 }

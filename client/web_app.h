@@ -57,6 +57,7 @@ typedef struct {
     bool immutable;       /* a compiled-in asset: cache it */
     char location[512];   /* a redirect's target, or "" */
     char set_cookie[256]; /* a Set-Cookie value, or "" */
+    char filename[128];   /* a download: Content-Disposition attachment name, or "" */
 } web_resp_t;
 
 typedef struct web_app web_app_t;

@@ -123,7 +123,11 @@ void web_page_batch(web_ctx_t *c)
     wb_raw(&b, "\">The batch's documents</a> · <a href=\"/batch/");
     wb_text(&b, c->id);
     wb_raw(&b, "/review\">Review mode</a>: every proposed snippet, document after document, "
-               "with the same keys</p></main>");
+               "with the same keys</p><p>Export: <a href=\"/batch/");
+    wb_text(&b, c->id);
+    wb_raw(&b, "/export.jsonl\">JSON Lines</a> · <a href=\"/batch/");
+    wb_text(&b, c->id);
+    wb_raw(&b, "/export.tar\">Markdown for an Obsidian vault (.tar)</a></p></main>");
     web_page_close(&b);
     web_send_html(c, 200, &b);
 }

@@ -93,6 +93,7 @@ void web_form_submit(web_ctx_t *c);  /* POST /submit */
 void web_form_curate(web_ctx_t *c);  /* POST /doc/ID/curate */
 void web_export(web_ctx_t *c);       /* GET /doc/ID/export.md|.json */
 void web_review_page(web_ctx_t *c);  /* GET /batch/ID/review */
+void web_batch_export(web_ctx_t *c); /* GET /batch/ID/export.jsonl|.tar */
 void web_review_mark(web_ctx_t *c);  /* POST /batch/ID/review */
 
 /* --- the JSON API (web_api.c) --- */

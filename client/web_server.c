@@ -146,6 +146,11 @@ static enum MHD_Result s_respond(struct MHD_Connection *conn, web_resp_t *out)
                             out->immutable ? "public, max-age=31536000, immutable" : "no-store");
     if (out->location[0])
         MHD_add_response_header(resp, "Location", out->location);
+    if (out->filename[0]) {
+        char cd[192];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", out->filename);
+        MHD_add_response_header(resp, "Content-Disposition", cd);
+    }
     if (out->set_cookie[0])
         MHD_add_response_header(resp, "Set-Cookie", out->set_cookie);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)out->status, resp);

@@ -467,6 +467,27 @@ static void test_api_reads(void **state)
     assert_true(json_is_false(json_object_get(out, "retried")));
     json_decref(out);
     assert_int_equal(s_post(f, "/api/doc/" ABSENT "/retry", "{}", f->csrf, NULL), 404);
+    /* The batch's exports: JSON Lines, and a tar an Obsidian vault takes. */
+    batch = cluster_job_field(f->c, f->id, "batch");
+    snprintf(path, sizeof path, "/batch/%s/export.jsonl", batch);
+    web_req_t e = s_req(f, "GET", path);
+    web_resp_t er;
+    s_do(f->app, &e, &er);
+    assert_int_equal(er.status, 200);
+    json_t *line = json_loads(er.body, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_string_equal(json_string_value(json_object_get(line, "id")), f->id);
+    json_decref(line);
+    web_resp_clear(&er);
+    snprintf(path, sizeof path, "/batch/%s/export.tar", batch);
+    e.path = path;
+    s_do(f->app, &e, &er);
+    assert_int_equal(er.status, 200);
+    assert_true(er.len % 512 == 0 && er.len >= 3 * 512);
+    assert_int_equal(memcmp(er.body + 257, "ustar", 5), 0);
+    assert_non_null(strstr(er.body + 512, "---\ntitle: \"Fixture document\""));
+    assert_non_null(strstr(er.filename, ".tar"));
+    web_resp_clear(&er);
+    free(batch);
     /* The pages that read the same: batch and cluster. */
     static const char *const pages[] = {"/cluster"};
     for (size_t i = 0; i < 1; i++) {
