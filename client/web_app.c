@@ -37,6 +37,7 @@ void web_app_destroy(web_app_t **self_p)
     if (!self_p || !*self_p)
         return;
     store_destroy(&(*self_p)->store);
+    web_top_close(*self_p);
     free(*self_p);
     *self_p = NULL;
 }

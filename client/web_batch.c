@@ -112,7 +112,8 @@ void web_page_batch(web_ctx_t *c)
     wb_t b;
     wb_init(&b, WEB_PAGE_MAX);
     web_page_open(&b, c, s.b.name[0] ? s.b.name : "Batch", live ? 5 : 0);
-    wb_raw(&b, "<main class=\"batch\"><h1>Batch ");
+    wb_raw(&b, live ? "<main class=\"batch\" data-live=\"1\"><h1>Batch "
+                    : "<main class=\"batch\"><h1>Batch ");
     wb_text(&b, s.b.name[0] ? s.b.name : c->id);
     wb_raw(&b, "</h1>");
     s_rate(&b, &s);
@@ -162,7 +163,7 @@ void web_page_cluster(web_ctx_t *c)
     }
     wb_t b;
     wb_init(&b, 256 * 1024);
-    web_page_open(&b, c, "Cluster", 5);
+    web_page_open(&b, c, "Cluster", 2);
     wb_raw(&b, "<main class=\"cluster\"><h1>Cluster</h1><table class=\"counts\"><thead><tr><th>"
                "Stage</th><th>Queued</th></tr></thead><tbody>");
     for (int s = 0; s < JOB_STAGE_COUNT; s++)
@@ -174,10 +175,12 @@ void web_page_cluster(web_ctx_t *c)
            "<dd>%lld</dd></div><div><dt>Jobs</dt><dd>%lld</dd></div><div><dt>Submitted</dt>"
            "<dd>%lld</dd></div><div><dt>Done</dt><dd>%lld</dd></div><div><dt>Failed</dt>"
            "<dd>%lld</dd></div><div><dt>Retried</dt><dd>%lld</dd></div></dl>"
-           "<p class=\"note\">Workers, rates and stage times: <code>lode top</code>.</p></main>",
+           "<h2>Live: stages and workers (as <code>lode top</code>)</h2>",
            (long long)st.in_flight, (long long)st.delayed, (long long)st.dead, (long long)st.jobs,
            (long long)st.submitted, (long long)st.done, (long long)st.failed,
            (long long)st.retried);
+    web_top_view(&b, c->app);
+    wb_raw(&b, "</main>");
     web_page_close(&b);
     web_send_html(c, 200, &b);
 }

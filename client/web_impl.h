@@ -42,7 +42,18 @@ struct web_app {
     bool loopback;
     int port;
     web_session_t sessions[WEB_SESSIONS_MAX];
+    void *stats_sub;  /* owned zsock_t: SUB to the broker's stats (web_top.c), or NULL */
+    char *stats;      /* owned: the last snapshot's JSON, or NULL */
+    int64_t stats_ms; /* when it arrived (monotonic) */
 };
+
+/* --- the broker's live stats, as `lode top` shows them (web_top.c) --- */
+/* Take in every snapshot waiting (connecting on first use; the first call
+ * waits up to a second for one). The last snapshot or NULL; borrowed. */
+const char *web_top_snapshot(web_app_t *app);
+void web_top_close(web_app_t *app);
+/* What `lode top` shows, as preformatted text, escaped. */
+void web_top_view(wb_t *b, web_app_t *app);
 
 /* --- responses (web_app.c) --- */
 void web_send_html(web_ctx_t *c, int status, wb_t *b);

@@ -217,4 +217,8 @@
     setTimeout(poll, 2000);
   }
   if ($('#library')) setTimeout(pollLibrary, 3000);
+  /* The cluster and a running batch redraw themselves (without JavaScript:
+   * a meta refresh in <noscript>). */
+  if ($('main.cluster')) setTimeout(() => location.reload(), 2000);
+  if ($('main.batch[data-live]')) setTimeout(() => location.reload(), 5000);
 })();
