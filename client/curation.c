@@ -3,6 +3,7 @@
  */
 #include "curation.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "jobdoc.h"
@@ -22,7 +23,22 @@ static const struct {
     [CURATION_RESET_SYNTHESIS] = {"reset_synthesis", STORE_PART_SYNTHESIS},
     [CURATION_RESET_FANOUT] = {"reset_fanout", STORE_PART_FANOUT},
     [CURATION_RESET_ORDER] = {"reset_order", STORE_PART_SNIPPETS},
+    [CURATION_EDIT_ITEM] = {"edit_item", STORE_PART_FANOUT},
 };
+
+/* A fan-out item's text changed: the old one removed and the new one added
+ * in the same layer write, so nobody sees one without the other (the
+ * edited item moves to the end of its list: the layer keeps no order for
+ * the fan-out). */
+static int s_edit_item(doc_t *doc, const curation_op_t *op, err_t *err)
+{
+    char *old = NULL;
+    if (doc_fanout_remove(doc, op->list, op->text, &old, err) != 0)
+        return -1;
+    int rc = doc_fanout_add(doc, op->list, op->to, err);
+    free(old);
+    return rc;
+}
 
 const char *curation_name(curation_kind_t kind)
 {
@@ -67,6 +83,8 @@ int curation_apply(doc_t *doc, const curation_op_t *op, err_t *err)
         return doc_reset_fanout(doc, op->list, err);
     case CURATION_RESET_ORDER:
         return doc_reset_order(doc, err);
+    case CURATION_EDIT_ITEM:
+        return s_edit_item(doc, op, err);
     default:
         err_set(err, LODE_EINVAL, "unknown curation change");
         return -1;

@@ -26,6 +26,7 @@ typedef enum {
     CURATION_RESET_SYNTHESIS, /* - */
     CURATION_RESET_FANOUT,    /* list, or NULL for every list */
     CURATION_RESET_ORDER,     /* - */
+    CURATION_EDIT_ITEM,       /* list, text (index or exact text), to (the new text) */
     CURATION_N
 } curation_kind_t;
 
@@ -36,6 +37,7 @@ typedef struct {
     size_t position;
     const char *list;
     const char *text;
+    const char *to; /* CURATION_EDIT_ITEM: the item's new text */
 } curation_op_t;
 
 /* The op's name as the API spells it ("keep", "reset_synthesis"…). */

@@ -64,7 +64,7 @@ static void s_curate(web_ctx_t *c)
     int64_t saved = 0;
     if (web_curate_apply(c->app, c->id, s_field(j, "op", b_op), s_field(j, "snippet", b_sid),
                          s_field(j, "position", b_pos), s_str(j, "list"), s_str(j, "text"),
-                         s_field(j, "version", b_ver), &saved, &err) == 0)
+                         s_str(j, "to"), s_field(j, "version", b_ver), &saved, &err) == 0)
         web_send_json(c, 200, json_pack("{s:I}", "version", (json_int_t)saved));
     else if (err.code == LODE_ESTATE) {
         int64_t now = 0;

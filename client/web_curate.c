@@ -46,7 +46,7 @@ static int s_numbers(int kind,
     if (kind == CURATION_MOVE && s_int(position, "position", 1, &pos, err) != 0)
         return -1;
     bool needs_text = kind == CURATION_COMMENTARY || kind == CURATION_SYNTHESIS ||
-                      kind == CURATION_ADD || kind == CURATION_REMOVE;
+                      kind == CURATION_ADD || kind == CURATION_REMOVE || kind == CURATION_EDIT_ITEM;
     if (needs_text && !text) {
         err_set(err, LODE_EINVAL, "%s needs text", op);
         return -1;
@@ -77,6 +77,7 @@ int web_curate_apply(web_app_t *app,
                      const char *position,
                      const char *list,
                      const char *text,
+                     const char *to,
                      const char *version,
                      int64_t *saved,
                      err_t *err)
@@ -90,10 +91,16 @@ int web_curate_apply(web_app_t *app,
     long long ver = -1;
     if (s_numbers(kind, op, snippet, position, text, version, &o, &ver, err) != 0)
         return -1;
-    char *lf = s_lf(text);
+    if (kind == CURATION_EDIT_ITEM && !to) {
+        err_set(err, LODE_EINVAL, "edit_item needs to (the new text)");
+        return -1;
+    }
+    char *lf = s_lf(text), *lf_to = s_lf(to);
     o.text = lf;
+    o.to = lf_to;
     int rc = curation_commit(app->store, id, &o, (int64_t)ver, saved, err);
     free(lf);
+    free(lf_to);
     return rc;
 }
 
@@ -104,8 +111,8 @@ void web_form_curate(web_ctx_t *c)
     int64_t saved = 0;
     const char *sid = web_arg(r, "snippet");
     if (web_curate_apply(c->app, c->id, web_arg(r, "op"), sid, web_arg(r, "position"),
-                         web_arg(r, "list"), web_arg(r, "text"), web_arg(r, "version"), &saved,
-                         &err) == 0) {
+                         web_arg(r, "list"), web_arg(r, "text"), web_arg(r, "to"),
+                         web_arg(r, "version"), &saved, &err) == 0) {
         char loc[160];
         snprintf(loc, sizeof loc, "/doc/%s%s%s", c->id, sid ? "#s-" : "", sid ? sid : "");
         /* sid came from the request: keep only its digits in the header. */

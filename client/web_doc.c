@@ -144,15 +144,24 @@ s_fanout_list(wb_t *b, const web_doc_t *d, const json_t *fan, const char *list, 
     wb_raw(b, label);
     wb_raw(b, "</h3><ol>");
     for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *text = json_string_value(json_array_get(items, i));
         wb_raw(b, "<li><span class=\"item\">");
-        wb_text(b, json_string_value(json_array_get(items, i)));
+        wb_text(b, text);
         wb_raw(b, "</span> ");
         web_doc_form(b, d, "remove", "inline");
         wb_fmt(b,
                "<input type=\"hidden\" name=\"list\" value=\"%s\"><input type=\"hidden\" "
-               "name=\"text\" value=\"%zu\"><button class=\"small\" title=\"Remove\">Remove"
-               "</button></form></li>",
+               "name=\"text\" value=\"%zu\"><button class=\"small\">Remove</button></form>",
                list, i + 1);
+        wb_raw(b, "<details class=\"edit inline\"><summary>Edit</summary>");
+        web_doc_form(b, d, "edit_item", "edit-item");
+        wb_fmt(b,
+               "<input type=\"hidden\" name=\"list\" value=\"%s\"><input type=\"hidden\" "
+               "name=\"text\" value=\"%zu\"><input name=\"to\" maxlength=\"4096\" "
+               "required value=\"",
+               list, i + 1);
+        wb_text(b, text);
+        wb_raw(b, "\"> <button class=\"small\">Save</button></form></details></li>");
     }
     wb_raw(b, "</ol>");
     web_doc_form(b, d, "add", "add");

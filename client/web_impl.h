@@ -134,6 +134,7 @@ int web_curate_apply(web_app_t *app,
                      const char *position,
                      const char *list,
                      const char *text,
+                     const char *to,
                      const char *version,
                      int64_t *saved,
                      err_t *err);

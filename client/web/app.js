@@ -82,6 +82,7 @@
         return li ? { op: 'commentary', snippet: op.snippet,
                       text: $('.commentary', li).textContent } : null;
       case 'add': return { op: 'remove', list: op.list, text: op.text };
+      case 'edit_item': return { op: 'edit_item', list: op.list, text: op.to, to: op.text };
       case 'synthesis': {
         const ta = $('#synthesis-edit textarea');
         return ta ? { op: 'synthesis', text: ta.defaultValue } : null;
@@ -111,10 +112,10 @@
     const fd = new FormData(form);
     if (submitter && submitter.name) fd.set(submitter.name, submitter.value);
     const op = {};
-    for (const k of ['op', 'snippet', 'position', 'list', 'text']) {
+    for (const k of ['op', 'snippet', 'position', 'list', 'text', 'to']) {
       if (fd.has(k)) op[k] = String(fd.get(k));
     }
-    if (op.op === 'remove' && /^\d+$/.test(op.text || '')) {
+    if ((op.op === 'remove' || op.op === 'edit_item') && /^\d+$/.test(op.text || '')) {
       const item = form.closest('li') && $('.item', form.closest('li'));
       if (item) op.text = item.textContent; /* by text: undo can add it back */
     }

@@ -262,19 +262,41 @@ static void test_curate_and_stale(void **state)
     assert_int_equal(s_post(f, path, body, f->csrf, &out), 409);
     assert_int_equal(json_integer_value(json_object_get(out, "version")), 1);
     json_decref(out);
+    /* A fan-out item edited in one write: the old text gone, the new one there. */
+    snprintf(body, sizeof body,
+             "{\"op\":\"edit_item\",\"list\":\"questions\",\"text\":\"1\",\"to\":\"What is "
+             "really mined?\",\"version\":1}");
+    assert_int_equal(s_post(f, path, body, f->csrf, &out), 200);
+    json_decref(out);
+    char gpath[80];
+    snprintf(gpath, sizeof gpath, "/api/doc/%s", f->id);
+    web_req_t g = s_req(f, "GET", gpath);
+    web_resp_t gr;
+    s_do(f->app, &g, &gr);
+    json_t *gd = json_loads(gr.body, 0, NULL);
+    json_t *qs =
+        json_object_get(json_object_get(json_object_get(gd, "document"), "fanout"), "questions");
+    assert_int_equal(json_array_size(qs), 2);
+    assert_string_equal(json_string_value(json_array_get(qs, 0)), "Who curates?");
+    assert_string_equal(json_string_value(json_array_get(qs, 1)), "What is really mined?");
+    json_decref(gd);
+    web_resp_clear(&gr);
+    snprintf(body, sizeof body,
+             "{\"op\":\"edit_item\",\"list\":\"questions\",\"text\":\"1\",\"version\":2}");
+    assert_int_equal(s_post(f, path, body, f->csrf, NULL), 400); /* no "to" */
     /* Bad values: 400. Unknown snippet: 404. */
-    snprintf(body, sizeof body, "{\"op\":\"explode\",\"version\":1}");
+    snprintf(body, sizeof body, "{\"op\":\"explode\",\"version\":2}");
     assert_int_equal(s_post(f, path, body, f->csrf, NULL), 400);
-    snprintf(body, sizeof body, "{\"op\":\"move\",\"snippet\":2,\"version\":1}");
+    snprintf(body, sizeof body, "{\"op\":\"move\",\"snippet\":2,\"version\":2}");
     assert_int_equal(s_post(f, path, body, f->csrf, NULL), 400);
-    snprintf(body, sizeof body, "{\"op\":\"drop\",\"snippet\":99,\"version\":1}");
+    snprintf(body, sizeof body, "{\"op\":\"drop\",\"snippet\":99,\"version\":2}");
     assert_int_equal(s_post(f, path, body, f->csrf, NULL), 404);
     /* The no-JavaScript form: a redirect back, and a 409 page when stale. */
     snprintf(path, sizeof path, "/doc/%s/curate", f->id);
     web_req_t q = s_req(f, "POST", path);
     q.args[0] = (web_arg_t){"op", "keep", 4, NULL};
     q.args[1] = (web_arg_t){"snippet", "3", 1, NULL};
-    q.args[2] = (web_arg_t){"version", "1", 1, NULL};
+    q.args[2] = (web_arg_t){"version", "2", 1, NULL};
     q.args[3] = (web_arg_t){"csrf", f->csrf, 64, NULL};
     q.n_args = 4;
     web_resp_t r;
@@ -282,7 +304,7 @@ static void test_curate_and_stale(void **state)
     assert_int_equal(r.status, 303);
     assert_non_null(strstr(r.location, "#s-3"));
     web_resp_clear(&r);
-    s_do(f->app, &q, &r); /* version 1 again: stale now */
+    s_do(f->app, &q, &r); /* version 2 again: stale now */
     assert_int_equal(r.status, 409);
     assert_non_null(strstr(r.body, "Not saved"));
     web_resp_clear(&r);
