@@ -269,9 +269,33 @@ static void s_doc_get(web_ctx_t *c)
         web_send_error(c, 404, "no such page");
 }
 
+/* POST /doc/ID/retry: a failed job back to the stage it failed at. */
+static void s_retry(web_ctx_t *c)
+{
+    err_t err = {0};
+    store_job_t job;
+    if (!job_id_valid(c->id) || store_job_get(c->app->store, c->id, &job, &err) != 0) {
+        err_set(&err, LODE_ENOTFOUND, "no job %s", c->id);
+        web_send_err(c, &err);
+        return;
+    }
+    char loc[128];
+    /* Back to where the button was: the document, or its batch's page. */
+    const char *back = web_arg(c->req, "back");
+    bool to_doc = !job.batch[0] || (back && strcmp(back, "doc") == 0);
+    snprintf(loc, sizeof loc, to_doc ? "/doc/%s" : "/batch/%s", to_doc ? job.id : job.batch);
+    store_job_clear(&job);
+    if (store_retry(c->app->store, c->id, -1, &err) < 0)
+        web_send_err(c, &err);
+    else
+        web_send_redirect(c, loc);
+}
+
 static void s_doc_post(web_ctx_t *c)
 {
-    if (strcmp(c->rest, "/curate") == 0)
+    if (strcmp(c->rest, "/retry") == 0)
+        s_retry(c);
+    else if (strcmp(c->rest, "/curate") == 0)
         web_form_curate(c);
     else
         web_send_error(c, 404, "no such page");

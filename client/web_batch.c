@@ -91,9 +91,11 @@ static void s_failures(web_ctx_t *c, wb_t *b, const s_batch_t *s)
         wb_text(b, got && j.url ? j.url : s->failed[i]);
         wb_raw(b, "</a> <span class=\"error\">");
         wb_text(b, got && j.error ? j.error : "");
-        wb_raw(b, "</span> <button class=\"small retry\" data-id=\"");
+        wb_raw(b, "</span> <form method=\"post\" class=\"inline\" action=\"/doc/");
         wb_text(b, s->failed[i]);
-        wb_raw(b, "\">Retry</button></li>");
+        wb_raw(b, "/retry\">");
+        web_csrf_field(b, c);
+        wb_raw(b, "<button class=\"small\">Retry</button></form></li>");
         if (got)
             store_job_clear(&j);
     }

@@ -342,6 +342,10 @@ void web_doc_progress(wb_t *b, const web_doc_t *d)
     if (d->job->error && strcmp(state, JOB_STATE_FAILED) == 0) {
         wb_raw(b, " <span class=\"error\">");
         wb_text(b, d->job->error);
-        wb_raw(b, "</span>");
+        wb_raw(b, "</span> <form method=\"post\" class=\"inline\" action=\"/doc/");
+        wb_text(b, d->id);
+        wb_raw(b, "/retry\"><input type=\"hidden\" name=\"back\" value=\"doc\">");
+        web_csrf_field(b, d->c);
+        wb_raw(b, "<button class=\"small\">Retry</button></form>");
     }
 }

@@ -171,11 +171,6 @@
       if (r.status === 200) { out.innerHTML = r.json.html; out.hidden = false; }
       return;
     }
-    if (b && b.classList.contains('retry')) {
-      await api('/api/doc/' + encodeURIComponent(b.dataset.id) + '/retry', {});
-      location.reload();
-      return;
-    }
     const li = ev.target.closest('li.snip');
     if (li && doc) setFocus(snips().indexOf(li), false);
   }

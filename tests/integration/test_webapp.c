@@ -19,6 +19,7 @@
 
 #include "cluster.h"
 #include "docfix.h"
+#include "job.h"
 #include "mem.h"
 #include "web_app.h"
 #include "web_server.h"
@@ -509,6 +510,37 @@ static void test_api_reads(void **state)
     assert_non_null(strstr(er.body + 512, "---\ntitle: \"Fixture document\""));
     assert_non_null(strstr(er.filename, ".tar"));
     web_resp_clear(&er);
+    free(batch);
+    /* A failed job: its reason and a Retry form on its batch's page, and the
+     * form puts it back in the queue. (A job test_submit queued; no workers.) */
+    char failed[JOB_ID_SIZE];
+    uint32_t attempt = 0;
+    err_t err = {0};
+    assert_int_equal(
+        store_dispatch(f->st, JOB_STAGE_FETCH, job_now_ms() + 60000, "t", failed, &attempt, &err),
+        1);
+    assert_int_equal(store_fail(f->st, failed, JOB_STAGE_FETCH, attempt, false, LODE_EHTTP,
+                                "HTTP 404 <from the test>", 0, "t", &err),
+                     1);
+    batch = cluster_job_field(f->c, failed, "batch");
+    snprintf(path, sizeof path, "/batch/%s", batch);
+    e = s_req(f, "GET", path);
+    s_do(f->app, &e, &er);
+    assert_int_equal(er.status, 200);
+    assert_non_null(strstr(er.body, "HTTP 404 &lt;from the test&gt;"));
+    assert_non_null(strstr(er.body, "/retry\""));
+    web_resp_clear(&er);
+    snprintf(path, sizeof path, "/doc/%s/retry", failed);
+    e = s_req(f, "POST", path);
+    e.args[0] = (web_arg_t){"csrf", f->csrf, 64, NULL};
+    e.n_args = 1;
+    s_do(f->app, &e, &er);
+    assert_int_equal(er.status, 303);
+    assert_non_null(strstr(er.location, batch));
+    web_resp_clear(&er);
+    char *st = cluster_job_field(f->c, failed, "state");
+    assert_string_equal(st, "queued");
+    free(st);
     free(batch);
     /* The pages that read the same: batch and cluster. */
     static const char *const pages[] = {"/cluster"};
