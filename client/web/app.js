@@ -91,12 +91,27 @@
     }
   }
 
+  /* One change at a time: while one is saved and the page redrawn, the
+   * keys that change things wait (data-busy tells tests and CSS). */
+  let busy = false;
+
   async function curate(op, isUndo, given) {
+    if (busy) return;
+    busy = true;
+    doc.dataset.busy = '1';
+    try {
+      await curateNow(op, isUndo, given);
+    } finally {
+      busy = false;
+      delete doc.dataset.busy;
+    }
+  }
+
+  async function curateNow(op, isUndo, given) {
     op.version = doc.dataset.version;
     const inv = isUndo ? null : given || inverse(op);
     const r = await api('/api/doc/' + encodeURIComponent(doc.dataset.id) + '/curate', op);
     if (r.status === 200) {
-      doc.dataset.version = r.json.version;
       if (inv) undo.push(inv);
       flash(isUndo ? 'Undone.' : '');
     } else if (r.status === 409) {

@@ -51,8 +51,13 @@ def version(d):
     return int(d.find_element(By.ID, "doc").get_attribute("data-version"))
 
 
+def idle(d):
+    """No change being saved or redrawn (app.js sets data-busy meanwhile)."""
+    return d.find_element(By.ID, "doc").get_attribute("data-busy") is None
+
+
 def saved(d, v, what):
-    wait(what + " to be saved (version %d)" % v, lambda: version(d) >= v)
+    wait(what + " to be saved (version %d)" % v, lambda: version(d) >= v and idle(d))
 
 
 def snip(d, sid):
@@ -143,7 +148,7 @@ def conflict(url, doc_id, a):
         ta.send_keys("B's stale edit.")
         det.find_element(By.CSS_SELECTOR, "form button").click()
         wait("B to hear of the conflict", lambda: "Someone else changed" in
-             b.find_element(By.ID, "flash").text)
+             b.find_element(By.ID, "flash").text and idle(b))
         if version(b) <= vb:
             raise SystemExit("e2e: B's page did not reload the current version")
         if "dropped" not in snip(b, 4).get_attribute("class"):

@@ -169,12 +169,12 @@ static void test_browser_end_to_end(void **state)
         fprintf(stderr, "web_e2e.py: status %d; lode web's log:\n%s\n", rc, wl ? wl : "");
         free(wl);
     }
+    json_t *r = rc == 0 && got ? json_loads(got, 0, NULL) : NULL;
+    free(got);
     assert_int_equal(rc, 0);
-    json_t *r = json_loads(got ? got : "", 0, NULL);
     assert_non_null(r);
     s_check_export(c, json_string_value(json_object_get(r, "id")));
     json_decref(r);
-    free(got);
     fprintf(stderr, "screenshots: %s/{document,library,document-proposed}.png\n", out_dir);
     cluster_mark_ok(c);
     cluster_check(c);
