@@ -69,9 +69,14 @@ void web_review_page(web_ctx_t *c)
         web_send_html(c, 200, &b);
         return;
     }
+    /* The banner lives only for this render: cleared again below. */
     c->banner = s_banner;
+    // cppcheck-suppress autoVariables
     c->banner_arg = &s;
-    if (web_doc_render(c, s.r.id, &b, &err) != 0) {
+    int rendered = web_doc_render(c, s.r.id, &b, &err);
+    c->banner = NULL;
+    c->banner_arg = NULL;
+    if (rendered != 0) {
         wb_free(&b);
         web_send_err(c, &err);
         return;
