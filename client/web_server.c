@@ -30,6 +30,7 @@ typedef struct {
     size_t cap;    /* its body limit */
     bool too_big;  /* over cap: answer 413 */
     bool bad_form; /* too many fields */
+    bool answered; /* the response is queued */
     buf_t body;    /* raw body (not a form) */
     struct MHD_PostProcessor *pp;
     s_field_t fields[WEB_ARGS_MAX];
@@ -201,21 +202,34 @@ static enum MHD_Result s_handler(void *cls,
     (void)version;
     web_server_t *self = cls;
     if (!*con_cls) {
-        *con_cls = s_begin(conn, url, method);
-        return MHD_YES;
+        s_req_t *first = s_begin(conn, url, method);
+        *con_cls = first;
+        if (!first->too_big)
+            return MHD_YES;
+        /* Content-Length over the cap: answer before reading (a client
+         * that sent Expect: 100-continue never sends the body). */
+        first->answered = true;
+        return s_finish(self, conn, url, method, first);
     }
     s_req_t *r = *con_cls;
-    if (*size > 0) {
-        if (r->too_big || r->bad_form)
-            ; /* drop the rest; the answer is 413 or 400 */
-        else if (r->pp) {
+    if (r->answered) {
+        *size = 0; /* the 413 or 400 is queued: MHD closes after sending it */
+        return MHD_YES;
+    }
+    if (*size > 0 && !r->too_big && !r->bad_form) {
+        if (r->pp) {
             if (MHD_post_process(r->pp, data, *size) != MHD_YES && !r->too_big)
                 r->bad_form = true;
         } else if (buf_append(&r->body, data, *size, NULL) != 0)
             r->too_big = true;
         *size = 0;
-        return MHD_YES;
+        if (!r->too_big && !r->bad_form)
+            return MHD_YES;
     }
+    /* The whole body, or one over its cap (answered at once, so an endless
+     * upload is not read to its end). */
+    r->answered = true;
+    *size = 0;
     return s_finish(self, conn, url, method, r);
 }
 
