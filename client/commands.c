@@ -23,6 +23,7 @@
 #include "top.h"
 #include "view.h"
 #include "wait.h"
+#include "web_cmd.h"
 
 typedef int (*cli_cmd_fn)(cli_t *cli, int argc, char **argv);
 
@@ -210,6 +211,7 @@ static const cli_cmd_t s_cmds[] = {
      "Examples:\n"
      "  lode keygen ~/.config/lode/client\n"
      "  lode keygen /etc/lode/broker\n"},
+    {"web", web_run, "the workbench in a browser: library, documents, curation", WEB_USAGE},
     {"keep", curate_keep_run, "keep a snippet",
      "usage: lode keep JOB SNIPPET_ID [--json]\n\nMark a snippet kept (undoes a drop).\n"
      "\n"

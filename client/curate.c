@@ -1,6 +1,8 @@
-/*  curate.c - keep, drop, edit, move, add, remove. One read of the job,
- *  one change to the curation layer, one write of the "curated" part
- *  (read-modify-write of a single key; see jobdoc.h).
+/*  curate.c - keep, drop, edit, move, add, remove. One read of the job and
+ *  of its curation layer's version, one change to the layer, one
+ *  compare-and-set write of the "curated" part (jobdoc.h): if someone else
+ *  (another CLI, the web workbench) saved in between, nothing is written and
+ *  the command says so, instead of losing their change.
  *  SPDX-License-Identifier: MIT
  */
 #include "curate.h"
@@ -24,6 +26,7 @@ typedef struct {
     store_t *store;       /* borrowed from cli */
     store_job_t job;      /* owned strings: the job hash */
     doc_t *doc;           /* owned */
+    int64_t version;      /* of the curation layer as loaded */
     const char *cmd;      /* borrowed: argv[0] */
     bool json;            /* --json: say what was done as a JSON object */
     char id[JOB_ID_SIZE]; /* the whole job id (JOB may be a prefix) */
@@ -43,7 +46,7 @@ s_open(cli_t *cli, const char *cmd, const char **id, const char *part, curate_se
     err_t err = {0};
     s->store = cli_store(cli, &err);
     if (s->store)
-        s->doc = jobdoc_load(s->store, *id, &s->job, &err);
+        s->doc = jobdoc_load_versioned(s->store, *id, &s->job, &s->version, &err);
     if (!s->doc)
         return cli_fail(cli, &err);
     if (part && !doc_has_part(s->doc, part)) {
@@ -90,7 +93,7 @@ static void s_say(curate_session_t *s, bool changed, const char *msg)
 static int s_commit(curate_session_t *s, const char *fmt, ...)
 {
     err_t err = {0};
-    if (jobdoc_save(s->store, s->job.id, s->doc, &err) != 0)
+    if (jobdoc_save(s->store, s->job.id, s->doc, s->version, NULL, &err) != 0)
         return cli_fail(s->cli, &err);
     char msg[1024];
     va_list ap;

@@ -110,4 +110,17 @@ doc_fanout_remove(doc_t *self, const char *list, const char *which, char **remov
 /* The curation layer as JSON to store in the "curated" part, with
  * updated_ms set to now_ms. Caller frees. */
 char *doc_curated_json(doc_t *self, int64_t now_ms);
+/* --- reset to proposed (doc_reset.c): remove a person's overrides --- */
+
+/* A snippet's keep/drop and commentary (its place stays: doc_reset_order). */
+LODE_MUST_CHECK int doc_reset_snippet(doc_t *self, int64_t id, err_t *err);
+
+/* The synthesis. LODE_ENOTFOUND if there is none yet. */
+LODE_MUST_CHECK int doc_reset_synthesis(doc_t *self, err_t *err);
+
+/* One fan-out list ("questions"…), or all of them if list is NULL. */
+LODE_MUST_CHECK int doc_reset_fanout(doc_t *self, const char *list, err_t *err);
+
+/* The snippets' order. */
+LODE_MUST_CHECK int doc_reset_order(doc_t *self, err_t *err);
 #endif

@@ -28,7 +28,48 @@ static const char *const s_parts[JOBDOC_N] = {
 
 doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err)
 {
+    int64_t version;
+    return jobdoc_load_versioned(store, id, job, &version, err);
+}
+
+/* Part p's text into *text: the curated part with its version, the others
+ * plainly. An absent part is NULL and no error. */
+static int
+s_read_part(store_t *store, const char *id, int p, char **text, int64_t *version, err_t *err)
+{
+    err_t perr = {0};
+    *text = p == JOBDOC_CURATED ? store_curated_get(store, id, NULL, version, &perr)
+                                : store_part_get(store, id, s_parts[p], NULL, &perr);
+    if (!*text && perr.code != LODE_ENOTFOUND) {
+        err_set(err, perr.code, "%s", perr.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Load with only the parts in want (a bit per JOBDOC_*). */
+static doc_t *s_load(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err);
+
+doc_t *jobdoc_load_versioned(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
+{
+    return s_load(store, id, job, version, ~0u, err);
+}
+
+doc_t *
+jobdoc_load_for_edit(store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
+{
+    unsigned want =
+        1u << JOBDOC_SNIPPETS | 1u << JOBDOC_SYNTHESIS | 1u << JOBDOC_FANOUT | 1u << JOBDOC_CURATED;
+    return s_load(store, id, job, version, want, err);
+}
+
+static doc_t *s_load(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err)
+{
     memset(job, 0, sizeof *job);
+    *version = 0;
     if (!job_id_valid(id)) {
         err_set(err, LODE_ENOTFOUND, "no job %s", id);
         return NULL;
@@ -38,12 +79,8 @@ doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err)
     char *text[JOBDOC_N] = {0};
     doc_t *doc = NULL;
     for (int p = 0; p < JOBDOC_N; p++) {
-        err_t perr = {0};
-        text[p] = store_part_get(store, id, s_parts[p], NULL, &perr);
-        if (!text[p] && perr.code != LODE_ENOTFOUND) {
-            err_set(err, perr.code, "%s", perr.msg);
+        if ((want & (1u << p)) && s_read_part(store, id, p, &text[p], version, err) != 0)
             goto out;
-        }
     }
     doc_parts_t parts = {.id = job->id,
                          .url = job->url,
@@ -70,10 +107,11 @@ out:
     return doc;
 }
 
-int jobdoc_save(store_t *store, const char *id, doc_t *doc, err_t *err)
+int jobdoc_save(
+    store_t *store, const char *id, doc_t *doc, int64_t version, int64_t *saved, err_t *err)
 {
     char *layer = doc_curated_json(doc, job_now_ms());
-    int rc = store_part_set(store, id, STORE_PART_CURATED, layer, strlen(layer), err);
+    int rc = store_curated_cas(store, id, version, layer, strlen(layer), saved, err);
     free(layer);
     return rc;
 }

@@ -14,8 +14,23 @@
  * LODE_ESTORE if Redis fails. */
 doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err);
 
-/* Write doc's curation layer as the job's "curated" part. This is a plain
- * read-modify-write of one key: two people curating the same job at the same
- * moment can lose one change (documented in docs/cli.md). */
-LODE_MUST_CHECK int jobdoc_save(store_t *store, const char *id, doc_t *doc, err_t *err);
+/* jobdoc_load that also gives the curation layer's version (0: never
+ * curated), read together with the layer (store_curated_get). */
+doc_t *jobdoc_load_versioned(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err);
+
+/* jobdoc_load_versioned for a curation edit: the parts an edit checks
+ * against (snippets, synthesis, fanout, the layer), without the transcript,
+ * the source and the .meta parts, which no edit reads and which are most of
+ * the bytes of a long document. Not for rendering or export. */
+doc_t *jobdoc_load_for_edit(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err);
+
+/* Write doc's curation layer as the job's "curated" part if its version is
+ * still version (the one jobdoc_load_versioned gave): a compare-and-set, so
+ * two people curating the same job never lose a change silently. *saved
+ * (may be NULL) gets the new version. -1 and LODE_ESTATE if someone else
+ * saved first (nothing written: load again and redo the change). */
+LODE_MUST_CHECK int jobdoc_save(
+    store_t *store, const char *id, doc_t *doc, int64_t version, int64_t *saved, err_t *err);
 #endif

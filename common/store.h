@@ -469,4 +469,82 @@ LODE_MUST_CHECK int store_usage_add(store_t *self,
                                     int64_t prompt_tokens,
                                     int64_t completion_tokens,
                                     err_t *err);
+/* --- the curation layer, versioned (store_curate.c) ---
+ * The job hash's curated_version field counts writes of the "curated" part
+ * (absent = 0). Writers compare and set, so two editors never lose a change. */
+
+/* The "curated" part and its version, read together. NULL and
+ * LODE_ENOTFOUND if the job or the part is absent (*version still set). */
+char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *version, err_t *err);
+
+/* Write the "curated" part if its version is still expected; *version (may
+ * be NULL) gets the new one. -1 and LODE_ESTATE if another writer came
+ * first (nothing written), LODE_ENOTFOUND if there is no such job. */
+LODE_MUST_CHECK int store_curated_cas(store_t *self,
+                                      const char *id,
+                                      int64_t expected,
+                                      const char *data,
+                                      size_t len,
+                                      int64_t *version,
+                                      err_t *err);
+
+/* --- the web workbench's library page (store_library.c) --- */
+
+/* One library row, copied out (cut to fit). */
+typedef struct {
+    char id[JOB_ID_SIZE];
+    char state[16], stage[16], kind[16];
+    char batch[JOB_ID_SIZE];
+    int64_t created_ms;
+    char url[512];
+    char name[128];
+    int64_t curated_version; /* 0: never curated */
+    char title[256];         /* the source's title, "" before fetch */
+    int64_t snippets;        /* proposed snippets, 0 before the snippet stage */
+} store_row_t;
+
+/* What to list. Strings borrowed; NULL or "" = any. */
+typedef struct {
+    const char *state, *kind;
+    const char *batch; /* a batch's jobs in submission order instead of all, newest first */
+    const char *query; /* lowercase ASCII substring of title, URL, quotes, commentary */
+    size_t cursor;     /* position to start from (0, or a previous page's next) */
+    size_t limit;      /* rows wanted, room in rows; 0 = 50 */
+    size_t scan_max;   /* ids examined at most by this call; 0 = 2000 */
+} store_page_opts_t;
+
+typedef struct {
+    size_t n;        /* rows filled */
+    size_t next;     /* cursor of the next page; 0 = no more */
+    size_t total;    /* ids in the list (unfiltered) */
+    size_t examined; /* ids this call looked at */
+} store_page_t;
+
+/* One page of the library, in one script call. */
+LODE_MUST_CHECK int store_library_page(store_t *self,
+                                       const store_page_opts_t *opts,
+                                       store_row_t *rows,
+                                       store_page_t *page,
+                                       err_t *err);
+
+/* --- the web workbench's review mode (store_review.c) ---
+ *   P batch:ID:reviewed  set  job ids a person marked reviewed */
+
+typedef struct {
+    size_t cursor;        /* in: where to start in the batch's list; out: where id is */
+    char id[JOB_ID_SIZE]; /* out: the next done, unreviewed job, or "" */
+    int64_t reviewed;     /* out: jobs marked reviewed */
+    int64_t total;        /* out: jobs in the batch */
+} store_review_t;
+
+/* Mark (or unmark) job id of batch reviewed. LODE_ENOTFOUND if the job is
+ * not in that batch. */
+LODE_MUST_CHECK int
+store_review_mark(store_t *self, const char *batch, const char *id, bool reviewed, err_t *err);
+
+/* The next done job of batch not yet reviewed, from out->cursor on
+ * (examines at most 2,000 a call: "" with cursor moved on means call
+ * again from there). */
+LODE_MUST_CHECK int
+store_review_next(store_t *self, const char *batch, store_review_t *out, err_t *err);
 #endif

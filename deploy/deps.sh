@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config redis-server libczmq-dev libzmq3-dev libsodium-dev libhiredis-dev
       libmsgpack-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libxml2-dev
-      libmicrohttpd-dev libutf8proc-dev libstemmer-dev clang-format curl iproute2)
+      libmicrohttpd-dev libutf8proc-dev libstemmer-dev libcmark-dev clang-format curl iproute2
+      chromium chromium-driver python3-selenium)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
