@@ -162,8 +162,15 @@ static int s_node_hello(rcl_t *self, s_node_t *node, bool *refused, err_t *err)
     if (!r || r->type == REDIS_REPLY_ERROR) {
         /* AUTH's arguments are secrets: name the user, never the password. */
         *refused = r != NULL;
-        err_set(err, LODE_ESTORE, "redis at %s:%d: %s%s%s", node->host, node->port,
-                r ? r->str : node->ctx->errstr, c->user[0] ? " as " : "", c->user);
+        const char *why = r ? r->str : node->ctx->errstr;
+        if (!c->password[0] && r && strstr(why, "NOAUTH"))
+            err_set(err, LODE_ESTORE,
+                    "redis at %s:%d wants a password (redis://[user:]password@%s:%d): redis: "
+                    "%.100s",
+                    node->host, node->port, node->host, node->port, why);
+        else
+            err_set(err, LODE_ESTORE, "AUTH%s%s at %s:%d: redis: %.150s", c->user[0] ? " as " : "",
+                    c->user, node->host, node->port, why);
         rc = -1;
     }
     freeReplyObject(r);
@@ -188,6 +195,8 @@ static int s_node_connect(rcl_t *self, s_node_t *node, bool *refused, err_t *err
         return 0;
     int64_t now = job_now_ms();
     if (now < node->retry_at_ms) {
+        if (self->url.cluster)
+            self->stale = true; /* a replica may have taken over meanwhile */
         err_set(err, LODE_ESTORE, "redis at %s:%d is down (retrying in %lld ms)", node->host,
                 node->port, (long long)(node->retry_at_ms - now));
         return -1;
@@ -666,6 +675,48 @@ const char *rcl_slot_node(rcl_t *self, unsigned slot)
         return NULL;
     snprintf(self->shown, sizeof self->shown, "%s:%d", self->nodes[node].host,
              self->nodes[node].port);
+    return self->shown;
+}
+
+redisContext *rcl_ctx(rcl_t *self, int slot, err_t *err)
+{
+    rcl_cmd_t cmd = {.slot = self->url.cluster ? slot : -1};
+    int node = s_target(self, &cmd, err);
+    bool refused = false;
+    if (node < 0 || s_node_connect(self, &self->nodes[node], &refused, err) != 0)
+        return NULL;
+    return self->nodes[node].ctx;
+}
+
+static s_node_t *s_node_of(rcl_t *self, const redisContext *ctx)
+{
+    for (size_t i = 0; ctx && i < self->n_nodes; i++)
+        if (self->nodes[i].ctx == ctx)
+            return &self->nodes[i];
+    return NULL;
+}
+
+void rcl_lost(rcl_t *self, redisContext *ctx)
+{
+    s_node_t *node = s_node_of(self, ctx);
+    if (node)
+        s_node_drop(self, node);
+}
+
+void rcl_saw(rcl_t *self, const redisReply *r)
+{
+    rcl_cmd_t none = {0};
+    int to = -1;
+    if (r)
+        (void)s_classify(self, r, &none, &to);
+}
+
+const char *rcl_ctx_name(rcl_t *self, const redisContext *ctx)
+{
+    const s_node_t *node = s_node_of(self, ctx);
+    if (!node)
+        return "redis";
+    snprintf(self->shown, sizeof self->shown, "%s:%d", node->host, node->port);
     return self->shown;
 }
 

@@ -112,6 +112,26 @@ LODE_MUST_CHECK int rcl_refresh(rcl_t *self, err_t *err);
  * or NULL if the map does not know it. On a single server, the server. */
 const char *rcl_slot_node(rcl_t *self, unsigned slot);
 
+/* --- for callers that pipeline on one node with hiredis themselves (the
+ * store's MULTI/EXEC inside one partition: one slot, so one node) --- */
+
+/* The connection to the master of slot (-1: the single server, or any
+ * master), connected if needed. Borrowed until rcl_lost or rcl_destroy.
+ * NULL and *err (LODE_ESTORE) if it cannot be reached. */
+redisContext *rcl_ctx(rcl_t *self, int slot, err_t *err);
+
+/* A context from rcl_ctx failed (NULL reply): drop it; a cluster reloads
+ * its map before the next command. */
+void rcl_lost(rcl_t *self, redisContext *ctx);
+
+/* A reply read on a context from rcl_ctx: a MOVED error updates the map
+ * (the caller's command failed; it runs it again later). */
+void rcl_saw(rcl_t *self, const redisReply *r);
+
+/* "host:port" of the node behind ctx (borrowed until the next call), or
+ * "redis" if it is not one of ours. */
+const char *rcl_ctx_name(rcl_t *self, const redisContext *ctx);
+
 /* Masters in the current map (1 on a single server). */
 size_t rcl_masters(const rcl_t *self);
 

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "mem.h"
+#include "rcl.h"
 #include "store_impl.h"
 
 /* --- keys ------------------------------------------------------------------- */
@@ -36,94 +37,29 @@ void store_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ..
 int store_check(store_t *self, redisReply *r, err_t *err)
 {
     if (!r) {
-        err_set(err, LODE_ESTORE, "redis %s:%d: %s", self->cfg.host, self->cfg.port,
+        err_set(err, LODE_ESTORE, "redis %s: %s", rcl_ctx_name(self->rcl, self->ctx),
                 self->ctx && self->ctx->errstr[0] ? self->ctx->errstr : "connection lost");
         /* A context that failed is unusable; drop it and reconnect next time. */
-        redisFree(self->ctx);
+        rcl_lost(self->rcl, self->ctx);
         self->ctx = NULL;
         return -1;
     }
     if (r->type == REDIS_REPLY_ERROR) {
+        rcl_saw(self->rcl, r); /* a MOVED updates the slot map */
         err_set(err, LODE_ESTORE, "redis: %.200s", r->str);
         return -1;
     }
     return 0;
 }
 
-static int s_connect_now(store_t *self, err_t *err)
-{
-    struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(self->cfg.host, self->cfg.port, tv);
-    if (!c || c->err) {
-        err_set(err, LODE_ESTORE, "cannot connect to redis at %s:%d: %s", self->cfg.host,
-                self->cfg.port, c ? c->errstr : "out of memory");
-        redisFree(c);
-        return -1;
-    }
-    redisSetTimeout(c, tv);
-    self->ctx = c;
-    redisReply *r = NULL;
-    int rc = 0;
-    /* AUTH's arguments are secrets: an error names the user, never the password. */
-    if (self->cfg.password[0]) {
-        if (self->cfg.user[0])
-            r = redisCommand(c, "AUTH %s %s", self->cfg.user, self->cfg.password);
-        else
-            r = redisCommand(c, "AUTH %s", self->cfg.password);
-        rc = store_check(self, r, err);
-        self->auth_refused = rc != 0 && r != NULL;
-        if (rc != 0)
-            err_prefix(err, "AUTH%s%s at %s:%d", self->cfg.user[0] ? " as " : "", self->cfg.user,
-                       self->cfg.host, self->cfg.port);
-        freeReplyObject(r);
-    } else {
-        /* A server with requirepass says NOAUTH here, not at the first job. */
-        r = redisCommand(c, "PING");
-        rc = store_check(self, r, err);
-        self->auth_refused = rc != 0 && strstr(err->msg, "NOAUTH");
-        if (self->auth_refused)
-            err_prefix(err, "redis at %s:%d wants a password (redis://[user:]password@%s:%d)",
-                       self->cfg.host, self->cfg.port, self->cfg.host, self->cfg.port);
-        freeReplyObject(r);
-    }
-    if (rc == 0 && self->cfg.db) {
-        r = redisCommand(self->ctx, "SELECT %d", self->cfg.db);
-        rc = store_check(self, r, err);
-        freeReplyObject(r);
-    }
-    if (rc != 0) {
-        redisFree(self->ctx);
-        self->ctx = NULL;
-    }
-    return rc;
-}
-
-/* Connect if not connected. After a failure, calls fail at once (with the
- * last reason) until a back-off of 100 ms doubling to 2 s has passed, so an
- * event loop is not held up by a Redis that is down. */
+/* The connection to the node serving the store's keys, asked of rcl at
+ * every use (it may have moved: a failover, a reshard). rcl connects with
+ * a back-off after failures (100 ms doubling to 2 s) during which calls
+ * fail at once, so an event loop is not held up by a Redis that is down. */
 int store_connect(store_t *self, err_t *err)
 {
-    if (self->ctx)
-        return 0;
-    int64_t now = job_now_ms();
-    if (now < self->retry_at_ms) {
-        err_set(err, LODE_ESTORE, "%s (retrying in %lld ms)", self->last_error,
-                (long long)(self->retry_at_ms - now));
-        return -1;
-    }
-    err_t mine = {0};
-    if (s_connect_now(self, &mine) == 0) {
-        self->backoff_ms = 0;
-        self->retry_at_ms = 0;
-        return 0;
-    }
-    self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 100;
-    if (self->backoff_ms > 2000)
-        self->backoff_ms = 2000;
-    self->retry_at_ms = now + self->backoff_ms;
-    memcpy(self->last_error, mine.msg, sizeof self->last_error);
-    err_set(err, mine.code, "%s", mine.msg);
-    return -1;
+    self->ctx = rcl_ctx(self->rcl, self->slot, err);
+    return self->ctx ? 0 : -1;
 }
 
 /* Run one command. On success *reply is the caller's to free. */
@@ -141,24 +77,32 @@ int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err)
     return 0;
 }
 
+/* The key prefix: as given on a single server ("lode:", today's names);
+ * on a cluster with the hash tag {p0} added ("lode:{p0}:"), so every key of
+ * the store is in one slot and each script's keys are on one node. */
+static int s_set_prefix(store_t *self, const char *prefix, err_t *err)
+{
+    int n = rcl_is_cluster(self->rcl)
+                ? snprintf(self->prefix, sizeof self->prefix, "%s{p0}:", prefix)
+                : snprintf(self->prefix, sizeof self->prefix, "%s", prefix);
+    if (n < 0 || (size_t)n >= sizeof self->prefix) {
+        err_set(err, LODE_EINVAL, "key prefix too long");
+        return -1;
+    }
+    self->slot = rcl_is_cluster(self->rcl) ? (int)rcl_key_slot(self->prefix, (size_t)n) : -1;
+    return 0;
+}
+
 store_t *store_new(const store_opts_t *opts, err_t *err)
 {
     store_t *self = mem_calloc(1, sizeof *self);
-    const char *url = config_redis_url(opts ? opts->url : NULL);
-    const char *prefix = config_prefix(opts ? opts->prefix : NULL);
     self->timeout_ms = (opts && opts->timeout_ms > 0) ? opts->timeout_ms : 5000;
-    if (strlen(prefix) >= sizeof self->prefix) {
-        err_set(err, LODE_EINVAL, "key prefix too long");
-        free(self);
-        return NULL;
-    }
-    strcpy(self->prefix, prefix);
     int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
     store_set_max_attempts(self, dflt);
-    err_t conn = {0};
-    if (config_parse_redis_url(url, &self->cfg, err) != 0 ||
-        (store_connect(self, &conn) != 0 && (!(opts && opts->lazy) || self->auth_refused))) {
-        err_set(err, conn.code, "%s", conn.msg);
+    rcl_opts_t ro = {
+        .url = opts ? opts->url : NULL, .timeout_ms = self->timeout_ms, .lazy = opts && opts->lazy};
+    self->rcl = rcl_new(&ro, err);
+    if (!self->rcl || s_set_prefix(self, config_prefix(opts ? opts->prefix : NULL), err) != 0) {
         store_destroy(&self);
         return NULL;
     }
@@ -169,7 +113,7 @@ void store_destroy(store_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    redisFree((*self_p)->ctx);
+    rcl_destroy(&(*self_p)->rcl);
     free(*self_p);
     *self_p = NULL;
 }
@@ -284,7 +228,10 @@ s_evalsha_args(store_t *self, const char *sha, const store_args_t *args, store_a
 {
     store_str(a, "EVALSHA");
     store_arg(a, sha, 40);
-    store_str(a, "0");
+    /* KEYS[1], which no script reads: Redis Cluster routes a script by its
+     * keys, and every key the scripts build shares the prefix's slot. */
+    store_str(a, "1");
+    store_str(a, self->prefix);
     store_str(a, self->prefix);
     store_str(a, self->maxes);
     store_int(a, job_now_ms());

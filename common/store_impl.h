@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "rcl.h"
 #include "store.h"
 
 #define STORE_KEY_MAX     256
@@ -25,15 +26,13 @@
 #define STORE_SCRIPTS_MAX 16
 
 struct store {
-    redisContext *ctx; /* owned; NULL while disconnected */
-    config_redis_t cfg;
-    char prefix[64];
+    rcl_t *rcl;        /* owned: the single server or the cluster */
+    redisContext *ctx; /* borrowed from rcl: the node serving slot; renewed by
+                          store_connect, NULL after a failure */
+    int slot;          /* hash slot of every key (a cluster), -1 otherwise */
+    char prefix[72];
     char maxes[96]; /* "fetch=3,snippet=3,…": attempt limits the scripts use */
     int timeout_ms;
-    int64_t retry_at_ms;  /* after a failed connect, fail fast until then */
-    int backoff_ms;       /* current reconnect back-off; 0 while connected */
-    char last_error[256]; /* why the last connect failed */
-    bool auth_refused;    /* Redis answered but refused our credentials */
 
     struct {
         const char *text; /* a static script; NULL = free entry */

@@ -535,7 +535,10 @@ cluster_t *cluster_new(const cluster_opts_t *opts, err_t *err)
         return NULL;
     }
     s_register(self, true);
-    if (s_start_redis(self, err) != 0 || s_add_acl_user(self, opts, err) != 0 ||
+    if (opts && opts->redis_url)
+        snprintf(self->redis_url, sizeof self->redis_url, "%s", opts->redis_url);
+    if ((!(opts && opts->redis_url) &&
+         (s_start_redis(self, err) != 0 || s_add_acl_user(self, opts, err) != 0)) ||
         s_start_broker(self, err) != 0 || s_start_workers(self, err) != 0) {
         cluster_dump_logs(self, 2048);
         self->test_ok = true; /* logs already shown */

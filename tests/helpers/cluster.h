@@ -34,7 +34,10 @@ typedef struct {
     const char *redis_user;         /* with redis_password: an ACL user made at start
                                        (on ~lode:* &* +@all) that the URLs use instead */
     const char *redis_user_password;
-    bool redis_aof; /* redis --appendonly yes --appendfsync everysec */
+    bool redis_aof;        /* redis --appendonly yes --appendfsync everysec */
+    const char *redis_url; /* use this Redis (a Redis Cluster from rcluster.h) instead
+                              of starting one; cluster_redis_* and the redis
+                              restarts do nothing then */
 } cluster_opts_t;
 
 /* Directory of the binaries: $LODE_BUILD/bin, LODE_BUILD defaulting to
