@@ -32,6 +32,8 @@ void store_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ..
     va_end(ap);
 }
 
+static int s_load_parts(store_t *self, int want, err_t *err);
+
 /* --- connection ------------------------------------------------------------ */
 
 int store_check(store_t *self, redisReply *r, err_t *err)
@@ -59,6 +61,23 @@ int store_check(store_t *self, redisReply *r, err_t *err)
 int store_connect(store_t *self, err_t *err)
 {
     self->ctx = rcl_ctx(self->rcl, self->slot, err);
+    if (!self->ctx || self->parts_known)
+        return self->ctx ? 0 : -1;
+    /* The first time Redis answers: learn the partition count (a program
+     * started lazily while Redis was down assumed one). */
+    int part = self->part, assumed = self->parts;
+    self->parts_known = true; /* s_load_parts runs commands through here */
+    if (s_load_parts(self, self->want_parts, err) != 0) {
+        self->parts_known = false;
+        return -1;
+    }
+    if (self->parts != assumed && self->parts_assumed) {
+        err_set(err, LODE_ESTORE, "the store has %d partitions, not %d: try again", self->parts,
+                assumed);
+        return -1;
+    }
+    store_at(self, part < self->parts ? part : 0);
+    self->ctx = rcl_ctx(self->rcl, self->slot, err);
     return self->ctx ? 0 : -1;
 }
 
@@ -77,36 +96,161 @@ int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err)
     return 0;
 }
 
-/* The key prefix: as given on a single server ("lode:", today's names);
- * on a cluster with the hash tag {p0} added ("lode:{p0}:"), so every key of
- * the store is in one slot and each script's keys are on one node. */
-static int s_set_prefix(store_t *self, const char *prefix, err_t *err)
+/* --- partitions ------------------------------------------------------------- */
+
+/* A partition's prefix: the plain prefix for a store of one partition on a
+ * single server ("lode:", today's names); otherwise with the partition's
+ * hash tag ("lode:{p7}:"), so all its keys are in one slot and each script's
+ * keys are on one node. */
+void store_at(store_t *self, int part)
 {
-    int n = rcl_is_cluster(self->rcl)
-                ? snprintf(self->prefix, sizeof self->prefix, "%s{p0}:", prefix)
-                : snprintf(self->prefix, sizeof self->prefix, "%s", prefix);
-    if (n < 0 || (size_t)n >= sizeof self->prefix) {
-        err_set(err, LODE_EINVAL, "key prefix too long");
+    if (part == self->part && self->prefix[0])
+        return;
+    self->part = part;
+    bool tagged = self->parts > 1 || rcl_is_cluster(self->rcl);
+    int n = tagged ? snprintf(self->prefix, sizeof self->prefix, "%s{p%d}:", self->base, part)
+                   : snprintf(self->prefix, sizeof self->prefix, "%s", self->base);
+    self->slot = rcl_is_cluster(self->rcl) ? (int)rcl_key_slot(self->prefix, (size_t)n) : -1;
+    self->ctx = NULL; /* store_connect finds the partition's node */
+}
+
+static int s_b32(char c)
+{
+    static const char digits[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    const char *p = c ? strchr(digits, c) : NULL;
+    return p ? (int)(p - digits) : 0;
+}
+
+int store_part_of(const store_t *self, const char *id)
+{
+    if (self->parts <= 1 || strlen(id) < 12)
+        return 0;
+    return (s_b32(id[10]) * 32 + s_b32(id[11])) % self->parts;
+}
+
+void store_new_id(const store_t *self, int part, char out[JOB_ID_SIZE])
+{
+    static const char digits[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    job_new_id(out);
+    if (self->parts <= 1)
+        return;
+    /* The high end of the random part: a monotonic ULID counts up at the
+     * low end, so ids made in one millisecond stay unique. */
+    out[10] = digits[(part / 32) % 32];
+    out[11] = digits[part % 32];
+}
+
+/* Where the partition count is recorded: beside partition 0's keys on a
+ * cluster, under the plain prefix on a single server (readable before the
+ * count is known either way). */
+static void s_parts_key(store_t *self, char key[STORE_KEY_MAX])
+{
+    if (rcl_is_cluster(self->rcl))
+        snprintf(key, STORE_KEY_MAX, "%s{p0}:partitions", self->base);
+    else
+        snprintf(key, STORE_KEY_MAX, "%spartitions", self->base);
+}
+
+/* The count the store was made with; a new store records want (SET NX: the
+ * first program wins). A store without the key has one partition (every
+ * store made before partitions). 0, or -1 and LODE_EINVAL if want differs
+ * from what is recorded. */
+static int s_load_parts(store_t *self, int want, err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    s_parts_key(self, key);
+    store_at(self, 0);
+    store_args_t a = {0};
+    store_str(&a, want > 1 ? "SET" : "GET");
+    store_str(&a, key);
+    if (want > 1) {
+        store_int(&a, want);
+        store_str(&a, "NX");
+        store_str(&a, "GET");
+    }
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    int had = r->type == REDIS_REPLY_STRING ? atoi(r->str) : 0;
+    freeReplyObject(r);
+    int parts = had > 0 ? had : want > 1 ? want : 1;
+    if (want > 0 && parts != want) {
+        err_set(err, LODE_EINVAL,
+                "the store has %d partition(s), not %d (a store's count is fixed when it is "
+                "made; lode admin migrate moves it)",
+                parts, want);
         return -1;
     }
-    self->slot = rcl_is_cluster(self->rcl) ? (int)rcl_key_slot(self->prefix, (size_t)n) : -1;
+    self->parts = parts;
+    self->prefix[0] = '\0';
+    store_at(self, 0);
     return 0;
+}
+
+/* The partition count asked for: opts, else $LODE_PARTITIONS, else 0 (as
+ * recorded). -1 if out of range. */
+static int s_want_parts(const store_opts_t *opts, err_t *err)
+{
+    const char *env = getenv("LODE_PARTITIONS");
+    int want = opts && opts->partitions ? opts->partitions : env && *env ? atoi(env) : 0;
+    if (want < 0 || want > STORE_PARTS_MAX) {
+        err_set(err, LODE_EINVAL, "partitions must be 1..%d", STORE_PARTS_MAX);
+        return -1;
+    }
+    return want;
 }
 
 store_t *store_new(const store_opts_t *opts, err_t *err)
 {
     store_t *self = mem_calloc(1, sizeof *self);
     self->timeout_ms = (opts && opts->timeout_ms > 0) ? opts->timeout_ms : 5000;
+    self->parts = 1;
     int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
     store_set_max_attempts(self, dflt);
+    const char *prefix = config_prefix(opts ? opts->prefix : NULL);
+    if (strlen(prefix) >= sizeof self->base) {
+        err_set(err, LODE_EINVAL, "key prefix too long");
+        free(self);
+        return NULL;
+    }
+    strcpy(self->base, prefix);
     rcl_opts_t ro = {
         .url = opts ? opts->url : NULL, .timeout_ms = self->timeout_ms, .lazy = opts && opts->lazy};
-    self->rcl = rcl_new(&ro, err);
-    if (!self->rcl || s_set_prefix(self, config_prefix(opts ? opts->prefix : NULL), err) != 0) {
+    int want = s_want_parts(opts, err);
+    self->rcl = want >= 0 ? rcl_new(&ro, err) : NULL;
+    if (!self->rcl) {
         store_destroy(&self);
         return NULL;
     }
+    /* Lazy and Redis down: the count asked for (or 1) until it answers. */
+    self->want_parts = want;
+    self->parts = want > 1 ? want : 1;
+    store_at(self, 0);
+    err_t mine = {0};
+    if (store_connect(self, &mine) != 0 && (!(opts && opts->lazy) || mine.code == LODE_EINVAL)) {
+        err_set(err, mine.code, "%s", mine.msg);
+        store_destroy(&self);
+        return NULL;
+    }
+    /* Down now (lazy): keys made before Redis answers use the count assumed;
+     * an operation that finds it wrong fails once (store_connect). */
+    self->parts_assumed = !self->parts_known;
     return self;
+}
+
+int store_partitions(const store_t *self)
+{
+    return self->parts;
+}
+
+int store_job_partition(store_t *self, const char *id, const char **node)
+{
+    int part = store_part_of(self, id);
+    if (node) {
+        store_at(self, part);
+        *node = rcl_is_cluster(self->rcl) ? rcl_slot_node(self->rcl, (unsigned)self->slot) : NULL;
+    }
+    return part;
 }
 
 void store_destroy(store_t **self_p)

@@ -52,6 +52,9 @@ typedef struct {
     const char *url;    /* redis://…; borrowed; NULL = config default */
     const char *prefix; /* key prefix; borrowed; NULL = "lode:" */
     int timeout_ms;     /* connect and per-command timeout; 0 = 5000 */
+    int partitions;     /* 0: as recorded in the store (else $LODE_PARTITIONS, else
+                         * 1); N: a new store is made with N, an existing one
+                         * must have N (LODE_EINVAL otherwise) */
     bool lazy;          /* succeed even if Redis is down now: connect on first use
                          * (a Redis that answers but refuses the password still fails:
                          * that will not mend itself) */
@@ -117,8 +120,16 @@ store_t *store_new(const store_opts_t *opts, err_t *err);
 /* Close and free; sets *self_p to NULL. Safe on NULL. */
 void store_destroy(store_t **self_p);
 
-/* Key prefix in use (borrowed). */
+/* Key prefix in use (borrowed): of the partition last used. */
 const char *store_prefix(const store_t *self);
+
+/* Partitions of the store (fixed when it was made; 1 = today's layout). */
+int store_partitions(const store_t *self);
+
+/* The partition a job (or batch) id belongs to; with node, also the
+ * "host:port" of the cluster master serving it (borrowed until the next
+ * call; NULL on a single server). */
+int store_job_partition(store_t *self, const char *id, const char **node);
 
 /* PING; reconnects first if the connection was lost. */
 LODE_MUST_CHECK int store_ping(store_t *self, err_t *err);

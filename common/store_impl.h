@@ -26,12 +26,20 @@
 #define STORE_SCRIPTS_MAX 16
 
 struct store {
-    rcl_t *rcl;        /* owned: the single server or the cluster */
-    redisContext *ctx; /* borrowed from rcl: the node serving slot; renewed by
-                          store_connect, NULL after a failure */
-    int slot;          /* hash slot of every key (a cluster), -1 otherwise */
-    char prefix[72];
-    char maxes[96]; /* "fetch=3,snippet=3,…": attempt limits the scripts use */
+    rcl_t *rcl;         /* owned: the single server or the cluster */
+    redisContext *ctx;  /* borrowed from rcl: the node serving slot; renewed by
+                           store_connect, NULL after a failure */
+    int slot;           /* hash slot of the partition in use (a cluster), else -1 */
+    int parts;          /* partitions, fixed when the store was made (1: one
+                           keyspace under the plain prefix, today's layout) */
+    int part;           /* the partition whose keys store_key builds now */
+    int want_parts;     /* asked for at store_new (0: as recorded) */
+    bool parts_known;   /* parts was read from Redis */
+    bool parts_assumed; /* store_new could not read it (lazy, Redis down) */
+    unsigned rr;        /* round robin: where dispatch and submit start next */
+    char base[64];      /* the prefix as given ("lode:") */
+    char prefix[80];    /* the partition's: base, or base{pN}: (see store_at) */
+    char maxes[96];     /* "fetch=3,snippet=3,…": attempt limits the scripts use */
     int timeout_ms;
 
     struct {
@@ -73,6 +81,22 @@ static inline void store_int(store_args_t *a, int64_t v)
  * so a key never comes near STORE_KEY_MAX. */
 void store_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* --- partitions (store.c) --- */
+
+#define STORE_PARTS_MAX 1024 /* two base32 characters of a job id */
+
+/* Use partition part's keys from now on: store_key builds them and
+ * store_connect reaches the node serving them. */
+void store_at(store_t *self, int part);
+
+/* The partition of a job or batch id: written into its characters 10-11
+ * (the high end of the ULID's random part) by store_new_id; 0 when the
+ * store has one partition. */
+int store_part_of(const store_t *self, const char *id);
+
+/* A new id (job_new_id) that belongs to partition part. */
+void store_new_id(const store_t *self, int part, char out[JOB_ID_SIZE]);
 
 /* --- connection and commands (store.c) --- */
 
@@ -143,6 +167,18 @@ int store_hgetall(store_t *self,
                   const char *what,
                   const char *id,
                   err_t *err);
+
+/* A page of the ids at key what over every partition, merged by id
+ * (store_read.c); count 0 = all. Same ownership as store_list. */
+int store_range_merged(store_t *self,
+                       const char *cmd,
+                       const char *what,
+                       size_t offset,
+                       size_t count,
+                       bool desc,
+                       char (**ids)[JOB_ID_SIZE],
+                       size_t *n,
+                       err_t *err);
 
 /* Run a command that answers ids: *ids (caller frees) and *n. */
 int store_list(store_t *self, store_args_t *a, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);
