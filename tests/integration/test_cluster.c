@@ -1,6 +1,7 @@
 /*  test_cluster.c - Lode on a real Redis Cluster (3 masters + 3 replicas
  *  on loopback, rcluster.h): the broker, one worker per stage and the CLI
- *  all given --redis redis+cluster://…; a batch of documents through the
+ *  all given --redis redis+cluster://… and a store of 8 partitions
+ *  ($LODE_PARTITIONS, inherited by every program); a batch of documents through the
  *  four stages, list, status, stats, a dead letter and its retry, and a
  *  master killed with SIGKILL in the middle of a batch (its replica is
  *  promoted; every job still ends done, none lost).
@@ -15,6 +16,7 @@
 #include "mem.h"
 #include "rcl.h"
 #include "rcluster.h"
+#include "store.h"
 #include "test.h"
 
 #define N_DOCS   6
@@ -34,6 +36,7 @@ static int s_setup(void **state)
     }
     s_fix_t *f = mem_calloc(1, sizeof *f);
     err_t err = {0};
+    setenv("LODE_PARTITIONS", "8", 1);
     f->rc = rcluster_new(3, 1, &err);
     /* Short leases: a job whose worker could not write while the master
      * was down is dispatched again within seconds, not a minute. */
@@ -133,6 +136,26 @@ static void test_a_batch_runs_through_every_stage_on_a_cluster(void **state)
         assert_true(cluster_doc_check(doc, false) > 0);
         free(doc);
     }
+    /* The batch was spread: its jobs are on more than one master. */
+    err_t err = {0};
+    store_opts_t so = {.url = rcluster_url(f->rc), .timeout_ms = 2000};
+    store_t *st = store_new(&so, &err);
+    assert_non_null(st);
+    assert_int_equal(store_partitions(st), 8);
+    char nodes[N_DOCS][64];
+    int distinct = 0;
+    for (int i = 0; i < N_DOCS; i++) {
+        const char *node = NULL;
+        (void)store_job_partition(st, ids[i], &node);
+        assert_non_null(node);
+        snprintf(nodes[i], sizeof nodes[i], "%s", node);
+        bool seen = false;
+        for (int k = 0; k < i; k++)
+            seen = seen || strcmp(nodes[k], nodes[i]) == 0;
+        distinct += !seen;
+    }
+    assert_true(distinct >= 2);
+    store_destroy(&st);
     /* The whole store: list and the counters see every job. */
     char *errs = NULL;
     assert_int_equal(cluster_run_cli(f->c, NULL, &out, &errs, "list", NULL), 0);
@@ -175,8 +198,9 @@ static void test_a_dead_letter_is_listed_and_retried_on_a_cluster(void **state)
     cluster_mark_ok(f->c);
 }
 
-/* The master holding the store's slot dies while a batch runs: the broker
- * and workers find the promoted replica and every job ends done. */
+/* The master holding partition 0 (and others) dies while a batch runs:
+ * the broker and workers find the promoted replica and every job ends
+ * done; the partitions on the other masters went on meanwhile. */
 static void test_a_killed_master_mid_batch_loses_no_job(void **state)
 {
     s_fix_t *f = *state;
@@ -197,6 +221,22 @@ static void test_a_killed_master_mid_batch_loses_no_job(void **state)
     assert_int_equal(s_wait(f, batch, &out), 0);
     free(out);
     assert_true(cluster_broker_alive(f->c));
+    /* Each reached done exactly once (completions counts arrivals). */
+    err_t err = {0};
+    store_opts_t so = {.url = rcluster_url(f->rc), .timeout_ms = 2000};
+    store_t *st = store_new(&so, &err);
+    assert_non_null(st);
+    for (int i = 0; i < N_DOCS; i++) {
+        char key[96];
+        snprintf(key, sizeof key, "lode:{p%d}:job:%.26s", store_job_partition(st, ids[i], NULL),
+                 ids[i]);
+        int m = rcluster_master_of(f->rc, rcl_key_slot(key, strlen(key)));
+        char *completions = rcluster_str(f->rc, m, "HGET %s completions", key);
+        assert_non_null(completions);
+        assert_string_equal(completions, "1");
+        free(completions);
+    }
+    store_destroy(&st);
     free(json);
     cluster_mark_ok(f->c);
 }
