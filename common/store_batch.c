@@ -232,6 +232,23 @@ int store_submit(store_t *self,
     return s_submit_spread(self, home, batch_id, &name, items, n, ids, err);
 }
 
+/* 1 if parent was expanded already, 0 if not, -1 and *err. */
+static int s_expanded_before(store_t *self, const char *parent, err_t *err)
+{
+    char pk[STORE_KEY_MAX];
+    store_key(self, pk, "job:%s", parent);
+    store_args_t q = {0};
+    store_str(&q, "HEXISTS");
+    store_str(&q, pk);
+    store_str(&q, "expanded");
+    redisReply *r;
+    if (store_run(self, &q, &r, err) != 0)
+        return -1;
+    int before = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    return before;
+}
+
 int store_expand(store_t *self,
                  const char *parent,
                  const char *batch_id,
@@ -250,19 +267,9 @@ int store_expand(store_t *self,
         return -1;
     /* A rerun of the playlist's fetch (its DONE was lost) must not make the
      * videos' jobs twice. */
-    char pk[STORE_KEY_MAX];
-    store_key(self, pk, "job:%s", parent);
-    store_args_t q = {0};
-    store_str(&q, "HEXISTS");
-    store_str(&q, pk);
-    store_str(&q, "expanded");
-    redisReply *r;
-    if (store_run(self, &q, &r, err) != 0)
-        return -1;
-    bool done_before = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-    freeReplyObject(r);
-    if (done_before)
-        return 0;
+    int before = s_expanded_before(self, parent, err);
+    if (before != 0)
+        return before < 0 ? -1 : 0;
     int64_t now = job_now_ms();
     store_args_t m = {0};
     store_str(&m, "MULTI");
