@@ -87,13 +87,25 @@ int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err)
     *reply = NULL;
     if (store_connect(self, err) != 0)
         return -1;
-    redisReply *r = redisCommandArgv(self->ctx, a->argc, a->argv, a->len);
-    if (store_check(self, r, err) != 0) {
-        freeReplyObject(r);
+    /* Through rcl, which follows MOVED and ASK (a cluster being resharded). */
+    rcl_cmd_t cmd = {.argc = a->argc, .argv = a->argv, .len = a->len, .slot = self->slot};
+    int rc = rcl_run(self->rcl, &cmd, err);
+    self->ctx = rcl_ctx(self->rcl, self->slot, &(err_t){0}); /* it may have moved */
+    if (rc != 0)
+        return -1;
+    if (store_check(self, cmd.reply, err) != 0) {
+        freeReplyObject(cmd.reply);
         return -1;
     }
-    *reply = r;
+    *reply = cmd.reply;
     return 0;
+}
+
+bool store_redirected(const err_t *err)
+{
+    return err->code == LODE_ESTORE &&
+           (strstr(err->msg, "MOVED ") || strstr(err->msg, "ASK ") ||
+            strstr(err->msg, "TRYAGAIN") || strstr(err->msg, "EXECABORT"));
 }
 
 /* --- partitions ------------------------------------------------------------- */
@@ -472,7 +484,12 @@ int store_eval_many(store_t *self, store_call_t *calls, size_t n, err_t *err)
             store_check(self, NULL, err);
             return s_calls_fail(calls, i, n, err);
         }
-        if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOSCRIPT")) {
+        /* Not run: the script cache was lost, or the slot moved (a
+         * reshard). Run again on its own below, which mends either. */
+        if (r->type == REDIS_REPLY_ERROR &&
+            (strstr(r->str, "NOSCRIPT") || !strncmp(r->str, "MOVED ", 6) ||
+             !strncmp(r->str, "ASK ", 4))) {
+            rcl_saw(self->rcl, r);
             calls[i].noscript = again = true;
             freeReplyObject(r);
         } else if (store_check(self, r, &calls[i].err) != 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -211,9 +212,21 @@ static int s_submit_spread(store_t *self,
         if (to == from && !(k == 0 && name_or_null))
             continue;
         int part = (int)(((size_t)home + k) % parts);
-        if (s_submit_part(self, part, batch_id, k == 0 ? name_or_null : NULL, items + from,
-                          to - from, ids + from, err) != 0)
+        /* A slot that moved (a reshard) aborts the whole MULTI: nothing was
+         * written, the map is updated; go again, a few times. */
+        err_t mine = {0};
+        for (int tries = 0; tries < 4; tries++) {
+            err_clear(&mine);
+            if (s_submit_part(self, part, batch_id, k == 0 ? name_or_null : NULL, items + from,
+                              to - from, ids + from, &mine) == 0 ||
+                !store_redirected(&mine))
+                break;
+            usleep(50 * 1000 << tries); /* TRYAGAIN: a slot half migrated */
+        }
+        if (mine.code) {
+            err_set(err, mine.code, "%s", mine.msg);
             return -1;
+        }
     }
     return 0;
 }

@@ -111,6 +111,11 @@ int store_connect(store_t *self, err_t *err);
 /* Run one command. On success *reply is the caller's to free. */
 int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err);
 
+/* True if err is Redis Cluster telling us the slot moved or is moving
+ * (MOVED, ASK, TRYAGAIN, or a transaction aborted by one): nothing ran,
+ * and running it again (after the map was updated) is safe. */
+bool store_redirected(const err_t *err);
+
 /* 0 if id is a job id, else -1 and LODE_EINVAL. */
 int store_valid_id(const char *id, err_t *err);
 

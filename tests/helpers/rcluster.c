@@ -133,7 +133,10 @@ static int s_start_node(rcluster_t *self, int i)
                     "--cluster-require-full-coverage", "no", "--dir", self->tmpdir, "--dbfilename",
                     db, "--save", "", "--appendonly", "no", "--daemonize", "no",
                     /* a replica syncs at once, not after the default 5 s */
-                    "--repl-diskless-sync-delay", "0", NULL};
+                    "--repl-diskless-sync-delay", "0",
+                    /* a master emptied by a reshard stays a master (with its
+                       replica), so slots can move back to it */
+                    "--cluster-allow-replica-migration", "no", NULL};
     self->pid[i] = s_spawn(argv, log);
     return self->pid[i] > 0 ? 0 : -1;
 }
@@ -240,6 +243,24 @@ int rcluster_master_of(rcluster_t *self, unsigned slot)
             return found;
     }
     return -1;
+}
+
+int rcluster_slot_count(rcluster_t *self, int i)
+{
+    int n = 0;
+    for (int k = 0; k < self->n && n == 0; k++) {
+        redisContext *c = self->pid[k] > 0 ? s_connect(self->port[k]) : NULL;
+        redisReply *r = c ? redisCommand(c, "CLUSTER SLOTS") : NULL;
+        for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
+            redisReply *x = r->element[e];
+            if (x->elements >= 3 && x->element[2]->elements >= 2 &&
+                x->element[2]->element[1]->integer == self->port[i])
+                n += (int)(x->element[1]->integer - x->element[0]->integer + 1);
+        }
+        freeReplyObject(r);
+        redisFree(c);
+    }
+    return n;
 }
 
 bool rcluster_wait_ok(rcluster_t *self, unsigned slot, int limit_ms)

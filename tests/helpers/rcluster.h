@@ -41,6 +41,10 @@ int rcluster_node_of_port(const rcluster_t *self, int port);
  * SLOTS; -1 if no live node knows. */
 int rcluster_master_of(rcluster_t *self, unsigned slot);
 
+/* How many slots node i serves as a master (CLUSTER SLOTS of a live
+ * node), 0 if none or unknown. */
+int rcluster_slot_count(rcluster_t *self, int i);
+
 /* kill(sig) node i's process group; with SIGKILL also reap it. */
 void rcluster_kill(rcluster_t *self, int i, int sig);
 

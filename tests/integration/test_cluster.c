@@ -198,6 +198,66 @@ static void test_a_dead_letter_is_listed_and_retried_on_a_cluster(void **state)
     cluster_mark_ok(f->c);
 }
 
+/* All the slots of the master holding partition 0 move to another master
+ * (redis-cli --cluster reshard) while a batch runs: MOVED and ASK (and
+ * TRYAGAIN) are met and followed or retried, and every job ends done. */
+static void test_a_reshard_mid_batch_loses_no_job(void **state)
+{
+    s_fix_t *f = *state;
+    cluster_mark_begin(f->c);
+    unsigned slot = rcl_key_slot("lode:{p0}:", 10);
+    int from = rcluster_master_of(f->rc, slot);
+    int to = -1;
+    for (unsigned s = 0; s < 16384 && to < 0; s += 1000) {
+        int m = rcluster_master_of(f->rc, s);
+        if (m >= 0 && m != from)
+            to = m;
+    }
+    assert_true(from >= 0 && to >= 0);
+    char *id_from = rcluster_str(f->rc, from, "CLUSTER MYID");
+    char *id_to = rcluster_str(f->rc, to, "CLUSTER MYID");
+    assert_non_null(id_from);
+    assert_non_null(id_to);
+    char addr[32], count[16];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", rcluster_port(f->rc, from));
+    snprintf(count, sizeof count, "%d", rcluster_slot_count(f->rc, from));
+    assert_int_equal(cluster_signal_worker(f->c, 0, 0, SIGSTOP, 0), -1);
+    char *json = s_submit_files(f, N_DOCS, "reshard");
+    char batch[JOB_ID_SIZE], ids[N_DOCS][JOB_ID_SIZE];
+    s_ids_of(json, batch, ids, N_DOCS);
+    assert_int_equal(cluster_signal_worker(f->c, 0, 0, SIGCONT, 0), -1);
+    const char *argv[] = {"--cluster", "reshard",       addr,  "--cluster-from",
+                          id_from,     "--cluster-to",  id_to, "--cluster-slots",
+                          count,       "--cluster-yes", NULL};
+    assert_int_equal(rcluster_cli(f->rc, 120000, argv), 0);
+    assert_int_equal(rcluster_master_of(f->rc, slot), to);
+    char *out = NULL;
+    assert_int_equal(s_wait(f, batch, &out), 0);
+    free(out);
+    /* And the store keeps working on the new layout, and after the slots
+     * went back (the failover test wants three masters with slots). */
+    char *more = s_submit_files(f, 2, "after-reshard");
+    s_ids_of(more, batch, ids, 2);
+    assert_int_equal(s_wait(f, batch, &out), 0);
+    free(out);
+    free(more);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", rcluster_port(f->rc, to));
+    const char *back[] = {"--cluster", "reshard",       addr,    "--cluster-from",
+                          id_to,       "--cluster-to",  id_from, "--cluster-slots",
+                          count,       "--cluster-yes", NULL};
+    assert_int_equal(rcluster_cli(f->rc, 120000, back), 0);
+    assert_true(rcluster_slot_count(f->rc, from) > 0);
+    more = s_submit_files(f, 2, "moved-back");
+    s_ids_of(more, batch, ids, 2);
+    assert_int_equal(s_wait(f, batch, &out), 0);
+    free(out);
+    free(more);
+    free(json);
+    free(id_from);
+    free(id_to);
+    cluster_mark_ok(f->c);
+}
+
 /* The master holding partition 0 (and others) dies while a batch runs:
  * the broker and workers find the promoted replica and every job ends
  * done; the partitions on the other masters went on meanwhile. */
@@ -246,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_batch_runs_through_every_stage_on_a_cluster),
         cmocka_unit_test(test_a_dead_letter_is_listed_and_retried_on_a_cluster),
+        cmocka_unit_test(test_a_reshard_mid_batch_loses_no_job),
         cmocka_unit_test(test_a_killed_master_mid_batch_loses_no_job),
     };
     return cluster_main_result(cmocka_run_group_tests(tests, s_setup, s_teardown));
