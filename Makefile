@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 PROMPTSDIR ?= $(PREFIX)/share/lode/prompts
 BUILD  ?= build
-PKGS   := libczmq libzmq libsodium hiredis msgpack libcurl jansson libxml-2.0 libmicrohttpd libutf8proc
+PKGS   := libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libmicrohttpd libutf8proc
 CFLAGS ?= -O2 -g
 WARN   := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wvla
@@ -60,10 +60,10 @@ BROKER_OBJS := $(call objs,$(wildcard broker/*.c)) $(CORE)
 WORKER_OBJS := $(call objs,$(wildcard worker/*.c)) $(CORE) $(TEXT) $(NET) $(SRCS) $(LLM)
 CLIENT_OBJS := $(call objs,$(wildcard client/*.c)) $(CORE) \
                $(BUILD)/common/sources/youtube_url.o $(BUILD)/common/llm/prompts.o $(EMBED)
-BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis msgpack jansson libmicrohttpd) -lm
-WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis msgpack libcurl jansson libxml-2.0 libutf8proc) \
+BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd) -lm
+WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libutf8proc) \
                $(STEMMER) -lm
-CLIENT_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis msgpack jansson) -lm
+CLIENT_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson) -lm
 LIBOBJ := $(call objs,$(filter-out %/main.c,$(wildcard common/*.c common/*/*.c broker/*.c worker/*.c client/*.c))) $(EMBED)
 HELPERS := $(call objs,$(wildcard tests/helpers/*.c))
 UNIT   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))

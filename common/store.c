@@ -217,6 +217,8 @@ store_t *store_new(const store_opts_t *opts, err_t *err)
     store_t *self = mem_calloc(1, sizeof *self);
     self->timeout_ms = (opts && opts->timeout_ms > 0) ? opts->timeout_ms : 5000;
     self->parts = 1;
+    const char *zmin = getenv("LODE_COMPRESS_MIN");
+    self->zip_min = zmin && *zmin ? (size_t)strtoull(zmin, NULL, 10) : 1024;
     int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
     store_set_max_attempts(self, dflt);
     const char *prefix = config_prefix(opts ? opts->prefix : NULL);

@@ -36,6 +36,8 @@ struct store {
     int want_parts;     /* asked for at store_new (0: as recorded) */
     bool parts_known;   /* parts was read from Redis */
     bool parts_assumed; /* store_new could not read it (lazy, Redis down) */
+    size_t zip_min;     /* parts of this many bytes or more are stored zstd-compressed
+                           ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
     unsigned rr;        /* round robin: where dispatch and submit start next */
     char base[64];      /* the prefix as given ("lode:") */
     char prefix[80];    /* the partition's: base, or base{pN}: (see store_at) */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -392,6 +393,58 @@ static char *s_get_value(store_t *self, store_args_t *a, size_t *len, bool *foun
     return out;
 }
 
+/* --- compression of stored parts ----------------------------------------- */
+
+#define S_ZSTD_LEVEL 3                 /* zstd's default: ~4x on JSON, fast */
+#define S_UNZIP_MAX  ((size_t)1 << 30) /* a frame that says more is refused */
+static const unsigned char s_zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+/* data as a zstd frame (caller frees; *len its size) when data is at least
+ * the threshold and the frame is smaller; else NULL and data is stored as
+ * it is. Parts are JSON or text, which never start with the frame's magic
+ * (0x28 0xB5: '(' then a UTF-8 continuation byte), so readers can tell. */
+static void *s_zip(const store_t *self, const char *data, size_t *len)
+{
+    if (self->zip_min == 0 || *len < self->zip_min)
+        return NULL;
+    size_t cap = ZSTD_compressBound(*len);
+    void *out = mem_alloc(cap);
+    size_t n = ZSTD_compress(out, cap, data, *len, S_ZSTD_LEVEL);
+    if (ZSTD_isError(n) || n >= *len) {
+        free(out);
+        return NULL;
+    }
+    *len = n;
+    return out;
+}
+
+/* If *data (NUL-terminated, *len bytes, owned) is a zstd frame, replace it
+ * by what it holds. 0, or -1 and *err (LODE_ESTORE) for a bad frame. */
+static int s_unzip(char **data, size_t *len, err_t *err)
+{
+    size_t n = *len;
+    if (n < 4 || memcmp(*data, s_zstd_magic, 4) != 0)
+        return 0;
+    unsigned long long size = ZSTD_getFrameContentSize(*data, n);
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > S_UNZIP_MAX) {
+        err_set(err, LODE_ESTORE, "stored part: not a zstd frame Lode wrote");
+        return -1;
+    }
+    char *out = mem_alloc((size_t)size + 1);
+    size_t got = ZSTD_decompress(out, (size_t)size, *data, n);
+    if (ZSTD_isError(got) || got != size) {
+        free(out);
+        err_set(err, LODE_ESTORE, "stored part: zstd: %s",
+                ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short frame");
+        return -1;
+    }
+    out[got] = '\0';
+    free(*data);
+    *data = out;
+    *len = got;
+    return 0;
+}
+
 char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err)
 {
     if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
@@ -400,6 +453,7 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
     char key[STORE_KEY_MAX];
     bool found = false;
     char *out = NULL;
+    size_t n = 0;
     err_t mine = {0};
     if (strcmp(part, STORE_PART_INPUT) == 0) {
         /* In the job's hash since submit writes it there. */
@@ -408,7 +462,7 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
         store_str(&h, "HGET");
         store_str(&h, key);
         store_str(&h, STORE_PART_INPUT);
-        out = s_get_value(self, &h, len, &found, &mine);
+        out = s_get_value(self, &h, &n, &found, &mine);
     }
     if (!found && !mine.code) {
         /* The other parts, and the input of a job an older version submitted. */
@@ -416,8 +470,17 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
         store_key(self, key, "job:%s:%s", id, part);
         store_str(&a, "GET");
         store_str(&a, key);
-        out = s_get_value(self, &a, len, &found, &mine);
+        out = s_get_value(self, &a, &n, &found, &mine);
     }
+    /* Never the input: a submitted file may itself be a zstd frame. */
+    bool input = strcmp(part, STORE_PART_INPUT) == 0;
+    if (found && !input && s_unzip(&out, &n, &mine) != 0) {
+        free(out);
+        out = NULL;
+        found = false;
+    }
+    if (found && len)
+        *len = n;
     if (!found && !mine.code)
         err_set(&mine, LODE_ENOTFOUND, "job %s has no %s", id, part);
     if (!found)
@@ -433,12 +496,19 @@ int store_part_set(
     store_at(self, store_part_of(self, id));
     char key[STORE_KEY_MAX];
     store_key(self, key, "job:%s:%s", id, part);
+    /* A result part over the threshold is stored as a zstd frame (not the
+     * curation layer: others compare it byte for byte). */
+    void *zipped = NULL;
+    if (strcmp(part, STORE_PART_CURATED) != 0 && strcmp(part, STORE_PART_INPUT) != 0)
+        zipped = s_zip(self, data, &len);
     store_args_t a = {0};
     store_str(&a, "SET");
     store_str(&a, key);
-    store_arg(&a, data, len);
+    store_arg(&a, zipped ? zipped : data, len);
     redisReply *r;
-    if (store_run(self, &a, &r, err) != 0)
+    int rc = store_run(self, &a, &r, err);
+    free(zipped);
+    if (rc != 0)
         return -1;
     freeReplyObject(r);
     return 0;

@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "mem.h"
+#include "store.h"
 
 #define S_START_LIMIT_MS 5000 /* redis PING / broker listening */
 #define S_STOP_LIMIT_MS  3000 /* SIGTERM grace before SIGKILL */
@@ -1529,4 +1530,16 @@ bool cluster_wait_field(
             return false;
         s_sleep_ms(25);
     }
+}
+
+char *cluster_part(cluster_t *self, const char *id, const char *part)
+{
+    store_opts_t o = {.url = self->redis_url, .timeout_ms = 2000};
+    err_t err = {0};
+    store_t *st = store_new(&o, &err);
+    char *v = st ? store_part_get(st, id, part, NULL, &err) : NULL;
+    if (!v && err.code != LODE_ENOTFOUND)
+        fprintf(stderr, "cluster_part %s %s: %s\n", id, part, err.msg);
+    store_destroy(&st);
+    return v;
 }

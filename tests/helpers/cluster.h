@@ -154,6 +154,11 @@ char *cluster_redis_str(cluster_t *self, const char *fmt, ...)
 long long cluster_redis_int(cluster_t *self, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A stored part of a job (transcript, snippets…) as the programs read it
+ * (store_part_get: a compressed part comes back as it was written), or
+ * NULL. Caller frees. */
+char *cluster_part(cluster_t *self, const char *id, const char *part);
+
 /* A field of the job hash lode:job:ID, or NULL. Caller frees. */
 char *cluster_job_field(cluster_t *self, const char *id, const char *field);
 

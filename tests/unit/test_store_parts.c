@@ -203,6 +203,49 @@ static void test_partitions_on_a_redis_cluster(void **state)
     store_destroy(&st);
 }
 
+/* Parts over 1 KB are stored as zstd frames and read back as written;
+ * small parts, the curation layer and inputs stay as they are. */
+static void test_large_parts_are_stored_compressed(void **state)
+{
+    (void)state;
+    err_t err = {0};
+    store_t *st = s_store(cluster_redis_url(s_one), "z:", 0, &err);
+    assert_non_null(st);
+    char ids[1][JOB_ID_SIZE], batch[JOB_ID_SIZE];
+    store_item_t it = {.kind = "text", .body = "x", .body_len = 1};
+    assert_int_equal(store_submit(st, NULL, &it, 1, ids, batch, &err), 0);
+    size_t big_len = 20000;
+    char *big = malloc(big_len + 1);
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = "{\"quote\": \"words and more words\"}, "[i % 36];
+    big[big_len] = '\0';
+    assert_int_equal(store_part_set(st, ids[0], STORE_PART_TRANSCRIPT, big, big_len, &err), 0);
+    long long stored = cluster_redis_int(s_one, "STRLEN z:job:%s:transcript", ids[0]);
+    assert_true(stored > 0 && stored < (long long)big_len / 4);
+    size_t len = 0;
+    char *back = store_part_get(st, ids[0], STORE_PART_TRANSCRIPT, &len, &err);
+    assert_non_null(back);
+    assert_int_equal(len, big_len);
+    assert_memory_equal(back, big, big_len);
+    free(back);
+    assert_int_equal(store_part_set(st, ids[0], STORE_PART_CURATED, big, big_len, &err), 0);
+    assert_int_equal(cluster_redis_int(s_one, "STRLEN z:job:%s:curated", ids[0]),
+                     (long long)big_len);
+    assert_int_equal(store_part_set(st, ids[0], STORE_PART_SNIPPETS, "[]", 2, &err), 0);
+    char *small = cluster_redis_str(s_one, "GET z:job:%s:snippets", ids[0]);
+    assert_non_null(small);
+    assert_string_equal(small, "[]");
+    free(small);
+    /* A frame that is not one Lode wrote is an error, not garbage. */
+    char *ok = cluster_redis_str(s_one, "SET z:job:%s:fanout %s", ids[0], "\x28\xb5\x2f\xfd\x01");
+    free(ok);
+    err_clear(&err);
+    assert_null(store_part_get(st, ids[0], STORE_PART_FANOUT, NULL, &err));
+    assert_int_equal(err.code, LODE_ESTORE);
+    free(big);
+    store_destroy(&st);
+}
+
 static int s_setup(void **state)
 {
     (void)state;
@@ -232,6 +275,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partitions_on_one_redis_server),
         cmocka_unit_test(test_partitions_on_a_redis_cluster),
+        cmocka_unit_test(test_large_parts_are_stored_compressed),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
