@@ -101,6 +101,30 @@ int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err)
     return 0;
 }
 
+int store_wait_replicas(store_t *self, err_t *err)
+{
+    if (self->min_acks <= 0)
+        return 0;
+    store_args_t a = {0};
+    store_str(&a, "WAIT");
+    store_int(&a, self->min_acks);
+    /* Half the command timeout: the answer must come before the socket's. */
+    int wait_ms = self->timeout_ms / 2 > 0 ? self->timeout_ms / 2 : 1;
+    store_int(&a, wait_ms);
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    long long got = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    freeReplyObject(r);
+    if (got >= self->min_acks)
+        return 0;
+    err_set(err, LODE_ESTORE,
+            "the write reached %lld replica(s) of the %d asked for within %d ms (it is on the "
+            "master; a resend may submit it twice)",
+            got < 0 ? 0 : got, self->min_acks, wait_ms);
+    return -1;
+}
+
 bool store_redirected(const err_t *err)
 {
     return err->code == LODE_ESTORE &&
@@ -219,6 +243,10 @@ store_t *store_new(const store_opts_t *opts, err_t *err)
     self->parts = 1;
     const char *zmin = getenv("LODE_COMPRESS_MIN");
     self->zip_min = zmin && *zmin ? (size_t)strtoull(zmin, NULL, 10) : 1024;
+    const char *acks = getenv("LODE_MIN_REPLICAS_ACKS");
+    self->min_acks = opts && opts->min_replica_acks > 0 ? opts->min_replica_acks
+                     : acks && *acks                    ? atoi(acks)
+                                                        : 0;
     int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
     store_set_max_attempts(self, dflt);
     const char *prefix = config_prefix(opts ? opts->prefix : NULL);

@@ -49,15 +49,18 @@
 typedef struct store store_t;
 
 typedef struct {
-    const char *url;    /* redis://…; borrowed; NULL = config default */
-    const char *prefix; /* key prefix; borrowed; NULL = "lode:" */
-    int timeout_ms;     /* connect and per-command timeout; 0 = 5000 */
-    int partitions;     /* 0: as recorded in the store (else $LODE_PARTITIONS, else
-                         * 1); N: a new store is made with N, an existing one
-                         * must have N (LODE_EINVAL otherwise) */
-    bool lazy;          /* succeed even if Redis is down now: connect on first use
-                         * (a Redis that answers but refuses the password still fails:
-                         * that will not mend itself) */
+    const char *url;      /* redis://…; borrowed; NULL = config default */
+    const char *prefix;   /* key prefix; borrowed; NULL = "lode:" */
+    int timeout_ms;       /* connect and per-command timeout; 0 = 5000 */
+    int partitions;       /* 0: as recorded in the store (else $LODE_PARTITIONS, else
+                           * 1); N: a new store is made with N, an existing one
+                           * must have N (LODE_EINVAL otherwise) */
+    int min_replica_acks; /* a submission is acknowledged only once this many
+                           * replicas have it (WAIT); 0: $LODE_MIN_REPLICAS_ACKS,
+                           * else none */
+    bool lazy;            /* succeed even if Redis is down now: connect on first use
+                           * (a Redis that answers but refuses the password still fails:
+                           * that will not mend itself) */
 } store_opts_t;
 
 /* Parts of a job, each its own key. */

@@ -190,7 +190,9 @@ static int s_submit_part(store_t *self,
     store_args_t e = {0};
     store_str(&e, "EXEC");
     store_append(self, &e);
-    return store_finish_multi(self, replies + 1, err);
+    if (store_finish_multi(self, replies + 1, err) != 0)
+        return -1;
+    return store_wait_replicas(self, err);
 }
 
 /* n jobs into an existing or new batch (new: name_or_null given), spread

@@ -36,6 +36,7 @@ struct store {
     int want_parts;     /* asked for at store_new (0: as recorded) */
     bool parts_known;   /* parts was read from Redis */
     bool parts_assumed; /* store_new could not read it (lazy, Redis down) */
+    int min_acks;       /* replicas a submission waits for (WAIT), 0 = none */
     size_t zip_min;     /* parts of this many bytes or more are stored zstd-compressed
                            ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
     unsigned rr;        /* round robin: where dispatch and submit start next */
@@ -112,6 +113,11 @@ int store_connect(store_t *self, err_t *err);
 
 /* Run one command. On success *reply is the caller's to free. */
 int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err);
+
+/* With min_acks: WAIT until that many replicas have the writes made so far
+ * on the connection in use (at most timeout_ms / 2). 0, or -1 and LODE_ESTORE
+ * saying how many had them. */
+int store_wait_replicas(store_t *self, err_t *err);
 
 /* True if err is Redis Cluster telling us the slot moved or is moving
  * (MOVED, ASK, TRYAGAIN, or a transaction aborted by one): nothing ran,

@@ -246,6 +246,30 @@ static void test_large_parts_are_stored_compressed(void **state)
     store_destroy(&st);
 }
 
+/* With min_replica_acks, a submission returns once that many replicas have
+ * it (WAIT), and fails, saying so, when there are not enough. */
+static void test_a_submission_waits_for_its_replica(void **state)
+{
+    (void)state;
+    store_item_t it = {.kind = "text", .body = "x", .body_len = 1};
+    char ids[1][JOB_ID_SIZE], batch[JOB_ID_SIZE];
+    err_t err = {0};
+    store_opts_t o = {.url = rcluster_url(s_rc), .prefix = "pc:", .timeout_ms = 500};
+    o.min_replica_acks = 1; /* each master has one */
+    store_t *st = store_new(&o, &err);
+    assert_non_null(st);
+    for (int i = 0; i < PARTS; i++)
+        assert_int_equal(store_submit(st, NULL, &it, 1, ids, batch, &err), 0);
+    store_destroy(&st);
+    o.min_replica_acks = 2;
+    st = store_new(&o, &err);
+    assert_non_null(st);
+    assert_int_equal(store_submit(st, NULL, &it, 1, ids, batch, &err), -1);
+    assert_int_equal(err.code, LODE_ESTORE);
+    assert_non_null(strstr(err.msg, "replica"));
+    store_destroy(&st);
+}
+
 static int s_setup(void **state)
 {
     (void)state;
@@ -276,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_partitions_on_one_redis_server),
         cmocka_unit_test(test_partitions_on_a_redis_cluster),
         cmocka_unit_test(test_large_parts_are_stored_compressed),
+        cmocka_unit_test(test_a_submission_waits_for_its_replica),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
