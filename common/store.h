@@ -6,7 +6,11 @@
  *  store_lua.c (transitions), store_read.c (reads and writes) and
  *  store_batch.c (submit and batches), which share store_impl.h.
  *
- *  Key layout, under a prefix P (default "lode:"):
+ *  Key layout, under a prefix P (default "lode:"). A store of several
+ *  partitions (or any store on a Redis Cluster) has one such keyspace per
+ *  partition N under P{pN}: (see README "Partitions and Redis Cluster");
+ *  result parts of 1 KB or more are stored as zstd frames (store_part_get
+ *  returns them as written):
  *    P job:ID            hash   id state stage kind url name batch attempt
  *                               attempts created_ms updated_ms finished_ms
  *                               worker error error_code error_stage retry_at_ms
