@@ -166,6 +166,12 @@ static void test_a_batch_runs_through_every_stage_on_a_cluster(void **state)
     assert_non_null(strstr(out, "done"));
     free(out);
     free(errs);
+    /* One job's status names its partition and the node serving it. */
+    assert_int_equal(cluster_run_cli(f->c, NULL, &out, &errs, "status", ids[0], NULL), 0);
+    assert_non_null(strstr(out, "partition "));
+    assert_non_null(strstr(out, " of 8 on 127.0.0.1:"));
+    free(out);
+    free(errs);
     free(json);
     cluster_mark_ok(f->c);
 }
