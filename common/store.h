@@ -4,7 +4,8 @@
  *  with a command timeout (see the README for why not async).
  *  Implemented by store.c (connection, pipelines, script cache),
  *  store_lua.c (transitions), store_read.c (reads and writes) and
- *  store_batch.c (submit and batches), which share store_impl.h.
+ *  store_batch.c (submit and batches), store_idem.c (submissions by
+ *  idempotency key), which share store_impl.h.
  *
  *  Key layout, under a prefix P (default "lode:"). A store of several
  *  partitions (or any store on a Redis Cluster) has one such keyspace per
@@ -462,6 +463,33 @@ LODE_MUST_CHECK int store_batch_mark_urls(store_t *self,
  * "open" and the dedupe set. */
 LODE_MUST_CHECK int
 store_batch_close(store_t *self, const char *batch_id, const store_batch_t *counts, err_t *err);
+
+/* --- submissions by idempotency key (store_idem.c) ---------------------------
+ *   P submit:KEY  string  the batch id and the n job ids a submission made
+ *                         (26 characters each), for STORE_SUBMIT_KEY_TTL_S */
+
+#define STORE_SUBMIT_KEY_MAX   64
+#define STORE_SUBMIT_KEY_TTL_S 3600
+
+/* What the submission with key made, if it is remembered: 1 and batch and
+ * ids[0..n) set; 0 if not (a first sending, or forgotten); -1 and *err
+ * (LODE_EINVAL for a key that is malformed or was used for a submission of
+ * another size). */
+LODE_MUST_CHECK int store_submit_recall(store_t *self,
+                                        const char *key,
+                                        char batch[JOB_ID_SIZE],
+                                        char (*ids)[JOB_ID_SIZE],
+                                        size_t n,
+                                        err_t *err);
+
+/* Remember what the submission with key made, for ttl_s seconds. */
+LODE_MUST_CHECK int store_submit_remember(store_t *self,
+                                          const char *key,
+                                          const char *batch,
+                                          const char (*ids)[JOB_ID_SIZE],
+                                          size_t n,
+                                          int ttl_s,
+                                          err_t *err);
 
 /* Look up urls[0..n) in the P urls index (one HMGET): ids[i] gets the job
  * id, or "" if the URL is not there. */
