@@ -491,6 +491,22 @@ LODE_MUST_CHECK int store_submit_remember(store_t *self,
                                           int ttl_s,
                                           err_t *err);
 
+/* --- migration (store_migrate.c) --------------------------------------------- */
+
+/* What store_migrate moved (or, in a dry run, would move). Plain data. */
+typedef struct {
+    int64_t jobs, queued, leases, delayed, dead, batches;
+} store_migrate_report_t;
+
+/* Move a store of one partition (plain key names, one Redis server) into
+ * parts partitions, with the broker and workers stopped; with dry_run only
+ * count. Resumable (run it again after an interruption) and idempotent (a
+ * store that has parts partitions already: 0, nothing moved). -1 and *err:
+ * LODE_EINVAL for a cluster, a count out of 2..STORE_PARTS_MAX or a store
+ * already partitioned otherwise; LODE_ESTORE. */
+LODE_MUST_CHECK int
+store_migrate(store_t *self, int parts, bool dry_run, store_migrate_report_t *rep, err_t *err);
+
 /* Look up urls[0..n) in the P urls index (one HMGET): ids[i] gets the job
  * id, or "" if the URL is not there. */
 LODE_MUST_CHECK int store_url_jobs_get(

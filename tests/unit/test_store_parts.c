@@ -270,6 +270,75 @@ static void test_a_submission_waits_for_its_replica(void **state)
     store_destroy(&st);
 }
 
+/* A store of one partition moved into four: a dry run counts and moves
+ * nothing; the real run moves jobs, parts, queues, leases, dead letters,
+ * batches and counters; every read sees the same store after; running it
+ * again changes nothing; the moved jobs go on through their stages. */
+static void test_migrate_moves_a_plain_store_into_partitions(void **state)
+{
+    (void)state;
+    err_t err = {0};
+    const char *url = cluster_redis_url(s_one);
+    store_t *st = s_store(url, "mig:", 0, &err);
+    assert_non_null(st);
+    char ids[NJOBS][JOB_ID_SIZE], batch[JOB_ID_SIZE];
+    s_submit(st, ids, batch);
+    assert_int_equal(store_part_set(st, ids[0], STORE_PART_SOURCE, "{\"a\":1}", 7, &err), 0);
+    char got[JOB_ID_SIZE];
+    uint32_t attempt;
+    assert_int_equal(
+        store_dispatch(st, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", got, &attempt, &err), 1);
+    char dead[JOB_ID_SIZE];
+    assert_int_equal(
+        store_dispatch(st, JOB_STAGE_FETCH, job_now_ms() + 60000, "w", dead, &attempt, &err), 1);
+    assert_int_equal(
+        store_fail(st, dead, JOB_STAGE_FETCH, attempt, false, LODE_EEMPTY, "x", 0, "w", &err), 1);
+
+    store_migrate_report_t rep;
+    assert_int_equal(store_migrate(st, PARTS, true, &rep, &err), 0);
+    assert_int_equal(rep.jobs, NJOBS);
+    assert_int_equal(rep.queued, NJOBS - 2);
+    assert_int_equal(rep.leases, 1);
+    assert_int_equal(rep.dead, 1);
+    assert_int_equal(rep.batches, 1);
+    assert_int_equal(cluster_redis_int(s_one, "EXISTS mig:job:%s", ids[5]), 1);
+    assert_int_equal(store_partitions(st), 1);
+
+    assert_int_equal(store_migrate(st, PARTS, false, &rep, &err), 0);
+    assert_int_equal(store_partitions(st), PARTS);
+    assert_int_equal(
+        cluster_redis_int(s_one, "EXISTS mig:job:%s mig:jobs mig:queue:fetch mig:stats", ids[5]),
+        0);
+    store_destroy(&st);
+
+    st = s_store(url, "mig:", 0, &err);
+    assert_non_null(st);
+    assert_int_equal(store_partitions(st), PARTS);
+    store_stats_t stats;
+    assert_int_equal(store_stats(st, &stats, &err), 0);
+    assert_int_equal(stats.jobs, NJOBS);
+    assert_int_equal(stats.submitted, NJOBS);
+    assert_int_equal(stats.queued[JOB_STAGE_FETCH], NJOBS - 2);
+    assert_int_equal(stats.in_flight, 1);
+    assert_int_equal(stats.dead, 1);
+    assert_int_equal(stats.failed, 1);
+    store_batch_t b;
+    assert_int_equal(store_batch_get(st, batch, &b, &err), 0);
+    assert_int_equal(b.total, NJOBS);
+    char *src = store_part_get(st, ids[0], STORE_PART_SOURCE, NULL, &err);
+    assert_non_null(src);
+    assert_string_equal(src, "{\"a\":1}");
+    free(src);
+    store_job_t job;
+    assert_int_equal(store_job_get(st, dead, &job, &err), 0);
+    assert_string_equal(job.state, JOB_STATE_FAILED);
+    store_job_clear(&job);
+    assert_int_equal(store_migrate(st, PARTS, false, &rep, &err), 0); /* again: nothing */
+    assert_int_equal(rep.jobs, 0);
+    assert_int_equal(store_done(st, got, JOB_STAGE_FETCH, 1, "w", &err), 1);
+    store_destroy(&st);
+}
+
 static int s_setup(void **state)
 {
     (void)state;
@@ -301,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_partitions_on_a_redis_cluster),
         cmocka_unit_test(test_large_parts_are_stored_compressed),
         cmocka_unit_test(test_a_submission_waits_for_its_replica),
+        cmocka_unit_test(test_migrate_moves_a_plain_store_into_partitions),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
