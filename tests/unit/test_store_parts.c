@@ -337,6 +337,34 @@ static void test_migrate_moves_a_plain_store_into_partitions(void **state)
     assert_int_equal(rep.jobs, 0);
     assert_int_equal(store_done(st, got, JOB_STAGE_FETCH, 1, "w", &err), 1);
     store_destroy(&st);
+
+    /* The same through the CLI: lode admin migrate. */
+    st = s_store(url, "cli:", 0, &err);
+    assert_non_null(st);
+    s_submit(st, ids, batch);
+    store_destroy(&st);
+    char *out = NULL, *errs = NULL;
+    assert_int_equal(cluster_run_cli(s_one, NULL, &out, &errs, "--prefix", "cli:", "admin",
+                                     "migrate", "--partitions", "2", "--dry-run", NULL),
+                     0);
+    assert_non_null(strstr(out, "would move 40 jobs"));
+    free(out);
+    free(errs);
+    assert_int_equal(cluster_run_cli(s_one, NULL, &out, &errs, "--prefix", "cli:", "admin",
+                                     "migrate", "--partitions", "2", NULL),
+                     0);
+    assert_non_null(strstr(out, "moved 40 jobs"));
+    free(out);
+    free(errs);
+    assert_int_equal(cluster_run_cli(s_one, NULL, &out, &errs, "--prefix", "cli:", "admin",
+                                     "migrate", "--partitions", "1", NULL),
+                     2);
+    free(out);
+    free(errs);
+    st = s_store(url, "cli:", 0, &err);
+    assert_non_null(st);
+    assert_int_equal(store_partitions(st), 2);
+    store_destroy(&st);
 }
 
 static int s_setup(void **state)
