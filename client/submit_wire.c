@@ -23,15 +23,35 @@ static void s_print_silence(cli_t *cli)
                            "lode: --curve-server (lode keygen makes a certificate).\n");
 }
 
-/* Wait for the ACK or NACK of seq; returns the exit code (and prints). */
-static int s_await_answer(cli_t *cli, zsock_t *sock, uint32_t seq, size_t n, proto_msg_t *ack)
+/* Wait for the ACK or NACK of seq; returns the exit code (and prints).
+ * Half way through the wait, resend (if not NULL) goes out again once: its
+ * key makes the broker answer a resent SUBMIT it had already made (the
+ * first ACK lost) with the same ids, not a second set of jobs. */
+static int s_await_answer(
+    cli_t *cli, zsock_t *sock, uint32_t seq, size_t n, const proto_msg_t *resend, proto_msg_t *ack)
 {
     zpoller_t *poller = zpoller_new(sock, NULL);
     int64_t deadline = zclock_mono() + cli->timeout_ms;
+    int64_t resend_at = zclock_mono() + cli->timeout_ms / 2;
     int rc = -1;
     while (rc < 0) {
-        int64_t left = deadline - zclock_mono();
-        if (left <= 0 || !zpoller_wait(poller, (int)left)) {
+        if (resend && zclock_mono() >= resend_at) {
+            err_t ignored = {0};
+            if (proto_send(sock, NULL, resend, &ignored) != 0)
+                ignored.code = 0; /* the wait below says what happened */
+            resend = NULL;
+        }
+        int64_t left = (resend ? resend_at : deadline) - zclock_mono();
+        if (resend && left <= 0)
+            continue;
+        if (!resend && left <= 0) {
+            rc = CLI_EXIT_UNREACHABLE;
+            s_print_silence(cli);
+            break;
+        }
+        if (!zpoller_wait(poller, (int)left)) {
+            if (resend && !zpoller_terminated(poller))
+                continue; /* time to resend */
             rc = zpoller_terminated(poller) ? CLI_EXIT_ERROR : CLI_EXIT_UNREACHABLE;
             if (rc == CLI_EXIT_UNREACHABLE)
                 s_print_silence(cli);
@@ -96,8 +116,12 @@ int submit_send(cli_t *cli, zsock_t *sock, const submit_req_t *req, proto_msg_t 
                      .n_items = req->n};
     if (req->batch)
         snprintf(m.batch, sizeof m.batch, "%s", req->batch);
+    /* A fresh key a request (a ULID: unique without coordination). */
+    char key[JOB_ID_SIZE];
+    job_new_id(key);
+    snprintf(m.key, sizeof m.key, "%s", key);
     err_t err = {0};
     if (proto_send(sock, NULL, &m, &err) != 0)
         return cli_fail(cli, &err);
-    return s_await_answer(cli, sock, req->seq, req->n, ack);
+    return s_await_answer(cli, sock, req->seq, req->n, &m, ack);
 }

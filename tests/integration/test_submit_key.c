@@ -7,6 +7,8 @@
  *  refused; a malformed key is refused.
  *  SPDX-License-Identifier: MIT
  */
+#include <signal.h>
+
 #include <czmq.h>
 
 #include "cluster.h"
@@ -105,10 +107,45 @@ static void test_a_resent_chunk_with_a_key_makes_its_jobs_once(void **state)
     cluster_mark_ok(c);
 }
 
+/* The broker logged a second resent chunk (the first test made one). */
+static bool s_log_has_resend(void *arg)
+{
+    char *log = cluster_log(arg, "broker");
+    int n = 0;
+    for (const char *p = log; p && (p = strstr(p, "a resent chunk")); p++)
+        n++;
+    free(log);
+    return n >= 2;
+}
+
+/* The CLI resends its SUBMIT once half way through its wait: a broker that
+ * is slow to answer (its Redis stopped for a while here) gets it twice and
+ * makes the jobs once; the first ACK goes to a client that has gone. */
+static void test_the_cli_resends_with_its_key_and_nothing_is_made_twice(void **state)
+{
+    cluster_t *c = *state;
+    cluster_mark_begin(c);
+    long long before = cluster_redis_int(c, "ZCARD lode:jobs");
+    pid_t redis = cluster_redis_pid(c);
+    assert_true(redis > 0);
+    assert_int_equal(kill(redis, SIGSTOP), 0);
+    char *out = NULL, *errs = NULL;
+    int rc = cluster_run_cli(c, NULL, &out, &errs, "--timeout", "2", "submit", "--text",
+                             "resent once", NULL);
+    assert_int_equal(kill(redis, SIGCONT), 0);
+    assert_int_equal(rc, 6); /* no answer while Redis was stopped */
+    free(out);
+    free(errs);
+    assert_true(cluster_wait_for(s_log_has_resend, c, 10000));
+    assert_int_equal(cluster_redis_int(c, "ZCARD lode:jobs"), before + 1);
+    cluster_mark_ok(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_resent_chunk_with_a_key_makes_its_jobs_once),
+        cmocka_unit_test(test_the_cli_resends_with_its_key_and_nothing_is_made_twice),
     };
     return cluster_main_result(cmocka_run_group_tests(tests, s_setup, s_teardown));
 }
