@@ -23,6 +23,24 @@ static void s_print_silence(cli_t *cli)
                            "lode: --curve-server (lode keygen makes a certificate).\n");
 }
 
+/* What a message received while waiting for seq means: -1 keep waiting
+ * (not ours), else the exit code (printed when not 0). */
+static int s_answer_rc(cli_t *cli, uint32_t seq, size_t n, const proto_msg_t *ack)
+{
+    if (ack->seq != seq || (ack->type != PROTO_NACK && ack->type != PROTO_ACK))
+        return -1;
+    if (ack->type == PROTO_NACK) {
+        fprintf(cli->errs, "lode: error: broker refused the batch: %s\n",
+                ack->text ? ack->text : "(no reason given)");
+        return CLI_EXIT_ERROR;
+    }
+    if (ack->n_ids != n) {
+        fprintf(cli->errs, "lode: error: broker acknowledged %zu of %zu items\n", ack->n_ids, n);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
 /* Wait for the ACK or NACK of seq; returns the exit code (and prints).
  * Half way through the wait, resend (if not NULL) goes out again once: its
  * key makes the broker answer a resent SUBMIT it had already made (the
@@ -35,42 +53,27 @@ static int s_await_answer(
     int64_t resend_at = zclock_mono() + cli->timeout_ms / 2;
     int rc = -1;
     while (rc < 0) {
-        if (resend && zclock_mono() >= resend_at) {
-            err_t ignored = {0};
+        int64_t now = zclock_mono();
+        if (resend && now >= resend_at) {
+            err_t ignored = {0}; /* a failed resend: the wait still decides */
             if (proto_send(sock, NULL, resend, &ignored) != 0)
-                ignored.code = 0; /* the wait below says what happened */
+                err_clear(&ignored);
             resend = NULL;
         }
-        int64_t left = (resend ? resend_at : deadline) - zclock_mono();
-        if (resend && left <= 0)
-            continue;
-        if (!resend && left <= 0) {
-            rc = CLI_EXIT_UNREACHABLE;
-            s_print_silence(cli);
-            break;
-        }
-        if (!zpoller_wait(poller, (int)left)) {
-            if (resend && !zpoller_terminated(poller))
-                continue; /* time to resend */
-            rc = zpoller_terminated(poller) ? CLI_EXIT_ERROR : CLI_EXIT_UNREACHABLE;
-            if (rc == CLI_EXIT_UNREACHABLE)
+        int64_t until = resend ? resend_at : deadline;
+        if (!zpoller_wait(poller, now < until ? (int)(until - now) : 0)) {
+            if (zpoller_terminated(poller))
+                rc = CLI_EXIT_ERROR;
+            else if (!resend && zclock_mono() >= deadline) {
+                rc = CLI_EXIT_UNREACHABLE;
                 s_print_silence(cli);
-            break;
+            }
+            continue;
         }
         err_t err = {0};
         if (proto_recv(sock, NULL, ack, &err) != 0)
             continue; /* not for us or malformed: keep waiting */
-        if (ack->seq == seq && ack->type == PROTO_NACK) {
-            fprintf(cli->errs, "lode: error: broker refused the batch: %s\n",
-                    ack->text ? ack->text : "(no reason given)");
-            rc = CLI_EXIT_ERROR;
-        } else if (ack->seq == seq && ack->type == PROTO_ACK) {
-            rc = ack->n_ids == n ? CLI_EXIT_OK : CLI_EXIT_ERROR;
-            if (rc != CLI_EXIT_OK)
-                fprintf(cli->errs, "lode: error: broker acknowledged %zu of %zu items\n",
-                        ack->n_ids, n);
-            break;
-        }
+        rc = s_answer_rc(cli, seq, n, ack);
         if (rc < 0)
             proto_msg_clear(ack);
     }

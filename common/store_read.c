@@ -283,8 +283,13 @@ int store_job_list(
 }
 
 /* One partition's page of jobs made in a time range. */
-static int s_list_range_one(
-    store_t *self, const store_time_range_t *r, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+static int s_list_range_one(store_t *self,
+                            const store_time_range_t *r,
+                            size_t offset,
+                            size_t count,
+                            char (**ids)[JOB_ID_SIZE],
+                            size_t *n,
+                            err_t *err)
 {
     char key[STORE_KEY_MAX];
     store_key(self, key, "jobs");
