@@ -381,7 +381,29 @@ static int s_check_items(const proto_msg_t *m, err_t *err)
     return 0;
 }
 
-/* ACK only after store_submit returned: the jobs are in Redis by then. */
+/* A SUBMIT sent again with the key of one already made (its ACK was lost):
+ * the same ACK again, no new jobs. 1 if answered so, 0 if the key is new,
+ * -1 after a NACK. */
+static int s_submit_recalled(broker_t *self, zframe_t *identity, proto_msg_t *m, proto_msg_t *ack)
+{
+    err_t err = {0};
+    int seen = store_submit_recall(self->store, m->key, ack->batch, ack->ids, m->n_items, &err);
+    if (seen < 0) {
+        err_prefix(&err, "jobs not accepted");
+        s_nack(self, identity, m->seq, &err);
+        return -1;
+    }
+    if (seen == 1) {
+        log_info("broker", "batch=%s: a resent chunk (key %s) answered as before", ack->batch,
+                 m->key);
+        if (proto_send(self->router, identity, ack, &err) != 0)
+            log_warn("broker", "ACK for batch=%s not sent: %s", ack->batch, err.msg);
+    }
+    return seen;
+}
+
+/* ACK only after store_submit returned: the jobs are in Redis by then. With
+ * a key, the answer is remembered first, so a resend gets it again. */
 static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
 {
     err_t err = {0};
@@ -396,6 +418,11 @@ static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
     proto_msg_t ack = {.type = PROTO_ACK, .seq = m->seq, .n_ids = m->n_items};
     ack.ids = mem_calloc(m->n_items, sizeof *ack.ids);
     int rc;
+    if (m->key[0] && s_submit_recalled(self, identity, m, &ack) != 0) {
+        free(ack.ids);
+        free(items);
+        return;
+    }
     if (m->batch[0]) {
         /* A chunk of a bulk batch (lode submit -f): append to it. */
         memcpy(ack.batch, m->batch, sizeof ack.batch);
@@ -408,6 +435,10 @@ static void s_on_submit(broker_t *self, zframe_t *identity, proto_msg_t *m)
         err_prefix(&err, "jobs not accepted");
         s_nack(self, identity, m->seq, &err);
     } else {
+        if (m->key[0] && store_submit_remember(self->store, m->key, ack.batch,
+                                               (const char(*)[JOB_ID_SIZE])ack.ids, m->n_items,
+                                               STORE_SUBMIT_KEY_TTL_S, &err) != 0)
+            log_warn("broker", "batch=%s: key %s not remembered: %s", ack.batch, m->key, err.msg);
         log_info("broker", "batch=%s accepted %zu job(s)", ack.batch, m->n_items);
         self->maybe_ready[JOB_STAGE_FETCH] = true;
         stats_submitted(self->stats, m->n_items);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "batch.h"
 #include "cli.h"
 #include "config.h"
@@ -170,6 +171,17 @@ static const cli_cmd_t s_cmds[] = {
      "Examples:\n"
      "  lode top\n"
      "  lode top --once --json\n"},
+    {"admin", admin_run, "store maintenance: migrate a store into partitions",
+     "usage: lode admin migrate --partitions N [--dry-run] [--json]\n"
+     "\n"
+     "Move a store of one partition (one Redis server, plain key names) into N\n"
+     "partitions (2..1024; see README \"Partitions and Redis Cluster\"). Stop the\n"
+     "broker and workers first. --dry-run only counts what would move. Safe to run\n"
+     "again: an interrupted run is finished, a finished one changes nothing.\n"
+     "\n"
+     "Examples:\n"
+     "  lode admin migrate --partitions 16 --dry-run\n"
+     "  lode admin migrate --partitions 16\n"},
     {"list", list_run, "list jobs, newest first",
      "usage: lode list [--state S] [--batch BATCH] [--since T] [--limit N] [--json]\n"
      "\n"

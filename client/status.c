@@ -135,8 +135,18 @@ static int s_one_job(cli_t *cli, store_t *store, const char *id, const char *pub
     char whole[JOB_ID_SIZE];
     if (jobref_resolve(store, id, whole, &err) != 0 || store_job_get(store, whole, &job, &err) != 0)
         return cli_fail(cli, &err);
+    /* Where it lives, once there is a choice: a partitioned store or a
+     * Redis Cluster (a store of one partition on one server says nothing). */
+    const char *node = NULL;
+    int part = store_job_partition(store, id, &node);
+    bool where = store_partitions(store) > 1 || node;
     if (json) {
-        s_print_json(cli, s_job_json(&job));
+        json_t *o = s_job_json(&job);
+        if (where) {
+            json_object_set_new(o, "partition", json_integer(part));
+            json_object_set_new(o, "node", node ? json_string(node) : json_null());
+        }
+        s_print_json(cli, o);
     } else {
         fprintf(cli->out, "job       %s\nstate     %s\nstage     %s\nkind      %s\n", job.id,
                 job.state, job.stage, job.kind);
@@ -145,6 +155,9 @@ static int s_one_job(cli_t *cli, store_t *store, const char *id, const char *pub
                     job.url ? job.url : job.name);
         fprintf(cli->out, "batch     %s\nattempts  %d (this stage %d)\n", job.batch, job.attempts,
                 job.attempt);
+        if (where)
+            fprintf(cli->out, "partition %d of %d%s%s\n", part, store_partitions(store),
+                    node ? " on " : "", node ? node : "");
         if (job.error && *job.error)
             fprintf(cli->out, "error     %s%s%s: %s\n", job.error_stage,
                     job.error_code[0] ? " " : "", job.error_code, job.error);

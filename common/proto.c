@@ -155,11 +155,13 @@ static void s_pack_submit(msgpack_packer *pk, const proto_msg_t *m)
 {
     /* "batch" only when appending to an existing batch: a SUBMIT without
      * it reads exactly as before. */
-    msgpack_pack_map(pk, m->batch[0] ? 4 : 3);
+    msgpack_pack_map(pk, 3 + (m->batch[0] ? 1 : 0) + (m->key[0] ? 1 : 0));
     s_pack_kv_uint(pk, "seq", m->seq);
     s_pack_kv_str(pk, "batch_name", m->batch_name ? m->batch_name : "");
     if (m->batch[0])
         s_pack_kv_str(pk, "batch", m->batch);
+    if (m->key[0]) /* likewise optional: old frames stay valid */
+        s_pack_kv_str(pk, "key", m->key);
     s_pack_key(pk, "items");
     msgpack_pack_array(pk, m->n_items);
     for (size_t i = 0; i < m->n_items; i++)
@@ -534,6 +536,8 @@ static int s_decode_job(const msgpack_object *f, proto_msg_t *m, err_t *err)
 static int s_decode_submit(const msgpack_object *f, proto_msg_t *m, err_t *err)
 {
     if (s_field(f, "batch") && s_get_strbuf(f, "batch", m->batch, sizeof m->batch, err) != 0)
+        return -1;
+    if (s_field(f, "key") && s_get_strbuf(f, "key", m->key, sizeof m->key, err) != 0)
         return -1;
     return s_get_uint(f, "seq", &m->seq, err) ||
                    s_get_dup(f, "batch_name", 256, &m->batch_name, NULL, err) ||

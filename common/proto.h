@@ -17,6 +17,7 @@
 
 #define PROTO_VERSION    1
 #define PROTO_MAX_FRAME  (64u * 1024 * 1024) /* ZMQ_MAXMSGSIZE: one 50 MB source plus room */
+#define PROTO_KEY_SIZE   65                  /* SUBMIT key: 1..64 of [A-Za-z0-9_-] */
 #define PROTO_MAX_ITEMS  10000               /* items in one SUBMIT */
 #define PROTO_STAGE_SIZE 16
 #define PROTO_TEXT_MAX   1024 /* FAIL reason, NACK message */
@@ -75,6 +76,9 @@ typedef struct {
     uint32_t seq;                 /* SUBMIT, ACK, NACK: client's request number */
     char batch[JOB_ID_SIZE];      /* ACK: batch id; SUBMIT: "" or the batch to append to */
     char *batch_name;             /* SUBMIT: optional; owned when decoded */
+    char key[PROTO_KEY_SIZE];     /* SUBMIT: optional idempotency key ("" = none):
+                                   * the same key sent again within the broker's
+                                   * memory of it gets the first ACK, no new jobs */
     proto_item_t *items;          /* SUBMIT; owned when decoded */
     size_t n_items;
     char (*ids)[JOB_ID_SIZE]; /* ACK; READY: jobs held; owned when decoded */

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "mem.h"
+#include "rcl.h"
 #include "store_impl.h"
 
 /* --- keys ------------------------------------------------------------------- */
@@ -31,99 +32,53 @@ void store_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ..
     va_end(ap);
 }
 
+static int s_load_parts(store_t *self, int want, err_t *err);
+
 /* --- connection ------------------------------------------------------------ */
 
 int store_check(store_t *self, redisReply *r, err_t *err)
 {
     if (!r) {
-        err_set(err, LODE_ESTORE, "redis %s:%d: %s", self->cfg.host, self->cfg.port,
+        err_set(err, LODE_ESTORE, "redis %s: %s", rcl_ctx_name(self->rcl, self->ctx),
                 self->ctx && self->ctx->errstr[0] ? self->ctx->errstr : "connection lost");
         /* A context that failed is unusable; drop it and reconnect next time. */
-        redisFree(self->ctx);
+        rcl_lost(self->rcl, self->ctx);
         self->ctx = NULL;
         return -1;
     }
     if (r->type == REDIS_REPLY_ERROR) {
+        rcl_saw(self->rcl, r); /* a MOVED updates the slot map */
         err_set(err, LODE_ESTORE, "redis: %.200s", r->str);
         return -1;
     }
     return 0;
 }
 
-static int s_connect_now(store_t *self, err_t *err)
-{
-    struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(self->cfg.host, self->cfg.port, tv);
-    if (!c || c->err) {
-        err_set(err, LODE_ESTORE, "cannot connect to redis at %s:%d: %s", self->cfg.host,
-                self->cfg.port, c ? c->errstr : "out of memory");
-        redisFree(c);
-        return -1;
-    }
-    redisSetTimeout(c, tv);
-    self->ctx = c;
-    redisReply *r = NULL;
-    int rc = 0;
-    /* AUTH's arguments are secrets: an error names the user, never the password. */
-    if (self->cfg.password[0]) {
-        if (self->cfg.user[0])
-            r = redisCommand(c, "AUTH %s %s", self->cfg.user, self->cfg.password);
-        else
-            r = redisCommand(c, "AUTH %s", self->cfg.password);
-        rc = store_check(self, r, err);
-        self->auth_refused = rc != 0 && r != NULL;
-        if (rc != 0)
-            err_prefix(err, "AUTH%s%s at %s:%d", self->cfg.user[0] ? " as " : "", self->cfg.user,
-                       self->cfg.host, self->cfg.port);
-        freeReplyObject(r);
-    } else {
-        /* A server with requirepass says NOAUTH here, not at the first job. */
-        r = redisCommand(c, "PING");
-        rc = store_check(self, r, err);
-        self->auth_refused = rc != 0 && strstr(err->msg, "NOAUTH");
-        if (self->auth_refused)
-            err_prefix(err, "redis at %s:%d wants a password (redis://[user:]password@%s:%d)",
-                       self->cfg.host, self->cfg.port, self->cfg.host, self->cfg.port);
-        freeReplyObject(r);
-    }
-    if (rc == 0 && self->cfg.db) {
-        r = redisCommand(self->ctx, "SELECT %d", self->cfg.db);
-        rc = store_check(self, r, err);
-        freeReplyObject(r);
-    }
-    if (rc != 0) {
-        redisFree(self->ctx);
-        self->ctx = NULL;
-    }
-    return rc;
-}
-
-/* Connect if not connected. After a failure, calls fail at once (with the
- * last reason) until a back-off of 100 ms doubling to 2 s has passed, so an
- * event loop is not held up by a Redis that is down. */
+/* The connection to the node serving the store's keys, asked of rcl at
+ * every use (it may have moved: a failover, a reshard). rcl connects with
+ * a back-off after failures (100 ms doubling to 2 s) during which calls
+ * fail at once, so an event loop is not held up by a Redis that is down. */
 int store_connect(store_t *self, err_t *err)
 {
-    if (self->ctx)
-        return 0;
-    int64_t now = job_now_ms();
-    if (now < self->retry_at_ms) {
-        err_set(err, LODE_ESTORE, "%s (retrying in %lld ms)", self->last_error,
-                (long long)(self->retry_at_ms - now));
+    self->ctx = rcl_ctx(self->rcl, self->slot, err);
+    if (!self->ctx || self->parts_known)
+        return self->ctx ? 0 : -1;
+    /* The first time Redis answers: learn the partition count (a program
+     * started lazily while Redis was down assumed one). */
+    int part = self->part, assumed = self->parts;
+    self->parts_known = true; /* s_load_parts runs commands through here */
+    if (s_load_parts(self, self->want_parts, err) != 0) {
+        self->parts_known = false;
         return -1;
     }
-    err_t mine = {0};
-    if (s_connect_now(self, &mine) == 0) {
-        self->backoff_ms = 0;
-        self->retry_at_ms = 0;
-        return 0;
+    if (self->parts != assumed && self->parts_assumed) {
+        err_set(err, LODE_ESTORE, "the store has %d partitions, not %d: try again", self->parts,
+                assumed);
+        return -1;
     }
-    self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 100;
-    if (self->backoff_ms > 2000)
-        self->backoff_ms = 2000;
-    self->retry_at_ms = now + self->backoff_ms;
-    memcpy(self->last_error, mine.msg, sizeof self->last_error);
-    err_set(err, mine.code, "%s", mine.msg);
-    return -1;
+    store_at(self, part < self->parts ? part : 0);
+    self->ctx = rcl_ctx(self->rcl, self->slot, err);
+    return self->ctx ? 0 : -1;
 }
 
 /* Run one command. On success *reply is the caller's to free. */
@@ -132,44 +87,219 @@ int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err)
     *reply = NULL;
     if (store_connect(self, err) != 0)
         return -1;
-    redisReply *r = redisCommandArgv(self->ctx, a->argc, a->argv, a->len);
-    if (store_check(self, r, err) != 0) {
-        freeReplyObject(r);
+    /* Through rcl, which follows MOVED and ASK (a cluster being resharded). */
+    rcl_cmd_t cmd = {.argc = a->argc, .argv = a->argv, .len = a->len, .slot = self->slot};
+    int rc = rcl_run(self->rcl, &cmd, err);
+    self->ctx = rcl_ctx(self->rcl, self->slot, &(err_t){0}); /* it may have moved */
+    if (rc != 0)
+        return -1;
+    if (store_check(self, cmd.reply, err) != 0) {
+        freeReplyObject(cmd.reply);
         return -1;
     }
-    *reply = r;
+    *reply = cmd.reply;
     return 0;
+}
+
+int store_wait_replicas(store_t *self, err_t *err)
+{
+    if (self->min_acks <= 0)
+        return 0;
+    store_args_t a = {0};
+    store_str(&a, "WAIT");
+    store_int(&a, self->min_acks);
+    /* Half the command timeout: the answer must come before the socket's. */
+    int wait_ms = self->timeout_ms / 2 > 0 ? self->timeout_ms / 2 : 1;
+    store_int(&a, wait_ms);
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    long long got = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    freeReplyObject(r);
+    if (got >= self->min_acks)
+        return 0;
+    err_set(err, LODE_ESTORE,
+            "the write reached %lld replica(s) of the %d asked for within %d ms (it is on the "
+            "master; a resend may submit it twice)",
+            got < 0 ? 0 : got, self->min_acks, wait_ms);
+    return -1;
+}
+
+bool store_redirected(const err_t *err)
+{
+    return err->code == LODE_ESTORE &&
+           (strstr(err->msg, "MOVED ") || strstr(err->msg, "ASK ") ||
+            strstr(err->msg, "TRYAGAIN") || strstr(err->msg, "EXECABORT"));
+}
+
+/* --- partitions ------------------------------------------------------------- */
+
+/* A partition's prefix: the plain prefix for a store of one partition on a
+ * single server ("lode:", today's names); otherwise with the partition's
+ * hash tag ("lode:{p7}:"), so all its keys are in one slot and each script's
+ * keys are on one node. */
+void store_at(store_t *self, int part)
+{
+    if (part == self->part && self->prefix[0])
+        return;
+    self->part = part;
+    bool tagged = self->parts > 1 || rcl_is_cluster(self->rcl);
+    int n = tagged ? snprintf(self->prefix, sizeof self->prefix, "%s{p%d}:", self->base, part)
+                   : snprintf(self->prefix, sizeof self->prefix, "%s", self->base);
+    self->slot = rcl_is_cluster(self->rcl) ? (int)rcl_key_slot(self->prefix, (size_t)n) : -1;
+    self->ctx = NULL; /* store_connect finds the partition's node */
+}
+
+static int s_b32(char c)
+{
+    static const char digits[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    const char *p = c ? strchr(digits, c) : NULL;
+    return p ? (int)(p - digits) : 0;
+}
+
+int store_part_of(const store_t *self, const char *id)
+{
+    if (self->parts <= 1 || strlen(id) < 12)
+        return 0;
+    return (s_b32(id[10]) * 32 + s_b32(id[11])) % self->parts;
+}
+
+void store_new_id(const store_t *self, int part, char out[JOB_ID_SIZE])
+{
+    static const char digits[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    job_new_id(out);
+    if (self->parts <= 1)
+        return;
+    /* The high end of the random part: a monotonic ULID counts up at the
+     * low end, so ids made in one millisecond stay unique. */
+    out[10] = digits[(part / 32) % 32];
+    out[11] = digits[part % 32];
+}
+
+/* Where the partition count is recorded: beside partition 0's keys on a
+ * cluster, under the plain prefix on a single server (readable before the
+ * count is known either way). */
+static void s_parts_key(store_t *self, char key[STORE_KEY_MAX])
+{
+    if (rcl_is_cluster(self->rcl))
+        snprintf(key, STORE_KEY_MAX, "%s{p0}:partitions", self->base);
+    else
+        snprintf(key, STORE_KEY_MAX, "%spartitions", self->base);
+}
+
+/* The count the store was made with; a new store records want (SET NX: the
+ * first program wins). A store without the key has one partition (every
+ * store made before partitions). 0, or -1 and LODE_EINVAL if want differs
+ * from what is recorded. */
+static int s_load_parts(store_t *self, int want, err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    s_parts_key(self, key);
+    store_at(self, 0);
+    store_args_t a = {0};
+    store_str(&a, want > 1 ? "SET" : "GET");
+    store_str(&a, key);
+    if (want > 1) {
+        store_int(&a, want);
+        store_str(&a, "NX");
+        store_str(&a, "GET");
+    }
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    int had = r->type == REDIS_REPLY_STRING ? atoi(r->str) : 0;
+    freeReplyObject(r);
+    int parts = had > 0 ? had : want > 1 ? want : 1;
+    if (want > 0 && parts != want) {
+        err_set(err, LODE_EINVAL,
+                "the store has %d partition(s), not %d (a store's count is fixed when it is "
+                "made; lode admin migrate moves it)",
+                parts, want);
+        return -1;
+    }
+    self->parts = parts;
+    self->prefix[0] = '\0';
+    store_at(self, 0);
+    return 0;
+}
+
+/* The partition count asked for: opts, else $LODE_PARTITIONS, else 0 (as
+ * recorded). -1 if out of range. */
+static int s_want_parts(const store_opts_t *opts, err_t *err)
+{
+    const char *env = getenv("LODE_PARTITIONS");
+    int want = opts && opts->partitions ? opts->partitions : env && *env ? atoi(env) : 0;
+    if (want < 0 || want > STORE_PARTS_MAX) {
+        err_set(err, LODE_EINVAL, "partitions must be 1..%d", STORE_PARTS_MAX);
+        return -1;
+    }
+    return want;
 }
 
 store_t *store_new(const store_opts_t *opts, err_t *err)
 {
     store_t *self = mem_calloc(1, sizeof *self);
-    const char *url = config_redis_url(opts ? opts->url : NULL);
-    const char *prefix = config_prefix(opts ? opts->prefix : NULL);
     self->timeout_ms = (opts && opts->timeout_ms > 0) ? opts->timeout_ms : 5000;
-    if (strlen(prefix) >= sizeof self->prefix) {
+    self->parts = 1;
+    const char *zmin = getenv("LODE_COMPRESS_MIN");
+    self->zip_min = zmin && *zmin ? (size_t)strtoull(zmin, NULL, 10) : 1024;
+    const char *acks = getenv("LODE_MIN_REPLICAS_ACKS");
+    self->min_acks = opts && opts->min_replica_acks > 0 ? opts->min_replica_acks
+                     : acks && *acks                    ? atoi(acks)
+                                                        : 0;
+    int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
+    store_set_max_attempts(self, dflt);
+    const char *prefix = config_prefix(opts ? opts->prefix : NULL);
+    if (strlen(prefix) >= sizeof self->base) {
         err_set(err, LODE_EINVAL, "key prefix too long");
         free(self);
         return NULL;
     }
-    strcpy(self->prefix, prefix);
-    int dflt[JOB_STAGE_COUNT] = {3, 3, 3, 3};
-    store_set_max_attempts(self, dflt);
-    err_t conn = {0};
-    if (config_parse_redis_url(url, &self->cfg, err) != 0 ||
-        (store_connect(self, &conn) != 0 && (!(opts && opts->lazy) || self->auth_refused))) {
-        err_set(err, conn.code, "%s", conn.msg);
+    strcpy(self->base, prefix);
+    rcl_opts_t ro = {
+        .url = opts ? opts->url : NULL, .timeout_ms = self->timeout_ms, .lazy = opts && opts->lazy};
+    int want = s_want_parts(opts, err);
+    self->rcl = want >= 0 ? rcl_new(&ro, err) : NULL;
+    if (!self->rcl) {
         store_destroy(&self);
         return NULL;
     }
+    /* Lazy and Redis down: the count asked for (or 1) until it answers. */
+    self->want_parts = want;
+    self->parts = want > 1 ? want : 1;
+    store_at(self, 0);
+    err_t mine = {0};
+    if (store_connect(self, &mine) != 0 && (!(opts && opts->lazy) || mine.code == LODE_EINVAL)) {
+        err_set(err, mine.code, "%s", mine.msg);
+        store_destroy(&self);
+        return NULL;
+    }
+    /* Down now (lazy): keys made before Redis answers use the count assumed;
+     * an operation that finds it wrong fails once (store_connect). */
+    self->parts_assumed = !self->parts_known;
     return self;
+}
+
+int store_partitions(const store_t *self)
+{
+    return self->parts;
+}
+
+int store_job_partition(store_t *self, const char *id, const char **node)
+{
+    int part = store_part_of(self, id);
+    if (node) {
+        store_at(self, part);
+        *node = rcl_is_cluster(self->rcl) ? rcl_slot_node(self->rcl, (unsigned)self->slot) : NULL;
+    }
+    return part;
 }
 
 void store_destroy(store_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    redisFree((*self_p)->ctx);
+    rcl_destroy(&(*self_p)->rcl);
     free(*self_p);
     *self_p = NULL;
 }
@@ -284,7 +414,10 @@ s_evalsha_args(store_t *self, const char *sha, const store_args_t *args, store_a
 {
     store_str(a, "EVALSHA");
     store_arg(a, sha, 40);
-    store_str(a, "0");
+    /* KEYS[1], which no script reads: Redis Cluster routes a script by its
+     * keys, and every key the scripts build shares the prefix's slot. */
+    store_str(a, "1");
+    store_str(a, self->prefix);
     store_str(a, self->prefix);
     store_str(a, self->maxes);
     store_int(a, job_now_ms());
@@ -381,7 +514,12 @@ int store_eval_many(store_t *self, store_call_t *calls, size_t n, err_t *err)
             store_check(self, NULL, err);
             return s_calls_fail(calls, i, n, err);
         }
-        if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOSCRIPT")) {
+        /* Not run: the script cache was lost, or the slot moved (a
+         * reshard). Run again on its own below, which mends either. */
+        if (r->type == REDIS_REPLY_ERROR &&
+            (strstr(r->str, "NOSCRIPT") || !strncmp(r->str, "MOVED ", 6) ||
+             !strncmp(r->str, "ASK ", 4))) {
+            rcl_saw(self->rcl, r);
             calls[i].noscript = again = true;
             freeReplyObject(r);
         } else if (store_check(self, r, &calls[i].err) != 0) {

@@ -4,9 +4,14 @@
  *  with a command timeout (see the README for why not async).
  *  Implemented by store.c (connection, pipelines, script cache),
  *  store_lua.c (transitions), store_read.c (reads and writes) and
- *  store_batch.c (submit and batches), which share store_impl.h.
+ *  store_batch.c (submit and batches), store_idem.c (submissions by
+ *  idempotency key), which share store_impl.h.
  *
- *  Key layout, under a prefix P (default "lode:"):
+ *  Key layout, under a prefix P (default "lode:"). A store of several
+ *  partitions (or any store on a Redis Cluster) has one such keyspace per
+ *  partition N under P{pN}: (see README "Partitions and Redis Cluster");
+ *  result parts of 1 KB or more are stored as zstd frames (store_part_get
+ *  returns them as written):
  *    P job:ID            hash   id state stage kind url name batch attempt
  *                               attempts created_ms updated_ms finished_ms
  *                               worker error error_code error_stage retry_at_ms
@@ -49,12 +54,18 @@
 typedef struct store store_t;
 
 typedef struct {
-    const char *url;    /* redis://…; borrowed; NULL = config default */
-    const char *prefix; /* key prefix; borrowed; NULL = "lode:" */
-    int timeout_ms;     /* connect and per-command timeout; 0 = 5000 */
-    bool lazy;          /* succeed even if Redis is down now: connect on first use
-                         * (a Redis that answers but refuses the password still fails:
-                         * that will not mend itself) */
+    const char *url;      /* redis://…; borrowed; NULL = config default */
+    const char *prefix;   /* key prefix; borrowed; NULL = "lode:" */
+    int timeout_ms;       /* connect and per-command timeout; 0 = 5000 */
+    int partitions;       /* 0: as recorded in the store (else $LODE_PARTITIONS, else
+                           * 1); N: a new store is made with N, an existing one
+                           * must have N (LODE_EINVAL otherwise) */
+    int min_replica_acks; /* a submission is acknowledged only once this many
+                           * replicas have it (WAIT); 0: $LODE_MIN_REPLICAS_ACKS,
+                           * else none */
+    bool lazy;            /* succeed even if Redis is down now: connect on first use
+                           * (a Redis that answers but refuses the password still fails:
+                           * that will not mend itself) */
 } store_opts_t;
 
 /* Parts of a job, each its own key. */
@@ -117,8 +128,16 @@ store_t *store_new(const store_opts_t *opts, err_t *err);
 /* Close and free; sets *self_p to NULL. Safe on NULL. */
 void store_destroy(store_t **self_p);
 
-/* Key prefix in use (borrowed). */
+/* Key prefix in use (borrowed): of the partition last used. */
 const char *store_prefix(const store_t *self);
+
+/* Partitions of the store (fixed when it was made; 1 = today's layout). */
+int store_partitions(const store_t *self);
+
+/* The partition a job (or batch) id belongs to; with node, also the
+ * "host:port" of the cluster master serving it (borrowed until the next
+ * call; NULL on a single server). */
+int store_job_partition(store_t *self, const char *id, const char **node);
 
 /* PING; reconnects first if the connection was lost. */
 LODE_MUST_CHECK int store_ping(store_t *self, err_t *err);
@@ -444,6 +463,49 @@ LODE_MUST_CHECK int store_batch_mark_urls(store_t *self,
  * "open" and the dedupe set. */
 LODE_MUST_CHECK int
 store_batch_close(store_t *self, const char *batch_id, const store_batch_t *counts, err_t *err);
+
+/* --- submissions by idempotency key (store_idem.c) ---------------------------
+ *   P submit:KEY  string  the batch id and the n job ids a submission made
+ *                         (26 characters each), for STORE_SUBMIT_KEY_TTL_S */
+
+#define STORE_SUBMIT_KEY_MAX   64
+#define STORE_SUBMIT_KEY_TTL_S 3600
+
+/* What the submission with key made, if it is remembered: 1 and batch and
+ * ids[0..n) set; 0 if not (a first sending, or forgotten); -1 and *err
+ * (LODE_EINVAL for a key that is malformed or was used for a submission of
+ * another size). */
+LODE_MUST_CHECK int store_submit_recall(store_t *self,
+                                        const char *key,
+                                        char batch[JOB_ID_SIZE],
+                                        char (*ids)[JOB_ID_SIZE],
+                                        size_t n,
+                                        err_t *err);
+
+/* Remember what the submission with key made, for ttl_s seconds. */
+LODE_MUST_CHECK int store_submit_remember(store_t *self,
+                                          const char *key,
+                                          const char *batch,
+                                          const char (*ids)[JOB_ID_SIZE],
+                                          size_t n,
+                                          int ttl_s,
+                                          err_t *err);
+
+/* --- migration (store_migrate.c) --------------------------------------------- */
+
+/* What store_migrate moved (or, in a dry run, would move). Plain data. */
+typedef struct {
+    int64_t jobs, queued, leases, delayed, dead, batches;
+} store_migrate_report_t;
+
+/* Move a store of one partition (plain key names, one Redis server) into
+ * parts partitions, with the broker and workers stopped; with dry_run only
+ * count. Resumable (run it again after an interruption) and idempotent (a
+ * store that has parts partitions already: 0, nothing moved). -1 and *err:
+ * LODE_EINVAL for a cluster, a count out of 2..STORE_PARTS_MAX or a store
+ * already partitioned otherwise; LODE_ESTORE. */
+LODE_MUST_CHECK int
+store_migrate(store_t *self, int parts, bool dry_run, store_migrate_report_t *rep, err_t *err);
 
 /* Look up urls[0..n) in the P urls index (one HMGET): ids[i] gets the job
  * id, or "" if the URL is not there. */

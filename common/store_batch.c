@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -139,6 +140,99 @@ static int s_append_batch(store_t *self, const char *batch, const char *name, si
     return 2;
 }
 
+/* Append HINCRBY key field by to the pipeline. */
+static void s_append_incr(store_t *self, const char *key, const char *field, int64_t by)
+{
+    store_args_t a = {0};
+    store_str(&a, "HINCRBY");
+    store_str(&a, key);
+    store_str(&a, field);
+    store_int(&a, by);
+    store_append(self, &a);
+}
+
+/* One partition's share of a submission, in one MULTI/EXEC there: the job
+ * hashes, the lists, the batch's total in this partition (a new batch's
+ * whole hash when name_or_null is given: its home partition) and the
+ * submitted counter. */
+static int s_submit_part(store_t *self,
+                         int part,
+                         const char *batch_id,
+                         const char *const *name_or_null,
+                         const store_item_t *items,
+                         size_t n,
+                         char (*ids)[JOB_ID_SIZE],
+                         err_t *err)
+{
+    store_at(self, part);
+    if (store_connect(self, err) != 0)
+        return -1;
+    int64_t now = job_now_ms();
+    store_args_t m = {0};
+    store_str(&m, "MULTI");
+    store_append(self, &m);
+    int replies = 1;
+    char key[STORE_KEY_MAX];
+    if (name_or_null) {
+        replies += s_append_batch(self, batch_id, *name_or_null, n);
+    } else {
+        store_key(self, key, "batch:%s", batch_id);
+        s_append_incr(self, key, "total", (int64_t)n);
+        store_key(self, key, "stats");
+        s_append_incr(self, key, "submitted", (int64_t)n);
+        replies += 2;
+    }
+    for (size_t i = 0; i < n; i++) {
+        store_new_id(self, part, ids[i]);
+        replies += s_append_job_hash(self, &items[i], ids[i], batch_id, now);
+    }
+    replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
+    store_args_t e = {0};
+    store_str(&e, "EXEC");
+    store_append(self, &e);
+    if (store_finish_multi(self, replies + 1, err) != 0)
+        return -1;
+    return store_wait_replicas(self, err);
+}
+
+/* n jobs into an existing or new batch (new: name_or_null given), spread
+ * over the partitions in contiguous blocks, the first at home (the batch's
+ * own partition). Each block is atomic; a failure leaves the blocks before
+ * it in place (the client resends: at least once). */
+static int s_submit_spread(store_t *self,
+                           int home,
+                           const char *batch_id,
+                           const char *const *name_or_null,
+                           const store_item_t *items,
+                           size_t n,
+                           char (*ids)[JOB_ID_SIZE],
+                           err_t *err)
+{
+    size_t parts = (size_t)self->parts;
+    for (size_t k = 0; k < parts; k++) {
+        size_t from = k * n / parts, to = (k + 1) * n / parts;
+        if (to == from && !(k == 0 && name_or_null))
+            continue;
+        int part = (int)(((size_t)home + k) % parts);
+        /* A slot that moved (a reshard) aborts the whole MULTI: nothing was
+         * written, the map is updated; go again, a few times. */
+        err_t mine = {0};
+        for (int tries = 0; tries < 4; tries++) {
+            err_clear(&mine);
+            if (s_submit_part(self, part, batch_id, k == 0 ? name_or_null : NULL, items + from,
+                              to - from, ids + from, &mine) == 0 ||
+                !store_redirected(&mine))
+                break;
+            usleep(50 * 1000 << tries); /* TRYAGAIN: a slot half migrated */
+        }
+        if (mine.code) {
+            err_set(err, mine.code, "%s", mine.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int store_submit(store_t *self,
                  const char *batch_name,
                  const store_item_t *items,
@@ -147,23 +241,27 @@ int store_submit(store_t *self,
                  char batch_id[JOB_ID_SIZE],
                  err_t *err)
 {
-    if (store_connect(self, err) != 0)
+    int home = (int)(self->rr++ % (unsigned)self->parts);
+    store_new_id(self, home, batch_id);
+    const char *name = batch_name;
+    return s_submit_spread(self, home, batch_id, &name, items, n, ids, err);
+}
+
+/* 1 if parent was expanded already, 0 if not, -1 and *err. */
+static int s_expanded_before(store_t *self, const char *parent, err_t *err)
+{
+    char pk[STORE_KEY_MAX];
+    store_key(self, pk, "job:%s", parent);
+    store_args_t q = {0};
+    store_str(&q, "HEXISTS");
+    store_str(&q, pk);
+    store_str(&q, "expanded");
+    redisReply *r;
+    if (store_run(self, &q, &r, err) != 0)
         return -1;
-    int64_t now = job_now_ms();
-    job_new_id(batch_id);
-    store_args_t m = {0};
-    store_str(&m, "MULTI");
-    store_append(self, &m);
-    int replies = 1 + s_append_batch(self, batch_id, batch_name, n);
-    for (size_t i = 0; i < n; i++) {
-        job_new_id(ids[i]);
-        replies += s_append_job_hash(self, &items[i], ids[i], batch_id, now);
-    }
-    replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
-    store_args_t e = {0};
-    store_str(&e, "EXEC");
-    store_append(self, &e);
-    return store_finish_multi(self, replies + 1, err);
+    int before = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    return before;
 }
 
 int store_expand(store_t *self,
@@ -174,24 +272,19 @@ int store_expand(store_t *self,
                  char (*ids)[JOB_ID_SIZE],
                  err_t *err)
 {
-    if (store_valid_id(parent, err) != 0 || store_valid_id(batch_id, err) != 0 ||
-        store_connect(self, err) != 0)
+    if (store_valid_id(parent, err) != 0 || store_valid_id(batch_id, err) != 0)
+        return -1;
+    /* The videos' jobs go where the playlist's is: one MULTI/EXEC, with the
+     * batch's total in that partition. */
+    int part = store_part_of(self, parent);
+    store_at(self, part);
+    if (store_connect(self, err) != 0)
         return -1;
     /* A rerun of the playlist's fetch (its DONE was lost) must not make the
      * videos' jobs twice. */
-    char pk[STORE_KEY_MAX];
-    store_key(self, pk, "job:%s", parent);
-    store_args_t q = {0};
-    store_str(&q, "HEXISTS");
-    store_str(&q, pk);
-    store_str(&q, "expanded");
-    redisReply *r;
-    if (store_run(self, &q, &r, err) != 0)
-        return -1;
-    bool done_before = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-    freeReplyObject(r);
-    if (done_before)
-        return 0;
+    int before = s_expanded_before(self, parent, err);
+    if (before != 0)
+        return before < 0 ? -1 : 0;
     int64_t now = job_now_ms();
     store_args_t m = {0};
     store_str(&m, "MULTI");
@@ -199,7 +292,7 @@ int store_expand(store_t *self,
     int replies = 1;
     for (size_t i = 0; i < n; i++) {
         store_item_t it = {.kind = "url", .url = urls[i]};
-        job_new_id(ids[i]);
+        store_new_id(self, part, ids[i]);
         replies += s_append_job_hash(self, &it, ids[i], batch_id, now);
     }
     replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
@@ -279,7 +372,9 @@ int store_batch_create(store_t *self, const char *name, char batch_id[JOB_ID_SIZ
         err_set(err, LODE_EINVAL, "batch name over %d bytes", STORE_BATCH_NAME_MAX);
         return -1;
     }
-    job_new_id(batch_id);
+    int home = (int)(self->rr++ % (unsigned)self->parts);
+    store_new_id(self, home, batch_id);
+    store_at(self, home);
     char key[STORE_KEY_MAX];
     store_args_t a = {0};
     s_batch_hset(self, &a, key, batch_id, name, 0);
@@ -296,6 +391,7 @@ static int s_batch_exists(store_t *self, const char *batch_id, err_t *err)
 {
     if (store_valid_id(batch_id, err) != 0)
         return -1;
+    store_at(self, store_part_of(self, batch_id));
     char key[STORE_KEY_MAX];
     store_key(self, key, "batch:%s", batch_id);
     store_args_t a = {0};
@@ -311,17 +407,6 @@ static int s_batch_exists(store_t *self, const char *batch_id, err_t *err)
     return rc;
 }
 
-/* Append HINCRBY key field by to the pipeline. */
-static void s_append_incr(store_t *self, const char *key, const char *field, int64_t by)
-{
-    store_args_t a = {0};
-    store_str(&a, "HINCRBY");
-    store_str(&a, key);
-    store_str(&a, field);
-    store_int(&a, by);
-    store_append(self, &a);
-}
-
 int store_submit_to_batch(store_t *self,
                           const char *batch_id,
                           const store_item_t *items,
@@ -331,25 +416,9 @@ int store_submit_to_batch(store_t *self,
 {
     if (s_batch_exists(self, batch_id, err) != 0)
         return -1;
-    int64_t now = job_now_ms();
-    store_args_t m = {0};
-    store_str(&m, "MULTI");
-    store_append(self, &m);
-    int replies = 1;
-    for (size_t i = 0; i < n; i++) {
-        job_new_id(ids[i]);
-        replies += s_append_job_hash(self, &items[i], ids[i], batch_id, now);
-    }
-    replies += s_append_lists(self, (const char(*)[JOB_ID_SIZE])ids, n, batch_id, now);
-    char key[STORE_KEY_MAX];
-    store_key(self, key, "batch:%s", batch_id);
-    s_append_incr(self, key, "total", (int64_t)n);
-    store_key(self, key, "stats");
-    s_append_incr(self, key, "submitted", (int64_t)n);
-    store_args_t e = {0};
-    store_str(&e, "EXEC");
-    store_append(self, &e);
-    return store_finish_multi(self, replies + 3, err);
+    /* Each chunk starts one partition further on: small chunks spread too. */
+    int start = (int)(self->rr++ % (unsigned)self->parts);
+    return s_submit_spread(self, start, batch_id, NULL, items, n, ids, err);
 }
 
 int store_batch_add_jobs(
@@ -438,15 +507,56 @@ static void s_batch_field(void *dst, const char *name, const redisReply *v)
         out->open = strcmp(num, "1") == 0;
 }
 
+/* Add another partition's share of a batch (its jobs there, their usage)
+ * to out. */
+static void s_batch_add(store_batch_t *out, const store_batch_t *more)
+{
+    out->total += more->total;
+    out->prompt_tokens += more->prompt_tokens;
+    out->completion_tokens += more->completion_tokens;
+    for (size_t k = 0; k < more->n_models; k++) {
+        size_t i = 0;
+        while (i < out->n_models && strcmp(out->models[i].model, more->models[k].model) != 0)
+            i++;
+        if (i == out->n_models && i == STORE_BATCH_MODELS)
+            continue;
+        if (i == out->n_models)
+            out->models[out->n_models++] = more->models[k];
+        else {
+            out->models[i].prompt_tokens += more->models[k].prompt_tokens;
+            out->models[i].completion_tokens += more->models[k].completion_tokens;
+        }
+    }
+}
+
 int store_batch_get(store_t *self, const char *batch_id, store_batch_t *out, err_t *err)
 {
     memset(out, 0, sizeof *out);
     out->lines = out->invalid = out->duplicates = out->reused = out->skipped = -1;
     if (store_valid_id(batch_id, err) != 0)
         return -1;
+    int home = store_part_of(self, batch_id);
     char key[STORE_KEY_MAX];
+    store_at(self, home);
     store_key(self, key, "batch:%s", batch_id);
-    return store_hgetall(self, key, s_batch_field, out, "batch", batch_id, err);
+    if (store_hgetall(self, key, s_batch_field, out, "batch", batch_id, err) != 0)
+        return -1;
+    /* Its totals are the sum of every partition's share. */
+    for (int p = 0; p < self->parts; p++) {
+        if (p == home)
+            continue;
+        store_batch_t more = {0};
+        err_t mine = {0};
+        store_at(self, p);
+        store_key(self, key, "batch:%s", batch_id);
+        if (store_hgetall(self, key, s_batch_field, &more, "batch", batch_id, &mine) == 0)
+            s_batch_add(out, &more);
+        else if (mine.code != LODE_ENOTFOUND) {
+            err_set(err, mine.code, "%s", mine.msg);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int store_batch_page(store_t *self,
@@ -461,6 +571,13 @@ int store_batch_page(store_t *self,
     *n = 0;
     if (store_valid_id(batch_id, err) != 0)
         return -1;
+    if (self->parts > 1) {
+        char what[64];
+        snprintf(what, sizeof what, "batch:%s:jobs", batch_id);
+        return store_range_merged(self, "LRANGE", what, offset, count ? count : 1, false, ids, n,
+                                  err);
+    }
+    store_at(self, 0);
     char key[STORE_KEY_MAX];
     store_key(self, key, "batch:%s:jobs", batch_id);
     store_args_t a = {0};
@@ -474,7 +591,10 @@ int store_batch_page(store_t *self,
 int store_batch_mark_urls(
     store_t *self, const char *batch_id, const char *const *urls, size_t n, bool *fresh, err_t *err)
 {
-    if (store_valid_id(batch_id, err) != 0 || store_connect(self, err) != 0)
+    if (store_valid_id(batch_id, err) != 0)
+        return -1;
+    store_at(self, store_part_of(self, batch_id));
+    if (store_connect(self, err) != 0)
         return -1;
     char key[STORE_KEY_MAX];
     store_key(self, key, "batch:%s:urls", batch_id);
@@ -549,6 +669,7 @@ int store_url_jobs_get(
         ids[i][0] = '\0';
     if (n == 0)
         return 0;
+    store_at(self, 0); /* the URL index is one hash, in partition 0 */
     char key[STORE_KEY_MAX];
     store_key(self, key, "urls");
     s_vargs_t v;
@@ -578,6 +699,7 @@ int store_url_jobs_set(
 {
     if (n == 0)
         return 0;
+    store_at(self, 0);
     char key[STORE_KEY_MAX];
     store_key(self, key, "urls");
     s_vargs_t v;
@@ -597,21 +719,32 @@ int store_url_jobs_set(
     return rc;
 }
 
-int store_job_states(
-    store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err)
+/* store_job_states for the ids of partition part (all when part is -1). */
+static int s_job_states_part(store_t *self,
+                             int part,
+                             const char (*ids)[JOB_ID_SIZE],
+                             size_t n,
+                             store_job_state_t *out,
+                             err_t *err)
 {
-    memset(out, 0, n * sizeof *out);
     if (store_connect(self, err) != 0)
         return -1;
+    size_t sent = 0;
     for (size_t i = 0; i < n; i++) {
+        if (part >= 0 && store_part_of(self, ids[i]) != part)
+            continue;
         char key[STORE_KEY_MAX];
         store_key(self, key, "job:%.*s", JOB_ID_LEN, ids[i]);
         const char *argv[] = {"HMGET", key, "state", "stage"};
         size_t len[] = {5, strlen(key), 5, 5};
         redisAppendCommandArgv(self->ctx, 4, argv, len);
+        sent++;
     }
     bool failed = false;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && sent > 0; i++) {
+        if (part >= 0 && store_part_of(self, ids[i]) != part)
+            continue;
+        sent--;
         redisReply *r;
         if (s_pipe_next(self, &r, &failed, err) != 0)
             return -1;
@@ -624,4 +757,20 @@ int store_job_states(
         freeReplyObject(r);
     }
     return failed ? -1 : 0;
+}
+
+int store_job_states(
+    store_t *self, const char (*ids)[JOB_ID_SIZE], size_t n, store_job_state_t *out, err_t *err)
+{
+    memset(out, 0, n * sizeof *out);
+    if (self->parts == 1) {
+        store_at(self, 0);
+        return s_job_states_part(self, -1, ids, n, out, err);
+    }
+    for (int p = 0; p < self->parts; p++) {
+        store_at(self, p);
+        if (s_job_states_part(self, p, ids, n, out, err) != 0)
+            return -1;
+    }
+    return 0;
 }

@@ -67,6 +67,7 @@ char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *ver
         *len = 0;
     if (store_valid_id(id, err) != 0)
         return NULL;
+    store_at(self, store_part_of(self, id)); /* the job's partition */
     store_args_t a = {0};
     store_str(&a, id);
     redisReply *r = s_eval1(self, s_lua_curated_get, &a, err);
@@ -105,6 +106,7 @@ int store_curated_cas(store_t *self,
 {
     if (store_valid_id(id, err) != 0)
         return -1;
+    store_at(self, store_part_of(self, id)); /* the job's partition */
     store_args_t a = {0};
     store_str(&a, id);
     store_int(&a, expected);

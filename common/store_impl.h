@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "rcl.h"
 #include "store.h"
 
 #define STORE_KEY_MAX     256
@@ -25,15 +26,24 @@
 #define STORE_SCRIPTS_MAX 16
 
 struct store {
-    redisContext *ctx; /* owned; NULL while disconnected */
-    config_redis_t cfg;
-    char prefix[64];
-    char maxes[96]; /* "fetch=3,snippet=3,…": attempt limits the scripts use */
+    rcl_t *rcl;         /* owned: the single server or the cluster */
+    redisContext *ctx;  /* borrowed from rcl: the node serving slot; renewed by
+                           store_connect, NULL after a failure */
+    int slot;           /* hash slot of the partition in use (a cluster), else -1 */
+    int parts;          /* partitions, fixed when the store was made (1: one
+                           keyspace under the plain prefix, today's layout) */
+    int part;           /* the partition whose keys store_key builds now */
+    int want_parts;     /* asked for at store_new (0: as recorded) */
+    bool parts_known;   /* parts was read from Redis */
+    bool parts_assumed; /* store_new could not read it (lazy, Redis down) */
+    int min_acks;       /* replicas a submission waits for (WAIT), 0 = none */
+    size_t zip_min;     /* parts of this many bytes or more are stored zstd-compressed
+                           ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
+    unsigned rr;        /* round robin: where dispatch and submit start next */
+    char base[64];      /* the prefix as given ("lode:") */
+    char prefix[80];    /* the partition's: base, or base{pN}: (see store_at) */
+    char maxes[96];     /* "fetch=3,snippet=3,…": attempt limits the scripts use */
     int timeout_ms;
-    int64_t retry_at_ms;  /* after a failed connect, fail fast until then */
-    int backoff_ms;       /* current reconnect back-off; 0 while connected */
-    char last_error[256]; /* why the last connect failed */
-    bool auth_refused;    /* Redis answered but refused our credentials */
 
     struct {
         const char *text; /* a static script; NULL = free entry */
@@ -75,6 +85,26 @@ static inline void store_int(store_args_t *a, int64_t v)
 void store_key(const store_t *self, char out[STORE_KEY_MAX], const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* --- partitions (store.c) --- */
+
+#define STORE_PARTS_MAX 1024 /* two base32 characters of a job id */
+
+/* Use partition part's keys from now on: store_key builds them and
+ * store_connect reaches the node serving them. */
+/* A paging cursor over a partitioned store: the partition in the high
+ * bits, the position in that partition's list in the low ones. */
+#define STORE_CURSOR_PART_SHIFT 40
+#define STORE_CURSOR_POS_MASK   ((((size_t)1) << STORE_CURSOR_PART_SHIFT) - 1)
+void store_at(store_t *self, int part);
+
+/* The partition of a job or batch id: written into its characters 10-11
+ * (the high end of the ULID's random part) by store_new_id; 0 when the
+ * store has one partition. */
+int store_part_of(const store_t *self, const char *id);
+
+/* A new id (job_new_id) that belongs to partition part. */
+void store_new_id(const store_t *self, int part, char out[JOB_ID_SIZE]);
+
 /* --- connection and commands (store.c) --- */
 
 /* 0 if r is a reply and not an error reply. NULL r means the connection
@@ -87,6 +117,16 @@ int store_connect(store_t *self, err_t *err);
 
 /* Run one command. On success *reply is the caller's to free. */
 int store_run(store_t *self, store_args_t *a, redisReply **reply, err_t *err);
+
+/* With min_acks: WAIT until that many replicas have the writes made so far
+ * on the connection in use (at most timeout_ms / 2). 0, or -1 and LODE_ESTORE
+ * saying how many had them. */
+int store_wait_replicas(store_t *self, err_t *err);
+
+/* True if err is Redis Cluster telling us the slot moved or is moving
+ * (MOVED, ASK, TRYAGAIN, or a transaction aborted by one): nothing ran,
+ * and running it again (after the map was updated) is safe. */
+bool store_redirected(const err_t *err);
 
 /* 0 if id is a job id, else -1 and LODE_EINVAL. */
 int store_valid_id(const char *id, err_t *err);
@@ -144,6 +184,18 @@ int store_hgetall(store_t *self,
                   const char *what,
                   const char *id,
                   err_t *err);
+
+/* A page of the ids at key what over every partition, merged by id
+ * (store_read.c); count 0 = all. Same ownership as store_list. */
+int store_range_merged(store_t *self,
+                       const char *cmd,
+                       const char *what,
+                       size_t offset,
+                       size_t count,
+                       bool desc,
+                       char (**ids)[JOB_ID_SIZE],
+                       size_t *n,
+                       err_t *err);
 
 /* Run a command that answers ids: *ids (caller frees) and *n. */
 int store_list(store_t *self, store_args_t *a, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err);

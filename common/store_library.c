@@ -122,18 +122,20 @@ s_reply(const redisReply *r, store_page_t *page, store_row_t *rows, size_t max, 
     return 0;
 }
 
-int store_library_page(
-    store_t *self, const store_page_opts_t *o, store_row_t *rows, store_page_t *page, err_t *err)
+/* One partition's page from pos. */
+static int s_page_one(store_t *self,
+                      const store_page_opts_t *o,
+                      size_t pos,
+                      store_row_t *rows,
+                      store_page_t *page,
+                      err_t *err)
 {
-    memset(page, 0, sizeof *page);
-    if (o->batch && o->batch[0] && store_valid_id(o->batch, err) != 0)
-        return -1;
     store_args_t a = {0};
     store_str(&a, o->state ? o->state : "");
     store_str(&a, o->kind ? o->kind : "");
     store_str(&a, o->batch ? o->batch : "");
     store_str(&a, o->query ? o->query : "");
-    store_int(&a, (int64_t)o->cursor);
+    store_int(&a, (int64_t)pos);
     store_int(&a, (int64_t)(o->limit ? o->limit : 50));
     store_int(&a, (int64_t)(o->scan_max ? o->scan_max : 2000));
     store_call_t *c = store_calls_new(1);
@@ -148,4 +150,27 @@ int store_library_page(
         rc = s_reply(c[0].reply, page, rows, o->limit ? o->limit : 50, err);
     store_calls_free(c, 1);
     return rc;
+}
+
+/* A partitioned store pages partition by partition (newest first within
+ * each): the cursor carries the partition, a page never spans two. */
+int store_library_page(
+    store_t *self, const store_page_opts_t *o, store_row_t *rows, store_page_t *page, err_t *err)
+{
+    memset(page, 0, sizeof *page);
+    if (o->batch && o->batch[0] && store_valid_id(o->batch, err) != 0)
+        return -1;
+    int part = (int)(o->cursor >> STORE_CURSOR_PART_SHIFT);
+    if (part >= self->parts) {
+        err_set(err, LODE_EINVAL, "no such page");
+        return -1;
+    }
+    store_at(self, part);
+    if (s_page_one(self, o, o->cursor & STORE_CURSOR_POS_MASK, rows, page, err) != 0)
+        return -1;
+    if (page->next)
+        page->next |= (size_t)part << STORE_CURSOR_PART_SHIFT;
+    else if (part + 1 < self->parts)
+        page->next = (size_t)(part + 1) << STORE_CURSOR_PART_SHIFT;
+    return 0;
 }

@@ -294,7 +294,8 @@ static int s_dispatch_reply(const redisReply *r, store_dispatch_call_t *c, err_t
     return 0;
 }
 
-int store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
+/* The calls on the partition in use, as one pipeline. */
+static int s_dispatch_run(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
 {
     store_call_t *sc = store_calls_new(n);
     for (size_t i = 0; i < n; i++) {
@@ -316,6 +317,53 @@ int store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t 
             rc = -1;
     }
     store_calls_free(sc, n);
+    return rc;
+}
+
+/* One call over every partition, starting at the next in turn (round
+ * robin: none starves), each asked for what the call still wants. A
+ * partition whose node fails is skipped, not waited for: the others still
+ * hand out their jobs. left: the jobs the partitions asked still hold, 1
+ * more if some were not asked (the call was full first). */
+static void s_dispatch_parts(store_t *self, store_dispatch_call_t *c)
+{
+    size_t max = c->max ? c->max : 1, got = 0, left = 0;
+    unsigned start = self->rr++;
+    int asked = 0, failed = 0;
+    c->err = (err_t){0};
+    for (; asked < self->parts && got < max; asked++) {
+        store_at(self, (int)((start + (unsigned)asked) % (unsigned)self->parts));
+        store_dispatch_call_t one = *c;
+        one.out = c->out + got;
+        one.max = max - got;
+        err_t e = {0};
+        if (s_dispatch_run(self, &one, 1, &e) != 0) {
+            err_set(&c->err, e.code, "%s", e.msg);
+            failed++;
+            continue;
+        }
+        got += one.n;
+        left += one.left;
+    }
+    c->n = got;
+    c->left = left + (asked < self->parts ? 1 : 0);
+    c->rc = got > 0 || failed == 0 ? 0 : -1;
+}
+
+int store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
+{
+    if (self->parts == 1) {
+        store_at(self, 0);
+        return s_dispatch_run(self, calls, n, err);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        s_dispatch_parts(self, &calls[i]);
+        if (calls[i].rc != 0) {
+            err_set(err, calls[i].err.code, "%s", calls[i].err.msg);
+            rc = -1;
+        }
+    }
     return rc;
 }
 
@@ -395,7 +443,8 @@ static int s_done_reply(const redisReply *r, store_done_call_t *c, err_t *err)
     return 0;
 }
 
-int store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t *err)
+/* The calls on the partition in use, as one pipeline. */
+static int s_done_run(store_t *self, store_done_call_t *calls, size_t n, err_t *err)
 {
     store_call_t *sc = store_calls_new(n);
     buf_t *lists = mem_alloc((n ? n : 1) * sizeof *lists);
@@ -436,6 +485,65 @@ int store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t
     return rc;
 }
 
+/* The reports of c that belong to partition part, as one call there; the
+ * jobs it hands over go after the *handed already handed. */
+static int s_done_part(store_t *self, store_done_call_t *c, int part, size_t *handed, err_t *err)
+{
+    store_report_t *mine = mem_alloc((c->n ? c->n : 1) * sizeof *mine);
+    size_t *at = mem_alloc((c->n ? c->n : 1) * sizeof *at), m = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (store_part_of(self, c->reports[i].id) == part) {
+            at[m] = i;
+            mine[m++] = c->reports[i];
+        }
+    int rc = 0;
+    const store_handoff_t *h = c->handoff;
+    if (m > 0) {
+        size_t got = 0;
+        store_handoff_t sub = h ? *h : (store_handoff_t){0};
+        if (h) {
+            sub.max = h->max > *handed ? h->max - *handed : 0;
+            sub.out = h->out + *handed;
+            sub.n = &got;
+        }
+        store_done_call_t one = {
+            .stage = c->stage, .reports = mine, .n = m, .handoff = h && sub.max > 0 ? &sub : NULL};
+        store_at(self, part);
+        rc = s_done_run(self, &one, 1, err);
+        for (size_t k = 0; k < m; k++)
+            c->reports[at[k]].applied = mine[k].applied;
+        *handed += got;
+    }
+    free(mine);
+    free(at);
+    return rc;
+}
+
+int store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t *err)
+{
+    if (self->parts == 1) {
+        store_at(self, 0);
+        return s_done_run(self, calls, n, err);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        store_done_call_t *c = &calls[i];
+        size_t handed = 0;
+        c->rc = 0;
+        c->err = (err_t){0};
+        for (int p = 0; p < self->parts; p++)
+            if (s_done_part(self, c, p, &handed, &c->err) != 0)
+                c->rc = -1;
+        if (c->handoff)
+            *c->handoff->n = handed;
+        if (c->rc != 0) {
+            err_set(err, c->err.code, "%s", c->err.msg);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
 int store_done_many(store_t *self,
                     job_stage_t stage,
                     store_report_t *reports,
@@ -453,6 +561,7 @@ s_eval_job(store_t *self, const char *script, const char *id, store_args_t *a, e
 {
     if (store_valid_id(id, err) != 0)
         return -1;
+    store_at(self, store_part_of(self, id));
     long long applied;
     if (store_eval_int(self, script, a, &applied, err) != 0)
         return -1;
@@ -511,14 +620,22 @@ int store_retry(store_t *self, const char *id, int stage, err_t *err)
     return s_eval_job(self, s_lua_retry, id, &a, err);
 }
 
-/* Run a script that takes no id and answers a count. */
+/* Run a script that takes no id and answers a count, on every partition:
+ * the sum. A partition that fails does not stop the others (-1 and the
+ * first error once all have run). */
 static int s_eval_count(store_t *self, const char *script, store_args_t *a, int *n, err_t *err)
 {
-    long long v;
-    if (store_eval_int(self, script, a, &v, err) != 0)
-        return -1;
-    *n = (int)v;
-    return 0;
+    int rc = 0;
+    *n = 0;
+    for (int p = 0; p < self->parts; p++) {
+        store_at(self, p);
+        long long v;
+        if (store_eval_int(self, script, a, &v, err) != 0)
+            rc = -1;
+        else
+            *n += (int)v;
+    }
+    return rc;
 }
 
 int store_release_worker(store_t *self,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -118,6 +119,7 @@ int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
     memset(out, 0, sizeof *out);
     if (store_valid_id(id, err) != 0)
         return -1;
+    store_at(self, store_part_of(self, id));
     char key[STORE_KEY_MAX];
     store_key(self, key, "job:%s", id);
     store_args_t a = {0};
@@ -201,14 +203,93 @@ static int s_range(store_t *self,
     return store_list(self, &a, ids, n, err);
 }
 
+/* Every id at key what (LRANGE what 0 -1). */
+static int s_range_all(store_t *self,
+                       const char *cmd,
+                       const char *what,
+                       char (**ids)[JOB_ID_SIZE],
+                       size_t *n,
+                       err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    store_key(self, key, "%s", what);
+    store_args_t a = {0};
+    store_str(&a, cmd);
+    store_str(&a, key);
+    store_str(&a, "0");
+    store_str(&a, "-1");
+    return store_list(self, &a, ids, n, err);
+}
+
+static int s_id_asc(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static int s_id_desc(const void *a, const void *b)
+{
+    return strcmp(b, a);
+}
+
+/* A page [offset, offset+count) (count 0: all) of the ids at key what,
+ * read with cmd, over every partition: each gives its first offset+count,
+ * merged by id (a ULID: creation order), newest first if desc. */
+int store_range_merged(store_t *self,
+                       const char *cmd,
+                       const char *what,
+                       size_t offset,
+                       size_t count,
+                       bool desc,
+                       char (**ids)[JOB_ID_SIZE],
+                       size_t *n,
+                       err_t *err)
+{
+    *ids = NULL;
+    *n = 0;
+    char(*all)[JOB_ID_SIZE] = NULL;
+    size_t n_all = 0;
+    for (int p = 0; p < self->parts; p++) {
+        store_at(self, p);
+        char(*one)[JOB_ID_SIZE] = NULL;
+        size_t n_one = 0;
+        int rc = count ? s_range(self, cmd, what, 0, offset + count, &one, &n_one, err)
+                       : s_range_all(self, cmd, what, &one, &n_one, err);
+        if (rc != 0) {
+            free(all);
+            return -1;
+        }
+        all = mem_realloc(all, (n_all + n_one + 1) * sizeof *all);
+        memcpy(all + n_all, one, n_one * sizeof *one);
+        n_all += n_one;
+        free(one);
+    }
+    qsort(all, n_all, sizeof *all, desc ? s_id_desc : s_id_asc);
+    size_t from = offset < n_all ? offset : n_all;
+    size_t take = count && n_all - from > count ? count : n_all - from;
+    memmove(all, all + from, take * sizeof *all);
+    *ids = all;
+    *n = take;
+    return 0;
+}
+
 int store_job_list(
     store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {
+    if (self->parts > 1)
+        return store_range_merged(self, "ZREVRANGE", "jobs", offset, count ? count : 1, true, ids,
+                                  n, err);
+    store_at(self, 0);
     return s_range(self, "ZREVRANGE", "jobs", offset, count, ids, n, err);
 }
 
-int store_job_list_range(
-    store_t *self, const store_time_range_t *r, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+/* One partition's page of jobs made in a time range. */
+static int s_list_range_one(store_t *self,
+                            const store_time_range_t *r,
+                            size_t offset,
+                            size_t count,
+                            char (**ids)[JOB_ID_SIZE],
+                            size_t *n,
+                            err_t *err)
 {
     char key[STORE_KEY_MAX];
     store_key(self, key, "jobs");
@@ -218,30 +299,71 @@ int store_job_list_range(
     store_int(&a, r->newest ? r->max_ms : r->min_ms);
     store_int(&a, r->newest ? r->min_ms : r->max_ms);
     store_str(&a, "LIMIT");
-    store_int(&a, (int64_t)r->offset);
-    store_int(&a, (int64_t)(r->count ? r->count : 1));
+    store_int(&a, (int64_t)offset);
+    store_int(&a, (int64_t)(count ? count : 1));
     return store_list(self, &a, ids, n, err);
 }
 
+/* Several partitions: each gives its first offset+count, merged by id (a
+ * ULID: the creation time the range is on), then the page. */
+int store_job_list_range(
+    store_t *self, const store_time_range_t *r, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
+{
+    if (self->parts == 1) {
+        store_at(self, 0);
+        return s_list_range_one(self, r, r->offset, r->count, ids, n, err);
+    }
+    *ids = NULL;
+    *n = 0;
+    size_t want = r->offset + (r->count ? r->count : 1), n_all = 0;
+    char(*all)[JOB_ID_SIZE] = NULL;
+    for (int p = 0; p < self->parts; p++) {
+        store_at(self, p);
+        char(*one)[JOB_ID_SIZE] = NULL;
+        size_t n_one = 0;
+        if (s_list_range_one(self, r, 0, want, &one, &n_one, err) != 0) {
+            free(all);
+            return -1;
+        }
+        all = mem_realloc(all, (n_all + n_one + 1) * sizeof *all);
+        memcpy(all + n_all, one, n_one * sizeof *one);
+        n_all += n_one;
+        free(one);
+    }
+    qsort(all, n_all, sizeof *all, r->newest ? s_id_desc : s_id_asc);
+    size_t from = r->offset < n_all ? r->offset : n_all;
+    size_t take = n_all - from < want - r->offset ? n_all - from : want - r->offset;
+    memmove(all, all + from, take * sizeof *all);
+    *ids = all;
+    *n = take;
+    return 0;
+}
+
+/* Several partitions: merged by job id, newest first (the order a job was
+ * made, not the order it failed, which only one partition's list knows). */
 int store_dead_list(
     store_t *self, size_t offset, size_t count, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {
+    if (self->parts > 1)
+        return store_range_merged(self, "LRANGE", "dead", offset, count ? count : 1, true, ids, n,
+                                  err);
+    store_at(self, 0);
     return s_range(self, "LRANGE", "dead", offset, count, ids, n, err);
 }
 
 int store_batch_jobs(
     store_t *self, const char *batch_id, char (**ids)[JOB_ID_SIZE], size_t *n, err_t *err)
 {
+    *ids = NULL;
+    *n = 0;
     if (store_valid_id(batch_id, err) != 0)
         return -1;
-    char key[STORE_KEY_MAX];
-    store_key(self, key, "batch:%s:jobs", batch_id);
-    store_args_t a = {0};
-    store_str(&a, "LRANGE");
-    store_str(&a, key);
-    store_str(&a, "0");
-    store_str(&a, "-1");
-    return store_list(self, &a, ids, n, err);
+    char what[64];
+    snprintf(what, sizeof what, "batch:%s:jobs", batch_id);
+    if (self->parts > 1)
+        return store_range_merged(self, "LRANGE", what, 0, 0, false, ids, n, err);
+    store_at(self, 0);
+    return s_range_all(self, "LRANGE", what, ids, n, err);
 }
 
 static int s_valid_part(const char *part, err_t *err)
@@ -276,13 +398,67 @@ static char *s_get_value(store_t *self, store_args_t *a, size_t *len, bool *foun
     return out;
 }
 
+/* --- compression of stored parts ----------------------------------------- */
+
+#define S_ZSTD_LEVEL 3                 /* zstd's default: ~4x on JSON, fast */
+#define S_UNZIP_MAX  ((size_t)1 << 30) /* a frame that says more is refused */
+static const unsigned char s_zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+/* data as a zstd frame (caller frees; *len its size) when data is at least
+ * the threshold and the frame is smaller; else NULL and data is stored as
+ * it is. Parts are JSON or text, which never start with the frame's magic
+ * (0x28 0xB5: '(' then a UTF-8 continuation byte), so readers can tell. */
+static void *s_zip(const store_t *self, const char *data, size_t *len)
+{
+    if (self->zip_min == 0 || *len < self->zip_min)
+        return NULL;
+    size_t cap = ZSTD_compressBound(*len);
+    void *out = mem_alloc(cap);
+    size_t n = ZSTD_compress(out, cap, data, *len, S_ZSTD_LEVEL);
+    if (ZSTD_isError(n) || n >= *len) {
+        free(out);
+        return NULL;
+    }
+    *len = n;
+    return out;
+}
+
+/* If *data (NUL-terminated, *len bytes, owned) is a zstd frame, replace it
+ * by what it holds. 0, or -1 and *err (LODE_ESTORE) for a bad frame. */
+static int s_unzip(char **data, size_t *len, err_t *err)
+{
+    size_t n = *len;
+    if (n < 4 || memcmp(*data, s_zstd_magic, 4) != 0)
+        return 0;
+    unsigned long long size = ZSTD_getFrameContentSize(*data, n);
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > S_UNZIP_MAX) {
+        err_set(err, LODE_ESTORE, "stored part: not a zstd frame Lode wrote");
+        return -1;
+    }
+    char *out = mem_alloc((size_t)size + 1);
+    size_t got = ZSTD_decompress(out, (size_t)size, *data, n);
+    if (ZSTD_isError(got) || got != size) {
+        free(out);
+        err_set(err, LODE_ESTORE, "stored part: zstd: %s",
+                ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short frame");
+        return -1;
+    }
+    out[got] = '\0';
+    free(*data);
+    *data = out;
+    *len = got;
+    return 0;
+}
+
 char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err)
 {
     if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
         return NULL;
+    store_at(self, store_part_of(self, id));
     char key[STORE_KEY_MAX];
     bool found = false;
     char *out = NULL;
+    size_t n = 0;
     err_t mine = {0};
     if (strcmp(part, STORE_PART_INPUT) == 0) {
         /* In the job's hash since submit writes it there. */
@@ -291,7 +467,7 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
         store_str(&h, "HGET");
         store_str(&h, key);
         store_str(&h, STORE_PART_INPUT);
-        out = s_get_value(self, &h, len, &found, &mine);
+        out = s_get_value(self, &h, &n, &found, &mine);
     }
     if (!found && !mine.code) {
         /* The other parts, and the input of a job an older version submitted. */
@@ -299,8 +475,17 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
         store_key(self, key, "job:%s:%s", id, part);
         store_str(&a, "GET");
         store_str(&a, key);
-        out = s_get_value(self, &a, len, &found, &mine);
+        out = s_get_value(self, &a, &n, &found, &mine);
     }
+    /* Never the input: a submitted file may itself be a zstd frame. */
+    bool input = strcmp(part, STORE_PART_INPUT) == 0;
+    if (found && !input && s_unzip(&out, &n, &mine) != 0) {
+        free(out);
+        out = NULL;
+        found = false;
+    }
+    if (found && len)
+        *len = n;
     if (!found && !mine.code)
         err_set(&mine, LODE_ENOTFOUND, "job %s has no %s", id, part);
     if (!found)
@@ -313,20 +498,29 @@ int store_part_set(
 {
     if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
         return -1;
+    store_at(self, store_part_of(self, id));
     char key[STORE_KEY_MAX];
     store_key(self, key, "job:%s:%s", id, part);
+    /* A result part over the threshold is stored as a zstd frame (not the
+     * curation layer: others compare it byte for byte). */
+    void *zipped = NULL;
+    if (strcmp(part, STORE_PART_CURATED) != 0 && strcmp(part, STORE_PART_INPUT) != 0)
+        zipped = s_zip(self, data, &len);
     store_args_t a = {0};
     store_str(&a, "SET");
     store_str(&a, key);
-    store_arg(&a, data, len);
+    store_arg(&a, zipped ? zipped : data, len);
     redisReply *r;
-    if (store_run(self, &a, &r, err) != 0)
+    int rc = store_run(self, &a, &r, err);
+    free(zipped);
+    if (rc != 0)
         return -1;
     freeReplyObject(r);
     return 0;
 }
 
-int store_stats(store_t *self, store_stats_t *out, err_t *err)
+/* One partition's counters into out. */
+static int s_stats_one(store_t *self, store_stats_t *out, err_t *err)
 {
     memset(out, 0, sizeof *out);
     if (store_connect(self, err) != 0)
@@ -367,6 +561,23 @@ int store_stats(store_t *self, store_stats_t *out, err_t *err)
     return rc;
 }
 
+int store_stats(store_t *self, store_stats_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    for (int p = 0; p < self->parts; p++) {
+        store_at(self, p);
+        store_stats_t one;
+        if (s_stats_one(self, &one, err) != 0)
+            return -1;
+        int64_t *dst = (int64_t *)out;
+        const int64_t *src = (const int64_t *)&one;
+        /* store_stats_t is int64_t fields only (see store.h). */
+        for (size_t i = 0; i < sizeof one / sizeof(int64_t); i++)
+            dst[i] += src[i];
+    }
+    return 0;
+}
+
 int store_usage_add(store_t *self,
                     const char *id,
                     const char *batch,
@@ -375,7 +586,12 @@ int store_usage_add(store_t *self,
                     int64_t completion_tokens,
                     err_t *err)
 {
-    if (store_valid_id(id, err) != 0 || store_connect(self, err) != 0)
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    /* The batch's usage is counted in the job's partition (its hash there
+     * holds that partition's share; store_batch_get sums them). */
+    store_at(self, store_part_of(self, id));
+    if (store_connect(self, err) != 0)
         return -1;
     if (prompt_tokens <= 0 && completion_tokens <= 0)
         return 0;

@@ -2,7 +2,10 @@
  *  its documents a person has marked reviewed (P batch:ID:reviewed, a set
  *  of job ids), and the next one to review. The walk goes through the
  *  batch's list from a cursor and examines at most 2,000 ids a call, so a
- *  batch of any size costs the same per page.
+ *  batch of any size costs the same per page. On a partitioned store each
+ *  partition holds its share of the batch's list and its own reviewed set:
+ *  the walk goes partition by partition (the cursor carries the partition
+ *  in its high bits), and the counts add up over all partitions.
  *  SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -60,6 +63,7 @@ int store_review_mark(store_t *self, const char *batch, const char *id, bool rev
 {
     if (store_valid_id(batch, err) != 0 || store_valid_id(id, err) != 0)
         return -1;
+    store_at(self, store_part_of(self, id)); /* the job's share of the batch */
     store_args_t a = {0};
     store_str(&a, batch);
     store_str(&a, id);
@@ -81,15 +85,12 @@ static int64_t s_num(const redisReply *r)
                                            : 0;
 }
 
-int store_review_next(store_t *self, const char *batch, store_review_t *out, err_t *err)
+/* One partition's walk from pos: 0, or -1 and *err. */
+static int s_next_one(store_t *self, const char *batch, size_t pos, store_review_t *out, err_t *err)
 {
-    size_t cursor = out->cursor;
-    memset(out, 0, sizeof *out);
-    if (store_valid_id(batch, err) != 0)
-        return -1;
     store_args_t a = {0};
     store_str(&a, batch);
-    store_int(&a, (int64_t)cursor);
+    store_int(&a, (int64_t)pos);
     redisReply *r = s_eval1(self, s_lua_next, &a, err);
     if (!r)
         return -1;
@@ -101,9 +102,40 @@ int store_review_next(store_t *self, const char *batch, store_review_t *out, err
     } else {
         store_copy_field(out->id, sizeof out->id, r->element[0]);
         out->cursor = (size_t)s_num(r->element[1]);
-        out->reviewed = s_num(r->element[2]);
-        out->total = s_num(r->element[3]);
+        out->reviewed += s_num(r->element[2]);
+        out->total += s_num(r->element[3]);
     }
     freeReplyObject(r);
     return rc;
+}
+
+int store_review_next(store_t *self, const char *batch, store_review_t *out, err_t *err)
+{
+    size_t cursor = out->cursor;
+    memset(out, 0, sizeof *out);
+    if (store_valid_id(batch, err) != 0)
+        return -1;
+    int from = (int)(cursor >> STORE_CURSOR_PART_SHIFT);
+    size_t pos = cursor & STORE_CURSOR_POS_MASK;
+    char id[JOB_ID_SIZE] = "";
+    size_t at = 0;
+    int at_part = -1;
+    /* Every partition for the counts; the next id from the first partition,
+     * at or after the cursor's, that still has one. */
+    for (int p = 0; p < self->parts; p++) {
+        store_review_t one = {0};
+        store_at(self, p);
+        if (s_next_one(self, batch, p == from ? pos : 0, &one, err) != 0)
+            return -1;
+        out->reviewed += one.reviewed;
+        out->total += one.total;
+        if (!id[0] && p >= from && one.id[0]) {
+            memcpy(id, one.id, sizeof id);
+            at = one.cursor;
+            at_part = p;
+        }
+    }
+    memcpy(out->id, id, sizeof out->id);
+    out->cursor = at_part < 0 ? 0 : ((size_t)at_part << STORE_CURSOR_PART_SHIFT) | at;
+    return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what Lode needs to build, run and test on Debian 12, if missing.
 set -euo pipefail
-pkgs=(build-essential pkg-config redis-server libczmq-dev libzmq3-dev libsodium-dev libhiredis-dev
+pkgs=(build-essential pkg-config redis-server redis-tools libczmq-dev libzmq3-dev libsodium-dev libhiredis-dev libzstd-dev
       libmsgpack-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libxml2-dev
       libmicrohttpd-dev libutf8proc-dev libstemmer-dev libcmark-dev clang-format curl iproute2
       chromium chromium-driver python3-selenium)

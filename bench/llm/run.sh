@@ -48,6 +48,9 @@ rport=$(free_port)
 bport=$(free_port)
 sport=$(free_port)
 export LODE_REDIS="redis://127.0.0.1:$rport" LODE_BROKER="tcp://127.0.0.1:$bport"
+# The count of exact quotes below reads the snippets in Redis as text: store them
+# uncompressed (LODE_COMPRESS_MIN=0; parts over 1 KB are zstd frames otherwise).
+export LODE_COMPRESS_MIN=0
 redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly yes \
     --appendfsync everysec --daemonize no >"$dir/redis.log" 2>&1 &
 pids+=($!)

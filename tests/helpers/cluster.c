@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "mem.h"
+#include "store.h"
 
 #define S_START_LIMIT_MS 5000 /* redis PING / broker listening */
 #define S_STOP_LIMIT_MS  3000 /* SIGTERM grace before SIGKILL */
@@ -535,7 +536,10 @@ cluster_t *cluster_new(const cluster_opts_t *opts, err_t *err)
         return NULL;
     }
     s_register(self, true);
-    if (s_start_redis(self, err) != 0 || s_add_acl_user(self, opts, err) != 0 ||
+    if (opts && opts->redis_url)
+        snprintf(self->redis_url, sizeof self->redis_url, "%s", opts->redis_url);
+    if ((!(opts && opts->redis_url) &&
+         (s_start_redis(self, err) != 0 || s_add_acl_user(self, opts, err) != 0)) ||
         s_start_broker(self, err) != 0 || s_start_workers(self, err) != 0) {
         cluster_dump_logs(self, 2048);
         self->test_ok = true; /* logs already shown */
@@ -1526,4 +1530,16 @@ bool cluster_wait_field(
             return false;
         s_sleep_ms(25);
     }
+}
+
+char *cluster_part(cluster_t *self, const char *id, const char *part)
+{
+    store_opts_t o = {.url = self->redis_url, .timeout_ms = 2000};
+    err_t err = {0};
+    store_t *st = store_new(&o, &err);
+    char *v = st ? store_part_get(st, id, part, NULL, &err) : NULL;
+    if (!v && err.code != LODE_ENOTFOUND)
+        fprintf(stderr, "cluster_part %s %s: %s\n", id, part, err.msg);
+    store_destroy(&st);
+    return v;
 }

@@ -34,7 +34,10 @@ typedef struct {
     const char *redis_user;         /* with redis_password: an ACL user made at start
                                        (on ~lode:* &* +@all) that the URLs use instead */
     const char *redis_user_password;
-    bool redis_aof; /* redis --appendonly yes --appendfsync everysec */
+    bool redis_aof;        /* redis --appendonly yes --appendfsync everysec */
+    const char *redis_url; /* use this Redis (a Redis Cluster from rcluster.h) instead
+                              of starting one; cluster_redis_* and the redis
+                              restarts do nothing then */
 } cluster_opts_t;
 
 /* Directory of the binaries: $LODE_BUILD/bin, LODE_BUILD defaulting to
@@ -150,6 +153,11 @@ char *cluster_redis_str(cluster_t *self, const char *fmt, ...)
 /* Integer reply of a command, or -1 on anything else. */
 long long cluster_redis_int(cluster_t *self, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A stored part of a job (transcript, snippets…) as the programs read it
+ * (store_part_get: a compressed part comes back as it was written), or
+ * NULL. Caller frees. */
+char *cluster_part(cluster_t *self, const char *id, const char *part);
 
 /* A field of the job hash lode:job:ID, or NULL. Caller frees. */
 char *cluster_job_field(cluster_t *self, const char *id, const char *field);

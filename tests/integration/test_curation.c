@@ -291,7 +291,7 @@ static void test_unknown_jobs_and_snippets_exit_with_not_found(void **state)
 static void test_curation_leaves_the_proposed_parts_untouched(void **state)
 {
     s_fixture_t *f = *state;
-    char *snippets = cluster_redis_str(f->c, "GET lode:job:%s:snippets", f->id);
+    char *snippets = cluster_part(f->c, f->id, "snippets");
     assert_non_null(snippets);
     json_t *stored = json_loads(snippets, 0, NULL);
     assert_non_null(stored);

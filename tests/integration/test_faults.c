@@ -380,7 +380,7 @@ static void test_late_reports_of_a_dropped_worker_change_nothing(void **state)
     assert_true(s_wait_job(c, id, "queued", "snippet", 1, "worker lost", 10000));
     s_worker(c, SNIPPET, 0, NULL);
     s_expect_done(c, id);
-    char *snippets = cluster_redis_str(c, "GET lode:job:%s:snippets", id);
+    char *snippets = cluster_part(c, id, "snippets");
     char *updated = cluster_job_field(c, id, "updated_ms");
     assert_non_null(snippets);
     long long stale = s_stat(c, "stale");
@@ -392,7 +392,7 @@ static void test_late_reports_of_a_dropped_worker_change_nothing(void **state)
     assert_true(s_wait_stat(c, "stale", stale + 3, 5000));
     assert_true(s_field_is(c, id, "state", "done"));
     assert_true(s_field_is(c, id, "updated_ms", updated));
-    char *again = cluster_redis_str(c, "GET lode:job:%s:snippets", id);
+    char *again = cluster_part(c, id, "snippets");
     assert_string_equal(again, snippets);
     assert_false(cluster_list_contains(c, "lode:dead", id));
     assert_int_equal(s_stat(c, "failed"), 0);

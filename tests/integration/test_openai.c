@@ -324,7 +324,7 @@ static char *s_expect_failed(s_fix_t *f, const char *id, const char *stage, cons
 
 static json_t *s_part(s_fix_t *f, const char *id, const char *part)
 {
-    char *raw = cluster_redis_str(f->c, "GET lode:job:%s:%s", id, part);
+    char *raw = cluster_part(f->c, id, part);
     assert_non_null(raw);
     json_t *o = json_loads(raw, 0, NULL);
     if (!o)
@@ -564,7 +564,7 @@ static void test_an_answer_that_stays_garbage_fails_with_what_the_model_said(voi
     free(code);
     /* Two attempts (--max-attempts 2), each an answer and one repair. */
     assert_int_equal(s_snippet_count(), 4);
-    assert_null(cluster_redis_str(f->c, "GET lode:job:%s:snippets", id));
+    assert_null(cluster_part(f->c, id, "snippets"));
     free(id);
     cluster_mark_ok(f->c);
 }

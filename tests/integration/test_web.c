@@ -438,7 +438,7 @@ static void test_a_youtube_video_is_fetched_with_timed_captions_and_its_metadata
     assert_true(strncmp(s_fact(src, "language"), "en", 2) == 0);
     assert_string_equal(s_fact(src, "url"), url);
     /* The transcript is timed, cue by cue, in order. */
-    char *tr = cluster_redis_str(w->c, "GET lode:job:%s:transcript", id);
+    char *tr = cluster_part(w->c, id, "transcript");
     json_t *t = json_loads(tr ? tr : "", 0, NULL);
     json_t *segs = json_object_get(t, "segments");
     assert_true(json_array_size(segs) >= 2);
@@ -715,7 +715,7 @@ static void test_an_html_page_is_mined_as_an_article_with_its_metadata(void **st
     assert_true(strncmp(s_fact(src, "language"), "en", 2) == 0);
     assert_string_equal(s_fact(src, "url"), "https://blog.example/data-quality");
     /* The page's furniture is not the article. */
-    char *tr = cluster_redis_str(w->c, "GET lode:job:%s:transcript", id);
+    char *tr = cluster_part(w->c, id, "transcript");
     assert_non_null(tr);
     assert_null(strstr(tr, "All rights reserved"));
     free(tr);
