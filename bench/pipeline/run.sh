@@ -42,16 +42,21 @@ for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; slee
 "$bin/lode-broker" --log-level warn 2>"$dir/broker.log" &
 broker=$!
 pids+=($broker)
+wpids=()
 for stage in fetch snippet synthesis fanout; do
     "$bin/lode-worker" --stage "$stage" --concurrency "$conc" --log-level warn \
         2>"$dir/worker-$stage.log" &
     pids+=($!)
+    wpids+=($!)
 done
 sleep 0.5
 
 hz=$(getconf CLK_TCK)
 t0=$(date +%s.%N)
 b0=$(ticks "$broker")
+# CPU ticks of Redis and each stage's worker, to say where a job's CPU goes.
+cpu0=()
+for p in "${pids[0]}" "${wpids[@]}"; do cpu0+=("$(ticks "$p")"); done
 "$bin/lode" submit --name bench "$dir"/in/*.txt >/dev/null
 t_sub=$(date +%s.%N)
 deadline=$((SECONDS + 600))
@@ -64,8 +69,11 @@ while :; do
 done
 t1=$(date +%s.%N)
 b1=$(ticks "$broker")
+cpu=""
+i=0
+for p in "${pids[0]}" "${wpids[@]}"; do cpu+="$(($(ticks "$p") - cpu0[i])) "; i=$((i + 1)); done
 awk -v n="$n" -v t0="$t0" -v ts="$t_sub" -v t1="$t1" -v b="$((b1 - b0))" -v hz="$hz" \
-    -v failed="${failed_n:-0}" -v conc="$conc" 'BEGIN {
+    -v failed="${failed_n:-0}" -v conc="$conc" -v cpu="$cpu" 'BEGIN {
     wall = t1 - t0
     printf "pipeline: %d jobs x ~2000 words, 4 stages, 1 worker/stage x %d threads, AOF everysec\n", n, conc
     printf "  submit (upload + durable in Redis): %.2f s\n", ts - t0
@@ -73,4 +81,11 @@ awk -v n="$n" -v t0="$t0" -v ts="$t_sub" -v t1="$t1" -v b="$((b1 - b0))" -v hz="
     printf "  throughput:                         %.1f jobs/s (%.1f stage runs/s)\n", n / wall, 4 * n / wall
     printf "  broker CPU:                         %.2f s = %.1f%% of one core\n", b / hz, 100 * b / hz / wall
     printf "  failed jobs:                        %d\n", failed
+    split(cpu, c, " ")
+    split("redis fetch snippet synthesis fanout", name, " ")
+    total = b
+    for (k = 1; k <= 5; k++) total += c[k]
+    printf "  CPU per job (ms):                   broker %.2f", 1000 * b / hz / n
+    for (k = 1; k <= 5; k++) printf ", %s %.2f", name[k], 1000 * c[k] / hz / n
+    printf "; total %.2f\n", 1000 * total / hz / n
 }'

@@ -1,14 +1,16 @@
 /*  stopword.c - a sorted list of English function words, auxiliaries,
- *  fillers and very general verbs and nouns, searched by bisection; and the
+ *  fillers and very general verbs and nouns; and the
  *  commonest function words of German, French, Spanish, Italian, Portuguese
  *  and Dutch, by which a text's language is also told (issue #14).
  *  SPDX-License-Identifier: MIT
  */
 #include "stopword.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
-/* Sorted in byte order (LC_ALL=C sort): the bisection depends on it. */
+/* Kept sorted for the reader; lookups go through the table below. */
 static const char *const s_words[] = {
     "a",          "able",         "about",      "above",      "across",     "actually",
     "after",      "afterwards",   "again",      "against",    "ago",        "ah",
@@ -179,44 +181,78 @@ static const s_lang_t s_langs[STOPWORD_N_LANGS] = {
     [STOPWORD_NL] = S_LANG("nl", s_nl),
 };
 
-static int s_compare(const char *word, size_t len, const char *entry)
+/* Every list in one open-addressing table, built once: a word maps to a
+ * bit set of the lists that hold it (bit 0 s_words, bit 1 + L s_langs[L]).
+ * One probe a word instead of a bisection a list: the text model asks for
+ * every token, and language detection asks every list for each word. */
+#define S_TABLE_SIZE 4096 /* a power of two, over twice the words of all lists */
+
+typedef struct {
+    const char *word; /* NULL: empty slot */
+    uint8_t len;
+    uint16_t lists;
+} s_slot_t;
+
+static s_slot_t s_table[S_TABLE_SIZE];
+static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
+
+static uint32_t s_hash(const char *word, size_t len)
 {
-    size_t elen = strlen(entry);
-    size_t n = len < elen ? len : elen;
-    int c = memcmp(word, entry, n);
-    if (c != 0)
-        return c;
-    return len < elen ? -1 : len > elen ? 1 : 0;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)word[i]) * 16777619u;
+    return h;
 }
 
-static bool s_in_list(const char *const *list, size_t n, const char *word, size_t len)
+static s_slot_t *s_slot(const char *word, size_t len)
 {
-    size_t lo = 0, hi = n;
-    if (len == 0 || len > 12)
-        return false;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = s_compare(word, len, list[mid]);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    for (uint32_t i = s_hash(word, len) & (S_TABLE_SIZE - 1);; i = (i + 1) & (S_TABLE_SIZE - 1)) {
+        s_slot_t *e = &s_table[i];
+        if (!e->word || (e->len == len && memcmp(e->word, word, len) == 0))
+            return e;
     }
-    return false;
+}
+
+static void s_add_list(const char *const *list, size_t n, unsigned bit)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(list[i]);
+        if (len == 0 || len > 12)
+            continue; /* never looked up */
+        s_slot_t *e = s_slot(list[i], len);
+        e->word = list[i];
+        e->len = (uint8_t)len;
+        e->lists |= (uint16_t)(1u << bit);
+    }
+}
+
+static void s_table_build(void)
+{
+    s_add_list(s_words, S_N_WORDS, 0);
+    for (int l = 0; l < STOPWORD_N_LANGS; l++)
+        s_add_list(s_langs[l].words, s_langs[l].n, 1u + (unsigned)l);
+}
+
+/* The lists that hold word (0 for none). */
+static unsigned s_lists(const char *word, size_t len)
+{
+    if (len == 0 || len > 12)
+        return 0;
+    pthread_once(&s_table_once, s_table_build);
+    const s_slot_t *e = s_slot(word, len);
+    return e->word ? e->lists : 0;
 }
 
 bool stopword_is(const char *word, size_t len)
 {
-    return s_in_list(s_words, S_N_WORDS, word, len);
+    return s_lists(word, len) & 1u;
 }
 
 bool stopword_is_lang(stopword_lang_t lang, const char *word, size_t len)
 {
     if (lang <= STOPWORD_EN || lang >= STOPWORD_N_LANGS)
         return stopword_is(word, len);
-    return s_in_list(s_langs[lang].words, s_langs[lang].n, word, len);
+    return s_lists(word, len) & (1u << (1 + lang));
 }
 
 const char *stopword_lang_tag(stopword_lang_t lang)
@@ -252,8 +288,9 @@ stopword_lang_t stopword_detect(const char *text, size_t len)
         if (n == 0)
             continue;
         words++;
+        unsigned lists = s_lists(w, n);
         for (int l = 0; l < STOPWORD_N_LANGS; l++)
-            hits[l] += s_in_list(s_langs[l].words, s_langs[l].n, w, n);
+            hits[l] += (lists >> (1 + l)) & 1u;
         if (words == 200 && hits[STOPWORD_EN] * 4 >= words)
             return STOPWORD_EN; /* plainly English: the common case, decided early */
     }

@@ -30,6 +30,7 @@ void transcript_destroy(transcript_t **self_p)
     for (size_t i = 0; i < self->n_speakers; i++)
         free(self->speakers[i]);
     free(self->speakers);
+    free(self->cp_marks);
     free(self);
     *self_p = NULL;
 }
@@ -137,14 +138,56 @@ int64_t transcript_time_at(const transcript_t *self, size_t offset)
     return lo < self->n_segs ? self->segs[lo].start_ms : -1;
 }
 
+#define S_CP_STEP 64 /* code points between two marks of the index */
+
+/* The index of transcript_cp and transcript_byte, for the text as it is. */
+static transcript_t *s_cp_index(const transcript_t *self)
+{
+    transcript_t *t = (transcript_t *)self; /* the index is a cache, not state */
+    if (t->cp_marks && t->cp_text == t->text && t->cp_len == t->len)
+        return t;
+    free(t->cp_marks);
+    t->cp_marks = mem_alloc((t->len / S_CP_STEP + 2) * sizeof *t->cp_marks);
+    size_t n = 0, cp = 0;
+    for (size_t i = 0; i < t->len; i++) {
+        if (((unsigned char)t->text[i] & 0xC0) == 0x80)
+            continue;
+        if (cp++ % S_CP_STEP == 0)
+            t->cp_marks[n++] = i;
+    }
+    t->n_cp_marks = n;
+    t->n_cp = cp;
+    t->cp_text = t->text;
+    t->cp_len = t->len;
+    return t;
+}
+
 size_t transcript_cp(const transcript_t *self, size_t offset)
 {
-    return utf8_cp_count(self->text, offset < self->len ? offset : self->len);
+    transcript_t *t = s_cp_index(self);
+    if (offset > t->len)
+        offset = t->len;
+    size_t lo = 0, hi = t->n_cp_marks; /* the last mark at or before offset */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->cp_marks[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (t->n_cp_marks == 0)
+        return 0;
+    size_t at = t->cp_marks[lo];
+    return lo * S_CP_STEP + utf8_cp_count(t->text + at, offset - at);
 }
 
 size_t transcript_byte(const transcript_t *self, size_t cp)
 {
-    return utf8_byte_offset(self->text, self->len, cp);
+    transcript_t *t = s_cp_index(self);
+    if (cp >= t->n_cp)
+        return t->len;
+    size_t k = cp / S_CP_STEP, at = t->cp_marks[k];
+    return at + utf8_byte_offset(t->text + at, t->len - at, cp - k * S_CP_STEP);
 }
 
 size_t transcript_cp_from(const transcript_t *self, transcript_cursor_t *c, size_t offset)

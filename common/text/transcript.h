@@ -37,6 +37,12 @@ typedef struct {
     bool timed;      /* true if segments carry times */
     char **speakers; /* owned: the distinct speaker names, in order of first turn */
     size_t n_speakers;
+    /* Private: transcript_cp/transcript_byte's index (the byte offset of
+     * every 64th code point), made on first use for this text and len. */
+    size_t *cp_marks;
+    size_t n_cp_marks, n_cp;
+    const char *cp_text;
+    size_t cp_len;
 } transcript_t;
 
 #define TRANSCRIPT_MAX_SPEAKERS     256 /* names kept; later new ones are not recorded */
@@ -72,7 +78,10 @@ const char *transcript_speaker_at(const transcript_t *self, size_t offset);
  * segments: then the next segment's start is used if any). */
 int64_t transcript_time_at(const transcript_t *self, size_t offset);
 
-/* Code point index of a byte offset in text. */
+/* Code point index of a byte offset in text. This and transcript_byte build
+ * an index on first use (and again when text or len changed), so they cost
+ * O(log n) instead of a scan from the start; like any first write, not to
+ * be raced by two threads on one transcript. */
 size_t transcript_cp(const transcript_t *self, size_t offset);
 
 /* Byte offset of a code point index in text. */

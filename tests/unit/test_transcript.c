@@ -242,6 +242,36 @@ static void test_transcript_cursor_agrees_with_one_shot_conversions(void **state
     transcript_destroy(&t);
 }
 
+/* The code point index agrees with a plain count at every offset, over
+ * 1-, 2-, 3- and 4-byte characters, and follows the text when it grows. */
+static void test_transcript_cp_and_byte_agree_with_a_scan(void **state)
+{
+    (void)state;
+    transcript_t *t = transcript_new();
+    err_t err = {0};
+    for (int i = 0; i < 60; i++)
+        assert_int_equal(transcript_append(t, " ", "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z", 11,
+                                           TRANSCRIPT_UNTIMED, &err),
+                         0);
+    for (int round = 0; round < 2; round++) {
+        size_t cp = 0;
+        for (size_t b = 0; b <= t->len; b++) {
+            bool lead = b == t->len || ((unsigned char)t->text[b] & 0xC0) != 0x80;
+            assert_int_equal(transcript_cp(t, b), cp);
+            if (lead && b < t->len)
+                assert_int_equal(transcript_byte(t, cp), b);
+            if (lead && b < t->len)
+                cp++;
+        }
+        assert_int_equal(transcript_byte(t, cp), t->len);     /* the end */
+        assert_int_equal(transcript_byte(t, cp + 9), t->len); /* past it */
+        assert_int_equal(transcript_cp(t, t->len + 5), cp);
+        assert_int_equal(
+            transcript_append(t, "\n\n", "\xC3\xA9t\xC3\xA9", 5, TRANSCRIPT_UNTIMED, &err), 0);
+    }
+    transcript_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_transcript_rejects_out_of_range_segments),
         cmocka_unit_test(test_transcript_refuses_text_past_its_limit),
         cmocka_unit_test(test_transcript_appends_without_a_separator),
+        cmocka_unit_test(test_transcript_cp_and_byte_agree_with_a_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
