@@ -136,7 +136,7 @@ wait "${pids[2]}" 2>/dev/null
 ip netns exec "$ns_b" "$bin/lode-worker" --stage fetch --curve-cert "$dir/keys/stranger_secret" \
     --curve-server "$dir/keys/broker" >"$dir/worker-stranger.log" 2>&1 &
 pids+=("$!")
-job2=$(in_b "$bin/lode" "${cli[@]}" submit --text "Queued until an allowed worker comes." \
+job2=$(in_b "$bin/lode" "${cli[@]}" submit --text "Queued until an allowed worker comes. A worker whose key the broker does not know can take nothing, so this text waits for a fetch worker that was let in, and then it is mined like any other." \
     2>>"$dir/submit.log") || fail "second submit"
 sleep 2
 state2=$(in_a redis-cli -h "$addr_a" -a "$password" --no-auth-warning hget "lode:job:$job2" state 2>/dev/null)
