@@ -363,7 +363,7 @@ static void test_rcl_follows_ask_during_a_migration_and_moved_after(void **state
 {
     (void)state;
     rcl_t *c = s_connect();
-    char key[64], other[64];
+    char key[64], other[80]; /* room for "{key}:new" */
     s_key_on(0, true, "mig", key);
     unsigned slot = rcl_key_slot(key, strlen(key));
     int a = rcluster_master_of(s_rc, slot);
