@@ -51,6 +51,7 @@ static int s_run(broker_opts_t *opts, log_level_t level)
         return 1;
     }
     int rc = broker_run(broker);
+    log_flush(); /* the count of any warnings the rate limit left out */
     broker_destroy(&broker);
     return rc == 0 ? 0 : 1;
 }

@@ -56,8 +56,11 @@ bool broker_unhold(broker_worker_t *w, const char *id)
  * leases: the worker is gone, nobody will report them. */
 void broker_worker_drop(broker_t *self, broker_worker_t *w, const char *why)
 {
-    log_warn("broker", "worker=%s stage=%s dropped (%s), releasing %zu job(s)", w->key,
-             job_stage_name(w->stage), why, w->n_held);
+    if (w->leaving && w->n_held == 0) /* it said so when it left: once is enough */
+        log_debug("broker", "worker=%s stage=%s gone (%s)", w->name, job_stage_name(w->stage), why);
+    else
+        log_warn("broker", "worker=%s stage=%s dropped (%s), releasing %zu job(s)", w->name,
+                 job_stage_name(w->stage), why, w->n_held);
     for (size_t i = 0; i < w->n_held; i++) {
         err_t err = {0};
         if (store_release(self->store, w->held[i].id, w->held[i].attempt, &err) < 0)
@@ -82,11 +85,11 @@ static void s_reconcile(broker_t *self, broker_worker_t *w, const proto_msg_t *m
         broker_hold(w, m->ids[i], 0); /* its DONE must return the credit */
     err_t err = {0};
     int n = 0;
-    if (store_release_worker(self->store, w->key, (const char(*)[JOB_ID_SIZE])m->ids, m->n_ids, &n,
+    if (store_release_worker(self->store, w->name, (const char(*)[JOB_ID_SIZE])m->ids, m->n_ids, &n,
                              &err) != 0)
-        log_warn("broker", "worker=%s: leases not checked: %s", w->key, err.msg);
+        log_warn("broker", "worker=%s: leases not checked: %s", w->name, err.msg);
     else if (n > 0)
-        log_warn("broker", "worker=%s came back without %d job(s); released", w->key, n);
+        log_warn("broker", "worker=%s came back without %d job(s); released", w->name, n);
 }
 
 /* A worker said it is stopping: send it nothing more, and give back at once
@@ -115,7 +118,7 @@ static void s_on_leaving(broker_t *self, broker_worker_t *w, const proto_msg_t *
             released++;
     }
     w->n_held = kept;
-    log_info("broker", "worker=%s stage=%s leaving: %zu job(s) to finish, %d given back", w->key,
+    log_info("broker", "worker=%s stage=%s leaving: %zu job(s) to finish, %d given back", w->name,
              job_stage_name(w->stage), kept, released);
 }
 
@@ -132,10 +135,10 @@ void broker_on_ready(broker_t *self, zframe_t **identity_p, broker_worker_t *w, 
         w->identity = *identity_p;
         *identity_p = NULL;
         char *hex = zframe_strhex(w->identity);
-        snprintf(w->key, sizeof w->key, "%s", hex);
+        snprintf(w->name, sizeof w->name, "%s", hex);
         free(hex);
-        zhashx_insert(self->workers, w->key, w);
-        log_info("broker", "worker=%s stage=%s credits=%u joined", w->key, m->stage, m->credits);
+        zhashx_insert(self->workers, w->name, w);
+        log_info("broker", "worker=%s stage=%s credits=%u joined", w->name, m->stage, m->credits);
         if (m->again)
             s_reconcile(self, w, m);
     }
@@ -144,6 +147,6 @@ void broker_on_ready(broker_t *self, zframe_t **identity_p, broker_worker_t *w, 
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
     if (m->leaving)
         s_on_leaving(self, w, m);
-    stats_worker_host(self->stats, w->key, m->host);
+    stats_worker_host(self->stats, w->name, m->host);
     w->last_ms = job_now_ms();
 }

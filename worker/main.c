@@ -394,6 +394,7 @@ int main(int argc, char **argv)
         return 1;
     }
     rc = worker_run(worker);
+    log_flush(); /* the count of any warnings the rate limit left out */
     worker_destroy(&worker);
     s_settings_clear(&st);
     return rc == 0 ? 0 : 1;

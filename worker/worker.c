@@ -210,7 +210,8 @@ s_report(worker_t *self, const char *id, uint32_t attempt, const err_t *err, int
         m.text = (char *)err->msg;
         m.retry_after_ms = retry_after_ms > 0 ? (uint32_t)retry_after_ms : 0;
         self->failed++;
-        log_warn(stage, "job=%s failed (%s): %s", id, err_name(err->code), err->msg);
+        log_each(LOGL_WARN, stage, "job=%s attempt=%u failed (%s, %s): %s", id, attempt,
+                 m.retryable ? "retryable" : "permanent", err_name(err->code), err->msg);
     }
     s_send(self, &m);
 }
