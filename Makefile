@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 PROMPTSDIR ?= $(PREFIX)/share/lode/prompts
 BUILD  ?= build
-PKGS   := libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libmicrohttpd libutf8proc libcmark
+PKGS   := libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libmicrohttpd libutf8proc libcmark libsystemd
 CFLAGS ?= -O2 -g
 WARN   := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wvla
@@ -59,11 +59,11 @@ BINS   := $(BUILD)/bin/lode-broker $(BUILD)/bin/lode-worker $(BUILD)/bin/lode
 BROKER_OBJS := $(call objs,$(wildcard broker/*.c)) $(CORE)
 WORKER_OBJS := $(call objs,$(wildcard worker/*.c)) $(CORE) $(TEXT) $(NET) $(SRCS) $(LLM)
 WEBEMBED := $(BUILD)/gen/web_assets.o
-CLIENT_OBJS := $(call objs,$(wildcard client/*.c)) $(CORE) \
+CLIENT_OBJS := $(call objs,$(wildcard client/*.c)) $(filter-out %/service.o,$(CORE)) \
                $(BUILD)/common/sources/youtube_url.o $(BUILD)/common/llm/prompts.o $(EMBED) \
                $(WEBEMBED)
-BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd) -lm
-WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libutf8proc) \
+BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd libsystemd) -lm
+WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libutf8proc libsystemd) \
                $(STEMMER) -lm
 CLIENT_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd libcmark) -lm
 LIBOBJ := $(call objs,$(filter-out %/main.c,$(wildcard common/*.c common/*/*.c broker/*.c worker/*.c client/*.c))) $(EMBED) \

@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "metrics.h"
 #include "proto.h"
+#include "service.h"
 #include "stats.h"
 #include "store.h"
 
@@ -144,7 +145,8 @@ static void s_dispatch_all(broker_t *self)
         for (size_t i = 0; i < n; i++) {
             store_dispatch_call_t *c = &r->calls[i];
             if (c->rc != 0)
-                log_warn("broker", "dispatch %s: %s", job_stage_name(c->stage), c->err.msg);
+                log_at(self->redis_ok ? LOGL_WARN : LOGL_DEBUG, "broker", "dispatch %s: %s",
+                       job_stage_name(c->stage), c->err.msg); /* an outage is logged once */
             /* Redis said how many jobs are left: a queue emptied by a call
              * that took exactly what it asked for is known empty, so the
              * DONEs of the stage before may hand their jobs past it. */
@@ -746,7 +748,9 @@ int broker_run(broker_t *self)
              self->opts.bind, self->opts.lease_ms[0], self->opts.lease_ms[1],
              self->opts.lease_ms[2], self->opts.lease_ms[3], self->opts.max_attempts[0],
              self->opts.max_attempts[1], self->opts.max_attempts[2], self->opts.max_attempts[3]);
+    service_attach(self->loop, "dispatching"); /* READY=1, the watchdog (service.h) */
     zloop_start(self->loop);
+    service_stopping();
     log_info("broker", "stopping: dispatched=%llu done=%llu failed=%llu stale=%llu bad_frames=%llu",
              (unsigned long long)self->dispatched, (unsigned long long)self->done,
              (unsigned long long)self->failed, (unsigned long long)self->stale,

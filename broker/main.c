@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mem.h"
 #include "opts.h"
+#include "service.h"
 
 #define LODE_VERSION "0.1.0"
 
@@ -196,8 +197,31 @@ static const opts_spec_t s_spec = {
     .config_env = s_config_env,
 };
 
+static int s_argc;
+static char **s_argv;
+
+/* SIGHUP: read the settings again (file, environment, argv) and take the
+ * log level; the rest needs a restart (the CURVE allow list is re-read by
+ * itself when it changes). Logs go to stderr: no file to reopen. */
+static void s_reload(void *arg)
+{
+    (void)arg;
+    s_settings_t st = {.level = LOGL_INFO};
+    opts_t *held = NULL;
+    if (opts_parse(&s_spec, &st, s_argc, s_argv, &held) == OPTS_OK) {
+        log_level = (log_level_t)st.level;
+        log_info("broker", "SIGHUP: settings re-read, log level %d", st.level);
+    } else {
+        log_warn("broker", "SIGHUP: settings not re-read (see above); the running ones stay");
+    }
+    opts_free(&held);
+}
+
 int main(int argc, char **argv)
 {
+    s_argc = argc;
+    s_argv = argv;
+    service_init(s_reload, NULL);
     s_settings_t st = {.level = LOGL_INFO};
     opts_t *held = NULL;
     int rc = opts_parse(&s_spec, &st, argc, argv, &held);

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config redis-server redis-tools libczmq-dev libzmq3-dev libsodium-dev libhiredis-dev libzstd-dev
       libmsgpack-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libxml2-dev
-      libmicrohttpd-dev libutf8proc-dev libstemmer-dev libcmark-dev clang-format curl iproute2
+      libmicrohttpd-dev libutf8proc-dev libstemmer-dev libcmark-dev libsystemd-dev clang-format curl iproute2
       chromium chromium-driver python3-selenium)
 missing=()
 for p in "${pkgs[@]}"; do

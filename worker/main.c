@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mem.h"
 #include "opts.h"
+#include "service.h"
 #include "worker.h"
 
 #define LODE_VERSION     "0.1.0"
@@ -364,8 +365,29 @@ static int s_check_llm(s_settings_t *st)
     return 0;
 }
 
+static int s_argc;
+static char **s_argv;
+
+/* SIGHUP: read the settings again and take the log level; the rest needs a
+ * restart. Logs go to stderr: no file to reopen. */
+static void s_reload(void *arg)
+{
+    (void)arg;
+    s_settings_t st = {.w = {.stage = JOB_STAGE_COUNT}, .level = LOGL_INFO};
+    if (opts_parse(&s_spec, &st, s_argc, s_argv, &st.held) == OPTS_OK) {
+        log_level = (log_level_t)st.level;
+        log_info("worker", "SIGHUP: settings re-read, log level %d", st.level);
+    } else {
+        log_warn("worker", "SIGHUP: settings not re-read (see above); the running ones stay");
+    }
+    s_settings_clear(&st);
+}
+
 int main(int argc, char **argv)
 {
+    s_argc = argc;
+    s_argv = argv;
+    service_init(s_reload, NULL);
     s_settings_t st = {.w = {.stage = JOB_STAGE_COUNT, .llm.temperature = 0.2}, .level = LOGL_INFO};
     int rc = opts_parse(&s_spec, &st, argc, argv, &st.held);
     if (rc == 0)

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mem.h"
 #include "proto.h"
+#include "service.h"
 #include "store.h"
 #include "text_extractive.h"
 #include "text_model.h"
@@ -648,7 +649,9 @@ int worker_run(worker_t *self)
              self->opts.concurrency, self->n_threads);
     self->last_broker_ms = job_now_ms();
     s_send_ready(self, false);
+    service_attach(self->loop, stage); /* READY=1, the watchdog (service.h) */
     zloop_start(self->loop);
+    service_stopping();
     s_drain(self, WORKER_DRAIN_MS);
     log_info(stage, "stopping: done=%llu failed=%llu", (unsigned long long)self->done,
              (unsigned long long)self->failed);

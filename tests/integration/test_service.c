@@ -1,0 +1,114 @@
+/*  test_service.c - lode-broker and lode-worker under a systemd-like
+ *  supervisor, through the real binaries: READY=1 once bound and connected,
+ *  WATCHDOG=1 at half of WATCHDOG_USEC, SIGHUP re-reads the settings (the
+ *  log level), STOPPING=1 at the end. The test is the notify socket: a unix
+ *  datagram socket named by NOTIFY_SOCKET, as systemd sets it.
+ *  SPDX-License-Identifier: MIT
+ */
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <czmq.h>
+
+#include "cluster.h"
+#include "mem.h"
+#include "service.h"
+#include "test.h"
+
+typedef struct {
+    int fd;
+    char path[108];
+    char dir[64];
+} s_sock_t;
+
+static void s_listen(s_sock_t *s)
+{
+    snprintf(s->dir, sizeof s->dir, "/tmp/lode-sd-XXXXXX");
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(s->path, sizeof s->path, "%s/notify", s->dir);
+    s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(s->fd >= 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", s->path);
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+}
+
+/* Read datagrams for up to ms; count those containing needle. */
+static int s_count(s_sock_t *s, const char *needle, int ms, char *last, size_t last_size)
+{
+    int n = 0;
+    int64_t deadline = zclock_mono() + ms;
+    while (zclock_mono() < deadline) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        char buf[512];
+        ssize_t len = recv(s->fd, buf, sizeof buf - 1, 0);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        if (strstr(buf, needle)) {
+            n++;
+            if (last)
+                snprintf(last, last_size, "%s", buf);
+        }
+    }
+    return n;
+}
+
+static void test_the_ping_is_half_the_watchdog(void **state)
+{
+    (void)state;
+    assert_int_equal(service_ping_ms(0), 0);
+    assert_int_equal(service_ping_ms(30000000), 15000);
+    assert_int_equal(service_ping_ms(1000), 1);
+}
+
+static void test_ready_watchdog_and_sighup_through_the_real_programs(void **state)
+{
+    (void)state;
+    s_sock_t s;
+    s_listen(&s);
+    setenv("NOTIFY_SOCKET", s.path, 1);
+    setenv("WATCHDOG_USEC", "400000", 1); /* pings every 200 ms */
+    cluster_opts_t opts = {.log_level = "info"};
+    err_t err = {0};
+    cluster_t *c = cluster_new(&opts, &err);
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
+    assert_non_null(c);
+    cluster_mark_begin(c);
+    char last[512] = "";
+    /* The broker and four workers each said READY=1; one second of pings
+     * from five programs at 200 ms is about 25. */
+    int ready = s_count(&s, "READY=1", 1500, last, sizeof last);
+    assert_true(ready >= 1);
+    int pings = s_count(&s, "WATCHDOG=1", 1000, NULL, 0);
+    assert_in_range(pings, 10, 60);
+    /* SIGHUP: the broker re-reads its settings and says it is ready again. */
+    assert_int_equal(kill(cluster_broker_pid(c), SIGHUP), 0);
+    assert_true(s_count(&s, "READY=1", 1500, NULL, 0) >= 1);
+    char *log = cluster_log(c, "broker");
+    assert_non_null(log);
+    assert_non_null(strstr(log, "SIGHUP: settings re-read"));
+    free(log);
+    assert_true(kill(cluster_broker_pid(c), 0) == 0); /* still running: SIGHUP did not end it */
+    cluster_mark_ok(c);
+    assert_int_equal(cluster_stop(c), 0);
+    assert_true(s_count(&s, "STOPPING=1", 500, NULL, 0) >= 1);
+    cluster_destroy(&c);
+    close(s.fd);
+    cluster_rmtree(s.dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_ping_is_half_the_watchdog),
+        cmocka_unit_test(test_ready_watchdog_and_sighup_through_the_real_programs),
+    };
+    return cluster_main_result(cmocka_run_group_tests(tests, NULL, NULL));
+}
