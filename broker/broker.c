@@ -47,7 +47,7 @@ static void s_sent(broker_t *self, broker_worker_t *w, job_stage_t stage, const 
     self->dispatched++;
     stats_dispatched(self->stats, stage);
     log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
-              l->attempt, w->key);
+              l->attempt, w->name);
 }
 
 /* Send the jobs just leased to w (leases[0..n)): one JOB frame each, or,

@@ -85,7 +85,7 @@ static void s_reconcile(broker_t *self, broker_worker_t *w, const proto_msg_t *m
         broker_hold(w, m->ids[i], 0); /* its DONE must return the credit */
     err_t err = {0};
     int n = 0;
-    if (store_release_worker(self->store, w->name, (const char(*)[JOB_ID_SIZE])m->ids, m->n_ids, &n,
+    if (store_release_worker(self->store, w->key, (const char(*)[JOB_ID_SIZE])m->ids, m->n_ids, &n,
                              &err) != 0)
         log_warn("broker", "worker=%s: leases not checked: %s", w->name, err.msg);
     else if (n > 0)
@@ -135,9 +135,10 @@ void broker_on_ready(broker_t *self, zframe_t **identity_p, broker_worker_t *w, 
         w->identity = *identity_p;
         *identity_p = NULL;
         char *hex = zframe_strhex(w->identity);
-        snprintf(w->name, sizeof w->name, "%s", hex);
+        snprintf(w->key, sizeof w->key, "%s", hex);
         free(hex);
-        zhashx_insert(self->workers, w->name, w);
+        stats_key_name(w->key, w->name, sizeof w->name); /* "host/pid/tag", as lode top shows */
+        zhashx_insert(self->workers, w->key, w);
         log_info("broker", "worker=%s stage=%s credits=%u joined", w->name, m->stage, m->credits);
         if (m->again)
             s_reconcile(self, w, m);
@@ -147,6 +148,6 @@ void broker_on_ready(broker_t *self, zframe_t **identity_p, broker_worker_t *w, 
     w->credits = m->credits < BROKER_MAX_INFLIGHT ? m->credits : BROKER_MAX_INFLIGHT;
     if (m->leaving)
         s_on_leaving(self, w, m);
-    stats_worker_host(self->stats, w->name, m->host);
+    stats_worker_host(self->stats, w->key, m->host);
     w->last_ms = job_now_ms();
 }

@@ -2,7 +2,8 @@
  *  supervisor, through the real binaries: READY=1 once bound and connected,
  *  WATCHDOG=1 at half of WATCHDOG_USEC, SIGHUP re-reads the settings (the
  *  log level), STOPPING=1 at the end. The test is the notify socket: a unix
- *  datagram socket named by NOTIFY_SOCKET, as systemd sets it.
+ *  datagram socket named by NOTIFY_SOCKET, as systemd sets it. And the
+ *  broker's log lines in a real cluster (names, dead letters, leaving).
  *  SPDX-License-Identifier: MIT
  */
 #include <poll.h>
@@ -104,11 +105,58 @@ static void test_ready_watchdog_and_sighup_through_the_real_programs(void **stat
     cluster_rmtree(s.dir);
 }
 
+/* The broker's log, through a real cluster: workers by name (as `lode top`
+ * shows them, not hex), a dead-lettered line on a job's last failure, and a
+ * worker that stops logs "leaving" once, not also "dropped". */
+static void test_the_broker_log_names_workers_and_dead_letters(void **state)
+{
+    (void)state;
+    cluster_opts_t opts = {.log_level = "info"};
+    err_t err = {0};
+    cluster_t *c = cluster_new(&opts, &err);
+    assert_non_null(c);
+    cluster_mark_begin(c);
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    char *path = cluster_write_file(c, "empty.vtt", "WEBVTT\n\n", 8);
+    assert_non_null(path);
+    char *out = NULL, *errout = NULL;
+    assert_int_equal(cluster_run_cli(c, NULL, &out, &errout, "submit", path, NULL), 0);
+    out[strcspn(out, "\n")] = '\0';
+    char *state_ = cluster_wait_job(c, out, 20000);
+    assert_non_null(state_);
+    assert_string_equal(state_, "failed");
+    free(state_);
+    char want[160];
+    snprintf(want, sizeof want, "job=%s stage=fetch attempt=1 failed (permanent), dead-lettered",
+             out);
+    char *log = cluster_log(c, "broker");
+    assert_non_null(strstr(log, want));
+    char named[96];
+    snprintf(named, sizeof named, "worker=%s/", host);
+    assert_non_null(strstr(log, named)); /* "worker=host/pid/tag joined" */
+    free(log);
+    /* The fanout worker stops; after more than three heartbeats, no "dropped". */
+    assert_int_equal(cluster_kill_worker(c, 3, 0, SIGTERM), 0);
+    zclock_sleep(4500);
+    log = cluster_log(c, "broker");
+    assert_non_null(strstr(log, "stage=fanout leaving"));
+    assert_null(strstr(log, "stage=fanout dropped"));
+    free(log);
+    free(out);
+    free(errout);
+    free(path);
+    cluster_mark_ok(c);
+    assert_int_equal(cluster_stop(c), 0);
+    cluster_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_ping_is_half_the_watchdog),
         cmocka_unit_test(test_ready_watchdog_and_sighup_through_the_real_programs),
+        cmocka_unit_test(test_the_broker_log_names_workers_and_dead_letters),
     };
     return cluster_main_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -70,7 +70,7 @@ else
         missing=""
         for f in $want; do
             f=${f/usr\/lib\/systemd/lib\/systemd}
-            case $f in usr/share/man/*) f="$f.gz" ;; esac
+            case $f in usr/share/man/* | usr/share/doc/lode/*.md) f="$f.gz" ;; esac
             grep -q " \./$f\( \|$\)" "$tmp/list" || missing="$missing $f"
         done
         [ -z "$missing" ] && ok "the .deb holds every file" || bad "the .deb lacks$missing"
