@@ -280,6 +280,21 @@ static void s_print_value(const char *v, FILE *out)
         fputs(v, out);
 }
 
+/* The default as --help states it ("… (default 8)" -> "8"): the help text
+ * is the one place a default is written down. "(none)" if it names none. */
+static void s_help_default(const char *help, char *out, size_t size)
+{
+    const char *p = help ? strstr(help, "default") : NULL;
+    if (!p) {
+        snprintf(out, size, "(none)");
+        return;
+    }
+    p += strlen("default");
+    p += strspn(p, ": ");
+    size_t n = strcspn(p, ";)\n");
+    snprintf(out, size, "%.*s", (int)n, p);
+}
+
 static void s_print(const opts_spec_t *spec, const void *settings, const opts_t *held)
 {
     for (size_t i = 0; spec->defs[i].name || spec->defs[i].kind == OPT_SECTION; i++) {
@@ -290,10 +305,12 @@ static void s_print(const opts_spec_t *spec, const void *settings, const opts_t 
         const char *v = held->given[i];
         if (d->kind == OPT_CONFIG)
             v = held->config;
-        if (!v && d->kind == OPT_INT)
+        char dflt[96];
+        s_help_default(d->help, dflt, sizeof dflt);
+        if (!v && d->kind == OPT_INT && *(const int *)((const char *)settings + d->off) != 0)
             printf("%d", *(const int *)((const char *)settings + d->off));
         else
-            s_print_value(v ? v : "", stdout);
+            s_print_value(v ? v : dflt, stdout);
         printf("\t# %s\n", held->from[i][0] ? held->from[i] : "default");
     }
 }

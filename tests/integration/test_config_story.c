@@ -95,7 +95,8 @@ static void test_the_broker_takes_flag_then_environment_then_file(void **state)
     s_has(out, "pub", "tcp://127.0.0.1:6", "flag");                 /* flag over env and file */
     s_has(out, "metrics", "127.0.0.1:4", fx->conf);
     s_has(out, "lease-ms", "500", fx->conf);
-    s_has(out, "heartbeat-ms", "0", "default");
+    s_has(out, "heartbeat-ms", "1000", "default"); /* as --help states it */
+    s_has(out, "curve-cert", "(none)", "default");
     free(out);
     /* The deprecated name still works when LODE_CONFIG is unset. */
     unsetenv("LODE_CONFIG");
