@@ -151,12 +151,74 @@ static void test_the_broker_log_names_workers_and_dead_letters(void **state)
     cluster_destroy(&c);
 }
 
+/* Lines at level W or E in text (one log line each). */
+static int s_warnings(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        n += strncmp(p + strcspn(p, " \n"), " W ", 3) == 0 ||
+             strncmp(p + strcspn(p, " \n"), " E ", 3) == 0;
+    return n;
+}
+
+static int s_count_str(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+/* "Log once" during a Redis outage (README): six seconds without Redis are
+ * the outage line, its end, and a few rate-limited warnings with a count,
+ * in the broker and in every worker, not a line a second per cause. */
+static void test_a_redis_outage_is_logged_once_not_every_second(void **state)
+{
+    (void)state;
+    cluster_opts_t opts = {.log_level = "info"};
+    err_t err = {0};
+    cluster_t *c = cluster_new(&opts, &err);
+    assert_non_null(c);
+    cluster_mark_begin(c);
+    zclock_sleep(1500);
+    char *before = cluster_log(c, "broker");
+    size_t skip = strlen(before);
+    free(before);
+    cluster_kill_redis(c, SIGKILL);
+    zclock_sleep(6000);
+    assert_int_equal(cluster_start_redis(c, &err), 0);
+    zclock_sleep(4000);
+    char *log = cluster_log(c, "broker");
+    const char *outage = log + skip;
+    fprintf(stderr, "broker during the outage:\n%s", outage);
+    assert_int_equal(s_count_str(outage, "redis unavailable"), 1);
+    assert_int_equal(s_count_str(outage, "redis available again"), 1);
+    assert_true(s_warnings(outage) <= 6);
+    free(log);
+    for (int s = 0; s < CLUSTER_STAGES; s++) {
+        char name[32];
+        snprintf(name, sizeof name, "worker-%s-0",
+                 s == 0   ? "fetch"
+                 : s == 1 ? "snippet"
+                 : s == 2 ? "synthesis"
+                          : "fanout");
+        char *wlog = cluster_log(c, name);
+        assert_non_null(wlog);
+        assert_true(s_warnings(wlog) <= 6);
+        free(wlog);
+    }
+    cluster_mark_ok(c);
+    assert_int_equal(cluster_stop(c), 0);
+    cluster_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_ping_is_half_the_watchdog),
         cmocka_unit_test(test_ready_watchdog_and_sighup_through_the_real_programs),
         cmocka_unit_test(test_the_broker_log_names_workers_and_dead_letters),
+        cmocka_unit_test(test_a_redis_outage_is_logged_once_not_every_second),
     };
     return cluster_main_result(cmocka_run_group_tests(tests, NULL, NULL));
 }
