@@ -97,6 +97,14 @@ static void test_ready_watchdog_and_sighup_through_the_real_programs(void **stat
     assert_non_null(strstr(log, "SIGHUP: settings re-read"));
     free(log);
     assert_true(kill(cluster_broker_pid(c), 0) == 0); /* still running: SIGHUP did not end it */
+    /* A worker too. */
+    pid_t w = cluster_worker_pid(c, 1, 0);
+    assert_int_equal(kill(w, SIGHUP), 0);
+    assert_true(s_count(&s, "READY=1", 1500, NULL, 0) >= 1);
+    log = cluster_log(c, "worker-snippet-0");
+    assert_non_null(strstr(log, "SIGHUP: settings re-read"));
+    free(log);
+    assert_true(kill(w, 0) == 0);
     cluster_mark_ok(c);
     assert_int_equal(cluster_stop(c), 0);
     assert_true(s_count(&s, "STOPPING=1", 500, NULL, 0) >= 1);
