@@ -21,7 +21,7 @@ struct opts {
     int n_fargs;
     const char *config; /* the file in use, or NULL */
     const char **given; /* owned array, borrowed strings: each row's value as given */
-    char (*from)[48];   /* owned: where each row's value came from; "" = default */
+    char (*from)[256];  /* owned: where each row's value came from; "" = default */
     bool print;         /* --print-config was asked for */
 };
 
@@ -222,24 +222,36 @@ static int s_file_arg(s_parser_t *p, const char *path, const char *arg)
     return s_apply(p, d, eq ? eq + 1 : NULL, where);
 }
 
-static const char *s_config_path(const opts_spec_t *spec, const opts_t *held)
+/* The settings file: --config, else the first config_env variable set
+ * (*var names it, for --print-config; NULL for --config). */
+static const char *s_config_path(const opts_spec_t *spec, const opts_t *held, const char **var)
 {
+    *var = NULL;
     if (held->config)
         return held->config;
     for (const char *const *e = spec->config_env; e && *e; e++) {
         const char *v = getenv(*e);
-        if (v && *v)
+        if (v && *v) {
+            *var = *e;
             return v;
+        }
     }
     return NULL;
 }
 
 static int s_file(s_parser_t *p, opts_t *held)
 {
-    const char *path = s_config_path(p->spec, held);
+    const char *var = NULL;
+    const char *path = s_config_path(p->spec, held, &var);
     if (!path)
         return OPTS_OK;
     held->config = path;
+    if (var && var != p->spec->config_env[0]) /* an alias kept for old setups */
+        fprintf(stderr, "%s: $%s is deprecated; use $%s\n", p->spec->prog, var,
+                p->spec->config_env[0]);
+    for (size_t i = 0, n = s_count(p->spec->defs); var && i < n; i++)
+        if (p->spec->defs[i].kind == OPT_CONFIG)
+            snprintf(held->from[i], sizeof held->from[i], "$%s", var);
     err_t err = {0};
     if (config_file_section_args(path, p->spec->prog, &held->fargs, &held->n_fargs, &err) != 0) {
         fprintf(stderr, "%s: %s\n", p->spec->prog, err.msg);

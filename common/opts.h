@@ -49,7 +49,7 @@ typedef struct {
     const opt_def_t *defs;
     /* Environment variables that name the settings file when there is no
      * --config, first set wins (NULL-terminated): LODE_CONFIG, then any
-     * deprecated alias. */
+     * deprecated alias (using one prints a line saying so). */
     const char *const *config_env;
 } opts_spec_t;
 

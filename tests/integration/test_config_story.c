@@ -103,6 +103,7 @@ static void test_the_broker_takes_flag_then_environment_then_file(void **state)
     setenv("LODE_BROKER_CONFIG", fx->conf, 1);
     out = s_print("lode-broker", NULL, NULL);
     s_has(out, "prefix", "file:", fx->conf);
+    s_has(out, "config", fx->conf, "$LODE_BROKER_CONFIG");
     s_has(out, "pub", "tcp://127.0.0.1:5", "$LODE_PUB");
     free(out);
 }
