@@ -9,7 +9,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <czmq.h>
@@ -220,6 +222,51 @@ static void test_a_redis_outage_is_logged_once_not_every_second(void **state)
     cluster_destroy(&c);
 }
 
+/* Through the real binary: with JOURNAL_STREAM naming its stderr, as
+ * systemd sets it, lode-broker writes "<N>" priorities and no time stamp;
+ * with JOURNAL_STREAM naming something else (an inherited variable, stderr
+ * redirected), the plain format. */
+static void test_the_journal_gets_priorities_when_stderr_is_the_journal(void **state)
+{
+    (void)state;
+    for (int journal = 1; journal >= 0; journal--) {
+        char path[] = "/tmp/lode-journal-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        struct stat st;
+        assert_int_equal(fstat(fd, &st), 0);
+        char js[64];
+        snprintf(js, sizeof js, "%llu:%llu", (unsigned long long)st.st_dev,
+                 (unsigned long long)st.st_ino + (journal ? 0 : 1));
+        char bin[512];
+        snprintf(bin, sizeof bin, "%s/lode-broker", cluster_bin_dir());
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            dup2(fd, 2);
+            setenv("JOURNAL_STREAM", js, 1);
+            execl(bin, bin, "--bind", "tcp://127.0.0.1:0", "--redis", "redis://127.0.0.1:1",
+                  "--pub", "off", (char *)NULL);
+            _exit(127);
+        }
+        zclock_sleep(700);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        char buf[4096] = {0};
+        assert_true(pread(fd, buf, sizeof buf - 1, 0) > 0);
+        close(fd);
+        unlink(path);
+        fprintf(stderr, "%s", buf);
+        if (journal) {
+            assert_int_equal(strncmp(buf, "<6>I lode-broker[", 17), 0);
+            assert_non_null(strstr(buf, "\n<6>I lode-broker[")); /* every line */
+            assert_null(strstr(buf, "Z I ")); /* no time stamp: the journal adds its own */
+        } else {
+            assert_true(buf[0] == '2' && strstr(buf, "Z I lode-broker[") != NULL);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_ready_watchdog_and_sighup_through_the_real_programs),
         cmocka_unit_test(test_the_broker_log_names_workers_and_dead_letters),
         cmocka_unit_test(test_a_redis_outage_is_logged_once_not_every_second),
+        cmocka_unit_test(test_the_journal_gets_priorities_when_stderr_is_the_journal),
     };
     return cluster_main_result(cmocka_run_group_tests(tests, NULL, NULL));
 }
