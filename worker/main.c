@@ -285,7 +285,8 @@ static const opt_def_t s_defs[] = {
         w.max_snippets,
         1,
         1000,
-        "snippets kept per job (default: by the source's\nlength, 19 for ~2,000 words, 42 for 10,000; see\nextract.h)"),
+        "snippets kept per job (default: by the source's\nlength, 19 for ~2,000 words, 42 for "
+        "10,000; see\nextract.h)"),
     CALL("llm-api-key", NULL, "KEY", s_no_key, NULL), /* not in --help */
     SECTION("other:"),
     INT("heartbeat-ms",

@@ -49,7 +49,7 @@ if command -v zsh >/dev/null; then check "zsh completion parses" zsh -n deploy/c
 
 # --- systemd-analyze security ------------------------------------------------
 if command -v systemd-analyze >/dev/null; then
-    for u in deploy/lode-broker.service deploy/lode-worker@.service; do
+    for u in deploy/lode-broker.service deploy/lode-worker@.service deploy/lode-web.service; do
         cp "$u" "$tmp/"
         score=$(cd "$tmp" && systemd-analyze security --offline=true "$(basename "$u")" 2>/dev/null |
             sed -nE 's/.*Overall exposure level for [^:]*: ([0-9.]+).*/\1/p')
