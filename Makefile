@@ -2,8 +2,19 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 PROMPTSDIR ?= $(PREFIX)/share/lode/prompts
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/lode
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+# Units go where systemd looks for the PREFIX: /usr/lib/systemd/system for
+# the distribution's /usr, /etc/systemd/system for a local install.
+ifeq ($(PREFIX),/usr)
+  SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+else
+  SYSTEMDDIR ?= /etc/systemd/system
+endif
 BUILD  ?= build
-PKGS   := libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libmicrohttpd libutf8proc libcmark
+PKGS   := libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libmicrohttpd libutf8proc libcmark libsystemd
 CFLAGS ?= -O2 -g
 WARN   := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wvla
@@ -59,11 +70,11 @@ BINS   := $(BUILD)/bin/lode-broker $(BUILD)/bin/lode-worker $(BUILD)/bin/lode
 BROKER_OBJS := $(call objs,$(wildcard broker/*.c)) $(CORE)
 WORKER_OBJS := $(call objs,$(wildcard worker/*.c)) $(CORE) $(TEXT) $(NET) $(SRCS) $(LLM)
 WEBEMBED := $(BUILD)/gen/web_assets.o
-CLIENT_OBJS := $(call objs,$(wildcard client/*.c)) $(CORE) \
+CLIENT_OBJS := $(call objs,$(wildcard client/*.c)) $(filter-out %/service.o,$(CORE)) \
                $(BUILD)/common/sources/youtube_url.o $(BUILD)/common/llm/prompts.o $(EMBED) \
                $(WEBEMBED)
-BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd) -lm
-WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libutf8proc) \
+BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd libsystemd) -lm
+WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libutf8proc libsystemd) \
                $(STEMMER) -lm
 CLIENT_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd libcmark) -lm
 LIBOBJ := $(call objs,$(filter-out %/main.c,$(wildcard common/*.c common/*/*.c broker/*.c worker/*.c client/*.c))) $(EMBED) \
@@ -191,11 +202,58 @@ demo: deps
 check:
 	tests/check.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR)
+# Man pages (docs/man/*.scd) built with scdoc; units with the binaries'
+# path of this PREFIX; bash and zsh completion. `make uninstall` removes
+# exactly what install put there (same PREFIX and DESTDIR).
+MANSRC := $(wildcard docs/man/*.scd)
+MANS   := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MANSRC))
+UNITS  := $(wildcard deploy/*.service)
+DOCS   := README.md docs/config.md docs/deploy.md docs/cli.md docs/security.md docs/packaging.md
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(@D)
+	scdoc <$< >$@
+
+man: $(MANS)
+
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PROMPTSDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	  $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DOCDIR)/grafana
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -d $(DESTDIR)$(PROMPTSDIR)
 	install -m 0644 $(PROMPTS) $(DESTDIR)$(PROMPTSDIR)
+	install -m 0644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 deploy/completion/lode.bash $(DESTDIR)$(BASHCOMPDIR)/lode
+	ln -sf lode $(DESTDIR)$(BASHCOMPDIR)/lode-broker
+	ln -sf lode $(DESTDIR)$(BASHCOMPDIR)/lode-worker
+	install -m 0644 deploy/completion/_lode $(DESTDIR)$(ZSHCOMPDIR)/_lode
+	for u in $(UNITS); do \
+	  sed 's|/usr/local/bin/|$(BINDIR)/|g' $$u >$(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u) && \
+	  chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u) || exit 1; done
+	install -m 0644 $(wildcard $(DOCS)) $(DESTDIR)$(DOCDIR)
+	install -m 0644 deploy/grafana/lode.json $(DESTDIR)$(DOCDIR)/grafana
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -f $(addprefix $(DESTDIR)$(PROMPTSDIR)/,$(notdir $(PROMPTS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANS))))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANS))))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/lode $(DESTDIR)$(BASHCOMPDIR)/lode-broker \
+	  $(DESTDIR)$(BASHCOMPDIR)/lode-worker $(DESTDIR)$(ZSHCOMPDIR)/_lode
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) $(DESTDIR)$(DOCDIR)/grafana/lode.json
+	-rmdir $(DESTDIR)$(DOCDIR)/grafana $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PROMPTSDIR) \
+	  $(DESTDIR)$(dir $(PROMPTSDIR)) 2>/dev/null
+
+# A Debian package (debian/, dpkg-buildpackage) built from a copy of the
+# tracked files in $(BUILD)/deb/, where the .deb lands; then lintian on it.
+# tests/package/run.sh checks what it holds.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/lode
+	git ls-files -z | xargs -0 cp --parents -t $(BUILD)/deb/lode
+	cd $(BUILD)/deb/lode && dpkg-buildpackage -us -uc -b
+	lintian --info $(BUILD)/deb/*.deb | tee $(BUILD)/deb/lintian.txt
 
 clean:
 	rm -rf build build-*
@@ -215,7 +273,7 @@ memcheck: tests
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
-.PHONY: all layer-check tests test bench demo deps check install clean format format-check lint memcheck
+.PHONY: all layer-check tests test bench demo deps check install uninstall man deb clean format format-check lint memcheck
 
 # --- fuzzing ---
 # `make fuzz [FUZZ_SECONDS=60]`: libFuzzer harnesses (fuzz/fuzz_*.c) built with

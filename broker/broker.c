@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "metrics.h"
 #include "proto.h"
+#include "service.h"
 #include "stats.h"
 #include "store.h"
 
@@ -46,7 +47,7 @@ static void s_sent(broker_t *self, broker_worker_t *w, job_stage_t stage, const 
     self->dispatched++;
     stats_dispatched(self->stats, stage);
     log_debug("broker", "job=%s stage=%s attempt=%u -> worker=%s", l->id, job_stage_name(stage),
-              l->attempt, w->key);
+              l->attempt, w->name);
 }
 
 /* Send the jobs just leased to w (leases[0..n)): one JOB frame each, or,
@@ -144,7 +145,8 @@ static void s_dispatch_all(broker_t *self)
         for (size_t i = 0; i < n; i++) {
             store_dispatch_call_t *c = &r->calls[i];
             if (c->rc != 0)
-                log_warn("broker", "dispatch %s: %s", job_stage_name(c->stage), c->err.msg);
+                log_at(self->redis_ok ? LOGL_WARN : LOGL_DEBUG, "broker", "dispatch %s: %s",
+                       job_stage_name(c->stage), c->err.msg); /* an outage is logged once */
             /* Redis said how many jobs are left: a queue emptied by a call
              * that took exactly what it asked for is known empty, so the
              * DONEs of the stage before may hand their jobs past it. */
@@ -313,6 +315,15 @@ static void s_on_done(broker_t *self,
     d->ms = ms;
 }
 
+/* A failure as the worker logs it (warn), and a job's last one says so. */
+static void s_log_failure(const proto_msg_t *m, int stage, stats_outcome_t outcome)
+{
+    bool dead = outcome == STATS_FAILED || outcome == STATS_DEAD;
+    log_each(LOGL_WARN, "broker", "job=%s stage=%s attempt=%u failed (%s)%s: %s", m->job_id,
+             job_stage_name(stage), m->attempt, m->retryable ? "retryable" : "permanent",
+             dead ? ", dead-lettered" : ", will retry", m->text ? m->text : "");
+}
+
 static void s_on_report(broker_t *self, broker_worker_t *w, const char *key, proto_msg_t *m)
 {
     if (m->type == PROTO_DONE) {
@@ -332,9 +343,9 @@ static void s_on_report(broker_t *self, broker_worker_t *w, const char *key, pro
     err_t err = {0};
     int rc = store_fail(self->store, m->job_id, (job_stage_t)stage, m->attempt, m->retryable,
                         m->code, m->text, s_retry_delay_ms(self, m), key, &err);
-    stats_report(self->stats, key, (job_stage_t)stage,
-                 stats_outcome(rc, false, m->retryable, m->attempt, self->opts.max_attempts[stage]),
-                 m->has_ms ? (int64_t)m->ms : -1);
+    stats_outcome_t outcome =
+        stats_outcome(rc, false, m->retryable, m->attempt, self->opts.max_attempts[stage]);
+    stats_report(self->stats, key, (job_stage_t)stage, outcome, m->has_ms ? (int64_t)m->ms : -1);
     if (rc < 0) {
         /* Redis is away: the lease will bring the job back later. */
         log_warn("broker", "job=%s FAIL not recorded: %s", m->job_id, err.msg);
@@ -344,9 +355,7 @@ static void s_on_report(broker_t *self, broker_worker_t *w, const char *key, pro
     } else {
         self->failed++;
         self->maybe_ready[stage] = true; /* it may have been re-queued */
-        log_info("broker", "job=%s stage=%s attempt=%u failed (%s): %s", m->job_id,
-                 job_stage_name(stage), m->attempt, m->retryable ? "retryable" : "permanent",
-                 m->text ? m->text : "");
+        s_log_failure(m, stage, outcome);
     }
 }
 
@@ -643,7 +652,7 @@ static int s_on_tick(zloop_t *loop, int timer_id, void *arg)
         if (now - w->last_ms > 3 * self->opts.heartbeat_ms)
             zlistx_add_end(silent, w);
         else if (proto_send(self->router, w->identity, &hb, &err) != 0)
-            log_debug("broker", "heartbeat to worker=%s: %s", w->key, err.msg);
+            log_debug("broker", "heartbeat to worker=%s: %s", w->name, err.msg);
     }
     for (broker_worker_t *w = zlistx_first(silent); w; w = zlistx_next(silent))
         broker_worker_drop(self, w, "silent for 3 heartbeats");
@@ -739,7 +748,9 @@ int broker_run(broker_t *self)
              self->opts.bind, self->opts.lease_ms[0], self->opts.lease_ms[1],
              self->opts.lease_ms[2], self->opts.lease_ms[3], self->opts.max_attempts[0],
              self->opts.max_attempts[1], self->opts.max_attempts[2], self->opts.max_attempts[3]);
+    service_attach(self->loop, "dispatching"); /* READY=1, the watchdog (service.h) */
     zloop_start(self->loop);
+    service_stopping();
     log_info("broker", "stopping: dispatched=%llu done=%llu failed=%llu stale=%llu bad_frames=%llu",
              (unsigned long long)self->dispatched, (unsigned long long)self->done,
              (unsigned long long)self->failed, (unsigned long long)self->stale,

@@ -49,8 +49,9 @@ typedef struct {
 } broker_round_t;
 
 struct broker_worker {
-    zframe_t *identity;        /* owned: ROUTER routing id */
-    char key[BROKER_KEY_SIZE]; /* identity in hex, the key in self->workers */
+    zframe_t *identity;         /* owned: ROUTER routing id */
+    char key[BROKER_KEY_SIZE];  /* identity in hex, the key in self->workers */
+    char name[BROKER_KEY_SIZE]; /* identity as logs and `lode top` show it ("host/pid/tag") */
     job_stage_t stage;
     uint32_t credits;    /* jobs it can still take */
     int64_t last_ms;     /* last message from it */

@@ -1,8 +1,9 @@
-/*  main.c - lode-broker: parse arguments, run the broker.
+/*  main.c - lode-broker: parse arguments (one row of s_defs per setting,
+ *  opts.h), run the broker.
  *  SPDX-License-Identifier: MIT
  */
-#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,48 +15,10 @@
 #include "curve.h"
 #include "log.h"
 #include "mem.h"
+#include "opts.h"
+#include "service.h"
 
 #define LODE_VERSION "0.1.0"
-
-static void s_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: lode-broker [options]\n"
-            "\n"
-            "Hands Lode jobs to stage workers over ZeroMQ; job state lives in Redis.\n"
-            "\n"
-            "  --bind ENDPOINT     ZeroMQ endpoint to bind (default %s)\n"
-            "  --redis URL         redis://[[user:]password@]host:port[/db] (env LODE_REDIS,\n"
-            "                      default %s)\n"
-            "  --prefix P          Redis key prefix (env LODE_PREFIX, default %s)\n"
-            "  --lease-ms SPEC     lease of a dispatched job in ms: N for every stage, or\n"
-            "                      fetch=N,snippet=N,… (default 60000)\n"
-            "  --max-attempts SPEC dispatches before a job is dead-lettered: N or\n"
-            "                      stage=N,… (default 3)\n"
-            "  --retry-base-ms N   first back-off after a retryable failure (default 1000);\n"
-            "                      doubles per attempt, with jitter\n"
-            "  --retry-max-ms N    back-off cap (default 60000)\n"
-            "  --heartbeat-ms N    heartbeat interval (default 1000)\n"
-            "  --curve-cert FILE   own CURVE certificate (from lode keygen; FILE or\n"
-            "                      FILE_secret) to accept only allowed peers (env\n"
-            "                      LODE_CURVE_CERT); needs --curve-allow\n"
-            "  --curve-allow DIR   directory of the public certificates of the workers and\n"
-            "                      clients allowed in (env LODE_CURVE_ALLOW); re-read when\n"
-            "                      it changes\n"
-            "  --pub ENDPOINT      PUB socket for the stats snapshot `lode top` reads, once\n"
-            "                      a second (default tcp://127.0.0.1:5556; \"off\" for none)\n"
-            "  --metrics HOST:PORT serve Prometheus /metrics there, e.g. 127.0.0.1:9464\n"
-            "                      (default off)\n"
-            "  --log-level L       error, warn, info or debug (default info)\n"
-            "  --config FILE       settings file: \"option = value\" lines, option being any\n"
-            "                      long option above (env LODE_BROKER_CONFIG); the command\n"
-            "                      line overrides it\n"
-            "  --help, --version\n"
-            "\n"
-            "Without CURVE any peer that reaches the endpoint can submit and take jobs:\n"
-            "keep it on loopback or a private network.\n",
-            CONFIG_BROKER_DEFAULT, CONFIG_REDIS_DEFAULT, CONFIG_PREFIX_DEFAULT);
-}
 
 /* True if endpoint is only reachable from this machine. */
 static bool s_is_local(const char *endpoint)
@@ -69,13 +32,13 @@ static bool s_is_local(const char *endpoint)
 }
 
 /* After the arguments: logging, CURVE from the environment, the broker. */
-static int s_run(broker_opts_t *opts, const char *bind, log_level_t level)
+static int s_run(broker_opts_t *opts, log_level_t level)
 {
     log_init("lode-broker", level);
     zsys_init();
     zsys_set_logstream(stderr);
     zsys_set_logident("lode-broker");
-    opts->bind = config_broker_endpoint(bind);
+    opts->bind = config_broker_endpoint(opts->bind);
     curve_opts_from_env(&opts->curve);
     if (!curve_enabled(&opts->curve) && !s_is_local(opts->bind))
         log_warn("broker",
@@ -89,137 +52,183 @@ static int s_run(broker_opts_t *opts, const char *bind, log_level_t level)
         return 1;
     }
     int rc = broker_run(broker);
+    log_flush(); /* the count of any warnings the rate limit left out */
     broker_destroy(&broker);
     return rc == 0 ? 0 : 1;
 }
 
-/* The --config file (or $LODE_BROKER_CONFIG) as options before argv's own,
- * so the command line wins: *args (argc entries) is the vector to parse,
- * *fargs the file's strings to free. 0, or 2 after a message. */
-static int s_with_config(int argc, char **argv, char ***args, int *n, char ***fargs, int *nf)
+typedef struct {
+    broker_opts_t b;
+    int level;
+} s_settings_t;
+
+#define S_OFF(field) offsetof(s_settings_t, field)
+
+static int s_per_stage(const char *arg, int lo, int hi, int out[JOB_STAGE_COUNT], err_t *err)
 {
-    const char *path = getenv("LODE_BROKER_CONFIG");
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            path = argv[i + 1];
-        else if (strncmp(argv[i], "--config=", 9) == 0)
-            path = argv[i] + 9;
-    }
-    *fargs = NULL;
-    *nf = 0;
-    err_t err = {0};
-    if (path && *path && config_file_args(path, fargs, nf, &err) != 0) {
-        fprintf(stderr, "lode-broker: %s\n", err.msg);
-        return 2;
-    }
-    *args = mem_calloc((size_t)argc + (size_t)*nf + 1, sizeof **args);
-    (*args)[0] = argv[0];
-    for (int i = 0; i < *nf; i++)
-        (*args)[1 + i] = (*fargs)[i];
-    for (int i = 1; i < argc; i++)
-        (*args)[*nf + i] = argv[i];
-    *n = argc + *nf;
+    return config_parse_per_stage(arg, lo, hi, out, err);
+}
+
+static int s_lease(void *st, const char *arg, err_t *err)
+{
+    return s_per_stage(arg, 100, 86400000, ((s_settings_t *)st)->b.lease_ms, err);
+}
+
+static int s_attempts(void *st, const char *arg, err_t *err)
+{
+    return s_per_stage(arg, 1, 1000, ((s_settings_t *)st)->b.max_attempts, err);
+}
+
+static int s_level(void *st, const char *arg, err_t *err)
+{
+    if ((((s_settings_t *)st)->level = log_level_parse(arg)) < 0)
+        return err_set(err, LODE_EINVAL, "expected error, warn, info or debug"), -1;
     return 0;
 }
 
-static int s_main(int argc, char **argv)
+#define STR(n, env, meta, field, help)                                                             \
+    {                                                                                              \
+        n, 0, OPT_STRING, env, meta, help, S_OFF(field), 0, 0, NULL                                \
+    }
+#define INT(n, env, field, lo, hi, help)                                                           \
+    {                                                                                              \
+        n, 0, OPT_INT, env, "N", help, S_OFF(field), lo, hi, NULL                                  \
+    }
+#define CALL(n, env, meta, fn, help)                                                               \
+    {                                                                                              \
+        n, 0, OPT_CALL, env, meta, help, 0, 0, 0, fn                                               \
+    }
+
+/* Every setting of lode-broker: flag, settings-file key, environment, help. */
+static const opt_def_t s_defs[] = {
+    STR("bind",
+        "LODE_BROKER",
+        "ENDPOINT",
+        b.bind,
+        "ZeroMQ endpoint to bind (default " CONFIG_BROKER_DEFAULT ");\n"
+        "the variable workers and clients connect to"),
+    STR("redis",
+        "LODE_REDIS",
+        "URL",
+        b.redis_url,
+        "redis://[[user:]password@]host:port[/db]\n(default " CONFIG_REDIS_DEFAULT ")"),
+    STR("prefix",
+        "LODE_PREFIX",
+        "P",
+        b.prefix,
+        "Redis key prefix (default " CONFIG_PREFIX_DEFAULT ")"),
+    {"config", 0, OPT_CONFIG, "LODE_CONFIG", "FILE",
+     "settings file: \"option = value\" lines, any long\noption; see docs/config.md "
+     "(LODE_BROKER_CONFIG\nis a deprecated alias)",
+     0, 0, 0, NULL},
+    CALL("lease-ms",
+         "LODE_LEASE_MS",
+         "SPEC",
+         s_lease,
+         "lease of a dispatched job in ms: N for every\nstage, or fetch=N,snippet=N,… (default "
+         "60000)"),
+    CALL("max-attempts",
+         "LODE_MAX_ATTEMPTS",
+         "SPEC",
+         s_attempts,
+         "dispatches before a job is dead-lettered: N or\nstage=N,… (default 3)"),
+    INT("retry-base-ms",
+        "LODE_RETRY_BASE_MS",
+        b.retry_base_ms,
+        1,
+        3600000,
+        "first back-off after a retryable failure\n(default 1000); doubles per attempt, with "
+        "jitter"),
+    INT("retry-max-ms",
+        "LODE_RETRY_MAX_MS",
+        b.retry_max_ms,
+        1,
+        86400000,
+        "back-off cap (default 60000)"),
+    INT("heartbeat-ms",
+        "LODE_HEARTBEAT_MS",
+        b.heartbeat_ms,
+        10,
+        600000,
+        "heartbeat interval (default 1000)"),
+    STR("curve-cert",
+        "LODE_CURVE_CERT",
+        "FILE",
+        b.curve.cert,
+        "own CURVE certificate (from lode keygen; FILE\nor FILE_secret); needs --curve-allow"),
+    STR("curve-allow",
+        "LODE_CURVE_ALLOW",
+        "DIR",
+        b.curve.allow_dir,
+        "public certificates of the workers and clients\nallowed in; re-read when it changes"),
+    STR("pub",
+        "LODE_PUB",
+        "ENDPOINT",
+        b.pub,
+        "PUB socket for the stats `lode top` reads\n(default tcp://127.0.0.1:5556; \"off\" for "
+        "none)"),
+    STR("metrics",
+        "LODE_METRICS",
+        "HOST:PORT",
+        b.metrics,
+        "serve Prometheus /metrics, /healthz, /readyz\nthere, e.g. 127.0.0.1:9464 (default off)"),
+    CALL("log-level", "LODE_LOG_LEVEL", "L", s_level, "error, warn, info or debug (default info)"),
+    {"print-config", 0, OPT_PRINT, NULL, NULL, "print each setting and where it came from", 0, 0, 0,
+     NULL},
+    {"help", 'h', OPT_HELP, NULL, NULL, "this text", 0, 0, 0, NULL},
+    {"version", 0, OPT_VERSION, NULL, NULL, "the version", 0, 0, 0, NULL},
+    {0},
+};
+
+/* LODE_BROKER_CONFIG: the broker's older name for LODE_CONFIG, still read. */
+static const char *const s_config_env[] = {"LODE_CONFIG", "LODE_BROKER_CONFIG", NULL};
+
+static const opts_spec_t s_spec = {
+    .prog = "lode-broker",
+    .version = LODE_VERSION,
+    .usage = "usage: lode-broker [options]\n"
+             "\n"
+             "Hands Lode jobs to stage workers over ZeroMQ; job state lives in Redis.\n"
+             "Settings: flags > environment > settings file > defaults (docs/config.md,\n"
+             "lode-broker(8)).\n\n",
+    .epilog = "\nWithout CURVE any peer that reaches the endpoint can submit and take jobs:\n"
+              "keep it on loopback or a private network.\n",
+    .defs = s_defs,
+    .config_env = s_config_env,
+};
+
+static int s_argc;
+static char **s_argv;
+
+/* SIGHUP: read the settings again (file, environment, argv) and take the
+ * log level; the rest needs a restart (the CURVE allow list is re-read by
+ * itself when it changes). Logs go to stderr: no file to reopen. */
+static void s_reload(void *arg)
 {
-    static const struct option longopts[] = {{"bind", required_argument, 0, 'b'},
-                                             {"redis", required_argument, 0, 'r'},
-                                             {"prefix", required_argument, 0, 'p'},
-                                             {"lease-ms", required_argument, 0, 'l'},
-                                             {"max-attempts", required_argument, 0, 'm'},
-                                             {"heartbeat-ms", required_argument, 0, 't'},
-                                             {"curve-cert", required_argument, 0, 'c'},
-                                             {"curve-allow", required_argument, 0, 'a'},
-                                             {"log-level", required_argument, 0, 'L'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {"version", no_argument, 0, 'V'},
-                                             {"retry-base-ms", required_argument, 0, 'B'},
-                                             {"retry-max-ms", required_argument, 0, 'M'},
-                                             {"pub", required_argument, 0, 'P'},
-                                             {"metrics", required_argument, 0, 'x'},
-                                             {"config", required_argument, 0, 'F'},
-                                             {0, 0, 0, 0}};
-    broker_opts_t opts = {0};
-    const char *bind = NULL;
-    int level = LOGL_INFO, c;
-    err_t err = {0};
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            bind = optarg;
-            break;
-        case 'r':
-            opts.redis_url = optarg;
-            break;
-        case 'p':
-            opts.prefix = optarg;
-            break;
-        case 'l':
-        case 'm':
-            if (config_parse_per_stage(optarg, c == 'l' ? 100 : 1, c == 'l' ? 86400000 : 1000,
-                                       c == 'l' ? opts.lease_ms : opts.max_attempts, &err) != 0) {
-                fprintf(stderr, "lode-broker: --%s: %s\n", c == 'l' ? "lease-ms" : "max-attempts",
-                        err.msg);
-                return 2;
-            }
-            break;
-        case 'B':
-            opts.retry_base_ms = atoi(optarg);
-            break;
-        case 'M':
-            opts.retry_max_ms = atoi(optarg);
-            break;
-        case 't':
-            opts.heartbeat_ms = atoi(optarg);
-            break;
-        case 'P':
-            opts.pub = optarg;
-            break;
-        case 'x':
-            opts.metrics = optarg;
-            break;
-        case 'F': /* read before parsing: s_with_config */
-            break;
-        case 'c':
-            opts.curve.cert = optarg;
-            break;
-        case 'a':
-            opts.curve.allow_dir = optarg;
-            break;
-        case 'L':
-            if ((level = log_level_parse(optarg)) < 0) {
-                fprintf(stderr, "lode-broker: unknown log level \"%s\"\n", optarg);
-                return 2;
-            }
-            break;
-        case 'h':
-            s_usage(stdout);
-            return 0;
-        case 'V':
-            printf("lode-broker %s\n", LODE_VERSION);
-            return 0;
-        default:
-            s_usage(stderr);
-            return 2;
-        }
+    (void)arg;
+    s_settings_t st = {.level = LOGL_INFO};
+    opts_t *held = NULL;
+    if (opts_parse(&s_spec, &st, s_argc, s_argv, &held) == OPTS_OK) {
+        log_level = (log_level_t)st.level;
+        log_info("broker", "SIGHUP: settings re-read, log level %d", st.level);
+    } else {
+        log_warn("broker", "SIGHUP: settings not re-read (see above); the running ones stay");
     }
-    if (optind < argc) {
-        fprintf(stderr, "lode-broker: unexpected argument \"%s\"\n", argv[optind]);
-        return 2;
-    }
-    return s_run(&opts, bind, (log_level_t)level);
+    opts_free(&held);
 }
 
 int main(int argc, char **argv)
 {
-    char **args = NULL, **fargs = NULL;
-    int n = 0, nf = 0;
-    int rc = s_with_config(argc, argv, &args, &n, &fargs, &nf);
-    if (rc == 0)
-        rc = s_main(n, args);
-    free(args);
-    config_args_free(fargs, nf);
+    s_argc = argc;
+    s_argv = argv;
+    service_init(s_reload, NULL);
+    s_settings_t st = {.level = LOGL_INFO};
+    opts_t *held = NULL;
+    int rc = opts_parse(&s_spec, &st, argc, argv, &held);
+    if (rc == OPTS_OK)
+        rc = s_run(&st.b, (log_level_t)st.level);
+    else
+        rc = rc == OPTS_EXIT ? 0 : 2;
+    opts_free(&held);
     return rc;
 }

@@ -5,24 +5,32 @@
  */
 #include "metrics.h"
 
+#include <dirent.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "mem.h"
 
 #define S_CONN_LIMIT   64 /* scrapers at once */
 #define S_CONN_TIMEOUT 10 /* seconds an idle HTTP connection is kept */
+#ifndef METRICS_VERSION
+#define METRICS_VERSION "0.1.0"
+#endif
 
 struct metrics {
     struct MHD_Daemon *daemon; /* owned */
     pthread_mutex_t lock;      /* guards text */
     char *text;                /* owned: what /metrics serves */
     size_t len;
+    bool published; /* a snapshot came: the loop turns */
+    bool redis_ok;  /* the last snapshot's Redis health: /readyz */
     int port;
 };
 
@@ -122,8 +130,95 @@ static void s_render_totals(FILE *f, const stats_snapshot_t *snap)
     fprintf(f, "lode_bad_frames_total %llu\n", (unsigned long long)snap->bad_frames);
     s_render_gauge(f, "lode_redis_up", "1 if the broker's last Redis read succeeded.",
                    snap->redis_ok ? 1 : 0);
-    s_render_gauge(f, "lode_uptime_seconds", "Seconds since the broker started.",
-                   (double)snap->uptime_ms / 1000.0);
+    s_render_gauge(f, "lode_start_time_seconds", "When the broker started, in Unix seconds.",
+                   (double)(snap->time_ms - snap->uptime_ms) / 1000.0);
+    s_head(f, "lode_build_info", "gauge", "Always 1; the version in a label.");
+    fprintf(f, "lode_build_info{version=\"%s\",program=\"lode-broker\"} 1\n", METRICS_VERSION);
+}
+
+/* A label value as the text format wants it: \\, \" and \n escaped. */
+static void s_label(FILE *f, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            fputc('\\', f);
+        if (*v == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*v, f);
+    }
+}
+
+/* Per-worker series, labels {stage, worker}: at most METRICS_WORKERS_MAX
+ * workers (the snapshot's order: stage, then name); the rest are summed
+ * under worker="_other", so a scrape never grows without bound. */
+static void s_render_workers(FILE *f, const stats_snapshot_t *snap)
+{
+    static const char *const names[] = {"lode_worker_jobs_held", "lode_worker_jobs_done_total",
+                                        "lode_worker_jobs_failed_total"};
+    static const char *const helps[] = {
+        "Jobs one worker holds now.", "Stage runs one worker finished (since the broker started).",
+        "Stage runs one worker failed: retried, failed or dead."};
+    for (int k = 0; k < 3; k++) {
+        s_head(f, names[k], k == 0 ? "gauge" : "counter", helps[k]);
+        uint64_t other[JOB_STAGE_COUNT] = {0};
+        bool any_other[JOB_STAGE_COUNT] = {false};
+        for (size_t i = 0; i < snap->n_workers; i++) {
+            const stats_worker_t *w = &snap->workers[i];
+            uint64_t v = k == 0 ? w->held : k == 1 ? w->done : w->failed;
+            if (i >= METRICS_WORKERS_MAX) {
+                other[w->stage] += v;
+                any_other[w->stage] = true;
+                continue;
+            }
+            fprintf(f, "%s{stage=\"%s\",worker=\"", names[k], s_stage((int)w->stage));
+            s_label(f, w->name);
+            fprintf(f, "\"} %llu\n", (unsigned long long)v);
+        }
+        for (int s = 0; s < JOB_STAGE_COUNT; s++)
+            if (any_other[s])
+                fprintf(f, "%s{stage=\"%s\",worker=\"_other\"} %llu\n", names[k], s_stage(s),
+                        (unsigned long long)other[s]);
+    }
+}
+
+/* The standard process_* series of Prometheus client libraries, read from
+ * getrusage, getrlimit and /proc/self (statm, fd). */
+static void s_render_process(FILE *f, const stats_snapshot_t *snap)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    s_head(f, "process_cpu_seconds_total", "counter", "User and system CPU time spent.");
+    fprintf(f, "process_cpu_seconds_total %.6f\n", cpu);
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned long long vsz = 0, rss = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    if (statm) {
+        if (fscanf(statm, "%llu %llu", &vsz, &rss) != 2)
+            vsz = rss = 0;
+        fclose(statm);
+    }
+    s_render_gauge(f, "process_resident_memory_bytes", "Resident memory size in bytes.",
+                   (double)rss * (double)page);
+    s_render_gauge(f, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                   (double)vsz * (double)page);
+    int fds = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));)
+        fds += e->d_name[0] != '.';
+    if (d) {
+        closedir(d);
+        fds--; /* the one opendir holds */
+    }
+    s_render_gauge(f, "process_open_fds", "Open file descriptors.", fds);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        s_render_gauge(f, "process_max_fds", "Limit on open file descriptors.",
+                       (double)rl.rlim_cur);
+    s_render_gauge(f, "process_start_time_seconds", "Start time of the process, Unix seconds.",
+                   (double)(snap->time_ms - snap->uptime_ms) / 1000.0);
 }
 
 char *metrics_render(const stats_snapshot_t *snap)
@@ -144,9 +239,12 @@ char *metrics_render(const stats_snapshot_t *snap)
     s_render_stage_gauge(f, snap, "lode_in_flight", "Jobs held by the stage's workers.",
                          s_in_flight);
     s_render_stage_gauge(f, snap, "lode_workers", "Connected workers of the stage.", s_workers);
-    s_render_stage_gauge(f, snap, "lode_worker_credits", "Free credits of the stage's workers.",
+    s_render_stage_gauge(f, snap, "lode_worker_free_credits",
+                         "Free credits (jobs they would take now) of the stage's workers.",
                          s_credits);
     s_render_totals(f, snap);
+    s_render_workers(f, snap);
+    s_render_process(f, snap);
     if (fclose(f) != 0 || !text) {
         free(text);
         return mem_strdup("");
@@ -189,6 +287,20 @@ static enum MHD_Result s_serve_metrics(metrics_t *self, struct MHD_Connection *c
     return rc;
 }
 
+/* Ready: the broker's loop has published and its last Redis call worked. */
+static enum MHD_Result s_ready(metrics_t *self, struct MHD_Connection *conn)
+{
+    pthread_mutex_lock(&self->lock);
+    bool ready = self->published && self->redis_ok;
+    bool started = self->published;
+    pthread_mutex_unlock(&self->lock);
+    static const char text_plain[] = "text/plain; charset=utf-8";
+    if (ready)
+        return s_queue(conn, MHD_HTTP_OK, "ready\n", 6, text_plain);
+    const char *why = started ? "not ready: redis unavailable\n" : "not ready: starting\n";
+    return s_queue(conn, MHD_HTTP_SERVICE_UNAVAILABLE, why, strlen(why), text_plain);
+}
+
 static enum MHD_Result s_on_request(void *cls,
                                     struct MHD_Connection *conn,
                                     const char *url,
@@ -211,8 +323,13 @@ static enum MHD_Result s_on_request(void *cls,
         return s_queue(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", 19, text_plain);
     if (strcmp(url, "/metrics") == 0)
         return s_serve_metrics(cls, conn);
+    if (strcmp(url, "/healthz") == 0) /* the process answers: alive */
+        return s_queue(conn, MHD_HTTP_OK, "ok\n", 3, text_plain);
+    if (strcmp(url, "/readyz") == 0)
+        return s_ready(cls, conn);
     if (strcmp(url, "/") == 0)
-        return s_queue(conn, MHD_HTTP_OK, "lode-broker: see /metrics\n", 26, text_plain);
+        return s_queue(conn, MHD_HTTP_OK, "lode-broker: /metrics /healthz /readyz\n", 40,
+                       text_plain);
     return s_queue(conn, MHD_HTTP_NOT_FOUND, "not found\n", 10, text_plain);
 }
 
@@ -306,6 +423,8 @@ void metrics_publish(metrics_t *self, const stats_snapshot_t *snap)
     char *old = self->text;
     self->text = text;
     self->len = len;
+    self->published = true;
+    self->redis_ok = snap->redis_ok;
     pthread_mutex_unlock(&self->lock);
     free(old);
 }

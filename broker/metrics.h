@@ -11,11 +11,20 @@
  *    lode_queue_depth{stage}                   gauge (Redis)
  *    lode_in_flight{stage}                     gauge (held by connected workers)
  *    lode_workers{stage}                       gauge
- *    lode_worker_credits{stage}                gauge (free credits)
+ *    lode_worker_free_credits{stage}           gauge
  *    lode_leases, lode_delayed_jobs,
  *    lode_dead_letters                         gauges (Redis)
  *    lode_bad_frames_total                     counter
- *    lode_redis_up, lode_uptime_seconds        gauges
+ *    lode_redis_up, lode_start_time_seconds    gauges
+ *    lode_build_info{version,program}          gauge, always 1
+ *    lode_worker_jobs_held{stage,worker}       gauge    at most METRICS_WORKERS_MAX
+ *    lode_worker_jobs_done_total{stage,worker} counter  workers by name, the rest
+ *    lode_worker_jobs_failed_total{…}          counter  as worker="_other"
+ *    process_cpu_seconds_total, process_resident_memory_bytes,
+ *    process_virtual_memory_bytes, process_open_fds, process_max_fds,
+ *    process_start_time_seconds                the standard process series
+ *  Also GET /healthz (200 while the process answers) and /readyz (200 once
+ *  the loop has published and Redis answered, else 503).
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_METRICS_H
@@ -25,6 +34,7 @@
 
 typedef struct metrics metrics_t;
 
+#define METRICS_WORKERS_MAX  64 /* per-worker series: workers shown by name */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Listen on "HOST:PORT" (a numeric IPv4 address, "localhost", or "[IPv6]";

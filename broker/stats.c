@@ -213,7 +213,7 @@ void stats_worker_seen(
 
 /* The identity as text if every byte of its hex is a printable character
  * (workers name themselves "host/pid/tag"), else the hex itself. */
-static void s_key_name(const char *key, char *out, size_t size)
+void stats_key_name(const char *key, char *out, size_t size)
 {
     size_t n = strlen(key);
     size_t j = 0;
@@ -265,7 +265,7 @@ static void s_snapshot_workers(stats_t *self, stats_snapshot_t *out)
                               .mean_ms = stats_hist_mean(&w->hist),
                               .p99_ms = stats_hist_quantile(&w->hist, 0.99)};
         snprintf(o->key, sizeof o->key, "%s", w->key);
-        s_key_name(w->key, o->name, sizeof o->name);
+        stats_key_name(w->key, o->name, sizeof o->name);
         snprintf(o->host, sizeof o->host, "%s", w->host);
     }
     for (const char *key = zlistx_first(gone); key; key = zlistx_next(gone))

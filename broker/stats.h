@@ -159,6 +159,10 @@ void stats_snapshot_clear(stats_snapshot_t *snap);
 /* The snapshot as one line of JSON (docs in client/top.h). Caller frees. */
 char *stats_snapshot_json(const stats_snapshot_t *snap);
 
+/* A worker's routing id (key, in hex) as text when every byte is printable
+ * (workers name themselves "host/pid/tag"), else the hex itself. */
+void stats_key_name(const char *key, char *out, size_t size);
+
 /* Name of an outcome for labels and JSON ("done", "retried", …). */
 const char *stats_outcome_name(stats_outcome_t outcome);
 

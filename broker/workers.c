@@ -56,8 +56,11 @@ bool broker_unhold(broker_worker_t *w, const char *id)
  * leases: the worker is gone, nobody will report them. */
 void broker_worker_drop(broker_t *self, broker_worker_t *w, const char *why)
 {
-    log_warn("broker", "worker=%s stage=%s dropped (%s), releasing %zu job(s)", w->key,
-             job_stage_name(w->stage), why, w->n_held);
+    if (w->leaving && w->n_held == 0) /* it said so when it left: once is enough */
+        log_debug("broker", "worker=%s stage=%s gone (%s)", w->name, job_stage_name(w->stage), why);
+    else
+        log_warn("broker", "worker=%s stage=%s dropped (%s), releasing %zu job(s)", w->name,
+                 job_stage_name(w->stage), why, w->n_held);
     for (size_t i = 0; i < w->n_held; i++) {
         err_t err = {0};
         if (store_release(self->store, w->held[i].id, w->held[i].attempt, &err) < 0)
@@ -84,9 +87,9 @@ static void s_reconcile(broker_t *self, broker_worker_t *w, const proto_msg_t *m
     int n = 0;
     if (store_release_worker(self->store, w->key, (const char(*)[JOB_ID_SIZE])m->ids, m->n_ids, &n,
                              &err) != 0)
-        log_warn("broker", "worker=%s: leases not checked: %s", w->key, err.msg);
+        log_warn("broker", "worker=%s: leases not checked: %s", w->name, err.msg);
     else if (n > 0)
-        log_warn("broker", "worker=%s came back without %d job(s); released", w->key, n);
+        log_warn("broker", "worker=%s came back without %d job(s); released", w->name, n);
 }
 
 /* A worker said it is stopping: send it nothing more, and give back at once
@@ -115,7 +118,7 @@ static void s_on_leaving(broker_t *self, broker_worker_t *w, const proto_msg_t *
             released++;
     }
     w->n_held = kept;
-    log_info("broker", "worker=%s stage=%s leaving: %zu job(s) to finish, %d given back", w->key,
+    log_info("broker", "worker=%s stage=%s leaving: %zu job(s) to finish, %d given back", w->name,
              job_stage_name(w->stage), kept, released);
 }
 
@@ -134,8 +137,9 @@ void broker_on_ready(broker_t *self, zframe_t **identity_p, broker_worker_t *w, 
         char *hex = zframe_strhex(w->identity);
         snprintf(w->key, sizeof w->key, "%s", hex);
         free(hex);
+        stats_key_name(w->key, w->name, sizeof w->name); /* "host/pid/tag", as lode top shows */
         zhashx_insert(self->workers, w->key, w);
-        log_info("broker", "worker=%s stage=%s credits=%u joined", w->key, m->stage, m->credits);
+        log_info("broker", "worker=%s stage=%s credits=%u joined", w->name, m->stage, m->credits);
         if (m->again)
             s_reconcile(self, w, m);
     }

@@ -12,6 +12,7 @@
 #include "admin.h"
 #include "batch.h"
 #include "cli.h"
+#include "cliconf.h"
 #include "config.h"
 #include "curate.h"
 #include "dead.h"
@@ -459,6 +460,9 @@ int cli_run(int argc, char **argv)
     char **rest = mem_calloc((size_t)argc + 1, sizeof *rest);
     int n_rest = 0;
     int rc = s_split_globals(&cli, argc, argv, rest, &n_rest);
+    err_t cerr = {0}; /* the settings file: under the environment (cliconf.h) */
+    if (rc == 0 && cliconf_load(&cerr) != 0)
+        rc = cli_fail(&cli, &cerr);
     if (rc == 0) {
         cli.redis_url = config_redis_url(cli.redis_url);
         cli.broker = config_broker_endpoint(cli.broker);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +182,58 @@ static char *s_trim(char *s)
     return s;
 }
 
+/* One line of a settings file into *out ("--key[=value]"), or nothing for a
+ * blank line or a comment. -1 and *err naming the line. */
+static int s_file_line(char *line, const char *path, int lineno, char **out, err_t *err)
+{
+    *out = NULL;
+    char *key = line;
+    if (lineno == 1 && strncmp(key, "\xEF\xBB\xBF", 3) == 0)
+        key += 3; /* a UTF-8 byte order mark, as some Windows editors write */
+    key = s_trim(key);
+    if (*key == '\0' || *key == '#')
+        return 0;
+    char *value = strchr(key, '=');
+    if (value) {
+        *value++ = '\0';
+        value = s_trim(value);
+        size_t vn = strlen(value);
+        if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
+            value[vn - 1] = '\0';
+            value++;
+        }
+    }
+    key = s_trim(key);
+    if (strncmp(key, "--", 2) == 0)
+        key += 2; /* "--llm-model = m", copied from --help, means llm-model */
+    if (*key == '\0' || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(key)) {
+        err_set(err, LODE_EINVAL, "%s:%d: expected \"key = value\" (key in a-z, 0-9, -)", path,
+                lineno);
+        return -1;
+    }
+    *out = mem_printf("--%s%s%s", key, value ? "=" : "", value ? value : "");
+    return 0;
+}
+
+/* A "[name]" line: 1 and *take set to whether section's lines follow
+ * (name == section, or no section asked for); 0 if line is not one. */
+static int s_section_line(const char *line, const char *section, bool *take)
+{
+    const char *p = line + strspn(line, " \t");
+    if (*p != '[')
+        return 0;
+    size_t n = strcspn(p + 1, "]");
+    *take = !section || (strlen(section) == n && strncmp(p + 1, section, n) == 0);
+    return 1;
+}
+
 int config_file_args(const char *path, char ***args, int *n, err_t *err)
+{
+    return config_file_section_args(path, NULL, args, n, err);
+}
+
+int config_file_section_args(
+    const char *path, const char *section, char ***args, int *n, err_t *err)
 {
     *args = NULL;
     *n = 0;
@@ -193,42 +245,21 @@ int config_file_args(const char *path, char ***args, int *n, err_t *err)
     char **out = mem_calloc(CONFIG_ARGS_MAX, sizeof *out);
     char line[CONFIG_LINE_MAX];
     int count = 0, lineno = 0, rc = 0;
+    bool take = true;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
         if (!strchr(line, '\n') && !feof(f)) {
             err_set(err, LODE_EINVAL, "%s:%d: line longer than %d bytes", path, lineno,
                     CONFIG_LINE_MAX - 2);
             rc = -1;
-            break;
-        }
-        char *key = line;
-        if (lineno == 1 && strncmp(key, "\xEF\xBB\xBF", 3) == 0)
-            key += 3; /* a UTF-8 byte order mark, as some Windows editors write */
-        key = s_trim(key);
-        if (*key == '\0' || *key == '#')
+        } else if (s_section_line(line, section, &take) || !take) {
             continue;
-        char *value = strchr(key, '=');
-        if (value) {
-            *value++ = '\0';
-            value = s_trim(value);
-            size_t vn = strlen(value);
-            if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
-                value[vn - 1] = '\0';
-                value++;
-            }
-        }
-        key = s_trim(key);
-        if (strncmp(key, "--", 2) == 0)
-            key += 2; /* "--llm-model = m", copied from --help, means llm-model */
-        if (*key == '\0' || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(key) ||
-            count == CONFIG_ARGS_MAX) {
-            err_set(err, LODE_EINVAL, "%s:%d: %s", path, lineno,
-                    count == CONFIG_ARGS_MAX ? "too many settings"
-                                             : "expected \"key = value\" (key in a-z, 0-9, -)");
+        } else if (count == CONFIG_ARGS_MAX) {
+            err_set(err, LODE_EINVAL, "%s:%d: too many settings", path, lineno);
             rc = -1;
-            break;
+        } else if ((rc = s_file_line(line, path, lineno, &out[count], err)) == 0 && out[count]) {
+            count++;
         }
-        out[count++] = mem_printf("--%s%s%s", key, value ? "=" : "", value ? value : "");
     }
     if (rc == 0 && ferror(f)) {
         err_set(err, LODE_EIO, "cannot read %s: %s", path, strerror(errno));

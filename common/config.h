@@ -45,6 +45,11 @@ LODE_MUST_CHECK int config_parse_redis_url(const char *url, config_redis_t *out,
  * program can put them before its own argv and let the command line win.
  * -1 and *err (LODE_EIO naming the file, LODE_EINVAL naming the line). */
 LODE_MUST_CHECK int config_file_args(const char *path, char ***args, int *n, err_t *err);
+/* The same, for one program: lines before the first "[name]" line and those
+ * under "[section]" are taken, lines under any other "[name]" skipped, so
+ * one file can serve every program (docs/config.md). */
+LODE_MUST_CHECK int
+config_file_section_args(const char *path, const char *section, char ***args, int *n, err_t *err);
 void config_args_free(char **args, int n);
 /* A user's own file or directory of Lode's: $XDG_CONFIG_HOME/lode/rel,
  * else $HOME/.config/lode/rel (the XDG base directory rule). Caller frees;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mem.h"
 #include "proto.h"
+#include "service.h"
 #include "store.h"
 #include "text_extractive.h"
 #include "text_model.h"
@@ -210,7 +211,8 @@ s_report(worker_t *self, const char *id, uint32_t attempt, const err_t *err, int
         m.text = (char *)err->msg;
         m.retry_after_ms = retry_after_ms > 0 ? (uint32_t)retry_after_ms : 0;
         self->failed++;
-        log_warn(stage, "job=%s failed (%s): %s", id, err_name(err->code), err->msg);
+        log_each(LOGL_WARN, stage, "job=%s attempt=%u failed (%s, %s): %s", id, attempt,
+                 m.retryable ? "retryable" : "permanent", err_name(err->code), err->msg);
     }
     s_send(self, &m);
 }
@@ -647,7 +649,9 @@ int worker_run(worker_t *self)
              self->opts.concurrency, self->n_threads);
     self->last_broker_ms = job_now_ms();
     s_send_ready(self, false);
+    service_attach(self->loop, stage); /* READY=1, the watchdog (service.h) */
     zloop_start(self->loop);
+    service_stopping();
     s_drain(self, WORKER_DRAIN_MS);
     log_info(stage, "stopping: done=%llu failed=%llu", (unsigned long long)self->done,
              (unsigned long long)self->failed);

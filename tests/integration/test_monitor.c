@@ -133,8 +133,8 @@ static double s_sample(const char *text, const char *series)
     return NAN;
 }
 
-/* Every line a # HELP / # TYPE comment or "name[{labels}] number"; the
- * number of samples. */
+/* Every line a # HELP / # TYPE comment or "name[{labels}] number" of a
+ * lode_ or a standard process_ series; the number of samples. */
 static int s_parse_exposition(const char *text)
 {
     char *copy = mem_strdup(text);
@@ -142,7 +142,7 @@ static int s_parse_exposition(const char *text)
     for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
         if (strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0)
             continue;
-        assert_true(strncmp(line, "lode_", 5) == 0);
+        assert_true(strncmp(line, "lode_", 5) == 0 || strncmp(line, "process_", 8) == 0);
         const char *sp = strrchr(line, ' ');
         assert_non_null(sp);
         char *end = NULL;
