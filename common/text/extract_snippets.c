@@ -378,6 +378,8 @@ int extract_snippets(const transcript_t *t,
     extract_doc_clear(&d);
     /* Words but no window worth quoting: the same few words over and over
      * score nothing. Saying "empty" of a 50 MB transcript would be a lie. */
+    if (out->count == 0)
+        extract_snippets_clear(out); /* the items array, empty */
     if (out->count == 0 && words > 0) {
         err_set(err, LODE_EEMPTY,
                 "no sentence stands out to quote in %zu words: the text repeats the same few "

@@ -26,7 +26,11 @@
 static int s_group_setup(void **state)
 {
     err_t err = {0};
-    cluster_t *c = cluster_new(NULL, &err);
+    /* A 50 MB source takes a stage minutes under ASan on a loaded machine:
+     * the lease must outlast it, or the job is taken back mid-run. */
+    static const char *const broker_args[] = {"--lease-ms", "600000", NULL};
+    cluster_opts_t opts = {.broker_args = broker_args};
+    cluster_t *c = cluster_new(&opts, &err);
     if (!c) {
         fprintf(stderr, "cluster_new: %s\n", err.msg);
         return -1;
