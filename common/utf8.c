@@ -3,6 +3,10 @@
  */
 #include "utf8.h"
 
+#include <errno.h>
+#include <iconv.h>
+#include <string.h>
+
 #include "mem.h"
 
 size_t utf8_decode(const char *s, size_t len, uint32_t *cp)
@@ -139,4 +143,48 @@ size_t utf8_byte_offset(const char *s, size_t len, size_t cp)
         }
     }
     return len;
+}
+
+/* One converter for every charset label the sources meet (http bodies,
+ * article pages): iconv, with each unconvertible byte as U+FFFD. */
+char *utf8_from_charset(const char *cs, const char *in, size_t len, size_t *out_len, size_t *n_bad)
+{
+    iconv_t cd = iconv_open("UTF-8", cs);
+    if (cd == (iconv_t)-1)
+        return NULL;
+    size_t cap = len * 4 + 16;
+    char *out = mem_alloc(cap);
+    char *ip = (char *)in, *op = out;
+    size_t ileft = len, oleft = cap - 1;
+    while (ileft > 0) {
+        if (iconv(cd, &ip, &ileft, &op, &oleft) != (size_t)-1)
+            break;
+        if (errno == E2BIG) {
+            size_t used = (size_t)(op - out);
+            cap *= 2;
+            out = mem_realloc(out, cap);
+            op = out + used;
+            oleft = cap - 1 - used;
+            continue;
+        }
+        if (oleft < 3) { /* make room for the replacement */
+            size_t used = (size_t)(op - out);
+            cap *= 2;
+            out = mem_realloc(out, cap);
+            op = out + used;
+            oleft = cap - 1 - used;
+        }
+        memcpy(op, "\xEF\xBF\xBD", 3); /* EILSEQ or EINVAL: skip one byte */
+        op += 3;
+        oleft -= 3;
+        ip++;
+        ileft--;
+        if (n_bad)
+            (*n_bad)++;
+        iconv(cd, NULL, NULL, NULL, NULL);
+    }
+    iconv_close(cd);
+    *op = '\0';
+    *out_len = (size_t)(op - out);
+    return out;
 }

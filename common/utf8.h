@@ -30,4 +30,9 @@ size_t utf8_cp_count(const char *s, size_t len);
 
 /* Byte offset of code point index cp in s[0..len); len if past the end. */
 size_t utf8_byte_offset(const char *s, size_t len, size_t cp);
+/* in (len bytes in charset cs, an iconv name) as a new NUL-terminated
+ * UTF-8 string (*out_len bytes; the caller frees); each byte iconv cannot
+ * convert becomes U+FFFD and counts in *n_bad (may be NULL). NULL if iconv
+ * does not know cs. */
+char *utf8_from_charset(const char *cs, const char *in, size_t len, size_t *out_len, size_t *n_bad);
 #endif

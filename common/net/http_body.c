@@ -6,8 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <errno.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,49 +234,6 @@ static void s_pick_charset(const http_xfer_t *x, char *cs, size_t cap, size_t *s
         snprintf(cs, cap, "utf-8");
 }
 
-/* Convert with iconv; each byte it cannot convert becomes U+FFFD. NULL if
- * iconv does not know the charset. */
-static char *s_iconv(const char *cs, const char *in, size_t len, size_t *out_len, size_t *n_bad)
-{
-    iconv_t cd = iconv_open("UTF-8", cs);
-    if (cd == (iconv_t)-1)
-        return NULL;
-    size_t cap = len * 4 + 16;
-    char *out = mem_alloc(cap);
-    char *ip = (char *)in, *op = out;
-    size_t ileft = len, oleft = cap - 1;
-    while (ileft > 0) {
-        if (iconv(cd, &ip, &ileft, &op, &oleft) != (size_t)-1)
-            break;
-        if (errno == E2BIG) {
-            size_t used = (size_t)(op - out);
-            cap *= 2;
-            out = mem_realloc(out, cap);
-            op = out + used;
-            oleft = cap - 1 - used;
-            continue;
-        }
-        if (oleft < 3) { /* make room for the replacement */
-            size_t used = (size_t)(op - out);
-            cap *= 2;
-            out = mem_realloc(out, cap);
-            op = out + used;
-            oleft = cap - 1 - used;
-        }
-        memcpy(op, "\xEF\xBF\xBD", 3); /* EILSEQ or EINVAL: skip one byte */
-        op += 3;
-        oleft -= 3;
-        ip++;
-        ileft--;
-        (*n_bad)++;
-        iconv(cd, NULL, NULL, NULL, NULL);
-    }
-    iconv_close(cd);
-    *op = '\0';
-    *out_len = (size_t)(op - out);
-    return out;
-}
-
 /* The body as UTF-8: a new string, the caller frees. */
 char *http_decode_text(const http_xfer_t *x, size_t *out_len, size_t *n_bad)
 {
@@ -290,7 +245,7 @@ char *http_decode_text(const http_xfer_t *x, size_t *out_len, size_t *n_bad)
     *n_bad = 0;
     char *conv = NULL;
     if (strcmp(cs, "utf-8") != 0)
-        conv = s_iconv(cs, in, len, &len, n_bad);
+        conv = utf8_from_charset(cs, in, len, &len, n_bad);
     if (conv && utf8_valid(conv, len)) {
         *out_len = len;
         return conv;

@@ -10,8 +10,6 @@
  *  SPDX-License-Identifier: MIT
  */
 #include <ctype.h>
-#include <errno.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,45 +98,6 @@ static bool s_mostly_not_utf8(const char *s, size_t len)
     return bad > 4 * good;
 }
 
-static void s_grow(char **out, size_t *cap, char **op, size_t *oleft)
-{
-    size_t used = (size_t)(*op - *out);
-    *cap *= 2;
-    *out = mem_realloc(*out, *cap);
-    *op = *out + used;
-    *oleft = *cap - 1 - used;
-}
-
-/* in converted from cs with iconv, each unconvertible byte as U+FFFD;
- * NULL when iconv does not know cs. */
-static char *s_iconv(const char *cs, const char *in, size_t len, size_t *out_len)
-{
-    iconv_t cd = iconv_open("UTF-8", cs);
-    if (cd == (iconv_t)-1)
-        return NULL;
-    size_t cap = len * 2 + 16;
-    char *out = mem_alloc(cap);
-    char *ip = (char *)in, *op = out;
-    size_t ileft = len, oleft = cap - 1;
-    while (ileft > 0) {
-        if (iconv(cd, &ip, &ileft, &op, &oleft) != (size_t)-1)
-            break;
-        if (errno == E2BIG || oleft < 3) {
-            s_grow(&out, &cap, &op, &oleft);
-            if (errno == E2BIG)
-                continue;
-        }
-        memcpy(op, "\xEF\xBF\xBD", 3); /* EILSEQ or EINVAL: skip one byte */
-        op += 3, oleft -= 3;
-        ip++, ileft--;
-        iconv(cd, NULL, NULL, NULL, NULL);
-    }
-    iconv_close(cd);
-    *op = '\0';
-    *out_len = (size_t)(op - out);
-    return out;
-}
-
 /* The charset to convert from into cs ("" for UTF-8) and the bytes of BOM
  * to skip; *valid when the page (without a BOM) is valid UTF-8 as is. */
 static size_t s_pick(const char *html, size_t len, char *cs, size_t cap, bool *valid)
@@ -172,7 +131,7 @@ const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char 
         *out_len = len;
         return html;
     }
-    char *conv = cs[0] ? s_iconv(cs, html, len, out_len) : NULL;
+    char *conv = cs[0] ? utf8_from_charset(cs, html, len, out_len, NULL) : NULL;
     if (!conv || !utf8_valid(conv, *out_len)) {
         char *fixed = utf8_repair(conv ? conv : html, conv ? *out_len : len, out_len, NULL);
         free(conv);

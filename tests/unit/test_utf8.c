@@ -168,6 +168,31 @@ static void test_utf8_converts_between_code_points_and_bytes(void **state)
     assert_int_equal(utf8_byte_offset("", 0, 0), 0);
 }
 
+/* The one charset converter: a legacy charset in, UTF-8 out; what the
+ * charset cannot hold becomes U+FFFD and is counted; an unknown label is
+ * NULL. */
+static void test_utf8_from_charset(void **state)
+{
+    (void)state;
+    size_t n = 0, bad = 0;
+    char *s = utf8_from_charset("windows-1252", "caf\xE9 \x80", 6, &n, &bad);
+    assert_non_null(s);
+    assert_string_equal(s, "caf\xC3\xA9 \xE2\x82\xAC");
+    assert_int_equal(n, strlen(s));
+    assert_int_equal(bad, 0);
+    free(s);
+    s = utf8_from_charset("utf-8",
+                          "a\xFF"
+                          "b",
+                          3, &n, &bad);
+    assert_non_null(s);
+    assert_string_equal(s, "a\xEF\xBF\xBD"
+                           "b");
+    assert_int_equal(bad, 1);
+    free(s);
+    assert_null(utf8_from_charset("no-such-charset", "x", 1, &n, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_utf8_repair_leaves_valid_text_alone),
         cmocka_unit_test(test_utf8_repair_counts_a_truncated_sequence_byte_by_byte),
         cmocka_unit_test(test_utf8_converts_between_code_points_and_bytes),
+        cmocka_unit_test(test_utf8_from_charset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
