@@ -303,6 +303,27 @@ static int s_flush(article_ctx_t *c, err_t *err)
     return 0;
 }
 
+/* What s_add_text does not copy at p: the end (1), a no-break space (2,
+ * *ws), a soft hyphen (2), a zero-width space (3), white space outside
+ * <pre> (1, *ws); 0 for a byte to keep. */
+static size_t s_special(const char *p, bool in_pre, bool *ws)
+{
+    unsigned char ch = (unsigned char)p[0], c1 = ch ? (unsigned char)p[1] : 0;
+    if (ch == 0)
+        return 1;
+    if (ch == 0xC2 && (c1 == 0xA0 || c1 == 0xAD)) {
+        *ws = c1 == 0xA0;
+        return 2;
+    }
+    if (ch == 0xE2 && c1 == 0x80 && (unsigned char)p[2] == 0x8B)
+        return 3;
+    if (isspace(ch) && !in_pre) {
+        *ws = true;
+        return 1;
+    }
+    return 0;
+}
+
 /* Append text with whitespace collapsed (kept inside <pre>), no-break
  * spaces as spaces, soft hyphens and zero-width spaces dropped. */
 static int s_add_text(article_ctx_t *c, const char *s, err_t *err)
@@ -313,19 +334,8 @@ static int s_add_text(article_ctx_t *c, const char *s, err_t *err)
     const char *run = s;
     for (const char *p = s;; p++) {
         unsigned char ch = (unsigned char)*p;
-        size_t skip = 0;
         bool ws = false;
-        if (ch == 0) {
-            skip = 1;
-        } else if (ch == 0xC2 && (unsigned char)p[1] == 0xA0) {
-            skip = 2, ws = true;
-        } else if (ch == 0xC2 && (unsigned char)p[1] == 0xAD) {
-            skip = 2;
-        } else if (ch == 0xE2 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x8B) {
-            skip = 3;
-        } else if (isspace(ch) && !c->in_pre) {
-            skip = 1, ws = true;
-        }
+        size_t skip = s_special(p, c->in_pre, &ws);
         if (!skip)
             continue;
         if (p > run && buf_append(&c->cur, run, (size_t)(p - run), err) != 0)
