@@ -33,8 +33,8 @@
 #include "mem.h"
 #include "store.h"
 
-#define S_START_LIMIT_MS 5000 /* redis PING / broker listening */
-#define S_STOP_LIMIT_MS  3000 /* SIGTERM grace before SIGKILL */
+#define S_START_LIMIT_MS 15000 /* redis PING / broker listening, on a loaded machine */
+#define S_STOP_LIMIT_MS  3000  /* SIGTERM grace before SIGKILL */
 #define S_PORT_ATTEMPTS  5
 #define S_MAX_ARGS       48
 #define S_MAX_LIVE       16
