@@ -106,8 +106,20 @@ if [ $have_multi = 1 ]; then
     if [ "${NO_READABILITY:-0}" != 1 ]; then
         readability_lxml
         if [ -s "$tmp/multi/ref.speed" ]; then
-            l=$(sed -n 's/.* \([0-9.]*\) pages\/s.*/\1/p' "$tmp/multi/lode.speed")
-            r=$(sed -n 's/.* \([0-9.]*\) pages\/s.*/\1/p' "$tmp/multi/ref.speed")
+            # A shared machine's load moves between the two timings: time each
+            # side twice more, alternating, and compare the best of three.
+            mkdir -p "$tmp/multi/again"
+            for _ in 1 2; do
+                one_core "$build/bench/article/bench_article" "$tmp/multi/html" "$tmp/multi/again" \
+                    >>"$tmp/multi/lode.speed"
+                one_core /usr/bin/python3 "$here/readability_lxml.py" "$tmp/multi/html" \
+                    "$tmp/multi/again" >>"$tmp/multi/ref.speed"
+            done
+            best() { sed -n 's/.* \([0-9.]*\) pages\/s.*/\1/p' "$1" | sort -g | tail -n 1; }
+            l=$(best "$tmp/multi/lode.speed")
+            r=$(best "$tmp/multi/ref.speed")
+            echo "-- speed, best of 3 alternating runs on one core: Lode $l pages/s," \
+                "readability-lxml $r pages/s"
             awk -v l="$l" -v r="$r" 'BEGIN { if (r > 0) printf "-- speed ratio Lode / readability-lxml: %.1fx (same run, one core)\n", l / r }'
         fi
     fi
