@@ -279,7 +279,8 @@ memcheck: tests
 # `make fuzz [FUZZ_SECONDS=60]`: libFuzzer harnesses (fuzz/fuzz_*.c) built with
 # clang -fsanitize=fuzzer,address,undefined in build-fuzz/, each run for
 # FUZZ_SECONDS on a copy of its seed corpus fuzz/corpus/NAME/ (installs clang
-# if missing). `make chaos [N=1000]`: the fault suite (bench/chaos/README.md).
+# if missing). `make chaos [N=1000] [CHAOS_ARGS='--cluster 1']`: the fault
+# suite (bench/chaos/README.md).
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build-fuzz
 FUZZ_CC      ?= clang
@@ -290,6 +291,7 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard common/*.c common/*/
                 $(FUZZ_BUILD)/gen/prompts_embed.o
 FUZZERS      := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 N            ?= 1000
+CHAOS_ARGS   ?= # e.g. --cluster 1: on a Redis Cluster of 3 masters + 3 replicas
 
 $(FUZZ_BUILD)/common/%.o: common/%.c
 	@mkdir -p $(@D)
@@ -315,12 +317,12 @@ fuzz:
 	$(MAKE) -s fuzz-build
 	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-$(BUILD)/bench/chaos/chaos: $(BUILD)/bench/chaos/chaos.o $(LIBOBJ) $(HELPERS)
+$(BUILD)/bench/chaos/chaos: $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/chaos/*.c)) $(LIBOBJ) $(HELPERS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 chaos: all $(BUILD)/bench/chaos/chaos
-	LODE_BUILD=$(BUILD) $(BUILD)/bench/chaos/chaos -n $(N)
+	LODE_BUILD=$(BUILD) $(BUILD)/bench/chaos/chaos -n $(N) $(CHAOS_ARGS)
 
 .PHONY: fuzz fuzz-build fuzz-seeds chaos
 # --- end fuzzing ---

@@ -420,3 +420,19 @@ void rcluster_kill(rcluster_t *self, int i, int sig)
         self->pid[i] = 0;
     }
 }
+
+int rcluster_restart(rcluster_t *self, int i, int limit_ms)
+{
+    if (i < 0 || i >= self->n || self->pid[i] > 0 || s_start_node(self, i) != 0)
+        return -1;
+    int64_t deadline = cluster_now_ms() + limit_ms;
+    while (cluster_now_ms() < deadline) {
+        char *info = rcluster_str(self, i, "INFO replication");
+        bool up = info && strstr(info, "role:slave") && strstr(info, "master_link_status:up");
+        free(info);
+        if (up)
+            return 0;
+        s_sleep_ms(50);
+    }
+    return -1;
+}

@@ -48,6 +48,12 @@ int rcluster_slot_count(rcluster_t *self, int i);
 /* kill(sig) node i's process group; with SIGKILL also reap it. */
 void rcluster_kill(rcluster_t *self, int i, int sig);
 
+/* Start node i again after a SIGKILL (same port, dir and nodes.conf, so
+ * it rejoins; the cluster failed it over, so it comes back as a replica of
+ * its promoted replica) and wait up to limit_ms until its replication link
+ * is up. 0, or -1 if it is running, did not start or did not sync. */
+int rcluster_restart(rcluster_t *self, int i, int limit_ms);
+
 /* Poll every live node until all say cluster_state:ok and agree that slot
  * is served by a live master; at most limit_ms. True if so. */
 bool rcluster_wait_ok(rcluster_t *self, unsigned slot, int limit_ms);
