@@ -1,5 +1,7 @@
 /*  admin.c - lode admin migrate: move a store of one partition into N
- *  (store_migrate), or with --dry-run say what would move.
+ *  (store_migrate), or with --from URL move the one-partition store on
+ *  that single Redis into the store of --redis (a Redis Cluster or another
+ *  server: store_migrate_from); with --dry-run say what would move.
  *  SPDX-License-Identifier: MIT
  */
 #include "admin.h"
@@ -15,10 +17,11 @@
 int admin_run(cli_t *cli, int argc, char **argv)
 {
     bool json = false, dry = false;
-    const char *parts_s = NULL;
+    const char *parts_s = NULL, *from = NULL;
     const cli_opt_t opts[] = {{"--json", NULL, &json},
                               {"--dry-run", NULL, &dry},
                               {"--partitions", &parts_s, NULL},
+                              {"--from", &from, NULL},
                               {NULL}};
     const char *pos[1];
     size_t n;
@@ -33,8 +36,18 @@ int admin_run(cli_t *cli, int argc, char **argv)
     err_t err = {0};
     store_t *store = cli_store(cli, &err);
     store_migrate_report_t rep;
-    if (!store || store_migrate(store, (int)parts, dry, &rep, &err) != 0)
+    if (from) {
+        /* The source is read as it is: one partition (a recorded other
+         * count is refused by store_new). */
+        store_opts_t so = {.url = from, .partitions = 1};
+        store_t *src = store ? store_new(&so, &err) : NULL;
+        int moved = src ? store_migrate_from(store, src, (int)parts, dry, &rep, &err) : -1;
+        store_destroy(&src);
+        if (moved != 0)
+            return cli_fail(cli, &err);
+    } else if (!store || store_migrate(store, (int)parts, dry, &rep, &err) != 0) {
         return cli_fail(cli, &err);
+    }
     if (json) {
         json_t *o =
             json_pack("{s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "dry_run", dry, "partitions", (int)parts,

@@ -173,16 +173,21 @@ static const cli_cmd_t s_cmds[] = {
      "  lode top\n"
      "  lode top --once --json\n"},
     {"admin", admin_run, "store maintenance: migrate a store into partitions",
-     "usage: lode admin migrate --partitions N [--dry-run] [--json]\n"
+     "usage: lode admin migrate --partitions N [--from URL] [--dry-run] [--json]\n"
      "\n"
      "Move a store of one partition (one Redis server, plain key names) into N\n"
      "partitions (2..1024; see README \"Partitions and Redis Cluster\"). Stop the\n"
      "broker and workers first. --dry-run only counts what would move. Safe to run\n"
      "again: an interrupted run is finished, a finished one changes nothing.\n"
+     "--from URL: the store to move is on that single Redis; it moves into the store\n"
+     "of --redis (a Redis Cluster, redis+cluster://…, or another server), which must\n"
+     "hold no other store; keys are copied, then deleted from URL.\n"
      "\n"
      "Examples:\n"
      "  lode admin migrate --partitions 16 --dry-run\n"
-     "  lode admin migrate --partitions 16\n"},
+     "  lode admin migrate --partitions 16\n"
+     "  lode --redis redis+cluster://10.0.0.1:7000 admin migrate --partitions 16 \\\n"
+     "      --from redis://10.0.0.9:6379\n"},
     {"list", list_run, "list jobs, newest first",
      "usage: lode list [--state S] [--batch BATCH] [--since T] [--limit N] [--json]\n"
      "\n"

@@ -507,6 +507,16 @@ typedef struct {
 LODE_MUST_CHECK int
 store_migrate(store_t *self, int parts, bool dry_run, store_migrate_report_t *rep, err_t *err);
 
+/* Move a store of one partition on one Redis server (src, plain key names;
+ * it ends empty) into self as parts partitions: a Redis Cluster or another
+ * server (store_migrate_copy.c). Keys are copied (DUMP/RESTORE with their
+ * TTL) and then deleted from src; with dry_run only count. Resumable and
+ * idempotent as store_migrate; a target that holds jobs of another store,
+ * or records another count, is refused (LODE_EINVAL). Broker and workers
+ * stopped. */
+LODE_MUST_CHECK int store_migrate_from(
+    store_t *self, store_t *src, int parts, bool dry_run, store_migrate_report_t *rep, err_t *err);
+
 /* Look up urls[0..n) in the P urls index (one HMGET): ids[i] gets the job
  * id, or "" if the URL is not there. */
 LODE_MUST_CHECK int store_url_jobs_get(

@@ -191,7 +191,15 @@ s_move_lists(store_t *self, int parts, bool dry_run, store_migrate_report_t *rep
 int store_migrate(store_t *self, int parts, bool dry_run, store_migrate_report_t *rep, err_t *err)
 {
     memset(rep, 0, sizeof *rep);
-    if (parts < 2 || parts > STORE_PARTS_MAX || rcl_is_cluster(self->rcl)) {
+    if (rcl_is_cluster(self->rcl) && self->parts == parts)
+        return 0; /* a cluster store of parts partitions: nothing to move */
+    if (rcl_is_cluster(self->rcl)) {
+        err_set(err, LODE_EINVAL,
+                "a Redis Cluster store is not moved in place: migrate a single Redis store "
+                "into it with --from redis://HOST:PORT");
+        return -1;
+    }
+    if (parts < 2 || parts > STORE_PARTS_MAX) {
         err_set(err, LODE_EINVAL,
                 "migrate moves a one-partition store on one Redis server into 2..%d partitions",
                 STORE_PARTS_MAX);
