@@ -17,6 +17,7 @@
 
 #include "job.h"
 #include "mem.h"
+#include "top_parts.h"
 
 #define TOP_PUB_DEFAULT "tcp://127.0.0.1:5556" /* = STATS_PUB_DEFAULT of lode-broker */
 #define TOP_TOPIC       "stats"
@@ -142,6 +143,7 @@ int top_format(FILE *out, const char *json, const top_fmt_t *fmt, err_t *err)
     s_header(out, root, fmt);
     s_stages(out, json_object_get(root, "stages"));
     s_workers(out, json_object_get(root, "workers"), fmt->max_workers);
+    top_parts_format(out, root);
     json_decref(root);
     return 0;
 }
@@ -256,10 +258,13 @@ static void s_draw(s_top_t *t)
     err_t err = {0};
     if (!t->last && !t->tty)
         return; /* plain output: one block per snapshot, nothing else */
+    /* The snapshot's sums, with each partition's share read from the store. */
+    char *shown = t->last ? top_parts_add(t->cli, t->last) : NULL;
     if (!t->last)
         fprintf(out, "lode top  %s  waiting for the broker's stats…  (q to quit)\n", t->endpoint);
-    else if (top_format(out, t->last, &fmt, &err) != 0)
+    else if (top_format(out, shown ? shown : t->last, &fmt, &err) != 0)
         fprintf(out, "lode top: %s\n", err.msg);
+    free(shown);
     if (!t->tty)
         fputc('\n', out);
     fflush(out);
@@ -287,7 +292,9 @@ static int s_once(s_top_t *t)
         s_draw(t);
         return CLI_EXIT_OK;
     }
-    json_t *root = json_loads(t->last, 0, NULL);
+    char *shown = top_parts_add(t->cli, t->last);
+    json_t *root = shown ? json_loads(shown, 0, NULL) : NULL;
+    free(shown);
     if (!root) {
         fprintf(t->cli->errs, "lode: error: the broker sent a snapshot that is not JSON\n");
         return CLI_EXIT_ERROR;

@@ -372,6 +372,12 @@ LODE_MUST_CHECK int store_part_set(
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);
 
+/* The same for partition part alone (0..store_partitions-1); with node,
+ * also the "host:port" of the cluster master serving it (borrowed until the
+ * next call; NULL on a single server). store_stats is their sum. */
+LODE_MUST_CHECK int
+store_stats_partition(store_t *self, int part, store_stats_t *out, const char **node, err_t *err);
+
 /* --- bulk batches (`lode submit -f`) ----------------------------------------
  * Keys these functions add to the layout above:
  *   P batch:ID       hash  also: open (1 while a client is still submitting

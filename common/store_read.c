@@ -578,6 +578,21 @@ int store_stats(store_t *self, store_stats_t *out, err_t *err)
     return 0;
 }
 
+int store_stats_partition(
+    store_t *self, int part, store_stats_t *out, const char **node, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (part < 0 || part >= self->parts) {
+        err_set(err, LODE_EINVAL, "partition %d of %d", part, self->parts);
+        return -1;
+    }
+    store_at(self, part);
+    int rc = s_stats_one(self, out, err);
+    if (node) /* after: the command connected and knows the map */
+        *node = rcl_is_cluster(self->rcl) ? rcl_slot_node(self->rcl, (unsigned)self->slot) : NULL;
+    return rc;
+}
+
 int store_usage_add(store_t *self,
                     const char *id,
                     const char *batch,
