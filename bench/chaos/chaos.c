@@ -198,6 +198,22 @@ static int *s_int_opt(chaos_opts_t *o, const char *name)
     return NULL;
 }
 
+/* Defaults that depend on the mode, then the limits. A single Redis
+ * restarts once; a cluster loses a master once instead. */
+static bool s_valid(chaos_opts_t *o)
+{
+    if (o->redis_restarts < 0)
+        o->redis_restarts = !o->cluster;
+    if (o->master_kills < 0)
+        o->master_kills = o->cluster != 0;
+    bool faults_fit = o->cluster ? o->redis_restarts == 0 && o->master_kills <= 1 &&
+                                       o->partitions >= 1 && o->partitions <= 1024
+                                 : o->redis_restarts <= 1 && o->master_kills == 0;
+    return o->n > 0 && o->time_limit_s > 0 && o->workers >= 1 &&
+           o->workers <= CLUSTER_MAX_WORKERS && o->broker_kills >= 0 && o->broker_kills <= 5 &&
+           o->redis_restarts >= 0 && faults_fit;
+}
+
 static int s_parse(int argc, char **argv, chaos_opts_t *o)
 {
     *o = (chaos_opts_t){.n = 1000,
@@ -235,19 +251,7 @@ static int s_parse(int argc, char **argv, chaos_opts_t *o)
     }
     if (o->rate < 0) /* default: 25 jobs/s, or N over two minutes if that is faster */
         o->rate = o->n / 120 > 25 ? o->n / 120 : 25;
-    /* A single Redis restarts once; a cluster loses a master once instead. */
-    if (o->redis_restarts < 0)
-        o->redis_restarts = !o->cluster;
-    if (o->master_kills < 0)
-        o->master_kills = o->cluster != 0;
-    bool faults_fit = o->cluster ? o->redis_restarts == 0 && o->master_kills <= 1 &&
-                                       o->partitions >= 1 && o->partitions <= 1024
-                                 : o->redis_restarts <= 1 && o->master_kills == 0;
-    return o->n > 0 && o->time_limit_s > 0 && o->workers >= 1 &&
-                   o->workers <= CLUSTER_MAX_WORKERS && o->broker_kills >= 0 &&
-                   o->broker_kills <= 5 && o->redis_restarts >= 0 && faults_fit
-               ? 0
-               : -1;
+    return s_valid(o) ? 0 : -1;
 }
 
 static cluster_t *s_start(chaos_t *x)

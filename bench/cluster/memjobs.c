@@ -185,6 +185,38 @@ static void s_copy_free(s_copy_t *c)
         free(c->part[p]);
 }
 
+/* The mined hash over each of ids[0..k) (its own id kept), pipelined. */
+static int s_hashes(redisContext *rc, const s_copy_t *job, char (*ids)[JOB_ID_SIZE], int k)
+{
+    const char **argv = mem_calloc(job->n_fields * 2 + 2, sizeof *argv);
+    size_t *alen = mem_calloc(job->n_fields * 2 + 2, sizeof *alen);
+    char key[96];
+    for (int i = 0; i < k; i++) {
+        snprintf(key, sizeof key, "lode:job:%s", ids[i]);
+        redisAppendCommand(rc, "DEL %s", key);
+        argv[0] = "HSET";
+        argv[1] = key;
+        alen[0] = 4;
+        alen[1] = strlen(key);
+        for (size_t f = 0; f < job->n_fields * 2; f++) {
+            bool is_id = f % 2 == 1 && strcmp(job->fields[f - 1], "id") == 0;
+            argv[2 + f] = is_id ? ids[i] : job->fields[f];
+            alen[2 + f] = is_id ? JOB_ID_LEN : job->flen[f];
+        }
+        redisAppendCommandArgv(rc, (int)job->n_fields * 2 + 2, argv, alen);
+    }
+    int rc_all = 0;
+    for (int i = 0; i < 2 * k; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(rc, (void **)&r) != REDIS_OK || r->type == REDIS_REPLY_ERROR)
+            rc_all = -1;
+        freeReplyObject(r);
+    }
+    free(argv);
+    free(alen);
+    return rc_all;
+}
+
 /* n copies of job under new ids (store_submit in chunks, then the mined
  * hash over the new one, then every part through store_part_set); the
  * fetch queue emptied (a mined job is on no queue). ids of the first chunk
@@ -196,11 +228,9 @@ static int s_write(redisContext *rc, store_t *st, const s_copy_t *job, int n, ch
     for (int i = 0; i < S_CHUNK; i++)
         items[i] = (store_item_t){.kind = "file", .name = "x.txt", .body = "x", .body_len = 1};
     int rc_all = 0;
-    const char **argv = mem_calloc(job->n_fields * 2 + 2, sizeof *argv);
-    size_t *alen = mem_calloc(job->n_fields * 2 + 2, sizeof *alen);
     for (int done = 0; done < n && rc_all == 0; done += S_CHUNK) {
         int k = n - done < S_CHUNK ? n - done : S_CHUNK;
-        char batch[JOB_ID_SIZE], key[96];
+        char batch[JOB_ID_SIZE];
         err_t err = {0};
         if (store_submit(st, "mem", items, (size_t)k, ids, batch, &err) != 0) {
             fprintf(stderr, "memjobs: submit: %s\n", err.msg);
@@ -209,26 +239,7 @@ static int s_write(redisContext *rc, store_t *st, const s_copy_t *job, int n, ch
         }
         if (first && done == 0)
             memcpy(first, ids[0], JOB_ID_SIZE);
-        for (int i = 0; i < k; i++) {
-            snprintf(key, sizeof key, "lode:job:%s", ids[i]);
-            redisAppendCommand(rc, "DEL %s", key);
-            argv[0] = "HSET";
-            argv[1] = key;
-            alen[0] = 4;
-            alen[1] = strlen(key);
-            for (size_t f = 0; f < job->n_fields * 2; f++) {
-                bool is_id = f % 2 == 1 && strcmp(job->fields[f - 1], "id") == 0;
-                argv[2 + f] = is_id ? ids[i] : job->fields[f];
-                alen[2 + f] = is_id ? JOB_ID_LEN : job->flen[f];
-            }
-            redisAppendCommandArgv(rc, (int)job->n_fields * 2 + 2, argv, alen);
-        }
-        for (int i = 0; i < 2 * k; i++) {
-            redisReply *r = NULL;
-            if (redisGetReply(rc, (void **)&r) != REDIS_OK || r->type == REDIS_REPLY_ERROR)
-                rc_all = -1;
-            freeReplyObject(r);
-        }
+        rc_all = s_hashes(rc, job, ids, k);
         for (int i = 0; i < k && rc_all == 0; i++)
             for (int p = 0; p < S_PARTS && rc_all == 0; p++)
                 if (job->part[p])
@@ -236,8 +247,6 @@ static int s_write(redisContext *rc, store_t *st, const s_copy_t *job, int n, ch
                         store_part_set(st, ids[i], s_parts[p], job->part[p], job->plen[p], &err);
         freeReplyObject(redisCommand(rc, "DEL lode:queue:fetch"));
     }
-    free(argv);
-    free(alen);
     free(items);
     free(ids);
     return rc_all;
@@ -331,6 +340,35 @@ s_measure(cluster_t *c, redisContext *rc, const s_copy_t *talk, const s_copy_t *
     return 0;
 }
 
+/* Mine the talk and the podcast, copy both, stop the programs. 0 or 1. */
+static int s_prepare(cluster_t *c,
+                     redisContext *rc,
+                     const char *talk_text,
+                     const char *vtt,
+                     s_copy_t *talk,
+                     s_copy_t *pod)
+{
+    int64_t t0 = cluster_now_ms();
+    char *talk_id = s_mine(c, "talk.txt", talk_text);
+    char *pod_id = talk_id ? s_mine(c, "podcast.vtt", vtt) : NULL;
+    printf("memjobs: mined both in %.0f s (default engine)\n", (cluster_now_ms() - t0) / 1000.0);
+    store_t *st = s_store(cluster_redis_url(c), true);
+    int rc_main = 1;
+    if (pod_id && st && s_capture(rc, st, talk_id, talk) == 0) {
+        if (s_capture(rc, st, pod_id, pod) == 0)
+            rc_main = 0;
+        else
+            s_copy_free(talk);
+    }
+    store_destroy(&st);
+    cluster_signal_broker(c, SIGTERM, 5000); /* nothing else writes now */
+    for (int s = 0; s < CLUSTER_STAGES; s++)
+        cluster_signal_worker(c, s, 0, SIGTERM, 5000);
+    free(talk_id);
+    free(pod_id);
+    return rc_main;
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 100000;
@@ -353,22 +391,10 @@ int main(int argc, char **argv)
     printf("memjobs: podcast fixture: WebVTT, %zu words in %zu cues of %d words 10 s apart "
            "(%zu bytes; %s)\n",
            words, (words + S_CUE_WORDS - 1) / S_CUE_WORDS, S_CUE_WORDS, strlen(vtt), what);
-    int64_t t0 = cluster_now_ms();
-    char *talk_id = s_mine(c, "talk.txt", talk_text);
-    char *pod_id = talk_id ? s_mine(c, "podcast.vtt", vtt) : NULL;
-    printf("memjobs: mined both in %.0f s (default engine)\n", (cluster_now_ms() - t0) / 1000.0);
     const char *colon = strrchr(cluster_redis_url(c), ':');
     redisContext *rc = redisConnect("127.0.0.1", colon ? atoi(colon + 1) : 0);
-    store_t *st = s_store(cluster_redis_url(c), true);
     s_copy_t talk, pod;
-    int rc_main = pod_id && rc && !rc->err && st && s_capture(rc, st, talk_id, &talk) == 0 &&
-                          s_capture(rc, st, pod_id, &pod) == 0
-                      ? 0
-                      : 1;
-    store_destroy(&st);
-    cluster_signal_broker(c, SIGTERM, 5000); /* nothing else writes now */
-    for (int s = 0; s < CLUSTER_STAGES; s++)
-        cluster_signal_worker(c, s, 0, SIGTERM, 5000);
+    int rc_main = rc && !rc->err ? s_prepare(c, rc, talk_text, vtt, &talk, &pod) : 1;
     if (rc_main == 0) {
         rc_main = s_measure(c, rc, &talk, &pod, n) == 0 ? 0 : 1;
         s_copy_free(&talk);
@@ -381,8 +407,6 @@ int main(int argc, char **argv)
     redisFree(rc);
     cluster_mark_ok(c);
     cluster_destroy(&c);
-    free(talk_id);
-    free(pod_id);
     free(talk_text);
     free(vtt);
     return rc_main;
