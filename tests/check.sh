@@ -30,7 +30,7 @@ for mode in plain asan; do
     make -s "${args[@]}" test 2>&1 | tee "$log"
     tally "$log"
     [ "$mode" = plain ] && { echo "== chaos (N=1000)"; if make -s WERROR=1 chaos N=1000 >"$log" 2>&1; then grep '^chaos: submitted' "$log"; total_p=$((total_p + 1)); else cat "$log"; echo "!! chaos failed"; total_f=$((total_f + 1)); fi; }
-    [ "$mode" = plain ] && { echo "== chaos on a Redis Cluster (N=300)"; if make -s WERROR=1 chaos N=300 CHAOS_ARGS='--cluster 1' >"$log" 2>&1; then grep '^chaos: submitted' "$log"; total_p=$((total_p + 1)); else cat "$log"; echo "!! chaos (cluster) failed"; total_f=$((total_f + 1)); fi; }
+    [ "$mode" = plain ] && { echo "== chaos on a Redis Cluster (N=500)"; if make -s WERROR=1 chaos N=500 CHAOS_ARGS='--cluster 1' >"$log" 2>&1; then grep '^chaos: submitted' "$log"; total_p=$((total_p + 1)); else cat "$log"; echo "!! chaos (cluster) failed"; total_f=$((total_f + 1)); fi; }
     [ "$mode" = plain ] && { echo "== package (tests/package/run.sh)"; if timeout -k 5 900 tests/package/run.sh build >"$log" 2>&1; then grep -E '^(ok|FAIL|skip| {5})' "$log"; total_p=$((total_p + 1)); else cat "$log"; echo "!! package failed"; total_f=$((total_f + 1)); fi; }
     [ "$mode" = plain ] && { echo "== netns (cross-host, tests/netns/run.sh)"; if timeout -k 5 300 tests/netns/run.sh build >"$log" 2>&1; then tail -n 2 "$log"; total_p=$((total_p + 1)); else cat "$log"; echo "!! netns failed"; total_f=$((total_f + 1)); fi; }
 done
