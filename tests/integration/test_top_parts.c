@@ -9,13 +9,9 @@
  *  them per node.
  *  SPDX-License-Identifier: MIT
  */
-#include <arpa/inet.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -23,6 +19,7 @@
 #include "mem.h"
 #include "rcl.h"
 #include "rcluster.h"
+#include "scrape.h"
 #include "store.h"
 #include "test.h"
 
@@ -39,50 +36,6 @@ typedef struct {
     char dead[JOB_ID_SIZE], delayed[JOB_ID_SIZE];
 } s_fx_t;
 
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-/* `curl -s` a page (bounded); NULL if it failed. */
-static char *s_curl(const char *url)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "curl -s --max-time 5 '%s'", url);
-    FILE *p = popen(cmd, "r");
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    char chunk[4096];
-    size_t n;
-    while (p && (n = fread(chunk, 1, sizeof chunk, p)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(m);
-    if (!p || pclose(p) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
-static double s_sample(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, series, n) == 0 && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-    return NAN;
-}
-
 /* Start Redis (or use the cluster), a broker with --pub and --metrics. */
 static s_fx_t *s_start(int parts, bool on_cluster)
 {
@@ -91,8 +44,8 @@ static s_fx_t *s_start(int parts, bool on_cluster)
     char env[16], http[64];
     snprintf(env, sizeof env, "%d", parts);
     setenv("LODE_PARTITIONS", env, 1); /* the broker and the CLI inherit it */
-    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", s_free_port());
-    int hp = s_free_port();
+    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", scrape_free_port());
+    int hp = scrape_free_port();
     snprintf(http, sizeof http, "127.0.0.1:%d", hp);
     snprintf(fx->metrics, sizeof fx->metrics, "http://127.0.0.1:%d/metrics", hp);
     err_t err = {0};
@@ -143,9 +96,9 @@ static bool s_metrics_settled(void *arg)
 {
     char **page = arg;
     free(*page);
-    *page = s_curl(((const char **)arg)[1]);
-    return *page && s_sample(*page, "lode_queue_depth{stage=\"fetch\"}") == NJOBS - 2 &&
-           s_sample(*page, "lode_delayed_jobs") == 1;
+    *page = scrape_curl(((const char **)arg)[1]);
+    return *page && scrape_sample(*page, "lode_queue_depth{stage=\"fetch\"}") == NJOBS - 2 &&
+           scrape_sample(*page, "lode_delayed_jobs") == 1;
 }
 
 /* /metrics: the sums over every partition. */
@@ -157,12 +110,12 @@ static void s_check_metrics(s_fx_t *fx)
     if (!ok)
         fprintf(stderr, "/metrics never settled; last page:\n%s\n", page ? page : "(none)");
     assert_true(ok);
-    assert_true(s_sample(page, "lode_queue_depth{stage=\"fetch\"}") == NJOBS - 2);
-    assert_true(s_sample(page, "lode_queue_depth{stage=\"snippet\"}") == 0);
-    assert_true(s_sample(page, "lode_dead_letters") == 1);
-    assert_true(s_sample(page, "lode_delayed_jobs") == 1);
-    assert_true(s_sample(page, "lode_leases") == 0);
-    assert_true(s_sample(page, "lode_redis_up") == 1);
+    assert_true(scrape_sample(page, "lode_queue_depth{stage=\"fetch\"}") == NJOBS - 2);
+    assert_true(scrape_sample(page, "lode_queue_depth{stage=\"snippet\"}") == 0);
+    assert_true(scrape_sample(page, "lode_dead_letters") == 1);
+    assert_true(scrape_sample(page, "lode_delayed_jobs") == 1);
+    assert_true(scrape_sample(page, "lode_leases") == 0);
+    assert_true(scrape_sample(page, "lode_redis_up") == 1);
     free(page);
 }
 
