@@ -22,6 +22,7 @@
 #include "proto.h"
 #include "service.h"
 #include "stats.h"
+#include "stats_parts.h"
 #include "store.h"
 
 #define BROKER_HWM 10000 /* messages queued per peer before ZeroMQ drops */
@@ -621,9 +622,13 @@ static void s_stats_tick(broker_t *self)
         stats_worker_seen(self->stats, w->key, w->stage, w->credits, (uint32_t)w->n_held);
     store_stats_t st;
     err_t err = {0};
-    bool redis = store_stats(self->store, &st, &err) == 0;
+    stats_part_t *parts = NULL; /* each partition's share, for /metrics */
+    size_t n_parts = 0;
+    bool redis = stats_read_store(self->store, &st, &parts, &n_parts, &err) == 0;
     stats_snapshot_t snap;
     stats_snapshot(self->stats, redis ? &st : NULL, self->bad_frames, job_now_ms(), &snap);
+    snap.parts = parts;
+    snap.n_parts = n_parts;
     if (self->pub && stats_publish(self->pub, &snap, &err) != 0)
         log_debug("broker", "%s", err.msg);
     if (self->metrics)

@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "stats_parts.h"
 
 #define S_CONN_LIMIT   64 /* scrapers at once */
 #define S_CONN_TIMEOUT 10 /* seconds an idle HTTP connection is kept */
@@ -221,6 +223,39 @@ static void s_render_process(FILE *f, const stats_snapshot_t *snap)
                    (double)(snap->time_ms - snap->uptime_ms) / 1000.0);
 }
 
+/* A partitioned store: each partition's figures, labelled with the node
+ * serving it on a cluster (the sums are the lode_queue_depth… series). */
+static void s_render_parts(FILE *f, const stats_snapshot_t *snap)
+{
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } g[] = {
+        {"lode_partition_jobs", "Jobs in the partition.", offsetof(stats_part_t, jobs)},
+        {"lode_partition_queued", "Jobs ready in the partition's queues, all stages.",
+         offsetof(stats_part_t, queued)},
+        {"lode_partition_leases", "Jobs in flight from the partition.",
+         offsetof(stats_part_t, leases)},
+        {"lode_partition_delayed", "Retries of the partition waiting out a back-off.",
+         offsetof(stats_part_t, delayed)},
+        {"lode_partition_dead_letters", "Jobs on the partition's dead-letter list.",
+         offsetof(stats_part_t, dead)},
+    };
+
+    for (size_t k = 0; snap->n_parts > 0 && k < sizeof g / sizeof g[0]; k++) {
+        s_head(f, g[k].name, "gauge", g[k].help);
+        for (size_t i = 0; i < snap->n_parts; i++) {
+            const stats_part_t *p = &snap->parts[i];
+            int64_t v = *(const int64_t *)((const char *)p + g[k].off);
+            if (p->node[0]) /* host:port: no quote or backslash to escape */
+                fprintf(f, "%s{partition=\"%d\",node=\"%s\"} %lld\n", g[k].name, p->partition,
+                        p->node, (long long)v);
+            else
+                fprintf(f, "%s{partition=\"%d\"} %lld\n", g[k].name, p->partition, (long long)v);
+        }
+    }
+}
+
 char *metrics_render(const stats_snapshot_t *snap)
 {
     char *text = NULL;
@@ -243,6 +278,7 @@ char *metrics_render(const stats_snapshot_t *snap)
                          "Free credits (jobs they would take now) of the stage's workers.",
                          s_credits);
     s_render_totals(f, snap);
+    s_render_parts(f, snap);
     s_render_workers(f, snap);
     s_render_process(f, snap);
     if (fclose(f) != 0 || !text) {

@@ -334,6 +334,7 @@ void stats_snapshot(stats_t *self,
 void stats_snapshot_clear(stats_snapshot_t *snap)
 {
     free(snap->workers);
+    free(snap->parts);
     memset(snap, 0, sizeof *snap);
 }
 

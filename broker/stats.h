@@ -98,6 +98,9 @@ typedef struct {
     stats_stage_t stages[JOB_STAGE_COUNT];
     stats_worker_t *workers; /* owned: n_workers, sorted by stage then name */
     size_t n_workers;
+    struct stats_part *parts; /* owned: each partition of a partitioned store
+                                 (stats_parts.h), n_parts; NULL otherwise */
+    size_t n_parts;
 } stats_snapshot_t;
 
 /* --- histogram (plain data, any thread) --- */

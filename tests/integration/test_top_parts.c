@@ -4,9 +4,9 @@
  *  submitted, one is failed for good and one put off as a delayed retry
  *  through the store. /metrics (curl) and `lode top --once --json` must
  *  show the sums over every partition, exactly; top's "partitions" array
- *  must give each partition's own figures (counted here from the job ids)
- *  and, on the cluster, the master that serves it; the text view must sum
- *  them per node.
+ *  and the lode_partition_* gauges of /metrics must give each partition's
+ *  own figures (counted here from the job ids) and, on the cluster, the
+ *  master that serves it; top's text view must sum them per node.
  *  SPDX-License-Identifier: MIT
  */
 #include <math.h>
@@ -157,6 +157,48 @@ static void s_check_partition(s_fx_t *fx, store_t *st, const json_t *e, int p)
     assert_string_equal(node, addr);
 }
 
+/* The labels of partition p's lode_partition_* series. */
+static void s_labels(s_fx_t *fx, int p, char *out, size_t size)
+{
+    if (!fx->rc) {
+        snprintf(out, size, "{partition=\"%d\"}", p);
+        return;
+    }
+    char prefix[32];
+    int n = snprintf(prefix, sizeof prefix, "lode:{p%d}:", p);
+    int m = rcluster_master_of(fx->rc, rcl_key_slot(prefix, (size_t)n));
+    snprintf(out, size, "{partition=\"%d\",node=\"127.0.0.1:%d\"}", p, rcluster_port(fx->rc, m));
+}
+
+/* /metrics: each partition's gauges, labelled with its node on a cluster. */
+static void s_check_metrics_parts(s_fx_t *fx, store_t *st)
+{
+    char *page = scrape_curl(fx->metrics);
+    assert_non_null(page);
+    double jobs = 0;
+    for (int p = 0; p < fx->parts; p++) {
+        long long want[4];
+        s_expect(fx, st, p, want);
+        char labels[96], series[160];
+        s_labels(fx, p, labels, sizeof labels);
+        snprintf(series, sizeof series, "lode_partition_jobs%s", labels);
+        if (scrape_sample(page, series) != (double)want[0])
+            fprintf(stderr, "%s is not %lld in:\n%s\n", series, want[0], page);
+        assert_true(scrape_sample(page, series) == (double)want[0]);
+        jobs += scrape_sample(page, series);
+        snprintf(series, sizeof series, "lode_partition_queued%s", labels);
+        assert_true(scrape_sample(page, series) == (double)want[1]);
+        snprintf(series, sizeof series, "lode_partition_delayed%s", labels);
+        assert_true(scrape_sample(page, series) == (double)want[2]);
+        snprintf(series, sizeof series, "lode_partition_dead_letters%s", labels);
+        assert_true(scrape_sample(page, series) == (double)want[3]);
+        snprintf(series, sizeof series, "lode_partition_leases%s", labels);
+        assert_true(scrape_sample(page, series) == 0);
+    }
+    assert_true(jobs == NJOBS);
+    free(page);
+}
+
 /* `lode top --once --json`: the broker's sums and each partition's share. */
 static void s_check_top_json(s_fx_t *fx, store_t *st)
 {
@@ -219,6 +261,7 @@ static void s_scenario(int parts, bool on_cluster)
     assert_int_equal(store_partitions(st), parts);
     s_fill(fx, st);
     s_check_metrics(fx);
+    s_check_metrics_parts(fx, st);
     s_check_top_json(fx, st);
     s_check_top_text(fx);
     store_destroy(&st);
