@@ -65,6 +65,7 @@ static s_fx_t *s_start(int parts, bool on_cluster)
 
 static void s_stop(s_fx_t *fx)
 {
+    assert_int_equal(cluster_stop(fx->c), 0); /* no sanitizer report in the broker's log */
     cluster_destroy(&fx->c);
     rcluster_destroy(&fx->rc);
     unsetenv("LODE_PARTITIONS");
