@@ -162,8 +162,8 @@ static void s_figures(cluster_t *c, const char *prefix, int parts, int docs, int
     char label[96], deep[STORE_CURSOR_MAX] = "", a[8], b[8], both[24];
     /* A cursor 100 documents from the end: each partition's share of it. */
     for (int p = 0, o = 0; p < parts; p++)
-        o += snprintf(deep + o, sizeof deep - (size_t)o, "%s%d", p ? "." : "",
-                      (docs - 100) / parts);
+        o +=
+            snprintf(deep + o, sizeof deep - (size_t)o, "%s%d", p ? "." : "", (docs - 100) / parts);
     snprintf(label, sizeof label, "P=%d library page 1 (newest 50)", parts);
     s_render(app, label, NULL, NULL, renders);
     snprintf(label, sizeof label, "P=%d library page 100 from the end", parts);
@@ -194,7 +194,8 @@ int main(int argc, char **argv)
     cluster_t *c = cluster_new(&co, &err);
     if (!c)
         return fprintf(stderr, "cluster: %s\n", err.msg), 1;
-    printf("== library search benchmark (shared 2-core machine, loaded: figures vary run to run)\n");
+    printf(
+        "== library search benchmark (shared 2-core machine, loaded: figures vary run to run)\n");
     store_t *one = s_seed(c, "lode:", 1, docs);
     s_figures(c, "lode:", 1, docs, renders);
     store_t *eight = s_seed(c, "p8:", 8, docs);

@@ -237,6 +237,19 @@ static void test_library_is_newest_first_across_partitions(void **state)
     assert_int_equal(s_pages(s_f.eight, &f, ids, N + 64), N / 2);
     for (int i = 0; i < N / 2; i++)
         assert_string_equal(ids[i], made[N - 1 - 2 * i]);
+    /* `lode list` pages the same way: the newest first across partitions. */
+    char *out = NULL;
+    assert_int_equal(cluster_run_cli(s_f.c, NULL, &out, NULL, "--prefix", "p8:", "list", "--limit",
+                                     "12", "--state", "queued", NULL),
+                     0);
+    const char *at = out;
+    for (int i = 0; i < 12; i++) { /* in order: each line after the last */
+        const char *hit = strstr(at, made[N - 1 - i]);
+        assert_non_null(hit);
+        at = hit;
+    }
+    assert_null(strstr(out, made[N - 13]));
+    free(out);
     /* Malformed cursors. */
     store_row_t rows[2];
     store_page_t *page = mem_calloc(1, sizeof *page);
