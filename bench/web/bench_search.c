@@ -5,7 +5,7 @@
  *     socket) on one partition and on eight: first page and a deep page;
  *  3. server time of a search through the index: a word every document
  *     holds, a word 1 in 97 hold, two words about 10 documents hold
- *     together, a word none holds; each page includes the indexing pass a
+ *     together, two words never together, a word none holds; each page includes the indexing pass a
  *     search runs first (nothing to do here), median/p99.
  *  Real redis-server and broker (tests/helpers/cluster.h), loopback only.
  *  Options: -n DOCS (100000) -r RENDERS (200).
@@ -159,7 +159,7 @@ static void s_figures(cluster_t *c, const char *prefix, int parts, int docs, int
     err_t err = {0};
     web_opts_t wo = {.cli = &cli, .loopback = true, .port = 8420, .redis_eager = true};
     web_app_t *app = web_app_new(&wo, &err);
-    char label[96], deep[STORE_CURSOR_MAX] = "", a[8], b[8], both[24];
+    char label[96], deep[STORE_CURSOR_MAX] = "", a[8], b[8], c6[8], both[24], apart[24];
     /* A cursor 100 documents from the end: each partition's share of it. */
     for (int p = 0, o = 0; p < parts; p++)
         o +=
@@ -170,10 +170,13 @@ static void s_figures(cluster_t *c, const char *prefix, int parts, int docs, int
     s_render(app, label, "cursor", deep, renders);
     s_word(5, a);
     s_word(1007, b);
+    s_word(6, c6);
     snprintf(both, sizeof both, "%s %s", a, b);
-    static const char *const what[] = {"every doc", "1 in 97", "2 words, ~10 docs", "no doc"};
-    const char *q[] = {"documents", a, both, "zzzzword"};
-    for (int i = 0; i < 4; i++) {
+    snprintf(apart, sizeof apart, "%s %s", a, c6);
+    static const char *const what[] = {"every doc", "1 in 97", "2 words, ~10 docs",
+                                       "2 words never together", "no doc"};
+    const char *q[] = {"documents", a, both, apart, "zzzzword"};
+    for (int i = 0; i < 5; i++) {
         snprintf(label, sizeof label, "P=%d search \"%s\" (%s)", parts, q[i], what[i]);
         s_render(app, label, "q", q[i], renders);
     }
