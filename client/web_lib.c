@@ -136,7 +136,11 @@ int web_library_render(web_ctx_t *c, wb_t *b, err_t *err)
     web_page_open(b, c, "Library", 0);
     wb_raw(b, "<main class=\"library\" id=\"library\">");
     s_submit_box(b, c);
-    wb_fmt(b, "<section class=\"docs\"><h2>Library <small>%zu documents</small></h2>", page->total);
+    if (o.search) /* total is then the rarest word's postings: no count to show */
+        wb_raw(b, "<section class=\"docs\"><h2>Library <small>search</small></h2>");
+    else
+        wb_fmt(b, "<section class=\"docs\"><h2>Library <small>%zu documents</small></h2>",
+               page->total);
     s_filters(b, r);
     wb_raw(b, "<table class=\"doclist\"><thead><tr><th>Title</th><th>Kind</th><th>State</th>"
               "<th>Snippets</th><th>Added</th></tr></thead><tbody>");

@@ -2,7 +2,8 @@
  *  a real redis-server, on one partition and on eight: words found by stem
  *  in English and German and by bigram in Japanese; a curation edit through
  *  the real CLI changes what is found; unfinished jobs wait and join when
- *  they finish; a deleted job leaves the index; pages over eight partitions
+ *  they finish, and a retried one is indexed again when it ends; a deleted
+ *  job leaves the index; pages over eight partitions
  *  come newest first across them, each job once, with filters and a small
  *  scan budget; malformed cursors are refused.
  *  SPDX-License-Identifier: MIT
@@ -320,6 +321,30 @@ static void test_unfinished_jobs_wait_then_join_and_deleted_ones_leave(void **st
     cluster_redis_int(s_f.c, "LREM lode:queue:fetch 0 %s", id);
 }
 
+static void test_a_retried_job_is_indexed_again_when_it_ends(void **state)
+{
+    (void)state;
+    char id[JOB_ID_SIZE], batch[JOB_ID_SIZE], ids[4][JOB_ID_SIZE];
+    store_item_t it = {.kind = "text", .body = "narwhal", .body_len = 7};
+    err_t err = {0};
+    assert_int_equal(store_submit(s_f.one, "retry", &it, 1, &id, batch, &err), 0);
+    const char *src = "{\"title\":\"Narwhal\"}";
+    assert_int_equal(store_part_set(s_f.one, id, STORE_PART_SOURCE, src, strlen(src), &err), 0);
+    cluster_redis_int(s_f.c, "HSET lode:job:%s state failed error_stage fetch", id);
+    s_index(s_f.one);
+    assert_int_equal(s_search(s_f.one, "narwhal", ids, 4), 1);
+    assert_int_equal(store_retry(s_f.one, id, -1, &err), 1);
+    assert_int_equal(cluster_redis_int(s_f.c, "ZRANK lode:ix:wait %s", id), 0);
+    const char *done = "{\"title\":\"Narwhal tusks\"}";
+    assert_int_equal(store_part_set(s_f.one, id, STORE_PART_SOURCE, done, strlen(done), &err), 0);
+    s_index(s_f.one);
+    assert_int_equal(s_search(s_f.one, "tusks", ids, 4), 0); /* running again: not yet */
+    cluster_redis_int(s_f.c, "HSET lode:job:%s state done", id);
+    s_index(s_f.one);
+    assert_int_equal(s_search(s_f.one, "tusks", ids, 4), 1);
+    cluster_redis_int(s_f.c, "LREM lode:queue:fetch 0 %s", id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_search_pages_across_partitions),
         cmocka_unit_test(test_library_is_newest_first_across_partitions),
         cmocka_unit_test(test_unfinished_jobs_wait_then_join_and_deleted_ones_leave),
+        cmocka_unit_test(test_a_retried_job_is_indexed_again_when_it_ends),
     };
     int failed = cmocka_run_group_tests(tests, s_setup, s_teardown);
     return cluster_main_result(failed);
