@@ -8,8 +8,12 @@
  *  scan budget; malformed cursors are refused.
  *  SPDX-License-Identifier: MIT
  */
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cluster.h"
 #include "docfix.h"
@@ -345,6 +349,49 @@ static void test_a_retried_job_is_indexed_again_when_it_ends(void **state)
     cluster_redis_int(s_f.c, "LREM lode:queue:fetch 0 %s", id);
 }
 
+/* Wait up to limit_ms for id to be indexed (posting: under "quetzal"). */
+static bool s_wait_indexed(int limit_ms, const char *id, bool posting)
+{
+    for (int waited = 0; waited <= limit_ms; waited += 50) {
+        if (posting ? cluster_redis_int(s_f.c, "ZRANK lode:ix:w:quetzal %s", id) >= 0
+                    : cluster_redis_int(s_f.c, "EXISTS lode:ix:doc:%s", id) == 1)
+            return true;
+        usleep(50 * 1000);
+    }
+    return false;
+}
+
+static void test_lode_web_indexes_by_itself_within_its_tick(void **state)
+{
+    (void)state;
+    char lode[512];
+    snprintf(lode, sizeof lode, "%s/lode", cluster_bin_dir());
+    pid_t web = fork();
+    if (web == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execl(lode, lode, "--redis", cluster_redis_url(s_f.c), "web", "--listen", "127.0.0.1:0",
+              (char *)NULL);
+        _exit(127);
+    }
+    assert_true(web > 0);
+    char id[JOB_ID_SIZE];
+    s_doc(s_f.one, "Indexed by the web's thread", NULL, id);
+    /* No search asks: the thread finds the finished job on its own. */
+    bool indexed = s_wait_indexed(5000, id, false);
+    assert_int_equal(cluster_run_cli(s_f.c, NULL, NULL, NULL, "edit", id, "1", "--set",
+                                     "Quetzal feathers", NULL),
+                     0);
+    bool edited = s_wait_indexed(3000, id, true);
+    kill(web, SIGTERM);
+    int status = 0;
+    waitpid(web, &status, 0);
+    assert_true(indexed);
+    assert_true(edited);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_library_is_newest_first_across_partitions),
         cmocka_unit_test(test_unfinished_jobs_wait_then_join_and_deleted_ones_leave),
         cmocka_unit_test(test_a_retried_job_is_indexed_again_when_it_ends),
+        cmocka_unit_test(test_lode_web_indexes_by_itself_within_its_tick),
     };
     int failed = cmocka_run_group_tests(tests, s_setup, s_teardown);
     return cluster_main_result(failed);
