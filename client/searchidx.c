@@ -200,8 +200,8 @@ static void *s_main(void *arg)
         err_t err = {0};
         if (searchidx_pass(idx, t->store, SEARCHIDX_PASS, &n, &left, &err) != 0)
             log_write(LOGL_WARN, "search", "indexing: %s", err.msg);
-        else if (left > 0)
-            continue; /* a backlog: on at once */
+        else if (n > 0 || left > 0)
+            continue; /* work found: on at once until there is none */
         /* Sleep in short steps so a stop is quick. */
         for (int slept = 0; slept < t->period_ms && !atomic_load(&t->stop); slept += 50)
             s_nap(50);

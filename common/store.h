@@ -623,7 +623,7 @@ LODE_MUST_CHECK int store_library_page(store_t *self,
 
 /* The indexer's next jobs in partition part, at most max: the walk moves
  * on over new jobs (finished ones join ix:dirty, others ix:wait), looks at
- * a window of ix:wait, and hands out members of ix:dirty. *ids is the
+ * a window of ix:wait (10 × max ids, rotating), and hands out members of ix:dirty. *ids is the
  * caller's to free; *left (may be NULL) gets ix:dirty's size after. */
 LODE_MUST_CHECK int store_search_todo(store_t *self,
                                       int part,

@@ -17,8 +17,10 @@
 #include "store_impl.h"
 #include "store_rows.h"
 
-/* ARGV[4] max -> {{id…}, dirty left}. Finished jobs of the walk join
- * ix:dirty before they are handed out, so a crash loses none. */
+/* ARGV[4] max, ARGV[5] window -> {{id…}, dirty left}. Finished jobs of
+ * the walk join ix:dirty before they are handed out, so a crash loses none.
+ * ix:wait is looked at window ids a call, from where the last call stopped
+ * (HGET each: cheap beside indexing a job, so the window is wider). */
 static const char s_lua_todo[] =
     "local P, max = ARGV[1], tonumber(ARGV[4])\n"
     "local H, W, D = P..'ix:hw', P..'ix:wait', P..'ix:dirty'\n"
@@ -27,7 +29,7 @@ static const char s_lua_todo[] =
     "local wpos = tonumber(redis.call('HGET', H, 'wpos') or '0')\n"
     "if wpos >= redis.call('ZCARD', W) then wpos = 0 end\n"
     "local kept = 0\n"
-    "for _, id in ipairs(redis.call('ZRANGE', W, wpos, wpos + max - 1)) do\n"
+    "for _, id in ipairs(redis.call('ZRANGE', W, wpos, wpos + tonumber(ARGV[5]) - 1)) do\n"
     "  local s = state(id)\n"
     "  if not s or fin[s] then redis.call('ZREM', W, id) else kept = kept + 1 end\n"
     "  if s and fin[s] then redis.call('SADD', D, id) end\n"
@@ -156,6 +158,7 @@ int store_search_todo(store_t *self,
     store_at(self, part);
     store_args_t a = {0};
     store_int(&a, (int64_t)(max ? max : 1));
+    store_int(&a, (int64_t)(max ? max : 1) * 10);
     redisReply *r = s_eval1(self, s_lua_todo, &a, err);
     if (!r)
         return -1;
