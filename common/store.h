@@ -576,8 +576,10 @@ typedef struct {
     size_t n;
 } store_search_word_t;
 
-/* A page cursor: "" for the first page. Over P partitions it carries each
- * partition's position ("12.0.37"), or for a search the last id passed. */
+/* A page cursor: "" for the first page. It carries each partition's place,
+ * "."-separated: "SCORE:K" in the jobs zset (K ids of that creation time
+ * passed), a position in a batch's list ("-": that partition is over), or
+ * a plain rank to start from; for a search, the last id passed. */
 #define STORE_CURSOR_MAX 8192
 
 /* What to list. Strings borrowed; NULL or "" = any. */

@@ -18,7 +18,7 @@ int64_t store_rows_num(const redisReply *r)
 }
 
 /* One row; false if the reply is not one. */
-static bool s_row(const redisReply *r, store_row_t *out, size_t *pos)
+static bool s_row(const redisReply *r, store_row_t *out, store_place_t *at)
 {
     memset(out, 0, sizeof *out);
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 11)
@@ -38,7 +38,11 @@ static bool s_row(const redisReply *r, store_row_t *out, size_t *pos)
     out->curated_version = store_rows_num(r->element[8]);
     store_copy_field(out->title, sizeof out->title, r->element[9]);
     out->snippets = store_rows_num(r->element[10]);
-    *pos = r->elements > 11 ? (size_t)store_rows_num(r->element[11]) : 0;
+    memset(at, 0, sizeof *at);
+    if (r->elements > 12) {
+        store_copy_field(at->score, sizeof at->score, r->element[11]);
+        at->k = (size_t)store_rows_num(r->element[12]);
+    }
     return out->id[0] != '\0';
 }
 
@@ -46,10 +50,10 @@ void store_rows_read(const redisReply *list, store_part_page_t *pp, size_t max)
 {
     size_t n = list->elements < max ? list->elements : max;
     pp->rows = mem_calloc(n ? n : 1, sizeof *pp->rows);
-    pp->pos = mem_calloc(n ? n : 1, sizeof *pp->pos);
+    pp->at = mem_calloc(n ? n : 1, sizeof *pp->at);
     pp->n = 0;
     for (size_t i = 0; i < n; i++)
-        if (s_row(list->element[i], &pp->rows[pp->n], &pp->pos[pp->n]))
+        if (s_row(list->element[i], &pp->rows[pp->n], &pp->at[pp->n]))
             pp->n++;
 }
 
@@ -57,9 +61,9 @@ void store_part_page_free(store_part_page_t *pp, size_t n)
 {
     for (size_t i = 0; pp && i < n; i++) {
         free(pp[i].rows);
-        free(pp[i].pos);
+        free(pp[i].at);
         pp[i].rows = NULL;
-        pp[i].pos = NULL;
+        pp[i].at = NULL;
     }
 }
 

@@ -45,13 +45,22 @@
     "          h[7] or '', h[8] or '0', title, COUNT(sn or false)}\n"                              \
     "end\n"
 
+/* A place in one partition's list: for the jobs zset the score reached
+ * and how many ids of that score were passed (new jobs, which come in
+ * above, move nothing); for a batch's list a position. */
+typedef struct {
+    char score[32]; /* "" = k is a position (a batch's list, or a rank to start from) */
+    size_t k;
+    bool over; /* a batch's walk: this partition is done */
+} store_place_t;
+
 /* One partition's part of a page. */
 typedef struct {
     store_row_t *rows; /* owned, newest first */
-    size_t *pos;       /* each row's place in the partition's list (library) */
+    store_place_t *at; /* each row's place (the library) */
     size_t n;
-    size_t end;   /* place after the last id examined */
-    size_t total; /* ids in the list */
+    store_place_t end; /* the place after the last id examined */
+    size_t total;      /* ids in the list */
     size_t examined;
     bool done;        /* nothing left after end */
     store_row_t last; /* the last id examined (id, created_ms): the frontier */
@@ -61,7 +70,7 @@ typedef struct {
 int64_t store_rows_num(const redisReply *r);
 
 /* Read the rows of reply list into pp (room for max; a row may carry its
- * position as element 12). */
+ * place as elements 12 and 13: score or "", k). */
 void store_rows_read(const redisReply *list, store_part_page_t *pp, size_t max);
 
 void store_part_page_free(store_part_page_t *pp, size_t n);
