@@ -67,20 +67,34 @@ static void s_add(buf_t *b, const json_t *s)
         return;
 }
 
-/* The text a job is found by: titles, then each kept snippet's quote and
- * commentary. */
-static char *s_text(const doc_t *doc)
+/* What the index keeps of a job beside its terms (the library's row). */
+typedef struct {
+    char *text;  /* titles, then each kept snippet's quote and commentary */
+    char *title; /* the source's title, else the synthesis's, else "" */
+    int64_t snippets;
+} s_read_t;
+
+static void s_read(const doc_t *doc, s_read_t *out)
 {
     char *js = doc_to_json(doc, 0);
     json_t *d = json_loads(js, 0, NULL);
     free(js);
     buf_t b;
     buf_init(&b, SEARCHIDX_TEXT_MAX);
-    s_add(&b, json_object_get(json_object_get(d, "source"), "title"));
-    s_add(&b, json_object_get(json_object_get(d, "synthesis"), "title"));
+    const json_t *titles[] = {json_object_get(json_object_get(d, "source"), "title"),
+                              json_object_get(json_object_get(d, "synthesis"), "title")};
+    const char *title = "";
+    for (size_t i = 0; i < 2; i++) {
+        s_add(&b, titles[i]);
+        if (!*title && json_string_value(titles[i]))
+            title = json_string_value(titles[i]);
+    }
+    out->title = mem_strdup(title);
+    const json_t *list = json_object_get(d, "snippets");
+    out->snippets = (int64_t)json_array_size(list);
     size_t i;
-    json_t *sn;
-    json_array_foreach(json_object_get(d, "snippets"), i, sn)
+    const json_t *sn;
+    json_array_foreach(list, i, sn)
     {
         if (json_is_false(json_object_get(sn, "kept")))
             continue;
@@ -88,7 +102,7 @@ static char *s_text(const doc_t *doc)
         s_add(&b, json_object_get(sn, "commentary"));
     }
     json_decref(d);
-    return buf_steal(&b);
+    out->text = buf_steal(&b);
 }
 
 /* The terms of text, "\n"-joined. Caller frees. */
@@ -114,25 +128,29 @@ static char *s_terms(searchidx_t *self, const char *text)
 int searchidx_job(searchidx_t *self, store_t *store, const char *id, err_t *err)
 {
     store_job_t job;
-    int64_t version = 0;
+    store_search_doc_t d = {.id = id};
     err_t why = {0};
-    doc_t *doc = jobdoc_load_versioned(store, id, &job, &version, &why);
+    doc_t *doc = jobdoc_load_versioned(store, id, &job, &d.version, &why);
     if (!doc && why.code == LODE_ESTORE) {
         *err = why;
         return -1;
     }
+    s_read_t r = {0};
     char *terms = NULL;
     if (doc) {
-        char *text = s_text(doc);
-        terms = s_terms(self, text);
-        free(text);
+        s_read(doc, &r);
+        d.terms = terms = s_terms(self, r.text);
+        d.title = r.title;
+        d.snippets = r.snippets;
         doc_destroy(&doc);
         store_job_clear(&job);
     } else if (why.code != LODE_ENOTFOUND) /* unreadable: out of the index, said once */
         log_write(LOGL_WARN, "search", "job %s left out of the search index: %s", id, why.msg);
     int stored = 0;
-    int rc = store_search_index(store, id, version, terms ? terms : "", &stored, err);
+    int rc = store_search_index(store, &d, &stored, err);
     free(terms);
+    free(r.text);
+    free(r.title);
     return rc;
 }
 

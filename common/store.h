@@ -616,7 +616,9 @@ LODE_MUST_CHECK int store_library_page(store_t *self,
  * a worker's or the broker's path:
  *   P ix:w:TERM   zset  ids of the finished jobs holding TERM (score 0:
  *                       ordered by id, so newest first by ZREVRANGEBYLEX)
- *   P ix:doc:ID   string  the terms ID is indexed under, "\n"-joined
+ *   P ix:doc:ID   hash  terms: the terms ID is indexed under, "\n"-joined;
+ *                       title, snippets: what the library shows (read
+ *                       from parts the Lua cannot, zstd-compressed ones)
  *   P ix:dirty    set   jobs to (re)index: finished since the last walk,
  *                       or curated (store_curate.c adds them)
  *   P ix:wait     zset  jobs seen unfinished, looked at again later
@@ -635,13 +637,21 @@ LODE_MUST_CHECK int store_search_todo(store_t *self,
                                       size_t *left,
                                       err_t *err);
 
-/* Index job id under terms ("\n"-joined, each without "\n"; "" = none,
- * which drops it from the index) if its curated_version is still version
+/* A job as the indexer read it. Strings borrowed. */
+typedef struct {
+    const char *id;
+    int64_t version;   /* the curated_version it was read at */
+    const char *terms; /* "\n"-joined, each without "\n"; "" = none (out of the index) */
+    const char *title; /* the source's (or synthesis's) title, or "" */
+    int64_t snippets;  /* proposed snippets */
+} store_search_doc_t;
+
+/* Index d->id under d->terms if its curated_version is still d->version
  * (the one the terms were made from); it leaves ix:dirty. *stored: 1 when
  * written, 0 when the job is gone (its postings dropped), -1 when it was
  * curated since (left dirty for the next pass). */
-LODE_MUST_CHECK int store_search_index(
-    store_t *self, const char *id, int64_t version, const char *terms, int *stored, err_t *err);
+LODE_MUST_CHECK int
+store_search_index(store_t *self, const store_search_doc_t *d, int *stored, err_t *err);
 
 /* Start the walk of every partition again (lode admin reindex). */
 LODE_MUST_CHECK int store_search_restart(store_t *self, err_t *err);

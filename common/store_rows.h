@@ -15,7 +15,9 @@
 
 /* Lua: ROW(P, id, st, kind) -> {id, state, stage, kind, batch, created_ms,
  * url, name, curated_version, title, snippets}, or nil when filtered out,
- * or nil, true when the job is gone. */
+ * or nil, true when the job is gone. The title and snippet count come from
+ * the search index once the job is indexed (the indexer reads parts that
+ * are zstd-compressed, which Lua cannot), else from the parts themselves. */
 #define STORE_LUA_ROW                                                                              \
     "local function COUNT(s)\n"                                                                    \
     "  local n, i = 0, 1\n"                                                                        \
@@ -32,6 +34,11 @@
     "                       'url', 'name', 'curated_version')\n"                                   \
     "  if not h[1] then return nil, true end\n"                                                    \
     "  if (st ~= '' and h[1] ~= st) or (kind ~= '' and h[3] ~= kind) then return nil end\n"        \
+    "  local m = redis.call('HMGET', P..'ix:doc:'..id, 'title', 'snippets')\n"                     \
+    "  if m[2] then\n"                                                                             \
+    "    return {id, h[1] or '', h[2] or '', h[3] or '', h[4] or '', h[5] or '0', h[6] or '',\n"   \
+    "            h[7] or '', h[8] or '0', m[1] or '', tonumber(m[2]) or 0}\n"                      \
+    "  end\n"                                                                                      \
     "  local title = ''\n"                                                                         \
     "  for _, part in ipairs({':source', ':synthesis'}) do\n"                                      \
     "    local v = title == '' and redis.call('GET', k..part)\n"                                   \

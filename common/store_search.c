@@ -48,8 +48,9 @@ static const char s_lua_todo[] =
     "redis.call('HSET', H, 'score', hs, 'k', hk, 'wpos', wpos + kept)\n"
     "return {redis.call('SRANDMEMBER', D, max), redis.call('SCARD', D)}\n";
 
-/* ARGV[4] id, ARGV[5] version, ARGV[6] terms -> 1 written, 0 job gone
- * (postings dropped), -1 curated since (left dirty). */
+/* ARGV[4] id, ARGV[5] version, ARGV[6] terms, ARGV[7] title, ARGV[8]
+ * snippets -> 1 written, 0 job gone (postings dropped), -1 curated since
+ * (left dirty). */
 static const char s_lua_index[] =
     "local P, id = ARGV[1], ARGV[4]\n"
     "local k, X = P..'job:'..id, P..'ix:doc:'..id\n"
@@ -58,13 +59,15 @@ static const char s_lua_index[] =
     "tonumber(ARGV[5]) then return -1 end\n"
     "local new, had = {}, {}\n"
     "if not gone then for t in string.gmatch(ARGV[6], '[^\\n]+') do new[t] = true end end\n"
-    "for t in string.gmatch(redis.call('GET', X) or '', '[^\\n]+') do\n"
+    "for t in string.gmatch(redis.call('HGET', X, 'terms') or '', '[^\\n]+') do\n"
     "  if new[t] then had[t] = true else redis.call('ZREM', P..'ix:w:'..t, id) end\n"
     "end\n"
     "for t in pairs(new) do\n"
     "  if not had[t] then redis.call('ZADD', P..'ix:w:'..t, 0, id) end\n"
     "end\n"
-    "if gone or ARGV[6] == '' then redis.call('DEL', X) else redis.call('SET', X, ARGV[6]) end\n"
+    "redis.call('DEL', X)\n"
+    "if not gone then redis.call('HSET', X, 'terms', ARGV[6], 'title', ARGV[7], 'snippets', "
+    "ARGV[8]) end\n"
     "redis.call('SREM', P..'ix:dirty', id)\n"
     "return gone and 0 or 1\n";
 
@@ -179,16 +182,17 @@ int store_search_todo(store_t *self,
     return 0;
 }
 
-int store_search_index(
-    store_t *self, const char *id, int64_t version, const char *terms, int *stored, err_t *err)
+int store_search_index(store_t *self, const store_search_doc_t *d, int *stored, err_t *err)
 {
-    if (store_valid_id(id, err) != 0)
+    if (store_valid_id(d->id, err) != 0)
         return -1;
-    store_at(self, store_part_of(self, id));
+    store_at(self, store_part_of(self, d->id));
     store_args_t a = {0};
-    store_str(&a, id);
-    store_int(&a, version);
-    store_str(&a, terms ? terms : "");
+    store_str(&a, d->id);
+    store_int(&a, d->version);
+    store_str(&a, d->terms ? d->terms : "");
+    store_str(&a, d->title ? d->title : "");
+    store_int(&a, d->snippets);
     long long v = 0;
     if (store_eval_int(self, s_lua_index, &a, &v, err) != 0)
         return -1;
