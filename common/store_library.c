@@ -125,6 +125,10 @@ static const char *s_token(const char *p, store_place_t *at)
     const char *colon = strchr(p, ':');
     if (colon && (size_t)(colon - p) < sizeof at->score && (size_t)(colon - p) <= n && colon > p) {
         memcpy(at->score, p, (size_t)(colon - p));
+        char *end = NULL;
+        double v = strtod(at->score, &end); /* Redis would refuse anything else */
+        if (!end || *end || v != v)
+            return NULL;
         p = colon + 1;
     }
     if (*p < '0' || *p > '9')

@@ -324,8 +324,14 @@ static void test_library_is_newest_first_across_partitions(void **state)
     /* Malformed cursors. */
     store_row_t rows[2];
     store_page_t *page = mem_calloc(1, sizeof *page);
-    static const char *const bad[] = {"x", "1.2", "1.2.3.4.5.6.7.8.9", "1.2.3.4.5.6.7.x"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const bad[] = {"x",
+                                      "1.2",
+                                      "1.2.3.4.5.6.7.8.9",
+                                      "1.2.3.4.5.6.7.x",
+                                      "nan:1.0.0.0.0.0.0.0",
+                                      "(5:0.0.0.0.0.0.0.0",
+                                      "ee:1.0.0.0.0.0.0.0"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err_t err = {0};
         store_page_opts_t b = {.limit = 2, .cursor = bad[i]};
         assert_int_equal(store_library_page(s_f.eight, &b, rows, page, &err), -1);
