@@ -70,13 +70,17 @@ BINS   := $(BUILD)/bin/lode-broker $(BUILD)/bin/lode-worker $(BUILD)/bin/lode
 BROKER_OBJS := $(call objs,$(wildcard broker/*.c)) $(CORE)
 WORKER_OBJS := $(call objs,$(wildcard worker/*.c)) $(CORE) $(TEXT) $(NET) $(SRCS) $(LLM)
 WEBEMBED := $(BUILD)/gen/web_assets.o
+# The search index's words (client/searchidx.c): the one text-layer module
+# the client links, with the stemmer and stopword lists it uses.
+SEARCHTERM := $(call objs,common/text/searchterm.c common/text/stem.c common/text/stopword.c)
 CLIENT_OBJS := $(call objs,$(wildcard client/*.c)) $(filter-out %/service.o,$(CORE)) \
                $(BUILD)/common/sources/youtube_url.o $(BUILD)/common/llm/prompts.o $(EMBED) \
-               $(WEBEMBED)
+               $(WEBEMBED) $(SEARCHTERM)
 BROKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd libsystemd) -lm
 WORKER_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack libcurl jansson libxml-2.0 libutf8proc libsystemd) \
                $(STEMMER) -lm
-CLIENT_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd libcmark) -lm
+CLIENT_LIBS := $(call pkglibs,libczmq libzmq libsodium hiredis libzstd msgpack jansson libmicrohttpd libcmark) \
+               $(STEMMER) -lm
 LIBOBJ := $(call objs,$(filter-out %/main.c,$(wildcard common/*.c common/*/*.c broker/*.c worker/*.c client/*.c))) $(EMBED) \
           $(WEBEMBED)
 HELPERS := $(call objs,$(wildcard tests/helpers/*.c))

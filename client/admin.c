@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "search.h"
 #include "store.h"
 
 int admin_run(cli_t *cli, int argc, char **argv)
@@ -29,8 +30,10 @@ int admin_run(cli_t *cli, int argc, char **argv)
     if (rc != 0)
         return cli_parse_exit(rc);
     long parts = 0;
+    if (n == 1 && strcmp(pos[0], "reindex") == 0)
+        return search_reindex(cli, json);
     if (n != 1 || strcmp(pos[0], "migrate") != 0)
-        return cli_usage(cli, "admin", "the one admin command is migrate");
+        return cli_usage(cli, "admin", "the admin commands are migrate and reindex");
     if (!parts_s || cli_parse_count(parts_s, 1024, &parts) != 0 || parts < 2)
         return cli_usage(cli, "admin", "--partitions wants a number from 2 to 1024");
     err_t err = {0};

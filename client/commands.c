@@ -20,6 +20,7 @@
 #include "list.h"
 #include "mem.h"
 #include "promptcmd.h"
+#include "search.h"
 #include "status.h"
 #include "submit.h"
 #include "top.h"
@@ -172,8 +173,9 @@ static const cli_cmd_t s_cmds[] = {
      "Examples:\n"
      "  lode top\n"
      "  lode top --once --json\n"},
-    {"admin", admin_run, "store maintenance: migrate a store into partitions",
+    {"admin", admin_run, "store maintenance: migrate into partitions, rebuild the search index",
      "usage: lode admin migrate --partitions N [--from URL] [--dry-run] [--json]\n"
+     "       lode admin reindex [--json]\n"
      "\n"
      "Move a store of one partition (one Redis server, plain key names) into N\n"
      "partitions (2..1024; see README \"Partitions and Redis Cluster\"). Stop the\n"
@@ -187,7 +189,11 @@ static const cli_cmd_t s_cmds[] = {
      "  lode admin migrate --partitions 16 --dry-run\n"
      "  lode admin migrate --partitions 16\n"
      "  lode --redis redis+cluster://10.0.0.1:7000 admin migrate --partitions 16 \\\n"
-     "      --from redis://10.0.0.9:6379\n"},
+     "      --from redis://10.0.0.9:6379\n"
+     "\n"
+     "reindex walks every job again and indexes the finished ones for search (lode\n"
+     "search, the workbench's library); lode web keeps the index up to date itself.\n"
+     "  lode admin reindex\n"},
     {"list", list_run, "list jobs, newest first",
      "usage: lode list [--state S] [--batch BATCH] [--since T] [--limit N] [--json]\n"
      "\n"
@@ -202,6 +208,24 @@ static const cli_cmd_t s_cmds[] = {
      "  lode list\n"
      "  lode list --state failed --since 2h\n"
      "  lode list --batch BATCH_ID --json\n"},
+    {"search", search_run, "find jobs by the words of their titles, quotes and commentary",
+     "usage: lode search [--state S] [--kind K] [--limit N] [--json] WORDS...\n"
+     "\n"
+     "The jobs whose title, kept quotes or commentary (as curated) hold every word,\n"
+     "newest first (default 20). Words match by stem (\"efficient\" finds\n"
+     "\"efficiency\") in English, German, French, Spanish, Italian, Portuguese and\n"
+     "Dutch; Chinese, Japanese and Korean match by pairs of characters. Words too\n"
+     "common to mean anything (\"the\", \"und\") are left out. Uses the index that\n"
+     "lode web keeps; run lode admin reindex to build it without lode web.\n"
+     "  --state S       only jobs in state S\n"
+     "  --kind K        only jobs of kind K: url, text, file\n"
+     "  --limit N       at most N jobs (1 to 1000)\n"
+     "  --json          an array of {id, title, state, kind, url, created_ms, snippets,\n"
+     "                  curated}\n"
+     "\n"
+     "Examples:\n"
+     "  lode search sample efficiency\n"
+     "  lode search --json 機械学習\n"},
     {"prompts", promptcmd_run, "the openai engine's prompts: where each comes from, copy them",
      "usage: lode prompts [--prompts DIR] [--json]\n"
      "       lode prompts copy [DIR] [--force] [--json]\n"

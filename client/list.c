@@ -1,6 +1,9 @@
-/*  list.c - `lode list`: candidate ids newest first (all jobs, a time
- *  range of the "jobs" zset, or one batch), page by page, each job read and
- *  filtered, until --limit rows or LIST_SCAN_MAX ids read.
+/*  list.c - `lode list`: all jobs or one state's, newest first across
+ *  partitions, through the library's pages (store_library_page: one call a
+ *  partition a page, the state filtered in Redis); with --since or --batch,
+ *  candidate ids (a time range of the "jobs" zset, or one batch) page by
+ *  page, each job read and filtered, until --limit rows or LIST_SCAN_MAX
+ *  ids read.
  *  SPDX-License-Identifier: MIT
  */
 // clang-format off
@@ -148,8 +151,67 @@ static bool s_rows(cli_t *cli,
     return *shown < f->limit;
 }
 
+/* One library row (store_library_page): the same columns as s_row. */
+static void s_lib_row(cli_t *cli, const store_row_t *r, json_t *arr)
+{
+    const char *label = r->title[0] ? r->title : r->name[0] ? r->name : r->url;
+    if (arr) {
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:I}", "id", r->id,
+                                             "state", r->state, "stage", r->stage, "kind", r->kind,
+                                             "title", s_str_or_null(r->title), "name",
+                                             s_str_or_null(r->name), "url", s_str_or_null(r->url),
+                                             "created_ms", (json_int_t)r->created_ms));
+    } else {
+        fprintf(cli->out, "%-26s  %-7s  %-9s  %-4s  ", r->id, r->state, r->stage, r->kind);
+        s_put_cols(cli->out, label, LIST_TITLE_COLS);
+    }
+}
+
+/* Every job, or those in one state: the library's pages, newest first
+ * across partitions, the state filtered inside Redis. */
+static int s_list_pages(cli_t *cli, store_t *store, const s_filter_t *f, json_t *arr)
+{
+    store_row_t *rows = mem_calloc(LIST_PAGE, sizeof *rows);
+    store_page_t *page = mem_calloc(1, sizeof *page);
+    char *cursor = mem_calloc(1, STORE_CURSOR_MAX);
+    size_t shown = 0;
+    int rc = CLI_EXIT_OK;
+    for (size_t pages = 0; pages * LIST_PAGE < LIST_SCAN_MAX && shown < f->limit; pages++) {
+        size_t want = f->limit - shown < LIST_PAGE ? f->limit - shown : LIST_PAGE;
+        store_page_opts_t o = {.state = f->state, .cursor = cursor, .limit = want};
+        err_t err = {0};
+        if (store_library_page(store, &o, rows, page, &err) != 0) {
+            rc = cli_fail(cli, &err);
+            break;
+        }
+        if (!arr && shown == 0 && page->n > 0)
+            fprintf(cli->out, "%-26s  %-7s  %-9s  %-4s  %s\n", "ID", "STATE", "STAGE", "KIND",
+                    "TITLE");
+        for (size_t i = 0; i < page->n; i++)
+            s_lib_row(cli, &rows[i], arr);
+        shown += page->n;
+        if (!page->next[0])
+            break;
+        snprintf(cursor, STORE_CURSOR_MAX, "%s", page->next);
+    }
+    free(rows);
+    free(page);
+    free(cursor);
+    return rc;
+}
+
 static int s_list(cli_t *cli, store_t *store, const s_filter_t *f, bool json)
 {
+    if (!f->batch && f->since_ms == 0) {
+        json_t *arr = json ? json_array() : NULL;
+        int rc = s_list_pages(cli, store, f, arr);
+        if (arr && rc == CLI_EXIT_OK) {
+            json_dumpf(arr, cli->out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+            fputc('\n', cli->out);
+        }
+        json_decref(arr);
+        return rc;
+    }
     json_t *arr = json ? json_array() : NULL;
     int rc = CLI_EXIT_OK;
     size_t shown = 0;

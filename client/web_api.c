@@ -150,35 +150,32 @@ static json_t *s_row_json(const store_row_t *r)
 static void s_list(web_ctx_t *c)
 {
     const web_req_t *r = c->req;
-    char q[256] = "";
-    const char *qa = web_arg(r, "q");
-    for (size_t i = 0; qa && qa[i] && i + 1 < sizeof q; i++)
-        q[i] = (char)tolower((unsigned char)qa[i]), q[i + 1] = '\0';
-    const char *cur = web_arg(r, "cursor"), *lim = web_arg(r, "limit");
+    const char *lim = web_arg(r, "limit");
     size_t limit = lim ? strtoul(lim, NULL, 10) : 50;
     limit = limit < 1 ? 1 : limit > 200 ? 200 : limit;
     store_page_opts_t o = {.state = web_arg(r, "state"),
                            .kind = web_arg(r, "kind"),
                            .batch = web_arg(r, "batch"),
-                           .query = q,
-                           .cursor = cur ? strtoull(cur, NULL, 10) : 0,
+                           .cursor = web_arg(r, "cursor"),
                            .limit = limit};
     store_row_t *rows = mem_calloc(limit, sizeof *rows);
-    store_page_t page;
+    store_page_t *page = mem_calloc(1, sizeof *page);
     err_t err = {0};
-    if (store_library_page(c->app->store, &o, rows, &page, &err) != 0) {
+    if (web_search_opts(c->app, web_arg(r, "q"), &o, &err) != 0 ||
+        store_library_page(c->app->store, &o, rows, page, &err) != 0) {
         free(rows);
+        free(page);
         web_send_err(c, &err);
         return;
     }
     json_t *docs = json_array();
-    for (size_t i = 0; i < page.n; i++)
+    for (size_t i = 0; i < page->n; i++)
         json_array_append_new(docs, s_row_json(&rows[i]));
     free(rows);
     web_send_json(c, 200,
-                  json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)page.total, "next",
-                            (json_int_t)page.next, "examined", (json_int_t)page.examined, "docs",
-                            docs));
+                  json_pack("{s:I,s:s,s:I,s:o}", "total", (json_int_t)page->total, "next",
+                            page->next, "examined", (json_int_t)page->examined, "docs", docs));
+    free(page);
 }
 
 static void s_submit(web_ctx_t *c)

@@ -11,6 +11,7 @@
 
 #include "job.h"
 #include "mem.h"
+#include "searchidx.h"
 #include "web_assets.h"
 #include "web_impl.h"
 
@@ -25,6 +26,7 @@ web_app_t *web_app_new(const web_opts_t *o, err_t *err)
         return NULL;
     web_app_t *self = mem_calloc(1, sizeof *self);
     self->store = st;
+    self->search = searchidx_new();
     self->cli = o->cli;
     self->token = o->token && o->token[0] ? o->token : NULL;
     self->loopback = o->loopback;
@@ -37,6 +39,7 @@ void web_app_destroy(web_app_t **self_p)
     if (!self_p || !*self_p)
         return;
     store_destroy(&(*self_p)->store);
+    searchidx_destroy(&(*self_p)->search);
     web_top_close(*self_p);
     free(*self_p);
     *self_p = NULL;

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "mem.h"
+#include "searchidx.h"
 #include "web_server.h"
 
 #define WEB_TOKEN_MIN 16
@@ -93,12 +94,15 @@ static int s_serve(cli_t *cli, const char *listen, const char *token, bool loopb
         return cli_fail(cli, &err);
     }
     web_app_set_port(app, web_server_port(srv));
+    /* The search index kept up to date beside the server (searchidx.h). */
+    searchidx_thread_t *indexer = searchidx_start(cli->redis_url, cli->prefix, 1000);
     int hl = (int)(strrchr(listen, ':') - listen);
     fprintf(cli->out, "lode web: serving the workbench on http://%.*s:%d/%s\n", hl, listen,
             web_server_port(srv), token ? " (sign in with the access token)" : "");
     fflush(cli->out);
     s_wait_signal();
     fprintf(cli->out, "lode web: stopping\n");
+    searchidx_stop(&indexer);
     web_server_stop(&srv);
     web_app_destroy(&app);
     return CLI_EXIT_OK;

@@ -11,8 +11,9 @@
 #include "web_app.h"
 #include "web_html.h"
 
-#define WEB_PAGE_MAX (64u * 1024 * 1024) /* the largest page rendered */
-#define WEB_LIB_PAGE 50                  /* documents per library page */
+#define WEB_PAGE_MAX     (64u * 1024 * 1024) /* the largest page rendered */
+#define WEB_LIB_PAGE     50                  /* documents per library page */
+#define WEB_SEARCH_FRESH 20                  /* jobs a partition indexed before a search */
 
 typedef struct {
     char id[65];   /* hex; the cookie's value */
@@ -42,10 +43,16 @@ struct web_app {
     bool loopback;
     int port;
     web_session_t sessions[WEB_SESSIONS_MAX];
-    void *stats_sub;  /* owned zsock_t: SUB to the broker's stats (web_top.c), or NULL */
-    char *stats;      /* owned: the last snapshot's JSON, or NULL */
-    int64_t stats_ms; /* when it arrived (monotonic) */
+    void *stats_sub;          /* owned zsock_t: SUB to the broker's stats (web_top.c), or NULL */
+    char *stats;              /* owned: the last snapshot's JSON, or NULL */
+    int64_t stats_ms;         /* when it arrived (monotonic) */
+    struct searchidx *search; /* owned: query words and a small indexing pass (web_lib.c) */
 };
+
+/* Fill o's search from the query q (the index, after one small indexing
+ * pass so an edit just saved is found), else leave it a plain listing.
+ * -1 and *err if Redis fails (web_lib.c). */
+int web_search_opts(web_app_t *app, const char *q, store_page_opts_t *o, err_t *err);
 
 /* --- the broker's live stats, as `lode top` shows them (web_top.c) --- */
 /* Take in every snapshot waiting (connecting on first use; the first call

@@ -4,13 +4,13 @@
  *  every key); the submit form's handler; and the document exports.
  *  SPDX-License-Identifier: MIT
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
 #include "jobdoc.h"
 #include "mem.h"
+#include "searchidx.h"
 #include "web_doc.h"
 #include "web_impl.h"
 
@@ -89,10 +89,11 @@ static void s_row(wb_t *b, const store_row_t *row)
 }
 
 /* A link to the page at cursor, keeping the filters. */
-static void s_page_link(wb_t *b, const web_req_t *r, size_t cursor, const char *label)
+static void s_page_link(wb_t *b, const web_req_t *r, const char *cursor, const char *label)
 {
     static const char *const keep[] = {"state", "kind", "batch", "q"};
-    wb_fmt(b, "<a class=\"pager\" href=\"/?cursor=%zu", cursor);
+    wb_raw(b, "<a class=\"pager\" href=\"/?cursor=");
+    wb_urlenc(b, cursor);
     for (size_t i = 0; i < 4; i++) {
         const char *v = web_arg(r, keep[i]);
         if (v && *v) {
@@ -105,47 +106,61 @@ static void s_page_link(wb_t *b, const web_req_t *r, size_t cursor, const char *
     wb_raw(b, "</a>");
 }
 
+int web_search_opts(web_app_t *app, const char *q, store_page_opts_t *o, err_t *err)
+{
+    while (q && (*q == ' ' || *q == '\t'))
+        q++;
+    if (!q || !*q)
+        return 0;
+    searchidx_query(app->search, q, o);
+    return searchidx_pass(app->search, app->store, WEB_SEARCH_FRESH, NULL, NULL, err);
+}
+
 int web_library_render(web_ctx_t *c, wb_t *b, err_t *err)
 {
     const web_req_t *r = c->req;
-    char q[256] = "";
-    const char *qa = web_arg(r, "q");
-    for (size_t i = 0; qa && qa[i] && i + 1 < sizeof q; i++)
-        q[i] = (char)tolower((unsigned char)qa[i]), q[i + 1] = '\0';
-    const char *cur = web_arg(r, "cursor");
     store_page_opts_t o = {.state = web_arg(r, "state"),
                            .kind = web_arg(r, "kind"),
                            .batch = web_arg(r, "batch"),
-                           .query = q,
-                           .cursor = cur ? strtoull(cur, NULL, 10) : 0,
+                           .cursor = web_arg(r, "cursor"),
                            .limit = WEB_LIB_PAGE};
+    if (web_search_opts(c->app, web_arg(r, "q"), &o, err) != 0)
+        return -1;
     store_row_t *rows = mem_calloc(WEB_LIB_PAGE, sizeof *rows);
-    store_page_t page;
-    if (store_library_page(c->app->store, &o, rows, &page, err) != 0) {
+    store_page_t *page = mem_calloc(1, sizeof *page);
+    if (store_library_page(c->app->store, &o, rows, page, err) != 0) {
         free(rows);
+        free(page);
         return -1;
     }
     web_page_open(b, c, "Library", 0);
     wb_raw(b, "<main class=\"library\" id=\"library\">");
     s_submit_box(b, c);
-    wb_fmt(b, "<section class=\"docs\"><h2>Library <small>%zu documents</small></h2>", page.total);
+    if (o.search) /* total is then the rarest word's postings: no count to show */
+        wb_raw(b, "<section class=\"docs\"><h2>Library <small>search</small></h2>");
+    else
+        wb_fmt(b, "<section class=\"docs\"><h2>Library <small>%zu documents</small></h2>",
+               page->total);
     s_filters(b, r);
     wb_raw(b, "<table class=\"doclist\"><thead><tr><th>Title</th><th>Kind</th><th>State</th>"
               "<th>Snippets</th><th>Added</th></tr></thead><tbody>");
-    for (size_t i = 0; i < page.n; i++)
+    for (size_t i = 0; i < page->n; i++)
         s_row(b, &rows[i]);
-    if (page.n == 0)
+    if (page->n == 0)
         wb_raw(b, "<tr><td colspan=\"5\" class=\"missing\">Nothing here.</td></tr>");
     wb_raw(b, "</tbody></table><p class=\"paging\">");
-    if (o.cursor > 0)
-        s_page_link(b, r, 0, "First page");
-    if (page.next)
-        s_page_link(b, r, page.next, "Older →");
-    if ((o.query && *o.query) || (o.state && *o.state) || (o.kind && *o.kind))
-        wb_fmt(b, " <small>looked through %zu documents for this page</small>", page.examined);
+    if (o.cursor && *o.cursor)
+        s_page_link(b, r, "", "First page");
+    if (page->next[0])
+        s_page_link(b, r, page->next, "Older →");
+    if (o.search && o.n_words == 0)
+        wb_raw(b, " <small>every word of that search is too common to search for</small>");
+    else if (o.search || (o.state && *o.state) || (o.kind && *o.kind))
+        wb_fmt(b, " <small>looked through %zu documents for this page</small>", page->examined);
     wb_raw(b, "</p></section></main>");
     web_page_close(b);
     free(rows);
+    free(page);
     return 0;
 }
 

@@ -581,29 +581,96 @@ typedef struct {
     int64_t snippets;        /* proposed snippets, 0 before the snippet stage */
 } store_row_t;
 
+/* One word of a search: a job matches it if the index holds any of
+ * alt[0..n) for it (the word's stems in the languages searched; see
+ * store_search.c for the index). */
+#define STORE_SEARCH_WORDS 8
+#define STORE_SEARCH_ALTS  8
+
+typedef struct {
+    const char *alt[STORE_SEARCH_ALTS];
+    size_t n;
+} store_search_word_t;
+
+/* A page cursor: "" for the first page. It carries each partition's place,
+ * "."-separated: "SCORE:K" in the jobs zset (K ids of that creation time
+ * passed), a position in a batch's list ("-": that partition is over), or
+ * a plain rank to start from; for a search, the last id passed. */
+#define STORE_CURSOR_MAX 8192
+
 /* What to list. Strings borrowed; NULL or "" = any. */
 typedef struct {
     const char *state, *kind;
     const char *batch; /* a batch's jobs in submission order instead of all, newest first */
-    const char *query; /* lowercase ASCII substring of title, URL, quotes, commentary */
-    size_t cursor;     /* position to start from (0, or a previous page's next) */
-    size_t limit;      /* rows wanted, room in rows; 0 = 50 */
-    size_t scan_max;   /* ids examined at most by this call; 0 = 2000 */
+    bool search;       /* only jobs holding every one of words[0..n_words) (the search
+                          index), newest first; n_words 0 matches nothing */
+    const store_search_word_t *words;
+    size_t n_words;
+    const char *cursor; /* NULL or "" = the first page, else a previous page's next */
+    size_t limit;       /* rows wanted, room in rows; 0 = 50 */
+    size_t scan_max;    /* ids examined at most per partition and call; 0 = 2000 */
 } store_page_opts_t;
 
 typedef struct {
-    size_t n;        /* rows filled */
-    size_t next;     /* cursor of the next page; 0 = no more */
-    size_t total;    /* ids in the list (unfiltered) */
-    size_t examined; /* ids this call looked at */
+    size_t n;                    /* rows filled */
+    char next[STORE_CURSOR_MAX]; /* cursor of the next page; "" = no more */
+    size_t total;                /* ids in the list (unfiltered; a search: in its
+                                    rarest word's postings) */
+    size_t examined;             /* ids this call looked at */
 } store_page_t;
 
-/* One page of the library, in one script call. */
+/* One page of the library, newest first across every partition: one
+ * bounded script call per partition (pipelined per node), merged here. */
 LODE_MUST_CHECK int store_library_page(store_t *self,
                                        const store_page_opts_t *opts,
                                        store_row_t *rows,
                                        store_page_t *page,
                                        err_t *err);
+
+/* --- the search index (store_search.c) ---
+ * Per partition, written only by the indexer (client/searchidx.c), never on
+ * a worker's or the broker's path:
+ *   P ix:w:TERM   zset  ids of the finished jobs holding TERM (score 0:
+ *                       ordered by id, so newest first by ZREVRANGEBYLEX)
+ *   P ix:doc:ID   hash  terms: the terms ID is indexed under, "\n"-joined;
+ *                       title, snippets: what the library shows (read
+ *                       from parts the Lua cannot, zstd-compressed ones)
+ *   P ix:dirty    set   jobs to (re)index: finished since the last walk,
+ *                       or curated (store_curate.c adds them)
+ *   P ix:wait     zset  jobs seen unfinished, looked at again later
+ *   P ix:hw       hash  the walk's place in "jobs": score, k (ids taken at
+ *                       that score), wpos (place in ix:wait) */
+
+/* The indexer's next jobs in partition part, at most max: the walk moves
+ * on over new jobs (finished ones join ix:dirty, others ix:wait), looks at
+ * a window of ix:wait (10 × max ids, rotating), and hands out members of ix:dirty. *ids is the
+ * caller's to free; *left (may be NULL) gets ix:dirty's size after. */
+LODE_MUST_CHECK int store_search_todo(store_t *self,
+                                      int part,
+                                      size_t max,
+                                      char (**ids)[JOB_ID_SIZE],
+                                      size_t *n,
+                                      size_t *left,
+                                      err_t *err);
+
+/* A job as the indexer read it. Strings borrowed. */
+typedef struct {
+    const char *id;
+    int64_t version;   /* the curated_version it was read at */
+    const char *terms; /* "\n"-joined, each without "\n"; "" = none (out of the index) */
+    const char *title; /* the source's (or synthesis's) title, or "" */
+    int64_t snippets;  /* proposed snippets */
+} store_search_doc_t;
+
+/* Index d->id under d->terms if its curated_version is still d->version
+ * (the one the terms were made from); it leaves ix:dirty. *stored: 1 when
+ * written, 0 when the job is gone (its postings dropped), -1 when it was
+ * curated since (left dirty for the next pass). */
+LODE_MUST_CHECK int
+store_search_index(store_t *self, const store_search_doc_t *d, int *stored, err_t *err);
+
+/* Start the walk of every partition again (lode admin reindex). */
+LODE_MUST_CHECK int store_search_restart(store_t *self, err_t *err);
 
 /* --- the web workbench's review mode (store_review.c) ---
  *   P batch:ID:reviewed  set  job ids a person marked reviewed */

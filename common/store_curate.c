@@ -30,6 +30,7 @@ static const char s_lua_curated_cas[] =
     "local v = tonumber(redis.call('HGET', k, 'curated_version') or '0')\n"
     "if v ~= tonumber(ARGV[5]) then return -(v + 2) end\n"
     "redis.call('SET', k..':curated', ARGV[6])\n"
+    "redis.call('SADD', ARGV[1]..'ix:dirty', ARGV[4]) -- the search index redoes it\n"
     "return redis.call('HINCRBY', k, 'curated_version', 1)\n";
 
 static int64_t s_int(const redisReply *r)

@@ -23,7 +23,7 @@
 
 #define STORE_KEY_MAX     256
 #define STORE_ARGS_MAX    128
-#define STORE_SCRIPTS_MAX 16
+#define STORE_SCRIPTS_MAX 32
 
 struct store {
     rcl_t *rcl;         /* owned: the single server or the cluster */

@@ -1,11 +1,13 @@
-/*  store_library.c - one page of the workbench's library in one script:
- *  ids newest first from the P jobs zset (ZREVRANGE from a cursor, never
- *  every key), or a batch's list in submission order; each job's hash
- *  fields, source title and snippet count read beside it; filters by state
- *  and kind and a plain-text search over titles, quotes, commentary and the
- *  curation layer. A filtered page examines at most scan_max ids a call and
- *  hands back a cursor, so a search never blocks Redis for long and a page
- *  costs the same at 100 or 100,000 documents.
+/*  store_library.c - one page of the workbench's library: ids newest first
+ *  from each partition's jobs zset (ZREVRANGEBYSCORE from that partition's
+ *  place, never every key), or a batch's list in submission order; each
+ *  job's hash fields, source title and snippet count read beside it;
+ *  filters by state and kind. A filtered page examines at most scan_max ids
+ *  a partition and call, so a page costs the same at 100 or 100,000
+ *  documents. Over P partitions the pages are merged newest first (a k-way
+ *  merge by creation time) and the cursor carries every partition's place:
+ *  a score and how many ids of that score were passed, so jobs submitted
+ *  while a person pages (they come in above) shift nothing.
  *  SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -13,164 +15,248 @@
 
 #include <hiredis/hiredis.h>
 
+#include "mem.h"
 #include "store_impl.h"
+#include "store_rows.h"
 
-/* ARGV[4..10]: state kind batch query(lowercase) cursor limit scan_max
- * -> {next position, total, examined, {row…}}; a row is {id, state, stage,
- * kind, batch, created_ms, url, name, curated_version, title, snippets}. */
-static const char s_lua_page[] =
-    "local P = ARGV[1]\n"
-    "local st, kind, batch, q = ARGV[4], ARGV[5], ARGV[6], ARGV[7]\n"
-    "local pos, limit, scan = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])\n"
+/* ARGV[4..10]: state kind batch k limit scan_max score -> {the place
+ * after the last id examined (score, k), total, examined, {row…}, last id
+ * examined, its score, 1 if nothing is left}. A row is ROW's plus its place
+ * (score, k). In the jobs zset a place is a score and how many ids of that
+ * score were passed (score '' = k is a rank, made a place first); in a
+ * batch's list it is a position. */
+static const char s_lua_page[] = STORE_LUA_ROW
+    "local P, J = ARGV[1], ARGV[1]..'jobs'\n"
+    "local st, kind, batch, hs = ARGV[4], ARGV[5], ARGV[6], ARGV[10]\n"
+    "local k, limit, scan = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])\n"
+    "local L = P..'batch:'..batch..':jobs'\n"
     "local total\n"
-    "if batch ~= '' then total = redis.call('LLEN', P..'batch:'..batch..':jobs')\n"
-    "else total = redis.call('ZCARD', P..'jobs') end\n"
-    "local rows, examined = {}, 0\n"
-    "local function count(s)\n"
-    "  local n, i = 0, 1\n"
-    "  while s do\n"
-    "    local a = string.find(s, '\"quote\":', i, true)\n"
-    "    if not a then break end\n"
-    "    n, i = n + 1, a + 8\n"
-    "  end\n"
-    "  return n\n"
+    "if batch ~= '' then total = redis.call('LLEN', L) else total = redis.call('ZCARD', J) end\n"
+    "local rows, examined, lid, lsc, over = {}, 0, '', '0', false\n"
+    "local function take(id, sc, bs, bk)\n"
+    "  lid, lsc, examined = id, sc, examined + 1\n"
+    "  local r = ROW(P, id, st, kind)\n"
+    "  if r then r[12], r[13] = bs, bk; rows[#rows + 1] = r end\n"
     "end\n"
-    "local function has(s) return s and string.find(string.lower(s), q, 1, true) end\n"
-    "local function row(id)\n"
-    "  local k = P..'job:'..id\n"
-    "  local h = redis.call('HMGET', k, 'state', 'stage', 'kind', 'batch', 'created_ms',\n"
-    "                       'url', 'name', 'curated_version')\n"
-    "  if (st ~= '' and h[1] ~= st) or (kind ~= '' and h[3] ~= kind) then return nil end\n"
-    "  local title = ''\n"
-    "  for _, part in ipairs({':source', ':synthesis'}) do\n"
-    "    local v = title == '' and redis.call('GET', k..part)\n"
-    "    if v then\n"
-    "      local ok, s = pcall(cjson.decode, v)\n"
-    "      if ok and type(s) == 'table' and type(s.title) == 'string' then title = s.title end\n"
+    "if batch ~= '' then\n"
+    "  while #rows < limit and examined < scan and k < total do\n"
+    "    local ids = redis.call('LRANGE', L, k, k + math.min(100, scan - examined) - 1)\n"
+    "    if #ids == 0 then break end\n"
+    "    for _, id in ipairs(ids) do\n"
+    "      k = k + 1; take(id, '0', '', k - 1)\n"
+    "      if #rows >= limit then break end\n"
     "    end\n"
     "  end\n"
-    "  local sn = redis.call('GET', k..':snippets')\n"
-    "  if q ~= '' and not (has(title) or has(h[6]) or has(sn) or\n"
-    "                      has(redis.call('GET', k..':curated'))) then return nil end\n"
-    "  return {id, h[1] or '', h[2] or '', h[3] or '', h[4] or '', h[5] or '0', h[6] or '',\n"
-    "          h[7] or '', h[8] or '0', title, count(sn or false)}\n"
+    "  return {'', k, total, examined, rows, lid, lsc, k >= total and 1 or 0}\n"
     "end\n"
-    "while #rows < limit and examined < scan and pos < total do\n"
+    "if hs == '' then\n"
+    "  local e = redis.call('ZREVRANGE', J, k, k, 'WITHSCORES')\n"
+    "  if #e == 0 then hs, k = '-inf', 0\n"
+    "  else hs = e[2]; k = k - redis.call('ZCOUNT', J, '('..hs, '+inf') end\n"
+    "end\n"
+    "while #rows < limit and examined < scan and not over do\n"
     "  local n = math.min(100, scan - examined)\n"
-    "  local ids\n"
-    "  if batch ~= '' then ids = redis.call('LRANGE', P..'batch:'..batch..':jobs', pos, pos + n - "
-    "1)\n"
-    "  else ids = redis.call('ZREVRANGE', P..'jobs', pos, pos + n - 1) end\n"
-    "  if #ids == 0 then break end\n"
-    "  for _, id in ipairs(ids) do\n"
-    "    pos, examined = pos + 1, examined + 1\n"
-    "    local r = row(id)\n"
-    "    if r then rows[#rows + 1] = r end\n"
-    "    if #rows >= limit then break end\n"
+    "  local ids = redis.call('ZREVRANGEBYSCORE', J, hs, '-inf', 'WITHSCORES', 'LIMIT', k, n)\n"
+    "  over = #ids < 2 * n\n"
+    "  for i = 1, #ids, 2 do\n"
+    "    local bs, bk = hs, k\n"
+    "    if tonumber(ids[i + 1]) == tonumber(hs) then k = k + 1 else hs, k = ids[i + 1], 1 end\n"
+    "    take(ids[i], ids[i + 1], bs, bk)\n"
+    "    if #rows >= limit and i + 1 < #ids then over = false; break end\n"
     "  end\n"
     "end\n"
-    "return {pos, total, examined, rows}\n";
+    "return {hs, k, total, examined, rows, lid, lsc, over and 1 or 0}\n";
 
-static int64_t s_num(const redisReply *r)
-{
-    if (r->type == REDIS_REPLY_INTEGER)
-        return (int64_t)r->integer;
-    return r->type == REDIS_REPLY_STRING ? (int64_t)strtoll(r->str, NULL, 10) : 0;
-}
+/* The page's parameters: what every partition's call shares. */
+typedef struct {
+    const store_page_opts_t *o;
+    size_t limit, scan;
+} s_req_t;
 
-static void s_row(const redisReply *r, store_row_t *out)
+/* One partition's page from place at into pp. */
+static int s_page_one(
+    store_t *self, const s_req_t *q, const store_place_t *at, store_part_page_t *pp, err_t *err)
 {
-    memset(out, 0, sizeof *out);
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 11)
-        return;
-    for (size_t i = 0; i < 11; i++) {
-        if (r->element[i]->type != REDIS_REPLY_STRING && r->element[i]->type != REDIS_REPLY_INTEGER)
-            return;
-    }
-    store_copy_field(out->id, sizeof out->id, r->element[0]);
-    store_copy_field(out->state, sizeof out->state, r->element[1]);
-    store_copy_field(out->stage, sizeof out->stage, r->element[2]);
-    store_copy_field(out->kind, sizeof out->kind, r->element[3]);
-    store_copy_field(out->batch, sizeof out->batch, r->element[4]);
-    out->created_ms = s_num(r->element[5]);
-    store_copy_field(out->url, sizeof out->url, r->element[6]);
-    store_copy_field(out->name, sizeof out->name, r->element[7]);
-    out->curated_version = s_num(r->element[8]);
-    store_copy_field(out->title, sizeof out->title, r->element[9]);
-    out->snippets = s_num(r->element[10]);
-}
-
-static int
-s_reply(const redisReply *r, store_page_t *page, store_row_t *rows, size_t max, err_t *err)
-{
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 4 ||
-        r->element[3]->type != REDIS_REPLY_ARRAY) {
-        err_set(err, LODE_ESTORE, "redis: unexpected reply to the library page");
-        return -1;
-    }
-    page->total = (size_t)s_num(r->element[1]);
-    size_t pos = (size_t)s_num(r->element[0]);
-    page->next = pos < page->total ? pos : 0;
-    page->examined = (size_t)s_num(r->element[2]);
-    const redisReply *list = r->element[3];
-    page->n = 0;
-    for (size_t i = 0; i < list->elements && page->n < max; i++) {
-        s_row(list->element[i], &rows[page->n]);
-        if (rows[page->n].id[0])
-            page->n++;
-    }
-    return 0;
-}
-
-/* One partition's page from pos. */
-static int s_page_one(store_t *self,
-                      const store_page_opts_t *o,
-                      size_t pos,
-                      store_row_t *rows,
-                      store_page_t *page,
-                      err_t *err)
-{
+    const store_page_opts_t *o = q->o;
     store_args_t a = {0};
     store_str(&a, o->state ? o->state : "");
     store_str(&a, o->kind ? o->kind : "");
     store_str(&a, o->batch ? o->batch : "");
-    store_str(&a, o->query ? o->query : "");
-    store_int(&a, (int64_t)pos);
-    store_int(&a, (int64_t)(o->limit ? o->limit : 50));
-    store_int(&a, (int64_t)(o->scan_max ? o->scan_max : 2000));
+    store_int(&a, (int64_t)at->k);
+    store_int(&a, (int64_t)q->limit);
+    store_int(&a, (int64_t)q->scan);
+    store_str(&a, at->score);
     store_call_t *c = store_calls_new(1);
     c[0].script = s_lua_page;
     c[0].args = a;
     int rc = store_eval_many(self, c, 1, err);
-    if (rc == 0 && !c[0].reply) {
+    const redisReply *r = c[0].reply;
+    if (rc == 0 && !r) {
         err_set(err, c[0].err.code ? c[0].err.code : LODE_ESTORE, "%s", c[0].err.msg);
         rc = -1;
+    } else if (rc == 0 && (r->type != REDIS_REPLY_ARRAY || r->elements < 8 ||
+                           r->element[4]->type != REDIS_REPLY_ARRAY)) {
+        err_set(err, LODE_ESTORE, "redis: unexpected reply to the library page");
+        rc = -1;
     }
-    if (rc == 0)
-        rc = s_reply(c[0].reply, page, rows, o->limit ? o->limit : 50, err);
+    if (rc == 0) {
+        store_copy_field(pp->end.score, sizeof pp->end.score, r->element[0]);
+        pp->end.k = (size_t)store_rows_num(r->element[1]);
+        pp->total = (size_t)store_rows_num(r->element[2]);
+        pp->examined = (size_t)store_rows_num(r->element[3]);
+        store_copy_field(pp->last.id, sizeof pp->last.id, r->element[5]);
+        pp->last.created_ms = store_rows_num(r->element[6]);
+        pp->done = store_rows_num(r->element[7]) == 1;
+        pp->end.over = pp->done;
+        store_rows_read(r->element[4], pp, q->limit);
+    }
     store_calls_free(c, 1);
     return rc;
 }
 
-/* A partitioned store pages partition by partition (newest first within
- * each): the cursor carries the partition, a page never spans two. */
+/* One partition's place from a cursor's token: "-" (that partition is
+ * over: a batch's walk), "N" (a position or rank), "SCORE:K". */
+static const char *s_token(const char *p, store_place_t *at)
+{
+    memset(at, 0, sizeof *at);
+    if (*p == '-' && (p[1] == '.' || !p[1]))
+        return at->over = true, p + 1;
+    size_t n = strspn(p, "0123456789.+-einfE");
+    const char *colon = strchr(p, ':');
+    if (colon && (size_t)(colon - p) < sizeof at->score && (size_t)(colon - p) <= n && colon > p) {
+        memcpy(at->score, p, (size_t)(colon - p));
+        char *end = NULL;
+        double v = strtod(at->score, &end); /* Redis would refuse anything else */
+        if (!end || *end || v != v)
+            return NULL;
+        p = colon + 1;
+    }
+    if (*p < '0' || *p > '9')
+        return NULL;
+    char *end = NULL;
+    at->k = (size_t)strtoull(p, &end, 10);
+    return end;
+}
+
+/* The cursor's places, one a partition. -1 and EINVAL if it is not one of
+ * ours. */
+static int s_cursor_parse(const char *cur, store_place_t *at, int parts, err_t *err)
+{
+    memset(at, 0, (size_t)parts * sizeof *at);
+    if (!cur || !*cur)
+        return 0;
+    const char *p = cur;
+    for (int i = 0; i < parts; i++) {
+        const char *end = s_token(p, &at[i]);
+        if (!end || (*end != (i + 1 < parts ? '.' : '\0'))) {
+            err_set(err, LODE_EINVAL, "no such page");
+            return -1;
+        }
+        p = end + 1;
+    }
+    return 0;
+}
+
+static void s_cursor_write(char *out, const store_place_t *at, int parts)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < parts && o + 64 < STORE_CURSOR_MAX; i++) {
+        const char *dot = i ? "." : "";
+        int k = at[i].over       ? snprintf(out + o, 64, "%s-", dot)
+                : at[i].score[0] ? snprintf(out + o, 64, "%s%s:%zu", dot, at[i].score, at[i].k)
+                                 : snprintf(out + o, 64, "%s%zu", dot, at[i].k);
+        o += (size_t)k;
+    }
+}
+
+/* A batch's list: partition after partition (submission order within
+ * each; a batch's ids are all made at once, so time cannot order them). */
+static int s_batch_walk(store_t *self,
+                        const s_req_t *q,
+                        store_place_t *at,
+                        store_row_t *rows,
+                        store_page_t *page,
+                        err_t *err)
+{
+    bool more = false;
+    for (int p = 0; p < self->parts; p++) {
+        if (at[p].over || at[p].score[0] || page->n >= q->limit) {
+            if (at[p].score[0]) /* a place in the jobs zset: not this walk's */
+                return err_set(err, LODE_EINVAL, "no such page"), -1;
+            more = more || !at[p].over;
+            continue;
+        }
+        store_at(self, p);
+        store_part_page_t pp = {0};
+        s_req_t one = {q->o, q->limit - page->n, q->scan};
+        if (s_page_one(self, &one, &at[p], &pp, err) != 0) {
+            store_part_page_free(&pp, 1);
+            return -1;
+        }
+        memcpy(rows + page->n, pp.rows, pp.n * sizeof *rows);
+        page->n += pp.n;
+        page->total += pp.total;
+        page->examined += pp.examined;
+        at[p] = pp.end;
+        more = more || !pp.done;
+        store_part_page_free(&pp, 1);
+    }
+    if (more)
+        s_cursor_write(page->next, at, self->parts);
+    return 0;
+}
+
+/* Every partition from its place, merged newest first. */
+static int s_merged(store_t *self,
+                    const s_req_t *q,
+                    store_place_t *at,
+                    store_row_t *rows,
+                    store_page_t *page,
+                    err_t *err)
+{
+    int parts = self->parts;
+    store_part_page_t *pp = mem_calloc((size_t)parts, sizeof *pp);
+    size_t *taken = mem_calloc((size_t)parts, sizeof *taken);
+    int rc = 0;
+    for (int p = 0; p < parts && rc == 0; p++) {
+        store_at(self, p);
+        at[p].over = false;
+        rc = s_page_one(self, q, &at[p], &pp[p], err);
+        page->total += pp[p].total;
+        page->examined += pp[p].examined;
+    }
+    if (rc == 0) {
+        bool cut = false;
+        page->n = store_rows_merge(pp, (size_t)parts, false, rows, q->limit, taken, &cut);
+        for (int p = 0; p < parts; p++) {
+            at[p] = taken[p] < pp[p].n ? pp[p].at[taken[p]] : pp[p].end;
+            at[p].over = false;
+        }
+        if (cut)
+            s_cursor_write(page->next, at, parts);
+    }
+    store_part_page_free(pp, (size_t)parts);
+    free(pp);
+    free(taken);
+    return rc;
+}
+
 int store_library_page(
     store_t *self, const store_page_opts_t *o, store_row_t *rows, store_page_t *page, err_t *err)
 {
     memset(page, 0, sizeof *page);
     if (o->batch && o->batch[0] && store_valid_id(o->batch, err) != 0)
         return -1;
-    int part = (int)(o->cursor >> STORE_CURSOR_PART_SHIFT);
-    if (part >= self->parts) {
-        err_set(err, LODE_EINVAL, "no such page");
-        return -1;
-    }
-    store_at(self, part);
-    if (s_page_one(self, o, o->cursor & STORE_CURSOR_POS_MASK, rows, page, err) != 0)
-        return -1;
-    if (page->next)
-        page->next |= (size_t)part << STORE_CURSOR_PART_SHIFT;
-    else if (part + 1 < self->parts)
-        page->next = (size_t)(part + 1) << STORE_CURSOR_PART_SHIFT;
-    return 0;
+    if (o->search)
+        return store_search_page(self, o, rows, page, err);
+    s_req_t q = {o, o->limit ? o->limit : 50, o->scan_max ? o->scan_max : 2000};
+    store_place_t *at = mem_calloc((size_t)self->parts, sizeof *at);
+    int rc = s_cursor_parse(o->cursor, at, self->parts, err);
+    if (rc == 0 && o->batch && o->batch[0])
+        rc = s_batch_walk(self, &q, at, rows, page, err);
+    else if (rc == 0)
+        rc = s_merged(self, &q, at, rows, page, err);
+    free(at);
+    return rc;
 }

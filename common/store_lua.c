@@ -241,6 +241,7 @@ static const char s_lua_promote[] = S_LUA_HEAD
     "  redis.call('HDEL', k, 'finished_ms', 'retry_at_ms')\n"                                      \
     "  redis.call('RPUSH', P..'queue:'..s, id)\n"                                                  \
     "  redis.call('HINCRBY', P..'stats', 'failed', -1)\n"                                          \
+    "  redis.call('ZADD', P..'ix:wait', NOW, id) -- search: index again once it ends\n"            \
     "  return 1\n"                                                                                 \
     "end\n"
 

@@ -4,7 +4,7 @@
 # other folder names a header by path, and no compiled file is tracked.
 set -eu
 cd "$(dirname "$0")/.."
-allowed='sources/youtube_url.h llm/prompts.h'
+allowed='sources/youtube_url.h llm/prompts.h text/searchterm.h'
 bad=0
 while IFS=: read -r file _ inc; do
     hdr=$(sed -E 's/.*"([^"]+)".*/\1/' <<<"$inc")

@@ -2,7 +2,7 @@
  *  1. server time to render the document page of a 27,000-word transcript
  *     with 60 snippets (web_app_handle in process: no socket), median/p99;
  *  2. server time to render the library page with 100,000 documents in
- *     Redis (first page, a deep page, a search), median/p99;
+ *     Redis (first page, a deep page), median/p99 (search: bench_search.c);
  *  3. curation round trip (HTTP POST on loopback to `lode web`, a real
  *     process, until the compare-and-set is stored) under 20 concurrent
  *     editors, each on its own 27,000-word document, p50/p99;
@@ -334,7 +334,7 @@ int main(int argc, char **argv)
     char deep[32];
     snprintf(deep, sizeof deep, "%d", docs - 100);
     s_render(app, "library page at cursor N-100", "/", "cursor", deep, renders);
-    s_render(app, "library search (scans <= 2,000 a page)", "/", "q", "document 1", renders / 4);
+    /* Search goes through the index now: bench/web/search.sh measures it. */
     web_app_destroy(&app);
     int port = 18000 + (int)(getpid() % 20000);
     pid_t web = s_web(c, port);

@@ -460,7 +460,7 @@ static void test_api_reads(void **state)
     json_t *j = s_get_json(f, "/api/docs", "limit", "1", 200);
     assert_int_equal(json_array_size(json_object_get(j, "docs")), 1);
     assert_true(json_integer_value(json_object_get(j, "total")) >= 2);
-    assert_true(json_integer_value(json_object_get(j, "next")) == 1);
+    assert_true(json_string_length(json_object_get(j, "next")) > 0);
     json_decref(j);
     snprintf(path, sizeof path, "/api/doc/%s", f->id);
     j = s_get_json(f, path, NULL, NULL, 200);
