@@ -31,6 +31,8 @@
  *    P job:ID:curated    string JSON curation layer (client)
  *    P job:ID:PART.meta  string JSON how a text part was made (openai engine:
  *                               model, prompt hash, tokens, quote checks)
+ *    P job:ID:analysis   string binary analysis of the transcript (snippet,
+ *                               extractive engine; expires after an hour)
  *    P jobs              zset   every job id, score created_ms
  *    P queue:STAGE       list   ready job ids of one stage (RPUSH, LPOP)
  *    P leases            zset   in-flight job ids, score lease deadline ms
@@ -81,6 +83,11 @@ typedef struct {
 #define STORE_PART_SNIPPETS_META  "snippets.meta"
 #define STORE_PART_SYNTHESIS_META "synthesis.meta"
 #define STORE_PART_FANOUT_META    "fanout.meta"
+/* The extractive engine's analysis of the transcript (binary, written by
+ * the snippet stage with STORE_ANALYSIS_TTL_MS, read by the later stages;
+ * a cache: absent or stale, a stage analyses the text itself). */
+#define STORE_PART_ANALYSIS   "analysis"
+#define STORE_ANALYSIS_TTL_MS (3600 * 1000)
 
 /* A job hash, copied out of Redis. Plain data; store_job_clear frees. */
 typedef struct {
@@ -368,6 +375,15 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
 /* Write a part (overwrites: a rerun of a stage leaves one result). */
 LODE_MUST_CHECK int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err);
+
+/* The same for a part that is only a cache: it expires after ttl_ms. */
+LODE_MUST_CHECK int store_part_set_ttl(store_t *self,
+                                       const char *id,
+                                       const char *part,
+                                       const char *data,
+                                       size_t len,
+                                       int64_t ttl_ms,
+                                       err_t *err);
 
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);

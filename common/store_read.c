@@ -368,11 +368,11 @@ int store_batch_jobs(
 
 static int s_valid_part(const char *part, err_t *err)
 {
-    static const char *parts[] = {STORE_PART_INPUT,          STORE_PART_SOURCE,
-                                  STORE_PART_TRANSCRIPT,     STORE_PART_SNIPPETS,
-                                  STORE_PART_SYNTHESIS,      STORE_PART_FANOUT,
-                                  STORE_PART_CURATED,        STORE_PART_SNIPPETS_META,
-                                  STORE_PART_SYNTHESIS_META, STORE_PART_FANOUT_META};
+    static const char *parts[] = {
+        STORE_PART_INPUT,       STORE_PART_SOURCE,        STORE_PART_TRANSCRIPT,
+        STORE_PART_SNIPPETS,    STORE_PART_SYNTHESIS,     STORE_PART_FANOUT,
+        STORE_PART_CURATED,     STORE_PART_SNIPPETS_META, STORE_PART_SYNTHESIS_META,
+        STORE_PART_FANOUT_META, STORE_PART_ANALYSIS};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (part && !strcmp(part, parts[i]))
             return 0;
@@ -496,6 +496,17 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
 int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err)
 {
+    return store_part_set_ttl(self, id, part, data, len, 0, err);
+}
+
+int store_part_set_ttl(store_t *self,
+                       const char *id,
+                       const char *part,
+                       const char *data,
+                       size_t len,
+                       int64_t ttl_ms,
+                       err_t *err)
+{
     if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
         return -1;
     store_at(self, store_part_of(self, id));
@@ -510,6 +521,10 @@ int store_part_set(
     store_str(&a, "SET");
     store_str(&a, key);
     store_arg(&a, zipped ? zipped : data, len);
+    if (ttl_ms > 0) {
+        store_str(&a, "PX");
+        store_int(&a, ttl_ms);
+    }
     redisReply *r;
     int rc = store_run(self, &a, &r, err);
     free(zipped);

@@ -3,10 +3,9 @@
  */
 #include "text_extractive.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "extract.h"
 #include "llmstage.h"
@@ -16,17 +15,30 @@
 
 /* What the extractive engine works on, parsed from the stored parts. */
 typedef struct {
-    transcript_t *transcript; /* owned */
+    transcript_t *transcript;     /* owned */
+    extract_analysis_t *analysis; /* owned */
+    bool analysed;                /* made here (else read back from the store) */
     extract_snippets_t snippets;
-    extract_synthesis_t synthesis;
     const char *title; /* borrowed from the parts */
 } s_inputs_t;
 
 static void s_inputs_clear(s_inputs_t *in)
 {
+    extract_analysis_destroy(&in->analysis);
     transcript_destroy(&in->transcript);
     extract_snippets_clear(&in->snippets);
-    extract_synthesis_clear(&in->synthesis);
+}
+
+/* The parts each stage of this engine reads. The fan-out mines the
+ * transcript and the snippets only (extract_fanout ignores the essay), so
+ * it does not fetch and parse the synthesis part. */
+static unsigned s_wanted(job_stage_t stage)
+{
+    if (stage == JOB_STAGE_SNIPPET)
+        return TEXT_PART_TRANSCRIPT;
+    if (stage == JOB_STAGE_SYNTHESIS)
+        return TEXT_PART_TRANSCRIPT | TEXT_PART_TITLE | TEXT_PART_SNIPPETS | TEXT_PART_ANALYSIS;
+    return TEXT_PART_TRANSCRIPT | TEXT_PART_SNIPPETS | TEXT_PART_ANALYSIS;
 }
 
 static int s_load(const text_parts_t *p, job_stage_t stage, s_inputs_t *in, err_t *err)
@@ -35,14 +47,22 @@ static int s_load(const text_parts_t *p, job_stage_t stage, s_inputs_t *in, err_
     if (!in->transcript)
         return -1;
     in->title = p->title;
+    /* The snippet stage's analysis when there is a sound one for this
+     * text; else (an older job, an expired or bad part) analyse here. */
+    err_t ignored = {0};
+    if (p->analysis)
+        in->analysis =
+            extract_analysis_unpack(in->transcript, p->analysis, p->analysis_len, &ignored);
+    if (!in->analysis) {
+        in->analysis = extract_analysis_new(in->transcript, err);
+        in->analysed = true;
+    }
+    if (!in->analysis)
+        return -1;
     if (stage == JOB_STAGE_SNIPPET)
         return 0;
-    if (extract_snippets_from_json(in->transcript, p->snippets, p->snippets_len, &in->snippets,
-                                   err) != 0)
-        return -1;
-    if (stage == JOB_STAGE_SYNTHESIS)
-        return 0;
-    return extract_synthesis_from_json(p->synthesis, p->synthesis_len, &in->synthesis, err);
+    return extract_snippets_from_json(in->transcript, p->snippets, p->snippets_len, &in->snippets,
+                                      err);
 }
 
 /* Run the engine for stage; *json gets the part to store. */
@@ -50,7 +70,7 @@ static int s_mine(job_stage_t stage, s_inputs_t *in, char **json, err_t *err)
 {
     if (stage == JOB_STAGE_SNIPPET) {
         extract_snippets_t out = {0};
-        if (extract_snippets(in->transcript, NULL, &out, err) != 0)
+        if (extract_snippets_with(in->analysis, NULL, &out, err) != 0)
             return -1;
         *json = extract_snippets_to_json(in->transcript, &out);
         extract_snippets_clear(&out);
@@ -58,18 +78,32 @@ static int s_mine(job_stage_t stage, s_inputs_t *in, char **json, err_t *err)
     }
     if (stage == JOB_STAGE_SYNTHESIS) {
         extract_synthesis_t out = {0};
-        if (extract_synthesis(in->transcript, &in->snippets, in->title, &out, err) != 0)
+        if (extract_synthesis_with(in->analysis, &in->snippets, in->title, &out, err) != 0)
             return -1;
         *json = extract_synthesis_to_json(&out);
         extract_synthesis_clear(&out);
         return 0;
     }
     extract_fanout_t out = {0};
-    if (extract_fanout(in->transcript, &in->snippets, &in->synthesis, &out, err) != 0)
+    if (extract_fanout_with(in->analysis, &in->snippets, NULL, &out, err) != 0)
         return -1;
     *json = extract_fanout_to_json(&out);
     extract_fanout_clear(&out);
     return 0;
+}
+
+/* Store the analysis this stage made for the stages after it. Only a
+ * cache: when it cannot be written they analyse the text themselves, so a
+ * failure here fails nothing (a Redis that is down fails the next write). */
+static void s_store_analysis(store_t *store, const char *id, const s_inputs_t *in)
+{
+    size_t len = 0;
+    void *packed = extract_analysis_pack(in->analysis, &len);
+    err_t ignored = {0};
+    if (store_part_set_ttl(store, id, STORE_PART_ANALYSIS, packed, len, STORE_ANALYSIS_TTL_MS,
+                           &ignored) != 0)
+        err_clear(&ignored);
+    free(packed);
 }
 
 int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t *err)
@@ -81,7 +115,7 @@ int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t
     text_parts_t parts;
     s_inputs_t in = {0};
     char *json = NULL;
-    int rc = text_parts_load(store, id, stage, &parts, err);
+    int rc = text_parts_load_only(store, id, s_wanted(stage), &parts, err);
     if (rc == 0)
         rc = s_load(&parts, stage, &in, err);
     if (rc == 0)
@@ -96,6 +130,8 @@ int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t
         json = checked;
         rc = json ? 0 : -1;
     }
+    if (rc == 0 && stage == JOB_STAGE_SNIPPET && in.analysed)
+        s_store_analysis(store, id, &in);
     if (rc == 0)
         rc = store_part_set(store, id, text_parts_name(stage), json, strlen(json), err);
     free(json);

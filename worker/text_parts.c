@@ -45,23 +45,48 @@ static int s_source_title(store_t *store, const char *id, char **out, err_t *err
     return 0;
 }
 
+/* The analysis, if the snippet stage stored one (it expires, and the
+ * openai engine writes none): its absence is no error. */
+static int s_analysis(store_t *store, const char *id, text_parts_t *out, err_t *err)
+{
+    err_t e = {0};
+    out->analysis = store_part_get(store, id, STORE_PART_ANALYSIS, &out->analysis_len, &e);
+    if (!out->analysis && e.code != LODE_ENOTFOUND) {
+        err_set(err, e.code, "%s", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int text_parts_load_only(
+    store_t *store, const char *id, unsigned want, text_parts_t *out, err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if ((want & TEXT_PART_TRANSCRIPT) &&
+        !(out->transcript = s_need(store, id, STORE_PART_TRANSCRIPT, &out->transcript_len, err)))
+        return -1;
+    if ((want & TEXT_PART_TITLE) && s_source_title(store, id, &out->title, err) != 0)
+        return -1;
+    if ((want & TEXT_PART_SNIPPETS) &&
+        !(out->snippets = s_need(store, id, STORE_PART_SNIPPETS, &out->snippets_len, err)))
+        return -1;
+    if ((want & TEXT_PART_SYNTHESIS) &&
+        !(out->synthesis = s_need(store, id, STORE_PART_SYNTHESIS, &out->synthesis_len, err)))
+        return -1;
+    if ((want & TEXT_PART_ANALYSIS) && s_analysis(store, id, out, err) != 0)
+        return -1;
+    return 0;
+}
+
 int text_parts_load(
     store_t *store, const char *id, job_stage_t stage, text_parts_t *out, err_t *err)
 {
-    memset(out, 0, sizeof *out);
-    out->transcript = s_need(store, id, STORE_PART_TRANSCRIPT, &out->transcript_len, err);
-    if (!out->transcript)
-        return -1;
-    if (stage == JOB_STAGE_SNIPPET)
-        return 0;
-    if (s_source_title(store, id, &out->title, err) != 0)
-        return -1;
-    if (!(out->snippets = s_need(store, id, STORE_PART_SNIPPETS, &out->snippets_len, err)))
-        return -1;
-    if (stage == JOB_STAGE_SYNTHESIS)
-        return 0;
-    out->synthesis = s_need(store, id, STORE_PART_SYNTHESIS, &out->synthesis_len, err);
-    return out->synthesis ? 0 : -1;
+    unsigned want = TEXT_PART_TRANSCRIPT;
+    if (stage != JOB_STAGE_SNIPPET)
+        want |= TEXT_PART_TITLE | TEXT_PART_SNIPPETS;
+    if (stage != JOB_STAGE_SNIPPET && stage != JOB_STAGE_SYNTHESIS)
+        want |= TEXT_PART_SYNTHESIS;
+    return text_parts_load_only(store, id, want, out, err);
 }
 
 void text_parts_clear(text_parts_t *p)
@@ -70,6 +95,7 @@ void text_parts_clear(text_parts_t *p)
     free(p->title);
     free(p->snippets);
     free(p->synthesis);
+    free(p->analysis);
     memset(p, 0, sizeof *p);
 }
 

@@ -40,6 +40,20 @@ typedef struct {
  * informativeness. 0, or -1 and *err (LODE_EINVAL when t is missing). */
 LODE_MUST_CHECK int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err);
 
+/* The rest of the analysis from d->t, d->m and d->kp_pool (built, or read
+ * back from a stored analysis by extract_analysis.c): keyphrase view, term
+ * weights, sentence informativeness, cue terms, code point offsets. */
+void extract_doc_derive(extract_doc_t *d);
+
+/* What extract.h's extract_analysis_t is: one analysis, built or unpacked. */
+struct extract_analysis {
+    extract_doc_t d;
+};
+
+/* The hash a stored analysis carries of its text and of itself (the last
+ * 8 bytes); in this header for the tests that forge a well-summed part. */
+uint64_t extract_analysis_hash(const void *data, size_t len);
+
 /* Free what extract_doc_build made and zero *d. */
 void extract_doc_clear(extract_doc_t *d);
 

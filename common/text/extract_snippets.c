@@ -360,22 +360,37 @@ int extract_snippets(const transcript_t *t,
         return -1;
     }
     memset(out, 0, sizeof *out);
-    extract_doc_t d;
-    if (extract_doc_build(&d, t, err) != 0)
+    extract_analysis_t *a = extract_analysis_new(t, err);
+    if (!a)
         return -1;
-    size_t n_wins, k = s_snippet_target(&d, opts);
+    int rc = extract_snippets_with(a, opts, out, err);
+    extract_analysis_destroy(&a);
+    return rc;
+}
+
+int extract_snippets_with(const extract_analysis_t *a,
+                          const extract_opts_t *opts,
+                          extract_snippets_t *out,
+                          err_t *err)
+{
+    if (!out || !a) {
+        err_set(err, LODE_EINVAL, "extract_snippets: missing argument");
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    const extract_doc_t *d = &a->d;
+    size_t n_wins, k = s_snippet_target(d, opts);
     s_feats_t feats;
-    s_feats_build(&d, &feats);
-    s_win_t *wins = s_windows(&d, &feats, &n_wins);
+    s_feats_build(d, &feats);
+    s_win_t *wins = s_windows(d, &feats, &n_wins);
     s_feats_clear(&feats);
     s_win_t *chosen = mem_alloc((k + 1) * sizeof *chosen);
-    size_t n = s_choose(&d, wins, n_wins, k, chosen);
+    size_t n = s_choose(d, wins, n_wins, k, chosen);
     qsort(chosen, n, sizeof *chosen, s_by_position);
-    s_fill_snippets(&d, chosen, n, out);
-    size_t words = d.n_words;
+    s_fill_snippets(d, chosen, n, out);
+    size_t words = d->n_words;
     free(chosen);
     free(wins);
-    extract_doc_clear(&d);
     /* Words but no window worth quoting: the same few words over and over
      * score nothing. Saying "empty" of a 50 MB transcript would be a lie. */
     if (out->count == 0)

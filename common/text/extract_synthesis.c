@@ -411,14 +411,31 @@ int extract_synthesis(const transcript_t *t,
         return -1;
     }
     memset(out, 0, sizeof *out);
-    extract_doc_t d;
-    if (extract_doc_build(&d, t, err) != 0)
+    extract_analysis_t *a = extract_analysis_new(t, err);
+    if (!a)
         return -1;
-    uint8_t *in_snippet = extract_snippet_mask(&d, s);
+    int rc = extract_synthesis_with(a, s, source_title, out, err);
+    extract_analysis_destroy(&a);
+    return rc;
+}
+
+int extract_synthesis_with(const extract_analysis_t *a,
+                           const extract_snippets_t *s,
+                           const char *source_title,
+                           extract_synthesis_t *out,
+                           err_t *err)
+{
+    if (!out || !a) {
+        err_set(err, LODE_EINVAL, "extract_synthesis: missing argument");
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    const extract_doc_t *d = &a->d;
+    uint8_t *in_snippet = extract_snippet_mask(d, s);
     s_ctx_t c;
-    s_ctx_init(&c, &d, in_snippet);
+    s_ctx_init(&c, d, in_snippet);
     s_section_t secs[6] = {{0}};
-    size_t n_secs = s_sections(&d, secs);
+    size_t n_secs = s_sections(d, secs);
     out->title = s_make_title(&c, source_title);
     for (size_t i = 0; i < n_secs; i++)
         s_section_heading(&c, &secs[i]);
@@ -427,7 +444,6 @@ int extract_synthesis(const transcript_t *t,
         free(secs[i].heading);
     s_ctx_clear(&c);
     free(in_snippet);
-    extract_doc_clear(&d);
     return 0;
 }
 

@@ -94,6 +94,18 @@ static void s_table_put(textmodel_t *m, uint32_t term)
     m->table[h] = term + 1;
 }
 
+void textmodel_reindex(textmodel_t *m)
+{
+    free(m->table);
+    m->table = NULL;
+    m->table_cap = 0;
+    while (m->table_cap < 1024 || m->n_terms * 2 > m->table_cap)
+        m->table_cap = m->table_cap ? m->table_cap * 2 : 1024;
+    m->table = mem_calloc(m->table_cap, sizeof *m->table);
+    for (uint32_t t = 0; t < m->n_terms; t++)
+        s_table_put(m, t);
+}
+
 int64_t textmodel_find(const textmodel_t *m, const char *key, size_t len)
 {
     if (!m->table_cap)
