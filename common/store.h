@@ -32,7 +32,8 @@
  *    P job:ID:PART.meta  string JSON how a text part was made (openai engine:
  *                               model, prompt hash, tokens, quote checks)
  *    P job:ID:analysis   string binary analysis of the transcript (snippet,
- *                               extractive engine; expires after an hour)
+ *                               extractive engine; removed by the fan-out,
+ *                               else expires after an hour)
  *    P jobs              zset   every job id, score created_ms
  *    P queue:STAGE       list   ready job ids of one stage (RPUSH, LPOP)
  *    P leases            zset   in-flight job ids, score lease deadline ms
@@ -83,9 +84,10 @@ typedef struct {
 #define STORE_PART_SNIPPETS_META  "snippets.meta"
 #define STORE_PART_SYNTHESIS_META "synthesis.meta"
 #define STORE_PART_FANOUT_META    "fanout.meta"
-/* The extractive engine's analysis of the transcript (binary, written by
- * the snippet stage with STORE_ANALYSIS_TTL_MS, read by the later stages;
- * a cache: absent or stale, a stage analyses the text itself). */
+/* The extractive engine's analysis of the transcript (binary, never
+ * compressed, written by the snippet stage with STORE_ANALYSIS_TTL_MS, read
+ * by the later stages, removed by the fan-out; a cache: absent or stale, a
+ * stage analyses the text itself). */
 #define STORE_PART_ANALYSIS   "analysis"
 #define STORE_ANALYSIS_TTL_MS (3600 * 1000)
 
@@ -384,6 +386,9 @@ LODE_MUST_CHECK int store_part_set_ttl(store_t *self,
                                        size_t len,
                                        int64_t ttl_ms,
                                        err_t *err);
+
+/* Remove a part (absent is no error). */
+LODE_MUST_CHECK int store_part_del(store_t *self, const char *id, const char *part, err_t *err);
 
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);

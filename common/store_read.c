@@ -515,7 +515,10 @@ int store_part_set_ttl(store_t *self,
     /* A result part over the threshold is stored as a zstd frame (not the
      * curation layer: others compare it byte for byte). */
     void *zipped = NULL;
-    if (strcmp(part, STORE_PART_CURATED) != 0 && strcmp(part, STORE_PART_INPUT) != 0)
+    /* Nor the analysis: read twice within seconds and then dropped, it
+     * would cost more CPU to pack than the memory it saves is worth. */
+    if (strcmp(part, STORE_PART_CURATED) != 0 && strcmp(part, STORE_PART_INPUT) != 0 &&
+        strcmp(part, STORE_PART_ANALYSIS) != 0)
         zipped = s_zip(self, data, &len);
     store_args_t a = {0};
     store_str(&a, "SET");
@@ -529,6 +532,23 @@ int store_part_set_ttl(store_t *self,
     int rc = store_run(self, &a, &r, err);
     free(zipped);
     if (rc != 0)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_part_del(store_t *self, const char *id, const char *part, err_t *err)
+{
+    if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+        return -1;
+    store_at(self, store_part_of(self, id));
+    char key[STORE_KEY_MAX];
+    store_key(self, key, "job:%s:%s", id, part);
+    store_args_t a = {0};
+    store_str(&a, "DEL");
+    store_str(&a, key);
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
         return -1;
     freeReplyObject(r);
     return 0;

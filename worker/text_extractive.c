@@ -134,6 +134,13 @@ int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t
         s_store_analysis(store, id, &in);
     if (rc == 0)
         rc = store_part_set(store, id, text_parts_name(stage), json, strlen(json), err);
+    if (rc == 0 && stage == JOB_STAGE_FANOUT) {
+        /* The last stage to read the analysis: its memory goes now, not
+         * when it expires (best effort, as writing it was). */
+        err_t ignored = {0};
+        if (store_part_del(store, id, STORE_PART_ANALYSIS, &ignored) != 0)
+            err_clear(&ignored);
+    }
     free(json);
     s_inputs_clear(&in);
     text_parts_clear(&parts);

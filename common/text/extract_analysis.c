@@ -110,13 +110,7 @@ static void s_pack_terms(buf_t *b, const textmodel_t *m)
 {
     for (size_t t = 0; t < m->n_terms; t++) {
         const textmodel_term_t *tm = &m->terms[t];
-        s_put_u(b, tm->key_len);
-        s_put_u(b, tm->count);
-        s_put_u(b, tm->df);
-        s_put_u(b, tm->cap_count);
-        s_put_u(b, tm->low_count);
-        s_put_u(b, (uint64_t)tm->last_sent + 1); /* UINT32_MAX (never) wraps to 0 */
-        s_put_raw(b, &tm->idf, sizeof tm->idf);
+        s_put_u(b, tm->key_len); /* counts and IDF follow from the words */
         s_put_u(b, tm->stop);
     }
     for (size_t t = 0; t < m->n_terms; t++) /* the keys, in term order */
@@ -287,12 +281,6 @@ static bool s_unpack_terms(s_rd_t *r, textmodel_t *m)
         tm->key_off = (uint32_t)keys;
         tm->key_len = (uint32_t)s_get_max(r, (uint64_t)(r->end - r->p));
         keys += tm->key_len;
-        tm->count = (uint32_t)s_get_max(r, UINT32_MAX);
-        tm->df = (uint32_t)s_get_max(r, UINT32_MAX);
-        tm->cap_count = (uint32_t)s_get_max(r, UINT32_MAX);
-        tm->low_count = (uint32_t)s_get_max(r, UINT32_MAX);
-        tm->last_sent = (uint32_t)(s_get_max(r, (uint64_t)UINT32_MAX + 1) - 1);
-        s_get_raw(r, &tm->idf, sizeof tm->idf);
         tm->stop = s_get_max(r, 1) != 0;
     }
     if (!s_room(r, keys) || keys > UINT32_MAX)
@@ -403,7 +391,7 @@ extract_analysis_unpack(const transcript_t *t, const void *data, size_t len, err
         extract_analysis_destroy(&self);
         return NULL;
     }
-    textmodel_reindex(&d->m);
+    textmodel_finish(&d->m);
     extract_doc_derive(d);
     return self;
 }
