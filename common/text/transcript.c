@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "mem.h"
 #include "utf8.h"
 
@@ -241,28 +242,31 @@ char *transcript_to_json(const transcript_t *self)
     return out ? out : mem_strdup("{}");
 }
 
-/* Add the segment o to t. *byte and *cp are where the previous segment
+/* A segment as read from JSON, before its offsets are checked. */
+typedef struct {
+    long long off, len, start, end;
+    const char *speaker; /* NULL when none; else speaker_len bytes */
+    size_t speaker_len;
+} s_seg_in_t;
+
+/* Add the segment in to t. *byte and *cp are where the previous segment
  * ended (bytes and code points), so segments must come in order without
  * overlap, and each lookup scans forward from there: linear overall. */
-static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp, err_t *err)
+static int s_seg_add(transcript_t *t, const s_seg_in_t *in, size_t *byte, size_t *cp, err_t *err)
 {
-    json_int_t off, len, start = -1, end = -1;
-    const char *speaker = NULL;
-    if (json_unpack(o, "{s:I,s:I,s?I,s?I,s?s}", "offset", &off, "length", &len, "start_ms", &start,
-                    "end_ms", &end, "speaker", &speaker) != 0 ||
-        off < 0 || len < 0 || (size_t)off < *cp) {
+    if (in->off < 0 || in->len < 0 || (size_t)in->off < *cp) {
         err_set(err, LODE_EINVAL, "transcript: bad segment");
         return -1;
     }
-    size_t skip = (size_t)off - *cp;
+    size_t skip = (size_t)in->off - *cp;
     size_t at = *byte + utf8_byte_offset(t->text + *byte, t->len - *byte, skip);
     /* utf8_byte_offset answers len both for the exact end and past it. */
     if (at == t->len && utf8_cp_count(t->text + *byte, t->len - *byte) < skip) {
         err_set(err, LODE_EINVAL, "transcript: segment past the end of the text");
         return -1;
     }
-    size_t b_len = utf8_byte_offset(t->text + at, t->len - at, (size_t)len);
-    if (utf8_cp_count(t->text + at, b_len) != (size_t)len) {
+    size_t b_len = utf8_byte_offset(t->text + at, t->len - at, (size_t)in->len);
+    if (utf8_cp_count(t->text + at, b_len) != (size_t)in->len) {
         err_set(err, LODE_EINVAL, "transcript: segment past the end of the text");
         return -1;
     }
@@ -270,17 +274,31 @@ static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp,
         t->cap_segs = t->cap_segs ? t->cap_segs * 2 : 16;
         t->segs = mem_realloc(t->segs, t->cap_segs * sizeof *t->segs);
     }
-    t->segs[t->n_segs++] = (transcript_seg_t){start, end, at, b_len, 0};
-    if (speaker)
-        transcript_set_speaker(t, t->n_segs - 1, speaker, strlen(speaker));
-    if (start >= 0)
+    t->segs[t->n_segs++] = (transcript_seg_t){in->start, in->end, at, b_len, 0};
+    if (in->speaker)
+        transcript_set_speaker(t, t->n_segs - 1, in->speaker, in->speaker_len);
+    if (in->start >= 0)
         t->timed = true;
     *byte = at + b_len;
-    *cp = (size_t)off + (size_t)len;
+    *cp = (size_t)in->off + (size_t)in->len;
     return 0;
 }
 
-transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
+static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp, err_t *err)
+{
+    json_int_t off, len, start = -1, end = -1;
+    const char *speaker = NULL;
+    if (json_unpack(o, "{s:I,s:I,s?I,s?I,s?s}", "offset", &off, "length", &len, "start_ms", &start,
+                    "end_ms", &end, "speaker", &speaker) != 0) {
+        err_set(err, LODE_EINVAL, "transcript: bad segment");
+        return -1;
+    }
+    s_seg_in_t in = {off, len, start, end, speaker, speaker ? strlen(speaker) : 0};
+    return s_seg_add(t, &in, byte, cp, err);
+}
+
+/* The general reader, for any JSON of the transcript's shape. */
+static transcript_t *s_from_jansson(const char *json, size_t len, err_t *err)
 {
     json_error_t jerr;
     json_t *root = json_loadb(json, len, 0, &jerr);
@@ -310,4 +328,189 @@ transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
     }
     json_decref(root);
     return t;
+}
+
+/* ---- the direct reader ---------------------------------------------- */
+
+/* A cursor over the JSON. The direct reader takes only what
+ * transcript_to_json writes: no white space, keys in its order, integers
+ * without sign, fraction or leading zero. Whatever else it meets, it gives
+ * up (s_no) and jansson reads the input instead, so the two never differ on
+ * what they accept. */
+typedef struct {
+    const char *p, *end;
+    bool no; /* not the exact form: leave it to jansson */
+} s_js_t;
+
+static bool s_lit(s_js_t *j, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (j->no || (size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+        return j->no = true, false;
+    j->p += n;
+    return true;
+}
+
+/* An unsigned integer of at most 18 digits. */
+static long long s_int(s_js_t *j)
+{
+    long long v = 0;
+    const char *start = j->p;
+    while (!j->no && j->p < j->end && *j->p >= '0' && *j->p <= '9' && j->p - start < 18)
+        v = v * 10 + (*j->p++ - '0');
+    size_t n = (size_t)(j->p - start);
+    if (n == 0 || (n > 1 && *start == '0') ||
+        (j->p < j->end && ((*j->p >= '0' && *j->p <= '9') || strchr(".eE", *j->p))))
+        j->no = true;
+    return v;
+}
+
+/* Four hex digits of a \u escape; -1 if not. */
+static long s_hex4(const char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The escape at j->p (after the backslash) into out; false if it is one
+ * jansson would refuse or treat otherwise (\u0000, a lone surrogate). */
+static bool s_escape(s_js_t *j, buf_t *out)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *e = j->p < j->end ? strchr(from, *j->p) : NULL;
+    if (e && *e) {
+        char c = to[e - from];
+        j->p++;
+        return buf_append(out, &c, 1, NULL) == 0;
+    }
+    if (j->end - j->p < 5 || *j->p != 'u')
+        return false;
+    long cp = s_hex4(j->p + 1), lo;
+    j->p += 5;
+    if (cp >= 0xD800 && cp <= 0xDBFF) { /* a pair: \uD8xx\uDCxx */
+        if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
+            (lo = s_hex4(j->p + 2)) < 0xDC00 || lo > 0xDFFF)
+            return false;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        j->p += 6;
+    }
+    if (cp <= 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+        return false;
+    char enc[4];
+    size_t n = utf8_encode((uint32_t)cp, enc);
+    return buf_append(out, enc, n, NULL) == 0;
+}
+
+/* A string into out (cleared first): runs without escapes are copied
+ * whole. The bytes must be UTF-8 without control characters. */
+static bool s_str(s_js_t *j, buf_t *out)
+{
+    buf_reset(out);
+    if (!s_lit(j, "\""))
+        return false;
+    while (j->p < j->end) {
+        const char *run = j->p;
+        while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20)
+            j->p++;
+        if (j->p > run && buf_append(out, run, (size_t)(j->p - run), NULL) != 0)
+            break;
+        if (j->p == j->end || (unsigned char)*j->p < 0x20)
+            break;
+        if (*j->p++ == '"')
+            return out->len == 0 || utf8_valid(out->data, out->len);
+        if (!s_escape(j, out))
+            break;
+    }
+    j->no = true;
+    return false;
+}
+
+/* One segment object: the keys transcript_to_json writes, in its order. */
+static bool s_seg(s_js_t *j, buf_t *name, s_seg_in_t *in)
+{
+    *in = (s_seg_in_t){.start = -1, .end = -1};
+    s_lit(j, "{\"offset\":");
+    in->off = s_int(j);
+    s_lit(j, ",\"length\":");
+    in->len = s_int(j);
+    if (!j->no && j->end - j->p > 12 && memcmp(j->p, ",\"start_ms\":", 12) == 0) {
+        j->p += 12;
+        in->start = s_int(j);
+        s_lit(j, ",\"end_ms\":");
+        in->end = s_int(j);
+    }
+    if (!j->no && j->end - j->p > 11 && memcmp(j->p, ",\"speaker\":", 11) == 0) {
+        j->p += 11;
+        if (s_str(j, name)) {
+            in->speaker = name->data ? name->data : "";
+            in->speaker_len = name->len;
+            /* jansson hands the name on as a C string: it ends at a NUL */
+            if (memchr(in->speaker, '\0', in->speaker_len))
+                j->no = true;
+        }
+    }
+    return s_lit(j, "}");
+}
+
+/* The segments array, each added to t as it is read: true when all were
+ * of the exact form and in range. */
+static bool s_segs(s_js_t *j, transcript_t *t)
+{
+    buf_t name;
+    buf_init(&name, TRANSCRIPT_MAX_BYTES);
+    size_t byte = 0, cp = 0;
+    err_t ignored = {0};
+    s_lit(j, "[");
+    for (size_t i = 0; !j->no && !(j->p < j->end && *j->p == ']'); i++) {
+        s_seg_in_t in;
+        if ((i > 0 && !s_lit(j, ",")) || !s_seg(j, &name, &in))
+            break;
+        if (s_seg_add(t, &in, &byte, &cp, &ignored) != 0)
+            j->no = true;
+    }
+    buf_free(&name);
+    return s_lit(j, "]}") && j->p == j->end;
+}
+
+/* The transcript when json is exactly what transcript_to_json writes and
+ * sound; else NULL, and jansson reads it (or says what is wrong). */
+static transcript_t *s_from_fast(const char *json, size_t len)
+{
+    s_js_t j = {json, json + len, false};
+    buf_t text;
+    buf_init(&text, TRANSCRIPT_MAX_BYTES);
+    if (!s_lit(&j, "{\"text\":") || !s_str(&j, &text) || !s_lit(&j, ",\"segments\":")) {
+        buf_free(&text);
+        return NULL;
+    }
+    transcript_t *t = transcript_new();
+    free(t->text);
+    t->len = text.len;
+    t->text = text.data ? buf_steal(&text) : mem_strdup("");
+    if (!s_segs(&j, t))
+        transcript_destroy(&t);
+    return t;
+}
+
+transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
+{
+    if (!json) {
+        err_set(err, LODE_EINVAL, "transcript: malformed JSON: no input");
+        return NULL;
+    }
+    /* Every stage reads the transcript: the exact form transcript_to_json
+     * writes is read directly (a third of the cost); anything else, or
+     * anything wrong, goes to jansson, which reads it or says why not. */
+    transcript_t *t = s_from_fast(json, len);
+    return t ? t : s_from_jansson(json, len, err);
 }
