@@ -408,13 +408,22 @@ static const unsigned char s_zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
  * the threshold and the frame is smaller; else NULL and data is stored as
  * it is. Parts are JSON or text, which never start with the frame's magic
  * (0x28 0xB5: '(' then a UTF-8 continuation byte), so readers can tell. */
-static void *s_zip(const store_t *self, const char *data, size_t *len)
+void store_zstd_free(store_t *self)
+{
+    ZSTD_freeCCtx(self->zc);
+    ZSTD_freeDCtx(self->zd);
+    self->zc = self->zd = NULL;
+}
+
+static void *s_zip(store_t *self, const char *data, size_t *len)
 {
     if (self->zip_min == 0 || *len < self->zip_min)
         return NULL;
+    if (!self->zc && !(self->zc = ZSTD_createCCtx()))
+        return NULL;
     size_t cap = ZSTD_compressBound(*len);
     void *out = mem_alloc(cap);
-    size_t n = ZSTD_compress(out, cap, data, *len, S_ZSTD_LEVEL);
+    size_t n = ZSTD_compressCCtx(self->zc, out, cap, data, *len, S_ZSTD_LEVEL);
     if (ZSTD_isError(n) || n >= *len) {
         free(out);
         return NULL;
@@ -425,7 +434,7 @@ static void *s_zip(const store_t *self, const char *data, size_t *len)
 
 /* If *data (NUL-terminated, *len bytes, owned) is a zstd frame, replace it
  * by what it holds. 0, or -1 and *err (LODE_ESTORE) for a bad frame. */
-static int s_unzip(char **data, size_t *len, err_t *err)
+static int s_unzip(store_t *self, char **data, size_t *len, err_t *err)
 {
     size_t n = *len;
     if (n < 4 || memcmp(*data, s_zstd_magic, 4) != 0)
@@ -435,8 +444,12 @@ static int s_unzip(char **data, size_t *len, err_t *err)
         err_set(err, LODE_ESTORE, "stored part: not a zstd frame Lode wrote");
         return -1;
     }
+    if (!self->zd && !(self->zd = ZSTD_createDCtx())) {
+        err_set(err, LODE_ESTORE, "stored part: zstd: no memory for a context");
+        return -1;
+    }
     char *out = mem_alloc((size_t)size + 1);
-    size_t got = ZSTD_decompress(out, (size_t)size, *data, n);
+    size_t got = ZSTD_decompressDCtx(self->zd, out, (size_t)size, *data, n);
     if (ZSTD_isError(got) || got != size) {
         free(out);
         err_set(err, LODE_ESTORE, "stored part: zstd: %s",
@@ -479,7 +492,7 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
     }
     /* Never the input: a submitted file may itself be a zstd frame. */
     bool input = strcmp(part, STORE_PART_INPUT) == 0;
-    if (found && !input && s_unzip(&out, &n, &mine) != 0) {
+    if (found && !input && s_unzip(self, &out, &n, &mine) != 0) {
         free(out);
         out = NULL;
         found = false;

@@ -4,7 +4,6 @@
  *  SPDX-License-Identifier: MIT
  */
 #include "test.h"
-
 #include "transcript.h"
 
 static void s_same(const transcript_t *a, const transcript_t *b)
@@ -47,8 +46,9 @@ static void test_the_written_form_reads_back_exactly(void **state)
     transcript_t *t = transcript_new();
     err_t err = {0};
     for (size_t i = 0; i < 5; i++) {
-        transcript_time_t at = i == 3 ? TRANSCRIPT_UNTIMED
-                                      : (transcript_time_t){(int64_t)i * 1000, (int64_t)i * 1000 + 900};
+        transcript_time_t at =
+            i == 3 ? TRANSCRIPT_UNTIMED
+                   : (transcript_time_t){(int64_t)i * 1000, (int64_t)i * 1000 + 900};
         assert_int_equal(transcript_append(t, " ", cues[i], strlen(cues[i]), at, &err), 0);
     }
     transcript_set_speaker(t, 0, "Ana \"A\" Lee", 12);
@@ -109,7 +109,7 @@ static void test_bad_input_is_refused_either_way(void **state)
     for (size_t n = 0; n < strlen(good); n++)
         s_refused(good, n);
     static const char *const bad[] = {
-        "{\"text\":\"ab\",\"segments\":[{\"offset\":0,\"length\":3}]}",  /* past the end */
+        "{\"text\":\"ab\",\"segments\":[{\"offset\":0,\"length\":3}]}", /* past the end */
         "{\"text\":\"ab\",\"segments\":[{\"offset\":1,\"length\":1},{\"offset\":0,\"length\":1}]}",
         "{\"text\":\"ab\",\"segments\":[{\"offset\":-1,\"length\":1}]}", /* negative */
         "{\"text\":\"a\\u0000b\",\"segments\":[]}",                      /* NUL */
@@ -117,7 +117,7 @@ static void test_bad_input_is_refused_either_way(void **state)
         "{\"text\":\"a\xC3\",\"segments\":[]}",                          /* not UTF-8 */
         "{\"text\":\"a\x01\",\"segments\":[]}",                          /* raw control */
         "{\"text\":\"ab\",\"segments\":[{\"offset\":01,\"length\":1}]}", /* leading zero */
-        "{\"text\":\"ab\",\"segments\":[]}x",                           /* trailing junk */
+        "{\"text\":\"ab\",\"segments\":[]}x",                            /* trailing junk */
         "{\"text\":\"ab\",\"segments\":{}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
