@@ -72,9 +72,19 @@ static int s_mine(job_stage_t stage, s_inputs_t *in, char **json, err_t *err)
         extract_snippets_t out = {0};
         if (extract_snippets_with(in->analysis, NULL, &out, err) != 0)
             return -1;
-        *json = extract_snippets_to_json(in->transcript, &out);
+        /* The guard every engine passes: ours quotes spans it cut itself,
+         * so the guard only marks them exact, and that is written here
+         * directly. Should the engine ever cut a span the guard would not
+         * keep as it is, the guard, not the bug, decides what is stored. */
+        *json = extract_snippets_to_json_exact(in->transcript, &out);
+        if (!*json) {
+            char *raw = extract_snippets_to_json(in->transcript, &out);
+            size_t rejected = 0;
+            *json = llmstage_guard_snippets(in->transcript, raw, strlen(raw), &rejected, err);
+            free(raw);
+        }
         extract_snippets_clear(&out);
-        return 0;
+        return *json ? 0 : -1;
     }
     if (stage == JOB_STAGE_SYNTHESIS) {
         extract_synthesis_t out = {0};
@@ -120,16 +130,6 @@ int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t
         rc = s_load(&parts, stage, &in, err);
     if (rc == 0)
         rc = s_mine(stage, &in, &json, err);
-    if (rc == 0 && stage == JOB_STAGE_SNIPPET) {
-        /* The guard every engine passes: ours quotes spans it cut itself, so
-         * it rejects nothing unless the engine has a bug, and then it is the
-         * guard, not the bug, that decides what is stored. */
-        size_t rejected = 0;
-        char *checked = llmstage_guard_snippets(in.transcript, json, strlen(json), &rejected, err);
-        free(json);
-        json = checked;
-        rc = json ? 0 : -1;
-    }
     if (rc == 0 && stage == JOB_STAGE_SNIPPET && in.analysed)
         s_store_analysis(store, id, &in);
     if (rc == 0)

@@ -111,6 +111,14 @@ void extract_snippets_clear(extract_snippets_t *s);
  * "speaker"?,"rank","score"}], offsets in code points. Caller frees. */
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s);
 
+/* The same with each item marked "match": "exact", as the snippets guard
+ * (llmstage_guard_snippets) marks a quote found at the span it names, for
+ * the stage that stores this engine's snippets without a JSON round trip
+ * through the guard. NULL when a snippet is not a span the guard would
+ * keep as it is (empty, outside the text, white space only): then the
+ * caller runs the guard itself. Caller frees. */
+char *extract_snippets_to_json_exact(const transcript_t *t, const extract_snippets_t *s);
+
 /* Parse what extract_snippets_to_json wrote, back to byte offsets. Fails with
  * LODE_EINVAL if the JSON is malformed or a quote is not the span it names. */
 LODE_MUST_CHECK int extract_snippets_from_json(

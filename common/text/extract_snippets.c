@@ -423,7 +423,27 @@ void extract_snippets_clear(extract_snippets_t *s)
 
 /* ---- snippets JSON ----------------------------------------------------- */
 
+static char *s_to_json(const transcript_t *t, const extract_snippets_t *s, bool exact);
+
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s)
+{
+    return s_to_json(t, s, false);
+}
+
+char *extract_snippets_to_json_exact(const transcript_t *t, const extract_snippets_t *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const extract_snippet_t *sn = &s->items[i];
+        bool ink = false; /* the guard drops a quote of white space only */
+        for (size_t k = sn->offset; !ink && k < sn->offset + sn->length && k < t->len; k++)
+            ink = !strchr(" \t\n\r\f\v", t->text[k]);
+        if (sn->length == 0 || sn->offset > t->len || sn->length > t->len - sn->offset || !ink)
+            return NULL;
+    }
+    return s_to_json(t, s, true);
+}
+
+static char *s_to_json(const transcript_t *t, const extract_snippets_t *s, bool exact)
 {
     json_t *arr = json_array();
     transcript_cursor_t cur = {0, 0}; /* snippets are in source order: one pass */
@@ -443,6 +463,8 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
             json_object_set_new(o, "speaker", json_string(sn->speaker));
         json_object_set_new(o, "rank", json_integer(sn->rank));
         json_object_set_new(o, "score", json_real(sn->score));
+        if (exact)
+            json_object_set_new(o, "match", json_string("exact"));
         json_array_append_new(arr, o);
     }
     char *out = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
