@@ -374,6 +374,19 @@ LODE_MUST_CHECK int store_batch_jobs(
  * NULL and LODE_ENOTFOUND if the part is not there. */
 char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err);
 
+/* Several parts of one job (not the input) in one round trip: out[i] is
+ * part i's bytes (NUL-terminated, caller frees) and lens[i] their length,
+ * or NULL and 0 when that part is not there. 0, or -1 and *err (then
+ * nothing is returned). At most STORE_PARTS_GET_MAX parts. */
+#define STORE_PARTS_GET_MAX 8
+LODE_MUST_CHECK int store_parts_get(store_t *self,
+                                    const char *id,
+                                    size_t n,
+                                    const char *const *parts,
+                                    char **out,
+                                    size_t *lens,
+                                    err_t *err);
+
 /* Write a part (overwrites: a rerun of a stage leaves one result). */
 LODE_MUST_CHECK int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err);

@@ -506,6 +506,67 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
     return out;
 }
 
+int store_parts_get(store_t *self,
+                    const char *id,
+                    size_t n,
+                    const char *const *parts,
+                    char **out,
+                    size_t *lens,
+                    err_t *err)
+{
+    memset(out, 0, n * sizeof *out);
+    memset(lens, 0, n * sizeof *lens);
+    if (n > STORE_PARTS_GET_MAX) {
+        err_set(err, LODE_EINVAL, "store_parts_get: more than %d parts", STORE_PARTS_GET_MAX);
+        return -1;
+    }
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s_valid_part(parts[i], err) != 0)
+            return -1;
+        if (strcmp(parts[i], STORE_PART_INPUT) == 0) { /* in the job's hash: store_part_get */
+            err_set(err, LODE_EINVAL, "store_parts_get: not the input");
+            return -1;
+        }
+    }
+    store_at(self, store_part_of(self, id));
+    if (store_connect(self, err) != 0)
+        return -1;
+    char keys[STORE_PARTS_GET_MAX][STORE_KEY_MAX];
+    const char *argv[STORE_PARTS_GET_MAX][2];
+    size_t argl[STORE_PARTS_GET_MAX][2];
+    rcl_cmd_t cmds[STORE_PARTS_GET_MAX];
+    for (size_t i = 0; i < n; i++) {
+        store_key(self, keys[i], "job:%s:%s", id, parts[i]);
+        argv[i][0] = "GET", argl[i][0] = 3;
+        argv[i][1] = keys[i], argl[i][1] = strlen(keys[i]);
+        cmds[i] = (rcl_cmd_t){.argc = 2, .argv = argv[i], .len = argl[i], .slot = self->slot};
+    }
+    /* One round trip for all of them (rcl.h: a pipeline per node). */
+    int rc = rcl_pipeline(self->rcl, cmds, n, err);
+    self->ctx = rcl_ctx(self->rcl, self->slot, &(err_t){0}); /* it may have moved */
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = cmds[i].reply;
+        if (rc == 0 && store_check(self, r, err) != 0)
+            rc = -1;
+        if (rc == 0 && r->type == REDIS_REPLY_STRING) {
+            out[i] = mem_strndup(r->str, r->len);
+            lens[i] = r->len;
+            if (s_unzip(self, &out[i], &lens[i], err) != 0)
+                rc = -1;
+        }
+        freeReplyObject(r);
+    }
+    if (rc != 0)
+        for (size_t i = 0; i < n; i++) {
+            free(out[i]);
+            out[i] = NULL;
+            lens[i] = 0;
+        }
+    return rc;
+}
+
 int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err)
 {
