@@ -391,17 +391,20 @@ LODE_MUST_CHECK int store_parts_get(store_t *self,
 LODE_MUST_CHECK int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err);
 
-/* The same for a part that is only a cache: it expires after ttl_ms. */
-LODE_MUST_CHECK int store_part_set_ttl(store_t *self,
-                                       const char *id,
-                                       const char *part,
-                                       const char *data,
-                                       size_t len,
-                                       int64_t ttl_ms,
-                                       err_t *err);
+/* One write of store_parts_put: data[0..len) into part, expiring after
+ * ttl_ms when that is not 0 (a cache); data NULL removes the part. */
+typedef struct {
+    const char *part;
+    const char *data;
+    size_t len;
+    int64_t ttl_ms;
+} store_put_t;
 
-/* Remove a part (absent is no error). */
-LODE_MUST_CHECK int store_part_del(store_t *self, const char *id, const char *part, err_t *err);
+/* Several writes to one job's parts in one round trip, in order. At most
+ * STORE_PARTS_GET_MAX. 0, or -1 and *err (some may have been done: each
+ * write is idempotent, so the stage runs again). */
+LODE_MUST_CHECK int
+store_parts_put(store_t *self, const char *id, size_t n, const store_put_t *puts, err_t *err);
 
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);

@@ -570,62 +570,72 @@ int store_parts_get(store_t *self,
 int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err)
 {
-    return store_part_set_ttl(self, id, part, data, len, 0, err);
+    store_put_t put = {part, data, len, 0};
+    return store_parts_put(self, id, 1, &put, err);
 }
 
-int store_part_set_ttl(store_t *self,
-                       const char *id,
-                       const char *part,
-                       const char *data,
-                       size_t len,
-                       int64_t ttl_ms,
-                       err_t *err)
+/* The command for put into a (key into key): SET, compressed unless the
+ * part is one that is never compressed, with PX for a cache; or DEL.
+ * *zipped gets what to free after the command ran. */
+static void
+s_put_args(store_t *self, const store_put_t *put, const char *key, store_args_t *a, void **zipped)
 {
-    if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
-        return -1;
-    store_at(self, store_part_of(self, id));
-    char key[STORE_KEY_MAX];
-    store_key(self, key, "job:%s:%s", id, part);
-    /* A result part over the threshold is stored as a zstd frame (not the
-     * curation layer: others compare it byte for byte). */
-    void *zipped = NULL;
-    /* Nor the analysis: read twice within seconds and then dropped, it
-     * would cost more CPU to pack than the memory it saves is worth. */
-    if (strcmp(part, STORE_PART_CURATED) != 0 && strcmp(part, STORE_PART_INPUT) != 0 &&
-        strcmp(part, STORE_PART_ANALYSIS) != 0)
-        zipped = s_zip(self, data, &len);
-    store_args_t a = {0};
-    store_str(&a, "SET");
-    store_str(&a, key);
-    store_arg(&a, zipped ? zipped : data, len);
-    if (ttl_ms > 0) {
-        store_str(&a, "PX");
-        store_int(&a, ttl_ms);
+    *zipped = NULL;
+    if (!put->data) {
+        store_str(a, "DEL");
+        store_str(a, key);
+        return;
     }
-    redisReply *r;
-    int rc = store_run(self, &a, &r, err);
-    free(zipped);
-    if (rc != 0)
-        return -1;
-    freeReplyObject(r);
-    return 0;
+    size_t len = put->len;
+    /* Not the curation layer (others compare it byte for byte), nor the
+     * input, nor the analysis: read twice within seconds and then dropped,
+     * it would cost more CPU to pack than the memory it saves is worth. */
+    if (strcmp(put->part, STORE_PART_CURATED) != 0 && strcmp(put->part, STORE_PART_INPUT) != 0 &&
+        strcmp(put->part, STORE_PART_ANALYSIS) != 0)
+        *zipped = s_zip(self, put->data, &len);
+    store_str(a, "SET");
+    store_str(a, key);
+    store_arg(a, *zipped ? *zipped : put->data, len);
+    if (put->ttl_ms > 0) {
+        store_str(a, "PX");
+        store_int(a, put->ttl_ms);
+    }
 }
 
-int store_part_del(store_t *self, const char *id, const char *part, err_t *err)
+int store_parts_put(store_t *self, const char *id, size_t n, const store_put_t *puts, err_t *err)
 {
-    if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+    if (n > STORE_PARTS_GET_MAX) {
+        err_set(err, LODE_EINVAL, "store_parts_put: more than %d parts", STORE_PARTS_GET_MAX);
         return -1;
+    }
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (s_valid_part(puts[i].part, err) != 0)
+            return -1;
     store_at(self, store_part_of(self, id));
-    char key[STORE_KEY_MAX];
-    store_key(self, key, "job:%s:%s", id, part);
-    store_args_t a = {0};
-    store_str(&a, "DEL");
-    store_str(&a, key);
-    redisReply *r;
-    if (store_run(self, &a, &r, err) != 0)
+    if (store_connect(self, err) != 0)
         return -1;
-    freeReplyObject(r);
-    return 0;
+    char keys[STORE_PARTS_GET_MAX][STORE_KEY_MAX];
+    store_args_t args[STORE_PARTS_GET_MAX];
+    void *zipped[STORE_PARTS_GET_MAX];
+    rcl_cmd_t cmds[STORE_PARTS_GET_MAX];
+    for (size_t i = 0; i < n; i++) {
+        store_key(self, keys[i], "job:%s:%s", id, puts[i].part);
+        args[i] = (store_args_t){0};
+        s_put_args(self, &puts[i], keys[i], &args[i], &zipped[i]);
+        cmds[i] = (rcl_cmd_t){
+            .argc = args[i].argc, .argv = args[i].argv, .len = args[i].len, .slot = self->slot};
+    }
+    int rc = n == 1 ? rcl_run(self->rcl, &cmds[0], err) : rcl_pipeline(self->rcl, cmds, n, err);
+    self->ctx = rcl_ctx(self->rcl, self->slot, &(err_t){0}); /* it may have moved */
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0 && store_check(self, cmds[i].reply, err) != 0)
+            rc = -1;
+        freeReplyObject(cmds[i].reply);
+        free(zipped[i]);
+    }
+    return rc;
 }
 
 /* One partition's counters into out. */

@@ -102,18 +102,31 @@ static int s_mine(job_stage_t stage, s_inputs_t *in, char **json, err_t *err)
     return 0;
 }
 
-/* Store the analysis this stage made for the stages after it. Only a
- * cache: when it cannot be written they analyse the text themselves, so a
- * failure here fails nothing (a Redis that is down fails the next write). */
-static void s_store_analysis(store_t *store, const char *id, const s_inputs_t *in)
+/* Write the stage's part, in one round trip with what goes with it: the
+ * snippet stage stores the analysis it made for the stages after it (a
+ * cache that expires; the analysis is written first, so it is there before
+ * the snippets are); the fan-out, the last to read it, removes it, so its
+ * memory goes now and not when it expires. */
+static int s_store(store_t *store,
+                   job_stage_t stage,
+                   const char *id,
+                   const s_inputs_t *in,
+                   const char *json,
+                   err_t *err)
 {
-    size_t len = 0;
-    void *packed = extract_analysis_pack(in->analysis, &len);
-    err_t ignored = {0};
-    if (store_part_set_ttl(store, id, STORE_PART_ANALYSIS, packed, len, STORE_ANALYSIS_TTL_MS,
-                           &ignored) != 0)
-        err_clear(&ignored);
+    store_put_t puts[2];
+    size_t n = 0, len = 0;
+    void *packed = NULL;
+    if (stage == JOB_STAGE_SNIPPET && in->analysed) {
+        packed = extract_analysis_pack(in->analysis, &len);
+        puts[n++] = (store_put_t){STORE_PART_ANALYSIS, packed, len, STORE_ANALYSIS_TTL_MS};
+    }
+    puts[n++] = (store_put_t){text_parts_name(stage), json, strlen(json), 0};
+    if (stage == JOB_STAGE_FANOUT)
+        puts[n++] = (store_put_t){STORE_PART_ANALYSIS, NULL, 0, 0};
+    int rc = store_parts_put(store, id, n, puts, err);
     free(packed);
+    return rc;
 }
 
 int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t *err)
@@ -130,17 +143,8 @@ int text_extractive_run(store_t *store, job_stage_t stage, const char *id, err_t
         rc = s_load(&parts, stage, &in, err);
     if (rc == 0)
         rc = s_mine(stage, &in, &json, err);
-    if (rc == 0 && stage == JOB_STAGE_SNIPPET && in.analysed)
-        s_store_analysis(store, id, &in);
     if (rc == 0)
-        rc = store_part_set(store, id, text_parts_name(stage), json, strlen(json), err);
-    if (rc == 0 && stage == JOB_STAGE_FANOUT) {
-        /* The last stage to read the analysis: its memory goes now, not
-         * when it expires (best effort, as writing it was). */
-        err_t ignored = {0};
-        if (store_part_del(store, id, STORE_PART_ANALYSIS, &ignored) != 0)
-            err_clear(&ignored);
-    }
+        rc = s_store(store, stage, id, &in, json, err);
     free(json);
     s_inputs_clear(&in);
     text_parts_clear(&parts);
