@@ -64,9 +64,13 @@ void extract_doc_clear(extract_doc_t *d);
 /* True when the key of word is key. */
 static inline bool extract_key_is(const textmodel_t *m, uint32_t word, const char *key)
 {
-    size_t len;
-    const char *k = textmodel_key(m, m->words[word].term, &len);
-    return strlen(key) == len && memcmp(k, key, len) == 0;
+    const textmodel_term_t *tm = &m->terms[m->words[word].term];
+    const char *k = m->arena + tm->key_off;
+    /* Most keys differ from key in their first byte: a test that settles
+     * them before key is measured (these run for every word, per cue). */
+    if (tm->key_len == 0 || k[0] != key[0])
+        return tm->key_len == 0 && key[0] == '\0';
+    return strlen(key) == tm->key_len && memcmp(k, key, tm->key_len) == 0;
 }
 
 /* True when the key of word is one of list[0..n). */
