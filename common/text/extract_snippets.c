@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "extract_impl.h"
+#include "jsonlex.h"
 #include "mem.h"
 
 #define S_MAX_SNIPPETS 200
@@ -472,8 +473,45 @@ static char *s_to_json(const transcript_t *t, const extract_snippets_t *s, bool 
     return out;
 }
 
-/* One element of a snippets array back to byte offsets, the quote checked
- * against the span it names. */
+/* The fields of one element of a snippets array, as read. */
+typedef struct {
+    const char *quote, *commentary, *speaker; /* speaker may be NULL */
+    size_t quote_len;
+    long long off, len, rank, start_ms;
+    double score;
+} s_item_in_t;
+
+/* One element back to byte offsets, the quote checked against the span it
+ * names. */
+static int s_item_make(const transcript_t *t,
+                       const s_item_in_t *in,
+                       size_t total_cp,
+                       transcript_cursor_t *cur,
+                       extract_snippet_t *sn,
+                       err_t *err)
+{
+    if (in->off < 0 || in->len < 0 || (size_t)in->off > total_cp ||
+        (size_t)in->len > total_cp - (size_t)in->off) {
+        err_set(err, LODE_EINVAL, "snippet: span %lld+%lld outside the transcript", in->off,
+                in->len);
+        return -1;
+    }
+    size_t b0 = transcript_byte_from(t, cur, (size_t)in->off);
+    size_t b1 = transcript_byte_from(t, cur, (size_t)(in->off + in->len));
+    if (b1 - b0 != in->quote_len || memcmp(t->text + b0, in->quote, in->quote_len) != 0) {
+        err_set(err, LODE_EINVAL, "snippet: quote is not the text at %lld+%lld", in->off, in->len);
+        return -1;
+    }
+    *sn = (extract_snippet_t){b0,
+                              b1 - b0,
+                              in->start_ms,
+                              in->score,
+                              (int)in->rank,
+                              mem_strdup(in->commentary),
+                              in->speaker ? mem_strdup(in->speaker) : NULL};
+    return 0;
+}
+
 static int s_snippet_from_json(const transcript_t *t,
                                json_t *o,
                                size_t total_cp,
@@ -481,37 +519,102 @@ static int s_snippet_from_json(const transcript_t *t,
                                extract_snippet_t *sn,
                                err_t *err)
 {
-    const char *quote = NULL, *commentary = "", *speaker = NULL;
-    size_t quote_len = 0;
     json_int_t off = -1, len = -1, rank = 0, start_ms = -1;
-    double score = 0;
+    s_item_in_t in = {.commentary = ""};
     json_error_t je;
-    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F,s?s}", "quote", &quote, &quote_len,
-                       "commentary", &commentary, "offset", &off, "length", &len, "start_ms",
-                       &start_ms, "rank", &rank, "score", &score, "speaker", &speaker) != 0) {
+    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F,s?s}", "quote", &in.quote,
+                       &in.quote_len, "commentary", &in.commentary, "offset", &off, "length", &len,
+                       "start_ms", &start_ms, "rank", &rank, "score", &in.score, "speaker",
+                       &in.speaker) != 0) {
         err_set(err, LODE_EINVAL, "snippet: %s", je.text);
         return -1;
     }
-    if (off < 0 || len < 0 || (size_t)off > total_cp || (size_t)len > total_cp - (size_t)off) {
-        err_set(err, LODE_EINVAL, "snippet: span %lld+%lld outside the transcript", (long long)off,
-                (long long)len);
-        return -1;
+    in.off = off, in.len = len, in.rank = rank, in.start_ms = start_ms;
+    return s_item_make(t, &in, total_cp, cur, sn, err);
+}
+
+/* ---- the direct reader (jsonlex.h) ---------------------------------------- */
+
+/* A string field as a C string: false (no) if it holds a NUL, which jansson
+ * would hand on cut short. */
+static bool s_cstr(jsonlex_t *j, buf_t *b)
+{
+    if (!jsonlex_str(j, b))
+        return false;
+    if (b->len && memchr(b->data, '\0', b->len))
+        j->no = true;
+    return !j->no;
+}
+
+/* One item of the exact form s_to_json writes, its strings in bufs. */
+static bool s_item_fast(jsonlex_t *j, buf_t bufs[3], s_item_in_t *in)
+{
+    *in = (s_item_in_t){.start_ms = -1};
+    jsonlex_lit(j, "{\"id\":");
+    jsonlex_uint(j);
+    jsonlex_lit(j, ",\"quote\":");
+    if (jsonlex_str(j, &bufs[0]))
+        in->quote = bufs[0].data ? bufs[0].data : "", in->quote_len = bufs[0].len;
+    jsonlex_lit(j, ",\"commentary\":");
+    if (s_cstr(j, &bufs[1]))
+        in->commentary = bufs[1].data ? bufs[1].data : "";
+    jsonlex_lit(j, ",\"offset\":");
+    in->off = jsonlex_uint(j);
+    jsonlex_lit(j, ",\"length\":");
+    in->len = jsonlex_uint(j);
+    if (!j->no && j->end - j->p > 12 && memcmp(j->p, ",\"start_ms\":", 12) == 0) {
+        j->p += 12;
+        in->start_ms = jsonlex_uint(j);
     }
-    size_t b0 = transcript_byte_from(t, cur, (size_t)off);
-    size_t b1 = transcript_byte_from(t, cur, (size_t)(off + len));
-    if (b1 - b0 != quote_len || memcmp(t->text + b0, quote, quote_len) != 0) {
-        err_set(err, LODE_EINVAL, "snippet: quote is not the text at %lld+%lld", (long long)off,
-                (long long)len);
-        return -1;
+    if (!j->no && j->end - j->p > 11 && memcmp(j->p, ",\"speaker\":", 11) == 0) {
+        j->p += 11;
+        if (s_cstr(j, &bufs[2]))
+            in->speaker = bufs[2].data ? bufs[2].data : "";
     }
-    *sn = (extract_snippet_t){b0,
-                              b1 - b0,
-                              start_ms,
-                              score,
-                              (int)rank,
-                              mem_strdup(commentary),
-                              speaker ? mem_strdup(speaker) : NULL};
-    return 0;
+    jsonlex_lit(j, ",\"rank\":");
+    in->rank = jsonlex_uint(j);
+    jsonlex_lit(j, ",\"score\":");
+    in->score = jsonlex_real(j);
+    if (!j->no && j->end - j->p > 17 && memcmp(j->p, ",\"match\":\"exact\"}", 17) == 0)
+        j->p += 16; /* what the guard adds; the reader ignores it */
+    return jsonlex_lit(j, "}");
+}
+
+/* The snippets when json is exactly the form this engine writes and every
+ * item sound; else -1 (nothing made), and jansson reads it (or says what is
+ * wrong, in the words it always did). */
+static int s_from_fast(const transcript_t *t, const char *json, size_t len, extract_snippets_t *out)
+{
+    jsonlex_t j = {json, json + len, false};
+    buf_t bufs[3];
+    for (int i = 0; i < 3; i++)
+        buf_init(&bufs[i], EXTRACT_OUT_MAX);
+    size_t total_cp = transcript_cp(t, t->len), cap = 0;
+    transcript_cursor_t cur = {0, 0};
+    err_t ignored = {0};
+    jsonlex_lit(&j, "[");
+    for (size_t i = 0; !j.no && !(j.p < j.end && *j.p == ']'); i++) {
+        s_item_in_t in;
+        if ((i > 0 && !jsonlex_lit(&j, ",")) || !s_item_fast(&j, bufs, &in))
+            break;
+        if (out->count == cap) {
+            cap = cap ? cap * 2 : 32;
+            out->items = mem_realloc(out->items, (cap + 1) * sizeof *out->items);
+        }
+        if (s_item_make(t, &in, total_cp, &cur, &out->items[out->count], &ignored) != 0)
+            j.no = true;
+        else
+            out->count++;
+    }
+    for (int i = 0; i < 3; i++)
+        buf_free(&bufs[i]);
+    if (jsonlex_lit(&j, "]") && j.p == j.end) {
+        if (!out->items)
+            out->items = mem_calloc(1, sizeof *out->items);
+        return 0;
+    }
+    extract_snippets_clear(out);
+    return -1;
 }
 
 int extract_snippets_from_json(
@@ -522,6 +625,10 @@ int extract_snippets_from_json(
         return -1;
     }
     memset(out, 0, sizeof *out);
+    /* Read at the synthesis and fan-out stages of every job: the form
+     * written above is read directly, anything else by jansson. */
+    if (s_from_fast(t, json, len, out) == 0)
+        return 0;
     json_error_t je;
     json_t *arr = json_loadb(json, len, 0, &je);
     if (!arr || !json_is_array(arr)) {

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jsonlex.h"
 #include "mem.h"
 #include "utf8.h"
 
@@ -330,128 +331,25 @@ static transcript_t *s_from_jansson(const char *json, size_t len, err_t *err)
     return t;
 }
 
-/* ---- the direct reader ---------------------------------------------- */
-
-/* A cursor over the JSON. The direct reader takes only what
- * transcript_to_json writes: no white space, keys in its order, integers
- * without sign, fraction or leading zero. Whatever else it meets, it gives
- * up (s_no) and jansson reads the input instead, so the two never differ on
- * what they accept. */
-typedef struct {
-    const char *p, *end;
-    bool no; /* not the exact form: leave it to jansson */
-} s_js_t;
-
-static bool s_lit(s_js_t *j, const char *lit)
-{
-    size_t n = strlen(lit);
-    if (j->no || (size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
-        return j->no = true, false;
-    j->p += n;
-    return true;
-}
-
-/* An unsigned integer of at most 18 digits. */
-static long long s_int(s_js_t *j)
-{
-    long long v = 0;
-    const char *start = j->p;
-    while (!j->no && j->p < j->end && *j->p >= '0' && *j->p <= '9' && j->p - start < 18)
-        v = v * 10 + (*j->p++ - '0');
-    size_t n = (size_t)(j->p - start);
-    if (n == 0 || (n > 1 && *start == '0') ||
-        (j->p < j->end && ((*j->p >= '0' && *j->p <= '9') || strchr(".eE", *j->p))))
-        j->no = true;
-    return v;
-}
-
-/* Four hex digits of a \u escape; -1 if not. */
-static long s_hex4(const char *p)
-{
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* The escape at j->p (after the backslash) into out; false if it is one
- * jansson would refuse or treat otherwise (\u0000, a lone surrogate). */
-static bool s_escape(s_js_t *j, buf_t *out)
-{
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    const char *e = j->p < j->end ? strchr(from, *j->p) : NULL;
-    if (e && *e) {
-        char c = to[e - from];
-        j->p++;
-        return buf_append(out, &c, 1, NULL) == 0;
-    }
-    if (j->end - j->p < 5 || *j->p != 'u')
-        return false;
-    long cp = s_hex4(j->p + 1), lo;
-    j->p += 5;
-    if (cp >= 0xD800 && cp <= 0xDBFF) { /* a pair: \uD8xx\uDCxx */
-        if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
-            (lo = s_hex4(j->p + 2)) < 0xDC00 || lo > 0xDFFF)
-            return false;
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        j->p += 6;
-    }
-    if (cp <= 0 || (cp >= 0xD800 && cp <= 0xDFFF))
-        return false;
-    char enc[4];
-    size_t n = utf8_encode((uint32_t)cp, enc);
-    return buf_append(out, enc, n, NULL) == 0;
-}
-
-/* A string into out (cleared first): runs without escapes are copied
- * whole. The bytes must be UTF-8 without control characters. */
-static bool s_str(s_js_t *j, buf_t *out)
-{
-    buf_reset(out);
-    if (!s_lit(j, "\""))
-        return false;
-    while (j->p < j->end) {
-        const char *run = j->p;
-        while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20)
-            j->p++;
-        if (j->p > run && buf_append(out, run, (size_t)(j->p - run), NULL) != 0)
-            break;
-        if (j->p == j->end || (unsigned char)*j->p < 0x20)
-            break;
-        if (*j->p++ == '"')
-            return out->len == 0 || utf8_valid(out->data, out->len);
-        if (!s_escape(j, out))
-            break;
-    }
-    j->no = true;
-    return false;
-}
+/* ---- the direct reader (jsonlex.h) ------------------------------------ */
 
 /* One segment object: the keys transcript_to_json writes, in its order. */
-static bool s_seg(s_js_t *j, buf_t *name, s_seg_in_t *in)
+static bool s_seg(jsonlex_t *j, buf_t *name, s_seg_in_t *in)
 {
     *in = (s_seg_in_t){.start = -1, .end = -1};
-    s_lit(j, "{\"offset\":");
-    in->off = s_int(j);
-    s_lit(j, ",\"length\":");
-    in->len = s_int(j);
+    jsonlex_lit(j, "{\"offset\":");
+    in->off = jsonlex_uint(j);
+    jsonlex_lit(j, ",\"length\":");
+    in->len = jsonlex_uint(j);
     if (!j->no && j->end - j->p > 12 && memcmp(j->p, ",\"start_ms\":", 12) == 0) {
         j->p += 12;
-        in->start = s_int(j);
-        s_lit(j, ",\"end_ms\":");
-        in->end = s_int(j);
+        in->start = jsonlex_uint(j);
+        jsonlex_lit(j, ",\"end_ms\":");
+        in->end = jsonlex_uint(j);
     }
     if (!j->no && j->end - j->p > 11 && memcmp(j->p, ",\"speaker\":", 11) == 0) {
         j->p += 11;
-        if (s_str(j, name)) {
+        if (jsonlex_str(j, name)) {
             in->speaker = name->data ? name->data : "";
             in->speaker_len = name->len;
             /* jansson hands the name on as a C string: it ends at a NUL */
@@ -459,37 +357,38 @@ static bool s_seg(s_js_t *j, buf_t *name, s_seg_in_t *in)
                 j->no = true;
         }
     }
-    return s_lit(j, "}");
+    return jsonlex_lit(j, "}");
 }
 
 /* The segments array, each added to t as it is read: true when all were
  * of the exact form and in range. */
-static bool s_segs(s_js_t *j, transcript_t *t)
+static bool s_segs(jsonlex_t *j, transcript_t *t)
 {
     buf_t name;
     buf_init(&name, TRANSCRIPT_MAX_BYTES);
     size_t byte = 0, cp = 0;
     err_t ignored = {0};
-    s_lit(j, "[");
+    jsonlex_lit(j, "[");
     for (size_t i = 0; !j->no && !(j->p < j->end && *j->p == ']'); i++) {
         s_seg_in_t in;
-        if ((i > 0 && !s_lit(j, ",")) || !s_seg(j, &name, &in))
+        if ((i > 0 && !jsonlex_lit(j, ",")) || !s_seg(j, &name, &in))
             break;
         if (s_seg_add(t, &in, &byte, &cp, &ignored) != 0)
             j->no = true;
     }
     buf_free(&name);
-    return s_lit(j, "]}") && j->p == j->end;
+    return jsonlex_lit(j, "]}") && j->p == j->end;
 }
 
 /* The transcript when json is exactly what transcript_to_json writes and
  * sound; else NULL, and jansson reads it (or says what is wrong). */
 static transcript_t *s_from_fast(const char *json, size_t len)
 {
-    s_js_t j = {json, json + len, false};
+    jsonlex_t j = {json, json + len, false};
     buf_t text;
     buf_init(&text, TRANSCRIPT_MAX_BYTES);
-    if (!s_lit(&j, "{\"text\":") || !s_str(&j, &text) || !s_lit(&j, ",\"segments\":")) {
+    if (!jsonlex_lit(&j, "{\"text\":") || !jsonlex_str(&j, &text) ||
+        !jsonlex_lit(&j, ",\"segments\":")) {
         buf_free(&text);
         return NULL;
     }

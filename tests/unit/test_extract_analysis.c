@@ -222,6 +222,69 @@ static void test_an_analysis_of_another_text_is_refused(void **state)
     transcript_destroy(&t);
 }
 
+/* The snippets JSON the stages read back: the exact form (read directly)
+ * and the same JSON spaced out (read by jansson) give the same snippets,
+ * and a quote that is not its span is refused either way. */
+static void s_same_snippets(const extract_snippets_t *a, const extract_snippets_t *b)
+{
+    assert_int_equal(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        assert_int_equal(a->items[i].offset, b->items[i].offset);
+        assert_int_equal(a->items[i].length, b->items[i].length);
+        assert_int_equal(a->items[i].start_ms, b->items[i].start_ms);
+        assert_int_equal(a->items[i].rank, b->items[i].rank);
+        assert_memory_equal(&a->items[i].score, &b->items[i].score, sizeof(double));
+        assert_string_equal(a->items[i].commentary, b->items[i].commentary);
+        assert_true((a->items[i].speaker == NULL) == (b->items[i].speaker == NULL));
+        if (a->items[i].speaker)
+            assert_string_equal(a->items[i].speaker, b->items[i].speaker);
+    }
+}
+
+static void test_snippets_read_back_the_same_either_way(void **state)
+{
+    (void)state;
+    transcript_t *t = s_seed();
+    err_t err = {0};
+    extract_snippets_t sn, fast, slow, plain;
+    assert_int_equal(extract_snippets(t, NULL, &sn, &err), 0);
+    char *json = extract_snippets_to_json_exact(t, &sn);
+    assert_non_null(json);
+    assert_int_equal(extract_snippets_from_json(t, json, strlen(json), &fast, &err), 0);
+    s_same_snippets(&sn, &fast);
+    /* Spaced out after every comma: not the exact form, so jansson reads it. */
+    size_t n = strlen(json);
+    char *spaced = malloc(2 * n + 1), *o = spaced;
+    for (const char *p = json; *p; p++) {
+        *o++ = *p;
+        if (*p == ',' && p[1] == '"' && (p[-1] == '}' || (p[-1] >= '0' && p[-1] <= '9')))
+            *o++ = ' ';
+    }
+    *o = '\0';
+    assert_int_equal(extract_snippets_from_json(t, spaced, strlen(spaced), &slow, &err), 0);
+    s_same_snippets(&sn, &slow);
+    char *pj = extract_snippets_to_json(t, &sn); /* without "match" */
+    assert_int_equal(extract_snippets_from_json(t, pj, strlen(pj), &plain, &err), 0);
+    s_same_snippets(&sn, &plain);
+    /* A quote changed by one letter: refused, in jansson's words. */
+    char *q = strstr(json, "\"quote\":\"") + 10;
+    *q = *q == 'X' ? 'Y' : 'X';
+    extract_snippets_t bad;
+    assert_int_equal(extract_snippets_from_json(t, json, strlen(json), &bad, &err), -1);
+    assert_int_equal(err.code, LODE_EINVAL);
+    assert_non_null(strstr(err.msg, "quote is not the text"));
+    for (size_t k = 0; k < strlen(pj); k += 7) { /* every 7th prefix: refused, no crash */
+        err_t e = {0};
+        assert_int_equal(extract_snippets_from_json(t, pj, k, &bad, &e), -1);
+    }
+    free(json), free(spaced), free(pj);
+    extract_snippets_clear(&sn);
+    extract_snippets_clear(&fast);
+    extract_snippets_clear(&slow);
+    extract_snippets_clear(&plain);
+    transcript_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_a_truncated_or_corrupt_analysis_is_refused),
         cmocka_unit_test(test_a_forged_analysis_is_refused_or_safe),
         cmocka_unit_test(test_an_analysis_of_another_text_is_refused),
+        cmocka_unit_test(test_snippets_read_back_the_same_either_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
