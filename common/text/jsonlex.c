@@ -103,41 +103,52 @@ bool jsonlex_str(jsonlex_t *j, buf_t *out)
     return false;
 }
 
-double jsonlex_real(jsonlex_t *j)
+/* Past the digits at p (before e). */
+static const char *s_digits(const char *p, const char *e)
 {
-    /* JSON's grammar, with a fraction or an exponent (a real, as jansson
-     * writes one: an integer would be read as one, so it is not ours). */
-    const char *p = j->p, *e = j->end;
-    if (j->no)
-        return 0;
+    while (p < e && *p >= '0' && *p <= '9')
+        p++;
+    return p;
+}
+
+/* The end of the JSON number at p, or NULL if it is not one; *real tells
+ * whether it has a fraction or an exponent. */
+static const char *s_number_end(const char *p, const char *e, bool *real)
+{
+    *real = false;
     if (p < e && *p == '-')
         p++;
     const char *digits = p;
-    while (p < e && *p >= '0' && *p <= '9')
-        p++;
-    bool real = false;
+    p = s_digits(p, e);
     if (p == digits || (p - digits > 1 && *digits == '0'))
-        j->no = true;
+        return NULL;
     if (p < e && *p == '.') {
         const char *f = ++p;
-        while (p < e && *p >= '0' && *p <= '9')
-            p++;
-        j->no |= p == f;
-        real = true;
+        if ((p = s_digits(p, e)) == f)
+            return NULL;
+        *real = true;
     }
     if (p < e && (*p == 'e' || *p == 'E')) {
         p += p + 1 < e && (p[1] == '+' || p[1] == '-') ? 2 : 1;
         const char *x = p;
-        while (p < e && *p >= '0' && *p <= '9')
-            p++;
-        j->no |= p == x;
-        real = true;
+        if ((p = s_digits(p, e)) == x)
+            return NULL;
+        *real = true;
     }
+    return p;
+}
+
+double jsonlex_real(jsonlex_t *j)
+{
+    /* A real, as jansson writes one: an integer would be read as one, so
+     * it is not of the exact form. */
+    bool real;
+    const char *p = j->no ? NULL : s_number_end(j->p, j->end, &real);
     char tmp[64];
-    if (!real || p - j->p >= (long)sizeof tmp)
+    if (!p || !real || p - j->p >= (long)sizeof tmp) {
         j->no = true;
-    if (j->no)
         return 0;
+    }
     memcpy(tmp, j->p, (size_t)(p - j->p));
     tmp[p - j->p] = '\0';
     j->p = p;
