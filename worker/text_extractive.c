@@ -9,6 +9,7 @@
 
 #include "extract.h"
 #include "llmstage.h"
+#include "log.h"
 #include "mem.h"
 #include "text_parts.h"
 #include "transcript.h"
@@ -49,10 +50,10 @@ static int s_load(const text_parts_t *p, job_stage_t stage, s_inputs_t *in, err_
     in->title = p->title;
     /* The snippet stage's analysis when there is a sound one for this
      * text; else (an older job, an expired or bad part) analyse here. */
-    err_t ignored = {0};
-    if (p->analysis)
-        in->analysis =
-            extract_analysis_unpack(in->transcript, p->analysis, p->analysis_len, &ignored);
+    err_t why = {0};
+    if (p->analysis && !(in->analysis = extract_analysis_unpack(in->transcript, p->analysis,
+                                                                p->analysis_len, &why)))
+        log_debug(job_stage_name(stage), "stored %s; analysing the text", why.msg);
     if (!in->analysis) {
         in->analysis = extract_analysis_new(in->transcript, err);
         in->analysed = true;
