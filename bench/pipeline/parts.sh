@@ -32,7 +32,12 @@ for stage in fetch snippet synthesis fanout; do
     "$bin/lode-worker" --stage "$stage" --log-level warn 2>"$dir/worker-$stage.log" &
     pids+=($!)
 done
-"$bin/lode" submit --name parts "$@" >/dev/null
+# The broker may not have reached Redis yet on a loaded machine: try again.
+for try in 1 2 3 4 5; do
+    "$bin/lode" submit --name parts "$@" >/dev/null 2>"$dir/submit.err" && break
+    [ "$try" -eq 5 ] && { cat "$dir/submit.err" >&2; exit 1; }
+    sleep 1
+done
 deadline=$((SECONDS + 300))
 while :; do
     left=$(redis-cli -p "$rport" hmget lode:stats done failed | awk '{s += $1} END {print s}')
