@@ -3,6 +3,9 @@
 # all four stages with the extractive engine. Prints jobs/s and the share of
 # one core the broker used. Loopback only; stops everything it started.
 #   bench/pipeline/run.sh [BUILD] [N] [CONCURRENCY]
+# Beside it: stages.c (make BUILD/bench/pipeline/stages) times each step of a
+# text job in process, without Redis or the broker; parts.sh dumps every
+# job's stored parts so that two builds' outputs can be compared with diff -r.
 set -euo pipefail
 build=${1:-build}
 n=${2:-1000}
