@@ -300,6 +300,7 @@ void store_destroy(store_t **self_p)
     if (!self_p || !*self_p)
         return;
     rcl_destroy(&(*self_p)->rcl);
+    store_zstd_free(*self_p);
     free(*self_p);
     *self_p = NULL;
 }

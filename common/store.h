@@ -31,6 +31,9 @@
  *    P job:ID:curated    string JSON curation layer (client)
  *    P job:ID:PART.meta  string JSON how a text part was made (openai engine:
  *                               model, prompt hash, tokens, quote checks)
+ *    P job:ID:analysis   string binary analysis of the transcript (snippet,
+ *                               extractive engine; removed by the fan-out,
+ *                               else expires after an hour)
  *    P jobs              zset   every job id, score created_ms
  *    P queue:STAGE       list   ready job ids of one stage (RPUSH, LPOP)
  *    P leases            zset   in-flight job ids, score lease deadline ms
@@ -81,6 +84,12 @@ typedef struct {
 #define STORE_PART_SNIPPETS_META  "snippets.meta"
 #define STORE_PART_SYNTHESIS_META "synthesis.meta"
 #define STORE_PART_FANOUT_META    "fanout.meta"
+/* The extractive engine's analysis of the transcript (binary, never
+ * compressed, written by the snippet stage with STORE_ANALYSIS_TTL_MS, read
+ * by the later stages, removed by the fan-out; a cache: absent or stale, a
+ * stage analyses the text itself). */
+#define STORE_PART_ANALYSIS   "analysis"
+#define STORE_ANALYSIS_TTL_MS (3600 * 1000)
 
 /* A job hash, copied out of Redis. Plain data; store_job_clear frees. */
 typedef struct {
@@ -365,9 +374,37 @@ LODE_MUST_CHECK int store_batch_jobs(
  * NULL and LODE_ENOTFOUND if the part is not there. */
 char *store_part_get(store_t *self, const char *id, const char *part, size_t *len, err_t *err);
 
+/* Several parts of one job (not the input) in one round trip: out[i] is
+ * part i's bytes (NUL-terminated, caller frees) and lens[i] their length,
+ * or NULL and 0 when that part is not there. 0, or -1 and *err (then
+ * nothing is returned). At most STORE_PARTS_GET_MAX parts. */
+#define STORE_PARTS_GET_MAX 8
+LODE_MUST_CHECK int store_parts_get(store_t *self,
+                                    const char *id,
+                                    size_t n,
+                                    const char *const *parts,
+                                    char **out,
+                                    size_t *lens,
+                                    err_t *err);
+
 /* Write a part (overwrites: a rerun of a stage leaves one result). */
 LODE_MUST_CHECK int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err);
+
+/* One write of store_parts_put: data[0..len) into part, expiring after
+ * ttl_ms when that is not 0 (a cache); data NULL removes the part. */
+typedef struct {
+    const char *part;
+    const char *data;
+    size_t len;
+    int64_t ttl_ms;
+} store_put_t;
+
+/* Several writes to one job's parts in one round trip, in order. At most
+ * STORE_PARTS_GET_MAX. 0, or -1 and *err (some may have been done: each
+ * write is idempotent, so the stage runs again). */
+LODE_MUST_CHECK int
+store_parts_put(store_t *self, const char *id, size_t n, const store_put_t *puts, err_t *err);
 
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);

@@ -39,6 +39,8 @@ struct store {
     int min_acks;       /* replicas a submission waits for (WAIT), 0 = none */
     size_t zip_min;     /* parts of this many bytes or more are stored zstd-compressed
                            ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
+    void *zc, *zd;      /* owned: zstd contexts (ZSTD_CCtx, ZSTD_DCtx), made on first use and
+                         * kept: a context per call costs more than a small part's compression */
     unsigned rr;        /* round robin: where dispatch and submit start next */
     char base[64];      /* the prefix as given ("lode:") */
     char prefix[80];    /* the partition's: base, or base{pN}: (see store_at) */
@@ -79,6 +81,9 @@ static inline void store_int(store_args_t *a, int64_t v)
     int n = snprintf(a->num[a->argc], sizeof a->num[0], "%lld", (long long)v);
     store_arg(a, a->num[a->argc], (size_t)n);
 }
+
+/* Free the zstd contexts (store_read.c). */
+void store_zstd_free(store_t *self);
 
 /* out = prefix + printf(fmt, ...). Ids are validated before they get here,
  * so a key never comes near STORE_KEY_MAX. */

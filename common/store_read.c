@@ -368,11 +368,11 @@ int store_batch_jobs(
 
 static int s_valid_part(const char *part, err_t *err)
 {
-    static const char *parts[] = {STORE_PART_INPUT,          STORE_PART_SOURCE,
-                                  STORE_PART_TRANSCRIPT,     STORE_PART_SNIPPETS,
-                                  STORE_PART_SYNTHESIS,      STORE_PART_FANOUT,
-                                  STORE_PART_CURATED,        STORE_PART_SNIPPETS_META,
-                                  STORE_PART_SYNTHESIS_META, STORE_PART_FANOUT_META};
+    static const char *parts[] = {
+        STORE_PART_INPUT,       STORE_PART_SOURCE,        STORE_PART_TRANSCRIPT,
+        STORE_PART_SNIPPETS,    STORE_PART_SYNTHESIS,     STORE_PART_FANOUT,
+        STORE_PART_CURATED,     STORE_PART_SNIPPETS_META, STORE_PART_SYNTHESIS_META,
+        STORE_PART_FANOUT_META, STORE_PART_ANALYSIS};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (part && !strcmp(part, parts[i]))
             return 0;
@@ -408,13 +408,22 @@ static const unsigned char s_zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
  * the threshold and the frame is smaller; else NULL and data is stored as
  * it is. Parts are JSON or text, which never start with the frame's magic
  * (0x28 0xB5: '(' then a UTF-8 continuation byte), so readers can tell. */
-static void *s_zip(const store_t *self, const char *data, size_t *len)
+void store_zstd_free(store_t *self)
+{
+    ZSTD_freeCCtx(self->zc);
+    ZSTD_freeDCtx(self->zd);
+    self->zc = self->zd = NULL;
+}
+
+static void *s_zip(store_t *self, const char *data, size_t *len)
 {
     if (self->zip_min == 0 || *len < self->zip_min)
         return NULL;
+    if (!self->zc && !(self->zc = ZSTD_createCCtx()))
+        return NULL;
     size_t cap = ZSTD_compressBound(*len);
     void *out = mem_alloc(cap);
-    size_t n = ZSTD_compress(out, cap, data, *len, S_ZSTD_LEVEL);
+    size_t n = ZSTD_compressCCtx(self->zc, out, cap, data, *len, S_ZSTD_LEVEL);
     if (ZSTD_isError(n) || n >= *len) {
         free(out);
         return NULL;
@@ -425,7 +434,7 @@ static void *s_zip(const store_t *self, const char *data, size_t *len)
 
 /* If *data (NUL-terminated, *len bytes, owned) is a zstd frame, replace it
  * by what it holds. 0, or -1 and *err (LODE_ESTORE) for a bad frame. */
-static int s_unzip(char **data, size_t *len, err_t *err)
+static int s_unzip(store_t *self, char **data, size_t *len, err_t *err)
 {
     size_t n = *len;
     if (n < 4 || memcmp(*data, s_zstd_magic, 4) != 0)
@@ -435,8 +444,12 @@ static int s_unzip(char **data, size_t *len, err_t *err)
         err_set(err, LODE_ESTORE, "stored part: not a zstd frame Lode wrote");
         return -1;
     }
+    if (!self->zd && !(self->zd = ZSTD_createDCtx())) {
+        err_set(err, LODE_ESTORE, "stored part: zstd: no memory for a context");
+        return -1;
+    }
     char *out = mem_alloc((size_t)size + 1);
-    size_t got = ZSTD_decompress(out, (size_t)size, *data, n);
+    size_t got = ZSTD_decompressDCtx(self->zd, out, (size_t)size, *data, n);
     if (ZSTD_isError(got) || got != size) {
         free(out);
         err_set(err, LODE_ESTORE, "stored part: zstd: %s",
@@ -479,7 +492,7 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
     }
     /* Never the input: a submitted file may itself be a zstd frame. */
     bool input = strcmp(part, STORE_PART_INPUT) == 0;
-    if (found && !input && s_unzip(&out, &n, &mine) != 0) {
+    if (found && !input && s_unzip(self, &out, &n, &mine) != 0) {
         free(out);
         out = NULL;
         found = false;
@@ -493,30 +506,136 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
     return out;
 }
 
+int store_parts_get(store_t *self,
+                    const char *id,
+                    size_t n,
+                    const char *const *parts,
+                    char **out,
+                    size_t *lens,
+                    err_t *err)
+{
+    memset(out, 0, n * sizeof *out);
+    memset(lens, 0, n * sizeof *lens);
+    if (n > STORE_PARTS_GET_MAX) {
+        err_set(err, LODE_EINVAL, "store_parts_get: more than %d parts", STORE_PARTS_GET_MAX);
+        return -1;
+    }
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s_valid_part(parts[i], err) != 0)
+            return -1;
+        if (strcmp(parts[i], STORE_PART_INPUT) == 0) { /* in the job's hash: store_part_get */
+            err_set(err, LODE_EINVAL, "store_parts_get: not the input");
+            return -1;
+        }
+    }
+    store_at(self, store_part_of(self, id));
+    if (store_connect(self, err) != 0)
+        return -1;
+    char keys[STORE_PARTS_GET_MAX][STORE_KEY_MAX];
+    const char *argv[STORE_PARTS_GET_MAX][2];
+    size_t argl[STORE_PARTS_GET_MAX][2];
+    rcl_cmd_t cmds[STORE_PARTS_GET_MAX];
+    for (size_t i = 0; i < n; i++) {
+        store_key(self, keys[i], "job:%s:%s", id, parts[i]);
+        argv[i][0] = "GET", argl[i][0] = 3;
+        argv[i][1] = keys[i], argl[i][1] = strlen(keys[i]);
+        cmds[i] = (rcl_cmd_t){.argc = 2, .argv = argv[i], .len = argl[i], .slot = self->slot};
+    }
+    /* One round trip for all of them (rcl.h: a pipeline per node). */
+    int rc = rcl_pipeline(self->rcl, cmds, n, err);
+    self->ctx = rcl_ctx(self->rcl, self->slot, &(err_t){0}); /* it may have moved */
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = cmds[i].reply;
+        if (rc == 0 && store_check(self, r, err) != 0)
+            rc = -1;
+        if (rc == 0 && r->type == REDIS_REPLY_STRING) {
+            out[i] = mem_strndup(r->str, r->len);
+            lens[i] = r->len;
+            if (s_unzip(self, &out[i], &lens[i], err) != 0)
+                rc = -1;
+        }
+        freeReplyObject(r);
+    }
+    if (rc != 0)
+        for (size_t i = 0; i < n; i++) {
+            free(out[i]);
+            out[i] = NULL;
+            lens[i] = 0;
+        }
+    return rc;
+}
+
 int store_part_set(
     store_t *self, const char *id, const char *part, const char *data, size_t len, err_t *err)
 {
-    if (store_valid_id(id, err) != 0 || s_valid_part(part, err) != 0)
+    store_put_t put = {part, data, len, 0};
+    return store_parts_put(self, id, 1, &put, err);
+}
+
+/* The command for put into a (key into key): SET, compressed unless the
+ * part is one that is never compressed, with PX for a cache; or DEL.
+ * *zipped gets what to free after the command ran. */
+static void
+s_put_args(store_t *self, const store_put_t *put, const char *key, store_args_t *a, void **zipped)
+{
+    *zipped = NULL;
+    if (!put->data) {
+        store_str(a, "DEL");
+        store_str(a, key);
+        return;
+    }
+    size_t len = put->len;
+    /* Not the curation layer (others compare it byte for byte), nor the
+     * input, nor the analysis: read twice within seconds and then dropped,
+     * it would cost more CPU to pack than the memory it saves is worth. */
+    if (strcmp(put->part, STORE_PART_CURATED) != 0 && strcmp(put->part, STORE_PART_INPUT) != 0 &&
+        strcmp(put->part, STORE_PART_ANALYSIS) != 0)
+        *zipped = s_zip(self, put->data, &len);
+    store_str(a, "SET");
+    store_str(a, key);
+    store_arg(a, *zipped ? *zipped : put->data, len);
+    if (put->ttl_ms > 0) {
+        store_str(a, "PX");
+        store_int(a, put->ttl_ms);
+    }
+}
+
+int store_parts_put(store_t *self, const char *id, size_t n, const store_put_t *puts, err_t *err)
+{
+    if (n > STORE_PARTS_GET_MAX) {
+        err_set(err, LODE_EINVAL, "store_parts_put: more than %d parts", STORE_PARTS_GET_MAX);
         return -1;
+    }
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (s_valid_part(puts[i].part, err) != 0)
+            return -1;
     store_at(self, store_part_of(self, id));
-    char key[STORE_KEY_MAX];
-    store_key(self, key, "job:%s:%s", id, part);
-    /* A result part over the threshold is stored as a zstd frame (not the
-     * curation layer: others compare it byte for byte). */
-    void *zipped = NULL;
-    if (strcmp(part, STORE_PART_CURATED) != 0 && strcmp(part, STORE_PART_INPUT) != 0)
-        zipped = s_zip(self, data, &len);
-    store_args_t a = {0};
-    store_str(&a, "SET");
-    store_str(&a, key);
-    store_arg(&a, zipped ? zipped : data, len);
-    redisReply *r;
-    int rc = store_run(self, &a, &r, err);
-    free(zipped);
-    if (rc != 0)
+    if (store_connect(self, err) != 0)
         return -1;
-    freeReplyObject(r);
-    return 0;
+    char keys[STORE_PARTS_GET_MAX][STORE_KEY_MAX];
+    store_args_t args[STORE_PARTS_GET_MAX];
+    void *zipped[STORE_PARTS_GET_MAX];
+    rcl_cmd_t cmds[STORE_PARTS_GET_MAX];
+    for (size_t i = 0; i < n; i++) {
+        store_key(self, keys[i], "job:%s:%s", id, puts[i].part);
+        args[i] = (store_args_t){0};
+        s_put_args(self, &puts[i], keys[i], &args[i], &zipped[i]);
+        cmds[i] = (rcl_cmd_t){
+            .argc = args[i].argc, .argv = args[i].argv, .len = args[i].len, .slot = self->slot};
+    }
+    int rc = n == 1 ? rcl_run(self->rcl, &cmds[0], err) : rcl_pipeline(self->rcl, cmds, n, err);
+    self->ctx = rcl_ctx(self->rcl, self->slot, &(err_t){0}); /* it may have moved */
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0 && store_check(self, cmds[i].reply, err) != 0)
+            rc = -1;
+        freeReplyObject(cmds[i].reply);
+        free(zipped[i]);
+    }
+    return rc;
 }
 
 /* One partition's counters into out. */

@@ -104,6 +104,12 @@ int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err)
         extract_doc_clear(d);
         return -1;
     }
+    extract_doc_derive(d);
+    return 0;
+}
+
+void extract_doc_derive(extract_doc_t *d)
+{
     d->kp.items = d->kp_pool.items;
     d->kp.count = d->kp_pool.count < S_KEYPHRASES ? d->kp_pool.count : S_KEYPHRASES;
     d->n_words = d->m.n_words;
@@ -111,7 +117,6 @@ int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err)
     s_doc_info(d);
     extract_cues_prepare(d);
     s_doc_sent_cp(d);
-    return 0;
 }
 
 /* ---- words back to text ------------------------------------------------ */

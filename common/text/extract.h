@@ -59,6 +59,34 @@ typedef struct {
     extract_note_t *reference_notes; /* owned; n_references of them, or NULL */
 } extract_fanout_t;
 
+/* One analysis of a transcript (sentences, words, terms, keyphrases), the
+ * work the three stages share. A job's snippet stage makes it and stores
+ * it packed (extract_analysis.c); the synthesis and fan-out stages read it
+ * back instead of analysing the text again. It borrows the transcript. */
+typedef struct extract_analysis extract_analysis_t;
+
+/* Bumped whenever what the analysis holds, or how the text model,
+ * keyphrases or sentence splitter compute it, changes: a stored analysis
+ * of another version is not used. */
+#define EXTRACT_ANALYSIS_VERSION 1
+
+/* Analyse t (borrowed for the analysis' life). NULL and *err: LODE_EEMPTY
+ * if the text has no sentence, LODE_EINVAL when t is missing. */
+extract_analysis_t *extract_analysis_new(const transcript_t *t, err_t *err);
+
+/* Free; sets *self_p to NULL. Safe on NULL. */
+void extract_analysis_destroy(extract_analysis_t **self_p);
+
+/* The analysis as bytes to store (caller frees; *len their size): a
+ * versioned binary form with a checksum, tied to the transcript's text. */
+void *extract_analysis_pack(const extract_analysis_t *self, size_t *len);
+
+/* Read back what extract_analysis_pack wrote for t. NULL and *err
+ * (LODE_EINVAL) when the bytes are truncated, corrupt, of another version
+ * or of another text: the caller then analyses t itself. */
+extract_analysis_t *
+extract_analysis_unpack(const transcript_t *t, const void *data, size_t len, err_t *err);
+
 /* How many snippets a source of words words deserves at most, in both
  * engines: 19 * sqrt(words / 2000), rounded, 1..80 -- 19 for a 12-minute
  * talk of ~2,000 words, 42 for 10,000 words, 73 for a 3-hour podcast of
@@ -72,11 +100,24 @@ LODE_MUST_CHECK int extract_snippets(const transcript_t *t,
                                      const extract_opts_t *opts,
                                      extract_snippets_t *out,
                                      err_t *err);
+/* The same on an analysis of the transcript. */
+LODE_MUST_CHECK int extract_snippets_with(const extract_analysis_t *a,
+                                          const extract_opts_t *opts,
+                                          extract_snippets_t *out,
+                                          err_t *err);
 void extract_snippets_clear(extract_snippets_t *s);
 
 /* JSON array [{"id","quote","commentary","offset","length","start_ms"?,
  * "speaker"?,"rank","score"}], offsets in code points. Caller frees. */
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s);
+
+/* The same with each item marked "match": "exact", as the snippets guard
+ * (llmstage_guard_snippets) marks a quote found at the span it names, for
+ * the stage that stores this engine's snippets without a JSON round trip
+ * through the guard. NULL when a snippet is not a span the guard would
+ * keep as it is (empty, outside the text, white space only): then the
+ * caller runs the guard itself. Caller frees. */
+char *extract_snippets_to_json_exact(const transcript_t *t, const extract_snippets_t *s);
 
 /* Parse what extract_snippets_to_json wrote, back to byte offsets. Fails with
  * LODE_EINVAL if the JSON is malformed or a quote is not the span it names. */
@@ -90,6 +131,11 @@ LODE_MUST_CHECK int extract_synthesis(const transcript_t *t,
                                       const char *source_title,
                                       extract_synthesis_t *out,
                                       err_t *err);
+LODE_MUST_CHECK int extract_synthesis_with(const extract_analysis_t *a,
+                                           const extract_snippets_t *s,
+                                           const char *source_title,
+                                           extract_synthesis_t *out,
+                                           err_t *err);
 void extract_synthesis_clear(extract_synthesis_t *syn);
 char *extract_synthesis_to_json(const extract_synthesis_t *syn); /* {"title","markdown"} */
 LODE_MUST_CHECK int
@@ -102,6 +148,11 @@ LODE_MUST_CHECK int extract_fanout(const transcript_t *t,
                                    const extract_synthesis_t *syn,
                                    extract_fanout_t *out,
                                    err_t *err);
+LODE_MUST_CHECK int extract_fanout_with(const extract_analysis_t *a,
+                                        const extract_snippets_t *s,
+                                        const extract_synthesis_t *syn,
+                                        extract_fanout_t *out,
+                                        err_t *err);
 void extract_fanout_clear(extract_fanout_t *f);
 /* {"questions","concepts","references"} as arrays of strings, as ever, plus
  * "concept_notes": [{"concept","sentence","offset","length"}] and

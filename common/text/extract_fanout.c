@@ -277,25 +277,39 @@ int extract_fanout(const transcript_t *t,
                    extract_fanout_t *out,
                    err_t *err)
 {
-    (void)syn; /* v1 mines the transcript itself; the essay adds no new facts */
     if (!out) {
         err_set(err, LODE_EINVAL, "extract_fanout: no output");
         return -1;
     }
     memset(out, 0, sizeof *out);
-    extract_doc_t d;
-    if (extract_doc_build(&d, t, err) != 0)
+    extract_analysis_t *a = extract_analysis_new(t, err);
+    if (!a)
         return -1;
-    entity_list_t ents;
-    if (entity_extract(&d.m, S_ENTITY_POOL, &ents, err) != 0) {
-        extract_doc_clear(&d);
+    int rc = extract_fanout_with(a, s, syn, out, err);
+    extract_analysis_destroy(&a);
+    return rc;
+}
+
+int extract_fanout_with(const extract_analysis_t *a,
+                        const extract_snippets_t *s,
+                        const extract_synthesis_t *syn,
+                        extract_fanout_t *out,
+                        err_t *err)
+{
+    (void)syn; /* v1 mines the transcript itself; the essay adds no new facts */
+    if (!out || !a) {
+        err_set(err, LODE_EINVAL, "extract_fanout: missing argument");
         return -1;
     }
-    uint8_t *in_snippet = extract_snippet_mask(&d, s);
-    s_fanout_lists(&d, in_snippet, out, &ents);
+    memset(out, 0, sizeof *out);
+    const extract_doc_t *d = &a->d;
+    entity_list_t ents;
+    if (entity_extract(&d->m, S_ENTITY_POOL, &ents, err) != 0)
+        return -1;
+    uint8_t *in_snippet = extract_snippet_mask(d, s);
+    s_fanout_lists(d, in_snippet, out, &ents);
     free(in_snippet);
     entity_list_clear(&ents);
-    extract_doc_clear(&d);
     return 0;
 }
 

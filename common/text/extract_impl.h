@@ -40,6 +40,20 @@ typedef struct {
  * informativeness. 0, or -1 and *err (LODE_EINVAL when t is missing). */
 LODE_MUST_CHECK int extract_doc_build(extract_doc_t *d, const transcript_t *t, err_t *err);
 
+/* The rest of the analysis from d->t, d->m and d->kp_pool (built, or read
+ * back from a stored analysis by extract_analysis.c): keyphrase view, term
+ * weights, sentence informativeness, cue terms, code point offsets. */
+void extract_doc_derive(extract_doc_t *d);
+
+/* What extract.h's extract_analysis_t is: one analysis, built or unpacked. */
+struct extract_analysis {
+    extract_doc_t d;
+};
+
+/* The hash a stored analysis carries of its text and of itself (the last
+ * 8 bytes); in this header for the tests that forge a well-summed part. */
+uint64_t extract_analysis_hash(const void *data, size_t len);
+
 /* Free what extract_doc_build made and zero *d. */
 void extract_doc_clear(extract_doc_t *d);
 
@@ -50,9 +64,13 @@ void extract_doc_clear(extract_doc_t *d);
 /* True when the key of word is key. */
 static inline bool extract_key_is(const textmodel_t *m, uint32_t word, const char *key)
 {
-    size_t len;
-    const char *k = textmodel_key(m, m->words[word].term, &len);
-    return strlen(key) == len && memcmp(k, key, len) == 0;
+    const textmodel_term_t *tm = &m->terms[m->words[word].term];
+    const char *k = m->arena + tm->key_off;
+    /* Most keys differ from key in their first byte: a test that settles
+     * them before key is measured (these run for every word, per cue). */
+    if (tm->key_len == 0 || k[0] != key[0])
+        return tm->key_len == 0 && key[0] == '\0';
+    return strlen(key) == tm->key_len && memcmp(k, key, tm->key_len) == 0;
 }
 
 /* True when the key of word is one of list[0..n). */

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "extract_impl.h"
+#include "jsonlex.h"
 #include "mem.h"
 
 #define S_MAX_SNIPPETS 200
@@ -202,22 +203,18 @@ static void s_bag_build(const extract_doc_t *d, const s_win_t *w, s_bag_t *bag)
     bag->maxsim = 0;
 }
 
-/* Weighted overlap of two bags, 0..1. */
-static double s_bag_sim(const extract_doc_t *d, const s_bag_t *x, const s_bag_t *y)
+/* Weighted overlap of bag y with the bag whose terms are marked in in_x
+ * (x's mass is x_mass), 0..1. Walking y's terms in ascending order adds the
+ * common ones in the order a merge of the two sorted bags would: the same
+ * sum, bit for bit, without the merge's branches. */
+static double
+s_bag_sim(const extract_doc_t *d, const uint8_t *in_x, double x_mass, const s_bag_t *y)
 {
     double common = 0;
-    for (uint32_t i = 0, j = 0; i < x->n && j < y->n;) {
-        if (x->terms[i] == y->terms[j]) {
-            common += d->w[x->terms[i]];
-            i++;
-            j++;
-        } else if (x->terms[i] < y->terms[j]) {
-            i++;
-        } else {
-            j++;
-        }
-    }
-    double lo = x->mass < y->mass ? x->mass : y->mass;
+    for (uint32_t j = 0; j < y->n; j++)
+        if (in_x[y->terms[j]])
+            common += d->w[y->terms[j]];
+    double lo = x_mass < y->mass ? x_mass : y->mass;
     return lo > 0 ? common / lo : 0;
 }
 
@@ -275,6 +272,7 @@ s_choose(const extract_doc_t *d, const s_win_t *wins, size_t n_wins, size_t k, s
         s_bag_build(d, &wins[i], &p.bags[i]);
     p.used = mem_calloc(d->m.n_sents + 1, 1);
     p.per_region = mem_calloc(p.regions + 1, sizeof *p.per_region);
+    uint8_t *in_x = mem_calloc(d->m.n_terms + 1, 1); /* the terms of the unit just kept */
     size_t n = 0;
     while (n < k) {
         long i = s_mmr_next(d, wins, &p);
@@ -285,12 +283,18 @@ s_choose(const extract_doc_t *d, const s_win_t *wins, size_t n_wins, size_t k, s
         p.per_region[s_region(d, &p, w)]++;
         p.per_role[w->role & 31]++;
         chosen[n++] = *w;
+        const s_bag_t *x = &p.bags[i];
+        for (uint32_t t = 0; t < x->n; t++)
+            in_x[x->terms[t]] = 1;
         for (size_t j = 0; j < p.pool; j++) {
-            double sim = s_bag_sim(d, &p.bags[i], &p.bags[j]);
+            double sim = s_bag_sim(d, in_x, x->mass, &p.bags[j]);
             if (sim > p.bags[j].maxsim)
                 p.bags[j].maxsim = sim;
         }
+        for (uint32_t t = 0; t < x->n; t++)
+            in_x[x->terms[t]] = 0;
     }
+    free(in_x);
     for (size_t i = 0; i < p.pool; i++)
         free(p.bags[i].terms);
     free(p.bags);
@@ -360,22 +364,37 @@ int extract_snippets(const transcript_t *t,
         return -1;
     }
     memset(out, 0, sizeof *out);
-    extract_doc_t d;
-    if (extract_doc_build(&d, t, err) != 0)
+    extract_analysis_t *a = extract_analysis_new(t, err);
+    if (!a)
         return -1;
-    size_t n_wins, k = s_snippet_target(&d, opts);
+    int rc = extract_snippets_with(a, opts, out, err);
+    extract_analysis_destroy(&a);
+    return rc;
+}
+
+int extract_snippets_with(const extract_analysis_t *a,
+                          const extract_opts_t *opts,
+                          extract_snippets_t *out,
+                          err_t *err)
+{
+    if (!out || !a) {
+        err_set(err, LODE_EINVAL, "extract_snippets: missing argument");
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    const extract_doc_t *d = &a->d;
+    size_t n_wins, k = s_snippet_target(d, opts);
     s_feats_t feats;
-    s_feats_build(&d, &feats);
-    s_win_t *wins = s_windows(&d, &feats, &n_wins);
+    s_feats_build(d, &feats);
+    s_win_t *wins = s_windows(d, &feats, &n_wins);
     s_feats_clear(&feats);
     s_win_t *chosen = mem_alloc((k + 1) * sizeof *chosen);
-    size_t n = s_choose(&d, wins, n_wins, k, chosen);
+    size_t n = s_choose(d, wins, n_wins, k, chosen);
     qsort(chosen, n, sizeof *chosen, s_by_position);
-    s_fill_snippets(&d, chosen, n, out);
-    size_t words = d.n_words;
+    s_fill_snippets(d, chosen, n, out);
+    size_t words = d->n_words;
     free(chosen);
     free(wins);
-    extract_doc_clear(&d);
     /* Words but no window worth quoting: the same few words over and over
      * score nothing. Saying "empty" of a 50 MB transcript would be a lie. */
     if (out->count == 0)
@@ -408,7 +427,27 @@ void extract_snippets_clear(extract_snippets_t *s)
 
 /* ---- snippets JSON ----------------------------------------------------- */
 
+static char *s_to_json(const transcript_t *t, const extract_snippets_t *s, bool exact);
+
 char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *s)
+{
+    return s_to_json(t, s, false);
+}
+
+char *extract_snippets_to_json_exact(const transcript_t *t, const extract_snippets_t *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const extract_snippet_t *sn = &s->items[i];
+        bool ink = false; /* the guard drops a quote of white space only */
+        for (size_t k = sn->offset; !ink && k < sn->offset + sn->length && k < t->len; k++)
+            ink = !strchr(" \t\n\r\f\v", t->text[k]);
+        if (sn->length == 0 || sn->offset > t->len || sn->length > t->len - sn->offset || !ink)
+            return NULL;
+    }
+    return s_to_json(t, s, true);
+}
+
+static char *s_to_json(const transcript_t *t, const extract_snippets_t *s, bool exact)
 {
     json_t *arr = json_array();
     transcript_cursor_t cur = {0, 0}; /* snippets are in source order: one pass */
@@ -428,6 +467,8 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
             json_object_set_new(o, "speaker", json_string(sn->speaker));
         json_object_set_new(o, "rank", json_integer(sn->rank));
         json_object_set_new(o, "score", json_real(sn->score));
+        if (exact)
+            json_object_set_new(o, "match", json_string("exact"));
         json_array_append_new(arr, o);
     }
     char *out = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -435,8 +476,45 @@ char *extract_snippets_to_json(const transcript_t *t, const extract_snippets_t *
     return out;
 }
 
-/* One element of a snippets array back to byte offsets, the quote checked
- * against the span it names. */
+/* The fields of one element of a snippets array, as read. */
+typedef struct {
+    const char *quote, *commentary, *speaker; /* speaker may be NULL */
+    size_t quote_len;
+    long long off, len, rank, start_ms;
+    double score;
+} s_item_in_t;
+
+/* One element back to byte offsets, the quote checked against the span it
+ * names. */
+static int s_item_make(const transcript_t *t,
+                       const s_item_in_t *in,
+                       size_t total_cp,
+                       transcript_cursor_t *cur,
+                       extract_snippet_t *sn,
+                       err_t *err)
+{
+    if (in->off < 0 || in->len < 0 || (size_t)in->off > total_cp ||
+        (size_t)in->len > total_cp - (size_t)in->off) {
+        err_set(err, LODE_EINVAL, "snippet: span %lld+%lld outside the transcript", in->off,
+                in->len);
+        return -1;
+    }
+    size_t b0 = transcript_byte_from(t, cur, (size_t)in->off);
+    size_t b1 = transcript_byte_from(t, cur, (size_t)(in->off + in->len));
+    if (b1 - b0 != in->quote_len || memcmp(t->text + b0, in->quote, in->quote_len) != 0) {
+        err_set(err, LODE_EINVAL, "snippet: quote is not the text at %lld+%lld", in->off, in->len);
+        return -1;
+    }
+    *sn = (extract_snippet_t){b0,
+                              b1 - b0,
+                              in->start_ms,
+                              in->score,
+                              (int)in->rank,
+                              mem_strdup(in->commentary),
+                              in->speaker ? mem_strdup(in->speaker) : NULL};
+    return 0;
+}
+
 static int s_snippet_from_json(const transcript_t *t,
                                json_t *o,
                                size_t total_cp,
@@ -444,37 +522,102 @@ static int s_snippet_from_json(const transcript_t *t,
                                extract_snippet_t *sn,
                                err_t *err)
 {
-    const char *quote = NULL, *commentary = "", *speaker = NULL;
-    size_t quote_len = 0;
     json_int_t off = -1, len = -1, rank = 0, start_ms = -1;
-    double score = 0;
+    s_item_in_t in = {.commentary = ""};
     json_error_t je;
-    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F,s?s}", "quote", &quote, &quote_len,
-                       "commentary", &commentary, "offset", &off, "length", &len, "start_ms",
-                       &start_ms, "rank", &rank, "score", &score, "speaker", &speaker) != 0) {
+    if (json_unpack_ex(o, &je, 0, "{s:s%,s?s,s:I,s:I,s?I,s?I,s?F,s?s}", "quote", &in.quote,
+                       &in.quote_len, "commentary", &in.commentary, "offset", &off, "length", &len,
+                       "start_ms", &start_ms, "rank", &rank, "score", &in.score, "speaker",
+                       &in.speaker) != 0) {
         err_set(err, LODE_EINVAL, "snippet: %s", je.text);
         return -1;
     }
-    if (off < 0 || len < 0 || (size_t)off > total_cp || (size_t)len > total_cp - (size_t)off) {
-        err_set(err, LODE_EINVAL, "snippet: span %lld+%lld outside the transcript", (long long)off,
-                (long long)len);
-        return -1;
+    in.off = off, in.len = len, in.rank = rank, in.start_ms = start_ms;
+    return s_item_make(t, &in, total_cp, cur, sn, err);
+}
+
+/* ---- the direct reader (jsonlex.h) ---------------------------------------- */
+
+/* A string field as a C string: false (no) if it holds a NUL, which jansson
+ * would hand on cut short. */
+static bool s_cstr(jsonlex_t *j, buf_t *b)
+{
+    if (!jsonlex_str(j, b))
+        return false;
+    if (b->len && memchr(b->data, '\0', b->len))
+        j->no = true;
+    return !j->no;
+}
+
+/* One item of the exact form s_to_json writes, its strings in bufs. */
+static bool s_item_fast(jsonlex_t *j, buf_t bufs[3], s_item_in_t *in)
+{
+    *in = (s_item_in_t){.start_ms = -1};
+    jsonlex_lit(j, "{\"id\":");
+    jsonlex_uint(j);
+    jsonlex_lit(j, ",\"quote\":");
+    if (jsonlex_str(j, &bufs[0]))
+        in->quote = bufs[0].data ? bufs[0].data : "", in->quote_len = bufs[0].len;
+    jsonlex_lit(j, ",\"commentary\":");
+    if (s_cstr(j, &bufs[1]))
+        in->commentary = bufs[1].data ? bufs[1].data : "";
+    jsonlex_lit(j, ",\"offset\":");
+    in->off = jsonlex_uint(j);
+    jsonlex_lit(j, ",\"length\":");
+    in->len = jsonlex_uint(j);
+    if (!j->no && j->end - j->p > 12 && memcmp(j->p, ",\"start_ms\":", 12) == 0) {
+        j->p += 12;
+        in->start_ms = jsonlex_uint(j);
     }
-    size_t b0 = transcript_byte_from(t, cur, (size_t)off);
-    size_t b1 = transcript_byte_from(t, cur, (size_t)(off + len));
-    if (b1 - b0 != quote_len || memcmp(t->text + b0, quote, quote_len) != 0) {
-        err_set(err, LODE_EINVAL, "snippet: quote is not the text at %lld+%lld", (long long)off,
-                (long long)len);
-        return -1;
+    if (!j->no && j->end - j->p > 11 && memcmp(j->p, ",\"speaker\":", 11) == 0) {
+        j->p += 11;
+        if (s_cstr(j, &bufs[2]))
+            in->speaker = bufs[2].data ? bufs[2].data : "";
     }
-    *sn = (extract_snippet_t){b0,
-                              b1 - b0,
-                              start_ms,
-                              score,
-                              (int)rank,
-                              mem_strdup(commentary),
-                              speaker ? mem_strdup(speaker) : NULL};
-    return 0;
+    jsonlex_lit(j, ",\"rank\":");
+    in->rank = jsonlex_uint(j);
+    jsonlex_lit(j, ",\"score\":");
+    in->score = jsonlex_real(j);
+    if (!j->no && j->end - j->p > 17 && memcmp(j->p, ",\"match\":\"exact\"}", 17) == 0)
+        j->p += 16; /* what the guard adds; the reader ignores it */
+    return jsonlex_lit(j, "}");
+}
+
+/* The snippets when json is exactly the form this engine writes and every
+ * item sound; else -1 (nothing made), and jansson reads it (or says what is
+ * wrong, in the words it always did). */
+static int s_from_fast(const transcript_t *t, const char *json, size_t len, extract_snippets_t *out)
+{
+    jsonlex_t j = {json, json + len, false};
+    buf_t bufs[3];
+    for (int i = 0; i < 3; i++)
+        buf_init(&bufs[i], EXTRACT_OUT_MAX);
+    size_t total_cp = transcript_cp(t, t->len), cap = 0;
+    transcript_cursor_t cur = {0, 0};
+    err_t ignored = {0};
+    jsonlex_lit(&j, "[");
+    for (size_t i = 0; !j.no && !(j.p < j.end && *j.p == ']'); i++) {
+        s_item_in_t in;
+        if ((i > 0 && !jsonlex_lit(&j, ",")) || !s_item_fast(&j, bufs, &in))
+            break;
+        if (out->count == cap) {
+            cap = cap ? cap * 2 : 32;
+            out->items = mem_realloc(out->items, (cap + 1) * sizeof *out->items);
+        }
+        if (s_item_make(t, &in, total_cp, &cur, &out->items[out->count], &ignored) != 0)
+            j.no = true;
+        else
+            out->count++;
+    }
+    for (int i = 0; i < 3; i++)
+        buf_free(&bufs[i]);
+    if (jsonlex_lit(&j, "]") && j.p == j.end) {
+        if (!out->items)
+            out->items = mem_calloc(1, sizeof *out->items);
+        return 0;
+    }
+    extract_snippets_clear(out);
+    return -1;
 }
 
 int extract_snippets_from_json(
@@ -485,6 +628,10 @@ int extract_snippets_from_json(
         return -1;
     }
     memset(out, 0, sizeof *out);
+    /* Read at the synthesis and fan-out stages of every job: the form
+     * written above is read directly, anything else by jansson. */
+    if (s_from_fast(t, json, len, out) == 0)
+        return 0;
     json_error_t je;
     json_t *arr = json_loadb(json, len, 0, &je);
     if (!arr || !json_is_array(arr)) {

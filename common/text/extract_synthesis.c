@@ -86,7 +86,15 @@ typedef struct {
     uint8_t *used_kp;            /* owned: keyphrases a heading has used */
     char (*kp_stem)[S_STEM_KEY]; /* owned: each keyphrase's stems, joined */
     int subject;                 /* keyphrase the title names, or -1 */
+    uint8_t *dangling;           /* owned: per term, 1 for the s_dangling words */
 } s_ctx_t;
+
+/* A sentence that may open a paragraph: it does not lean on the one before. */
+static bool s_stands_alone(const s_ctx_t *c, uint32_t s)
+{
+    const textmodel_t *m = &c->d->m;
+    return !c->dangling[m->words[m->sents[s].first_word].term];
+}
 
 /* Do keyphrases x and y differ only in endings ("sample efficient",
  * "sample efficiency"), or does one hold the other? */
@@ -121,21 +129,6 @@ static double s_prose_score(const s_ctx_t *c, uint32_t s)
     if (c->in_snippet && c->in_snippet[s])
         score *= 1.25;
     return score * (1.0 + s_quot(c, s));
-}
-
-/* A sentence that may open a paragraph: it does not lean on the one before. */
-static bool s_stands_alone(const extract_doc_t *d, uint32_t s)
-{
-    const textmodel_t *m = &d->m;
-    size_t len;
-    const char *key = textmodel_key(m, m->words[m->sents[s].first_word].term, &len);
-    for (size_t i = 0; i < EXTRACT_N(s_dangling); i++) {
-        char k[32]; /* the list word as the model keys it ("whereas" -> "wherea") */
-        size_t n = textmodel_fold(s_dangling[i], strlen(s_dangling[i]), k, sizeof k, true);
-        if (n == len && memcmp(k, key, n) == 0)
-            return false;
-    }
-    return true;
 }
 
 /* The keyphrase that best marks sentences [a, b] off from the rest of the
@@ -235,7 +228,7 @@ static void s_section_body(s_ctx_t *c, const s_section_t *sec, buf_t *md)
     for (uint32_t i = 0, out = 0; i < n_pick; i++) {
         bool new_para = out > 0 && (out % 3 == 0 || pick[i] - pick[i - 1] > 6);
         bool follows = i > 0 && pick[i] == pick[i - 1] + 1;
-        if ((out == 0 || new_para) && !follows && !s_stands_alone(c->d, pick[i]))
+        if ((out == 0 || new_para) && !follows && !s_stands_alone(c, pick[i]))
             continue;
         extract_puts(md, out == 0 ? "" : new_para ? "\n\n" : " ");
         s_prose(&c->d->m, pick[i], md);
@@ -306,7 +299,7 @@ static void s_lede(s_ctx_t *c, buf_t *md)
     double best_v = 0;
     uint32_t best = UINT32_MAX;
     for (uint32_t s = 0; s < d->m.n_sents; s++) {
-        double v = s_stands_alone(d, s) ? s_prose_score(c, s) : 0;
+        double v = s_stands_alone(c, s) ? s_prose_score(c, s) : 0;
         v *= v > 0 ? 1.0 + s_quot(c, s) : 1.0;
         if (c->subject >= 0 && keyphrase_in_range(&d->kp.items[c->subject], s, s))
             v *= 2.0; /* a thesis names the main subject */
@@ -322,7 +315,7 @@ static void s_lede(s_ctx_t *c, buf_t *md)
     c->taken[best] = 1;
     s_prose(&d->m, best, md);
     uint32_t next = best + 1;
-    if (next < d->m.n_sents && !d->m.sents[next].para_start && !s_stands_alone(d, next) &&
+    if (next < d->m.n_sents && !d->m.sents[next].para_start && !s_stands_alone(c, next) &&
         s_prose_score(c, next) > 0) {
         c->taken[next] = 1;
         extract_puts(md, " ");
@@ -363,10 +356,21 @@ static void s_ctx_init(s_ctx_t *c, const extract_doc_t *d, const uint8_t *in_sni
         stem_phrase(st, d->kp.items[k].text, c->kp_stem[k], S_STEM_KEY);
     stem_destroy(&st);
     c->subject = -1;
+    /* The dangling words as the model keys them ("whereas" -> "wherea"),
+     * looked up once instead of folded again for every sentence asked. */
+    c->dangling = mem_calloc(d->m.n_terms + 1, 1);
+    for (size_t i = 0; i < EXTRACT_N(s_dangling); i++) {
+        char k[32];
+        size_t n = textmodel_fold(s_dangling[i], strlen(s_dangling[i]), k, sizeof k, true);
+        int64_t t = textmodel_find(&d->m, k, n);
+        if (t >= 0)
+            c->dangling[t] = 1;
+    }
 }
 
 static void s_ctx_clear(s_ctx_t *c)
 {
+    free(c->dangling);
     free(c->open);
     free(c->quot);
     free(c->taken);
@@ -411,14 +415,31 @@ int extract_synthesis(const transcript_t *t,
         return -1;
     }
     memset(out, 0, sizeof *out);
-    extract_doc_t d;
-    if (extract_doc_build(&d, t, err) != 0)
+    extract_analysis_t *a = extract_analysis_new(t, err);
+    if (!a)
         return -1;
-    uint8_t *in_snippet = extract_snippet_mask(&d, s);
+    int rc = extract_synthesis_with(a, s, source_title, out, err);
+    extract_analysis_destroy(&a);
+    return rc;
+}
+
+int extract_synthesis_with(const extract_analysis_t *a,
+                           const extract_snippets_t *s,
+                           const char *source_title,
+                           extract_synthesis_t *out,
+                           err_t *err)
+{
+    if (!out || !a) {
+        err_set(err, LODE_EINVAL, "extract_synthesis: missing argument");
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    const extract_doc_t *d = &a->d;
+    uint8_t *in_snippet = extract_snippet_mask(d, s);
     s_ctx_t c;
-    s_ctx_init(&c, &d, in_snippet);
+    s_ctx_init(&c, d, in_snippet);
     s_section_t secs[6] = {{0}};
-    size_t n_secs = s_sections(&d, secs);
+    size_t n_secs = s_sections(d, secs);
     out->title = s_make_title(&c, source_title);
     for (size_t i = 0; i < n_secs; i++)
         s_section_heading(&c, &secs[i]);
@@ -427,7 +448,6 @@ int extract_synthesis(const transcript_t *t,
         free(secs[i].heading);
     s_ctx_clear(&c);
     free(in_snippet);
-    extract_doc_clear(&d);
     return 0;
 }
 

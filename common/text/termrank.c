@@ -33,14 +33,6 @@ typedef struct {
     uint32_t a, b;
 } s_pair_t;
 
-static int s_by_pair(const void *x, const void *y)
-{
-    const s_pair_t *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    return p->b < q->b ? -1 : p->b > q->b;
-}
-
 /* Both directions of every link between content words of one sentence
  * at most S_WINDOW - 1 content words apart. */
 static s_pair_t *s_pairs(const textmodel_t *m, size_t *n_out)
@@ -66,32 +58,54 @@ static s_pair_t *s_pairs(const textmodel_t *m, size_t *n_out)
             memmove(recent, recent + 1, (S_WINDOW - 2) * sizeof *recent);
         recent[n_recent < S_WINDOW - 1 ? n_recent++ : S_WINDOW - 2] = t;
     }
-    qsort(p, n, sizeof *p, s_by_pair);
     *n_out = n;
     return p;
 }
 
-/* Repeated pairs become one weighted edge. */
+/* Repeated pairs become one weighted edge. The pairs are bucketed by
+ * their first term (a counting sort, not a comparison sort: this ran for
+ * every fan-out) and a term's edges are kept in the order first seen. The
+ * order of one term's edges changes no score: each edge adds to a
+ * different term, and every term's sum still runs over the terms in order. */
 static void s_graph_build(const textmodel_t *m, s_graph_t *g)
 {
-    size_t n_pairs;
+    size_t n_pairs, nt = m->n_terms;
     s_pair_t *p = s_pairs(m, &n_pairs);
-    g->start = mem_calloc(m->n_terms + 2, sizeof *g->start);
-    g->edges = mem_alloc((n_pairs + 1) * sizeof *g->edges);
-    g->out_w = mem_calloc(m->n_terms + 1, sizeof *g->out_w);
-    size_t n = 0;
-    for (size_t i = 0; i < n_pairs; i++) {
-        if (n > 0 && i > 0 && p[i].a == p[i - 1].a && p[i].b == p[i - 1].b) {
-            g->edges[n - 1].w += 1.0f;
-        } else {
-            g->edges[n++] = (s_edge_t){p[i].b, 1.0f};
-            g->start[p[i].a + 1]++;
-        }
-        g->out_w[p[i].a] += 1.0;
-    }
-    for (size_t t = 0; t < m->n_terms; t++)
-        g->start[t + 1] += g->start[t];
+    uint32_t *first = mem_calloc(nt + 2, sizeof *first); /* bucket starts */
+    uint32_t *bs = mem_alloc((n_pairs + 1) * sizeof *bs);
+    for (size_t i = 0; i < n_pairs; i++)
+        first[p[i].a + 1]++;
+    for (size_t t = 0; t < nt; t++)
+        first[t + 1] += first[t];
+    uint32_t *fill = mem_alloc((nt + 1) * sizeof *fill);
+    memcpy(fill, first, (nt + 1) * sizeof *fill);
+    for (size_t i = 0; i < n_pairs; i++)
+        bs[fill[p[i].a]++] = p[i].b;
     free(p);
+    g->start = mem_calloc(nt + 2, sizeof *g->start);
+    g->edges = mem_alloc((n_pairs + 1) * sizeof *g->edges);
+    g->out_w = mem_calloc(nt + 1, sizeof *g->out_w);
+    /* fill is reused: the edge of (a, b) is fill[b] while mark[b] == a + 1 */
+    uint32_t *mark = mem_calloc(nt + 1, sizeof *mark);
+    size_t n = 0;
+    for (size_t a = 0; a < nt; a++) {
+        for (uint32_t i = first[a]; i < first[a + 1]; i++) {
+            uint32_t b = bs[i];
+            if (mark[b] == a + 1) {
+                g->edges[fill[b]].w += 1.0f;
+            } else {
+                mark[b] = (uint32_t)a + 1;
+                fill[b] = (uint32_t)n;
+                g->edges[n++] = (s_edge_t){b, 1.0f};
+            }
+            g->out_w[a] += 1.0;
+        }
+        g->start[a + 1] = (uint32_t)n;
+    }
+    free(mark);
+    free(fill);
+    free(bs);
+    free(first);
 }
 
 /* PositionRank's jump vector: each content word's occurrences weighted by

@@ -282,6 +282,24 @@ static void s_finish_words(textmodel_t *m)
         m->terms[t].idf = (float)log(((double)m->n_sents + 1.0) / (m->terms[t].df + 0.5));
 }
 
+void textmodel_finish(textmodel_t *m)
+{
+    for (size_t t = 0; t < m->n_terms; t++)
+        m->terms[t] = (textmodel_term_t){.key_off = m->terms[t].key_off,
+                                         .key_len = m->terms[t].key_len,
+                                         .last_sent = UINT32_MAX,
+                                         .stop = m->terms[t].stop};
+    s_finish_words(m);
+    free(m->table);
+    m->table = NULL;
+    m->table_cap = 0;
+    while (m->table_cap < 1024 || m->n_terms * 2 > m->table_cap)
+        m->table_cap = m->table_cap ? m->table_cap * 2 : 1024;
+    m->table = mem_calloc(m->table_cap, sizeof *m->table);
+    for (uint32_t t = 0; t < m->n_terms; t++)
+        s_table_put(m, t);
+}
+
 /* Bytes of text to analyse: at most the limit, cut at a code point. */
 static size_t s_bounded_len(const char *text, size_t len)
 {

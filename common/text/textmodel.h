@@ -96,6 +96,12 @@ void textmodel_clear(textmodel_t *m);
 /* The key of a term (lower case, light-stemmed); *len gets its length. */
 const char *textmodel_key(const textmodel_t *m, uint32_t term, size_t *len);
 
+/* Finish a model whose sentences, words (with their final flags), term keys
+ * and stop marks were filled by other means than textmodel_build (a stored
+ * analysis, extract_analysis.c): the term counts, IDF and the key index,
+ * computed as textmodel_build computes them. */
+void textmodel_finish(textmodel_t *m);
+
 /* Look a key up; -1 if absent. */
 int64_t textmodel_find(const textmodel_t *m, const char *key, size_t len);
 

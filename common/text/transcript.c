@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+#include "jsonlex.h"
 #include "mem.h"
 #include "utf8.h"
 
@@ -241,28 +243,31 @@ char *transcript_to_json(const transcript_t *self)
     return out ? out : mem_strdup("{}");
 }
 
-/* Add the segment o to t. *byte and *cp are where the previous segment
+/* A segment as read from JSON, before its offsets are checked. */
+typedef struct {
+    long long off, len, start, end;
+    const char *speaker; /* NULL when none; else speaker_len bytes */
+    size_t speaker_len;
+} s_seg_in_t;
+
+/* Add the segment in to t. *byte and *cp are where the previous segment
  * ended (bytes and code points), so segments must come in order without
  * overlap, and each lookup scans forward from there: linear overall. */
-static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp, err_t *err)
+static int s_seg_add(transcript_t *t, const s_seg_in_t *in, size_t *byte, size_t *cp, err_t *err)
 {
-    json_int_t off, len, start = -1, end = -1;
-    const char *speaker = NULL;
-    if (json_unpack(o, "{s:I,s:I,s?I,s?I,s?s}", "offset", &off, "length", &len, "start_ms", &start,
-                    "end_ms", &end, "speaker", &speaker) != 0 ||
-        off < 0 || len < 0 || (size_t)off < *cp) {
+    if (in->off < 0 || in->len < 0 || (size_t)in->off < *cp) {
         err_set(err, LODE_EINVAL, "transcript: bad segment");
         return -1;
     }
-    size_t skip = (size_t)off - *cp;
+    size_t skip = (size_t)in->off - *cp;
     size_t at = *byte + utf8_byte_offset(t->text + *byte, t->len - *byte, skip);
     /* utf8_byte_offset answers len both for the exact end and past it. */
     if (at == t->len && utf8_cp_count(t->text + *byte, t->len - *byte) < skip) {
         err_set(err, LODE_EINVAL, "transcript: segment past the end of the text");
         return -1;
     }
-    size_t b_len = utf8_byte_offset(t->text + at, t->len - at, (size_t)len);
-    if (utf8_cp_count(t->text + at, b_len) != (size_t)len) {
+    size_t b_len = utf8_byte_offset(t->text + at, t->len - at, (size_t)in->len);
+    if (utf8_cp_count(t->text + at, b_len) != (size_t)in->len) {
         err_set(err, LODE_EINVAL, "transcript: segment past the end of the text");
         return -1;
     }
@@ -270,17 +275,31 @@ static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp,
         t->cap_segs = t->cap_segs ? t->cap_segs * 2 : 16;
         t->segs = mem_realloc(t->segs, t->cap_segs * sizeof *t->segs);
     }
-    t->segs[t->n_segs++] = (transcript_seg_t){start, end, at, b_len, 0};
-    if (speaker)
-        transcript_set_speaker(t, t->n_segs - 1, speaker, strlen(speaker));
-    if (start >= 0)
+    t->segs[t->n_segs++] = (transcript_seg_t){in->start, in->end, at, b_len, 0};
+    if (in->speaker)
+        transcript_set_speaker(t, t->n_segs - 1, in->speaker, in->speaker_len);
+    if (in->start >= 0)
         t->timed = true;
     *byte = at + b_len;
-    *cp = (size_t)off + (size_t)len;
+    *cp = (size_t)in->off + (size_t)in->len;
     return 0;
 }
 
-transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
+static int s_seg_from_json(transcript_t *t, json_t *o, size_t *byte, size_t *cp, err_t *err)
+{
+    json_int_t off, len, start = -1, end = -1;
+    const char *speaker = NULL;
+    if (json_unpack(o, "{s:I,s:I,s?I,s?I,s?s}", "offset", &off, "length", &len, "start_ms", &start,
+                    "end_ms", &end, "speaker", &speaker) != 0) {
+        err_set(err, LODE_EINVAL, "transcript: bad segment");
+        return -1;
+    }
+    s_seg_in_t in = {off, len, start, end, speaker, speaker ? strlen(speaker) : 0};
+    return s_seg_add(t, &in, byte, cp, err);
+}
+
+/* The general reader, for any JSON of the transcript's shape. */
+static transcript_t *s_from_jansson(const char *json, size_t len, err_t *err)
 {
     json_error_t jerr;
     json_t *root = json_loadb(json, len, 0, &jerr);
@@ -310,4 +329,87 @@ transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
     }
     json_decref(root);
     return t;
+}
+
+/* ---- the direct reader (jsonlex.h) ------------------------------------ */
+
+/* One segment object: the keys transcript_to_json writes, in its order. */
+static bool s_seg(jsonlex_t *j, buf_t *name, s_seg_in_t *in)
+{
+    *in = (s_seg_in_t){.start = -1, .end = -1};
+    jsonlex_lit(j, "{\"offset\":");
+    in->off = jsonlex_uint(j);
+    jsonlex_lit(j, ",\"length\":");
+    in->len = jsonlex_uint(j);
+    if (!j->no && j->end - j->p > 12 && memcmp(j->p, ",\"start_ms\":", 12) == 0) {
+        j->p += 12;
+        in->start = jsonlex_uint(j);
+        jsonlex_lit(j, ",\"end_ms\":");
+        in->end = jsonlex_uint(j);
+    }
+    if (!j->no && j->end - j->p > 11 && memcmp(j->p, ",\"speaker\":", 11) == 0) {
+        j->p += 11;
+        if (jsonlex_str(j, name)) {
+            in->speaker = name->data ? name->data : "";
+            in->speaker_len = name->len;
+            /* jansson hands the name on as a C string: it ends at a NUL */
+            if (memchr(in->speaker, '\0', in->speaker_len))
+                j->no = true;
+        }
+    }
+    return jsonlex_lit(j, "}");
+}
+
+/* The segments array, each added to t as it is read: true when all were
+ * of the exact form and in range. */
+static bool s_segs(jsonlex_t *j, transcript_t *t)
+{
+    buf_t name;
+    buf_init(&name, TRANSCRIPT_MAX_BYTES);
+    size_t byte = 0, cp = 0;
+    err_t ignored = {0};
+    jsonlex_lit(j, "[");
+    for (size_t i = 0; !j->no && !(j->p < j->end && *j->p == ']'); i++) {
+        s_seg_in_t in;
+        if ((i > 0 && !jsonlex_lit(j, ",")) || !s_seg(j, &name, &in))
+            break;
+        if (s_seg_add(t, &in, &byte, &cp, &ignored) != 0)
+            j->no = true;
+    }
+    buf_free(&name);
+    return jsonlex_lit(j, "]}") && j->p == j->end;
+}
+
+/* The transcript when json is exactly what transcript_to_json writes and
+ * sound; else NULL, and jansson reads it (or says what is wrong). */
+static transcript_t *s_from_fast(const char *json, size_t len)
+{
+    jsonlex_t j = {json, json + len, false};
+    buf_t text;
+    buf_init(&text, TRANSCRIPT_MAX_BYTES);
+    if (!jsonlex_lit(&j, "{\"text\":") || !jsonlex_str(&j, &text) ||
+        !jsonlex_lit(&j, ",\"segments\":")) {
+        buf_free(&text);
+        return NULL;
+    }
+    transcript_t *t = transcript_new();
+    free(t->text);
+    t->len = text.len;
+    t->text = text.data ? buf_steal(&text) : mem_strdup("");
+    if (!s_segs(&j, t))
+        transcript_destroy(&t);
+    return t;
+}
+
+transcript_t *transcript_from_json(const char *json, size_t len, err_t *err)
+{
+    if (!json) {
+        err_set(err, LODE_EINVAL, "transcript: malformed JSON: no input");
+        return NULL;
+    }
+    /* Every stage reads the transcript: the exact form transcript_to_json
+     * writes is read directly (a third of the cost); anything else, or
+     * anything wrong, goes to jansson, which reads it or says why not. */
+    transcript_t *t = s_from_fast(json, len);
+    return t ? t : s_from_jansson(json, len, err);
 }
