@@ -83,9 +83,6 @@ void cluster_proc_signal_wait(cluster_proc_t *p, int sig, int limit_ms);
 /* SIGTERM, a bounded wait, then SIGKILL and reap. */
 void cluster_proc_stop(cluster_proc_t *p);
 
-/* A loopback port that was free a moment ago, or -1. */
-int cluster_free_port(void);
-
 /* True if something accepts TCP connections on 127.0.0.1:port. */
 bool cluster_tcp_listening(int port);
 

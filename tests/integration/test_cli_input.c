@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "cluster.h"
+#include "fixture.h"
 #include "job.h"
 #include "mem.h"
 #include "submit_wire.h"
@@ -25,38 +26,11 @@
 
 static int s_group_setup(void **state)
 {
-    err_t err = {0};
     /* A 50 MB source takes a stage minutes under ASan on a loaded machine:
      * the lease must outlast it, or the job is taken back mid-run. */
     static const char *const broker_args[] = {"--lease-ms", "600000", NULL};
     cluster_opts_t opts = {.broker_args = broker_args};
-    cluster_t *c = cluster_new(&opts, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    *state = c;
-    return 0;
-}
-
-static int s_group_teardown(void **state)
-{
-    cluster_t *c = *state;
-    int reports = c ? cluster_stop(c) : 0;
-    cluster_destroy(&c);
-    return reports ? -1 : 0;
-}
-
-static int s_setup(void **state)
-{
-    cluster_mark_begin(*state);
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    cluster_check(*state);
-    return 0;
+    return fixture_group_start(state, &opts);
 }
 
 static void s_expect_in(const char *hay, const char *needle)
@@ -352,7 +326,7 @@ int main(void)
 {
     if (getenv("LODE_TEST_FILTER"))
         cmocka_set_test_filter(getenv("LODE_TEST_FILTER"));
-#define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(test_a_binary_file_is_refused_at_submit_with_what_it_is),
         T(test_binary_stdin_is_refused_at_submit),
@@ -366,6 +340,7 @@ int main(void)
         T(test_prompts_copy_prints_json),
     };
 #undef T
-    int failed = cmocka_run_group_tests_name("cli input", tests, s_group_setup, s_group_teardown);
+    int failed =
+        cmocka_run_group_tests_name("cli input", tests, s_group_setup, fixture_group_teardown);
     return cluster_main_result(failed);
 }

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 
 #define JOB_LIMIT_MS     60000 /* one small source through four stages */
@@ -37,26 +38,11 @@ typedef struct {
     int done_jobs;    /* jobs run to done so far */
 } s_fx_t;
 
-/* A loopback port free right now. */
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static int s_group_setup(void **state)
 {
     s_fx_t *fx = calloc(1, sizeof *fx);
     *state = fx;
-    int pub_port = s_free_port(), http_port = s_free_port();
+    int pub_port = cluster_free_port(), http_port = cluster_free_port();
     if (pub_port < 0 || http_port < 0 || pub_port == http_port)
         return -1;
     char pub_ep[64], http_addr[64];
@@ -67,21 +53,14 @@ static int s_group_setup(void **state)
     const char *broker_args[] = {"--pub", pub_ep, "--metrics", http_addr, NULL};
     const char *worker_args[] = {"--delay-ms", "30", NULL};
     cluster_opts_t opts = {.broker_args = broker_args, .worker_args = worker_args};
-    err_t err = {0};
-    fx->c = cluster_new(&opts, &err);
-    if (!fx->c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    fx->c = fixture_cluster(&opts);
+    return fx->c ? 0 : -1;
 }
 
 static int s_group_teardown(void **state)
 {
     s_fx_t *fx = *state;
-    int reports = fx && fx->c ? cluster_stop(fx->c) : 0;
-    if (fx)
-        cluster_destroy(&fx->c);
+    int reports = fx ? fixture_down(&fx->c) : 0;
     free(fx);
     return reports ? -1 : 0;
 }
@@ -393,7 +372,7 @@ static void test_top_exits_6_when_no_broker_publishes(void **state)
 {
     s_fx_t *fx = *state;
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", s_free_port());
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", cluster_free_port());
     char *out = NULL, *errout = NULL;
     int64_t t0 = cluster_now_ms();
     int rc = cluster_run_cli(fx->c, NULL, &out, &errout, "--timeout", "1", "top", "--once",
@@ -464,28 +443,20 @@ static int s_curve_setup(void **state)
         return -1;
     char allow[300];
     snprintf(allow, sizeof allow, "%s/allow", fx->dir);
-    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", s_free_port());
+    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", cluster_free_port());
     const char *broker_args[] = {
         "--curve-cert", fx->broker_secret, "--curve-allow", allow, "--pub", fx->pub, NULL};
     cluster_opts_t opts = {.broker_args = broker_args, .no_workers = true};
-    err_t err = {0};
-    fx->c = cluster_new(&opts, &err);
-    if (!fx->c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    fx->c = fixture_cluster(&opts);
+    return fx->c ? 0 : -1;
 }
 
 static int s_curve_teardown(void **state)
 {
     s_curve_fx_t *fx = *state;
-    int reports = fx && fx->c ? cluster_stop(fx->c) : 0;
-    if (fx) {
-        cluster_destroy(&fx->c);
-        if (fx->dir[0])
-            cluster_rmtree(fx->dir);
-    }
+    int reports = fx ? fixture_down(&fx->c) : 0;
+    if (fx && fx->dir[0])
+        cluster_rmtree(fx->dir);
     free(fx);
     return reports ? -1 : 0;
 }
