@@ -23,6 +23,7 @@
 #include "cluster.h"
 #include "fixture.h"
 #include "mem.h"
+#include "scrape.h"
 
 #define JOB_LIMIT_MS     60000 /* one small source through four stages */
 #define METRICS_LIMIT_MS 10000 /* a snapshot comes once a second */
@@ -102,16 +103,6 @@ static char *s_curl(const char *url)
     return text;
 }
 
-/* The value of the sample "series value" in a Prometheus text; NAN if none. */
-static double s_sample(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, series, n) == 0 && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-    return NAN;
-}
-
 /* Every line a # HELP / # TYPE comment or "name[{labels}] number" of a
  * lode_ or a standard process_ series; the number of samples. */
 static int s_parse_exposition(const char *text)
@@ -145,7 +136,7 @@ static bool s_metric_is(void *arg)
     s_metric_wait_t *w = arg;
     free(w->text);
     w->text = s_curl(w->url);
-    return w->text && s_sample(w->text, w->series) == w->want;
+    return w->text && scrape_sample(w->text, w->series) == w->want;
 }
 
 /* Poll /metrics until series reads want; the page (caller frees) or NULL. */
@@ -183,7 +174,7 @@ s_stage_sample(const char *text, const char *name, const char *stage, const char
 {
     char series[200];
     snprintf(series, sizeof series, "%s{stage=\"%s\"%s}", name, stage, rest);
-    return s_sample(text, series);
+    return scrape_sample(text, series);
 }
 
 static void test_metrics_count_exactly_the_jobs_run(void **state)
@@ -208,9 +199,9 @@ static void test_metrics_count_exactly_the_jobs_run(void **state)
         assert_true(s_stage_sample(text, "lode_in_flight", st, "") == 0);
         assert_true(s_stage_sample(text, "lode_workers", st, "") == 1);
     }
-    assert_true(s_sample(text, "lode_jobs_submitted_total") == N_JOBS);
-    assert_true(s_sample(text, "lode_redis_up") == 1);
-    assert_true(s_sample(text, "lode_bad_frames_total") == 0);
+    assert_true(scrape_sample(text, "lode_jobs_submitted_total") == N_JOBS);
+    assert_true(scrape_sample(text, "lode_redis_up") == 1);
+    assert_true(scrape_sample(text, "lode_bad_frames_total") == 0);
     free(text);
     cluster_mark_ok(fx->c);
 }
@@ -245,10 +236,10 @@ static void test_a_permanent_failure_is_counted_as_failed(void **state)
     assert_string_equal(st, "failed");
     char *text = s_wait_metric(fx, "lode_jobs_total{stage=\"fetch\",outcome=\"failed\"}", 1);
     assert_non_null(text);
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"retried\"}") == 0);
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"snippet\",outcome=\"done\"}") ==
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"retried\"}") == 0);
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"snippet\",outcome=\"done\"}") ==
                 fx->done_jobs);
-    assert_true(s_sample(text, "lode_dead_letters") == 1);
+    assert_true(scrape_sample(text, "lode_dead_letters") == 1);
     free(text);
     free(st);
     free(id);
