@@ -8,10 +8,8 @@
 #include <ctype.h>
 #include <math.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
-#include "buf.h"
 #include "mem.h"
 #include "metrics.h"
 #include "scrape.h"

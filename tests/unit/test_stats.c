@@ -10,11 +10,9 @@
 
 #include <math.h>
 
-#include <curl/curl.h>
 #include <czmq.h>
 #include <jansson.h>
 
-#include "buf.h"
 #include "metrics.h"
 #include "proto.h"
 #include "scrape.h"
