@@ -23,6 +23,21 @@ static transcript_t *s_text(const char *text)
     return t;
 }
 
+/* The fan-out of text, asserted to succeed; *t is its transcript
+ * (s_fanout_free frees both). */
+static void s_fanout(const char *text, transcript_t **t, extract_fanout_t *f)
+{
+    *t = s_text(text);
+    err_t err = {0};
+    assert_int_equal(extract_fanout(*t, NULL, NULL, f, &err), 0);
+}
+
+static void s_fanout_free(transcript_t **t, extract_fanout_t *f)
+{
+    extract_fanout_clear(f);
+    transcript_destroy(t);
+}
+
 /* The commentary of the one snippet of a one-sentence text. */
 static char *s_line(const char *text)
 {
@@ -194,10 +209,9 @@ static const char *k_fanout_text =
 static void test_fanout_concepts_are_terms_with_their_definition(void **state)
 {
     (void)state;
-    transcript_t *t = s_text(k_fanout_text);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(k_fanout_text, &t, &f);
     assert_true(s_has(f.concepts, f.n_concepts, "Sample efficiency"));
     assert_true(s_has(f.concepts, f.n_concepts, "Data distribution"));
     assert_non_null(f.concept_notes);
@@ -212,8 +226,7 @@ static void test_fanout_concepts_are_terms_with_their_definition(void **state)
                                 "systems are not sample efficient."); /* "X is ..." */
         assert_null(f.concept_notes[i].kind);
     }
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* References are names, typed, never concept acronyms or a capitalised
@@ -221,10 +234,9 @@ static void test_fanout_concepts_are_terms_with_their_definition(void **state)
 static void test_fanout_references_are_typed_names(void **state)
 {
     (void)state;
-    transcript_t *t = s_text(k_fanout_text);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(k_fanout_text, &t, &f);
     bool karpathy = false;
     size_t chinchilla = 0;
     for (size_t i = 0; i < f.n_references; i++) {
@@ -249,8 +261,7 @@ static void test_fanout_references_are_typed_names(void **state)
     assert_true(json_is_string(json_array_get(json_object_get(o, "concepts"), 0)));
     json_decref(o);
     free(json);
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* A name that opens a sentence and reports something is a reference:
@@ -258,19 +269,18 @@ static void test_fanout_references_are_typed_names(void **state)
 static void test_fanout_keeps_a_name_that_reports_at_a_sentence_start(void **state)
 {
     (void)state;
-    transcript_t *t = s_text("Epoch found that open models trail the frontier by a few months. "
-                             "The frontier moves fast, and open models follow the frontier "
-                             "closely because distillation from public interfaces is cheap.");
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout("Epoch found that open models trail the frontier by a few months. "
+             "The frontier moves fast, and open models follow the frontier "
+             "closely because distillation from public interfaces is cheap.",
+             &t, &f);
     assert_true(s_has(f.references, f.n_references, "Epoch"));
     for (size_t i = 0; i < f.n_references; i++)
         if (strcmp(f.references[i], "Epoch") == 0)
             assert_string_equal(f.reference_notes[i].kind, "name");
     assert_false(s_has(f.references, f.n_references, "The"));
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* The source's questions come first, whole, from their question word; a
@@ -278,10 +288,9 @@ static void test_fanout_keeps_a_name_that_reports_at_a_sentence_start(void **sta
 static void test_fanout_questions_are_complete(void **state)
 {
     (void)state;
-    transcript_t *t = s_text(k_fanout_text);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(k_fanout_text, &t, &f);
     assert_true(f.n_questions >= 2 && f.n_questions <= 12);
     assert_true(
         s_has(f.questions, f.n_questions, "Is sample efficiency the best proxy for intelligence?"));
@@ -294,8 +303,7 @@ static void test_fanout_questions_are_complete(void **state)
         assert_null(strstr(q, "so what"));
         assert_null(strstr(q, "03 11"));
     }
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* The essay: a title naming the main subject, a lede that states the
@@ -371,17 +379,15 @@ static void test_languages_are_told_and_get_their_stopwords(void **state)
                      "Stichprobeneffizienz der Modelle ist gering, und die Datenverteilung "
                      "entscheidet. Die Datenverteilung wird breiter, aber die "
                      "Stichprobeneffizienz der Modelle wächst nicht. Wir sehen das jeden Tag.";
-    transcript_t *t = s_text(de);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(de, &t, &f);
     for (size_t i = 0; i < f.n_concepts; i++) {
         assert_null(strstr(f.concepts[i], "Die "));
         assert_null(strstr(f.concepts[i], " der "));
         assert_null(strstr(f.concepts[i], " und "));
     }
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* A snippet says who speaks where the transcript names speakers. */
