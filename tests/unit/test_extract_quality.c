@@ -23,6 +23,22 @@ static transcript_t *s_text(const char *text)
     return t;
 }
 
+/* The snippets of text with opts (NULL: the defaults), asserted to
+ * succeed; *t is its transcript (s_snippets_free frees both). */
+static void
+s_snippets(const char *text, const extract_opts_t *opts, transcript_t **t, extract_snippets_t *s)
+{
+    *t = s_text(text);
+    err_t err = {0};
+    assert_int_equal(extract_snippets(*t, opts, s, &err), 0);
+}
+
+static void s_snippets_free(transcript_t **t, extract_snippets_t *s)
+{
+    extract_snippets_clear(s);
+    transcript_destroy(t);
+}
+
 /* The fan-out of text, asserted to succeed; *t is its transcript
  * (s_fanout_free frees both). */
 static void s_fanout(const char *text, transcript_t **t, extract_fanout_t *f)
@@ -41,14 +57,12 @@ static void s_fanout_free(transcript_t **t, extract_fanout_t *f)
 /* The commentary of the one snippet of a one-sentence text. */
 static char *s_line(const char *text)
 {
-    transcript_t *t = s_text(text);
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    s_snippets(text, NULL, &t, &s);
     assert_int_equal(s.count, 1);
     char *line = strdup(s.items[0].commentary);
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
     return line;
 }
 
@@ -97,10 +111,9 @@ static void test_commentary_never_invents_an_intention(void **state)
     size_t len = fread(page, 1, sizeof page - 1, f);
     fclose(f);
     page[len] = '\0';
-    transcript_t *t = s_text(page);
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    s_snippets(page, NULL, &t, &s);
     size_t uses[13] = {0};
     for (size_t i = 0; i < s.count; i++) {
         const char *c = s.items[i].commentary;
@@ -114,8 +127,7 @@ static void test_commentary_never_invents_an_intention(void **state)
                 known = true, uses[l]++;
         assert_true(known);
     }
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 /* A unit never starts or ends inside a quotation: the sentence that ends
@@ -131,19 +143,17 @@ static void test_snippets_never_cut_a_quotation(void **state)
         "these models. So scaling the size of current models simply cannot make up for that "
         "discrepancy, whatever the labs hope.";
     const char *q0 = strstr(text, "'I want"), *q1 = strstr(text, "necessary.'") + 11;
-    transcript_t *t = s_text(text);
     extract_opts_t opts = {.max_snippets = 5};
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, &opts, &s, &err), 0);
+    s_snippets(text, &opts, &t, &s);
     for (size_t i = 0; i < s.count; i++) {
         const char *a = t->text + s.items[i].offset, *z = a + s.items[i].length;
         size_t qa = (size_t)(q0 - text), qz = (size_t)(q1 - text);
         assert_false((size_t)(a - t->text) > qa && (size_t)(a - t->text) < qz);
         assert_false((size_t)(z - t->text) > qa && (size_t)(z - t->text) < qz);
     }
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 /* Quotable beats merely central: of two passages on the same subject, the
@@ -159,18 +169,16 @@ static void test_snippets_prefer_quotable_passages(void **state)
         "1990.\n\n"
         "Roads and cars and cities have traffic, and the traffic in cities is about roads "
         "and cars, which is what the traffic in cities is about.";
-    transcript_t *t = s_text(text);
     extract_opts_t opts = {.max_snippets = 3};
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, &opts, &s, &err), 0);
+    s_snippets(text, &opts, &t, &s);
     bool found = false;
     for (size_t i = 0; i < s.count; i++)
         if (s.items[i].rank == 1)
             found = strncmp(t->text + s.items[i].offset, "One definition", 14) == 0;
     assert_true(found);
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 static void test_snippet_budget_follows_the_length(void **state)
@@ -418,8 +426,7 @@ static void test_snippets_say_who_speaks(void **state)
     assert_string_equal(back.items[1].speaker, "Charles");
     extract_snippets_clear(&back);
     free(json);
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 /* PositionRank: a word linked to many others, early, outranks one said
