@@ -170,10 +170,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJ) $(HELPERS)
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIBOBJ) $(HELPERS)
 	$(CC) $(LDFLAGS) $^ $(LIBS) $(TESTLIBS) -o $@
 
-# Benchmarks link the test helpers too (stand-in servers such as llmstand).
+# Benchmarks link the test helpers too (stand-in servers such as llmstand),
+# and so cmocka, which the tests' shared fixtures (stagefix.c …) call.
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBOBJ) $(HELPERS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) $(TESTLIBS) -o $@
 
 tests: all $(UNIT) $(INTEG)
 

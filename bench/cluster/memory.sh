@@ -19,23 +19,10 @@ seed=$(ls "$root"/seeds/000_*.txt | head -n 1)
 [ -f "$seed" ] || { echo "memory: no seeds/000_*.txt" >&2; exit 1; }
 if [ ! -x "$build/bin/lode-worker" ]; then make -s -C "$root" BUILD="$build" all >&2; fi
 bin=$(cd "$build/bin" && pwd)
-dir=$(mktemp -d /tmp/lode-bench-memory.XXXXXX)
-pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-. "$root/deploy/lib.sh" # free_port
-rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
-    --daemonize no >"$dir/redis.log" 2>&1 &
-pids+=("$!")
+. "$here/../lib.sh" # bench_init, start_redis, free_port
+bench_init memory /tmp/lode-bench-memory.XXXXXX
+start_redis no
 rcli() { redis-cli -p "$rport" "$@"; }
-for _ in $(seq 100); do rcli ping >/dev/null 2>&1 && break; sleep 0.1; done
-rcli ping >/dev/null 2>&1 || { echo "memory: redis-server did not start" >&2; cat "$dir/redis.log" >&2; exit 1; }
 export LODE_REDIS="redis://127.0.0.1:$rport"
 unset LODE_PREFIX LODE_PARTITIONS LODE_CURVE_CERT LODE_CURVE_SERVER LODE_CURVE_ALLOW
 words=$(wc -w <"$seed")

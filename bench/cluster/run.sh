@@ -31,25 +31,8 @@ if [ ! -x "$build/bin/lode-worker" ]; then
     make -s -C "$here/../.." BUILD="$build" all >&2
 fi
 bin=$(cd "$build/bin" && pwd)
-dir=$(mktemp -d /tmp/lode-bench-cluster.XXXXXX)
-pids=()
-hz=$(getconf CLK_TCK)
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-say() { echo "cluster-bench: $*" >&2; }
-die() {
-    say "error: $*"
-    for f in "$dir"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 10 "$f"; } >&2; done
-    exit 1
-}
-now() { date +%s.%N; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+. "$here/../lib.sh" # bench_init, say, die, now, ticks, start_lode
+bench_init cluster-bench /tmp/lode-bench-cluster.XXXXXX
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() { # a port whose cluster bus port (+10000) is free too
     local p
@@ -120,18 +103,7 @@ stats_done() { # done + failed summed over partitions, one HMGET per partition
 printf 'A short note for the noop engine.\n' >"$dir/job.txt"
 chunk_args=()
 for ((i = 0; i < chunk; i++)); do chunk_args+=("$dir/job.txt"); done
-"$bin/lode-broker" --log-level warn 2>>"$dir/broker.log" &
-broker=$!
-pids+=("$broker")
-workers=()
-for stage in fetch snippet synthesis fanout; do
-    "$bin/lode-worker" --stage "$stage" --engine noop --concurrency "$conc" --threads 1 \
-        --log-level warn 2>>"$dir/worker-$stage.log" &
-    workers+=("$!")
-    pids+=("$!")
-done
-sleep 1
-kill -0 "$broker" 2>/dev/null || die "lode-broker did not start"
+start_lode 1
 for p in "${ports[@]}"; do redis-cli -p "$p" config resetstat >/dev/null; done
 declare -A t0s
 for ((i = 0; i < masters; i++)); do t0s[$i]=$(ticks "${rpids[$i]}"); done

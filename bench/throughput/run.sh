@@ -47,27 +47,8 @@ if [ ! -x "$build/bin/lode-worker" ]; then # one command: build what is missing
     make -s -C "$here/../.." BUILD="$build" all >&2
 fi
 bin=$(cd "$build/bin" && pwd)
-dir=$(mktemp -d /tmp/lode-throughput.XXXXXX)
-pids=()
-hz=$(getconf CLK_TCK)
-
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-say() { echo "throughput: $*" >&2; }
-die() {
-    say "error: $*"
-    for f in "$dir"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 10 "$f"; } >&2; done
-    exit 1
-}
-. "$(dirname "$0")/../../deploy/lib.sh" # free_port
-now() { date +%s.%N; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+. "$here/../lib.sh" # bench_init, say, die, now, ticks, start_redis, start_lode, free_port
+bench_init throughput /tmp/lode-throughput.XXXXXX
 sum_ticks() { local s=0 p; for p in "$@"; do s=$((s + $(ticks "$p"))); done; echo "$s"; }
 cpu_all() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 busy_pct() { # $1, $2 = cpu_all before and after: share of all cores busy
@@ -95,13 +76,7 @@ wait_ready() { # $1 = file, $2 = what
 }
 
 # ------------------------------------------------------------ redis-server
-rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly yes \
-    --appendfsync everysec --daemonize no >"$dir/redis.log" 2>&1 &
-redis=$!
-pids+=("$redis")
-for _ in $(seq 100); do rcli ping >/dev/null 2>&1 && break; sleep 0.1; done
-rcli ping >/dev/null 2>&1 || die "redis-server did not start"
+start_redis yes
 redis_version=$(rcli info server | tr -d '\r' | awk -F: '/^redis_version/ {print $2}')
 export LODE_REDIS="redis://127.0.0.1:$rport"
 bport=$(free_port)
@@ -135,22 +110,6 @@ wait_lode() { # $1 = done+failed count to reach; sets polls
     done
 }
 
-start_lode() { # $1 = with workers (1) or not (0)
-    "$bin/lode-broker" --log-level warn 2>>"$dir/broker.log" &
-    broker=$!
-    pids+=("$broker")
-    workers=()
-    if [ "$1" = 1 ]; then
-        for stage in fetch snippet synthesis fanout; do
-            "$bin/lode-worker" --stage "$stage" --engine noop --concurrency "$conc" --threads 1 \
-                --log-level warn 2>>"$dir/worker-$stage.log" &
-            workers+=("$!")
-            pids+=("$!")
-        done
-    fi
-    sleep 1
-    kill -0 "$broker" 2>/dev/null || die "lode-broker did not start"
-}
 stop_pids() { local p; for p in "$@"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
 
 # ------------------------------------------------------------ 1. Lode peak

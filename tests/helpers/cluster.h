@@ -215,6 +215,9 @@ int cluster_doc_check(const char *export_json, bool timed);
 /* Milliseconds on the monotonic clock. */
 int64_t cluster_now_ms(void);
 
+/* A loopback port that was free a moment ago, or -1. */
+int cluster_free_port(void);
+
 /* --- fault injection (test_faults; declared after the rest on purpose) --- */
 #include <sys/types.h>
 

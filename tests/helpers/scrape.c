@@ -1,51 +1,45 @@
-/*  scrape.c - see scrape.h.
+/*  scrape.c - GET a page over loopback and read Prometheus samples from it.
  *  SPDX-License-Identifier: MIT
  */
-#define _GNU_SOURCE /* open_memstream, popen */
 #include "scrape.h"
 
-#include <arpa/inet.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-int scrape_free_port(void)
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "err.h"
+
+static size_t s_collect(char *data, size_t size, size_t n, void *arg)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
+    buf_t *b = arg;
+    err_t err = {0};
+    return buf_append(b, data, size * n, &err) == 0 ? size * n : 0;
 }
 
-char *scrape_curl(const char *url)
+long scrape_get(const char *url, char **body, char *ctype, size_t ctype_size)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "curl -s --max-time 5 '%s'", url);
-    FILE *p = popen(cmd, "r");
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    char chunk[4096];
-    size_t n;
-    while (p && m && (n = fread(chunk, 1, sizeof chunk, p)) > 0)
-        fwrite(chunk, 1, n, m);
-    if (m)
-        fclose(m);
-    if (!p || pclose(p) != 0) {
-        free(text);
-        return NULL;
+    CURL *h = curl_easy_init();
+    buf_t b;
+    buf_init(&b, 1 << 20);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    long status = -1;
+    if (curl_easy_perform(h) == CURLE_OK) {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        char *ct = NULL;
+        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+        if (ctype)
+            snprintf(ctype, ctype_size, "%s", ct ? ct : "");
     }
-    return text;
+    curl_easy_cleanup(h);
+    *body = buf_steal(&b);
+    return status;
 }
 
 double scrape_sample(const char *text, const char *series)

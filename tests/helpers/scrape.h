@@ -1,17 +1,18 @@
-/*  scrape.h - test helpers for the monitoring endpoints: a free loopback
- *  port, a bounded `curl -s` of a page, one sample out of a Prometheus
- *  text exposition. Test code only.
+/*  scrape.h - reading Prometheus pages in tests: a GET over loopback with
+ *  libcurl, and a sample's value out of the text exposition format.
+ *  Shared by test_metrics, test_stats and test_monitor.
  *  SPDX-License-Identifier: MIT
  */
 #ifndef LODE_SCRAPE_H
 #define LODE_SCRAPE_H
+#include <stddef.h>
 
-/* A loopback TCP port free right now, or -1. */
-int scrape_free_port(void);
+/* GET url (5 s limit). The HTTP status, or -1 if there was no answer; the
+ * body in *body (caller frees, "" when empty); the Content-Type copied into
+ * ctype[ctype_size] when ctype is not NULL. */
+long scrape_get(const char *url, char **body, char *ctype, size_t ctype_size);
 
-/* `curl -s --max-time 5 URL`: the body (caller frees), NULL if it failed. */
-char *scrape_curl(const char *url);
-
-/* The value of the sample "series value" in a Prometheus text; NAN if none. */
+/* The value of the sample line that starts with "series " in text; NAN if
+ * there is none. */
 double scrape_sample(const char *text, const char *series);
 #endif

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 #include "podstand.h"
 
@@ -121,8 +122,7 @@ static int s_group_teardown(void **state)
     s_fix_t *f = *state;
     if (!f)
         return 0;
-    int reports = cluster_stop(f->c);
-    cluster_destroy(&f->c);
+    int reports = fixture_down(&f->c);
     podstand_stop(&f->pod);
     free(f->list);
     free(f);

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "job.h"
 #include "mem.h"
 
@@ -35,21 +36,6 @@ typedef struct {
     char *done_id2; /* owned: a second one, submitted right after */
     char *batch;    /* owned: the batch of done_id */
 } s_fx_t;
-
-/* A loopback port free right now. */
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
 
 static void s_expect_in(const char *hay, const char *needle)
 {
@@ -69,20 +55,15 @@ static int s_group_setup(void **state)
 {
     s_fx_t *fx = calloc(1, sizeof *fx);
     *state = fx;
-    int port = s_free_port();
-    if (port < 0)
+    if (fixture_tcp_endpoint(fx->pub, sizeof fx->pub) != 0)
         return -1;
-    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", port);
     const char *broker_args[] = {"--pub", fx->pub, NULL};
     const char *worker_args[] = {"--delay-ms", "150", NULL};
     cluster_opts_t opts = {
         .broker_args = broker_args, .worker_args = worker_args, .redis_aof = true};
-    err_t err = {0};
-    fx->c = cluster_new(&opts, &err);
-    if (!fx->c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
+    fx->c = fixture_cluster(&opts);
+    if (!fx->c)
         return -1;
-    }
     fx->prose = cluster_prose(300);
     return fx->prose ? 0 : -1;
 }
@@ -90,8 +71,7 @@ static int s_group_setup(void **state)
 static int s_group_teardown(void **state)
 {
     s_fx_t *fx = *state;
-    int reports = fx->c ? cluster_stop(fx->c) : 0;
-    cluster_destroy(&fx->c);
+    int reports = fixture_down(&fx->c);
     free(fx->prose);
     free(fx->done_id);
     free(fx->done_id2);

@@ -19,6 +19,7 @@
 #include "cluster.h"
 #include "curation.h"
 #include "docfix.h"
+#include "fixture.h"
 #include "jobdoc.h"
 #include "mem.h"
 
@@ -60,8 +61,7 @@ static int s_teardown(void **state)
 {
     s_fix_t *f = *state;
     store_destroy(&f->st);
-    int reports = f->c ? cluster_stop(f->c) : 0;
-    cluster_destroy(&f->c);
+    int reports = fixture_down(&f->c);
     free(f);
     return reports ? -1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 
 #define JOB_LIMIT_MS 60000
@@ -23,14 +24,11 @@ typedef struct {
 
 static int s_group_setup(void **state)
 {
-    err_t err = {0};
     s_fixture_t *f = mem_calloc(1, sizeof *f);
     *state = f;
-    f->c = cluster_new(NULL, &err);
-    if (!f->c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
+    f->c = fixture_cluster(NULL);
+    if (!f->c)
         return -1;
-    }
     char *prose = cluster_prose(1500);
     f->id = prose ? cluster_submit_text(f->c, prose, strlen(prose)) : NULL;
     free(prose);
@@ -52,8 +50,7 @@ static int s_group_teardown(void **state)
     s_fixture_t *f = *state;
     if (!f)
         return 0;
-    int reports = f->c ? cluster_stop(f->c) : 0;
-    cluster_destroy(&f->c);
+    int reports = fixture_down(&f->c);
     free(f->id);
     json_decref(f->first);
     free(f);

@@ -20,6 +20,7 @@
 #include <msgpack.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 
 #define JOB_LIMIT_MS 60000
@@ -131,38 +132,6 @@ static void test_harness_cli_runner_captures_status_and_both_streams(void **stat
 static cluster_t *s_cluster(void **state)
 {
     return *state;
-}
-
-static int s_group_setup(void **state)
-{
-    err_t err = {0};
-    cluster_t *c = cluster_new(NULL, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    *state = c;
-    return 0;
-}
-
-static int s_group_teardown(void **state)
-{
-    cluster_t *c = *state;
-    int reports = c ? cluster_stop(c) : 0;
-    cluster_destroy(&c);
-    return reports ? -1 : 0;
-}
-
-static int s_setup(void **state)
-{
-    cluster_mark_begin(s_cluster(state));
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    cluster_check(s_cluster(state));
-    return 0;
 }
 
 static bool s_contains_ci(const char *hay, const char *needle)
@@ -428,45 +397,28 @@ static void test_malformed_frames_leave_the_broker_serving(void **state)
 
 /* ------------------------------------------------ broken parts, own cluster */
 
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* A short lease, so a job handed to a worker that was killed before the
  * broker noticed comes back in seconds, not a minute. */
 static int s_own_setup(void **state)
 {
     static const char *const broker_args[] = {"--lease-ms", "3000", NULL};
     cluster_opts_t opts = {.broker_args = broker_args};
-    err_t err = {0};
-    cluster_t *c = cluster_new(&opts, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
+    if (fixture_group_start(state, &opts) != 0)
         return -1;
-    }
-    *state = c;
-    cluster_mark_begin(c);
-    return 0;
+    return fixture_setup(state);
 }
 
 static int s_own_teardown(void **state)
 {
     cluster_check(*state);
-    return s_group_teardown(state);
+    return fixture_group_teardown(state);
 }
 
 static void test_unreachable_broker_makes_submit_exit_6_in_time(void **state)
 {
     cluster_t *c = s_cluster(state);
     char broker[64];
-    snprintf(broker, sizeof broker, "tcp://127.0.0.1:%d", s_free_port());
+    assert_int_equal(fixture_tcp_endpoint(broker, sizeof broker), 0);
     const char *argv[] = {"--timeout", "3", "submit", "--text", "-", NULL};
     char *out = NULL, *errout = NULL;
     int64_t t0 = cluster_now_ms();
@@ -551,15 +503,9 @@ static int s_scale_setup(void **state)
 {
     static const char *const broker_args[] = {"--lease-ms", "3000", NULL};
     cluster_opts_t opts = {.workers_per_stage = 2, .concurrency = 2, .broker_args = broker_args};
-    err_t err = {0};
-    cluster_t *c = cluster_new(&opts, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
+    if (fixture_group_start(state, &opts) != 0)
         return -1;
-    }
-    *state = c;
-    cluster_mark_begin(c);
-    return 0;
+    return fixture_setup(state);
 }
 
 #define SCALE_JOBS 20
@@ -612,7 +558,7 @@ int main(void)
         cmocka_unit_test(test_harness_children_die_with_a_crashed_test_binary),
         cmocka_unit_test(test_harness_cli_runner_captures_status_and_both_streams),
     };
-#define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
     const struct CMUnitTest bad_input[] = {
         T(test_whitespace_only_text_fails_in_fetch_as_an_empty_transcript),
         T(test_empty_text_is_refused_or_fails_as_an_empty_transcript),
@@ -633,7 +579,8 @@ int main(void)
     };
 #undef T
     int failed = cmocka_run_group_tests_name("harness", harness, NULL, NULL);
-    failed += cmocka_run_group_tests_name("bad input", bad_input, s_group_setup, s_group_teardown);
+    failed += cmocka_run_group_tests_name("bad input", bad_input, fixture_group_setup,
+                                          fixture_group_teardown);
     failed += cmocka_run_group_tests_name("broken parts", broken, NULL, NULL);
     return cluster_main_result(failed);
 }

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 #include "proto.h"
 
@@ -47,10 +48,7 @@ static cluster_t *s_cluster(void **state, const char *const *broker_args, bool a
     args[n] = NULL;
     cluster_opts_t opts = {
         .broker_args = args, .no_workers = true, .worker_args = s_worker_hb, .redis_aof = aof};
-    err_t err = {0};
-    cluster_t *c = cluster_new(&opts, &err);
-    if (!c)
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
+    cluster_t *c = fixture_cluster(&opts);
     assert_non_null(c);
     *state = c;
     cluster_mark_begin(c);
@@ -63,8 +61,7 @@ static int s_teardown(void **state)
     if (!c)
         return 0;
     cluster_check(c);
-    int reports = cluster_stop(c);
-    cluster_destroy(&c);
+    int reports = fixture_down(&c);
     *state = NULL;
     return reports ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <msgpack.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 #include "test.h"
 
@@ -31,24 +32,15 @@ static cluster_t *s_c(void **state)
 
 static int s_setup(void **state)
 {
-    err_t err = {0};
-    cluster_t *c = cluster_new(NULL, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
+    if (fixture_group_start(state, NULL) != 0)
         return -1;
-    }
-    *state = c;
-    cluster_mark_begin(c);
-    return 0;
+    return fixture_setup(state);
 }
 
 static int s_teardown(void **state)
 {
-    cluster_t *c = *state;
-    cluster_check(c);
-    int reports = cluster_stop(c);
-    cluster_destroy(&c);
-    return reports ? -1 : 0;
+    fixture_teardown(state);
+    return fixture_group_teardown(state);
 }
 
 /* An honest client's job goes through in time while the stranger is at it. */

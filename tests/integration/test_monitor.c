@@ -21,7 +21,9 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
+#include "scrape.h"
 
 #define JOB_LIMIT_MS     60000 /* one small source through four stages */
 #define METRICS_LIMIT_MS 10000 /* a snapshot comes once a second */
@@ -37,26 +39,11 @@ typedef struct {
     int done_jobs;    /* jobs run to done so far */
 } s_fx_t;
 
-/* A loopback port free right now. */
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static int s_group_setup(void **state)
 {
     s_fx_t *fx = calloc(1, sizeof *fx);
     *state = fx;
-    int pub_port = s_free_port(), http_port = s_free_port();
+    int pub_port = cluster_free_port(), http_port = cluster_free_port();
     if (pub_port < 0 || http_port < 0 || pub_port == http_port)
         return -1;
     char pub_ep[64], http_addr[64];
@@ -67,21 +54,14 @@ static int s_group_setup(void **state)
     const char *broker_args[] = {"--pub", pub_ep, "--metrics", http_addr, NULL};
     const char *worker_args[] = {"--delay-ms", "30", NULL};
     cluster_opts_t opts = {.broker_args = broker_args, .worker_args = worker_args};
-    err_t err = {0};
-    fx->c = cluster_new(&opts, &err);
-    if (!fx->c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    fx->c = fixture_cluster(&opts);
+    return fx->c ? 0 : -1;
 }
 
 static int s_group_teardown(void **state)
 {
     s_fx_t *fx = *state;
-    int reports = fx && fx->c ? cluster_stop(fx->c) : 0;
-    if (fx)
-        cluster_destroy(&fx->c);
+    int reports = fx ? fixture_down(&fx->c) : 0;
     free(fx);
     return reports ? -1 : 0;
 }
@@ -123,16 +103,6 @@ static char *s_curl(const char *url)
     return text;
 }
 
-/* The value of the sample "series value" in a Prometheus text; NAN if none. */
-static double s_sample(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, series, n) == 0 && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-    return NAN;
-}
-
 /* Every line a # HELP / # TYPE comment or "name[{labels}] number" of a
  * lode_ or a standard process_ series; the number of samples. */
 static int s_parse_exposition(const char *text)
@@ -166,7 +136,7 @@ static bool s_metric_is(void *arg)
     s_metric_wait_t *w = arg;
     free(w->text);
     w->text = s_curl(w->url);
-    return w->text && s_sample(w->text, w->series) == w->want;
+    return w->text && scrape_sample(w->text, w->series) == w->want;
 }
 
 /* Poll /metrics until series reads want; the page (caller frees) or NULL. */
@@ -204,7 +174,7 @@ s_stage_sample(const char *text, const char *name, const char *stage, const char
 {
     char series[200];
     snprintf(series, sizeof series, "%s{stage=\"%s\"%s}", name, stage, rest);
-    return s_sample(text, series);
+    return scrape_sample(text, series);
 }
 
 static void test_metrics_count_exactly_the_jobs_run(void **state)
@@ -229,9 +199,9 @@ static void test_metrics_count_exactly_the_jobs_run(void **state)
         assert_true(s_stage_sample(text, "lode_in_flight", st, "") == 0);
         assert_true(s_stage_sample(text, "lode_workers", st, "") == 1);
     }
-    assert_true(s_sample(text, "lode_jobs_submitted_total") == N_JOBS);
-    assert_true(s_sample(text, "lode_redis_up") == 1);
-    assert_true(s_sample(text, "lode_bad_frames_total") == 0);
+    assert_true(scrape_sample(text, "lode_jobs_submitted_total") == N_JOBS);
+    assert_true(scrape_sample(text, "lode_redis_up") == 1);
+    assert_true(scrape_sample(text, "lode_bad_frames_total") == 0);
     free(text);
     cluster_mark_ok(fx->c);
 }
@@ -266,10 +236,10 @@ static void test_a_permanent_failure_is_counted_as_failed(void **state)
     assert_string_equal(st, "failed");
     char *text = s_wait_metric(fx, "lode_jobs_total{stage=\"fetch\",outcome=\"failed\"}", 1);
     assert_non_null(text);
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"retried\"}") == 0);
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"snippet\",outcome=\"done\"}") ==
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"retried\"}") == 0);
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"snippet\",outcome=\"done\"}") ==
                 fx->done_jobs);
-    assert_true(s_sample(text, "lode_dead_letters") == 1);
+    assert_true(scrape_sample(text, "lode_dead_letters") == 1);
     free(text);
     free(st);
     free(id);
@@ -393,7 +363,7 @@ static void test_top_exits_6_when_no_broker_publishes(void **state)
 {
     s_fx_t *fx = *state;
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", s_free_port());
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", cluster_free_port());
     char *out = NULL, *errout = NULL;
     int64_t t0 = cluster_now_ms();
     int rc = cluster_run_cli(fx->c, NULL, &out, &errout, "--timeout", "1", "top", "--once",
@@ -464,28 +434,20 @@ static int s_curve_setup(void **state)
         return -1;
     char allow[300];
     snprintf(allow, sizeof allow, "%s/allow", fx->dir);
-    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", s_free_port());
+    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", cluster_free_port());
     const char *broker_args[] = {
         "--curve-cert", fx->broker_secret, "--curve-allow", allow, "--pub", fx->pub, NULL};
     cluster_opts_t opts = {.broker_args = broker_args, .no_workers = true};
-    err_t err = {0};
-    fx->c = cluster_new(&opts, &err);
-    if (!fx->c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    fx->c = fixture_cluster(&opts);
+    return fx->c ? 0 : -1;
 }
 
 static int s_curve_teardown(void **state)
 {
     s_curve_fx_t *fx = *state;
-    int reports = fx && fx->c ? cluster_stop(fx->c) : 0;
-    if (fx) {
-        cluster_destroy(&fx->c);
-        if (fx->dir[0])
-            cluster_rmtree(fx->dir);
-    }
+    int reports = fx ? fixture_down(&fx->c) : 0;
+    if (fx && fx->dir[0])
+        cluster_rmtree(fx->dir);
     free(fx);
     return reports ? -1 : 0;
 }

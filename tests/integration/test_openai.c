@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "llmstand.h"
 #include "mem.h"
 
@@ -255,8 +256,7 @@ static int s_group_teardown(void **state)
     s_fix_t *f = *state;
     if (!f)
         return 0;
-    int reports = cluster_stop(f->c);
-    cluster_destroy(&f->c);
+    int reports = fixture_down(&f->c);
     llmstand_stop(&f->stand);
     free(f->key_file);
     free(f->wrong_file);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 
 #define JOB_LIMIT_MS 60000 /* one small source through four stages */
@@ -20,38 +21,6 @@
 static cluster_t *s_cluster(void **state)
 {
     return *state;
-}
-
-static int s_group_setup(void **state)
-{
-    err_t err = {0};
-    cluster_t *c = cluster_new(NULL, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    *state = c;
-    return 0;
-}
-
-static int s_group_teardown(void **state)
-{
-    cluster_t *c = *state;
-    int reports = c ? cluster_stop(c) : 0;
-    cluster_destroy(&c);
-    return reports ? -1 : 0;
-}
-
-static int s_setup(void **state)
-{
-    cluster_mark_begin(s_cluster(state));
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    cluster_check(s_cluster(state));
-    return 0;
 }
 
 /* Submit argv (after "submit"), expect exit 0 and n ids, one per line; the
@@ -413,7 +382,7 @@ int main(void)
 {
     if (getenv("LODE_TEST_FILTER")) /* e.g. LODE_TEST_FILTER="*vtt*" */
         cmocka_set_test_filter(getenv("LODE_TEST_FILTER"));
-#define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(test_inline_text_is_mined_into_a_grounded_document),
         T(test_vtt_snippets_carry_times_within_their_cues),
@@ -425,6 +394,6 @@ int main(void)
         T(test_submit_json_names_the_batch_and_wait_returns_when_done),
     };
 #undef T
-    return cluster_main_result(
-        cmocka_run_group_tests_name("pipeline", tests, s_group_setup, s_group_teardown));
+    return cluster_main_result(cmocka_run_group_tests_name("pipeline", tests, fixture_group_setup,
+                                                           fixture_group_teardown));
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 #include "test.h"
 
@@ -186,20 +187,14 @@ static int s_curve_setup(void **state)
     const char *broker_args[] = {"--curve-cert", fx->broker_secret, "--curve-allow", fx->allow,
                                  NULL};
     cluster_opts_t opts = {.broker_args = broker_args, .no_workers = true};
-    err_t err = {0};
-    fx->c = cluster_new(&opts, &err);
-    if (!fx->c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    fx->c = fixture_cluster(&opts);
+    return fx->c ? 0 : -1;
 }
 
 static int s_curve_teardown(void **state)
 {
     s_fx_t *fx = *state;
-    int reports = fx->c ? cluster_stop(fx->c) : 0;
-    cluster_destroy(&fx->c);
+    int reports = fixture_down(&fx->c);
     if (fx->dir[0])
         cluster_rmtree(fx->dir);
     free(fx);
@@ -397,15 +392,9 @@ static int s_redis_setup(void **state, bool acl)
     cluster_opts_t opts = {.redis_password = PASSWORD,
                            .redis_user = acl ? "lodeuser" : NULL,
                            .redis_user_password = acl ? ACL_PASSWORD : NULL};
-    err_t err = {0};
-    cluster_t *c = cluster_new(&opts, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
+    if (fixture_group_start(state, &opts) != 0)
         return -1;
-    }
-    *state = c;
-    cluster_mark_begin(c);
-    return 0;
+    return fixture_setup(state);
 }
 
 static int s_password_setup(void **state)
@@ -420,11 +409,8 @@ static int s_acl_setup(void **state)
 
 static int s_redis_teardown(void **state)
 {
-    cluster_t *c = *state;
-    cluster_check(c);
-    int reports = cluster_stop(c);
-    cluster_destroy(&c);
-    return reports ? -1 : 0;
+    fixture_teardown(state);
+    return fixture_group_teardown(state);
 }
 
 static void s_run_one_job(cluster_t *c)

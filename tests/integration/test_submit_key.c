@@ -12,6 +12,7 @@
 #include <czmq.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 #include "proto.h"
 #include "test.h"
@@ -19,12 +20,7 @@
 static int s_setup(void **state)
 {
     cluster_opts_t o = {.no_workers = true, .log_level = "info"};
-    err_t err = {0};
-    cluster_t *c = cluster_new(&o, &err);
-    if (!c)
-        fprintf(stderr, "test_submit_key: %s\n", err.msg);
-    *state = c;
-    return c ? 0 : -1;
+    return fixture_group_start(state, &o);
 }
 
 static int s_teardown(void **state)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "fixture.h"
 
 #define N_JOBS     600
 #define LIMIT_MS   60000
@@ -22,22 +23,7 @@ static int s_group_setup(void **state)
     static const char *const worker_args[] = {"--engine", "noop", NULL};
     cluster_opts_t o = {
         .workers_per_stage = 2, .concurrency = 16, .worker_args = worker_args, .log_level = "info"};
-    err_t err = {0};
-    cluster_t *c = cluster_new(&o, &err);
-    if (!c) {
-        fprintf(stderr, "cluster_new: %s\n", err.msg);
-        return -1;
-    }
-    *state = c;
-    return 0;
-}
-
-static int s_group_teardown(void **state)
-{
-    cluster_t *c = *state;
-    int reports = c ? cluster_stop(c) : 0;
-    cluster_destroy(&c);
-    return reports ? -1 : 0;
+    return fixture_group_start(state, &o);
 }
 
 static long long s_stat(cluster_t *c, const char *field)
@@ -108,5 +94,5 @@ int main(void)
         cmocka_unit_test(test_noop_jobs_all_finish_once_through_batched_frames),
     };
     return cluster_main_result(
-        cmocka_run_group_tests_name("throughput", tests, s_group_setup, s_group_teardown));
+        cmocka_run_group_tests_name("throughput", tests, s_group_setup, fixture_group_teardown));
 }

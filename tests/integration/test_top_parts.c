@@ -23,6 +23,16 @@
 #include "store.h"
 #include "test.h"
 
+/* The body of a 200 answer from url, NULL otherwise (caller frees). */
+static char *s_scrape(const char *url)
+{
+    char *body = NULL;
+    if (scrape_get(url, &body, NULL, 0) == 200)
+        return body;
+    free(body);
+    return NULL;
+}
+
 #define NJOBS    40
 #define LIMIT_MS 15000
 
@@ -44,8 +54,8 @@ static s_fx_t *s_start(int parts, bool on_cluster)
     char env[16], http[64];
     snprintf(env, sizeof env, "%d", parts);
     setenv("LODE_PARTITIONS", env, 1); /* the broker and the CLI inherit it */
-    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", scrape_free_port());
-    int hp = scrape_free_port();
+    snprintf(fx->pub, sizeof fx->pub, "tcp://127.0.0.1:%d", cluster_free_port());
+    int hp = cluster_free_port();
     snprintf(http, sizeof http, "127.0.0.1:%d", hp);
     snprintf(fx->metrics, sizeof fx->metrics, "http://127.0.0.1:%d/metrics", hp);
     err_t err = {0};
@@ -97,7 +107,7 @@ static bool s_metrics_settled(void *arg)
 {
     char **page = arg;
     free(*page);
-    *page = scrape_curl(((const char **)arg)[1]);
+    *page = s_scrape(((const char **)arg)[1]);
     return *page && scrape_sample(*page, "lode_queue_depth{stage=\"fetch\"}") == NJOBS - 2 &&
            scrape_sample(*page, "lode_delayed_jobs") == 1;
 }
@@ -174,7 +184,7 @@ static void s_labels(s_fx_t *fx, int p, char *out, size_t size)
 /* /metrics: each partition's gauges, labelled with its node on a cluster. */
 static void s_check_metrics_parts(s_fx_t *fx, store_t *st)
 {
-    char *page = scrape_curl(fx->metrics);
+    char *page = s_scrape(fx->metrics);
     assert_non_null(page);
     double jobs = 0;
     for (int p = 0; p < fx->parts; p++) {

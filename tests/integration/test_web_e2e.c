@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "cluster.h"
+#include "fixture.h"
 #include "mem.h"
 
 #define SEED     "seeds/000_a5cf945eb98e69f0.txt"
@@ -36,20 +37,6 @@ static bool s_have_browser(void)
 {
     return access("/usr/bin/chromium", X_OK) == 0 && access("/usr/bin/chromedriver", X_OK) == 0 &&
            system("/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1") == 0;
-}
-
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
 }
 
 static bool s_listening(int port)
@@ -148,7 +135,7 @@ static void test_browser_end_to_end(void **state)
     cluster_t *c = cluster_new(NULL, &err);
     assert_non_null(c);
     cluster_mark_begin(c);
-    int port = s_free_port();
+    int port = cluster_free_port();
     char out_dir[512], log[600], cmd[2048], res[600];
     snprintf(out_dir, sizeof out_dir, "%s/../test-out/web_e2e", cluster_bin_dir());
     snprintf(log, sizeof log, "%s/web.log", cluster_tmpdir(c));
@@ -178,8 +165,7 @@ static void test_browser_end_to_end(void **state)
     fprintf(stderr, "screenshots: %s/{document,library,document-proposed}.png\n", out_dir);
     cluster_mark_ok(c);
     cluster_check(c);
-    int reports = cluster_stop(c);
-    cluster_destroy(&c);
+    int reports = fixture_down(&c);
     assert_int_equal(reports, 0);
 }
 

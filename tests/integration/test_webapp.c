@@ -19,6 +19,7 @@
 
 #include "cluster.h"
 #include "docfix.h"
+#include "fixture.h"
 #include "job.h"
 #include "mem.h"
 #include "web_app.h"
@@ -82,8 +83,7 @@ static int s_group_teardown(void **state)
     s_fix_t *f = *state;
     web_app_destroy(&f->app);
     store_destroy(&f->st);
-    int reports = f->c ? cluster_stop(f->c) : 0;
-    cluster_destroy(&f->c);
+    int reports = fixture_down(&f->c);
     free(f);
     return reports ? -1 : 0;
 }

@@ -23,17 +23,46 @@ static transcript_t *s_text(const char *text)
     return t;
 }
 
+/* The snippets of text with opts (NULL: the defaults), asserted to
+ * succeed; *t is its transcript (s_snippets_free frees both). */
+static void
+s_snippets(const char *text, const extract_opts_t *opts, transcript_t **t, extract_snippets_t *s)
+{
+    *t = s_text(text);
+    err_t err = {0};
+    assert_int_equal(extract_snippets(*t, opts, s, &err), 0);
+}
+
+static void s_snippets_free(transcript_t **t, extract_snippets_t *s)
+{
+    extract_snippets_clear(s);
+    transcript_destroy(t);
+}
+
+/* The fan-out of text, asserted to succeed; *t is its transcript
+ * (s_fanout_free frees both). */
+static void s_fanout(const char *text, transcript_t **t, extract_fanout_t *f)
+{
+    *t = s_text(text);
+    err_t err = {0};
+    assert_int_equal(extract_fanout(*t, NULL, NULL, f, &err), 0);
+}
+
+static void s_fanout_free(transcript_t **t, extract_fanout_t *f)
+{
+    extract_fanout_clear(f);
+    transcript_destroy(t);
+}
+
 /* The commentary of the one snippet of a one-sentence text. */
 static char *s_line(const char *text)
 {
-    transcript_t *t = s_text(text);
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    s_snippets(text, NULL, &t, &s);
     assert_int_equal(s.count, 1);
     char *line = strdup(s.items[0].commentary);
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
     return line;
 }
 
@@ -82,10 +111,9 @@ static void test_commentary_never_invents_an_intention(void **state)
     size_t len = fread(page, 1, sizeof page - 1, f);
     fclose(f);
     page[len] = '\0';
-    transcript_t *t = s_text(page);
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, NULL, &s, &err), 0);
+    s_snippets(page, NULL, &t, &s);
     size_t uses[13] = {0};
     for (size_t i = 0; i < s.count; i++) {
         const char *c = s.items[i].commentary;
@@ -99,8 +127,7 @@ static void test_commentary_never_invents_an_intention(void **state)
                 known = true, uses[l]++;
         assert_true(known);
     }
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 /* A unit never starts or ends inside a quotation: the sentence that ends
@@ -116,19 +143,17 @@ static void test_snippets_never_cut_a_quotation(void **state)
         "these models. So scaling the size of current models simply cannot make up for that "
         "discrepancy, whatever the labs hope.";
     const char *q0 = strstr(text, "'I want"), *q1 = strstr(text, "necessary.'") + 11;
-    transcript_t *t = s_text(text);
     extract_opts_t opts = {.max_snippets = 5};
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, &opts, &s, &err), 0);
+    s_snippets(text, &opts, &t, &s);
     for (size_t i = 0; i < s.count; i++) {
         const char *a = t->text + s.items[i].offset, *z = a + s.items[i].length;
         size_t qa = (size_t)(q0 - text), qz = (size_t)(q1 - text);
         assert_false((size_t)(a - t->text) > qa && (size_t)(a - t->text) < qz);
         assert_false((size_t)(z - t->text) > qa && (size_t)(z - t->text) < qz);
     }
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 /* Quotable beats merely central: of two passages on the same subject, the
@@ -144,18 +169,16 @@ static void test_snippets_prefer_quotable_passages(void **state)
         "1990.\n\n"
         "Roads and cars and cities have traffic, and the traffic in cities is about roads "
         "and cars, which is what the traffic in cities is about.";
-    transcript_t *t = s_text(text);
     extract_opts_t opts = {.max_snippets = 3};
+    transcript_t *t;
     extract_snippets_t s;
-    err_t err = {0};
-    assert_int_equal(extract_snippets(t, &opts, &s, &err), 0);
+    s_snippets(text, &opts, &t, &s);
     bool found = false;
     for (size_t i = 0; i < s.count; i++)
         if (s.items[i].rank == 1)
             found = strncmp(t->text + s.items[i].offset, "One definition", 14) == 0;
     assert_true(found);
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 static void test_snippet_budget_follows_the_length(void **state)
@@ -194,10 +217,9 @@ static const char *k_fanout_text =
 static void test_fanout_concepts_are_terms_with_their_definition(void **state)
 {
     (void)state;
-    transcript_t *t = s_text(k_fanout_text);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(k_fanout_text, &t, &f);
     assert_true(s_has(f.concepts, f.n_concepts, "Sample efficiency"));
     assert_true(s_has(f.concepts, f.n_concepts, "Data distribution"));
     assert_non_null(f.concept_notes);
@@ -212,8 +234,7 @@ static void test_fanout_concepts_are_terms_with_their_definition(void **state)
                                 "systems are not sample efficient."); /* "X is ..." */
         assert_null(f.concept_notes[i].kind);
     }
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* References are names, typed, never concept acronyms or a capitalised
@@ -221,10 +242,9 @@ static void test_fanout_concepts_are_terms_with_their_definition(void **state)
 static void test_fanout_references_are_typed_names(void **state)
 {
     (void)state;
-    transcript_t *t = s_text(k_fanout_text);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(k_fanout_text, &t, &f);
     bool karpathy = false;
     size_t chinchilla = 0;
     for (size_t i = 0; i < f.n_references; i++) {
@@ -249,8 +269,7 @@ static void test_fanout_references_are_typed_names(void **state)
     assert_true(json_is_string(json_array_get(json_object_get(o, "concepts"), 0)));
     json_decref(o);
     free(json);
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* A name that opens a sentence and reports something is a reference:
@@ -258,19 +277,18 @@ static void test_fanout_references_are_typed_names(void **state)
 static void test_fanout_keeps_a_name_that_reports_at_a_sentence_start(void **state)
 {
     (void)state;
-    transcript_t *t = s_text("Epoch found that open models trail the frontier by a few months. "
-                             "The frontier moves fast, and open models follow the frontier "
-                             "closely because distillation from public interfaces is cheap.");
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout("Epoch found that open models trail the frontier by a few months. "
+             "The frontier moves fast, and open models follow the frontier "
+             "closely because distillation from public interfaces is cheap.",
+             &t, &f);
     assert_true(s_has(f.references, f.n_references, "Epoch"));
     for (size_t i = 0; i < f.n_references; i++)
         if (strcmp(f.references[i], "Epoch") == 0)
             assert_string_equal(f.reference_notes[i].kind, "name");
     assert_false(s_has(f.references, f.n_references, "The"));
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* The source's questions come first, whole, from their question word; a
@@ -278,10 +296,9 @@ static void test_fanout_keeps_a_name_that_reports_at_a_sentence_start(void **sta
 static void test_fanout_questions_are_complete(void **state)
 {
     (void)state;
-    transcript_t *t = s_text(k_fanout_text);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(k_fanout_text, &t, &f);
     assert_true(f.n_questions >= 2 && f.n_questions <= 12);
     assert_true(
         s_has(f.questions, f.n_questions, "Is sample efficiency the best proxy for intelligence?"));
@@ -294,8 +311,7 @@ static void test_fanout_questions_are_complete(void **state)
         assert_null(strstr(q, "so what"));
         assert_null(strstr(q, "03 11"));
     }
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* The essay: a title naming the main subject, a lede that states the
@@ -371,17 +387,15 @@ static void test_languages_are_told_and_get_their_stopwords(void **state)
                      "Stichprobeneffizienz der Modelle ist gering, und die Datenverteilung "
                      "entscheidet. Die Datenverteilung wird breiter, aber die "
                      "Stichprobeneffizienz der Modelle wächst nicht. Wir sehen das jeden Tag.";
-    transcript_t *t = s_text(de);
+    transcript_t *t;
     extract_fanout_t f;
-    err_t err = {0};
-    assert_int_equal(extract_fanout(t, NULL, NULL, &f, &err), 0);
+    s_fanout(de, &t, &f);
     for (size_t i = 0; i < f.n_concepts; i++) {
         assert_null(strstr(f.concepts[i], "Die "));
         assert_null(strstr(f.concepts[i], " der "));
         assert_null(strstr(f.concepts[i], " und "));
     }
-    extract_fanout_clear(&f);
-    transcript_destroy(&t);
+    s_fanout_free(&t, &f);
 }
 
 /* A snippet says who speaks where the transcript names speakers. */
@@ -412,8 +426,7 @@ static void test_snippets_say_who_speaks(void **state)
     assert_string_equal(back.items[1].speaker, "Charles");
     extract_snippets_clear(&back);
     free(json);
-    extract_snippets_clear(&s);
-    transcript_destroy(&t);
+    s_snippets_free(&t, &s);
 }
 
 /* PositionRank: a word linked to many others, early, outranks one said

@@ -8,24 +8,14 @@
 #include <ctype.h>
 #include <math.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
-#include "buf.h"
 #include "mem.h"
 #include "metrics.h"
+#include "scrape.h"
 #include "test.h"
 
 #define N_WORKERS (METRICS_WORKERS_MAX + 6)
-
-static double s_sample(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, series, n) == 0 && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-    return NAN;
-}
 
 static int s_lines(const char *text, const char *prefix)
 {
@@ -61,17 +51,18 @@ static void test_build_info_process_series_and_a_start_time(void **state)
     stats_snapshot_t snap;
     s_snapshot(&snap);
     char *text = metrics_render(&snap);
-    assert_true(s_sample(text, "lode_build_info{version=\"0.1.0\",program=\"lode-broker\"}") == 1);
-    assert_true(s_sample(text, "lode_start_time_seconds") == 1795359840.0);
-    assert_true(s_sample(text, "process_start_time_seconds") == 1795359840.0);
+    assert_true(scrape_sample(text, "lode_build_info{version=\"0.1.0\",program=\"lode-broker\"}") ==
+                1);
+    assert_true(scrape_sample(text, "lode_start_time_seconds") == 1795359840.0);
+    assert_true(scrape_sample(text, "process_start_time_seconds") == 1795359840.0);
     assert_null(strstr(text, "lode_uptime_seconds"));
-    assert_true(s_sample(text, "process_resident_memory_bytes") > 1e5);
-    assert_true(s_sample(text, "process_open_fds") >= 3); /* stdin, stdout, stderr at least */
-    assert_true(s_sample(text, "process_max_fds") >= s_sample(text, "process_open_fds"));
-    assert_true(s_sample(text, "process_cpu_seconds_total") >= 0);
+    assert_true(scrape_sample(text, "process_resident_memory_bytes") > 1e5);
+    assert_true(scrape_sample(text, "process_open_fds") >= 3); /* stdin, stdout, stderr at least */
+    assert_true(scrape_sample(text, "process_max_fds") >= scrape_sample(text, "process_open_fds"));
+    assert_true(scrape_sample(text, "process_cpu_seconds_total") >= 0);
     assert_non_null(strstr(text, "# TYPE process_cpu_seconds_total counter\n"));
     /* Free credits, named so. */
-    assert_true(s_sample(text, "lode_worker_free_credits{stage=\"fetch\"}") == 7);
+    assert_true(scrape_sample(text, "lode_worker_free_credits{stage=\"fetch\"}") == 7);
     assert_null(strstr(text, "lode_worker_credits{"));
     free(text);
     stats_snapshot_clear(&snap);
@@ -85,39 +76,22 @@ static void test_per_worker_series_are_bounded(void **state)
     char *text = metrics_render(&snap);
     assert_int_equal(s_lines(text, "lode_worker_jobs_held{"), METRICS_WORKERS_MAX + 1);
     assert_true(
-        s_sample(text, "lode_worker_jobs_held{stage=\"fetch\",worker=\"vm/1000/\\\"q\\\"\"}") == 1);
-    assert_true(s_sample(text, "lode_worker_jobs_held{stage=\"fetch\",worker=\"_other\"}") ==
+        scrape_sample(text,
+                      "lode_worker_jobs_held{stage=\"fetch\",worker=\"vm/1000/\\\"q\\\"\"}") == 1);
+    assert_true(scrape_sample(text, "lode_worker_jobs_held{stage=\"fetch\",worker=\"_other\"}") ==
                 N_WORKERS - METRICS_WORKERS_MAX);
-    assert_true(s_sample(text, "lode_worker_jobs_done_total{stage=\"fetch\",worker=\"_other\"}") ==
-                2 * (N_WORKERS - METRICS_WORKERS_MAX));
+    assert_true(
+        scrape_sample(text, "lode_worker_jobs_done_total{stage=\"fetch\",worker=\"_other\"}") ==
+        2 * (N_WORKERS - METRICS_WORKERS_MAX));
     free(text);
     stats_snapshot_clear(&snap);
-}
-
-static size_t s_collect(char *data, size_t size, size_t n, void *arg)
-{
-    buf_t *b = arg;
-    err_t err = {0};
-    return buf_append(b, data, size * n, &err) == 0 ? size * n : 0;
 }
 
 static long s_get(int port, const char *path, char **body)
 {
     char url[96];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    CURL *h = curl_easy_init();
-    buf_t b;
-    buf_init(&b, 1 << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    long status = -1;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    *body = buf_steal(&b);
-    return status;
+    return scrape_get(url, body, NULL, 0);
 }
 
 static void test_healthz_and_readyz(void **state)

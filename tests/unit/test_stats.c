@@ -10,13 +10,12 @@
 
 #include <math.h>
 
-#include <curl/curl.h>
 #include <czmq.h>
 #include <jansson.h>
 
-#include "buf.h"
 #include "metrics.h"
 #include "proto.h"
+#include "scrape.h"
 #include "stats.h"
 #include "top.h"
 
@@ -307,17 +306,6 @@ static void test_the_json_snapshot_has_totals_stages_and_workers(void **state)
 
 /* --- Prometheus text ---------------------------------------------------------------- */
 
-/* The value of the sample line that starts with "series " in text; NAN if
- * there is none. */
-static double s_sample(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, series, n) == 0 && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-    return NAN;
-}
-
 /* Every line is a comment (# HELP / # TYPE) or "name[{labels}] value", and
  * every sample's family was declared by a # TYPE line before it. */
 static void s_check_exposition(const char *text)
@@ -359,26 +347,26 @@ static void test_the_prometheus_text_has_counters_histograms_and_gauges(void **s
     s_check_exposition(text);
     assert_non_null(strstr(text, "# TYPE lode_jobs_total counter\n"));
     assert_non_null(strstr(text, "# TYPE lode_stage_duration_seconds histogram\n"));
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"done\"}") == 2);
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"retried\"}") == 1);
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"snippet\",outcome=\"failed\"}") == 1);
-    assert_true(s_sample(text, "lode_jobs_total{stage=\"fanout\",outcome=\"stale\"}") == 0);
-    assert_true(s_sample(text, "lode_queue_depth{stage=\"fetch\"}") == 5);
-    assert_true(s_sample(text, "lode_in_flight{stage=\"snippet\"}") == 2);
-    assert_true(s_sample(text, "lode_workers{stage=\"fetch\"}") == 1);
-    assert_true(s_sample(text, "lode_bad_frames_total") == 2);
-    assert_true(s_sample(text, "lode_redis_up") == 1);
-    assert_true(s_sample(text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"0.01\"}") ==
-                1);
-    assert_true(
-        s_sample(text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"0.025\"}") == 1);
-    assert_true(s_sample(text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"0.05\"}") ==
-                2);
-    assert_true(s_sample(text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"+Inf\"}") ==
-                2);
-    assert_true(s_sample(text, "lode_stage_duration_seconds_count{stage=\"fetch\"}") == 2);
-    assert_true(fabs(s_sample(text, "lode_stage_duration_seconds_sum{stage=\"fetch\"}") - 0.04) <
-                1e-9);
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"done\"}") == 2);
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"fetch\",outcome=\"retried\"}") == 1);
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"snippet\",outcome=\"failed\"}") == 1);
+    assert_true(scrape_sample(text, "lode_jobs_total{stage=\"fanout\",outcome=\"stale\"}") == 0);
+    assert_true(scrape_sample(text, "lode_queue_depth{stage=\"fetch\"}") == 5);
+    assert_true(scrape_sample(text, "lode_in_flight{stage=\"snippet\"}") == 2);
+    assert_true(scrape_sample(text, "lode_workers{stage=\"fetch\"}") == 1);
+    assert_true(scrape_sample(text, "lode_bad_frames_total") == 2);
+    assert_true(scrape_sample(text, "lode_redis_up") == 1);
+    assert_true(scrape_sample(
+                    text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"0.01\"}") == 1);
+    assert_true(scrape_sample(
+                    text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"0.025\"}") == 1);
+    assert_true(scrape_sample(
+                    text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"0.05\"}") == 2);
+    assert_true(scrape_sample(
+                    text, "lode_stage_duration_seconds_bucket{stage=\"fetch\",le=\"+Inf\"}") == 2);
+    assert_true(scrape_sample(text, "lode_stage_duration_seconds_count{stage=\"fetch\"}") == 2);
+    assert_true(fabs(scrape_sample(text, "lode_stage_duration_seconds_sum{stage=\"fetch\"}") -
+                     0.04) < 1e-9);
     free(text);
     stats_snapshot_clear(&snap);
 }
@@ -396,48 +384,19 @@ static void test_histogram_buckets_are_cumulative_and_end_at_the_count(void **st
         snprintf(series, sizeof series,
                  "lode_stage_duration_seconds_bucket{stage=\"synthesis\",le=\"%g\"}",
                  stats_hist_bounds_ms[i] / 1000.0);
-        double v = s_sample(text, series);
+        double v = scrape_sample(text, series);
         assert_false(isnan(v));
         assert_true(v >= prev);
         prev = v;
     }
     double inf =
-        s_sample(text, "lode_stage_duration_seconds_bucket{stage=\"synthesis\",le=\"+Inf\"}");
+        scrape_sample(text, "lode_stage_duration_seconds_bucket{stage=\"synthesis\",le=\"+Inf\"}");
     assert_true(inf == 1000 && inf >= prev);
-    assert_true(s_sample(text, "lode_queue_depth{stage=\"synthesis\"}") == 0); /* unknown: 0 */
+    assert_true(scrape_sample(text, "lode_queue_depth{stage=\"synthesis\"}") == 0); /* unknown: 0 */
     free(text);
 }
 
 /* --- /metrics over HTTP --------------------------------------------------------------- */
-
-static size_t s_collect(char *data, size_t size, size_t n, void *arg)
-{
-    buf_t *b = arg;
-    err_t err = {0};
-    return buf_append(b, data, size * n, &err) == 0 ? size * n : 0;
-}
-
-/* GET url; the status, body in *body (caller frees), content type copied. */
-static long s_get(const char *url, char **body, char *ctype, size_t ctype_size)
-{
-    CURL *h = curl_easy_init();
-    buf_t b;
-    buf_init(&b, 1 << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    long status = -1;
-    if (curl_easy_perform(h) == CURLE_OK) {
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        char *ct = NULL;
-        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-        snprintf(ctype, ctype_size, "%s", ct ? ct : "");
-    }
-    curl_easy_cleanup(h);
-    *body = buf_steal(&b);
-    return status;
-}
 
 static void test_metrics_serves_the_latest_snapshot_over_http(void **state)
 {
@@ -449,20 +408,20 @@ static void test_metrics_serves_the_latest_snapshot_over_http(void **state)
     assert_true(port > 0);
     char url[64], ctype[128], *body = NULL;
     snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
-    assert_int_equal(s_get(url, &body, ctype, sizeof ctype), 200); /* before any snapshot */
+    assert_int_equal(scrape_get(url, &body, ctype, sizeof ctype), 200); /* before any snapshot */
     assert_string_equal(body, "");
     free(body);
     stats_snapshot_t snap;
     s_busy_snapshot(&snap);
     metrics_publish(m, &snap);
     metrics_publish(m, &snap); /* the old text is freed */
-    assert_int_equal(s_get(url, &body, ctype, sizeof ctype), 200);
+    assert_int_equal(scrape_get(url, &body, ctype, sizeof ctype), 200);
     assert_string_equal(ctype, METRICS_CONTENT_TYPE);
     s_check_exposition(body);
-    assert_true(s_sample(body, "lode_jobs_total{stage=\"fetch\",outcome=\"done\"}") == 2);
+    assert_true(scrape_sample(body, "lode_jobs_total{stage=\"fetch\",outcome=\"done\"}") == 2);
     free(body);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/nope", port);
-    assert_int_equal(s_get(url, &body, ctype, sizeof ctype), 404);
+    assert_int_equal(scrape_get(url, &body, ctype, sizeof ctype), 404);
     free(body);
     stats_snapshot_clear(&snap);
     metrics_destroy(&m);
