@@ -23,7 +23,8 @@
  *                        "kept": false, "commentary": "…", "moved": true}},
  *    "order": [ID…],                                curated order, when moved
  *    "synthesis": {"markdown": "…"},
- *    "fanout": {"questions": {"added": […], "removed": […]}, …},
+ *    "fanout": {"questions": {"added": […], "removed": […],
+ *                             "order": [text…]}, …},        curated order, when moved
  *    "updated_ms": N}
  * so a rerun of a stage (which rewrites the proposed part) never loses an
  * edit, and an entry whose snippet is gone or changed is simply not applied. */

@@ -107,11 +107,12 @@ out:
     return doc;
 }
 
-int jobdoc_save(
-    store_t *store, const char *id, doc_t *doc, int64_t version, int64_t *saved, err_t *err)
+int jobdoc_save(store_t *store, doc_t *doc, const jobdoc_save_t *how, int64_t *saved, err_t *err)
 {
     char *layer = doc_curated_json(doc, job_now_ms());
-    int rc = store_curated_cas(store, id, version, layer, strlen(layer), saved, err);
+    store_curated_write_t w = {
+        .id = how->id, .expected = how->version, .data = layer, .len = strlen(layer), .what = how->what};
+    int rc = store_curated_cas(store, &w, saved, err);
     free(layer);
     return rc;
 }

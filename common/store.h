@@ -539,16 +539,43 @@ LODE_MUST_CHECK int store_usage_add(store_t *self,
  * LODE_ENOTFOUND if the job or the part is absent (*version still set). */
 char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *version, err_t *err);
 
-/* Write the "curated" part if its version is still expected; *version (may
- * be NULL) gets the new one. -1 and LODE_ESTATE if another writer came
- * first (nothing written), LODE_ENOTFOUND if there is no such job. */
-LODE_MUST_CHECK int store_curated_cas(store_t *self,
-                                      const char *id,
-                                      int64_t expected,
-                                      const char *data,
-                                      size_t len,
-                                      int64_t *version,
-                                      err_t *err);
+/* How many curation writes a job remembers for undo (the oldest go). */
+#define STORE_CURATED_UNDO_MAX 50
+
+/* One curation write: the new layer, the version it was made against, and
+ * what it did in a few words (what an undo of it says; one line). */
+typedef struct {
+    const char *id;
+    int64_t expected;
+    const char *data; /* the layer, len bytes */
+    size_t len;
+    const char *what; /* e.g. "dropped snippet 3"; NULL: "a change" */
+} store_curated_write_t;
+
+/* Write the "curated" part if its version is still w->expected, and in the
+ * same script push the layer it replaces onto the job's undo history
+ * (bounded by STORE_CURATED_UNDO_MAX); *version (may be NULL) gets the new
+ * one. -1 and LODE_ESTATE if another writer came first (nothing written),
+ * LODE_ENOTFOUND if there is no such job. */
+LODE_MUST_CHECK int
+store_curated_cas(store_t *self, const store_curated_write_t *w, int64_t *version, err_t *err);
+
+/* What an undo did (store_curated_undo). */
+typedef struct {
+    int64_t version; /* the layer's version after the undo */
+    char what[256];  /* what the undone write did */
+} store_curated_undone_t;
+
+/* Undo the job's last curation write: if the version is still expected,
+ * put back the layer that write replaced and forget it from the history
+ * (the version still goes up: an undo is a write, and stale readers must
+ * see it). -1 and LODE_ESTATE if stale (nothing changed), LODE_ENOTFOUND if
+ * there is no such job or nothing left to undo. */
+LODE_MUST_CHECK int store_curated_undo(store_t *self,
+                                       const char *id,
+                                       int64_t expected,
+                                       store_curated_undone_t *out,
+                                       err_t *err);
 
 /* --- the web workbench's library page (store_library.c) --- */
 

@@ -6,6 +6,7 @@
  *  Declared in store.h beside the other part reads and writes.
  *  SPDX-License-Identifier: MIT
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,16 +22,42 @@ static const char s_lua_curated_get[] =
     "return {1, redis.call('HGET', k, 'curated_version'),\n"
     "        redis.call('GET', k..':curated')}\n";
 
-/* ARGV[4] id, ARGV[5] expected version, ARGV[6] layer -> the new version
- * (>= 1) when written, -1 if there is no such job, -(current + 2) if the
- * layer changed since the writer read it. */
+/* The undo history: a list beside the layer, newest first, each entry
+ * "VERSION WHAT\nLAYER" (the layer a write replaced, "" when there was
+ * none). Pushed by the write itself, so history and layer never disagree. */
+#define S_LUA_UNDO_KEY "local h = k..':undo'\n"
+
+/* ARGV[4] id, ARGV[5] expected version, ARGV[6] layer, ARGV[7] what,
+ * ARGV[8] history bound -> the new version (>= 1) when written, -1 if there
+ * is no such job, -(current + 2) if the layer changed since the writer
+ * read it. */
 static const char s_lua_curated_cas[] =
     "local k = ARGV[1]..'job:'..ARGV[4]\n"
     "if redis.call('EXISTS', k) == 0 then return -1 end\n"
     "local v = tonumber(redis.call('HGET', k, 'curated_version') or '0')\n"
     "if v ~= tonumber(ARGV[5]) then return -(v + 2) end\n"
+    S_LUA_UNDO_KEY
+    "redis.call('LPUSH', h, v..' '..ARGV[7]..'\\n'..(redis.call('GET', k..':curated') or ''))\n"
+    "redis.call('LTRIM', h, 0, tonumber(ARGV[8]) - 1)\n"
     "redis.call('SET', k..':curated', ARGV[6])\n"
     "return redis.call('HINCRBY', k, 'curated_version', 1)\n";
+
+/* ARGV[4] id, ARGV[5] expected version -> {code, what}: code the new
+ * version, -1 no such job, -(current + 2) stale, 0 nothing to undo. */
+static const char s_lua_curated_undo[] =
+    "local k = ARGV[1]..'job:'..ARGV[4]\n"
+    "if redis.call('EXISTS', k) == 0 then return {-1, ''} end\n"
+    "local v = tonumber(redis.call('HGET', k, 'curated_version') or '0')\n"
+    "if v ~= tonumber(ARGV[5]) then return {-(v + 2), ''} end\n"
+    S_LUA_UNDO_KEY
+    "local e = redis.call('LPOP', h)\n"
+    "if not e then return {0, ''} end\n"
+    "local nl = string.find(e, '\\n', 1, true) or (#e + 1)\n"
+    "local head, layer = string.sub(e, 1, nl - 1), string.sub(e, nl + 1)\n"
+    "if layer == '' then redis.call('DEL', k..':curated')\n"
+    "else redis.call('SET', k..':curated', layer) end\n"
+    "local sp = string.find(head, ' ', 1, true) or #head\n"
+    "return {redis.call('HINCRBY', k, 'curated_version', 1), string.sub(head, sp + 1)}\n";
 
 static int64_t s_int(const redisReply *r)
 {
@@ -96,21 +123,37 @@ char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *ver
     return out;
 }
 
-int store_curated_cas(store_t *self,
-                      const char *id,
-                      int64_t expected,
-                      const char *data,
-                      size_t len,
-                      int64_t *version,
-                      err_t *err)
+/* The error for a stale write or undo: current is the stored version. */
+static void s_stale(err_t *err, const char *id, int64_t expected, int64_t current)
 {
-    if (store_valid_id(id, err) != 0)
+    err_set(err, LODE_ESTATE,
+            "the curation of job %s changed since it was read (version %lld, now %lld): "
+            "nothing was saved; load it again and redo the change",
+            id, (long long)expected, (long long)current);
+}
+
+/* what as one bounded line (the history entry's head ends at a newline). */
+static void s_what(const char *what, char out[200])
+{
+    snprintf(out, 200, "%s", what && *what ? what : "a change");
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
+int store_curated_cas(store_t *self, const store_curated_write_t *w, int64_t *version, err_t *err)
+{
+    if (store_valid_id(w->id, err) != 0)
         return -1;
-    store_at(self, store_part_of(self, id)); /* the job's partition */
+    store_at(self, store_part_of(self, w->id)); /* the job's partition */
+    char what[200];
+    s_what(w->what, what);
     store_args_t a = {0};
-    store_str(&a, id);
-    store_int(&a, expected);
-    store_arg(&a, data, len);
+    store_str(&a, w->id);
+    store_int(&a, w->expected);
+    store_arg(&a, w->data, w->len);
+    store_str(&a, what);
+    store_int(&a, STORE_CURATED_UNDO_MAX);
     redisReply *r = s_eval1(self, s_lua_curated_cas, &a, err);
     if (!r)
         return -1;
@@ -118,16 +161,50 @@ int store_curated_cas(store_t *self,
     if (r->type != REDIS_REPLY_INTEGER)
         err_set(err, LODE_ESTORE, "redis: unexpected reply to the curation write");
     else if (r->integer == -1)
-        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        err_set(err, LODE_ENOTFOUND, "no job %s", w->id);
     else if (r->integer < -1)
-        err_set(err, LODE_ESTATE,
-                "the curation of job %s changed since it was read (version %lld, now %lld): "
-                "nothing was saved; load it again and redo the change",
-                id, (long long)expected, (long long)(-r->integer - 2));
+        s_stale(err, w->id, w->expected, (int64_t)(-r->integer - 2));
     else {
         rc = 0;
         if (version)
             *version = (int64_t)r->integer;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int store_curated_undo(store_t *self,
+                       const char *id,
+                       int64_t expected,
+                       store_curated_undone_t *out,
+                       err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    store_at(self, store_part_of(self, id));
+    store_args_t a = {0};
+    store_str(&a, id);
+    store_int(&a, expected);
+    redisReply *r = s_eval1(self, s_lua_curated_undo, &a, err);
+    if (!r)
+        return -1;
+    int rc = -1;
+    int64_t code = r->type == REDIS_REPLY_ARRAY && r->elements == 2 ? s_int(r->element[0]) : -99;
+    if (code == -99)
+        err_set(err, LODE_ESTORE, "redis: unexpected reply to the curation undo");
+    else if (code == -1)
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+    else if (code == 0)
+        err_set(err, LODE_ENOTFOUND, "job %s has no curation change left to undo", id);
+    else if (code < -1)
+        s_stale(err, id, expected, -code - 2);
+    else {
+        rc = 0;
+        out->version = code;
+        if (r->element[1]->type == REDIS_REPLY_STRING)
+            snprintf(out->what, sizeof out->what, "%.*s", (int)r->element[1]->len,
+                     r->element[1]->str);
     }
     freeReplyObject(r);
     return rc;
