@@ -238,8 +238,8 @@ static int s_move_item(cli_t *cli, const char **pos, const char *list, bool json
     if (rc == CLI_EXIT_OK)
         rc = doc_fanout_move(s.doc, list, pos[1], (size_t)position, &err) != 0
                  ? s_op_fail(&s, &err)
-                 : s_commit(&s, "moved %s item %s of job %s to position %ld", list, pos[1],
-                            pos[0], position);
+                 : s_commit(&s, "moved %s item %s of job %s to position %ld", list, pos[1], pos[0],
+                            position);
     s_close(&s);
     return rc;
 }
@@ -249,8 +249,10 @@ int curate_move_run(cli_t *cli, int argc, char **argv)
     const char *pos[3];
     size_t n;
     bool json = false, q = false, c = false, r = false;
-    const cli_opt_t opts[] = {{"--json", NULL, &json},       {"--question", NULL, &q},
-                              {"--concept", NULL, &c},       {"--reference", NULL, &r},
+    const cli_opt_t opts[] = {{"--json", NULL, &json},
+                              {"--question", NULL, &q},
+                              {"--concept", NULL, &c},
+                              {"--reference", NULL, &r},
                               {NULL, NULL, NULL}};
     int rc = cli_parse(cli, argc, argv, opts, pos, 3, &n);
     if (rc != 0)

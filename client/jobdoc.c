@@ -3,6 +3,7 @@
  */
 #include "jobdoc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,9 +61,36 @@ doc_t *jobdoc_load_versioned(
 doc_t *
 jobdoc_load_for_edit(store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
 {
-    unsigned want =
-        1u << JOBDOC_SNIPPETS | 1u << JOBDOC_SYNTHESIS | 1u << JOBDOC_FANOUT | 1u << JOBDOC_CURATED;
-    return s_load(store, id, job, version, want, err);
+    /* One script call (the web's curation round trip is this read and the
+     * write): only what an edit checks against, and the job's state and
+     * stage for a message. */
+    static const char *const names[] = {STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
+                                        STORE_PART_FANOUT};
+    memset(job, 0, sizeof *job);
+    *version = 0;
+    if (!job_id_valid(id)) {
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        return NULL;
+    }
+    store_edit_read_t r;
+    if (store_curated_read(store, id, names, 3, &r, err) != 0)
+        return NULL;
+    snprintf(job->id, sizeof job->id, "%s", id);
+    memcpy(job->state, r.state, sizeof job->state);
+    memcpy(job->stage, r.stage, sizeof job->stage);
+    *version = r.version;
+    doc_parts_t parts = {.id = job->id,
+                         .state = job->state,
+                         .stage = job->stage,
+                         .snippets = r.parts[0],
+                         .synthesis = r.parts[1],
+                         .fanout = r.parts[2],
+                         .curated = r.layer};
+    doc_t *doc = doc_new(&parts, err);
+    if (!doc)
+        err_prefix(err, "job %s", id);
+    store_edit_read_clear(&r);
+    return doc;
 }
 
 static doc_t *s_load(
@@ -110,8 +138,11 @@ out:
 int jobdoc_save(store_t *store, doc_t *doc, const jobdoc_save_t *how, int64_t *saved, err_t *err)
 {
     char *layer = doc_curated_json(doc, job_now_ms());
-    store_curated_write_t w = {
-        .id = how->id, .expected = how->version, .data = layer, .len = strlen(layer), .what = how->what};
+    store_curated_write_t w = {.id = how->id,
+                               .expected = how->version,
+                               .data = layer,
+                               .len = strlen(layer),
+                               .what = how->what};
     int rc = store_curated_cas(store, &w, saved, err);
     free(layer);
     return rc;

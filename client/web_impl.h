@@ -140,9 +140,6 @@ typedef struct {
 
 /* Build an op from call and commit it against its version: 0 and the new
  * version in *saved, or -1 and *err (LODE_ESTATE when stale). */
-int web_curate_apply(web_app_t *app,
-                     const char *id,
-                     const web_curate_call_t *call,
-                     int64_t *saved,
-                     err_t *err);
+int web_curate_apply(
+    web_app_t *app, const char *id, const web_curate_call_t *call, int64_t *saved, err_t *err);
 #endif

@@ -539,6 +539,29 @@ LODE_MUST_CHECK int store_usage_add(store_t *self,
  * LODE_ENOTFOUND if the job or the part is absent (*version still set). */
 char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *version, err_t *err);
 
+/* What a curation edit reads (store_curated_read): some result parts and
+ * the layer with its version, from one script, so an edit costs two round
+ * trips (this read and the write) however many parts it checks against. */
+#define STORE_EDIT_PARTS_MAX 4
+
+typedef struct {
+    char *parts[STORE_EDIT_PARTS_MAX]; /* owned, in the order asked; NULL when absent */
+    char *layer;                       /* owned "curated" part, or NULL */
+    int64_t version;                   /* the layer's (0: never curated) */
+    char state[16], stage[16];         /* the job's, for messages */
+} store_edit_read_t;
+
+/* Read job id's parts names[0..n) (n <= STORE_EDIT_PARTS_MAX; not the
+ * input), its layer and version in one script. -1 and LODE_ENOTFOUND if
+ * there is no such job. Free with store_edit_read_clear. */
+LODE_MUST_CHECK int store_curated_read(store_t *self,
+                                       const char *id,
+                                       const char *const *names,
+                                       size_t n,
+                                       store_edit_read_t *out,
+                                       err_t *err);
+void store_edit_read_clear(store_edit_read_t *r);
+
 /* How many curation writes a job remembers for undo (the oldest go). */
 #define STORE_CURATED_UNDO_MAX 50
 
@@ -571,11 +594,8 @@ typedef struct {
  * (the version still goes up: an undo is a write, and stale readers must
  * see it). -1 and LODE_ESTATE if stale (nothing changed), LODE_ENOTFOUND if
  * there is no such job or nothing left to undo. */
-LODE_MUST_CHECK int store_curated_undo(store_t *self,
-                                       const char *id,
-                                       int64_t expected,
-                                       store_curated_undone_t *out,
-                                       err_t *err);
+LODE_MUST_CHECK int store_curated_undo(
+    store_t *self, const char *id, int64_t expected, store_curated_undone_t *out, err_t *err);
 
 /* --- the web workbench's library page (store_library.c) --- */
 

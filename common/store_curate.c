@@ -22,6 +22,16 @@ static const char s_lua_curated_get[] =
     "return {1, redis.call('HGET', k, 'curated_version'),\n"
     "        redis.call('GET', k..':curated')}\n";
 
+/* ARGV[4] id, ARGV[5..] part names -> {exists, version, layer, state,
+ * stage, part…} (false for what is absent): all an edit reads. */
+static const char s_lua_curated_read[] =
+    "local k = ARGV[1]..'job:'..ARGV[4]\n"
+    "if redis.call('EXISTS', k) == 0 then return {0} end\n"
+    "local h = redis.call('HMGET', k, 'curated_version', 'state', 'stage')\n"
+    "local out = {1, h[1], redis.call('GET', k..':curated'), h[2], h[3]}\n"
+    "for i = 5, #ARGV do out[#out + 1] = redis.call('GET', k..':'..ARGV[i]) end\n"
+    "return out\n";
+
 /* The undo history: a list beside the layer, newest first, each entry
  * "VERSION WHAT\nLAYER" (the layer a write replaced, "" when there was
  * none). Pushed by the write itself, so history and layer never disagree. */
@@ -35,8 +45,7 @@ static const char s_lua_curated_cas[] =
     "local k = ARGV[1]..'job:'..ARGV[4]\n"
     "if redis.call('EXISTS', k) == 0 then return -1 end\n"
     "local v = tonumber(redis.call('HGET', k, 'curated_version') or '0')\n"
-    "if v ~= tonumber(ARGV[5]) then return -(v + 2) end\n"
-    S_LUA_UNDO_KEY
+    "if v ~= tonumber(ARGV[5]) then return -(v + 2) end\n" S_LUA_UNDO_KEY
     "redis.call('LPUSH', h, v..' '..ARGV[7]..'\\n'..(redis.call('GET', k..':curated') or ''))\n"
     "redis.call('LTRIM', h, 0, tonumber(ARGV[8]) - 1)\n"
     "redis.call('SET', k..':curated', ARGV[6])\n"
@@ -48,8 +57,7 @@ static const char s_lua_curated_undo[] =
     "local k = ARGV[1]..'job:'..ARGV[4]\n"
     "if redis.call('EXISTS', k) == 0 then return {-1, ''} end\n"
     "local v = tonumber(redis.call('HGET', k, 'curated_version') or '0')\n"
-    "if v ~= tonumber(ARGV[5]) then return {-(v + 2), ''} end\n"
-    S_LUA_UNDO_KEY
+    "if v ~= tonumber(ARGV[5]) then return {-(v + 2), ''} end\n" S_LUA_UNDO_KEY
     "local e = redis.call('LPOP', h)\n"
     "if not e then return {0, ''} end\n"
     "local nl = string.find(e, '\\n', 1, true) or (#e + 1)\n"
@@ -173,11 +181,8 @@ int store_curated_cas(store_t *self, const store_curated_write_t *w, int64_t *ve
     return rc;
 }
 
-int store_curated_undo(store_t *self,
-                       const char *id,
-                       int64_t expected,
-                       store_curated_undone_t *out,
-                       err_t *err)
+int store_curated_undo(
+    store_t *self, const char *id, int64_t expected, store_curated_undone_t *out, err_t *err)
 {
     memset(out, 0, sizeof *out);
     if (store_valid_id(id, err) != 0)
@@ -208,4 +213,78 @@ int store_curated_undo(store_t *self,
     }
     freeReplyObject(r);
     return rc;
+}
+
+/* A string reply as an owned, NUL-terminated copy; NULL if not a string. */
+static char *s_dup(const redisReply *v, size_t *len)
+{
+    if (v->type != REDIS_REPLY_STRING)
+        return NULL;
+    char *s = mem_alloc(v->len + 1);
+    memcpy(s, v->str, v->len);
+    s[v->len] = '\0';
+    *len = v->len;
+    return s;
+}
+
+/* Copy the read's reply (checked: 5 + n elements) out, unzipping parts. */
+static int s_read_out(const redisReply *r, size_t n, store_edit_read_t *out, err_t *err)
+{
+    size_t len = 0;
+    if (r->element[1]->type == REDIS_REPLY_STRING)
+        out->version = s_int(r->element[1]);
+    out->layer = s_dup(r->element[2], &len);
+    store_copy_field(out->state, sizeof out->state, r->element[3]);
+    store_copy_field(out->stage, sizeof out->stage, r->element[4]);
+    for (size_t i = 0; i < n; i++) {
+        out->parts[i] = s_dup(r->element[5 + i], &len);
+        if (out->parts[i] && store_unzip(&out->parts[i], &len, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_curated_read(store_t *self,
+                       const char *id,
+                       const char *const *names,
+                       size_t n,
+                       store_edit_read_t *out,
+                       err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (n > STORE_EDIT_PARTS_MAX) {
+        err_set(err, LODE_EINVAL, "store_curated_read: at most %d parts", STORE_EDIT_PARTS_MAX);
+        return -1;
+    }
+    if (store_valid_id(id, err) != 0)
+        return -1;
+    store_at(self, store_part_of(self, id));
+    store_args_t a = {0};
+    store_str(&a, id);
+    for (size_t i = 0; i < n; i++)
+        store_str(&a, names[i]);
+    redisReply *r = s_eval1(self, s_lua_curated_read, &a, err);
+    if (!r)
+        return -1;
+    int rc = -1;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+        err_set(err, LODE_ESTORE, "redis: unexpected reply to the curation read");
+    else if (s_int(r->element[0]) == 0)
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+    else if (r->elements != 5 + n)
+        err_set(err, LODE_ESTORE, "redis: unexpected reply to the curation read");
+    else
+        rc = s_read_out(r, n, out, err);
+    freeReplyObject(r);
+    if (rc != 0)
+        store_edit_read_clear(out);
+    return rc;
+}
+
+void store_edit_read_clear(store_edit_read_t *r)
+{
+    for (size_t i = 0; i < STORE_EDIT_PARTS_MAX; i++)
+        free(r->parts[i]);
+    free(r->layer);
+    memset(r, 0, sizeof *r);
 }
