@@ -133,7 +133,7 @@ int curation_commit(store_t *store,
         return s_undo(store, id, expected, version, err);
     store_job_t job;
     int64_t loaded = 0;
-    doc_t *doc = jobdoc_load_for_edit(store, id, &job, &loaded, err);
+    doc_t *doc = jobdoc_load_for_edit(store, id, curation_part(op->kind), &job, &loaded, err);
     if (!doc)
         return -1;
     int rc = -1;

@@ -48,22 +48,16 @@ s_read_part(store_t *store, const char *id, int p, char **text, int64_t *version
     return 0;
 }
 
-/* Load with only the parts in want (a bit per JOBDOC_*). */
-static doc_t *s_load(
-    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err);
-
-doc_t *jobdoc_load_versioned(
-    store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
-{
-    return s_load(store, id, job, version, ~0u, err);
-}
-
-doc_t *
-jobdoc_load_for_edit(store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
+doc_t *jobdoc_load_for_edit(store_t *store,
+                            const char *id,
+                            const char *part,
+                            store_job_t *job,
+                            int64_t *version,
+                            err_t *err)
 {
     /* One script call (the web's curation round trip is this read and the
-     * write): only what an edit checks against, and the job's state and
-     * stage for a message. */
+     * write), and only the part the edit checks against: the layer's
+     * entries for the other parts are carried over as they are. */
     static const char *const names[] = {STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
                                         STORE_PART_FANOUT};
     memset(job, 0, sizeof *job);
@@ -72,19 +66,26 @@ jobdoc_load_for_edit(store_t *store, const char *id, store_job_t *job, int64_t *
         err_set(err, LODE_ENOTFOUND, "no job %s", id);
         return NULL;
     }
+    size_t at = 0;
+    while (at < 2 && part && strcmp(part, names[at]) != 0)
+        at++;
     store_edit_read_t r;
-    if (store_curated_read(store, id, names, 3, &r, err) != 0)
+    const char *const *want = part ? &names[at] : names;
+    if (store_curated_read(store, id, want, part ? 1 : 3, &r, err) != 0)
         return NULL;
     snprintf(job->id, sizeof job->id, "%s", id);
     memcpy(job->state, r.state, sizeof job->state);
     memcpy(job->stage, r.stage, sizeof job->stage);
     *version = r.version;
+    char *text[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < (part ? 1u : 3u); i++)
+        text[part ? at : i] = r.parts[i];
     doc_parts_t parts = {.id = job->id,
                          .state = job->state,
                          .stage = job->stage,
-                         .snippets = r.parts[0],
-                         .synthesis = r.parts[1],
-                         .fanout = r.parts[2],
+                         .snippets = text[0],
+                         .synthesis = text[1],
+                         .fanout = text[2],
                          .curated = r.layer};
     doc_t *doc = doc_new(&parts, err);
     if (!doc)
@@ -93,8 +94,8 @@ jobdoc_load_for_edit(store_t *store, const char *id, store_job_t *job, int64_t *
     return doc;
 }
 
-static doc_t *s_load(
-    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err)
+doc_t *jobdoc_load_versioned(
+    store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
 {
     memset(job, 0, sizeof *job);
     *version = 0;
@@ -107,7 +108,7 @@ static doc_t *s_load(
     char *text[JOBDOC_N] = {0};
     doc_t *doc = NULL;
     for (int p = 0; p < JOBDOC_N; p++) {
-        if ((want & (1u << p)) && s_read_part(store, id, p, &text[p], version, err) != 0)
+        if (s_read_part(store, id, p, &text[p], version, err) != 0)
             goto out;
     }
     doc_parts_t parts = {.id = job->id,

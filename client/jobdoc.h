@@ -19,12 +19,18 @@ doc_t *jobdoc_load(store_t *store, const char *id, store_job_t *job, err_t *err)
 doc_t *jobdoc_load_versioned(
     store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err);
 
-/* jobdoc_load_versioned for a curation edit: the parts an edit checks
- * against (snippets, synthesis, fanout, the layer), without the transcript,
- * the source and the .meta parts, which no edit reads and which are most of
- * the bytes of a long document. Not for rendering or export. */
-doc_t *jobdoc_load_for_edit(
-    store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err);
+/* jobdoc_load_versioned for a curation edit: read in one script call the
+ * part an edit of that part checks against ("snippets", "synthesis",
+ * "fanout"; NULL: all three) and the layer, without the transcript, the
+ * source and the .meta parts, which no edit reads and which are most of the
+ * bytes of a long document. *job gets only id, state and stage. Not for
+ * rendering or export. */
+doc_t *jobdoc_load_for_edit(store_t *store,
+                            const char *id,
+                            const char *part,
+                            store_job_t *job,
+                            int64_t *version,
+                            err_t *err);
 
 /* How to save a curation layer (jobdoc_save). */
 typedef struct {
