@@ -562,8 +562,12 @@ LODE_MUST_CHECK int store_curated_read(store_t *self,
                                        err_t *err);
 void store_edit_read_clear(store_edit_read_t *r);
 
-/* How many curation writes a job remembers for undo (the oldest go). */
-#define STORE_CURATED_UNDO_MAX 50
+/* How many curation writes a job remembers for undo (the oldest go); and
+ * fewer once the layer is over STORE_CURATED_UNDO_BIG bytes (each entry
+ * holds a whole layer: a 4 MB synthesis edit must not be kept 50 times). */
+#define STORE_CURATED_UNDO_MAX     50
+#define STORE_CURATED_UNDO_BIG     (256 * 1024)
+#define STORE_CURATED_UNDO_BIG_MAX 8
 
 /* One curation write: the new layer, the version it was made against, and
  * what it did in a few words (what an undo of it says; one line). */

@@ -38,16 +38,20 @@ static const char s_lua_curated_read[] =
 #define S_LUA_UNDO_KEY "local h = k..':undo'\n"
 
 /* ARGV[4] id, ARGV[5] expected version, ARGV[6] layer, ARGV[7] what,
- * ARGV[8] history bound -> the new version (>= 1) when written, -1 if there
- * is no such job, -(current + 2) if the layer changed since the writer
- * read it. */
+ * ARGV[8] history bound, ARGV[9] a big layer's size, ARGV[10] the bound
+ * once the layer is that big (a long synthesis edit is in every entry after
+ * it: the bytes stay bounded, not only the count) -> the new version (>= 1) when written, -1 if
+ * there is no such job, -(current + 2) if the layer changed since the writer read it. */
 static const char s_lua_curated_cas[] =
     "local k = ARGV[1]..'job:'..ARGV[4]\n"
     "if redis.call('EXISTS', k) == 0 then return -1 end\n"
     "local v = tonumber(redis.call('HGET', k, 'curated_version') or '0')\n"
     "if v ~= tonumber(ARGV[5]) then return -(v + 2) end\n" S_LUA_UNDO_KEY
-    "redis.call('LPUSH', h, v..' '..ARGV[7]..'\\n'..(redis.call('GET', k..':curated') or ''))\n"
-    "redis.call('LTRIM', h, 0, tonumber(ARGV[8]) - 1)\n"
+    "local old = redis.call('GET', k..':curated') or ''\n"
+    "redis.call('LPUSH', h, v..' '..ARGV[7]..'\\n'..old)\n"
+    "local cap = tonumber(ARGV[8])\n"
+    "if #old > tonumber(ARGV[9]) then cap = math.min(cap, tonumber(ARGV[10])) end\n"
+    "redis.call('LTRIM', h, 0, cap - 1)\n"
     "redis.call('SET', k..':curated', ARGV[6])\n"
     "return redis.call('HINCRBY', k, 'curated_version', 1)\n";
 
@@ -162,6 +166,8 @@ int store_curated_cas(store_t *self, const store_curated_write_t *w, int64_t *ve
     store_arg(&a, w->data, w->len);
     store_str(&a, what);
     store_int(&a, STORE_CURATED_UNDO_MAX);
+    store_int(&a, STORE_CURATED_UNDO_BIG);
+    store_int(&a, STORE_CURATED_UNDO_BIG_MAX);
     redisReply *r = s_eval1(self, s_lua_curated_cas, &a, err);
     if (!r)
         return -1;

@@ -280,6 +280,40 @@ static void test_history_is_bounded(void **state)
     json_decref(d);
 }
 
+/* Once the layer is big (a long synthesis edit rides in every entry after
+ * it), fewer changes are kept: the bytes stay bounded, not only the count. */
+static void test_big_layers_keep_fewer(void **state)
+{
+    s_fix_t *f = *state;
+    size_t n = STORE_CURATED_UNDO_BIG + 1000;
+    char *big = mem_alloc(n + 1);
+    memset(big, 'w', n);
+    memcpy(big, "# Long\n\n", 8);
+    big[n] = '\0';
+    curation_op_t op = {.kind = CURATION_SYNTHESIS, .text = big};
+    err_t err = {0};
+    assert_int_equal(curation_commit(f->st, f->id, &op, -1, NULL, &err), 0);
+    free(big);
+    for (int i = 0; i < STORE_CURATED_UNDO_BIG_MAX + 4; i++) {
+        op = (curation_op_t){.kind = i % 2 ? CURATION_KEEP : CURATION_DROP, .snippet = 2};
+        assert_int_equal(curation_commit(f->st, f->id, &op, -1, NULL, &err), 0);
+    }
+    /* the snippet edits read only the snippets, and kept the synthesis edit */
+    size_t len = 0;
+    int64_t v0 = 0;
+    free(store_curated_get(f->st, f->id, &len, &v0, &err));
+    assert_true(len > STORE_CURATED_UNDO_BIG);
+    int undone = 0;
+    for (int64_t v = s_version(f);; undone++) {
+        store_curated_undone_t u;
+        if (store_curated_undo(f->st, f->id, v, &u, &err) != 0)
+            break;
+        v = u.version;
+    }
+    assert_int_equal(err.code, LODE_ENOTFOUND);
+    assert_int_equal(undone, STORE_CURATED_UNDO_BIG_MAX);
+}
+
 /* The web reorders a fan-out item with move_item (JSON and the page's
  * up/down forms), bad moves are refused, and reset restores the order. */
 static void test_web_move_item(void **state)
@@ -358,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_undo_across_cli_and_web, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_stale_undo_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_history_is_bounded, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_big_layers_keep_fewer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_web_move_item, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_proposed_quote_is_shown, s_setup, s_teardown),
     };
