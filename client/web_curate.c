@@ -105,7 +105,11 @@ void web_form_curate(web_ctx_t *c)
                               .version = web_arg(r, "version")};
     if (web_curate_apply(c->app, c->id, &call, &saved, &err) == 0) {
         char loc[160];
-        snprintf(loc, sizeof loc, "/doc/%s%s%s", c->id, sid ? "#s-" : "", sid ? sid : "");
+        snprintf(loc, sizeof loc, "/doc/%s%s%s", c->id,
+                 sid         ? "#s-"
+                 : call.list ? "#s04"
+                             : "",
+                 sid ? sid : "");
         /* sid came from the request: keep only its digits in the header. */
         for (char *p = loc + strlen("/doc/") + strlen(c->id); *p; p++)
             if (!(*p == '#' || *p == 's' || *p == '-' || (*p >= '0' && *p <= '9')))

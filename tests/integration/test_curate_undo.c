@@ -353,6 +353,54 @@ static void test_web_move_item(void **state)
     free(second);
 }
 
+/* A form POST as a browser without JavaScript sends it; the status and
+ * (location) the redirect's target. */
+static int s_form(s_fix_t *f, const web_arg_t *args, size_t n, char location[600])
+{
+    s_session(f);
+    char path[80];
+    snprintf(path, sizeof path, "/doc/%s/curate", f->id);
+    web_req_t q = s_req(f, "POST", path);
+    for (size_t i = 0; i < n; i++)
+        q.args[i] = args[i];
+    q.args[n] = (web_arg_t){"csrf", f->csrf, strlen(f->csrf), NULL};
+    q.n_args = n + 1;
+    web_resp_t r;
+    web_app_handle(f->app, &q, &r);
+    snprintf(location, 600, "%s", r.location);
+    int status = r.status;
+    web_resp_clear(&r);
+    return status;
+}
+
+/* Without JavaScript: the up/down form moves an item, the undo form puts
+ * it back, each answering with a redirect to §04 or the page. */
+static void test_forms_without_javascript(void **state)
+{
+    s_fix_t *f = *state;
+    json_t *d = s_export(f);
+    char *first = mem_strdup(s_question(d, 0));
+    json_decref(d);
+    char loc[600];
+    const web_arg_t down[] = {{"op", "move_item", 9, NULL},
+                              {"list", "questions", 9, NULL},
+                              {"text", "1", 1, NULL},
+                              {"position", "2", 1, NULL},
+                              {"version", "0", 1, NULL}};
+    assert_int_equal(s_form(f, down, 5, loc), 303);
+    assert_non_null(strstr(loc, "#s04"));
+    d = s_export(f);
+    assert_string_equal(s_question(d, 1), first);
+    json_decref(d);
+    const web_arg_t undo[] = {{"op", "undo", 4, NULL}, {"version", "1", 1, NULL}};
+    assert_int_equal(s_form(f, undo, 2, loc), 303);
+    d = s_export(f);
+    assert_string_equal(s_question(d, 0), first);
+    json_decref(d);
+    assert_int_equal(s_form(f, undo, 2, loc), 409); /* version 1 again: stale */
+    free(first);
+}
+
 /* A snippet whose quote the model worded differently: the page and
  * `lode show` put its wording beside the source's, escaped. */
 static void test_proposed_quote_is_shown(void **state)
@@ -394,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_history_is_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_big_layers_keep_fewer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_web_move_item, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_forms_without_javascript, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_proposed_quote_is_shown, s_setup, s_teardown),
     };
     return cluster_main_result(cmocka_run_group_tests(tests, NULL, NULL));
