@@ -82,11 +82,24 @@ int curation_apply(doc_t *doc, const curation_op_t *op, err_t *err)
     }
 }
 
+/* How many bytes of s, at most max, end on a whole UTF-8 character. */
+static int s_cut(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n <= max)
+        return (int)n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 void curation_describe(const curation_op_t *op, char *out, size_t size)
 {
     const char *name = curation_name(op->kind);
     const char *list = op->list ? op->list : "fan-out";
     const char *text = op->text ? op->text : "";
+    int tn = s_cut(text, 80);
     switch (curation_part(op->kind)[0]) {
     case 's': /* snippets, synthesis */
         if (op->kind == CURATION_SYNTHESIS || op->kind == CURATION_RESET_SYNTHESIS ||
@@ -99,9 +112,9 @@ void curation_describe(const curation_op_t *op, char *out, size_t size)
         break;
     case 'f':
         if (op->kind == CURATION_MOVE_ITEM)
-            snprintf(out, size, "move %s item %.80s to %zu", list, text, op->position);
+            snprintf(out, size, "move %s item %.*s to %zu", list, tn, text, op->position);
         else
-            snprintf(out, size, "%s %s %.80s", name, list, text);
+            snprintf(out, size, "%s %s %.*s", name, list, tn, text);
         break;
     default:
         snprintf(out, size, "%s", name);

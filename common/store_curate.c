@@ -148,6 +148,15 @@ static void s_stale(err_t *err, const char *id, int64_t expected, int64_t curren
 static void s_what(const char *what, char out[200])
 {
     snprintf(out, 200, "%s", what && *what ? what : "a change");
+    size_t n = strlen(out), i = n;
+    while (i > 0 && ((unsigned char)out[i - 1] & 0xc0) == 0x80)
+        i--; /* out[i - 1]: the last character's first byte */
+    if (i > 0 && (unsigned char)out[i - 1] >= 0xc0) {
+        unsigned char lead = (unsigned char)out[i - 1];
+        size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+        if (n - (i - 1) < want)
+            out[i - 1] = '\0'; /* snprintf cut that character: drop it whole */
+    }
     for (char *p = out; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';

@@ -251,6 +251,31 @@ static void test_stale_undo_is_refused(void **state)
     assert_int_equal(err.code, LODE_ENOTFOUND);
 }
 
+/* What an undo reports is one line of valid UTF-8 however long and
+ * multi-byte the change's text was (it is cut to fit, never mid-character). */
+static void test_what_is_cut_on_a_character(void **state)
+{
+    s_fix_t *f = *state;
+    char text[700] = "";
+    for (int i = 0; i < 150; i++)
+        strcat(text, "\xc3\xa9"); /* é: 300 bytes */
+    strcat(text, "\nsecond line");
+    err_t err = {0};
+    curation_op_t op = {.kind = CURATION_ADD, .list = "questions", .text = text};
+    assert_int_equal(curation_commit(f->st, f->id, &op, 0, NULL, &err), 0);
+    store_curated_write_t w = {f->id, 1, "{}", 2, text}; /* straight to the store: 199 bytes */
+    assert_int_equal(store_curated_cas(f->st, &w, NULL, &err), 0);
+    for (int64_t v = 2; v < 4; v++) {
+        store_curated_undone_t u;
+        assert_int_equal(store_curated_undo(f->st, f->id, v, &u, &err), 0);
+        json_t *probe = json_string(u.what); /* NULL if not valid UTF-8 */
+        assert_non_null(probe);
+        json_decref(probe);
+        assert_null(strchr(u.what, '\n'));
+        assert_non_null(strstr(u.what, "\xc3\xa9\xc3\xa9"));
+    }
+}
+
 /* The history keeps the last STORE_CURATED_UNDO_MAX changes, no more:
  * that many undos land, the next finds nothing. */
 static void test_history_is_bounded(void **state)
@@ -439,6 +464,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_undo_across_cli_and_web, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_stale_undo_is_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_what_is_cut_on_a_character, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_history_is_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_big_layers_keep_fewer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_web_move_item, s_setup, s_teardown),
