@@ -277,14 +277,28 @@ static const cli_cmd_t s_cmds[] = {
      "Examples:\n"
      "  lode edit 01J9ZK3M 3\n"
      "  lode edit 01J9ZK3M --synthesis --set - < synthesis.md\n"},
-    {"move", curate_move_run, "move a snippet in the curated order",
+    {"move", curate_move_run, "move a snippet or a fan-out item in the curated order",
      "usage: lode move JOB SNIPPET_ID POSITION [--json]\n"
+     "       lode move JOB --question|--concept|--reference ITEM POSITION [--json]\n"
      "\n"
      "Move a snippet to POSITION (1-based) in the curated order of all snippets,\n"
-     "dropped ones included (lode show --all lists them in order).\n"
+     "dropped ones included (lode show --all lists them in order). With a list\n"
+     "flag, move a fan-out item (ITEM: its number as lode show prints it, or its\n"
+     "exact text) within its list. Exports follow the curated order.\n"
      "\n"
      "Examples:\n"
-     "  lode move 01J9ZK3M 7 1\n"},
+     "  lode move 01J9ZK3M 7 1\n"
+     "  lode move 01J9ZK3M --question 3 1\n"},
+    {"undo", curate_undo_run, "undo the last curation change",
+     "usage: lode undo JOB [--json]\n"
+     "\n"
+     "Put back what the job's last curation change replaced, whoever made it\n"
+     "(this CLI, another one, the web workbench). Each job remembers its last 50\n"
+     "changes; undo again to go further back. If someone saves a change between\n"
+     "the read and the undo, nothing is undone (exit 1): run it again.\n"
+     "\n"
+     "Examples:\n"
+     "  lode undo 01J9ZK3M\n"},
     {"add", curate_add_run, "add a fan-out item",
      "usage: lode add JOB questions|concepts|references TEXT [--json]\n"
      "\n"

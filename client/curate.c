@@ -93,13 +93,14 @@ static void s_say(curate_session_t *s, bool changed, const char *msg)
 static int s_commit(curate_session_t *s, const char *fmt, ...)
 {
     err_t err = {0};
-    if (jobdoc_save(s->store, s->job.id, s->doc, s->version, NULL, &err) != 0)
-        return cli_fail(s->cli, &err);
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    jobdoc_save_t how = {.id = s->job.id, .version = s->version, .what = msg};
+    if (jobdoc_save(s->store, s->doc, &how, NULL, &err) != 0)
+        return cli_fail(s->cli, &err);
     s_say(s, true, msg);
     return CLI_EXIT_OK;
 }
@@ -218,23 +219,58 @@ int curate_edit_run(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+/* The fan-out list a move names with --question, --concept or
+ * --reference; NULL for a snippet move, "" if more than one. */
+static const char *s_move_list(bool q, bool c, bool r)
+{
+    if (q + c + r > 1)
+        return "";
+    return q ? "questions" : c ? "concepts" : r ? "references" : NULL;
+}
+
+/* lode move JOB --question ITEM POSITION: a fan-out item. */
+static int s_move_item(cli_t *cli, const char **pos, const char *list, bool json, long position)
+{
+    curate_session_t s;
+    int rc = s_open(cli, "move", &pos[0], "fanout", &s);
+    s.json = json;
+    err_t err = {0};
+    if (rc == CLI_EXIT_OK)
+        rc = doc_fanout_move(s.doc, list, pos[1], (size_t)position, &err) != 0
+                 ? s_op_fail(&s, &err)
+                 : s_commit(&s, "moved %s item %s of job %s to position %ld", list, pos[1], pos[0],
+                            position);
+    s_close(&s);
+    return rc;
+}
+
 int curate_move_run(cli_t *cli, int argc, char **argv)
 {
     const char *pos[3];
     size_t n;
-    bool json = false;
-    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    bool json = false, q = false, c = false, r = false;
+    const cli_opt_t opts[] = {{"--json", NULL, &json},
+                              {"--question", NULL, &q},
+                              {"--concept", NULL, &c},
+                              {"--reference", NULL, &r},
+                              {NULL, NULL, NULL}};
     int rc = cli_parse(cli, argc, argv, opts, pos, 3, &n);
     if (rc != 0)
         return cli_parse_exit(rc);
+    const char *list = s_move_list(q, c, r);
     int64_t sid;
     long position;
+    if (list && !*list)
+        return cli_usage(cli, "move", "give one of --question, --concept, --reference");
     if (n != 3)
-        return cli_usage(cli, "move", "give JOB SNIPPET_ID POSITION");
-    if (s_parse_sid(pos[1], &sid) != 0)
+        return cli_usage(cli, "move",
+                         list ? "give JOB ITEM POSITION" : "give JOB SNIPPET_ID POSITION");
+    if (!list && s_parse_sid(pos[1], &sid) != 0)
         return cli_usage(cli, "move", "\"%s\" is not a snippet id", pos[1]);
     if (cli_parse_count(pos[2], 1000000, &position) != 0)
         return cli_usage(cli, "move", "POSITION is a number from 1, not \"%s\"", pos[2]);
+    if (list)
+        return s_move_item(cli, pos, list, json, position);
     curate_session_t s;
     rc = s_open(cli, "move", &pos[0], "snippets", &s);
     s.json = json;
@@ -244,6 +280,36 @@ int curate_move_run(cli_t *cli, int argc, char **argv)
                  ? s_op_fail(&s, &err)
                  : s_commit(&s, "moved snippet %lld of job %s to position %ld", (long long)sid,
                             pos[0], position);
+    s_close(&s);
+    return rc;
+}
+
+int curate_undo_run(cli_t *cli, int argc, char **argv)
+{
+    const char *pos[1];
+    size_t n;
+    bool json = false;
+    const cli_opt_t opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    int rc = cli_parse(cli, argc, argv, opts, pos, 1, &n);
+    if (rc != 0)
+        return cli_parse_exit(rc);
+    if (n != 1)
+        return cli_usage(cli, "undo", "give JOB");
+    curate_session_t s;
+    rc = s_open(cli, "undo", &pos[0], NULL, &s);
+    s.json = json;
+    err_t err = {0};
+    store_curated_undone_t u;
+    if (rc == CLI_EXIT_OK) {
+        /* the version s_open read: a change saved since makes this stale */
+        if (store_curated_undo(s.store, s.job.id, s.version, &u, &err) != 0)
+            rc = cli_fail(cli, &err);
+        else {
+            char msg[400];
+            snprintf(msg, sizeof msg, "undid on job %s: %s", pos[0], u.what);
+            s_say(&s, true, msg);
+        }
+    }
     s_close(&s);
     return rc;
 }

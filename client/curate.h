@@ -1,4 +1,5 @@
-/*  curate.h - the curation commands: keep, drop, edit, move, add, remove.
+/*  curate.h - the curation commands: keep, drop, edit, move, add, remove,
+ *  undo.
  *  Each reads the job's document, changes only its curation layer
  *  (doc.h) and writes the layer back; the proposed parts are never touched.
  *  SPDX-License-Identifier: MIT
@@ -15,4 +16,6 @@ int curate_edit_run(cli_t *cli, int argc, char **argv);
 int curate_move_run(cli_t *cli, int argc, char **argv);
 int curate_add_run(cli_t *cli, int argc, char **argv);
 int curate_remove_run(cli_t *cli, int argc, char **argv);
+/* Undo the job's last curation change (from the CLI or the web alike). */
+int curate_undo_run(cli_t *cli, int argc, char **argv);
 #endif

@@ -3,6 +3,7 @@
  */
 #include "curation.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,21 +25,9 @@ static const struct {
     [CURATION_RESET_FANOUT] = {"reset_fanout", STORE_PART_FANOUT},
     [CURATION_RESET_ORDER] = {"reset_order", STORE_PART_SNIPPETS},
     [CURATION_EDIT_ITEM] = {"edit_item", STORE_PART_FANOUT},
+    [CURATION_MOVE_ITEM] = {"move_item", STORE_PART_FANOUT},
+    [CURATION_UNDO] = {"undo", STORE_PART_CURATED},
 };
-
-/* A fan-out item's text changed: the old one removed and the new one added
- * in the same layer write, so nobody sees one without the other (the
- * edited item moves to the end of its list: the layer keeps no order for
- * the fan-out). */
-static int s_edit_item(doc_t *doc, const curation_op_t *op, err_t *err)
-{
-    char *old = NULL;
-    if (doc_fanout_remove(doc, op->list, op->text, &old, err) != 0)
-        return -1;
-    int rc = doc_fanout_add(doc, op->list, op->to, err);
-    free(old);
-    return rc;
-}
 
 const char *curation_name(curation_kind_t kind)
 {
@@ -84,11 +73,66 @@ int curation_apply(doc_t *doc, const curation_op_t *op, err_t *err)
     case CURATION_RESET_ORDER:
         return doc_reset_order(doc, err);
     case CURATION_EDIT_ITEM:
-        return s_edit_item(doc, op, err);
+        return doc_fanout_edit(doc, op->list, op->text, op->to, err);
+    case CURATION_MOVE_ITEM:
+        return doc_fanout_move(doc, op->list, op->text, op->position, err);
     default:
         err_set(err, LODE_EINVAL, "unknown curation change");
         return -1;
     }
+}
+
+/* How many bytes of s, at most max, end on a whole UTF-8 character. */
+static int s_cut(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n <= max)
+        return (int)n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return (int)n;
+}
+
+void curation_describe(const curation_op_t *op, char *out, size_t size)
+{
+    const char *name = curation_name(op->kind);
+    const char *list = op->list ? op->list : "fan-out";
+    const char *text = op->text ? op->text : "";
+    int tn = s_cut(text, 80);
+    switch (curation_part(op->kind)[0]) {
+    case 's': /* snippets, synthesis */
+        if (op->kind == CURATION_SYNTHESIS || op->kind == CURATION_RESET_SYNTHESIS ||
+            op->kind == CURATION_RESET_ORDER)
+            snprintf(out, size, "%s", name);
+        else if (op->kind == CURATION_MOVE)
+            snprintf(out, size, "move snippet %lld to %zu", (long long)op->snippet, op->position);
+        else
+            snprintf(out, size, "%s snippet %lld", name, (long long)op->snippet);
+        break;
+    case 'f':
+        if (op->kind == CURATION_MOVE_ITEM)
+            snprintf(out, size, "move %s item %.*s to %zu", list, tn, text, op->position);
+        else
+            snprintf(out, size, "%s %s %.*s", name, list, tn, text);
+        break;
+    default:
+        snprintf(out, size, "%s", name);
+    }
+}
+
+/* Undo: the store puts the last change's layer back, checking expected. */
+static int s_undo(store_t *store, const char *id, int64_t expected, int64_t *version, err_t *err)
+{
+    store_curated_undone_t u;
+    if (expected < 0) {
+        free(store_curated_get(store, id, NULL, &expected, &(err_t){0}));
+    }
+    if (store_curated_undo(store, id, expected, &u, err) != 0)
+        return -1;
+    if (version)
+        *version = u.version;
+    return 0;
 }
 
 int curation_commit(store_t *store,
@@ -98,12 +142,16 @@ int curation_commit(store_t *store,
                     int64_t *version,
                     err_t *err)
 {
+    if (op->kind == CURATION_UNDO)
+        return s_undo(store, id, expected, version, err);
     store_job_t job;
     int64_t loaded = 0;
-    doc_t *doc = jobdoc_load_for_edit(store, id, &job, &loaded, err);
+    doc_t *doc = jobdoc_load_for_edit(store, id, curation_part(op->kind), &job, &loaded, err);
     if (!doc)
         return -1;
     int rc = -1;
+    char what[200];
+    curation_describe(op, what, sizeof what);
     if (expected >= 0 && expected != loaded)
         err_set(err, LODE_ESTATE,
                 "the curation of job %s changed since it was read (version %lld, now %lld): "
@@ -113,7 +161,7 @@ int curation_commit(store_t *store,
         err_set(err, LODE_ENOTFOUND, "job %s has no %s yet (state %s, stage %s)", id,
                 curation_part(op->kind), job.state, job.stage);
     else if (curation_apply(doc, op, err) == 0)
-        rc = jobdoc_save(store, id, doc, loaded, version, err);
+        rc = jobdoc_save(store, doc, &(jobdoc_save_t){id, loaded, what}, version, err);
     doc_destroy(&doc);
     store_job_clear(&job);
     return rc;

@@ -27,6 +27,8 @@ typedef enum {
     CURATION_RESET_FANOUT,    /* list, or NULL for every list */
     CURATION_RESET_ORDER,     /* - */
     CURATION_EDIT_ITEM,       /* list, text (index or exact text), to (the new text) */
+    CURATION_MOVE_ITEM,       /* list, text (index or exact text), position (1-based) */
+    CURATION_UNDO,            /* - : put back what the job's last change replaced */
     CURATION_N
 } curation_kind_t;
 
@@ -52,11 +54,17 @@ const char *curation_part(curation_kind_t kind);
 /* Apply op to doc in memory. LODE_ENOTFOUND / LODE_EINVAL as doc.h. */
 LODE_MUST_CHECK int curation_apply(doc_t *doc, const curation_op_t *op, err_t *err);
 
+/* A few words on what op does ("dropped snippet 3"), for the undo
+ * history and the CLI's answer. */
+void curation_describe(const curation_op_t *op, char *out, size_t size);
+
 /* Load job id, check that its layer is still at version expected (-1: take
- * whatever is stored), apply op and save with a compare-and-set. *version
- * (may be NULL) gets the new version. -1 and: LODE_ENOTFOUND (no such job,
- * part, snippet or item), LODE_EINVAL (bad value), LODE_ESTATE (stale:
- * someone saved since expected; nothing written), LODE_ESTORE. */
+ * whatever is stored), apply op and save with a compare-and-set (the layer
+ * it replaces goes onto the job's undo history); CURATION_UNDO instead puts
+ * back the layer of the last change. *version (may be NULL) gets the new
+ * version. -1 and: LODE_ENOTFOUND (no such job, part, snippet or item, or
+ * nothing to undo), LODE_EINVAL (bad value), LODE_ESTATE (stale: someone
+ * saved since expected; nothing written), LODE_ESTORE. */
 LODE_MUST_CHECK int curation_commit(store_t *store,
                                     const char *id,
                                     const curation_op_t *op,

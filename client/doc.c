@@ -356,6 +356,31 @@ static const json_t *s_layer_list(const doc_t *self, int l, const char *which)
     return s_peek(s_peek(f, doc_list_names[l], JSON_OBJECT), which, JSON_ARRAY);
 }
 
+/* list (owned, returned) rearranged by the layer's order for it: the
+ * ordered items still listed come first, in that order; the rest (added
+ * since, or back from a rerun) follow in their own order. */
+static json_t *s_apply_order(json_t *list, const json_t *order)
+{
+    if (json_array_size(order) == 0)
+        return list;
+    json_t *out = json_array();
+    size_t i;
+    const json_t *v;
+    json_array_foreach(order, i, v)
+    {
+        const char *t = json_string_value(v);
+        if (t && doc_array_has(list, t) && !doc_array_has(out, t))
+            json_array_append_new(out, json_string(t));
+    }
+    json_array_foreach(list, i, v)
+    {
+        if (!doc_array_has(out, json_string_value(v)))
+            json_array_append(out, (json_t *)v);
+    }
+    json_decref(list);
+    return out;
+}
+
 json_t *doc_cur_list(const doc_t *self, int l)
 {
     json_t *out = json_array();
@@ -372,7 +397,7 @@ json_t *doc_cur_list(const doc_t *self, int l)
         if (json_is_string(v) && !doc_array_has(out, json_string_value(v)))
             json_array_append(out, v);
     }
-    return out;
+    return s_apply_order(out, s_layer_list(self, l, "order"));
 }
 
 /* ------------------------------------------------------------- building */
@@ -539,6 +564,11 @@ static void s_list_changes(const doc_t *self, int l, json_t *changed)
                                "change", "added", "text", t),
                      "%s: added \"%.200s\"", doc_list_names[l], t);
     }
+    if (json_array_size(s_layer_list(self, l, "order")) > 0)
+        s_change(changed,
+                 json_pack("{s:s,s:s,s:s}", "part", "fanout", "list", doc_list_names[l], "change",
+                           "reordered"),
+                 "%s: reordered", doc_list_names[l]);
 }
 
 static json_t *s_build_fanout(const doc_t *self, json_t *changed)

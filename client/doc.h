@@ -107,6 +107,17 @@ LODE_MUST_CHECK int doc_fanout_add(doc_t *self, const char *list, const char *te
 LODE_MUST_CHECK int
 doc_fanout_remove(doc_t *self, const char *list, const char *which, char **removed, err_t *err);
 
+/* Move a fan-out item (1-based index in the curated list, or exact text)
+ * to a 1-based position in its list. An order equal to the list's own is
+ * no override; doc_reset_fanout restores the proposed order. */
+LODE_MUST_CHECK int
+doc_fanout_move(doc_t *self, const char *list, const char *which, size_t position, err_t *err);
+
+/* Replace a fan-out item's text (which as doc_fanout_remove) by to, in the
+ * same place. */
+LODE_MUST_CHECK int
+doc_fanout_edit(doc_t *self, const char *list, const char *which, const char *to, err_t *err);
+
 /* The curation layer as JSON to store in the "curated" part, with
  * updated_ms set to now_ms. Caller frees. */
 char *doc_curated_json(doc_t *self, int64_t now_ms);

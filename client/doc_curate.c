@@ -6,6 +6,7 @@
  */
 #include <assert.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,8 +219,8 @@ static void s_layer_prune(doc_t *self, int l)
 {
     json_t *f = json_object_get(self->cur, "fanout");
     json_t *entry = json_object_get(f, doc_list_names[l]);
-    static const char *const keys[] = {"added", "removed"};
-    for (size_t k = 0; k < 2; k++) {
+    static const char *const keys[] = {"added", "removed", "order"};
+    for (size_t k = 0; k < 3; k++) {
         if (json_array_size(json_object_get(entry, keys[k])) == 0)
             json_object_del(entry, keys[k]);
     }
@@ -308,6 +309,86 @@ int doc_fanout_remove(doc_t *self, const char *list, const char *which, char **r
     else
         free(text);
     return 0;
+}
+
+/* Keep cur (owned) as list l's curated order, or no order at all when it
+ * is the order the list has without one. */
+static void s_list_order_store(doc_t *self, int l, json_t *cur)
+{
+    json_t *f = s_child(self->cur, "fanout", JSON_OBJECT);
+    json_t *entry = s_child(f, doc_list_names[l], JSON_OBJECT);
+    json_object_del(entry, "order");
+    json_t *plain = doc_cur_list(self, l);
+    if (!json_equal(plain, cur))
+        json_object_set(entry, "order", cur);
+    json_decref(plain);
+    json_decref(cur);
+    s_layer_prune(self, l);
+}
+
+/* 1-based place of text in the JSON array arr, 0 if absent. */
+static size_t s_place(const json_t *arr, const char *text)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        if (strcmp(json_string_value(json_array_get(arr, i)), text) == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Move text (listed in l) to the 1-based position (checked by the caller). */
+static void s_move_text(doc_t *self, int l, const char *text, size_t position)
+{
+    json_t *cur = doc_cur_list(self, l);
+    size_t from = s_place(cur, text) - 1;
+    json_t *item = json_incref(json_array_get(cur, from));
+    json_array_remove(cur, from);
+    json_array_insert_new(cur, position - 1, item);
+    s_list_order_store(self, l, cur);
+}
+
+int doc_fanout_move(doc_t *self, const char *list, const char *which, size_t position, err_t *err)
+{
+    int l = s_list_or_err(self, list, err);
+    if (l < 0)
+        return -1;
+    json_t *cur = doc_cur_list(self, l);
+    size_t n = json_array_size(cur);
+    char *text = s_pick_item(cur, doc_list_names[l], which ? which : "", err);
+    json_decref(cur);
+    if (!text)
+        return -1;
+    int rc = 0;
+    if (position < 1 || position > n) {
+        err_set(err, LODE_EINVAL, "position %zu is out of range 1..%zu", position, n);
+        rc = -1;
+    } else
+        s_move_text(self, l, text, position);
+    free(text);
+    return rc;
+}
+
+int doc_fanout_edit(doc_t *self, const char *list, const char *which, const char *to, err_t *err)
+{
+    int l = s_list_or_err(self, list, err);
+    if (l < 0)
+        return -1;
+    json_t *cur = doc_cur_list(self, l);
+    char *text = s_pick_item(cur, doc_list_names[l], which ? which : "", err);
+    size_t place = text ? s_place(cur, text) : 0;
+    json_decref(cur);
+    int rc = text ? 0 : -1;
+    /* Remove, add, and put the new text where the old one stood; on a
+     * failure the caller drops the doc, so nothing half-done is saved. */
+    char at[24]; /* by place, so an item whose text is all digits is no index */
+    snprintf(at, sizeof at, "%zu", place);
+    if (rc == 0 && strcmp(text, to ? to : "") != 0)
+        rc = doc_fanout_remove(self, list, at, NULL, err) == 0 &&
+                     doc_fanout_add(self, list, to, err) == 0
+                 ? (s_move_text(self, l, to, place), 0)
+                 : -1;
+    free(text);
+    return rc;
 }
 
 char *doc_curated_json(doc_t *self, int64_t now_ms)

@@ -23,7 +23,8 @@
  *                        "kept": false, "commentary": "…", "moved": true}},
  *    "order": [ID…],                                curated order, when moved
  *    "synthesis": {"markdown": "…"},
- *    "fanout": {"questions": {"added": […], "removed": […]}, …},
+ *    "fanout": {"questions": {"added": […], "removed": […],
+ *                             "order": [text…]}, …},        curated order, when moved
  *    "updated_ms": N}
  * so a rerun of a stage (which rewrites the proposed part) never loses an
  * edit, and an entry whose snippet is gone or changed is simply not applied. */
@@ -87,7 +88,8 @@ char *doc_heading(const char *md);
 bool doc_array_has(const json_t *arr, const char *text);
 
 /* The curated fan-out list l (index into doc_list_names): proposed items not
- * removed, then added ones. A new array; caller decrefs. */
+ * removed, then added ones, arranged by the layer's order for the list (its
+ * items still listed first, in that order). A new array; caller decrefs. */
 json_t *doc_cur_list(const doc_t *self, int l);
 
 /* --- the whole document (doc.c) --- */

@@ -3,6 +3,7 @@
  */
 #include "jobdoc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,26 +48,54 @@ s_read_part(store_t *store, const char *id, int p, char **text, int64_t *version
     return 0;
 }
 
-/* Load with only the parts in want (a bit per JOBDOC_*). */
-static doc_t *s_load(
-    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err);
+doc_t *jobdoc_load_for_edit(store_t *store,
+                            const char *id,
+                            const char *part,
+                            store_job_t *job,
+                            int64_t *version,
+                            err_t *err)
+{
+    /* One script call (the web's curation round trip is this read and the
+     * write), and only the part the edit checks against: the layer's
+     * entries for the other parts are carried over as they are. */
+    static const char *const names[] = {STORE_PART_SNIPPETS, STORE_PART_SYNTHESIS,
+                                        STORE_PART_FANOUT};
+    memset(job, 0, sizeof *job);
+    *version = 0;
+    if (!job_id_valid(id)) {
+        err_set(err, LODE_ENOTFOUND, "no job %s", id);
+        return NULL;
+    }
+    size_t at = 0;
+    while (at < 2 && part && strcmp(part, names[at]) != 0)
+        at++;
+    store_edit_read_t r;
+    const char *const *want = part ? &names[at] : names;
+    if (store_curated_read(store, id, want, part ? 1 : 3, &r, err) != 0)
+        return NULL;
+    snprintf(job->id, sizeof job->id, "%s", id);
+    memcpy(job->state, r.state, sizeof job->state);
+    memcpy(job->stage, r.stage, sizeof job->stage);
+    *version = r.version;
+    char *text[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < (part ? 1u : 3u); i++)
+        text[part ? at : i] = r.parts[i];
+    doc_parts_t parts = {.id = job->id,
+                         .state = job->state,
+                         .stage = job->stage,
+                         .snippets = text[0],
+                         .synthesis = text[1],
+                         .fanout = text[2],
+                         .curated = r.layer};
+    doc_t *doc = doc_new(&parts, err);
+    if (!doc)
+        err_prefix(err, "job %s", id);
+    store_edit_read_clear(&r);
+    return doc;
+}
 
 doc_t *jobdoc_load_versioned(
     store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
-{
-    return s_load(store, id, job, version, ~0u, err);
-}
-
-doc_t *
-jobdoc_load_for_edit(store_t *store, const char *id, store_job_t *job, int64_t *version, err_t *err)
-{
-    unsigned want =
-        1u << JOBDOC_SNIPPETS | 1u << JOBDOC_SYNTHESIS | 1u << JOBDOC_FANOUT | 1u << JOBDOC_CURATED;
-    return s_load(store, id, job, version, want, err);
-}
-
-static doc_t *s_load(
-    store_t *store, const char *id, store_job_t *job, int64_t *version, unsigned want, err_t *err)
 {
     memset(job, 0, sizeof *job);
     *version = 0;
@@ -79,7 +108,7 @@ static doc_t *s_load(
     char *text[JOBDOC_N] = {0};
     doc_t *doc = NULL;
     for (int p = 0; p < JOBDOC_N; p++) {
-        if ((want & (1u << p)) && s_read_part(store, id, p, &text[p], version, err) != 0)
+        if (s_read_part(store, id, p, &text[p], version, err) != 0)
             goto out;
     }
     doc_parts_t parts = {.id = job->id,
@@ -107,11 +136,15 @@ out:
     return doc;
 }
 
-int jobdoc_save(
-    store_t *store, const char *id, doc_t *doc, int64_t version, int64_t *saved, err_t *err)
+int jobdoc_save(store_t *store, doc_t *doc, const jobdoc_save_t *how, int64_t *saved, err_t *err)
 {
     char *layer = doc_curated_json(doc, job_now_ms());
-    int rc = store_curated_cas(store, id, version, layer, strlen(layer), saved, err);
+    store_curated_write_t w = {.id = how->id,
+                               .expected = how->version,
+                               .data = layer,
+                               .len = strlen(layer),
+                               .what = how->what};
+    int rc = store_curated_cas(store, &w, saved, err);
     free(layer);
     return rc;
 }

@@ -245,6 +245,8 @@ static void s_snippet(FILE *f, const json_t *sn)
     s_lines(f, "  │ ", s_get(sn, "quote"));
     if (s_get(sn, "speaker"))
         fprintf(f, "  │ \u2014 %s\n", s_get(sn, "speaker"));
+    if (s_get(sn, "proposed_quote")) /* what the model wrote, beside the source's words */
+        s_lines(f, "  ✎ model proposed: ", s_get(sn, "proposed_quote"));
     s_lines(f, "  → ", s_get(sn, "commentary"));
     fputc('\n', f);
 }

@@ -59,12 +59,17 @@ static void s_curate(web_ctx_t *c)
     json_t *j = s_body(c);
     if (!j)
         return;
-    char b_op[32], b_sid[32], b_pos[32], b_ver[32];
+    char b_op[32], b_sid[32], b_pos[32], b_ver[32], b_txt[32];
     err_t err = {0};
     int64_t saved = 0;
-    if (web_curate_apply(c->app, c->id, s_field(j, "op", b_op), s_field(j, "snippet", b_sid),
-                         s_field(j, "position", b_pos), s_str(j, "list"), s_str(j, "text"),
-                         s_str(j, "to"), s_field(j, "version", b_ver), &saved, &err) == 0)
+    web_curate_call_t call = {.op = s_field(j, "op", b_op),
+                              .snippet = s_field(j, "snippet", b_sid),
+                              .position = s_field(j, "position", b_pos),
+                              .list = s_str(j, "list"),
+                              .text = s_field(j, "text", b_txt),
+                              .to = s_str(j, "to"),
+                              .version = s_field(j, "version", b_ver)};
+    if (web_curate_apply(c->app, c->id, &call, &saved, &err) == 0)
         web_send_json(c, 200, json_pack("{s:I}", "version", (json_int_t)saved));
     else if (err.code == LODE_ESTATE) {
         int64_t now = 0;

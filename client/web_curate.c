@@ -26,29 +26,24 @@ static int s_int(const char *s, const char *what, long long min, long long *out,
 }
 
 /* The op's numbers from their text. 0, or -1 and LODE_EINVAL. */
-static int s_numbers(int kind,
-                     const char *op,
-                     const char *snippet,
-                     const char *position,
-                     const char *text,
-                     const char *version,
-                     curation_op_t *o,
-                     long long *ver,
-                     err_t *err)
+static int
+s_numbers(int kind, const web_curate_call_t *call, curation_op_t *o, long long *ver, err_t *err)
 {
     long long sid = 0, pos = 0;
-    if (s_int(version, "version", 0, ver, err) != 0)
+    if (s_int(call->version, "version", 0, ver, err) != 0)
         return -1;
     bool needs_sid = strcmp(curation_part((curation_kind_t)kind), STORE_PART_SNIPPETS) == 0 &&
                      kind != CURATION_RESET_ORDER;
-    if (needs_sid && s_int(snippet, "snippet", 0, &sid, err) != 0)
+    if (needs_sid && s_int(call->snippet, "snippet", 0, &sid, err) != 0)
         return -1;
-    if (kind == CURATION_MOVE && s_int(position, "position", 1, &pos, err) != 0)
+    if ((kind == CURATION_MOVE || kind == CURATION_MOVE_ITEM) &&
+        s_int(call->position, "position", 1, &pos, err) != 0)
         return -1;
     bool needs_text = kind == CURATION_COMMENTARY || kind == CURATION_SYNTHESIS ||
-                      kind == CURATION_ADD || kind == CURATION_REMOVE || kind == CURATION_EDIT_ITEM;
-    if (needs_text && !text) {
-        err_set(err, LODE_EINVAL, "%s needs text", op);
+                      kind == CURATION_ADD || kind == CURATION_REMOVE ||
+                      kind == CURATION_EDIT_ITEM || kind == CURATION_MOVE_ITEM;
+    if (needs_text && !call->text) {
+        err_set(err, LODE_EINVAL, "%s needs text", call->op);
         return -1;
     }
     o->kind = (curation_kind_t)kind;
@@ -70,32 +65,23 @@ static char *s_lf(const char *text)
     return lf;
 }
 
-int web_curate_apply(web_app_t *app,
-                     const char *id,
-                     const char *op,
-                     const char *snippet,
-                     const char *position,
-                     const char *list,
-                     const char *text,
-                     const char *to,
-                     const char *version,
-                     int64_t *saved,
-                     err_t *err)
+int web_curate_apply(
+    web_app_t *app, const char *id, const web_curate_call_t *call, int64_t *saved, err_t *err)
 {
-    int kind = curation_kind(op);
+    int kind = curation_kind(call->op);
     if (kind < 0) {
-        err_set(err, LODE_EINVAL, "unknown curation op \"%.40s\"", op ? op : "");
+        err_set(err, LODE_EINVAL, "unknown curation op \"%.40s\"", call->op ? call->op : "");
         return -1;
     }
-    curation_op_t o = {.list = list && *list ? list : NULL};
+    curation_op_t o = {.list = call->list && *call->list ? call->list : NULL};
     long long ver = -1;
-    if (s_numbers(kind, op, snippet, position, text, version, &o, &ver, err) != 0)
+    if (s_numbers(kind, call, &o, &ver, err) != 0)
         return -1;
-    if (kind == CURATION_EDIT_ITEM && !to) {
+    if (kind == CURATION_EDIT_ITEM && !call->to) {
         err_set(err, LODE_EINVAL, "edit_item needs to (the new text)");
         return -1;
     }
-    char *lf = s_lf(text), *lf_to = s_lf(to);
+    char *lf = s_lf(call->text), *lf_to = s_lf(call->to);
     o.text = lf;
     o.to = lf_to;
     int rc = curation_commit(app->store, id, &o, (int64_t)ver, saved, err);
@@ -110,11 +96,20 @@ void web_form_curate(web_ctx_t *c)
     err_t err = {0};
     int64_t saved = 0;
     const char *sid = web_arg(r, "snippet");
-    if (web_curate_apply(c->app, c->id, web_arg(r, "op"), sid, web_arg(r, "position"),
-                         web_arg(r, "list"), web_arg(r, "text"), web_arg(r, "to"),
-                         web_arg(r, "version"), &saved, &err) == 0) {
+    web_curate_call_t call = {.op = web_arg(r, "op"),
+                              .snippet = sid,
+                              .position = web_arg(r, "position"),
+                              .list = web_arg(r, "list"),
+                              .text = web_arg(r, "text"),
+                              .to = web_arg(r, "to"),
+                              .version = web_arg(r, "version")};
+    if (web_curate_apply(c->app, c->id, &call, &saved, &err) == 0) {
         char loc[160];
-        snprintf(loc, sizeof loc, "/doc/%s%s%s", c->id, sid ? "#s-" : "", sid ? sid : "");
+        snprintf(loc, sizeof loc, "/doc/%s%s%s", c->id,
+                 sid         ? "#s-"
+                 : call.list ? "#s04"
+                             : "",
+                 sid ? sid : "");
         /* sid came from the request: keep only its digits in the header. */
         for (char *p = loc + strlen("/doc/") + strlen(c->id); *p; p++)
             if (!(*p == '#' || *p == 's' || *p == '-' || (*p >= '0' && *p <= '9')))

@@ -136,18 +136,47 @@ static void s_synthesis(wb_t *b, const web_doc_t *d)
     wb_raw(b, "</section>");
 }
 
+/* The up and down buttons of fan-out item i (0-based) of n: forms that
+ * post move_item without JavaScript; app.js clicks them for Shift+K/J. */
+static void s_item_moves(wb_t *b, const web_doc_t *d, const char *list, size_t i, size_t n)
+{
+    static const struct {
+        const char *cls, *label, *title;
+        int step;
+    } mv[2] = {{"act-up", "\xe2\x86\x91", "Move up (Shift+K)", -1},
+               {"act-down", "\xe2\x86\x93", "Move down (Shift+J)", 1}};
+
+    for (int k = 0; k < 2; k++) {
+        if ((mv[k].step < 0 && i == 0) || (mv[k].step > 0 && i + 1 >= n))
+            continue;
+        web_doc_form(b, d, "move_item", "inline");
+        wb_fmt(b,
+               "<input type=\"hidden\" name=\"list\" value=\"%s\"><input type=\"hidden\" "
+               "name=\"text\" value=\"%zu\"><input type=\"hidden\" name=\"position\" "
+               "value=\"%zu\"><button class=\"small %s\" title=\"%s\" aria-label=\"%s\">%s"
+               "</button></form>",
+               list, i + 1, i + 1 + (size_t)mv[k].step, mv[k].cls, mv[k].title, mv[k].title,
+               mv[k].label);
+    }
+}
+
 static void
 s_fanout_list(wb_t *b, const web_doc_t *d, const json_t *fan, const char *list, const char *label)
 {
     const json_t *items = json_object_get(fan, list);
+    size_t n = json_array_size(items);
     wb_raw(b, "<div class=\"fan\"><h3>");
     wb_raw(b, label);
     wb_raw(b, "</h3><ol>");
-    for (size_t i = 0; i < json_array_size(items); i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *text = json_string_value(json_array_get(items, i));
-        wb_raw(b, "<li><span class=\"item\">");
+        wb_fmt(b,
+               "<li class=\"fi\" tabindex=\"0\" data-list=\"%s\" data-pos=\"%zu\">"
+               "<span class=\"item\">",
+               list, i + 1);
         wb_text(b, text);
         wb_raw(b, "</span> ");
+        s_item_moves(b, d, list, i, n);
         web_doc_form(b, d, "remove", "inline");
         wb_fmt(b,
                "<input type=\"hidden\" name=\"list\" value=\"%s\"><input type=\"hidden\" "
@@ -219,7 +248,15 @@ static void s_head(wb_t *b, const web_doc_t *d, const char *title)
         wb_text(b, d->job->batch);
         wb_raw(b, "\">batch</a>");
     }
-    wb_fmt(b, " · <span class=\"ver\">version %lld</span></p></header>", (long long)d->version);
+    wb_fmt(b, " · <span class=\"ver\">version %lld</span></p>", (long long)d->version);
+    if (d->version > 0) {
+        /* Undo is the server's (the job's history): it survives a reload
+         * and undoes a change made from the CLI or another tab too. */
+        web_doc_form(b, d, "undo", "inline undo");
+        wb_raw(b, "<button class=\"small\" id=\"undo-btn\" title=\"Undo the last change (u)\">"
+                  "Undo last change</button></form>");
+    }
+    wb_raw(b, "</header>");
 }
 
 /* The page's title: the source's, the synthesis heading, the URL, the id. */

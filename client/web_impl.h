@@ -132,17 +132,21 @@ int web_submit(web_app_t *app,
                err_t *err);
 
 /* --- curation from a request (web_curate.c) --- */
-/* Build an op from arguments (form fields or a JSON object's strings) and
- * commit it against version: 0 and the new version, or -1 and *err. */
-int web_curate_apply(web_app_t *app,
-                     const char *id,
-                     const char *op,
-                     const char *snippet,
-                     const char *position,
-                     const char *list,
-                     const char *text,
-                     const char *to,
-                     const char *version,
-                     int64_t *saved,
-                     err_t *err);
+/* One curation call as it arrives, every value as text (NULL: absent):
+ * the form handler fills it from form fields, the JSON API from the
+ * object's members, so both parse and check it the same way. */
+typedef struct {
+    const char *op;       /* curation_kind's name: "drop", "move_item", "undo"… */
+    const char *snippet;  /* snippet id */
+    const char *position; /* 1-based, for move and move_item */
+    const char *list;     /* fan-out list */
+    const char *text;     /* the new text, or the item (index or text) */
+    const char *to;       /* edit_item: the item's new text */
+    const char *version;  /* the layer version the change was made against */
+} web_curate_call_t;
+
+/* Build an op from call and commit it against its version: 0 and the new
+ * version in *saved, or -1 and *err (LODE_ESTATE when stale). */
+int web_curate_apply(
+    web_app_t *app, const char *id, const web_curate_call_t *call, int64_t *saved, err_t *err);
 #endif

@@ -47,8 +47,10 @@ void web_page_close(wb_t *b)
     wb_raw(b, "<aside id=\"keys\" class=\"keys\"><h2>Keys</h2><dl>"
               "<dt>j / k</dt><dd>next / previous snippet</dd>"
               "<dt>x</dt><dd>drop or keep</dd><dt>e</dt><dd>edit the commentary</dd>"
-              "<dt>Shift+J / Shift+K</dt><dd>move down / up</dd>"
-              "<dt>u</dt><dd>undo the last change</dd>"
+              "<dt>Shift+J / Shift+K</dt><dd>move the snippet, or the focused fan-out item "
+              "(Tab to it), down / up</dd>"
+              "<dt>u</dt><dd>undo the last change (kept by the server: survives a reload, "
+              "covers the CLI too)</dd>"
               "<dt>n</dt><dd>reviewed, next document (review mode)</dd><dt>?</dt><dd>this help</dd>"
               "</dl><p><a href=\"#\">Close</a></p></aside>"
               "<footer class=\"foot\">Lode · every quote proves itself</footer></body></html>");

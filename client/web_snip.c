@@ -212,7 +212,14 @@ static void s_snippet(wb_t *b, const web_doc_t *d, const json_t *sn, size_t pos,
            "tabindex=\"-1\"><div class=\"snip-num\">#%lld</div><blockquote class=\"quote\">",
            kept ? "" : " dropped", curated ? " curated" : "", id, id, pos, id);
     wb_text(b, web_jstr(sn, "quote"));
-    wb_raw(b, "</blockquote><p class=\"commentary\">");
+    wb_raw(b, "</blockquote>");
+    if (web_jstr(sn, "proposed_quote")) {
+        /* a normalised or snapped quote: the model's words beside the source's */
+        wb_raw(b, "<p class=\"proposed-quote\">The model proposed: <q>");
+        wb_text(b, web_jstr(sn, "proposed_quote"));
+        wb_raw(b, "</q> · the quote above is what the source says.</p>");
+    }
+    wb_raw(b, "<p class=\"commentary\">");
     wb_text(b, web_jstr(sn, "commentary"));
     wb_raw(b, "</p><div class=\"snip-meta\">");
     s_moment(b, d, sn);

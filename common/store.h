@@ -592,16 +592,67 @@ LODE_MUST_CHECK int store_usage_add(store_t *self,
  * LODE_ENOTFOUND if the job or the part is absent (*version still set). */
 char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *version, err_t *err);
 
-/* Write the "curated" part if its version is still expected; *version (may
- * be NULL) gets the new one. -1 and LODE_ESTATE if another writer came
- * first (nothing written), LODE_ENOTFOUND if there is no such job. */
-LODE_MUST_CHECK int store_curated_cas(store_t *self,
-                                      const char *id,
-                                      int64_t expected,
-                                      const char *data,
-                                      size_t len,
-                                      int64_t *version,
-                                      err_t *err);
+/* What a curation edit reads (store_curated_read): some result parts and
+ * the layer with its version, from one script, so an edit costs two round
+ * trips (this read and the write) however many parts it checks against. */
+#define STORE_EDIT_PARTS_MAX 4
+
+typedef struct {
+    char *parts[STORE_EDIT_PARTS_MAX]; /* owned, in the order asked; NULL when absent */
+    char *layer;                       /* owned "curated" part, or NULL */
+    int64_t version;                   /* the layer's (0: never curated) */
+    char state[16], stage[16];         /* the job's, for messages */
+} store_edit_read_t;
+
+/* Read job id's parts names[0..n) (n <= STORE_EDIT_PARTS_MAX; not the
+ * input), its layer and version in one script. -1 and LODE_ENOTFOUND if
+ * there is no such job. Free with store_edit_read_clear. */
+LODE_MUST_CHECK int store_curated_read(store_t *self,
+                                       const char *id,
+                                       const char *const *names,
+                                       size_t n,
+                                       store_edit_read_t *out,
+                                       err_t *err);
+void store_edit_read_clear(store_edit_read_t *r);
+
+/* How many curation writes a job remembers for undo (the oldest go); and
+ * fewer once the layer is over STORE_CURATED_UNDO_BIG bytes (each entry
+ * holds a whole layer: a 4 MB synthesis edit must not be kept 50 times). */
+#define STORE_CURATED_UNDO_MAX     50
+#define STORE_CURATED_UNDO_BIG     (256 * 1024)
+#define STORE_CURATED_UNDO_BIG_MAX 8
+
+/* One curation write: the new layer, the version it was made against, and
+ * what it did in a few words (what an undo of it says; one line). */
+typedef struct {
+    const char *id;
+    int64_t expected;
+    const char *data; /* the layer, len bytes */
+    size_t len;
+    const char *what; /* e.g. "dropped snippet 3"; NULL: "a change" */
+} store_curated_write_t;
+
+/* Write the "curated" part if its version is still w->expected, and in the
+ * same script push the layer it replaces onto the job's undo history
+ * (bounded by STORE_CURATED_UNDO_MAX); *version (may be NULL) gets the new
+ * one. -1 and LODE_ESTATE if another writer came first (nothing written),
+ * LODE_ENOTFOUND if there is no such job. */
+LODE_MUST_CHECK int
+store_curated_cas(store_t *self, const store_curated_write_t *w, int64_t *version, err_t *err);
+
+/* What an undo did (store_curated_undo). */
+typedef struct {
+    int64_t version; /* the layer's version after the undo */
+    char what[256];  /* what the undone write did */
+} store_curated_undone_t;
+
+/* Undo the job's last curation write: if the version is still expected,
+ * put back the layer that write replaced and forget it from the history
+ * (the version still goes up: an undo is a write, and stale readers must
+ * see it). -1 and LODE_ESTATE if stale (nothing changed), LODE_ENOTFOUND if
+ * there is no such job or nothing left to undo. */
+LODE_MUST_CHECK int store_curated_undo(
+    store_t *self, const char *id, int64_t expected, store_curated_undone_t *out, err_t *err);
 
 /* --- the web workbench's library page (store_library.c) --- */
 

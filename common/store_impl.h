@@ -177,6 +177,10 @@ int store_eval_int(
 
 /* --- reply readers (store_read.c) --- */
 
+/* If *data (NUL-terminated, *len bytes, owned) is a zstd frame, replace it
+ * by what it holds. 0, or -1 and *err (LODE_ESTORE) for a bad frame. */
+int store_unzip(store_t *self, char **data, size_t *len, err_t *err);
+
 /* Copy a string reply into dst (size bytes, cut to fit, NUL-terminated). */
 void store_copy_field(char *dst, size_t size, const redisReply *v);
 

@@ -32,7 +32,7 @@
  * parts renamed, its place in the jobs set moved; oldest first. */
 static const char s_lua_jobs[] = S_LUA_PART
     "local parts = {'', ':input', ':source', ':transcript', ':snippets', ':synthesis',\n"
-    "  ':fanout', ':curated', ':snippets.meta', ':synthesis.meta', ':fanout.meta'}\n"
+    "  ':fanout', ':curated', ':undo', ':snippets.meta', ':synthesis.meta', ':fanout.meta'}\n"
     "local ids = redis.call('ZRANGE', B .. 'jobs', 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')\n"
     "for i = 1, #ids, 2 do\n"
     "  local id = ids[i]\n"

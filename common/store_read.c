@@ -432,9 +432,7 @@ static void *s_zip(store_t *self, const char *data, size_t *len)
     return out;
 }
 
-/* If *data (NUL-terminated, *len bytes, owned) is a zstd frame, replace it
- * by what it holds. 0, or -1 and *err (LODE_ESTORE) for a bad frame. */
-static int s_unzip(store_t *self, char **data, size_t *len, err_t *err)
+int store_unzip(store_t *self, char **data, size_t *len, err_t *err)
 {
     size_t n = *len;
     if (n < 4 || memcmp(*data, s_zstd_magic, 4) != 0)
@@ -492,7 +490,7 @@ char *store_part_get(store_t *self, const char *id, const char *part, size_t *le
     }
     /* Never the input: a submitted file may itself be a zstd frame. */
     bool input = strcmp(part, STORE_PART_INPUT) == 0;
-    if (found && !input && s_unzip(self, &out, &n, &mine) != 0) {
+    if (found && !input && store_unzip(self, &out, &n, &mine) != 0) {
         free(out);
         out = NULL;
         found = false;
@@ -553,7 +551,7 @@ int store_parts_get(store_t *self,
         if (rc == 0 && r->type == REDIS_REPLY_STRING) {
             out[i] = mem_strndup(r->str, r->len);
             lens[i] = r->len;
-            if (s_unzip(self, &out[i], &lens[i], err) != 0)
+            if (store_unzip(self, &out[i], &lens[i], err) != 0)
                 rc = -1;
         }
         freeReplyObject(r);

@@ -29,7 +29,8 @@
   /* ---------------------------------------------------------- document */
   const doc = $('#doc');
   let focusIdx = -1;
-  const undo = [];
+  /* The fan-out item to focus after the page is redrawn (Shift+J/K). */
+  let wantItem = null;
 
   function snips() { return $$('#snippets > li.snip'); }
 
@@ -69,25 +70,10 @@
     const want = sessionStorage.getItem('lode-focus-' + doc.dataset.id);
     const idx = snips().findIndex((li) => li.dataset.id === want);
     if (idx >= 0) setFocus(idx, false);
-  }
-
-  /* What undoes op, from the page as it is before op is sent. */
-  function inverse(op) {
-    const li = op.snippet ? document.getElementById('s-' + op.snippet) : null;
-    switch (op.op) {
-      case 'drop': return { op: 'keep', snippet: op.snippet };
-      case 'keep': return { op: 'drop', snippet: op.snippet };
-      case 'move': return li ? { op: 'move', snippet: op.snippet, position: li.dataset.pos } : null;
-      case 'commentary':
-        return li ? { op: 'commentary', snippet: op.snippet,
-                      text: $('.commentary', li).textContent } : null;
-      case 'add': return { op: 'remove', list: op.list, text: op.text };
-      case 'edit_item': return { op: 'edit_item', list: op.list, text: op.to, to: op.text };
-      case 'synthesis': {
-        const ta = $('#synthesis-edit textarea');
-        return ta ? { op: 'synthesis', text: ta.defaultValue } : null;
-      }
-      default: return null;
+    if (wantItem) {
+      const fi = $('li.fi[data-list="' + wantItem.list + '"][data-pos="' + wantItem.pos + '"]');
+      if (fi) fi.focus();
+      wantItem = null;
     }
   }
 
@@ -95,28 +81,30 @@
    * keys that change things wait (data-busy tells tests and CSS). */
   let busy = false;
 
-  async function curate(op, isUndo, given) {
+  async function curate(op) {
     if (busy) return;
     busy = true;
     doc.dataset.busy = '1';
     try {
-      await curateNow(op, isUndo, given);
+      await curateNow(op);
     } finally {
       busy = false;
       delete doc.dataset.busy;
     }
   }
 
-  async function curateNow(op, isUndo, given) {
+  /* Undo is the server's: the job keeps its last changes, whoever made
+   * them, so it survives a reload and covers the CLI and other tabs. */
+  async function curateNow(op) {
     op.version = doc.dataset.version;
-    const inv = isUndo ? null : given || inverse(op);
     const r = await api('/api/doc/' + encodeURIComponent(doc.dataset.id) + '/curate', op);
     if (r.status === 200) {
-      if (inv) undo.push(inv);
-      flash(isUndo ? 'Undone.' : '');
+      flash(op.op === 'undo' ? 'Undone.' : '');
     } else if (r.status === 409) {
       flash('Someone else changed this document since it was loaded (another tab, person or ' +
             'the CLI). Your change was not saved; the page now shows the current version.');
+    } else if (op.op === 'undo' && r.status === 404) {
+      flash('Nothing to undo.');
     } else {
       flash('Not saved: ' + (r.json && r.json.error ? r.json.error : 'error ' + r.status));
     }
@@ -130,9 +118,10 @@
     for (const k of ['op', 'snippet', 'position', 'list', 'text', 'to']) {
       if (fd.has(k)) op[k] = String(fd.get(k));
     }
-    if ((op.op === 'remove' || op.op === 'edit_item') && /^\d+$/.test(op.text || '')) {
+    if ((op.op === 'remove' || op.op === 'edit_item' || op.op === 'move_item') &&
+        /^\d+$/.test(op.text || '')) {
       const item = form.closest('li') && $('.item', form.closest('li'));
-      if (item) op.text = item.textContent; /* by text: undo can add it back */
+      if (item) op.text = item.textContent; /* by text: an index may have moved */
     }
     return op;
   }
@@ -142,12 +131,20 @@
     if (!form.action || !/\/curate$/.test(new URL(form.action).pathname)) return;
     ev.preventDefault();
     const op = formOp(form, ev.submitter);
-    const given = op.op === 'remove' ? { op: 'add', list: op.list, text: op.text } : null;
-    curate(op, false, given);
+    const fi = form.closest('li.fi');
+    if (op.op === 'move_item' && fi) wantItem = { list: fi.dataset.list, pos: op.position };
+    curate(op);
+  }
+
+  /* The fan-out item that has the keyboard focus (it or one of its
+   * buttons), if any: Shift+J/K then move it instead of a snippet. */
+  function focusedItem() {
+    const a = document.activeElement;
+    return a && a.closest ? a.closest('li.fi') : null;
   }
 
   function act(cls) {
-    const li = focused();
+    const li = focusedItem() || focused();
     const b = li && $('button.' + cls, li);
     if (b) b.click();
   }
@@ -168,7 +165,7 @@
     else if (k === 'J') act('act-down');
     else if (k === 'K') act('act-up');
     else if (k === 'n' && $('#review-next')) $('#review-next').click();
-    else if (k === 'u') { const inv = undo.pop(); if (inv) curate(inv, true); else flash('Nothing to undo.'); }
+    else if (k === 'u') curate({ op: 'undo' });
     else if (k === 'e') {
       const li = focused();
       const d = li && $('details.edit', li);

@@ -375,8 +375,10 @@ void llmstage_destroy(llmstage_t **self_p)
         free(self->slots[i].notes);
         json_decref(self->slots[i].value);
     }
-    for (size_t i = 0; i < self->n_cands; i++)
+    for (size_t i = 0; i < self->n_cands; i++) {
         free(self->cands[i].commentary);
+        free(self->cands[i].proposed);
+    }
     for (size_t i = 0; i < self->n_rejected && i < S_REJECTED_KEPT; i++)
         free(self->rejected[i]);
     free(self->rejected);
@@ -449,8 +451,10 @@ s_take_quote(llmstage_t *self, const char *quote, const char *why, size_t chunk,
         self->cap_cands = self->cap_cands * 2 + 16;
         self->cands = mem_realloc(self->cands, self->cap_cands * sizeof *self->cands);
     }
-    self->cands[self->n_cands++] = (llmstage_cand_t){m.offset, m.length,        m.start_ms, m.kind,
-                                                     m.score,  mem_strdup(why), chunk,      rank};
+    /* len is bounded: quote_index_find refuses quotes over QUOTE_MAX_BYTES */
+    char *proposed = m.kind == QUOTE_EXACT ? NULL : mem_strndup(quote, len);
+    self->cands[self->n_cands++] = (llmstage_cand_t){
+        m.offset, m.length, m.start_ms, m.kind, m.score, mem_strdup(why), proposed, chunk, rank};
 }
 
 static void s_take_snippets(llmstage_t *self, const llmstage_slot_t *slot, json_t *v)

@@ -49,6 +49,7 @@ typedef struct {
     quote_kind_t kind;
     double snap_score;
     char *commentary; /* owned */
+    char *proposed;   /* owned: the model's wording when not exact, else NULL */
     size_t chunk;     /* the chunk whose answer proposed it */
     size_t rank;      /* its place in that answer, from 0 */
 } llmstage_cand_t;

@@ -21,9 +21,15 @@
 
 /* A snippet item's span fields: quote (the exact source bytes), offset and
  * length in code points, start_ms when timed, speaker when named, match,
- * snap_score. */
-static void s_set_span(json_t *o, const transcript_t *t, const quote_match_t *m)
+ * snap_score; and proposed_quote, the model's own wording (proposed, may be
+ * NULL), when it is not the source's byte for byte, so a reader can see
+ * what was proposed beside what the source says (issue #13). */
+static void
+s_set_span(json_t *o, const transcript_t *t, const quote_match_t *m, const char *proposed)
 {
+    if (proposed && m->kind != QUOTE_EXACT &&
+        (strlen(proposed) != m->length || memcmp(proposed, t->text + m->offset, m->length) != 0))
+        json_object_set_new(o, "proposed_quote", json_string(proposed)); /* before quote changes */
     size_t cp = transcript_cp(t, m->offset);
     size_t cp_len = transcript_cp(t, m->offset + m->length) - cp;
     json_object_set_new(o, "quote", json_stringn(t->text + m->offset, m->length));
@@ -94,7 +100,7 @@ char *llmstage_snippets_result(llmstage_t *self)
         quote_match_t m = {c->kind, c->offset, c->length, c->start_ms, c->snap_score};
         json_t *o = json_object();
         json_object_set_new(o, "id", json_integer((json_int_t)i + 1));
-        s_set_span(o, self->t, &m);
+        s_set_span(o, self->t, &m, c->proposed);
         json_object_set_new(o, "commentary", json_string(c->commentary ? c->commentary : ""));
         json_object_set_new(o, "rank", json_integer((json_int_t)c->rank + 1));
         json_object_set_new(o, "score", json_real((double)(n - c->rank) / (double)n));
@@ -301,7 +307,7 @@ static int s_guard_items(s_guard_t *g, json_t *arr, err_t *err)
         }
         json_t *o = json_deep_copy(it);
         json_object_set_new(o, "id", json_integer((json_int_t)json_array_size(g->out) + 1));
-        s_set_span(o, g->t, &m);
+        s_set_span(o, g->t, &m, json_string_value(json_object_get(it, "quote")));
         json_array_append_new(g->out, o);
     }
     return 0;

@@ -21,7 +21,7 @@ _lode_daemon() {
 _lode() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= i
     local cmds="submit status wait batch dead retry show export top list search prompts keygen keep
-        drop edit move add remove help version"
+        drop edit move add remove undo help version"
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
         --redis | --broker | --prefix | --timeout | --curve-cert | --curve-server) ((i++)) ;;

@@ -2,7 +2,8 @@
 """End to end in a real headless Chromium (WebDriver, python3-selenium):
 upload a seed file in the library, watch the stages finish, curate from the
 keyboard and the mouse (drop #3, edit #2's commentary, move #5 to the top,
-add a question, edit the synthesis), reload and find the same; then two
+add a question, edit the synthesis), reload and find the same; move a
+question up with Shift+K, reload and undo it with u; then two
 browser sessions make conflicting edits and neither is lost silently.
 Run by tests/integration/test_web_e2e.c, which starts the cluster and
 `lode web`, and then checks `lode export` against what this printed.
@@ -131,6 +132,36 @@ def check_after_reload(d):
         raise SystemExit("e2e: after reload: " + "; ".join(problems))
 
 
+def questions(d):
+    return d.find_elements(By.CSS_SELECTOR, 'li.fi[data-list="questions"]')
+
+
+def reorder_and_undo(d):
+    """Shift+K on the focused last question moves it up; after a reload,
+    u undoes the move (undo is the server's, so it survives the reload)."""
+    v = version(d)
+    qs = questions(d)
+    if len(qs) < 2:
+        raise SystemExit("e2e: fewer than two questions to reorder")
+    n = len(qs)
+    last = qs[-1].find_element(By.CLASS_NAME, "item").text
+    d.execute_script("arguments[0].focus()", qs[-1])
+    qs[-1].send_keys("K")
+    saved(d, v + 1, "the last question moved up")
+    qs = questions(d)
+    if qs[n - 2].find_element(By.CLASS_NAME, "item").text != last:
+        raise SystemExit("e2e: Shift+K did not move the focused question up")
+    d.refresh()
+    wait("the reloaded page", lambda: d.find_element(By.ID, "doc"))
+    keys(d, "u")
+    saved(d, v + 2, "the undo after a reload")
+    qs = questions(d)
+    if qs[n - 1].find_element(By.CLASS_NAME, "item").text != last:
+        raise SystemExit("e2e: u after a reload did not undo the move")
+    if "Undone" not in d.find_element(By.ID, "flash").text:
+        raise SystemExit("e2e: the page did not say the change was undone")
+
+
 def conflict(url, doc_id, a):
     """Two sessions: B loads, A drops #4, B edits #6 from its stale page."""
     b = browser()
@@ -182,6 +213,7 @@ def main():
         a.save_screenshot(os.path.join(o.out, "document-proposed.png"))
         curate(a)
         check_after_reload(a)
+        reorder_and_undo(a)
         conflict(o.url, doc_id, a)
         a.get(o.url + "/doc/" + doc_id)
         wait("the page", lambda: a.find_element(By.ID, "doc"))

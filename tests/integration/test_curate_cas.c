@@ -93,9 +93,9 @@ static void test_two_writers(void **state)
     assert_int_equal(vb, 0);
     assert_int_equal(doc_keep(a, 3, false, &err), 0);
     assert_int_equal(doc_edit_commentary(b, 2, "B's words", &err), 0);
-    assert_int_equal(jobdoc_save(f->st, f->id, a, va, &saved, &err), 0);
+    assert_int_equal(jobdoc_save(f->st, a, &(jobdoc_save_t){f->id, va, "a"}, &saved, &err), 0);
     assert_int_equal(saved, 1);
-    assert_int_equal(jobdoc_save(f->st, f->id, b, vb, &saved, &err), -1);
+    assert_int_equal(jobdoc_save(f->st, b, &(jobdoc_save_t){f->id, vb, "b"}, &saved, &err), -1);
     assert_int_equal(err.code, LODE_ESTATE);
     assert_non_null(strstr(err.msg, "changed since it was read"));
     int64_t v = 0;
@@ -141,8 +141,8 @@ static void test_failures(void **state)
     assert_int_equal(curation_commit(f->st, f->id, &op, -1, NULL, &err), -1);
     assert_int_equal(err.code, LODE_EINVAL);
     err_clear(&err);
-    assert_int_equal(store_curated_cas(f->st, "01HZZZZZZZZZZZZZZZZZZZZZZZ", 0, "{}", 2, NULL, &err),
-                     -1);
+    store_curated_write_t w = {"01HZZZZZZZZZZZZZZZZZZZZZZZ", 0, "{}", 2, NULL};
+    assert_int_equal(store_curated_cas(f->st, &w, NULL, &err), -1);
     assert_int_equal(err.code, LODE_ENOTFOUND);
     /* Reset to proposed removes the override and keeps provenance sane. */
     op = (curation_op_t){.kind = CURATION_DROP, .snippet = 4};

@@ -394,6 +394,13 @@ static void test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_store
         assert_non_null(m);
         snapped |= strcmp(m, "snapped") == 0;
         exact |= strcmp(m, "exact") == 0;
+        /* the model's own wording is kept beside a snapped quote, never an exact one */
+        const char *prop =
+            json_string_value(json_object_get(json_array_get(snippets, i), "proposed_quote"));
+        if (strcmp(m, "snapped") == 0)
+            assert_non_null(prop && strstr(prop, " banana") ? prop : NULL);
+        if (strcmp(m, "exact") == 0)
+            assert_null(prop);
         const char *why =
             json_string_value(json_object_get(json_array_get(snippets, i), "commentary"));
         assert_string_equal(why, "Shows how the argument turns on one claim.");
@@ -430,6 +437,7 @@ static void test_a_sloppy_model_is_snapped_and_its_invented_quote_is_never_store
     char *out = NULL;
     assert_int_equal(cluster_run_cli(f->c, NULL, &out, NULL, "show", id, NULL), 0);
     assert_non_null(strstr(out, "(snapped to the source)"));
+    assert_non_null(strstr(out, "model proposed: \xe2\x80\x9c")); /* beside the source's */
     assert_null(strstr(out, "green cheese"));
     free(out);
     assert_int_equal(

@@ -3,7 +3,8 @@
  *  and tests/e2e/web_e2e.py driving Chromium over WebDriver (python3-
  *  selenium, chromium-driver): upload a seed file, watch the stages
  *  finish, drop #3, edit #2's commentary, move #5 to the top, add a
- *  question, edit the synthesis, reload; two sessions conflict and no edit
+ *  question, edit the synthesis, reload; Shift+K moves a question, u after
+ *  a reload undoes it; two sessions conflict and no edit
  *  is lost silently. Then `lode export` must show the same curation.
  *  Screenshots land in $LODE_BUILD/test-out/web_e2e/. Skipped (and says
  *  so) only when Chromium, its driver or Selenium is not installed
