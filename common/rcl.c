@@ -6,6 +6,8 @@
  */
 #include "rcl.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ typedef struct {
     int64_t retry_at_ms;
     int backoff_ms;
     bool master; /* serves slots in the current map */
+    size_t owed; /* replies of a pipeline given up on at its deadline, still to come */
 } s_node_t;
 
 struct rcl {
@@ -142,8 +145,36 @@ static void s_node_drop(rcl_t *self, s_node_t *node)
 {
     redisFree(node->ctx);
     node->ctx = NULL;
+    node->owed = 0;
     if (self->url.cluster)
         self->stale = true;
+}
+
+/* Take in, without waiting, what a node owes from a pipeline given up on
+ * at its deadline (rcl_pipeline_within); the replies are dropped: their
+ * caller has moved on (see rcl.h). True once nothing is owed. */
+static bool s_node_settle(rcl_t *self, s_node_t *node)
+{
+    while (node->owed > 0) {
+        redisReply *r = NULL;
+        if (redisGetReplyFromReader(node->ctx, (void **)&r) != REDIS_OK) {
+            s_node_drop(self, node);
+            return true;
+        }
+        if (r) {
+            freeReplyObject(r);
+            node->owed--;
+            continue;
+        }
+        struct pollfd pfd = {.fd = node->ctx->fd, .events = POLLIN};
+        if (poll(&pfd, 1, 0) <= 0)
+            return false;
+        if (redisBufferRead(node->ctx) != REDIS_OK) {
+            s_node_drop(self, node);
+            return true;
+        }
+    }
+    return true;
 }
 
 /* AUTH (or a PING that would say NOAUTH), then SELECT on a single server.
@@ -191,6 +222,15 @@ static int s_node_hello(rcl_t *self, s_node_t *node, bool *refused, err_t *err)
  * by a node that is down. */
 static int s_node_connect(rcl_t *self, s_node_t *node, bool *refused, err_t *err)
 {
+    if (node->ctx && node->owed > 0 && !s_node_settle(self, node)) {
+        if (self->url.cluster)
+            self->stale = true; /* stopped long enough, a replica takes over */
+        err_set(err, LODE_ESTORE,
+                "redis at %s:%d is slow: %zu repl%s of an earlier pipeline still to come "
+                "(skipped)",
+                node->host, node->port, node->owed, node->owed == 1 ? "y" : "ies");
+        return -1;
+    }
     if (node->ctx)
         return 0;
     int64_t now = job_now_ms();
@@ -546,40 +586,132 @@ static void s_pipe_send(rcl_t *self, rcl_cmd_t *cmds, size_t n, int *on, bool *u
             s_flush(&self->nodes[k], true);
 }
 
-/* Read the replies in order; redo[i] is set for a command to run again. */
-static void s_pipe_read(rcl_t *self, rcl_cmd_t *cmds, size_t n, const int *on, bool *redo)
+/* The replies a pipeline waits for, node by node: node k's commands are
+ * idx[at[k] .. end[k]) in the order sent. */
+typedef struct {
+    size_t *idx;              /* owned */
+    size_t at[RCL_NODES_MAX]; /* the next reply of node k is for cmds[idx[at[k]]] */
+    size_t end[RCL_NODES_MAX];
+    bool in_multi[RCL_NODES_MAX];
+} s_wait_t;
+
+static void s_wait_init(rcl_t *self, s_wait_t *w, const int *on, size_t n)
 {
-    bool in_multi[RCL_NODES_MAX] = {0};
-    bool lost[RCL_NODES_MAX] = {0};
-    for (size_t i = 0; i < n; i++) {
-        if (on[i] < 0)
-            continue;
-        s_node_t *node = &self->nodes[on[i]];
-        redisReply *r = NULL;
-        if (lost[on[i]] || !node->ctx || redisGetReply(node->ctx, (void **)&r) != REDIS_OK || !r) {
-            err_set(&cmds[i].err, LODE_ESTORE, "redis at %s:%d: %s", node->host, node->port,
-                    node->ctx && node->ctx->errstr[0] ? node->ctx->errstr : "connection lost");
-            if (!lost[on[i]])
-                s_node_drop(self, node);
-            lost[on[i]] = true;
-            continue;
-        }
-        int to = -1;
-        s_reply_kind_t kind = s_classify(self, r, &cmds[i], &to);
-        if (s_is(&cmds[i], "MULTI"))
-            in_multi[on[i]] = true;
-        else if (s_is(&cmds[i], "EXEC") || s_is(&cmds[i], "DISCARD"))
-            in_multi[on[i]] = false;
-        else if (kind != S_REPLY_OK && !in_multi[on[i]])
-            redo[i] = true; /* a transaction is never split: its EXEC fails */
-        if (redo[i])
-            freeReplyObject(r);
-        else
-            cmds[i].reply = r;
+    memset(w, 0, sizeof *w);
+    w->idx = mem_alloc((n ? n : 1) * sizeof *w->idx);
+    for (size_t i = 0; i < n; i++)
+        if (on[i] >= 0)
+            w->end[on[i]]++;
+    size_t sum = 0;
+    for (size_t k = 0; k < self->n_nodes; k++) {
+        size_t c = w->end[k];
+        w->at[k] = w->end[k] = sum;
+        sum += c;
     }
+    for (size_t i = 0; i < n; i++)
+        if (on[i] >= 0)
+            w->idx[w->end[on[i]]++] = i;
 }
 
-int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
+/* Node k's next reply r: to its command, or set aside to run again. */
+static void
+s_wait_take(rcl_t *self, s_wait_t *w, size_t k, redisReply *r, rcl_cmd_t *cmds, bool *redo)
+{
+    size_t i = w->idx[w->at[k]++];
+    int to = -1;
+    s_reply_kind_t kind = s_classify(self, r, &cmds[i], &to);
+    if (s_is(&cmds[i], "MULTI"))
+        w->in_multi[k] = true;
+    else if (s_is(&cmds[i], "EXEC") || s_is(&cmds[i], "DISCARD"))
+        w->in_multi[k] = false;
+    else if (kind != S_REPLY_OK && !w->in_multi[k])
+        redo[i] = true; /* a transaction is never split: its EXEC fails */
+    if (redo[i])
+        freeReplyObject(r);
+    else
+        cmds[i].reply = r;
+}
+
+/* Node k answers no more: the commands still waiting fail with why. Lost
+ * (a connection error, or the blocking timeout): dropped. Late (the
+ * deadline of rcl_pipeline_within): kept, owing those replies. */
+static void
+s_wait_fail(rcl_t *self, s_wait_t *w, size_t k, rcl_cmd_t *cmds, bool late, int within_ms)
+{
+    s_node_t *node = &self->nodes[k];
+    size_t left = w->end[k] - w->at[k];
+    for (; w->at[k] < w->end[k]; w->at[k]++) {
+        rcl_cmd_t *c = &cmds[w->idx[w->at[k]]];
+        if (late)
+            err_set(&c->err, LODE_ESTORE,
+                    "redis at %s:%d: no reply within %d ms (slow node; skipped)", node->host,
+                    node->port, within_ms);
+        else
+            err_set(&c->err, LODE_ESTORE, "redis at %s:%d: %s", node->host, node->port,
+                    node->ctx && node->ctx->errstr[0] ? node->ctx->errstr : "connection lost");
+    }
+    if (late && node->ctx)
+        node->owed += left;
+    else
+        s_node_drop(self, node);
+}
+
+/* Take every reply node k has parsed already; true if it still owes some. */
+static bool s_wait_drain(rcl_t *self, s_wait_t *w, size_t k, rcl_cmd_t *cmds, bool *redo)
+{
+    s_node_t *node = &self->nodes[k];
+    while (w->at[k] < w->end[k]) {
+        redisReply *r = NULL;
+        if (!node->ctx || node->ctx->err ||
+            redisGetReplyFromReader(node->ctx, (void **)&r) != REDIS_OK) {
+            s_wait_fail(self, w, k, cmds, false, 0);
+            return false;
+        }
+        if (!r)
+            return true;
+        s_wait_take(self, w, k, r, cmds, redo);
+    }
+    return false;
+}
+
+/* Read the replies of every node as they come (poll over all of them, so
+ * a slow node does not hold up the reading of the others); redo[i] is set
+ * for a command to run again. within_ms > 0: a node that has not answered
+ * everything by then is given up on for this pipeline (late, owing); else
+ * a node silent for timeout_ms is lost. */
+static void
+s_pipe_read(rcl_t *self, rcl_cmd_t *cmds, size_t n, const int *on, bool *redo, int within_ms)
+{
+    s_wait_t w;
+    s_wait_init(self, &w, on, n);
+    int64_t until = within_ms > 0 ? job_now_ms() + within_ms : 0;
+    for (;;) {
+        struct pollfd fds[RCL_NODES_MAX];
+        size_t who[RCL_NODES_MAX], nfds = 0;
+        for (size_t k = 0; k < self->n_nodes; k++)
+            if (w.at[k] < w.end[k] && s_wait_drain(self, &w, k, cmds, redo)) {
+                fds[nfds] = (struct pollfd){.fd = self->nodes[k].ctx->fd, .events = POLLIN};
+                who[nfds++] = k;
+            }
+        if (nfds == 0)
+            break;
+        int64_t wait = until ? until - job_now_ms() : self->timeout_ms;
+        int got = wait > 0 ? poll(fds, nfds, (int)wait) : 0;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            for (size_t j = 0; j < nfds; j++)
+                s_wait_fail(self, &w, who[j], cmds, until != 0, within_ms);
+            break;
+        }
+        for (size_t j = 0; j < nfds; j++)
+            if (fds[j].revents && redisBufferRead(self->nodes[who[j]].ctx) != REDIS_OK)
+                s_wait_fail(self, &w, who[j], cmds, false, 0);
+    }
+    free(w.idx);
+}
+
+int rcl_pipeline_within(rcl_t *self, rcl_cmd_t *cmds, size_t n, int within_ms, err_t *err)
 {
     if (n == 0)
         return 0;
@@ -587,7 +719,7 @@ int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
     bool *redo = mem_calloc(n, sizeof *redo);
     bool used[RCL_NODES_MAX] = {0};
     s_pipe_send(self, cmds, n, on, used);
-    s_pipe_read(self, cmds, n, on, redo);
+    s_pipe_read(self, cmds, n, on, redo, within_ms);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         err_t ignored = {0};
@@ -602,6 +734,11 @@ int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
     free(on);
     free(redo);
     return rc;
+}
+
+int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
+{
+    return rcl_pipeline_within(self, cmds, n, 0, err);
 }
 
 /* --- scripts, set-up, accessors ---------------------------------------------- */

@@ -280,6 +280,14 @@ LODE_MUST_CHECK int store_done(store_t *self,
  * by store_fail, store_release, store_expire_leases. Default 3 each. */
 void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUNT]);
 
+/* A deadline for the broker's passes over a partitioned store (dispatch,
+ * DONEs, the sweeps: one pipeline per node each): a node that has not
+ * answered within ms is skipped for that pass and, until its late replies
+ * are in, for the passes after (rcl_pipeline_within). Its calls fail; one
+ * that ran anyway is mended by its lease. 0 (default): wait up to the
+ * Redis timeout. */
+void store_set_pass_ms(store_t *self, int ms);
+
 /* The worker failed. A retryable failure below the stage's attempt limit
  * goes back to the stage: into the delayed set until now+delay_ms (delay 0:
  * straight to the queue). Anything else marks the job failed and pushes it

@@ -141,6 +141,10 @@ int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
         err_set(err, LODE_ENOTFOUND, "no job %s", id);
         return -1;
     }
+    /* 'attempts' counts a dispatch when it ends (store_lua.c): a running
+     * job's own is not in it yet. */
+    if (strcmp(out->state, JOB_STATE_RUNNING) == 0)
+        out->attempts++;
     return 0;
 }
 
