@@ -185,13 +185,14 @@ static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
     return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
 }
 
-/* The next stage's queue is empty and one of its workers has room: let the
- * jobs of stage st that move on go straight to it. NULL if not. */
+/* One of the next stage's workers has room: let the jobs of stage st that
+ * move on go straight to it, after the jobs waiting in that stage's queue
+ * if it may have some (the same script takes those first). NULL if not. */
 static broker_worker_t *
 s_handoff_to(broker_t *self, int st, store_handoff_t *handoff, size_t *n_handed)
 {
     *n_handed = 0;
-    if (st + 1 >= JOB_STAGE_COUNT || self->maybe_ready[st + 1])
+    if (st + 1 >= JOB_STAGE_COUNT)
         return NULL;
     broker_worker_t *next = s_pick_worker(self, (job_stage_t)(st + 1));
     if (!next)
@@ -202,6 +203,7 @@ s_handoff_to(broker_t *self, int st, store_handoff_t *handoff, size_t *n_handed)
         .deadline_ms = job_now_ms() + self->opts.lease_ms[st + 1],
         .out = self->handed[st],
         .n = n_handed,
+        .queued = self->maybe_ready[st + 1],
     };
     return next;
 }

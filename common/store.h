@@ -200,13 +200,16 @@ typedef struct {
     int64_t deadline_ms; /* their leases */
     store_lease_t *out;  /* out: the jobs now leased to worker (max entries) */
     size_t *n;           /* out: how many */
+    bool queued;         /* the next stage's queue may hold jobs: those go first */
 } store_handoff_t;
 
 /* Apply n DONE reports of one stage in one atomic call (see store_done);
  * each report's applied says whether it was current. With handoff (may be
  * NULL), up to handoff->max of the jobs that move on are leased to that
- * worker of the next stage at once instead of being queued: call it only
- * when the next stage's queue is empty, so no job overtakes a waiting one. */
+ * worker of the next stage at once instead of being queued. With
+ * handoff->queued, jobs waiting in the next stage's queue are leased to it
+ * first, so no job overtakes a waiting one (without it, the caller says the
+ * queue is empty). */
 LODE_MUST_CHECK int store_done_many(store_t *self,
                                     job_stage_t stage,
                                     store_report_t *reports,

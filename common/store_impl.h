@@ -26,23 +26,25 @@
 #define STORE_SCRIPTS_MAX 16
 
 struct store {
-    rcl_t *rcl;         /* owned: the single server or the cluster */
-    redisContext *ctx;  /* borrowed from rcl: the node serving slot; renewed by
-                           store_connect, NULL after a failure */
-    int slot;           /* hash slot of the partition in use (a cluster), else -1 */
-    int parts;          /* partitions, fixed when the store was made (1: one
-                           keyspace under the plain prefix, today's layout) */
-    int part;           /* the partition whose keys store_key builds now */
-    int want_parts;     /* asked for at store_new (0: as recorded) */
-    bool parts_known;   /* parts was read from Redis */
-    bool parts_assumed; /* store_new could not read it (lazy, Redis down) */
-    int min_acks;       /* replicas a submission waits for (WAIT), 0 = none */
-    size_t zip_min;     /* parts of this many bytes or more are stored zstd-compressed
-                           ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
-    unsigned rr;        /* round robin: where dispatch and submit start next */
-    char base[64];      /* the prefix as given ("lode:") */
-    char prefix[80];    /* the partition's: base, or base{pN}: (see store_at) */
-    char maxes[96];     /* "fetch=3,snippet=3,…": attempt limits the scripts use */
+    rcl_t *rcl;                    /* owned: the single server or the cluster */
+    redisContext *ctx;             /* borrowed from rcl: the node serving slot; renewed by
+                                      store_connect, NULL after a failure */
+    int slot;                      /* hash slot of the partition in use (a cluster), else -1 */
+    int parts;                     /* partitions, fixed when the store was made (1: one
+                                      keyspace under the plain prefix, today's layout) */
+    int part;                      /* the partition whose keys store_key builds now */
+    int want_parts;                /* asked for at store_new (0: as recorded) */
+    bool parts_known;              /* parts was read from Redis */
+    bool parts_assumed;            /* store_new could not read it (lazy, Redis down) */
+    int min_acks;                  /* replicas a submission waits for (WAIT), 0 = none */
+    size_t zip_min;                /* parts of this many bytes or more are stored zstd-compressed
+                                      ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
+    unsigned rr;                   /* round robin: where submit starts next */
+    unsigned drr[JOB_STAGE_COUNT]; /* round robin: the partition a dispatch asks next */
+    int dry[JOB_STAGE_COUNT];      /* partitions in a row a dispatch found empty (or failing) */
+    char base[64];                 /* the prefix as given ("lode:") */
+    char prefix[80];               /* the partition's: base, or base{pN}: (see store_at) */
+    char maxes[96];                /* "fetch=3,snippet=3,…": attempt limits the scripts use */
     int timeout_ms;
     int pass_ms; /* deadline of a pipeline over partitions (store_eval_parts); 0 = none */
 

@@ -65,6 +65,30 @@
     "  return false\n"                                                                             \
     "end\n"
 
+/* Lease queue entry e to worker until deadline at stage: its job id and
+ * attempt go to out, its lease to lease (for one ZADD). See s_lua_dispatch
+ * for the entries and for a job whose hash is gone. */
+#define S_LUA_TAKE                                                                                 \
+    "local function take(e, stage, worker, deadline, out, lease)\n"                                \
+    "  local id, retry = string.match(e, '^([^:]*)(:?)')\n"                                        \
+    "  local k, a = P..'job:'..id, 1\n"                                                            \
+    "  if retry ~= '' then\n"                                                                      \
+    "    local h = redis.call('HMGET', k, 'id', 'attempt')\n"                                      \
+    "    a = h[1] and tonumber(h[2] or 0) + 1\n"                                                   \
+    "  end\n"                                                                                      \
+    "  if a and redis.call('HSET', k, 'state', 'running', 'stage', stage, 'attempt', a,\n"         \
+    "                      'worker', worker, 'updated_ms', NOW) >= 4 then\n"                       \
+    "    redis.call('DEL', k)\n"                                                                   \
+    "    a = nil\n"                                                                                \
+    "  end\n"                                                                                      \
+    "  if a then\n"                                                                                \
+    "    out[#out + 1] = id\n"                                                                     \
+    "    out[#out + 1] = a\n"                                                                      \
+    "    lease[#lease + 1] = deadline\n"                                                           \
+    "    lease[#lease + 1] = id\n"                                                                 \
+    "  end\n"                                                                                      \
+    "end\n"
+
 /* ARGV[4..]: stage deadline worker max -> {left, id1, attempt1, id2, …}.
  * Up to max jobs in one call: LPOP with a count, then per job one write of
  * its hash, and one ZADD for all the leases. A queue entry is a job id
@@ -78,32 +102,14 @@
  * when the call got all it asked for: fewer means none): the broker's word
  * on whether to look again, and on whether jobs may be handed past the
  * queue (store_handoff_t). */
-static const char s_lua_dispatch[] = S_LUA_HEAD
+static const char s_lua_dispatch[] = S_LUA_HEAD S_LUA_TAKE
     "local stage = ARGV[4]\n"
     "local q = P..'queue:'..stage\n"
     "local max = tonumber(ARGV[7])\n"
     "local ids = redis.call('LPOP', q, max)\n"
     "if not ids then return {0} end\n"
     "local out, lease = {#ids < max and 0 or redis.call('LLEN', q)}, {}\n"
-    "for _, e in ipairs(ids) do\n"
-    "  local id, retry = string.match(e, '^([^:]*)(:?)')\n"
-    "  local k, a = P..'job:'..id, 1\n"
-    "  if retry ~= '' then\n"
-    "    local h = redis.call('HMGET', k, 'id', 'attempt')\n"
-    "    a = h[1] and tonumber(h[2] or 0) + 1\n"
-    "  end\n"
-    "  if a and redis.call('HSET', k, 'state', 'running', 'stage', stage, 'attempt', a,\n"
-    "                      'worker', ARGV[6], 'updated_ms', NOW) >= 4 then\n"
-    "    redis.call('DEL', k)\n"
-    "    a = nil\n"
-    "  end\n"
-    "  if a then\n"
-    "    out[#out + 1] = id\n"
-    "    out[#out + 1] = a\n"
-    "    lease[#lease + 1] = ARGV[5]\n"
-    "    lease[#lease + 1] = id\n"
-    "  end\n"
-    "end\n"
+    "for _, e in ipairs(ids) do take(e, stage, ARGV[6], ARGV[5], out, lease) end\n"
     "if #lease > 0 then redis.call('ZADD', P..'leases', unpack(lease)) end\n"
     "return out\n";
 
@@ -112,14 +118,23 @@ static const char s_lua_dispatch[] = S_LUA_HEAD
  * per job (worker may be empty: any). Per job one read and one write of its
  * hash; the lease changes, the push to the next queue and the counters are
  * one command each for all jobs. When the broker names a handoff worker of
- * the next stage (its queue is empty and that worker has cap free credits),
- * up to cap jobs go straight to it, leased until deadline: the write that
- * ends this stage also starts the next, instead of a push, a pop and a
- * second write. */
-static const char s_lua_done[] = S_LUA_HEAD
+ * the next stage (that worker has cap free credits), up to cap jobs go
+ * straight to it, leased until deadline: the write that ends this stage
+ * also starts the next, instead of a push, a pop and a second write. With
+ * ARGV[10] = '1' (the next queue may hold jobs) the jobs waiting there are
+ * handed over first, as a dispatch would. 'attempts' counts the dispatch
+ * that ends here (see s_lua_dispatch). */
+static const char s_lua_done[] = S_LUA_HEAD S_LUA_TAKE
     "local stage, nxt, hw, cap = ARGV[4], ARGV[5], ARGV[7], tonumber(ARGV[8])\n"
     "local applied, leased, moved, handed, lease = {}, {}, {}, {}, {}\n"
     "local done, stale = 0, 0\n"
+    /* Jobs already waiting in the next queue go to the handoff worker
+     * first (no job overtakes one that waits); these DONEs' jobs fill what
+     * room is left, the others queue behind. */
+    "if nxt ~= '' and hw ~= '' and ARGV[10] == '1' then\n"
+    "  local waiting = redis.call('LPOP', P..'queue:'..nxt, cap)\n"
+    "  for _, e in ipairs(waiting or {}) do take(e, nxt, hw, ARGV[9], handed, lease) end\n"
+    "end\n"
     "for id, attempt, who in string.gmatch(ARGV[6], '(%w+) (%d+) ([^\\n]*)\\n') do\n"
     "  local k = P..'job:'..id\n"
     "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt', 'worker', 'expanded',\n"
@@ -403,6 +418,7 @@ static int s_done_args(const store_done_call_t *c, buf_t *list, store_args_t *a,
     store_str(a, hand ? h->worker : "");
     store_int(a, hand ? (int64_t)h->max : 0);
     store_int(a, hand ? h->deadline_ms : 0);
+    store_str(a, hand && h->queued ? "1" : "0");
     return 0;
 }
 

@@ -18,8 +18,8 @@
 /* Split call c over the partitions, starting at the next in turn (round
  * robin: none starves): each is asked for an equal share of c->max, with
  * the remainder to the first; with fewer credits than partitions, one each
- * to as many as there are credits (c->left then counts the others as 1:
- * "look again"). Appends to sub/part/of from *m on. */
+ * to as many as there are credits, and the next call of the stage goes on
+ * from there. Appends to sub/part/of from *m on. */
 static void s_dispatch_split(store_t *self,
                              store_dispatch_call_t *c,
                              size_t i,
@@ -30,7 +30,8 @@ static void s_dispatch_split(store_t *self,
 {
     size_t parts = (size_t)self->parts, max = c->max ? c->max : 1;
     size_t asked = max < parts ? max : parts, off = 0;
-    unsigned start = self->rr++;
+    unsigned start = self->drr[c->stage];
+    self->drr[c->stage] += (unsigned)asked;
     for (size_t k = 0; k < asked; k++) {
         size_t share = max / asked + (k < max % asked ? 1 : 0);
         sub[*m] = *c;
@@ -41,8 +42,34 @@ static void s_dispatch_split(store_t *self,
         off += share;
     }
     c->n = 0;
-    c->left = asked < parts ? 1 : 0;
+    c->left = 0;
     c->err = (err_t){0};
+}
+
+/* After a pass: partitions that gave less than asked (or failed) extend
+ * their stage's run of dry partitions, one that gave all resets it. A call
+ * that could not ask every partition says "look again" (left 1) until a
+ * whole round of partitions in a row was dry: the broker's rounds then end
+ * instead of asking empty queues forever. */
+static void s_dispatch_dry(store_t *self,
+                           store_dispatch_call_t *calls,
+                           size_t n,
+                           const store_dispatch_call_t *sub,
+                           const size_t *of,
+                           size_t m)
+{
+    for (size_t j = 0; j < m; j++) {
+        int st = calls[of[j]].stage;
+        if (sub[j].rc != 0 || sub[j].n < sub[j].max)
+            self->dry[st]++;
+        else
+            self->dry[st] = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t max = calls[i].max ? calls[i].max : 1;
+        if (max < (size_t)self->parts && self->dry[calls[i].stage] < self->parts)
+            calls[i].left++;
+    }
 }
 
 int store_dispatch_spread(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
@@ -52,6 +79,7 @@ int store_dispatch_spread(store_t *self, store_dispatch_call_t *calls, size_t n,
     int *part = mem_alloc((cap ? cap : 1) * sizeof *part);
     size_t *of = mem_alloc((cap ? cap : 1) * sizeof *of);
     bool *failed = mem_calloc(n ? n : 1, sizeof *failed);
+    bool *answered = mem_calloc(n ? n : 1, sizeof *answered);
     for (size_t i = 0; i < n; i++)
         s_dispatch_split(self, &calls[i], i, sub, part, of, &m);
     (void)store_dispatch_run(self, sub, m, part, err);
@@ -65,16 +93,21 @@ int store_dispatch_spread(store_t *self, store_dispatch_call_t *calls, size_t n,
             failed[of[j]] = true;
             continue;
         }
+        answered[of[j]] = true;
         if (sub[j].n > 0 && sub[j].out != c->out + c->n)
             memmove(c->out + c->n, sub[j].out, sub[j].n * sizeof *c->out);
         c->n += sub[j].n;
         c->left += sub[j].left;
     }
+    s_dispatch_dry(self, calls, n, sub, of, m);
     int rc = 0;
     err_clear(err);
     for (size_t i = 0; i < n; i++) {
-        /* Some partitions answered: use what they gave; the rest wait. */
-        calls[i].rc = calls[i].n > 0 || !failed[i] ? 0 : -1;
+        /* Some partitions answered: use what they gave, and look again
+         * (left) as the dry run says; the others wait. Only a call that
+         * asked every partition and got no answer fails (Redis is away). */
+        size_t max = calls[i].max ? calls[i].max : 1;
+        calls[i].rc = answered[i] || max < (size_t)self->parts ? 0 : -1;
         if (failed[i] && rc == 0) {
             err_set(err, calls[i].err.code, "%s", calls[i].err.msg);
             rc = -1;
@@ -84,6 +117,7 @@ int store_dispatch_spread(store_t *self, store_dispatch_call_t *calls, size_t n,
     free(part);
     free(of);
     free(failed);
+    free(answered);
     return rc;
 }
 
