@@ -14,10 +14,10 @@
  *  every node first and then read, so n nodes cost one round trip.
  *
  *  Synchronous, one thread, bounded waits (a connect and each reply wait
- *  at most timeout_ms). Deviation from S4.3.5: replies are hiredis
- *  redisReply objects handed to the caller (the store), which frees them;
- *  rcl is the store's transport, not a module of its own users.
- *  SPDX-License-Identifier: MIT
+ *  at most timeout_ms; a pipeline may also be given a deadline, after
+ *  which a node that has not answered is skipped: rcl_pipeline_within). Deviation from S4.3.5:
+ * replies are hiredis redisReply objects handed to the caller (the store), which frees them; rcl is
+ * the store's transport, not a module of its own users. SPDX-License-Identifier: MIT
  */
 #ifndef LODE_RCL_H
 #define LODE_RCL_H
