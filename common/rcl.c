@@ -31,8 +31,9 @@ typedef struct {
     redisContext *ctx; /* owned; NULL while disconnected */
     int64_t retry_at_ms;
     int backoff_ms;
-    bool master; /* serves slots in the current map */
-    size_t owed; /* replies of a pipeline given up on at its deadline, still to come */
+    bool master;  /* serves slots in the current map */
+    size_t owed;  /* replies of a pipeline given up on at its deadline, still to come */
+    bool suspect; /* lost since it last answered: reconnect within pass_ms, if set */
 } s_node_t;
 
 struct rcl {
@@ -46,6 +47,7 @@ struct rcl {
     int64_t refreshed_ms;
     long refreshes;
     char shown[300]; /* rcl_slot_node's answer */
+    int pass_ms;     /* rcl_set_pass_ms */
 };
 
 /* --- nodes ------------------------------------------------------------------- */
@@ -55,6 +57,7 @@ static void s_node_drop(rcl_t *self, s_node_t *node)
     redisFree(node->ctx);
     node->ctx = NULL;
     node->owed = 0;
+    node->suspect = true;
     if (self->url.cluster)
         self->stale = true;
 }
@@ -150,7 +153,12 @@ static int s_node_connect(rcl_t *self, s_node_t *node, bool *refused, err_t *err
                 node->port, (long long)(node->retry_at_ms - now));
         return -1;
     }
-    struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
+    /* A node lost before (a SIGSTOPped one still accepts connections and
+     * then says nothing) gets the pass deadline for its connect and hello,
+     * not the whole timeout. */
+    int ms = node->suspect && self->pass_ms > 0 ? self->pass_ms : self->timeout_ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval full = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
     node->ctx = redisConnectWithTimeout(node->host, node->port, tv);
     if (!node->ctx || node->ctx->err) {
         err_set(err, LODE_ESTORE, "cannot connect to redis at %s:%d: %s", node->host, node->port,
@@ -158,8 +166,10 @@ static int s_node_connect(rcl_t *self, s_node_t *node, bool *refused, err_t *err
     } else {
         redisSetTimeout(node->ctx, tv);
         if (s_node_hello(self, node, refused, err) == 0) {
+            redisSetTimeout(node->ctx, full);
             node->backoff_ms = 0;
             node->retry_at_ms = 0;
+            node->suspect = false;
             return 0;
         }
     }
@@ -774,6 +784,11 @@ size_t rcl_masters(const rcl_t *self)
     for (size_t i = 0; i < self->n_nodes; i++)
         n += self->nodes[i].master;
     return n;
+}
+
+void rcl_set_pass_ms(rcl_t *self, int ms)
+{
+    self->pass_ms = ms > 0 ? ms : 0;
 }
 
 long rcl_refreshes(const rcl_t *self)

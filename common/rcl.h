@@ -119,6 +119,12 @@ rcl_pipeline_within(rcl_t *self, rcl_cmd_t *cmds, size_t n, int within_ms, err_t
  * SHA1 (hex, NUL-terminated). 0, or -1 and *err. */
 LODE_MUST_CHECK int rcl_script_load(rcl_t *self, const char *text, char sha[41], err_t *err);
 
+/* The deadline a caller of rcl_pipeline_within uses (0: none): a node
+ * lost before is then reconnected within it (connect and AUTH/PING), not
+ * within the whole timeout, so a SIGSTOPped node that still accepts
+ * connections costs a caller that reconnects that long, not timeout_ms. */
+void rcl_set_pass_ms(rcl_t *self, int ms);
+
 /* Reload the slot map now (a cluster; nothing on a single server). */
 LODE_MUST_CHECK int rcl_refresh(rcl_t *self, err_t *err);
 

@@ -597,6 +597,7 @@ int store_eval_parts(store_t *self, store_call_t *calls, size_t n, err_t *err)
 void store_set_pass_ms(store_t *self, int ms)
 {
     self->pass_ms = ms > 0 ? ms : 0;
+    rcl_set_pass_ms(self->rcl, self->pass_ms);
 }
 
 /* Run a script that answers an integer. */

@@ -512,7 +512,26 @@ s_eval_job(store_t *self, const char *script, const char *id, store_args_t *a, e
     if (store_valid_id(id, err) != 0)
         return -1;
     store_at(self, store_part_of(self, id));
-    long long applied;
+    long long applied = 0;
+    if (self->pass_ms > 0 && self->parts > 1) {
+        /* The broker on a partitioned store: within the pass deadline too
+         * (a FAIL for a job on a slow node must not hold up the others). */
+        store_call_t *c = store_calls_new(1);
+        c[0].script = script;
+        c[0].args = *a;
+        c[0].part = self->part;
+        int rc = store_eval_parts(self, c, 1, err) == 0 && c[0].reply ? 0 : -1;
+        if (rc == 0 && c[0].reply->type == REDIS_REPLY_INTEGER) {
+            applied = c[0].reply->integer;
+        } else if (rc == 0) {
+            err_set(err, LODE_ESTORE, "redis: unexpected reply type %d", c[0].reply->type);
+            rc = -1;
+        } else if (c[0].err.code) {
+            err_set(err, c[0].err.code, "%s", c[0].err.msg);
+        }
+        store_calls_free(c, 1);
+        return rc != 0 ? -1 : applied ? 1 : 0;
+    }
     if (store_eval_int(self, script, a, &applied, err) != 0)
         return -1;
     return applied ? 1 : 0;
