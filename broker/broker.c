@@ -27,6 +27,10 @@
 
 #define BROKER_HWM 10000 /* messages queued per peer before ZeroMQ drops */
 
+/* A pass over a partitioned store waits this long for a node; one that
+ * has not answered is skipped (its partitions wait, the others go on). */
+#define BROKER_PASS_MS 500
+
 #define BROKER_ORPHAN_GRACE_BEATS 5 /* heartbeats after start before the orphan sweep */
 
 /* --- dispatch -------------------------------------------------------------- */
@@ -182,13 +186,14 @@ static int64_t s_retry_delay_ms(broker_t *self, const proto_msg_t *m)
     return (int64_t)m->retry_after_ms > delay ? (int64_t)m->retry_after_ms : delay;
 }
 
-/* The next stage's queue is empty and one of its workers has room: let the
- * jobs of stage st that move on go straight to it. NULL if not. */
+/* One of the next stage's workers has room: let the jobs of stage st that
+ * move on go straight to it, after the jobs waiting in that stage's queue
+ * if it may have some (the same script takes those first). NULL if not. */
 static broker_worker_t *
 s_handoff_to(broker_t *self, int st, store_handoff_t *handoff, size_t *n_handed)
 {
     *n_handed = 0;
-    if (st + 1 >= JOB_STAGE_COUNT || self->maybe_ready[st + 1])
+    if (st + 1 >= JOB_STAGE_COUNT)
         return NULL;
     broker_worker_t *next = s_pick_worker(self, (job_stage_t)(st + 1));
     if (!next)
@@ -199,6 +204,7 @@ s_handoff_to(broker_t *self, int st, store_handoff_t *handoff, size_t *n_handed)
         .deadline_ms = job_now_ms() + self->opts.lease_ms[st + 1],
         .out = self->handed[st],
         .n = n_handed,
+        .queued = self->maybe_ready[st + 1],
     };
     return next;
 }
@@ -210,16 +216,19 @@ s_done_applied(broker_t *self, const store_done_call_t *c, broker_worker_t *next
 {
     int st = (int)c->stage;
     if (c->rc != 0) {
-        /* Redis is away: the leases bring these jobs back later. */
-        log_warn("broker", "%zu DONE(s) at %s not recorded: %s", c->n, job_stage_name(st),
+        /* Redis (or, on a cluster, the node of some partitions) is away or
+         * slow: the leases bring the jobs not recorded back later. What the
+         * other partitions applied still counts, and goes on. */
+        log_warn("broker", "%zu DONE(s) at %s not all recorded: %s", c->n, job_stage_name(st),
                  c->err.msg);
-        return;
     }
     if (next && n_handed > 0)
         s_send_jobs(self, next, (job_stage_t)(st + 1), self->handed[st], n_handed);
     size_t queued = 0;
     for (size_t i = 0; i < c->n; i++) {
         const store_report_t *r = &c->reports[i];
+        if (!r->applied && c->rc != 0)
+            continue; /* not known: not recorded, or stale */
         stats_report(self->stats, r->worker, (job_stage_t)st, r->applied ? STATS_DONE : STATS_STALE,
                      self->done_buf[st][i].ms);
         if (!r->applied) {
@@ -570,8 +579,10 @@ static void s_sweep_store(broker_t *self, int64_t now)
     err_t err = {0};
     int expired = 0, promoted = 0;
     int rc = store_expire_leases(self->store, &expired, &err);
-    if (rc == 0)
-        rc = store_promote_delayed(self->store, &promoted, &err);
+    /* Each pass over every partition: one node that fails does not stop
+     * the other sweep from running on the rest. */
+    if (store_promote_delayed(self->store, &promoted, rc == 0 ? &err : &(err_t){0}) != 0)
+        rc = -1;
     if (rc == 0 && !self->orphans_swept &&
         now - self->started_ms > BROKER_ORPHAN_GRACE_BEATS * self->opts.heartbeat_ms) {
         rc = s_release_orphans(self, &err);
@@ -727,8 +738,10 @@ broker_t *broker_new(const broker_opts_t *opts, err_t *err)
     /* Lazy: a broker started before Redis (or during an outage) waits for it. */
     store_opts_t so = {.url = opts->redis_url, .prefix = opts->prefix, .lazy = true};
     self->store = store_new(&so, err);
-    if (self->store)
+    if (self->store) {
         store_set_max_attempts(self->store, self->opts.max_attempts);
+        store_set_pass_ms(self->store, BROKER_PASS_MS);
+    }
     if (!self->store || s_open_router(self, err) != 0) {
         broker_destroy(&self);
         return NULL;

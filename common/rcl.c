@@ -1,11 +1,14 @@
 /*  rcl.c - a Redis connection that is a single server or a Redis Cluster:
- *  URL parsing, key slots, node connections with back-off, the slot map
- *  from CLUSTER SLOTS, commands that follow MOVED/ASK/NOSCRIPT, and
- *  pipelines grouped per node. See rcl.h.
+ *  node connections with back-off, the slot map from CLUSTER SLOTS,
+ *  commands that follow MOVED/ASK/NOSCRIPT, and pipelines grouped per node
+ *  and read as each node answers. URLs and key slots are in rcl_url.c.
+ *  See rcl.h.
  *  SPDX-License-Identifier: MIT
  */
 #include "rcl.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +31,9 @@ typedef struct {
     redisContext *ctx; /* owned; NULL while disconnected */
     int64_t retry_at_ms;
     int backoff_ms;
-    bool master; /* serves slots in the current map */
+    bool master;  /* serves slots in the current map */
+    size_t owed;  /* replies of a pipeline given up on at its deadline, still to come */
+    bool suspect; /* lost since it last answered: reconnect within pass_ms, if set */
 } s_node_t;
 
 struct rcl {
@@ -42,99 +47,8 @@ struct rcl {
     int64_t refreshed_ms;
     long refreshes;
     char shown[300]; /* rcl_slot_node's answer */
+    int pass_ms;     /* rcl_set_pass_ms */
 };
-
-/* --- URL -------------------------------------------------------------------- */
-
-/* One "host:port" of a cluster URL, with the credentials of the first. */
-static int s_parse_seed(const char *p, size_t n, const char *cred, rcl_url_t *out, err_t *err)
-{
-    if (out->n_seeds == RCL_SEEDS_MAX) {
-        err_set(err, LODE_EINVAL, "redis+cluster URL names more than %d nodes", RCL_SEEDS_MAX);
-        return -1;
-    }
-    char one[320];
-    int len = snprintf(one, sizeof one, "redis://%s%.*s", cred, (int)n, p);
-    if (len < 0 || (size_t)len >= sizeof one) {
-        err_set(err, LODE_EINVAL, "redis+cluster URL has a node name too long");
-        return -1;
-    }
-    config_redis_t *seed = &out->seeds[out->n_seeds];
-    if (config_parse_redis_url(one, seed, err) != 0)
-        return -1;
-    if (strchr(one + 8 + strlen(cred), '/')) {
-        err_set(err, LODE_EINVAL,
-                "redis+cluster URL cannot name a database (a cluster has only 0)");
-        return -1;
-    }
-    out->n_seeds++;
-    return 0;
-}
-
-int rcl_parse_url(const char *url, rcl_url_t *out, err_t *err)
-{
-    memset(out, 0, sizeof *out);
-    static const char scheme[] = "redis+cluster://";
-    if (!url || strncmp(url, scheme, sizeof scheme - 1) != 0) {
-        if (config_parse_redis_url(url, &out->seeds[0], err) != 0)
-            return -1;
-        out->n_seeds = 1;
-        return 0;
-    }
-    out->cluster = true;
-    const char *p = url + sizeof scheme - 1;
-    char cred[400] = "";
-    const char *at = strrchr(p, '@');
-    if (at) {
-        if ((size_t)(at - p) + 2 > sizeof cred) {
-            err_set(err, LODE_EINVAL, "redis+cluster URL has credentials too long");
-            return -1;
-        }
-        memcpy(cred, p, (size_t)(at - p) + 1);
-        cred[at - p + 1] = '\0';
-        p = at + 1;
-    }
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        if (n == 0 || s_parse_seed(p, n, cred, out, err) != 0) {
-            err_set(err, LODE_EINVAL, "redis+cluster URL has an empty node");
-            return -1;
-        }
-        p += n + (comma ? 1 : 0);
-    }
-    if (out->n_seeds == 0) {
-        err_set(err, LODE_EINVAL, "redis+cluster URL names no node");
-        return -1;
-    }
-    return 0;
-}
-
-/* --- key slots --------------------------------------------------------------- */
-
-/* CRC16-CCITT (XMODEM: poly 0x1021, init 0), as Redis Cluster uses. */
-static uint16_t s_crc16(const char *p, size_t n)
-{
-    uint16_t crc = 0;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= (uint16_t)((uint8_t)p[i] << 8);
-        for (int b = 0; b < 8; b++)
-            crc = (uint16_t)((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
-    }
-    return crc;
-}
-
-unsigned rcl_key_slot(const char *key, size_t len)
-{
-    const char *open = memchr(key, '{', len);
-    if (open) {
-        size_t rest = len - (size_t)(open - key) - 1;
-        const char *close = memchr(open + 1, '}', rest);
-        if (close && close > open + 1)
-            return s_crc16(open + 1, (size_t)(close - open - 1)) & (RCL_SLOTS - 1);
-    }
-    return s_crc16(key, len) & (RCL_SLOTS - 1);
-}
 
 /* --- nodes ------------------------------------------------------------------- */
 
@@ -142,8 +56,37 @@ static void s_node_drop(rcl_t *self, s_node_t *node)
 {
     redisFree(node->ctx);
     node->ctx = NULL;
+    node->owed = 0;
+    node->suspect = true;
     if (self->url.cluster)
         self->stale = true;
+}
+
+/* Take in, without waiting, what a node owes from a pipeline given up on
+ * at its deadline (rcl_pipeline_within); the replies are dropped: their
+ * caller has moved on (see rcl.h). True once nothing is owed. */
+static bool s_node_settle(rcl_t *self, s_node_t *node)
+{
+    while (node->owed > 0) {
+        redisReply *r = NULL;
+        if (redisGetReplyFromReader(node->ctx, (void **)&r) != REDIS_OK) {
+            s_node_drop(self, node);
+            return true;
+        }
+        if (r) {
+            freeReplyObject(r);
+            node->owed--;
+            continue;
+        }
+        struct pollfd pfd = {.fd = node->ctx->fd, .events = POLLIN};
+        if (poll(&pfd, 1, 0) <= 0)
+            return false;
+        if (redisBufferRead(node->ctx) != REDIS_OK) {
+            s_node_drop(self, node);
+            return true;
+        }
+    }
+    return true;
 }
 
 /* AUTH (or a PING that would say NOAUTH), then SELECT on a single server.
@@ -191,6 +134,15 @@ static int s_node_hello(rcl_t *self, s_node_t *node, bool *refused, err_t *err)
  * by a node that is down. */
 static int s_node_connect(rcl_t *self, s_node_t *node, bool *refused, err_t *err)
 {
+    if (node->ctx && node->owed > 0 && !s_node_settle(self, node)) {
+        if (self->url.cluster)
+            self->stale = true; /* stopped long enough, a replica takes over */
+        err_set(err, LODE_ESTORE,
+                "redis at %s:%d is slow: %zu repl%s of an earlier pipeline still to come "
+                "(skipped)",
+                node->host, node->port, node->owed, node->owed == 1 ? "y" : "ies");
+        return -1;
+    }
     if (node->ctx)
         return 0;
     int64_t now = job_now_ms();
@@ -201,7 +153,12 @@ static int s_node_connect(rcl_t *self, s_node_t *node, bool *refused, err_t *err
                 node->port, (long long)(node->retry_at_ms - now));
         return -1;
     }
-    struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
+    /* A node lost before (a SIGSTOPped one still accepts connections and
+     * then says nothing) gets the pass deadline for its connect and hello,
+     * not the whole timeout. */
+    int ms = node->suspect && self->pass_ms > 0 ? self->pass_ms : self->timeout_ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval full = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
     node->ctx = redisConnectWithTimeout(node->host, node->port, tv);
     if (!node->ctx || node->ctx->err) {
         err_set(err, LODE_ESTORE, "cannot connect to redis at %s:%d: %s", node->host, node->port,
@@ -209,8 +166,10 @@ static int s_node_connect(rcl_t *self, s_node_t *node, bool *refused, err_t *err
     } else {
         redisSetTimeout(node->ctx, tv);
         if (s_node_hello(self, node, refused, err) == 0) {
+            redisSetTimeout(node->ctx, full);
             node->backoff_ms = 0;
             node->retry_at_ms = 0;
+            node->suspect = false;
             return 0;
         }
     }
@@ -546,40 +505,132 @@ static void s_pipe_send(rcl_t *self, rcl_cmd_t *cmds, size_t n, int *on, bool *u
             s_flush(&self->nodes[k], true);
 }
 
-/* Read the replies in order; redo[i] is set for a command to run again. */
-static void s_pipe_read(rcl_t *self, rcl_cmd_t *cmds, size_t n, const int *on, bool *redo)
+/* The replies a pipeline waits for, node by node: node k's commands are
+ * idx[at[k] .. end[k]) in the order sent. */
+typedef struct {
+    size_t *idx;              /* owned */
+    size_t at[RCL_NODES_MAX]; /* the next reply of node k is for cmds[idx[at[k]]] */
+    size_t end[RCL_NODES_MAX];
+    bool in_multi[RCL_NODES_MAX];
+} s_wait_t;
+
+static void s_wait_init(rcl_t *self, s_wait_t *w, const int *on, size_t n)
 {
-    bool in_multi[RCL_NODES_MAX] = {0};
-    bool lost[RCL_NODES_MAX] = {0};
-    for (size_t i = 0; i < n; i++) {
-        if (on[i] < 0)
-            continue;
-        s_node_t *node = &self->nodes[on[i]];
-        redisReply *r = NULL;
-        if (lost[on[i]] || !node->ctx || redisGetReply(node->ctx, (void **)&r) != REDIS_OK || !r) {
-            err_set(&cmds[i].err, LODE_ESTORE, "redis at %s:%d: %s", node->host, node->port,
-                    node->ctx && node->ctx->errstr[0] ? node->ctx->errstr : "connection lost");
-            if (!lost[on[i]])
-                s_node_drop(self, node);
-            lost[on[i]] = true;
-            continue;
-        }
-        int to = -1;
-        s_reply_kind_t kind = s_classify(self, r, &cmds[i], &to);
-        if (s_is(&cmds[i], "MULTI"))
-            in_multi[on[i]] = true;
-        else if (s_is(&cmds[i], "EXEC") || s_is(&cmds[i], "DISCARD"))
-            in_multi[on[i]] = false;
-        else if (kind != S_REPLY_OK && !in_multi[on[i]])
-            redo[i] = true; /* a transaction is never split: its EXEC fails */
-        if (redo[i])
-            freeReplyObject(r);
-        else
-            cmds[i].reply = r;
+    memset(w, 0, sizeof *w);
+    w->idx = mem_alloc((n ? n : 1) * sizeof *w->idx);
+    for (size_t i = 0; i < n; i++)
+        if (on[i] >= 0)
+            w->end[on[i]]++;
+    size_t sum = 0;
+    for (size_t k = 0; k < self->n_nodes; k++) {
+        size_t c = w->end[k];
+        w->at[k] = w->end[k] = sum;
+        sum += c;
     }
+    for (size_t i = 0; i < n; i++)
+        if (on[i] >= 0)
+            w->idx[w->end[on[i]]++] = i;
 }
 
-int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
+/* Node k's next reply r: to its command, or set aside to run again. */
+static void
+s_wait_take(rcl_t *self, s_wait_t *w, size_t k, redisReply *r, rcl_cmd_t *cmds, bool *redo)
+{
+    size_t i = w->idx[w->at[k]++];
+    int to = -1;
+    s_reply_kind_t kind = s_classify(self, r, &cmds[i], &to);
+    if (s_is(&cmds[i], "MULTI"))
+        w->in_multi[k] = true;
+    else if (s_is(&cmds[i], "EXEC") || s_is(&cmds[i], "DISCARD"))
+        w->in_multi[k] = false;
+    else if (kind != S_REPLY_OK && !w->in_multi[k])
+        redo[i] = true; /* a transaction is never split: its EXEC fails */
+    if (redo[i])
+        freeReplyObject(r);
+    else
+        cmds[i].reply = r;
+}
+
+/* Node k answers no more: the commands still waiting fail with why. Lost
+ * (a connection error, or the blocking timeout): dropped. Late (the
+ * deadline of rcl_pipeline_within): kept, owing those replies. */
+static void
+s_wait_fail(rcl_t *self, s_wait_t *w, size_t k, rcl_cmd_t *cmds, bool late, int within_ms)
+{
+    s_node_t *node = &self->nodes[k];
+    size_t left = w->end[k] - w->at[k];
+    for (; w->at[k] < w->end[k]; w->at[k]++) {
+        rcl_cmd_t *c = &cmds[w->idx[w->at[k]]];
+        if (late)
+            err_set(&c->err, LODE_ESTORE,
+                    "redis at %s:%d: no reply within %d ms (slow node; skipped)", node->host,
+                    node->port, within_ms);
+        else
+            err_set(&c->err, LODE_ESTORE, "redis at %s:%d: %s", node->host, node->port,
+                    node->ctx && node->ctx->errstr[0] ? node->ctx->errstr : "connection lost");
+    }
+    if (late && node->ctx)
+        node->owed += left;
+    else
+        s_node_drop(self, node);
+}
+
+/* Take every reply node k has parsed already; true if it still owes some. */
+static bool s_wait_drain(rcl_t *self, s_wait_t *w, size_t k, rcl_cmd_t *cmds, bool *redo)
+{
+    s_node_t *node = &self->nodes[k];
+    while (w->at[k] < w->end[k]) {
+        redisReply *r = NULL;
+        if (!node->ctx || node->ctx->err ||
+            redisGetReplyFromReader(node->ctx, (void **)&r) != REDIS_OK) {
+            s_wait_fail(self, w, k, cmds, false, 0);
+            return false;
+        }
+        if (!r)
+            return true;
+        s_wait_take(self, w, k, r, cmds, redo);
+    }
+    return false;
+}
+
+/* Read the replies of every node as they come (poll over all of them, so
+ * a slow node does not hold up the reading of the others); redo[i] is set
+ * for a command to run again. within_ms > 0: a node that has not answered
+ * everything by then is given up on for this pipeline (late, owing); else
+ * a node silent for timeout_ms is lost. */
+static void
+s_pipe_read(rcl_t *self, rcl_cmd_t *cmds, size_t n, const int *on, bool *redo, int within_ms)
+{
+    s_wait_t w;
+    s_wait_init(self, &w, on, n);
+    int64_t until = within_ms > 0 ? job_now_ms() + within_ms : 0;
+    for (;;) {
+        struct pollfd fds[RCL_NODES_MAX];
+        size_t who[RCL_NODES_MAX], nfds = 0;
+        for (size_t k = 0; k < self->n_nodes; k++)
+            if (w.at[k] < w.end[k] && s_wait_drain(self, &w, k, cmds, redo)) {
+                fds[nfds] = (struct pollfd){.fd = self->nodes[k].ctx->fd, .events = POLLIN};
+                who[nfds++] = k;
+            }
+        if (nfds == 0)
+            break;
+        int64_t wait = until ? until - job_now_ms() : self->timeout_ms;
+        int got = wait > 0 ? poll(fds, nfds, (int)wait) : 0;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            for (size_t j = 0; j < nfds; j++)
+                s_wait_fail(self, &w, who[j], cmds, until != 0, within_ms);
+            break;
+        }
+        for (size_t j = 0; j < nfds; j++)
+            if (fds[j].revents && redisBufferRead(self->nodes[who[j]].ctx) != REDIS_OK)
+                s_wait_fail(self, &w, who[j], cmds, false, 0);
+    }
+    free(w.idx);
+}
+
+int rcl_pipeline_within(rcl_t *self, rcl_cmd_t *cmds, size_t n, int within_ms, err_t *err)
 {
     if (n == 0)
         return 0;
@@ -587,7 +638,7 @@ int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
     bool *redo = mem_calloc(n, sizeof *redo);
     bool used[RCL_NODES_MAX] = {0};
     s_pipe_send(self, cmds, n, on, used);
-    s_pipe_read(self, cmds, n, on, redo);
+    s_pipe_read(self, cmds, n, on, redo, within_ms);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         err_t ignored = {0};
@@ -602,6 +653,11 @@ int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
     free(on);
     free(redo);
     return rc;
+}
+
+int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err)
+{
+    return rcl_pipeline_within(self, cmds, n, 0, err);
 }
 
 /* --- scripts, set-up, accessors ---------------------------------------------- */
@@ -728,6 +784,11 @@ size_t rcl_masters(const rcl_t *self)
     for (size_t i = 0; i < self->n_nodes; i++)
         n += self->nodes[i].master;
     return n;
+}
+
+void rcl_set_pass_ms(rcl_t *self, int ms)
+{
+    self->pass_ms = ms > 0 ? ms : 0;
 }
 
 long rcl_refreshes(const rcl_t *self)

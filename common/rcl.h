@@ -14,10 +14,10 @@
  *  every node first and then read, so n nodes cost one round trip.
  *
  *  Synchronous, one thread, bounded waits (a connect and each reply wait
- *  at most timeout_ms). Deviation from S4.3.5: replies are hiredis
- *  redisReply objects handed to the caller (the store), which frees them;
- *  rcl is the store's transport, not a module of its own users.
- *  SPDX-License-Identifier: MIT
+ *  at most timeout_ms; a pipeline may also be given a deadline, after
+ *  which a node that has not answered is skipped: rcl_pipeline_within). Deviation from S4.3.5:
+ * replies are hiredis redisReply objects handed to the caller (the store), which frees them; rcl is
+ * the store's transport, not a module of its own users. SPDX-License-Identifier: MIT
  */
 #ifndef LODE_RCL_H
 #define LODE_RCL_H
@@ -101,9 +101,29 @@ LODE_MUST_CHECK int rcl_run(rcl_t *self, rcl_cmd_t *cmd, err_t *err);
  * command without a reply has its own err). */
 LODE_MUST_CHECK int rcl_pipeline(rcl_t *self, rcl_cmd_t *cmds, size_t n, err_t *err);
 
+/* rcl_pipeline, reading every node's replies as they come (poll over all
+ * of them), and with a deadline: a node that has not answered all its
+ * commands within_ms after they were written is given up on for this
+ * pipeline. Its commands still waiting fail ("no reply within … (slow node;
+ * skipped)"); they may run later, their replies are dropped. The node
+ * keeps its connection, owing those replies, and until they have come
+ * every command for it fails at once instead of waiting (a SIGSTOPped or
+ * overloaded node costs one deadline, not a timeout a call); a cluster
+ * meanwhile reloads its map, so a replica promoted in its place is used.
+ * A caller must treat a command failed so as one that may have run.
+ * within_ms <= 0: rcl_pipeline. */
+LODE_MUST_CHECK int
+rcl_pipeline_within(rcl_t *self, rcl_cmd_t *cmds, size_t n, int within_ms, err_t *err);
+
 /* SCRIPT LOAD text on the single server or every master; sha gets its
  * SHA1 (hex, NUL-terminated). 0, or -1 and *err. */
 LODE_MUST_CHECK int rcl_script_load(rcl_t *self, const char *text, char sha[41], err_t *err);
+
+/* The deadline a caller of rcl_pipeline_within uses (0: none): a node
+ * lost before is then reconnected within it (connect and AUTH/PING), not
+ * within the whole timeout, so a SIGSTOPped node that still accepts
+ * connections costs a caller that reconnects that long, not timeout_ms. */
+void rcl_set_pass_ms(rcl_t *self, int ms);
 
 /* Reload the slot map now (a cluster; nothing on a single server). */
 LODE_MUST_CHECK int rcl_refresh(rcl_t *self, err_t *err);

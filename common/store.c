@@ -410,20 +410,26 @@ static const char *s_sha(store_t *self, const char *script, err_t *err)
 
 /* The EVALSHA argv for a script whose SHA1 is sha: the head every script
  * reads (see S_LUA_HEAD), then args. a borrows from args. */
-static void
-s_evalsha_args(store_t *self, const char *sha, const store_args_t *args, store_args_t *a)
+static void s_evalsha_at(
+    store_t *self, const char *prefix, const char *sha, const store_args_t *args, store_args_t *a)
 {
     store_str(a, "EVALSHA");
     store_arg(a, sha, 40);
     /* KEYS[1], which no script reads: Redis Cluster routes a script by its
      * keys, and every key the scripts build shares the prefix's slot. */
     store_str(a, "1");
-    store_str(a, self->prefix);
-    store_str(a, self->prefix);
+    store_str(a, prefix);
+    store_str(a, prefix);
     store_str(a, self->maxes);
     store_int(a, job_now_ms());
     for (int i = 0; i < args->argc; i++)
         store_arg(a, args->argv[i], args->len[i]);
+}
+
+static void
+s_evalsha_args(store_t *self, const char *sha, const store_args_t *args, store_args_t *a)
+{
+    s_evalsha_at(self, self->prefix, sha, args, a);
 }
 
 /* EVALSHA, so each transition sends a 40-byte name instead of the script.
@@ -536,6 +542,63 @@ int store_eval_many(store_t *self, store_call_t *calls, size_t n, err_t *err)
             s_eval(self, calls[i].script, &calls[i].args, &calls[i].reply, &calls[i].err) != 0)
             calls[i].reply = NULL;
     return 0;
+}
+
+/* The prefix of partition part (store_at's rule) into out. */
+static void s_part_prefix(const store_t *self, int part, char out[80])
+{
+    if (self->parts > 1 || rcl_is_cluster(self->rcl))
+        snprintf(out, 80, "%s{p%d}:", self->base, part);
+    else
+        snprintf(out, 80, "%s", self->base);
+}
+
+int store_eval_parts(store_t *self, store_call_t *calls, size_t n, err_t *err)
+{
+    if (n == 0)
+        return 0;
+    store_args_t *a = mem_alloc(n * sizeof *a);
+    rcl_cmd_t *cmds = mem_calloc(n, sizeof *cmds);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *sha = s_sha(self, calls[i].script, err);
+        if (!sha) {
+            rc = -1;
+            break;
+        }
+        s_part_prefix(self, calls[i].part, calls[i].prefix);
+        a[i].argc = 0;
+        s_evalsha_at(self, calls[i].prefix, sha, &calls[i].args, &a[i]);
+        /* Routed by KEYS[1], the partition's prefix (its hash tag); a node
+         * that lost the script answers NOSCRIPT and rcl loads it there. */
+        cmds[i] = (rcl_cmd_t){.argc = a[i].argc,
+                              .argv = a[i].argv,
+                              .len = a[i].len,
+                              .key = 3,
+                              .slot = -1,
+                              .script = calls[i].script};
+    }
+    if (rc == 0 && rcl_pipeline_within(self->rcl, cmds, n, self->pass_ms, err) != 0)
+        rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        calls[i].reply = NULL;
+        if (!cmds[i].reply)
+            err_set(&calls[i].err, cmds[i].err.code ? cmds[i].err.code : err->code, "%s",
+                    cmds[i].err.code ? cmds[i].err.msg : err->msg);
+        else if (store_check(self, cmds[i].reply, &calls[i].err) != 0)
+            freeReplyObject(cmds[i].reply);
+        else
+            calls[i].reply = cmds[i].reply;
+    }
+    free(cmds);
+    free(a);
+    return rc;
+}
+
+void store_set_pass_ms(store_t *self, int ms)
+{
+    self->pass_ms = ms > 0 ? ms : 0;
+    rcl_set_pass_ms(self->rcl, self->pass_ms);
 }
 
 /* Run a script that answers an integer. */

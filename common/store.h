@@ -209,13 +209,16 @@ typedef struct {
     int64_t deadline_ms; /* their leases */
     store_lease_t *out;  /* out: the jobs now leased to worker (max entries) */
     size_t *n;           /* out: how many */
+    bool queued;         /* the next stage's queue may hold jobs: those go first */
 } store_handoff_t;
 
 /* Apply n DONE reports of one stage in one atomic call (see store_done);
  * each report's applied says whether it was current. With handoff (may be
  * NULL), up to handoff->max of the jobs that move on are leased to that
- * worker of the next stage at once instead of being queued: call it only
- * when the next stage's queue is empty, so no job overtakes a waiting one. */
+ * worker of the next stage at once instead of being queued. With
+ * handoff->queued, jobs waiting in the next stage's queue are leased to it
+ * first, so no job overtakes a waiting one (without it, the caller says the
+ * queue is empty). */
 LODE_MUST_CHECK int store_done_many(store_t *self,
                                     job_stage_t stage,
                                     store_report_t *reports,
@@ -288,6 +291,14 @@ LODE_MUST_CHECK int store_done(store_t *self,
 /* Attempt limits per stage (dispatches before a job is dead-lettered) used
  * by store_fail, store_release, store_expire_leases. Default 3 each. */
 void store_set_max_attempts(store_t *self, const int max_attempts[JOB_STAGE_COUNT]);
+
+/* A deadline for the broker's passes over a partitioned store (dispatch,
+ * DONEs, the sweeps: one pipeline per node each): a node that has not
+ * answered within ms is skipped for that pass and, until its late replies
+ * are in, for the passes after (rcl_pipeline_within). Its calls fail; one
+ * that ran anyway is mended by its lease. 0 (default): wait up to the
+ * Redis timeout. */
+void store_set_pass_ms(store_t *self, int ms);
 
 /* The worker failed. A retryable failure below the stage's attempt limit
  * goes back to the stage: into the delayed set until now+delay_ms (delay 0:

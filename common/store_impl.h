@@ -26,26 +26,30 @@
 #define STORE_SCRIPTS_MAX 32
 
 struct store {
-    rcl_t *rcl;         /* owned: the single server or the cluster */
-    redisContext *ctx;  /* borrowed from rcl: the node serving slot; renewed by
-                           store_connect, NULL after a failure */
-    int slot;           /* hash slot of the partition in use (a cluster), else -1 */
-    int parts;          /* partitions, fixed when the store was made (1: one
-                           keyspace under the plain prefix, today's layout) */
-    int part;           /* the partition whose keys store_key builds now */
-    int want_parts;     /* asked for at store_new (0: as recorded) */
-    bool parts_known;   /* parts was read from Redis */
-    bool parts_assumed; /* store_new could not read it (lazy, Redis down) */
-    int min_acks;       /* replicas a submission waits for (WAIT), 0 = none */
-    size_t zip_min;     /* parts of this many bytes or more are stored zstd-compressed
-                           ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
-    void *zc, *zd;      /* owned: zstd contexts (ZSTD_CCtx, ZSTD_DCtx), made on first use and
-                         * kept: a context per call costs more than a small part's compression */
-    unsigned rr;        /* round robin: where dispatch and submit start next */
-    char base[64];      /* the prefix as given ("lode:") */
-    char prefix[80];    /* the partition's: base, or base{pN}: (see store_at) */
-    char maxes[96];     /* "fetch=3,snippet=3,…": attempt limits the scripts use */
+    rcl_t *rcl;                    /* owned: the single server or the cluster */
+    redisContext *ctx;             /* borrowed from rcl: the node serving slot; renewed by
+                                      store_connect, NULL after a failure */
+    int slot;                      /* hash slot of the partition in use (a cluster), else -1 */
+    int parts;                     /* partitions, fixed when the store was made (1: one
+                                      keyspace under the plain prefix, today's layout) */
+    int part;                      /* the partition whose keys store_key builds now */
+    int want_parts;                /* asked for at store_new (0: as recorded) */
+    bool parts_known;              /* parts was read from Redis */
+    bool parts_assumed;            /* store_new could not read it (lazy, Redis down) */
+    int min_acks;                  /* replicas a submission waits for (WAIT), 0 = none */
+    size_t zip_min;                /* parts of this many bytes or more are stored zstd-compressed
+                                      ($LODE_COMPRESS_MIN, default 1024; 0 = never) */
+    void *zc, *zd;                 /* owned: zstd contexts (ZSTD_CCtx, ZSTD_DCtx), made on first
+                                      use and kept: a context per call costs more than a small
+                                      part's compression */
+    unsigned rr;                   /* round robin: where submit starts next */
+    unsigned drr[JOB_STAGE_COUNT]; /* round robin: the partition a dispatch asks next */
+    int dry[JOB_STAGE_COUNT];      /* partitions in a row a dispatch found empty (or failing) */
+    char base[64];                 /* the prefix as given ("lode:") */
+    char prefix[80];               /* the partition's: base, or base{pN}: (see store_at) */
+    char maxes[96];                /* "fetch=3,snippet=3,…": attempt limits the scripts use */
     int timeout_ms;
+    int pass_ms; /* deadline of a pipeline over partitions (store_eval_parts); 0 = none */
 
     struct {
         const char *text; /* a static script; NULL = free entry */
@@ -158,6 +162,8 @@ typedef struct {
     redisReply *reply;  /* out: owned; NULL if the call failed */
     err_t err;          /* out: why it failed */
     bool noscript;      /* answered NOSCRIPT: it did not run */
+    int part;           /* store_eval_parts: the partition it runs on */
+    char prefix[80];    /* store_eval_parts: that partition's prefix */
 } store_call_t;
 
 /* n calls with empty args and no replies; free with store_calls_free. */
@@ -171,9 +177,36 @@ void store_calls_free(store_call_t *calls, size_t n);
  * how it went; -1 and *err only if the connection failed. */
 int store_eval_many(store_t *self, store_call_t *calls, size_t n, err_t *err);
 
+/* Run calls[0..n), each on its own partition calls[i].part, as one
+ * pipeline per node (rcl_pipeline_within, with the store's pass deadline):
+ * every node is written to before any is read, and a slow node does not
+ * hold up the others. Each call's reply or err says how it went; a call
+ * failed by the deadline may have run. 0, or -1 and *err (the first
+ * failure). */
+int store_eval_parts(store_t *self, store_call_t *calls, size_t n, err_t *err);
+
 /* Run a script that answers an integer into *out. 0, or -1 and *err. */
 int store_eval_int(
     store_t *self, const char *script, store_args_t *args, long long *out, err_t *err);
+
+/* --- the broker's transitions over partitions --- */
+
+/* s_lua_dispatch / s_lua_done calls (store_lua.c) as one pipeline: on the
+ * partition in use (parts NULL: store_eval_many) or each on parts[i]
+ * (store_eval_parts: one pipeline per node). */
+int store_dispatch_run(
+    store_t *self, store_dispatch_call_t *calls, size_t n, const int *parts, err_t *err);
+int store_done_run(store_t *self, store_done_call_t *calls, size_t n, const int *parts, err_t *err);
+
+/* The same over a store of several partitions (store_parts.c): each call
+ * split into one call per partition, all of them in one pass. */
+int store_dispatch_spread(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err);
+int store_done_spread(store_t *self, store_done_call_t *calls, size_t n, err_t *err);
+
+/* A counting script (no id; answers a count) on every partition in one
+ * pass: the sum in *n; a partition that fails does not stop the others. */
+int store_eval_count_spread(
+    store_t *self, const char *script, const store_args_t *a, int *n, err_t *err);
 
 /* --- reply readers (store_read.c) --- */
 

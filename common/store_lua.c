@@ -34,6 +34,7 @@
     "  redis.call('HSET', k, 'error', reason, 'error_code', code, 'error_stage', stage,\n"         \
     "             'updated_ms', NOW)\n"                                                            \
     "  redis.call('HDEL', k, 'worker')\n"                                                          \
+    "  redis.call('HINCRBY', k, 'attempts', 1)\n"                                                  \
     "  if retry == '1' and tonumber(attempt) < (MAXA[stage] or 3) then\n"                          \
     "    redis.call('HSET', k, 'state', 'queued')\n"                                               \
     "    redis.call('HINCRBY', P..'stats', 'retried', 1)\n"                                        \
@@ -42,7 +43,7 @@
     "      redis.call('HSET', k, 'retry_at_ms', due)\n"                                            \
     "      redis.call('ZADD', P..'delayed', due, id)\n"                                            \
     "    else\n"                                                                                   \
-    "      redis.call('RPUSH', P..'queue:'..stage, id)\n"                                          \
+    "      redis.call('RPUSH', P..'queue:'..stage, id..':r')\n"                                    \
     "    end\n"                                                                                    \
     "    return 1\n"                                                                               \
     "  end\n"                                                                                      \
@@ -64,31 +65,51 @@
     "  return false\n"                                                                             \
     "end\n"
 
+/* Lease queue entry e to worker until deadline at stage: its job id and
+ * attempt go to out, its lease to lease (for one ZADD). See s_lua_dispatch
+ * for the entries and for a job whose hash is gone. */
+#define S_LUA_TAKE                                                                                 \
+    "local function take(e, stage, worker, deadline, out, lease)\n"                                \
+    "  local id, retry = string.match(e, '^([^:]*)(:?)')\n"                                        \
+    "  local k, a = P..'job:'..id, 1\n"                                                            \
+    "  if retry ~= '' then\n"                                                                      \
+    "    local h = redis.call('HMGET', k, 'id', 'attempt')\n"                                      \
+    "    a = h[1] and tonumber(h[2] or 0) + 1\n"                                                   \
+    "  end\n"                                                                                      \
+    "  if a and redis.call('HSET', k, 'state', 'running', 'stage', stage, 'attempt', a,\n"         \
+    "                      'worker', worker, 'updated_ms', NOW) >= 4 then\n"                       \
+    "    redis.call('DEL', k)\n"                                                                   \
+    "    a = nil\n"                                                                                \
+    "  end\n"                                                                                      \
+    "  if a then\n"                                                                                \
+    "    out[#out + 1] = id\n"                                                                     \
+    "    out[#out + 1] = a\n"                                                                      \
+    "    lease[#lease + 1] = deadline\n"                                                           \
+    "    lease[#lease + 1] = id\n"                                                                 \
+    "  end\n"                                                                                      \
+    "end\n"
+
 /* ARGV[4..]: stage deadline worker max -> {left, id1, attempt1, id2, …}.
- * Up to max jobs in one call: LPOP with a count, then per job one read and
- * one write of its hash, and one ZADD for all the leases. An id whose hash
- * is gone (deleted by hand) is dropped, not run. left is how many jobs the
- * queue still holds: the broker's word on whether to look again, and on
- * whether jobs may be handed past the queue (store_handoff_t). */
-static const char s_lua_dispatch[] = S_LUA_HEAD
+ * Up to max jobs in one call: LPOP with a count, then per job one write of
+ * its hash, and one ZADD for all the leases. A queue entry is a job id
+ * starting its stage (attempt 0: it was submitted, moved on by a DONE or
+ * retried by hand), or "id:r", a retry, whose attempt so far is read from
+ * its hash first (failures only pay that command). 'attempts' counts a
+ * dispatch when it ends (S_LUA_GIVE_BACK, s_lua_done), so it is not
+ * written here. A job whose hash is gone (deleted by hand) is dropped, not
+ * run: its HSET would find every field new, and the hash it made is
+ * deleted again. left is how many jobs the queue still holds (LLEN only
+ * when the call got all it asked for: fewer means none): the broker's word
+ * on whether to look again, and on whether jobs may be handed past the
+ * queue (store_handoff_t). */
+static const char s_lua_dispatch[] = S_LUA_HEAD S_LUA_TAKE
     "local stage = ARGV[4]\n"
     "local q = P..'queue:'..stage\n"
-    "local ids = redis.call('LPOP', q, tonumber(ARGV[7]))\n"
+    "local max = tonumber(ARGV[7])\n"
+    "local ids = redis.call('LPOP', q, max)\n"
     "if not ids then return {0} end\n"
-    "local out, lease = {redis.call('LLEN', q)}, {}\n"
-    "for _, id in ipairs(ids) do\n"
-    "  local k = P..'job:'..id\n"
-    "  local h = redis.call('HMGET', k, 'id', 'attempt', 'attempts')\n"
-    "  if h[1] then\n"
-    "    local a = tonumber(h[2] or 0) + 1\n"
-    "    redis.call('HSET', k, 'state', 'running', 'stage', stage, 'attempt', a,\n"
-    "               'attempts', tonumber(h[3] or 0) + 1, 'worker', ARGV[6], 'updated_ms', NOW)\n"
-    "    out[#out + 1] = id\n"
-    "    out[#out + 1] = a\n"
-    "    lease[#lease + 1] = ARGV[5]\n"
-    "    lease[#lease + 1] = id\n"
-    "  end\n"
-    "end\n"
+    "local out, lease = {#ids < max and 0 or redis.call('LLEN', q)}, {}\n"
+    "for _, e in ipairs(ids) do take(e, stage, ARGV[6], ARGV[5], out, lease) end\n"
     "if #lease > 0 then redis.call('ZADD', P..'leases', unpack(lease)) end\n"
     "return out\n";
 
@@ -97,43 +118,58 @@ static const char s_lua_dispatch[] = S_LUA_HEAD
  * per job (worker may be empty: any). Per job one read and one write of its
  * hash; the lease changes, the push to the next queue and the counters are
  * one command each for all jobs. When the broker names a handoff worker of
- * the next stage (its queue is empty and that worker has cap free credits),
- * up to cap jobs go straight to it, leased until deadline: the write that
- * ends this stage also starts the next, instead of a push, a pop and a
- * second write. */
-static const char s_lua_done[] = S_LUA_HEAD
+ * the next stage (that worker has cap free credits), up to cap jobs go
+ * straight to it, leased until deadline: the write that ends this stage
+ * also starts the next, instead of a push, a pop and a second write. With
+ * ARGV[10] = '1' (the next queue may hold jobs) the jobs waiting there are
+ * handed over first, as a dispatch would. 'attempts' counts the dispatch
+ * that ends here (see s_lua_dispatch). */
+static const char s_lua_done[] = S_LUA_HEAD S_LUA_TAKE
     "local stage, nxt, hw, cap = ARGV[4], ARGV[5], ARGV[7], tonumber(ARGV[8])\n"
     "local applied, leased, moved, handed, lease = {}, {}, {}, {}, {}\n"
     "local done, stale = 0, 0\n"
+    /* Jobs already waiting in the next queue go to the handoff worker
+     * first (no job overtakes one that waits); these DONEs' jobs fill what
+     * room is left, the others queue behind. */
+    "if nxt ~= '' and hw ~= '' and ARGV[10] == '1' then\n"
+    "  local waiting = redis.call('LPOP', P..'queue:'..nxt, cap)\n"
+    "  for _, e in ipairs(waiting or {}) do take(e, nxt, hw, ARGV[9], handed, lease) end\n"
+    "end\n"
     "for id, attempt, who in string.gmatch(ARGV[6], '(%w+) (%d+) ([^\\n]*)\\n') do\n"
     "  local k = P..'job:'..id\n"
     "  local h = redis.call('HMGET', k, 'state', 'stage', 'attempt', 'worker', 'expanded',\n"
     "                       'completions', 'error', 'attempts')\n"
     "  if h[1] == 'running' and h[2] == stage and h[3] == attempt and\n"
     "     (who == '' or h[4] == who) then\n"
-    "    leased[#leased + 1] = id\n"
+    /* The lease ends, except for a job handed on: the ZADD of its new
+     * lease moves it (one command fewer a call when all are handed on). */
+    "    if not (nxt ~= '' and hw ~= '' and #handed < 2 * cap and not h[5]) then\n"
+    "      leased[#leased + 1] = id\n"
+    "    end\n"
     /* The error of an earlier attempt goes once the stage succeeds (rare:
      * only jobs that failed before pay for this command). */
     "    if h[7] then redis.call('HDEL', k, 'error', 'error_code', 'error_stage') end\n"
+    /* The dispatch that ends here is counted now (see s_lua_dispatch). */
+    "    local n = tonumber(h[8] or 0) + 1\n"
     "    if h[5] then\n"
     /* A playlist's fetch made jobs of its own and ends here. */
     "      redis.call('HSET', k, 'state', 'expanded', 'worker', '', 'updated_ms', NOW,\n"
-    "                 'finished_ms', NOW)\n"
+    "                 'finished_ms', NOW, 'attempts', n)\n"
     "    elseif nxt ~= '' and hw ~= '' and #handed < 2 * cap then\n"
     "      redis.call('HSET', k, 'state', 'running', 'stage', nxt, 'attempt', 1,\n"
-    "                 'attempts', tonumber(h[8] or 0) + 1, 'worker', hw, 'updated_ms', NOW)\n"
+    "                 'attempts', n, 'worker', hw, 'updated_ms', NOW)\n"
     "      handed[#handed + 1] = id\n"
     "      handed[#handed + 1] = 1\n"
     "      lease[#lease + 1] = ARGV[9]\n"
     "      lease[#lease + 1] = id\n"
     "    elseif nxt ~= '' then\n"
     "      redis.call('HSET', k, 'state', 'queued', 'stage', nxt, 'attempt', 0, 'worker', '',\n"
-    "                 'updated_ms', NOW)\n"
+    "                 'updated_ms', NOW, 'attempts', n)\n"
     "      moved[#moved + 1] = id\n"
     "    else\n"
     /* completions counts arrivals at done: more than one would be a duplicate. */
     "      redis.call('HSET', k, 'state', 'done', 'worker', '', 'updated_ms', NOW,\n"
-    "                 'finished_ms', NOW, 'completions', tonumber(h[6] or 0) + 1)\n"
+    "                 'finished_ms', NOW, 'completions', tonumber(h[6] or 0) + 1, 'attempts', n)\n"
     "      done = done + 1\n"
     "    end\n"
     "    applied[#applied + 1] = 1\n"
@@ -223,7 +259,7 @@ static const char s_lua_promote[] = S_LUA_HEAD
     "  local h = redis.call('HMGET', k, 'state', 'stage')\n"
     "  if h[1] == 'queued' then\n"
     "    redis.call('HDEL', k, 'retry_at_ms')\n"
-    "    redis.call('RPUSH', P..'queue:'..h[2], id)\n"
+    "    redis.call('RPUSH', P..'queue:'..h[2], id..':r')\n"
     "  end\n"
     "end\n"
     "return #ids\n";
@@ -295,8 +331,8 @@ static int s_dispatch_reply(const redisReply *r, store_dispatch_call_t *c, err_t
     return 0;
 }
 
-/* The calls on the partition in use, as one pipeline. */
-static int s_dispatch_run(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
+int store_dispatch_run(
+    store_t *self, store_dispatch_call_t *calls, size_t n, const int *parts, err_t *err)
 {
     store_call_t *sc = store_calls_new(n);
     for (size_t i = 0; i < n; i++) {
@@ -305,9 +341,10 @@ static int s_dispatch_run(store_t *self, store_dispatch_call_t *calls, size_t n,
         calls[i].rc = -1;
         calls[i].err = (err_t){0};
         sc[i].script = s_lua_dispatch;
+        sc[i].part = parts ? parts[i] : self->part;
         s_dispatch_args(&calls[i], &sc[i].args);
     }
-    int rc = store_eval_many(self, sc, n, err);
+    int rc = parts ? store_eval_parts(self, sc, n, err) : store_eval_many(self, sc, n, err);
     for (size_t i = 0; i < n; i++) {
         calls[i].err = sc[i].err;
         if (sc[i].reply && s_dispatch_reply(sc[i].reply, &calls[i], &calls[i].err) == 0)
@@ -321,51 +358,12 @@ static int s_dispatch_run(store_t *self, store_dispatch_call_t *calls, size_t n,
     return rc;
 }
 
-/* One call over every partition, starting at the next in turn (round
- * robin: none starves), each asked for what the call still wants. A
- * partition whose node fails is skipped, not waited for: the others still
- * hand out their jobs. left: the jobs the partitions asked still hold, 1
- * more if some were not asked (the call was full first). */
-static void s_dispatch_parts(store_t *self, store_dispatch_call_t *c)
-{
-    size_t max = c->max ? c->max : 1, got = 0, left = 0;
-    unsigned start = self->rr++;
-    int asked = 0, failed = 0;
-    c->err = (err_t){0};
-    for (; asked < self->parts && got < max; asked++) {
-        store_at(self, (int)((start + (unsigned)asked) % (unsigned)self->parts));
-        store_dispatch_call_t one = *c;
-        one.out = c->out + got;
-        one.max = max - got;
-        err_t e = {0};
-        if (s_dispatch_run(self, &one, 1, &e) != 0) {
-            err_set(&c->err, e.code, "%s", e.msg);
-            failed++;
-            continue;
-        }
-        got += one.n;
-        left += one.left;
-    }
-    c->n = got;
-    c->left = left + (asked < self->parts ? 1 : 0);
-    c->rc = got > 0 || failed == 0 ? 0 : -1;
-}
-
 int store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t n, err_t *err)
 {
-    if (self->parts == 1) {
-        store_at(self, 0);
-        return s_dispatch_run(self, calls, n, err);
-    }
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        s_dispatch_parts(self, &calls[i]);
-        if (calls[i].rc != 0) {
-            err_set(err, calls[i].err.code, "%s", calls[i].err.msg);
-            rc = -1;
-        }
-    }
-    return rc;
+    if (self->parts > 1)
+        return store_dispatch_spread(self, calls, n, err);
+    store_at(self, 0);
+    return store_dispatch_run(self, calls, n, NULL, err);
 }
 
 int store_dispatch_many(store_t *self,
@@ -421,6 +419,7 @@ static int s_done_args(const store_done_call_t *c, buf_t *list, store_args_t *a,
     store_str(a, hand ? h->worker : "");
     store_int(a, hand ? (int64_t)h->max : 0);
     store_int(a, hand ? h->deadline_ms : 0);
+    store_str(a, hand && h->queued ? "1" : "0");
     return 0;
 }
 
@@ -444,8 +443,7 @@ static int s_done_reply(const redisReply *r, store_done_call_t *c, err_t *err)
     return 0;
 }
 
-/* The calls on the partition in use, as one pipeline. */
-static int s_done_run(store_t *self, store_done_call_t *calls, size_t n, err_t *err)
+int store_done_run(store_t *self, store_done_call_t *calls, size_t n, const int *parts, err_t *err)
 {
     store_call_t *sc = store_calls_new(n);
     buf_t *lists = mem_alloc((n ? n : 1) * sizeof *lists);
@@ -460,13 +458,16 @@ static int s_done_run(store_t *self, store_done_call_t *calls, size_t n, err_t *
             *c->handoff->n = 0;
         buf_init(&lists[i], (size_t)1 << 24);
         sc[to_run].script = s_lua_done;
+        sc[to_run].part = parts ? parts[i] : self->part;
         /* A call with a bad report is refused here; the others still run. */
         if (s_done_args(c, &lists[i], &sc[to_run].args, &c->err) == 0)
             to_run++;
         else
             sc[to_run].args.argc = 0;
     }
-    int rc = to_run > 0 ? store_eval_many(self, sc, to_run, err) : 0;
+    int rc = to_run == 0 ? 0
+             : parts     ? store_eval_parts(self, sc, to_run, err)
+                         : store_eval_many(self, sc, to_run, err);
     for (size_t i = 0, k = 0; i < n; i++) {
         store_done_call_t *c = &calls[i];
         if (!c->err.code) {
@@ -486,63 +487,12 @@ static int s_done_run(store_t *self, store_done_call_t *calls, size_t n, err_t *
     return rc;
 }
 
-/* The reports of c that belong to partition part, as one call there; the
- * jobs it hands over go after the *handed already handed. */
-static int s_done_part(store_t *self, store_done_call_t *c, int part, size_t *handed, err_t *err)
-{
-    store_report_t *mine = mem_alloc((c->n ? c->n : 1) * sizeof *mine);
-    size_t *at = mem_alloc((c->n ? c->n : 1) * sizeof *at), m = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (store_part_of(self, c->reports[i].id) == part) {
-            at[m] = i;
-            mine[m++] = c->reports[i];
-        }
-    int rc = 0;
-    const store_handoff_t *h = c->handoff;
-    if (m > 0) {
-        size_t got = 0;
-        store_handoff_t sub = h ? *h : (store_handoff_t){0};
-        if (h) {
-            sub.max = h->max > *handed ? h->max - *handed : 0;
-            sub.out = h->out + *handed;
-            sub.n = &got;
-        }
-        store_done_call_t one = {
-            .stage = c->stage, .reports = mine, .n = m, .handoff = h && sub.max > 0 ? &sub : NULL};
-        store_at(self, part);
-        rc = s_done_run(self, &one, 1, err);
-        for (size_t k = 0; k < m; k++)
-            c->reports[at[k]].applied = mine[k].applied;
-        *handed += got;
-    }
-    free(mine);
-    free(at);
-    return rc;
-}
-
 int store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t *err)
 {
-    if (self->parts == 1) {
-        store_at(self, 0);
-        return s_done_run(self, calls, n, err);
-    }
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        store_done_call_t *c = &calls[i];
-        size_t handed = 0;
-        c->rc = 0;
-        c->err = (err_t){0};
-        for (int p = 0; p < self->parts; p++)
-            if (s_done_part(self, c, p, &handed, &c->err) != 0)
-                c->rc = -1;
-        if (c->handoff)
-            *c->handoff->n = handed;
-        if (c->rc != 0) {
-            err_set(err, c->err.code, "%s", c->err.msg);
-            rc = -1;
-        }
-    }
-    return rc;
+    if (self->parts > 1)
+        return store_done_spread(self, calls, n, err);
+    store_at(self, 0);
+    return store_done_run(self, calls, n, NULL, err);
 }
 
 int store_done_many(store_t *self,
@@ -563,7 +513,26 @@ s_eval_job(store_t *self, const char *script, const char *id, store_args_t *a, e
     if (store_valid_id(id, err) != 0)
         return -1;
     store_at(self, store_part_of(self, id));
-    long long applied;
+    long long applied = 0;
+    if (self->pass_ms > 0 && self->parts > 1) {
+        /* The broker on a partitioned store: within the pass deadline too
+         * (a FAIL for a job on a slow node must not hold up the others). */
+        store_call_t *c = store_calls_new(1);
+        c[0].script = script;
+        c[0].args = *a;
+        c[0].part = self->part;
+        int rc = store_eval_parts(self, c, 1, err) == 0 && c[0].reply ? 0 : -1;
+        if (rc == 0 && c[0].reply->type == REDIS_REPLY_INTEGER) {
+            applied = c[0].reply->integer;
+        } else if (rc == 0) {
+            err_set(err, LODE_ESTORE, "redis: unexpected reply type %d", c[0].reply->type);
+            rc = -1;
+        } else if (c[0].err.code) {
+            err_set(err, c[0].err.code, "%s", c[0].err.msg);
+        }
+        store_calls_free(c, 1);
+        return rc != 0 ? -1 : applied ? 1 : 0;
+    }
     if (store_eval_int(self, script, a, &applied, err) != 0)
         return -1;
     return applied ? 1 : 0;
@@ -628,6 +597,8 @@ static int s_eval_count(store_t *self, const char *script, store_args_t *a, int 
 {
     int rc = 0;
     *n = 0;
+    if (self->parts > 1)
+        return store_eval_count_spread(self, script, a, n, err);
     for (int p = 0; p < self->parts; p++) {
         store_at(self, p);
         long long v;

@@ -141,6 +141,10 @@ int store_job_get(store_t *self, const char *id, store_job_t *out, err_t *err)
         err_set(err, LODE_ENOTFOUND, "no job %s", id);
         return -1;
     }
+    /* 'attempts' counts a dispatch when it ends (store_lua.c): a running
+     * job's own is not in it yet. */
+    if (strcmp(out->state, JOB_STATE_RUNNING) == 0)
+        out->attempts++;
     return 0;
 }
 
@@ -636,63 +640,76 @@ int store_parts_put(store_t *self, const char *id, size_t n, const store_put_t *
     return rc;
 }
 
-/* One partition's counters into out. */
-static int s_stats_one(store_t *self, store_stats_t *out, err_t *err)
-{
-    memset(out, 0, sizeof *out);
-    if (store_connect(self, err) != 0)
-        return -1;
+/* One figure of a partition: a command and where its answer goes. */
+typedef struct {
     char key[STORE_KEY_MAX];
-    for (int s = 0; s < JOB_STAGE_COUNT; s++) {
-        store_key(self, key, "queue:%s", job_stage_name(s));
-        redisAppendCommand(self->ctx, "LLEN %s", key);
+    const char *argv[8];
+    size_t len[8];
+} s_stat_cmd_t;
+
+#define S_STAT_CMDS 9 /* per partition: 4 queues, leases, dead, jobs, delayed, stats */
+
+/* The S_STAT_CMDS commands of partition p into sc and cmds. */
+static void s_stats_cmds(store_t *self, int p, s_stat_cmd_t *sc, rcl_cmd_t *cmds)
+{
+    static const char *const what[S_STAT_CMDS][2] = {
+        {"LLEN", "queue:fetch"},  {"LLEN", "queue:snippet"}, {"LLEN", "queue:synthesis"},
+        {"LLEN", "queue:fanout"}, {"ZCARD", "leases"},       {"LLEN", "dead"},
+        {"ZCARD", "jobs"},        {"ZCARD", "delayed"},      {"HMGET", "stats"}};
+    static const char *const counters[] = {"submitted", "done", "failed", "retried", "stale"};
+    store_at(self, p);
+    for (int i = 0; i < S_STAT_CMDS; i++) {
+        store_key(self, sc[i].key, "%s", what[i][1]);
+        int argc = 0;
+        sc[i].argv[argc++] = what[i][0];
+        sc[i].argv[argc++] = sc[i].key;
+        for (int k = 0; i == S_STAT_CMDS - 1 && k < 5; k++)
+            sc[i].argv[argc++] = counters[k];
+        for (int k = 0; k < argc; k++)
+            sc[i].len[k] = strlen(sc[i].argv[k]);
+        cmds[i] = (rcl_cmd_t){.argc = argc, .argv = sc[i].argv, .len = sc[i].len, .key = 1};
     }
-    store_key(self, key, "leases");
-    redisAppendCommand(self->ctx, "ZCARD %s", key);
-    store_key(self, key, "dead");
-    redisAppendCommand(self->ctx, "LLEN %s", key);
-    store_key(self, key, "jobs");
-    redisAppendCommand(self->ctx, "ZCARD %s", key);
-    store_key(self, key, "delayed");
-    redisAppendCommand(self->ctx, "ZCARD %s", key);
-    store_key(self, key, "stats");
-    redisAppendCommand(self->ctx, "HMGET %s submitted done failed retried stale", key);
+}
+
+/* Add one partition's replies (cmds[0..S_STAT_CMDS)) into out. */
+static void s_stats_add(const rcl_cmd_t *cmds, store_stats_t *out)
+{
     int64_t *ints[] = {&out->queued[0], &out->queued[1], &out->queued[2], &out->queued[3],
                        &out->in_flight, &out->dead,      &out->jobs,      &out->delayed};
     int64_t *counters[] = {&out->submitted, &out->done, &out->failed, &out->retried, &out->stale};
-    int rc = 0;
-    for (size_t i = 0; i < 9; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(self->ctx, (void **)&r) != REDIS_OK)
-            return store_check(self, NULL, err);
-        if (rc == 0 && store_check(self, r, err) != 0)
-            rc = -1;
-        else if (i < 8 && r->type == REDIS_REPLY_INTEGER)
-            *ints[i] = r->integer;
-        else if (i == 8 && r->type == REDIS_REPLY_ARRAY)
-            for (size_t k = 0; k < r->elements && k < 5; k++)
-                if (r->element[k]->type == REDIS_REPLY_STRING)
-                    *counters[k] = atoll(r->element[k]->str);
-        freeReplyObject(r);
-    }
-    return rc;
+    for (int i = 0; i < S_STAT_CMDS - 1; i++)
+        if (cmds[i].reply && cmds[i].reply->type == REDIS_REPLY_INTEGER)
+            *ints[i] += cmds[i].reply->integer;
+    const redisReply *r = cmds[S_STAT_CMDS - 1].reply;
+    for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k < r->elements && k < 5; k++)
+        if (r->element[k]->type == REDIS_REPLY_STRING)
+            *counters[k] += atoll(r->element[k]->str);
 }
 
+/* Every partition's figures in one pipeline per node (with the store's
+ * pass deadline: the broker's tick is not held up by a slow node). */
 int store_stats(store_t *self, store_stats_t *out, err_t *err)
 {
     memset(out, 0, sizeof *out);
-    for (int p = 0; p < self->parts; p++) {
-        store_at(self, p);
-        store_stats_t one;
-        if (s_stats_one(self, &one, err) != 0)
-            return -1;
-        int64_t *dst = (int64_t *)out;
-        const int64_t *src = (const int64_t *)&one;
-        /* store_stats_t is int64_t fields only (see store.h). */
-        for (size_t i = 0; i < sizeof one / sizeof(int64_t); i++)
-            dst[i] += src[i];
-    }
-    return 0;
+    /* The partition count, if not known yet (a lazy start). */
+    if (!self->parts_known && store_connect(self, err) != 0)
+        return -1;
+    size_t n = (size_t)self->parts * S_STAT_CMDS;
+    s_stat_cmd_t *sc = mem_alloc(n * sizeof *sc);
+    rcl_cmd_t *cmds = mem_calloc(n, sizeof *cmds);
+    for (int p = 0; p < self->parts; p++)
+        s_stats_cmds(self, p, sc + (size_t)p * S_STAT_CMDS, cmds + (size_t)p * S_STAT_CMDS);
+    int rc = rcl_pipeline_within(self->rcl, cmds, n, self->pass_ms, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (cmds[i].reply && store_check(self, cmds[i].reply, err) != 0)
+            rc = -1;
+    for (int p = 0; p < self->parts; p++)
+        s_stats_add(cmds + (size_t)p * S_STAT_CMDS, out);
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(cmds[i].reply);
+    free(cmds);
+    free(sc);
+    return rc;
 }
 
 int store_stats_partition(

@@ -64,10 +64,10 @@ redis_calls() {
         /^cmdstat_/ && $1 !~ /^cmdstat_(config|info|command)/ { s += $3 }
         END { print s - own }'
 }
-top_commands() { # the five commands Redis ran most, "name calls" each
+top_commands() { # $1 = jobs, $2 = how many (5): the commands Redis ran most, per job
     rcli info commandstats | tr -d '\r' | awk -F'[:=,]' '
         /^cmdstat_/ && $1 !~ /^cmdstat_(config|info|command)/ { sub("cmdstat_", "", $1); print $3, $1 }' |
-        sort -rn | head -n 5 | awk -v n="$1" '{ printf "%s %.1f, ", $2, $1 / n }' | sed 's/, $//'
+        sort -rn | head -n "${2:-5}" | awk -v n="$1" '{ printf "%s %.2f, ", $2, $1 / n }' | sed 's/, $//'
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print 0; else printf "%.0f", 100 * a / b }'; }
 wait_ready() { # $1 = file, $2 = what
@@ -132,6 +132,7 @@ r1=$(ticks "$redis") b1=$(ticks "$broker") w1=$(sum_ticks "${workers[@]}")
 l_busy=$(busy_pct "$m0" "$(cpu_all)")
 l_calls=$(redis_calls "$polls")
 l_top=$(top_commands "$n")
+l_all=$(top_commands "$n" 100)
 l_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 l_sub=$(awk -v a="$t0" -v b="$t_sub" 'BEGIN { print b - a }')
 l_rate=$(awk -v n="$n" -v w="$l_wall" 'BEGIN { printf "%.0f", n / w }')
@@ -309,6 +310,7 @@ cores=$(nproc)
     row "  (half peak, jobs/s; jobs)" "$l_half; $l_lat_n" "${b_rate:+$b_half; $b_lat_n}"
     [ "$l_failed" = "" ] || [ "$l_failed" = 0 ] || echo "  Lode failed jobs: $l_failed"
     echo "  Lode Redis commands per job, top 5: $l_top"
+    echo "  Lode Redis commands per job, all: $l_all"
     [ -n "$b_rate" ] && echo "  BullMQ Redis commands per job, top 5: $b_peak_top"
     if [ -n "$rss_large" ]; then
         echo "  broker RSS: $((rss_start / 1024)) MB idle, $((rss_small / 1024)) MB with 10,000 jobs waiting," \

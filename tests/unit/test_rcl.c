@@ -461,6 +461,60 @@ static void test_rcl_survives_a_killed_master(void **state)
     rcl_destroy(&c);
 }
 
+/* A SIGSTOPped master: a pipeline with a deadline gets the other masters'
+ * replies and gives up on it at the deadline; the next one fails for it at
+ * once (it still owes replies) instead of waiting; after SIGCONT its late
+ * replies are dropped and it answers again. Last: the node may fail over. */
+static void test_rcl_skips_a_stopped_node_at_the_deadline(void **state)
+{
+    (void)state;
+    rcl_t *c = s_connect();
+    int m = rcluster_master_of(s_rc, rcl_key_slot("st", 2));
+    assert_true(m >= 0);
+    char key[64], elsewhere[64];
+    s_key_on(m, true, "st", key);
+    s_key_on(m, false, "st-other", elsewhere);
+    s_set(c, key, "here");
+    s_set(c, elsewhere, "there");
+    const char *w0[] = {"GET", key}, *w1[] = {"GET", elsewhere};
+    size_t l0[] = {3, strlen(key)}, l1[] = {3, strlen(elsewhere)};
+    rcluster_kill(s_rc, m, SIGSTOP);
+    for (int round = 0; round < 2; round++) {
+        rcl_cmd_t cmds[2] = {{.argc = 2, .argv = w0, .len = l0, .key = 1},
+                             {.argc = 2, .argv = w1, .len = l1, .key = 1}};
+        err_t err = {0};
+        int64_t t0 = cluster_now_ms();
+        assert_int_equal(rcl_pipeline_within(c, cmds, 2, 300, &err), -1);
+        int64_t took = cluster_now_ms() - t0;
+        assert_null(cmds[0].reply);
+        assert_non_null(strstr(cmds[0].err.msg, round == 0 ? "no reply within 300 ms" : "is slow"));
+        assert_non_null(cmds[1].reply);
+        assert_string_equal(cmds[1].reply->str, "there");
+        freeReplyObject(cmds[1].reply);
+        fprintf(stderr, "test_rcl: pass %d with a stopped node took %lld ms\n", round,
+                (long long)took);
+        /* The first waits out the deadline (and no more than the 2 s
+         * timeout); the second does not wait at all. */
+        assert_true(round == 0 ? took >= 250 && took < 2000 : took < 250);
+    }
+    rcluster_kill(s_rc, m, SIGCONT);
+    char *v = NULL;
+    for (int64_t until = cluster_now_ms() + 20000; !v && cluster_now_ms() < until;) {
+        rcl_cmd_t cmd = {.argc = 2, .argv = w0, .len = l0, .key = 1};
+        err_t err = {0};
+        if (rcl_pipeline_within(c, &cmd, 1, 300, &err) == 0 &&
+            cmd.reply->type == REDIS_REPLY_STRING)
+            v = strdup(cmd.reply->str);
+        freeReplyObject(cmd.reply);
+        if (!v)
+            usleep(100 * 1000);
+    }
+    assert_non_null(v);
+    assert_string_equal(v, "here");
+    free(v);
+    rcl_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest offline[] = {
@@ -476,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_rcl_loads_scripts_on_every_master_and_mends_noscript),
         cmocka_unit_test(test_rcl_follows_ask_during_a_migration_and_moved_after),
         cmocka_unit_test(test_rcl_survives_a_killed_master),
+        cmocka_unit_test(test_rcl_skips_a_stopped_node_at_the_deadline),
     };
     int failed = cmocka_run_group_tests_name("rcl", offline, NULL, NULL);
     failed += cmocka_run_group_tests_name("rcl on a cluster", on_cluster, s_setup, s_teardown);
