@@ -420,6 +420,15 @@ store_parts_put(store_t *self, const char *id, size_t n, const store_put_t *puts
 /* Counters and queue lengths. */
 LODE_MUST_CHECK int store_stats(store_t *self, store_stats_t *out, err_t *err);
 
+/* The same, with partition p's own figures in each[p] for p < n_each
+ * (each NULL, n_each 0: the sum only), all in one pass. */
+LODE_MUST_CHECK int
+store_stats_each(store_t *self, store_stats_t *out, store_stats_t *each, size_t n_each, err_t *err);
+
+/* The "host:port" of the cluster master serving partition part (borrowed
+ * until the next call), NULL on a single server. */
+const char *store_partition_node(store_t *self, int part);
+
 /* The same for partition part alone (0..store_partitions-1); with node,
  * also the "host:port" of the cluster master serving it (borrowed until the
  * next call; NULL on a single server). store_stats is their sum. */

@@ -245,8 +245,8 @@ static char *s_dup(const redisReply *v, size_t *len)
 }
 
 /* Copy the read's reply (checked: 5 + n elements) out, unzipping parts. */
-static int s_read_out(
-    store_t *self, const redisReply *r, size_t n, store_edit_read_t *out, err_t *err)
+static int
+s_read_out(store_t *self, const redisReply *r, size_t n, store_edit_read_t *out, err_t *err)
 {
     size_t len = 0;
     if (r->element[1]->type == REDIS_REPLY_STRING)

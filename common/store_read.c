@@ -687,8 +687,10 @@ static void s_stats_add(const rcl_cmd_t *cmds, store_stats_t *out)
 }
 
 /* Every partition's figures in one pipeline per node (with the store's
- * pass deadline: the broker's tick is not held up by a slow node). */
-int store_stats(store_t *self, store_stats_t *out, err_t *err)
+ * pass deadline: the broker's tick is not held up by a slow node): their
+ * sum in *out and partition p's in each[p] for p < n_each. */
+int store_stats_each(
+    store_t *self, store_stats_t *out, store_stats_t *each, size_t n_each, err_t *err)
 {
     memset(out, 0, sizeof *out);
     /* The partition count, if not known yet (a lazy start). */
@@ -703,13 +705,31 @@ int store_stats(store_t *self, store_stats_t *out, err_t *err)
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (cmds[i].reply && store_check(self, cmds[i].reply, err) != 0)
             rc = -1;
-    for (int p = 0; p < self->parts; p++)
+    for (int p = 0; p < self->parts; p++) {
         s_stats_add(cmds + (size_t)p * S_STAT_CMDS, out);
+        if ((size_t)p < n_each) {
+            memset(&each[p], 0, sizeof each[p]);
+            s_stats_add(cmds + (size_t)p * S_STAT_CMDS, &each[p]);
+        }
+    }
     for (size_t i = 0; i < n; i++)
         freeReplyObject(cmds[i].reply);
     free(cmds);
     free(sc);
     return rc;
+}
+
+int store_stats(store_t *self, store_stats_t *out, err_t *err)
+{
+    return store_stats_each(self, out, NULL, 0, err);
+}
+
+const char *store_partition_node(store_t *self, int part)
+{
+    if (!rcl_is_cluster(self->rcl) || part < 0 || part >= self->parts)
+        return NULL;
+    store_at(self, part);
+    return rcl_slot_node(self->rcl, (unsigned)self->slot);
 }
 
 int store_stats_partition(
@@ -720,10 +740,18 @@ int store_stats_partition(
         err_set(err, LODE_EINVAL, "partition %d of %d", part, self->parts);
         return -1;
     }
-    store_at(self, part);
-    int rc = s_stats_one(self, out, err);
-    if (node) /* after: the command connected and knows the map */
-        *node = rcl_is_cluster(self->rcl) ? rcl_slot_node(self->rcl, (unsigned)self->slot) : NULL;
+    s_stat_cmd_t sc[S_STAT_CMDS];
+    rcl_cmd_t cmds[S_STAT_CMDS] = {0};
+    s_stats_cmds(self, part, sc, cmds);
+    int rc = rcl_pipeline_within(self->rcl, cmds, S_STAT_CMDS, self->pass_ms, err);
+    for (size_t i = 0; rc == 0 && i < S_STAT_CMDS; i++)
+        if (cmds[i].reply && store_check(self, cmds[i].reply, err) != 0)
+            rc = -1;
+    s_stats_add(cmds, out);
+    for (size_t i = 0; i < S_STAT_CMDS; i++)
+        freeReplyObject(cmds[i].reply);
+    if (node) /* after: the pipeline connected and knows the map */
+        *node = store_partition_node(self, part);
     return rc;
 }
 

@@ -125,7 +125,8 @@ static void test_a_curation_edit_is_found_after_a_pass(void **state)
     doc_t *doc = jobdoc_load_versioned(s_st, s_ids[0], &job, &version, &err);
     assert_non_null(doc);
     assert_int_equal(doc_edit_commentary(doc, 1, "Beavers build dams", &err), 0);
-    assert_int_equal(jobdoc_save(s_st, s_ids[0], doc, version, &saved, &err), 0);
+    assert_int_equal(
+        jobdoc_save(s_st, doc, &(jobdoc_save_t){s_ids[0], version, "edit"}, &saved, &err), 0);
     doc_destroy(&doc);
     store_job_clear(&job);
     char ids[N + 4][JOB_ID_SIZE];
