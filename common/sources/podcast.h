@@ -59,10 +59,10 @@ typedef struct {
 
 /* A parsed feed. Plain data; strings owned or NULL. */
 typedef struct {
-    char *title;           /* channel <title> */
-    char *author;          /* channel itunes:author */
-    char *language;        /* channel <language> */
-    char *link;            /* channel <link> */
+    char *title;               /* channel <title> */
+    char *author;              /* channel itunes:author */
+    char *language;            /* channel <language> */
+    char *link;                /* channel <link> */
     podcast_person_t *persons; /* owned array: the channel's <podcast:person> */
     size_t n_persons;
     podcast_item_t *items; /* owned; in feed order */

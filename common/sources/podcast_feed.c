@@ -258,8 +258,8 @@ typedef struct {
     bool saw_rss;
     bool saw_channel;
     size_t cap_items;
-    char root[32]; /* the first element's name, for the error message */
-    char *role;    /* owned: the open <podcast:person>'s role, lower case */
+    char root[32];    /* the first element's name, for the error message */
+    char *role;       /* owned: the open <podcast:person>'s role, lower case */
     bool item_person; /* the open <podcast:person> is an item's */
 } s_feed_builder_t;
 
@@ -406,7 +406,8 @@ static void s_transcript_tag(s_feed_builder_t *fb, const s_xt_t *t)
 
 /* A <podcast:person> opens: its text is collected as a field, its role
  * kept until it closes. */
-static bool s_person_open(s_feed_builder_t *fb, const s_xt_t *t, s_ns_t ns, const char *l, size_t ll)
+static bool
+s_person_open(s_feed_builder_t *fb, const s_xt_t *t, s_ns_t ns, const char *l, size_t ll)
 {
     if (ns != S_NS_PODCAST || !s_is(l, ll, "person"))
         return false;

@@ -11,7 +11,7 @@
 #include "test.h"
 
 #define S_FEED_HEAD                                                                                \
-    "<rss version=\"2.0\" xmlns:podcast=\"https://podcastindex.org/namespace/1.0\"><channel>"     \
+    "<rss version=\"2.0\" xmlns:podcast=\"https://podcastindex.org/namespace/1.0\"><channel>"      \
     "<title>Show</title>"
 
 static podcast_feed_t *s_parse(const char *xml)
@@ -32,11 +32,12 @@ static void s_free_names(char **names, size_t n)
 static void test_json_speakers_name_their_segments(void **state)
 {
     (void)state;
-    const char *json = "{\"version\":\"1.0.0\",\"segments\":["
-                       "{\"speaker\":\"Ada\",\"startTime\":0,\"endTime\":1,\"body\":\"Hello there.\"},"
-                       "{\"speaker\":\" Bob\\n  Guest \",\"startTime\":1,\"endTime\":2,"
-                       "\"body\":\"Hi Ada.\"},"
-                       "{\"startTime\":2,\"endTime\":3,\"body\":\"And more.\"}]}";
+    const char *json =
+        "{\"version\":\"1.0.0\",\"segments\":["
+        "{\"speaker\":\"Ada\",\"startTime\":0,\"endTime\":1,\"body\":\"Hello there.\"},"
+        "{\"speaker\":\" Bob\\n  Guest \",\"startTime\":1,\"endTime\":2,"
+        "\"body\":\"Hi Ada.\"},"
+        "{\"startTime\":2,\"endTime\":3,\"body\":\"And more.\"}]}";
     err_t err = {0};
     transcript_t *t = podcast_json_transcript(json, strlen(json), &err);
     assert_non_null(t);
@@ -71,13 +72,13 @@ static void test_one_json_speaker_names_segments_without_labels(void **state)
 static void test_persons_are_read_on_channel_and_items(void **state)
 {
     (void)state;
-    podcast_feed_t *f = s_parse(
-        S_FEED_HEAD "<podcast:person href=\"x\">Ada Host</podcast:person>"
-                    "<podcast:person role=\"Producer\">Pat</podcast:person>"
-                    "<podcast:person role=\"guest\"></podcast:person><podcast:person/>"
-                    "<item><title>One</title><podcast:person role=\"Guest\">Bob &amp;\n Co"
-                    "</podcast:person><podcast:person role=\"\">Cy</podcast:person></item>"
-                    "<item><title>Two</title></item></channel></rss>");
+    podcast_feed_t *f =
+        s_parse(S_FEED_HEAD "<podcast:person href=\"x\">Ada Host</podcast:person>"
+                            "<podcast:person role=\"Producer\">Pat</podcast:person>"
+                            "<podcast:person role=\"guest\"></podcast:person><podcast:person/>"
+                            "<item><title>One</title><podcast:person role=\"Guest\">Bob &amp;\n Co"
+                            "</podcast:person><podcast:person role=\"\">Cy</podcast:person></item>"
+                            "<item><title>Two</title></item></channel></rss>");
     assert_int_equal(f->n_persons, 2); /* empty and unnamed tags are dropped */
     assert_string_equal(f->persons[0].name, "Ada Host");
     assert_string_equal(f->persons[0].role, "host"); /* the namespace's default */
@@ -112,14 +113,14 @@ static void test_persons_are_bounded(void **state)
 static void test_speakers_merge_transcript_and_feed(void **state)
 {
     (void)state;
-    podcast_feed_t *f = s_parse(
-        S_FEED_HEAD "<podcast:person>Chan Host</podcast:person>"
-                    "<item><title>One</title>"
-                    "<podcast:person role=\"guest\">Bob Guest</podcast:person>"
-                    "<podcast:person role=\"Co-Host\">Ada Host</podcast:person>"
-                    "<podcast:person role=\"editor\">Eve</podcast:person>"
-                    "<podcast:person role=\"guest\">Cy Third</podcast:person></item>"
-                    "<item><title>Two</title></item></channel></rss>");
+    podcast_feed_t *f =
+        s_parse(S_FEED_HEAD "<podcast:person>Chan Host</podcast:person>"
+                            "<item><title>One</title>"
+                            "<podcast:person role=\"guest\">Bob Guest</podcast:person>"
+                            "<podcast:person role=\"Co-Host\">Ada Host</podcast:person>"
+                            "<podcast:person role=\"editor\">Eve</podcast:person>"
+                            "<podcast:person role=\"guest\">Cy Third</podcast:person></item>"
+                            "<item><title>Two</title></item></channel></rss>");
     const char *json = "{\"segments\":[{\"speaker\":\"Ada\",\"startTime\":0,\"body\":\"Hi.\"},"
                        "{\"speaker\":\"Bob Guest\",\"startTime\":1,\"body\":\"Hello.\"}]}";
     err_t err = {0};
