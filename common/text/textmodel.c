@@ -115,8 +115,13 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
     memcpy(key, plain, plain_len);
     size_t key_len = s_stem(key, plain_len);
     int64_t found = textmodel_find(m, key, key_len);
-    if (found >= 0)
+    if (found >= 0) {
+        /* a term is a stopword when any of its forms is: the plural rule
+         * keys German "eines" as "eine" (s_finish_words flags the words) */
+        if (!m->terms[found].stop)
+            m->terms[found].stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len);
         return (uint32_t)found;
+    }
     if ((m->n_terms + 1) * 2 > m->table_cap)
         s_table_grow(m);
     if (m->n_terms == m->terms_cap) {
@@ -262,6 +267,8 @@ static void s_finish_words(textmodel_t *m)
 {
     for (size_t w = 0; w < m->n_words; w++) {
         textmodel_word_t *wd = &m->words[w];
+        if (m->terms[wd->term].stop)
+            wd->flags |= TEXTMODEL_W_STOP;
         if (wd->flags & TEXTMODEL_W_HYPHEN) {
             wd->flags &= ~(uint32_t)TEXTMODEL_W_STOP;
             if (w > 0)
