@@ -256,8 +256,8 @@ s_is_name(const extract_doc_t *d, const entity_list_t *ents, const keyphrase_t *
     for (uint32_t i = 0; i < k->n_terms; i++) {
         const textmodel_term_t *t = &d->m.terms[k->terms[i]];
         bool acronym = d->m.words[k->first_word + i].flags & TEXTMODEL_W_ACRONYM;
-        if (!acronym && t->cap_count > 0 && t->low_count == 0)
-            return true; /* "Ford's death", "MacBook Pro" */
+        if (!acronym && t->cap_count > 0 && t->low_count == 0 && d->m.lang != STOPWORD_DE)
+            return true; /* "Ford's death", "MacBook Pro"; German capitalises every noun */
     }
     for (size_t i = 0; i < ents->count; i++) {
         const char *name = ents->items[i].name;

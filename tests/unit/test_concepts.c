@@ -2,7 +2,8 @@
  *  the source repeats, or one it says once where it defines it; not a
  *  phrase said once in passing, not a container or medium ("Word files",
  *  "blog post"); and in German, whose plural rule keys "eines" as "eine",
- *  no phrase opening on a function word.
+ *  no phrase opening on a function word, noun phrases as concepts although
+ *  every noun is capitalised, and no common noun taken for a name.
  *  SPDX-License-Identifier: MIT
  */
 #include "extract.h"
@@ -71,11 +72,36 @@ static void test_german_concepts_never_open_on_a_function_word(void **state)
     extract_fanout_clear(&f);
 }
 
+static void test_german_nouns_are_concepts_and_names_are_references(void **state)
+{
+    (void)state;
+    const char *text =
+        "Die elektronische Patientenakte wird in Deutschland seit Jahren diskutiert. Die "
+        "Patienten sollen ihre Befunde selbst sehen, und die Ärzte sollen Befunde schneller "
+        "austauschen. Das Universitätsklinikum Heidelberg bietet eine elektronische "
+        "Patientenakte schon an. Relevante Dokumente werden dort über standardisierte "
+        "Schnittstellen geladen. Auch in Deutschland fehlen oft einheitliche Schnittstellen, "
+        "und die elektronische Patientenakte bleibt für viele Patienten ein Versprechen. "
+        "Befunde liegen in Praxen noch auf Papier, und Diagnosen werden per Fax geschickt.";
+    extract_fanout_t f;
+    s_concepts(text, &f);
+    assert_true(s_has(f.concepts, f.n_concepts, "Elektronische Patientenakte"));
+    assert_true(s_has(f.references, f.n_references, "Deutschland"));
+    assert_true(s_has(f.references, f.n_references, "Universitätsklinikum Heidelberg"));
+    static const char *const common[] = {
+        "Patienten", "Befunde", "Ärzte", "Diagnosen", "Relevante Dokumente", "Schnittstellen"};
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        if (s_has(f.references, f.n_references, common[i]))
+            fail_msg("\"%s\" is a common noun, not a reference", common[i]);
+    extract_fanout_clear(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_concept_recurs_or_is_defined),
         cmocka_unit_test(test_german_concepts_never_open_on_a_function_word),
+        cmocka_unit_test(test_german_nouns_are_concepts_and_names_are_references),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
