@@ -6,8 +6,8 @@
  *  sondern Y" / "pas X mais Y" / "no X sino Y", prediction markers, first-person claims, examples,
  *  causes, evidence and objections. A copula alone ("ist ein") weighs 1.0,
  *  just enough to count: the role-repeat rule lets stronger cues through.
- *  "comme un", "como un", "come un" are as often "as a" as "like a", so
- *  alone they do not make a metaphor (0.8).
+ *  "wie ein", "comme un", "como un", "come un", "als een" are as often "as
+ *  a" or "such as a" as "like a", so alone they make no metaphor (0.8).
  *  SPDX-License-Identifier: MIT
  */
 #include "extract_cues.h"
@@ -153,8 +153,8 @@ static const extract_cue_t s_de[] = {
     {EXA, {"z", "b"}, 2.5, AFTER},
     {EXA, {"beispielsweise"}, 2.5, AFTER},
     {EXA, {"wie", "etwa"}, 1.5, AFTER},
-    {MET, {"wie", "ein"}, 1.5, AT},
-    {MET, {"wie", "eine"}, 1.5, AT},
+    {MET, {"wie", "ein"}, 0.8, AT},
+    {MET, {"wie", "eine"}, 0.8, AT},
     {MET, {"als", "ob"}, 1.5, AFTER},
     {MET, {"metapher"}, 2.5, CLAUSE},
     {ANA, {"stellen", "sie", "sich"}, 1.5, AFTER},
@@ -565,7 +565,7 @@ static const extract_cue_t s_nl[] = {
     {EXA, {"zoals"}, 1.2, AFTER},
     {EXA, {"onder", "andere"}, 1.0, AFTER},
     {MET, {"net", "als"}, 1.5, AT},
-    {MET, {"als", "een"}, 1.2, AT},
+    {MET, {"als", "een"}, 0.8, AT},
     {MET, {"alsof"}, 1.5, AFTER},
     {MET, {"metafoor"}, 2.5, CLAUSE},
     {ANA, {"stel", "je", "voor"}, 1.5, AFTER},
