@@ -106,7 +106,9 @@ int podcast_date_parse(const char *s, char day[11], int64_t *unix_s);
  * JSON segment with a non-blank body, trimmed. Segments are joined by " ",
  * or by "\n\n" after a body ending in "\n". When the file names two or more
  * speakers, a speaker change starts a paragraph with "Name: " (outside any
- * segment, except on the very first one). A missing endTime is the next
+ * segment, except on the very first one). Each segment with a "speaker"
+ * is that speaker's (transcript_set_speaker, whitespace collapsed), with
+ * one speaker or many, so snippets say "— Name". A missing endTime is the next
  * startTime (the last: its own start); times may be numbers or numeric
  * strings. NULL and *err: LODE_EINVAL (not JSON, no "segments" array, bad
  * time), LODE_EEMPTY (no text). */
@@ -146,8 +148,8 @@ size_t podcast_speakers(const podcast_feed_t *feed,
  * channel itunes:author, show title), site (show title), published,
  * runtime_ms (itunes:duration, else the last cue's end), language (the
  * transcript's, the channel's, the VTT header's), speakers
- * (podcast_speakers), url (item link, a
- * permalink guid, else the feed URL). No transcript: LODE_ENOTFOUND
+ * (podcast_speakers), url (item link, a permalink guid, else the feed
+ * URL). No transcript: LODE_ENOTFOUND
  * "podcast: no published transcript for episode 'T' (found enclosure
  * audio/mpeg, 48.2 MB)". */
 
