@@ -26,13 +26,16 @@
 
 /* Modifiers that make no term of a phrase ("enormous amounts"). */
 static const char *const s_generic_mods[] = {
-    "massive",   "unimaginably", "enormous", "per",    "immediate", "middle",     "huge",
-    "big",       "large",        "small",    "little", "future",    "whole",      "certain",
-    "different", "various",      "real",     "main",   "good",      "new",        "many",
-    "other",     "same",         "own",      "entire", "great",     "particular", "specific",
-    "single",    "overall",      "simple",   "actual", "general",   "common",     "obvious",
-    "last",      "first",        "next",     "few",    "several",   "best",       "better",
-    "previous",  "current",      "modern"};
+    "massive", "unimaginably", "enormous", "per", "immediate", "middle", "huge", "big", "large",
+    "small", "little", "future", "whole", "certain", "different", "various", "real", "main", "good",
+    "new", "many", "other", "same", "own", "entire", "great", "particular", "specific", "single",
+    "overall", "simple", "actual", "general", "common", "obvious", "last", "first", "next", "few",
+    "several", "best", "better", "previous", "current", "modern",
+    /* the same few in the other languages the engine reads */
+    "groß", "große", "großen", "neue", "neuen", "erste", "ersten", "letzte", "andere", "grand",
+    "grande", "petit", "petite", "nouveau", "nouvelle", "dernier", "dernière", "premier",
+    "première", "gran", "nuevo", "nueva", "primer", "primera", "último", "última", "nuovo", "nuova",
+    "primo", "ultimo", "novo", "primeiro", "groot", "grote", "nieuwe", "eerste", "laatste"};
 
 /* Heads that make no term either ("amount", "kind", "way"), nor do
  * containers and media, which name where something is, not an idea ("Word
