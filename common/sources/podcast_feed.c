@@ -404,18 +404,20 @@ static void s_transcript_tag(s_feed_builder_t *fb, const s_xt_t *t)
     free(rel);
 }
 
-/* A <podcast:person> opens: its text is collected as a field, its role
- * kept until it closes. */
+/* A <podcast:person> of the channel or an item opens: its text is
+ * collected as a field, its role kept until it closes. */
 static bool
 s_person_open(s_feed_builder_t *fb, const s_xt_t *t, s_ns_t ns, const char *l, size_t ll)
 {
-    if (ns != S_NS_PODCAST || !s_is(l, ll, "person"))
+    s_elem_t parent = fb->depth ? fb->stack[fb->depth - 1] : S_E_OTHER;
+    if (ns != S_NS_PODCAST || !s_is(l, ll, "person") ||
+        (parent != S_E_CHANNEL && parent != S_E_ITEM))
         return false;
     free(fb->role);
     fb->role = s_attr(t, "role");
     for (char *p = fb->role; p && *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    fb->item_person = fb->depth && fb->stack[fb->depth - 1] == S_E_ITEM;
+    fb->item_person = parent == S_E_ITEM;
     fb->field = S_F_PERSON;
     return true;
 }
@@ -469,7 +471,7 @@ static s_elem_t s_classify(s_feed_builder_t *fb, const s_xt_t *t)
         return S_E_ITEM;
     if (parent == S_E_CHANNEL && s_channel_field(ns, l, ll, &fb->field))
         return S_E_FIELD;
-    if ((parent == S_E_CHANNEL || parent == S_E_ITEM) && s_person_open(fb, t, ns, l, ll))
+    if (s_person_open(fb, t, ns, l, ll))
         return S_E_FIELD;
     if (parent != S_E_ITEM)
         return S_E_OTHER;

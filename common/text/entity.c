@@ -271,8 +271,6 @@ static uint8_t *s_german_nouns(const textmodel_t *m)
 static void s_add_run(s_set_t *set, uint32_t a, uint32_t b)
 {
     const textmodel_t *m = set->m;
-    if (set->noun && s_german_phrase(m, set->noun, a, b))
-        return; /* German "Daten der Akte", "Befunde": a noun phrase */
     while (a <= b && (m->words[a].flags & TEXTMODEL_W_FIRST) &&
            m->terms[m->words[a].term].low_count > 0)
         a++; /* "Now", "Whereas": capitalised only by the sentence start */
@@ -323,7 +321,8 @@ static void s_scan_runs(s_set_t *set)
                 break;
             }
         }
-        s_add_run(set, a, b);
+        if (!set->noun || !s_german_phrase(m, set->noun, a, b))
+            s_add_run(set, a, b); /* not German "Daten der Akte", "Befunde" */
         w = b + 1;
     }
 }
