@@ -1,13 +1,14 @@
 /*  extract_cues.c - the commentary's cue words per language (see
  *  extract_cues.h). English grew from the seed talks; German, French,
- *  Spanish, Italian, Portuguese and Dutch carry the same roles in their own
- *  words: definition phrases and copulas ("das heißt", "c'est à dire" (a
- *  hyphen splits words), "es decir", "è un"), contrast markers and "nicht X
- *  sondern Y" / "pas X mais Y" / "no X sino Y", prediction markers, first-person claims, examples,
- *  causes, evidence and objections. A copula alone ("ist ein") weighs 1.0,
- *  just enough to count: the role-repeat rule lets stronger cues through.
- *  "wie ein", "comme un", "como un", "come un", "als een" are as often "as
- *  a" or "such as a" as "like a", so alone they make no metaphor (0.8).
+ *  Spanish, Italian, Portuguese, Dutch and Russian carry the same roles in
+ *  their own words: definition phrases and copulas ("das heißt", "c'est à
+ *  dire" (a hyphen splits words), "es decir", "è un"), contrast markers and
+ *  "nicht X sondern Y" / "pas X mais Y" / "no X sino Y" / "не X, а Y",
+ *  prediction markers, first-person claims, examples, causes, evidence and
+ *  objections. A copula alone ("ist ein") weighs 1.0, just enough to count:
+ *  the role-repeat rule lets stronger cues through. "wie ein", "comme un",
+ *  "como un", "come un", "als een" are as often "as a" or "such as a" as
+ *  "like a", so alone they make no metaphor (0.8).
  *  SPDX-License-Identifier: MIT
  */
 #include "extract_cues.h"
@@ -608,6 +609,76 @@ static const char *const s_nl_neg[] = {"niet", "geen"};
 static const char *const s_nl_but[] = {"maar"};
 static const char *const s_nl_only[] = {"alleen", "slechts", "enkel"};
 
+/* ------------------------------------------------------------- Russian */
+
+static const extract_cue_t s_ru[] = {
+    {DEF, {"то", "есть"}, 2.0, AFTER},
+    {DEF, {"иными", "словами"}, 2.0, AFTER},
+    {DEF, {"называется"}, 2.0, AFTER},
+    {DEF, {"называют"}, 2.0, AFTER},
+    {DEF, {"так", "называемый"}, 1.5, AFTER},
+    {DEF, {"так", "называемые"}, 1.5, AFTER},
+    {DEF, {"определение"}, 2.5, CLAUSE},
+    {DEF, {"означает"}, 1.2, AFTER},
+    {CON, {"в", "отличие", "от"}, 2.0, CLAUSE},
+    {CON, {"вместо"}, 1.5, CLAUSE},
+    {CON, {"тогда", "как"}, 1.5, CLAUSE},
+    {CON, {"наоборот"}, 1.5, AFTER},
+    {CON, {"однако"}, 1.2, AFTER},
+    {CON, {"зато"}, 1.2, AFTER},
+    {CON, {"но"}, 0.6, AFTER},
+    {PRE, {"я", "ожидаю"}, 2.0, AFTER},
+    {PRE, {"прогноз"}, 1.5, CLAUSE},
+    {PRE, {"в", "будущем"}, 1.0, CLAUSE},
+    {PRE, {"будет"}, 0.8, CLAUSE},
+    {PRE, {"будут"}, 0.8, CLAUSE},
+    {PRE, {"станет"}, 0.8, CLAUSE},
+    {EXA, {"например"}, 2.5, AFTER},
+    {EXA, {"к", "примеру"}, 2.5, AFTER},
+    {EXA, {"такие", "как"}, 1.2, AFTER},
+    {EXA, {"в", "частности"}, 1.0, AFTER},
+    {MET, {"как", "будто"}, 1.5, AFTER},
+    {MET, {"словно"}, 1.2, AFTER},
+    {MET, {"метафора"}, 2.5, CLAUSE},
+    {ANA, {"представьте"}, 1.5, AFTER},
+    {ANA, {"аналогия"}, 2.0, CLAUSE},
+    {CAU, {"причина"}, 1.5, CLAUSE},
+    {CAU, {"потому", "что"}, 1.2, AFTER},
+    {CAU, {"поэтому"}, 1.2, AFTER},
+    {CAU, {"поскольку"}, 1.2, AFTER},
+    {CAU, {"следовательно"}, 1.2, AFTER},
+    {CAU, {"из", "за"}, 1.2, AFTER},
+    {CAU, {"благодаря"}, 1.0, AFTER},
+    {EVI, {"показывает", "что"}, 2.0, AFTER},
+    {EVI, {"показали", "что"}, 2.0, AFTER},
+    {EVI, {"по", "данным"}, 1.5, AFTER},
+    {EVI, {"по", "словам"}, 1.5, AFTER},
+    {EVI, {"согласно"}, 1.5, AFTER},
+    {EVI, {"исследование"}, 1.5, CLAUSE},
+    {OBJ, {"критики"}, 2.0, CLAUSE},
+    {OBJ, {"возражение"}, 2.0, CLAUSE},
+    {CLA, {"я", "думаю"}, 1.0, AFTER},
+    {CLA, {"я", "считаю"}, 1.2, AFTER},
+    {CLA, {"я", "уверен"}, 1.5, AFTER},
+    {CLA, {"по", "моему", "мнению"}, 1.5, AFTER},
+    {CLA, {"мне", "кажется"}, 1.0, AFTER},
+    {CLA, {"важно"}, 1.0, CLAUSE},
+};
+static const char *const s_ru_numbers[] = {
+    "два",       "две",      "три",     "четыре",   "пять",      "шесть",    "семь",    "восемь",
+    "девять",    "десять",   "сто",     "тысяча",   "тысячи",    "тысяч",    "миллион", "миллиона",
+    "миллионов", "миллиард", "процент", "процента", "процентов", "половина", "вдвое"};
+static const char *const s_ru_compare[] = {"чем", "против", "сравнению", "тогда"};
+static const char *const s_ru_lead[] = {"что", "и", "а", "но", "так", "то"};
+static const char *const s_ru_tail[] = {"и",   "в",  "на", "с",  "о",   "что", "к",
+                                        "по",  "из", "у",  "за", "для", "от",  "до",
+                                        "как", "а",  "но", "не", "это", "же"};
+static const char *const s_ru_sub[] = {"который", "которая", "которые", "которого", "когда",
+                                       "если",    "потому",  "чтобы",   "где",      "хотя"};
+static const char *const s_ru_neg[] = {"не"};
+static const char *const s_ru_but[] = {"а", "но"};
+static const char *const s_ru_only[] = {"только", "лишь"};
+
 static const extract_lang_cues_t s_langs[STOPWORD_N_LANGS] = {
     [STOPWORD_EN] = {s_en,
                      S_N(s_en),
@@ -686,10 +757,21 @@ static const extract_lang_cues_t s_langs[STOPWORD_N_LANGS] = {
                      S_W(s_nl_but),
                      S_W(s_nl_only),
                      {"is", "dat"}},
+    [STOPWORD_RU] = {s_ru,
+                     S_N(s_ru),
+                     S_W(s_ru_numbers),
+                     S_W(s_ru_compare),
+                     S_W(s_ru_lead),
+                     S_W(s_ru_tail),
+                     S_W(s_ru_sub),
+                     S_W(s_ru_neg),
+                     S_W(s_ru_but),
+                     S_W(s_ru_only),
+                     {"том", "что"}},
 };
 
 _Static_assert(S_N(s_en) <= 64 && S_N(s_de) <= 64 && S_N(s_fr) <= 64 && S_N(s_es) <= 64 &&
-                   S_N(s_it) <= 64 && S_N(s_pt) <= 64 && S_N(s_nl) <= 64,
+                   S_N(s_it) <= 64 && S_N(s_pt) <= 64 && S_N(s_nl) <= 64 && S_N(s_ru) <= 64,
                "a term's cues are one 64-bit mask");
 
 const extract_lang_cues_t *extract_lang_cues(int lang)

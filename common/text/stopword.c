@@ -1,7 +1,7 @@
 /*  stopword.c - a sorted list of English function words, auxiliaries,
  *  fillers and very general verbs and nouns; and the
- *  commonest function words of German, French, Spanish, Italian, Portuguese
- *  and Dutch, by which a text's language is also told (issue #14).
+ *  commonest function words of German, French, Spanish, Italian, Portuguese,
+ *  Dutch and Russian, by which a text's language is also told (issue #14).
  *  SPDX-License-Identifier: MIT
  */
 #include "stopword.h"
@@ -204,6 +204,22 @@ static const char *const s_nl[] = {
     "wie",    "wij",    "worden", "wordt",  "zal",    "ze",     "zelf",   "zich",   "zij",
     "zijn",   "zo",     "zonder", "zou",    "zouden",
 };
+static const char *const s_ru[] = {
+    "а",      "без",  "более",  "больше", "будет", "бы",    "был",  "была",   "были",   "было",
+    "быть",   "в",    "вам",    "вас",    "ведь",  "во",    "вот",  "все",    "всегда", "всего",
+    "всех",   "вы",   "где",    "да",     "даже",  "для",   "до",   "его",    "ее",     "ей",
+    "ему",    "если", "есть",   "еще",    "ещё",   "её",    "ж",    "же",     "за",     "зачем",
+    "здесь",  "и",    "из",     "или",    "им",    "их",    "к",    "как",    "какая",  "какой",
+    "когда",  "кто",  "куда",   "ли",     "лучше", "между", "меня", "мне",    "много",  "может",
+    "можно",  "мой",  "моя",    "мы",     "на",    "над",   "надо", "нас",    "не",     "него",
+    "нее",    "ней",  "нет",    "ни",     "ним",   "них",   "но",   "ну",     "о",      "об",
+    "он",     "она",  "они",    "опять",  "от",    "перед", "по",   "под",    "после",  "потом",
+    "при",    "про",  "разве",  "с",      "сам",   "свою",  "себе", "себя",   "сейчас", "со",
+    "совсем", "так",  "также",  "такой",  "там",   "тебя",  "тем",  "теперь", "то",     "тогда",
+    "того",   "тоже", "только", "том",    "тот",   "тут",   "ты",   "у",      "уж",     "уже",
+    "хоть",   "чем",  "через",  "что",    "чтобы", "чуть",  "эти",  "это",    "этого",  "этой",
+    "этом",   "этот", "эту",    "я",
+};
 static const char *const s_en[] = {
     "a",   "about", "all",  "an",   "and",   "are",   "as",    "at",    "be",   "been",
     "but", "by",    "can",  "do",   "for",   "from",  "has",   "have",  "he",   "his",
@@ -226,7 +242,7 @@ static const s_lang_t s_langs[STOPWORD_N_LANGS] = {
     [STOPWORD_EN] = S_LANG("en", s_en), [STOPWORD_DE] = S_LANG("de", s_de),
     [STOPWORD_FR] = S_LANG("fr", s_fr), [STOPWORD_ES] = S_LANG("es", s_es),
     [STOPWORD_IT] = S_LANG("it", s_it), [STOPWORD_PT] = S_LANG("pt", s_pt),
-    [STOPWORD_NL] = S_LANG("nl", s_nl),
+    [STOPWORD_NL] = S_LANG("nl", s_nl), [STOPWORD_RU] = S_LANG("ru", s_ru),
 };
 
 /* Every list in one open-addressing table, built once: a word maps to a

@@ -1,8 +1,8 @@
 /*  test_commentary_lang.c - the commentary's cue words in German, French,
- *  Spanish, Italian, Portuguese and Dutch (extract_cues.c): each language's
- *  definition, "not X but Y" contrast, prediction, example and first-person
- *  claim are told by its own words and carried by the passage's words;
- *  "nicht nur X, sondern auch Y" adds and is no contrast.
+ *  Spanish, Italian, Portuguese, Dutch and Russian (extract_cues.c): each
+ *  language's definition, "not X but Y" contrast, prediction, example and
+ *  first-person claim are told by its own words and carried by the
+ *  passage's words; "nicht nur X, sondern auch Y" adds and is no contrast.
  *  SPDX-License-Identifier: MIT
  */
 #include "extract.h"
@@ -110,6 +110,14 @@ static void test_romance_and_dutch_cues(void **state)
              "Het probleem is niet de techniek van het dossier, maar het vertrouwen van de "
              "artsen in de veiligheid van de gegevens.",
              "Contrast" DASH "niet de techniek van het dossier, maar het vertrouwen");
+    s_expect(STOPWORD_RU,
+             "Главная проблема не в технике этой системы, а в доверии врачей к безопасности "
+             "данных, и это все знают.",
+             "Contrast" DASH "не в технике этой системы, а в доверии врачей");
+    s_expect(STOPWORD_RU,
+             "Многие данные всё ещё хранятся на бумаге, например результаты анализов и письма "
+             "врачей из других больниц.",
+             "Example" DASH "результаты анализов и письма врачей из других больниц");
     s_expect(STOPWORD_NL,
              "Veel gegevens staan nog op papier, bijvoorbeeld de uitslagen van het onderzoek en "
              "de brieven van de artsen.",
