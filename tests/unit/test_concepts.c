@@ -93,6 +93,10 @@ static void test_german_nouns_are_concepts_and_names_are_references(void **state
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
         if (s_has(f.references, f.n_references, common[i]))
             fail_msg("\"%s\" is a common noun, not a reference", common[i]);
+    /* the raised questions are English forms: none for a German text */
+    for (size_t i = 0; i < f.n_questions; i++)
+        if (strncmp(f.questions[i], "What ", 5) == 0)
+            fail_msg("an English form for a German text: %s", f.questions[i]);
     extract_fanout_clear(&f);
 }
 
