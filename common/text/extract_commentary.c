@@ -77,11 +77,17 @@ static const char *const s_designators[] = {
     "model",   "version", "type", "serie",  "number",  "no",      "nr",    "chapter", "page",
     "section", "room",    "abs",  "absatz", "artikel", "kapitel", "seite", "art"};
 
+/* A number right after a designator is a label ("model 4431"); asked
+ * only of numbers, as it compares keys. */
+static bool s_label(const textmodel_t *m, uint32_t w)
+{
+    return w > 0 && m->words[w - 1].sent == m->words[w].sent &&
+           extract_key_in(m, w - 1, s_designators, EXTRACT_N(s_designators));
+}
+
 static bool s_is_number(const extract_doc_t *d, uint32_t w)
 {
     const textmodel_t *m = &d->m;
-    bool label = w > 0 && m->words[w - 1].sent == m->words[w].sent &&
-                 extract_key_in(m, w - 1, s_designators, EXTRACT_N(s_designators));
     if (m->words[w].flags & TEXTMODEL_W_NUM) {
         /* a year is a date, not a figure; a number right after a name is
          * part of it ("iPhone 11", "Thunderbolt 3") */
@@ -91,11 +97,13 @@ static bool s_is_number(const extract_doc_t *d, uint32_t w)
         bool name = w > 0 && m->words[w - 1].sent == m->words[w].sent &&
                     !(m->words[w].flags & TEXTMODEL_W_BREAK) &&
                     (m->words[w - 1].flags & (TEXTMODEL_W_CAP | TEXTMODEL_W_ACRONYM));
-        return !year && !name && !label;
+        return !year && !name && !s_label(m, w);
     }
+    if (!(d->term_class[m->words[w].term] & S_TERM_NUMBER))
+        return false;
     /* a number word inside a compound counts nothing: "half-baked" */
     bool compound = w + 1 < m->n_words && (m->words[w + 1].flags & TEXTMODEL_W_HYPHEN);
-    return (d->term_class[m->words[w].term] & S_TERM_NUMBER) && !compound && !label;
+    return !compound && !s_label(m, w);
 }
 
 static void s_classify(extract_doc_t *d, extract_words_t list, unsigned cls)

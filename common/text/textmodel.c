@@ -115,10 +115,12 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
     memcpy(key, plain, plain_len);
     size_t key_len = s_stem(key, plain_len);
     int64_t found = textmodel_find(m, key, key_len);
+    /* A term is a stopword when any of its forms is: the plural rule keys
+     * German "eines" as "eine" (s_finish_words flags the words). Only a
+     * form the rule changed can differ from its key, so only those ask. */
+    bool stemmed = key_len != plain_len;
     if (found >= 0) {
-        /* a term is a stopword when any of its forms is: the plural rule
-         * keys German "eines" as "eine" (s_finish_words flags the words) */
-        if (!m->terms[found].stop)
+        if (stemmed && !m->terms[found].stop)
             m->terms[found].stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len);
         return (uint32_t)found;
     }
@@ -137,7 +139,8 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
         .key_off = (uint32_t)m->arena_len,
         .key_len = (uint32_t)key_len,
         .last_sent = UINT32_MAX,
-        .stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len),
+        .stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len) ||
+                (stemmed && stopword_is_lang((stopword_lang_t)m->lang, key, key_len)),
     };
     m->arena_len += key_len;
     s_table_put(m, (uint32_t)m->n_terms);
