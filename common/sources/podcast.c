@@ -315,6 +315,8 @@ static int64_t s_last_end(const transcript_t *t)
     return -1;
 }
 
+#define S_POD_MAX_SPEAKERS 12 /* names in the source facts, as source.c keeps */
+
 static void s_pod_meta(s_pod_t *p, const podcast_transcript_t *tr, s_tfmt_t fmt, source_meta_t *pm)
 {
     static const char *const names[] = {"json", "vtt", "srt", "html", "text", "text"};
@@ -342,6 +344,13 @@ static void s_pod_meta(s_pod_t *p, const podcast_transcript_t *tr, s_tfmt_t fmt,
         m->url = mem_strdup(p->url);
     m->n_repaired = pm->n_repaired;
     m->n_skipped = pm->n_skipped;
+    char *who[S_POD_MAX_SPEAKERS];
+    size_t n = podcast_speakers(f, it, p->t, who, S_POD_MAX_SPEAKERS);
+    if (n) {
+        m->speakers = mem_calloc(n, sizeof *m->speakers);
+        memcpy(m->speakers, who, n * sizeof *who);
+        m->n_speakers = n;
+    }
 }
 
 static bool s_media_refused(const char *type)

@@ -19,6 +19,7 @@
 #define PODCAST_MAX_TRANSCRIPTS 16    /* <podcast:transcript> tags kept per item */
 #define PODCAST_MAX_FIELD       8192  /* bytes kept of one text field (title, guid…) */
 #define PODCAST_MAX_DEPTH       256   /* element nesting refused beyond this */
+#define PODCAST_MAX_PERSONS     32    /* <podcast:person> tags kept per item or channel */
 #define PODCAST_NO_DATE         INT64_MIN
 
 /* One <podcast:transcript>. Plain data. */
@@ -28,6 +29,14 @@ typedef struct {
     char *language; /* owned or NULL (then the channel's language applies) */
     bool captions;  /* rel="captions" */
 } podcast_transcript_t;
+
+/* One <podcast:person>: "<podcast:person role="guest">Bob Guest</podcast:
+ * person>". The role is lower case, "host" when absent (the namespace's
+ * default); the group is not kept. Plain data. */
+typedef struct {
+    char *name; /* owned, whitespace collapsed */
+    char *role; /* owned: "host", "co-host", "guest", "guest host", ... */
+} podcast_person_t;
 
 /* One <item>. Plain data; every string owned or NULL, valid UTF-8. */
 typedef struct {
@@ -43,14 +52,19 @@ typedef struct {
     int64_t duration_ms;               /* itunes:duration, -1 if absent or malformed */
     podcast_transcript_t *transcripts; /* owned array */
     size_t n_transcripts;
+    podcast_person_t *persons; /* owned array: the item's own; when there are
+                                  none, the channel's apply */
+    size_t n_persons;
 } podcast_item_t;
 
 /* A parsed feed. Plain data; strings owned or NULL. */
 typedef struct {
-    char *title;           /* channel <title> */
-    char *author;          /* channel itunes:author */
-    char *language;        /* channel <language> */
-    char *link;            /* channel <link> */
+    char *title;               /* channel <title> */
+    char *author;              /* channel itunes:author */
+    char *language;            /* channel <language> */
+    char *link;                /* channel <link> */
+    podcast_person_t *persons; /* owned array: the channel's <podcast:person> */
+    size_t n_persons;
     podcast_item_t *items; /* owned; in feed order */
     size_t n_items;
     size_t n_dropped; /* items past PODCAST_MAX_ITEMS, not kept */
@@ -92,7 +106,9 @@ int podcast_date_parse(const char *s, char day[11], int64_t *unix_s);
  * JSON segment with a non-blank body, trimmed. Segments are joined by " ",
  * or by "\n\n" after a body ending in "\n". When the file names two or more
  * speakers, a speaker change starts a paragraph with "Name: " (outside any
- * segment, except on the very first one). A missing endTime is the next
+ * segment, except on the very first one). Each segment with a "speaker"
+ * is that speaker's (transcript_set_speaker, whitespace collapsed), with
+ * one speaker or many, so snippets say "— Name". A missing endTime is the next
  * startTime (the last: its own start); times may be numbers or numeric
  * strings. NULL and *err: LODE_EINVAL (not JSON, no "segments" array, bad
  * time), LODE_EEMPTY (no text). */
@@ -103,6 +119,18 @@ transcript_t *podcast_json_transcript(const char *body, size_t len, err_t *err);
  * <cite>Speaker:</cite> stays in front of the paragraph it labels, <time>,
  * <script> and <style> contents go, entities are decoded. Caller frees. */
 char *podcast_html_text(const char *body, size_t len, size_t *out_len);
+
+/* The people who speak in an episode, for the source facts ("A conversation
+ * between ..."): the transcript's named speakers in order of first turn, then
+ * the hosts and guests (roles "host", "co-host", "guest", "guest host") of
+ * <podcast:person> on the item, else on the channel, that are not already
+ * there (a speaker "Ada" is the person "Ada Host"). At most max names, each
+ * a new string, in out[]; returns how many. */
+size_t podcast_speakers(const podcast_feed_t *feed,
+                        const podcast_item_t *item,
+                        const transcript_t *t,
+                        char **out,
+                        size_t max);
 
 /* The driver (podcast_match, podcast_state_new, podcast_ops: srcdrv_impl.h).
  * The URL is the feed's; the episode is opts->episode, else the fragment's
@@ -119,8 +147,9 @@ char *podcast_html_text(const char *body, size_t len, size_t *out_len);
  * "text"), title (the item's, else the show's), author (item itunes:author,
  * channel itunes:author, show title), site (show title), published,
  * runtime_ms (itunes:duration, else the last cue's end), language (the
- * transcript's, the channel's, the VTT header's), url (item link, a
- * permalink guid, else the feed URL). No transcript: LODE_ENOTFOUND
+ * transcript's, the channel's, the VTT header's), speakers
+ * (podcast_speakers), url (item link, a permalink guid, else the feed
+ * URL). No transcript: LODE_ENOTFOUND
  * "podcast: no published transcript for episode 'T' (found enclosure
  * audio/mpeg, 48.2 MB)". */
 

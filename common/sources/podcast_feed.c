@@ -233,6 +233,7 @@ typedef enum {
     S_F_IT_DATE,
     S_F_IT_DURATION,
     S_F_IT_AUTHOR,
+    S_F_PERSON, /* <podcast:person> of the channel or of the current item */
 } s_field_t;
 
 #define S_MAX_BINDINGS 64
@@ -257,7 +258,9 @@ typedef struct {
     bool saw_rss;
     bool saw_channel;
     size_t cap_items;
-    char root[32]; /* the first element's name, for the error message */
+    char root[32];    /* the first element's name, for the error message */
+    char *role;       /* owned: the open <podcast:person>'s role, lower case */
+    bool item_person; /* the open <podcast:person> is an item's */
 } s_feed_builder_t;
 
 static s_ns_t s_ns_of_uri(const char *uri)
@@ -401,6 +404,24 @@ static void s_transcript_tag(s_feed_builder_t *fb, const s_xt_t *t)
     free(rel);
 }
 
+/* A <podcast:person> of the channel or an item opens: its text is
+ * collected as a field, its role kept until it closes. */
+static bool
+s_person_open(s_feed_builder_t *fb, const s_xt_t *t, s_ns_t ns, const char *l, size_t ll)
+{
+    s_elem_t parent = fb->depth ? fb->stack[fb->depth - 1] : S_E_OTHER;
+    if (ns != S_NS_PODCAST || !s_is(l, ll, "person") ||
+        (parent != S_E_CHANNEL && parent != S_E_ITEM))
+        return false;
+    free(fb->role);
+    fb->role = s_attr(t, "role");
+    for (char *p = fb->role; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    fb->item_person = parent == S_E_ITEM;
+    fb->field = S_F_PERSON;
+    return true;
+}
+
 static bool s_channel_field(s_ns_t ns, const char *l, size_t ll, s_field_t *f)
 {
     if (ns == S_NS_CORE && s_is(l, ll, "title"))
@@ -450,6 +471,8 @@ static s_elem_t s_classify(s_feed_builder_t *fb, const s_xt_t *t)
         return S_E_ITEM;
     if (parent == S_E_CHANNEL && s_channel_field(ns, l, ll, &fb->field))
         return S_E_FIELD;
+    if (s_person_open(fb, t, ns, l, ll))
+        return S_E_FIELD;
     if (parent != S_E_ITEM)
         return S_E_OTHER;
     if (s_item_field(ns, l, ll, &fb->field))
@@ -470,12 +493,39 @@ static void s_set_once(char **slot, char *value)
     *slot = value;
 }
 
+/* The closing <podcast:person>'s name to its item or channel, at most
+ * PODCAST_MAX_PERSONS each; an unnamed person is dropped. */
+static void s_person_end(s_feed_builder_t *fb, char *name)
+{
+    podcast_item_t *it = fb->item_person ? s_item(fb) : NULL;
+    podcast_person_t **list = it ? &it->persons : &fb->feed->persons;
+    size_t *n = it ? &it->n_persons : &fb->feed->n_persons;
+    char *role = fb->role;
+    fb->role = NULL;
+    if (!name || (fb->item_person && !it) || *n == PODCAST_MAX_PERSONS) {
+        free(name);
+        free(role);
+        return;
+    }
+    if (!role || !*role) {
+        free(role);
+        role = mem_strdup("host");
+    }
+    if (!*list)
+        *list = mem_calloc(PODCAST_MAX_PERSONS, sizeof **list);
+    (*list)[(*n)++] = (podcast_person_t){.name = name, .role = role};
+}
+
 static void s_field_end(s_feed_builder_t *fb)
 {
     char *v = podcast_field_string(fb->text.data ? fb->text.data : "", fb->text.len);
     buf_reset(&fb->text);
     podcast_feed_t *f = fb->feed;
     podcast_item_t *it = s_item(fb);
+    if (fb->field == S_F_PERSON) {
+        s_person_end(fb, v);
+        return;
+    }
     if (fb->field < S_F_IT_TITLE) {
         char **slots[] = {&f->title, &f->author, &f->language, &f->link};
         s_set_once(slots[fb->field], v);
@@ -596,10 +646,20 @@ podcast_feed_t *podcast_feed_parse(const char *xml, size_t len, const char *base
     }
     podcast_feed_t *feed = fb->feed;
     buf_free(&fb->text);
+    free(fb->role);
     free(fb);
     if (rc != 0)
         podcast_feed_destroy(&feed);
     return feed;
+}
+
+static void s_persons_free(podcast_person_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].name);
+        free(p[i].role);
+    }
+    free(p);
 }
 
 static void s_item_free(podcast_item_t *it)
@@ -617,6 +677,7 @@ static void s_item_free(podcast_item_t *it)
         free(it->transcripts[i].language);
     }
     free(it->transcripts);
+    s_persons_free(it->persons, it->n_persons);
 }
 
 void podcast_feed_destroy(podcast_feed_t **self_p)
@@ -627,6 +688,7 @@ void podcast_feed_destroy(podcast_feed_t **self_p)
     for (size_t i = 0; i < f->n_items; i++)
         s_item_free(&f->items[i]);
     free(f->items);
+    s_persons_free(f->persons, f->n_persons);
     free(f->title);
     free(f->author);
     free(f->language);

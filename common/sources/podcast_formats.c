@@ -90,11 +90,14 @@ static int s_json_segment(
     }
     if (c->text.len == 0)
         return 0;
-    bool change = c->labels && sp && (!c->speaker || strcmp(sp, c->speaker) != 0);
-    char *sep = change ? mem_printf("\n\n%.200s: ", sp) : mem_strdup(c->para ? "\n\n" : " ");
+    /* the name as shown: whitespace collapsed, valid UTF-8 (a JSON string
+     * may hold newlines and tabs) */
+    char *name = sp ? podcast_field_string(sp, strlen(sp)) : NULL;
+    bool change = c->labels && name && (!c->speaker || strcmp(sp, c->speaker) != 0);
+    char *sep = change ? mem_printf("\n\n%.200s: ", name) : mem_strdup(c->para ? "\n\n" : " ");
     int rc = 0;
     if (change && c->t->len == 0) {
-        char *both = mem_printf("%.200s: %s", sp, c->text.data);
+        char *both = mem_printf("%.200s: %s", name, c->text.data);
         rc =
             transcript_append(c->t, NULL, both, strlen(both), (transcript_time_t){start, end}, err);
         free(both);
@@ -103,6 +106,10 @@ static int s_json_segment(
                                (transcript_time_t){start, end}, err);
     }
     free(sep);
+    /* the segment is this speaker's, so a snippet in it says "— Name" */
+    if (rc == 0 && name)
+        transcript_set_speaker(c->t, c->t->n_segs - 1, name, strlen(name));
+    free(name);
     if (sp)
         c->speaker = sp;
     size_t bl = strlen(body);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "stopword.h"
 
 #define S_MAX_CANDS 8192
 #define S_MAX_RUN   6
@@ -27,6 +28,7 @@ typedef struct {
 
 typedef struct {
     const textmodel_t *m;
+    uint8_t *noun; /* owned, German only: per term, met as a common noun */
     s_cand_t *c;
     size_t n, cap;
     uint32_t *table; /* index + 1 */
@@ -186,6 +188,86 @@ static bool s_before_speech(const textmodel_t *m, uint32_t a, uint32_t b)
            s_key_in(m, b + 1, s_speech, S_N(s_speech));
 }
 
+/* German plurals and abstract nouns go bare ("Befunde", "Diagnosen",
+ * "Gesundheitseinrichtungen", "Nutzer"): a capitalised word with a noun
+ * ending, or an abbreviation ("Nr."), is marked 3 in noun[], which rules it
+ * out as a one-word name (names of two words and more end as they please:
+ * "Helios Kliniken"). */
+static void s_german_suffix_nouns(const textmodel_t *m, uint8_t *noun)
+{
+    static const char *const ends[] = {"e",   "en",    "er",   "ung", "ungen", "heit", "keit",
+                                       "ion", "ionen", "ität", "nis", "nisse", "enz",  "anz"};
+    for (uint32_t w = 0; w < m->n_words; w++) {
+        const textmodel_word_t *cur = &m->words[w];
+        if (!(cur->flags & TEXTMODEL_W_CAP) || (cur->flags & TEXTMODEL_W_ACRONYM) ||
+            noun[cur->term])
+            continue;
+        size_t len;
+        const char *k = textmodel_key(m, cur->term, &len);
+        size_t after = cur->offset + cur->length;
+        if (after < m->len && m->text[after] == '.' && w + 1 < m->n_words &&
+            m->words[w + 1].sent == cur->sent)
+            noun[cur->term] = 3; /* "Nr.", "Mio.", "Abs.": an abbreviation */
+        for (size_t i = 0; i < S_N(ends); i++) {
+            size_t n = strlen(ends[i]);
+            if (len > n + 2 && memcmp(k + len - n, ends[i], n) == 0)
+                noun[cur->term] = 3;
+        }
+    }
+}
+
+/* A German run that is a noun phrase, not a name: it ends in a common noun,
+ * or in a word with a noun ending after one (or alone), or opens a sentence
+ * on an inflected adjective ("Relevante Dokumente", "Analoge Prozesse"). */
+static bool s_german_phrase(const textmodel_t *m, const uint8_t *noun, uint32_t a, uint32_t b)
+{
+    uint8_t first = noun[m->words[a].term], last = noun[m->words[b].term];
+    if (last == 1 || (last == 3 && (a == b || first)))
+        return true; /* "Festlegung von Fallpauschalen"; "Helios Kliniken" stays */
+    size_t len;
+    const char *k = textmodel_key(m, m->words[a].term, &len);
+    return a < b && (m->words[a].flags & TEXTMODEL_W_FIRST) && len > 4 &&
+           (k[len - 1] == 'e' || k[len - 2] == 'e');
+}
+
+/* German capitalises every noun, so a capital says nothing there: a word is
+ * a common noun, not a name, once the text puts it after an article or a
+ * determiner ("die Patienten"), or after an inflected adjective that
+ * follows one or a preposition ("in internen Systemen"). Names rarely take
+ * either ("in Deutschland", "IBM"). NULL for other languages. */
+static uint8_t *s_german_nouns(const textmodel_t *m)
+{
+    static const char *const det[] = {
+        "der",    "die",    "das",    "den",    "dem",   "des",    "ein",    "eine",   "einen",
+        "einem",  "einer",  "eines",  "kein",   "keine", "keinen", "keinem", "keiner", "dieser",
+        "diese",  "dieses", "diesem", "diesen", "jede",  "jeder",  "jedes",  "jedem",  "jeden",
+        "im",     "am",     "zum",    "zur",    "vom",   "beim",   "ins",    "seine",  "seinen",
+        "seinem", "seiner", "ihre",   "ihren",  "ihrem", "ihrer",  "unsere", "alle",   "allen"};
+    static const char *const prep[] = {"in",   "an",    "auf",   "aus",  "bei",     "mit",
+                                       "nach", "von",   "zu",    "für",  "über",    "unter",
+                                       "vor",  "durch", "gegen", "ohne", "zwischen"};
+    if (m->lang != STOPWORD_DE)
+        return NULL;
+    uint8_t *noun = mem_calloc(m->n_terms + 1, 1);
+    for (uint32_t w = 1; w < m->n_words; w++) {
+        const textmodel_word_t *cur = &m->words[w], *prev = &m->words[w - 1];
+        if (!(cur->flags & TEXTMODEL_W_CAP) || (cur->flags & TEXTMODEL_W_ACRONYM) ||
+            prev->sent != cur->sent || (cur->flags & TEXTMODEL_W_BREAK))
+            continue;
+        bool after_det = s_key_in(m, w - 1, det, S_N(det));
+        size_t len;
+        const char *k = textmodel_key(m, prev->term, &len);
+        bool adjective = !(prev->flags & (TEXTMODEL_W_CAP | TEXTMODEL_W_NUM | TEXTMODEL_W_STOP)) &&
+                         len > 3 && (k[len - 1] == 'e' || k[len - 2] == 'e') && w >= 2 &&
+                         m->words[w - 2].sent == cur->sent &&
+                         (s_key_in(m, w - 2, det, S_N(det)) || s_key_in(m, w - 2, prep, S_N(prep)));
+        if (after_det || adjective)
+            noun[cur->term] = 1;
+    }
+    s_german_suffix_nouns(m, noun);
+    return noun;
+}
+
 static void s_add_run(s_set_t *set, uint32_t a, uint32_t b)
 {
     const textmodel_t *m = set->m;
@@ -239,7 +321,8 @@ static void s_scan_runs(s_set_t *set)
                 break;
             }
         }
-        s_add_run(set, a, b);
+        if (!set->noun || !s_german_phrase(m, set->noun, a, b))
+            s_add_run(set, a, b); /* not German "Daten der Akte", "Befunde" */
         w = b + 1;
     }
 }
@@ -424,7 +507,7 @@ int entity_extract(const textmodel_t *m, size_t max, entity_list_t *out, err_t *
         return -1;
     }
     memset(out, 0, sizeof *out);
-    s_set_t set = {.m = m};
+    s_set_t set = {.m = m, .noun = s_german_nouns(m)};
     s_scan_runs(&set);
     s_scan_works(&set);
     s_scan_et_al(&set);
@@ -452,6 +535,7 @@ int entity_extract(const textmodel_t *m, size_t max, entity_list_t *out, err_t *
     }
     free(set.c);
     free(set.table);
+    free(set.noun);
     return 0;
 }
 

@@ -11,122 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract_cues.h"
 #include "extract_impl.h"
 #include "mem.h"
 
 #define S_CARRY_WORDS 12 /* words of the passage in one line at most */
 #define S_ROLE_REPEAT 3  /* a role used this often gives way to a runner-up */
 
-typedef enum {
-    S_CLAIM,
-    S_DEFINE,
-    S_NUMBER,
-    S_CONTRAST,
-    S_PREDICT,
-    S_EXAMPLE,
-    S_METAPHOR,
-    S_ANALOGY,
-    S_QUESTION,
-    S_CAUSE,
-    S_EVIDENCE,
-    S_OBJECTION,
-    S_REPLY,
-    S_N_ROLES
-} s_role_t;
+#define S_N_ROLES EXTRACT_N_ROLES
 
 static const char *const s_labels[S_N_ROLES] = {
     "Claim",   "Definition", "Number", "Contrast", "Prediction", "Example", "Metaphor",
     "Analogy", "Question",   "Cause",  "Evidence", "Objection",  "Reply"};
 
-/* Where a role's carrying words start, relative to its cue. */
-typedef enum {
-    S_AFTER,  /* right after the cue: "for example, [bank tellers]" */
-    S_CLAUSE, /* at the start of the clause holding the cue */
-    S_AT,     /* at the cue's last word: "like [a Frankenstein's monster]" */
-    S_FROM,   /* at the cue itself: "[not like a human ...]" */
-} s_carry_t;
-
-typedef struct {
-    s_role_t role;
-    const char *w[3]; /* term keys of one to three consecutive words */
-    double weight;
-    s_carry_t carry;
-} s_cue_t;
-
-/* At most 64: a term's cues are a bit mask (extract_doc_t.cue_mask). */
-static const s_cue_t s_cues[] = {
-    {S_DEFINE, {"definition", "of"}, 3.0, S_AFTER},
-    {S_DEFINE, {"is", "to", "say"}, 2.0, S_AFTER},
-    {S_DEFINE, {"defined", "as"}, 3.0, S_CLAUSE},
-    {S_DEFINE, {"refer", "to"}, 1.5, S_CLAUSE},
-    {S_DEFINE, {"known", "as"}, 2.0, S_CLAUSE},
-    {S_DEFINE, {"i", "mean"}, 1.2, S_AFTER},
-    {S_DEFINE, {"which", "mean"}, 1.2, S_AFTER},
-    {S_CONTRAST, {"by", "contrast"}, 2.0, S_CLAUSE},
-    {S_CONTRAST, {"whereas"}, 2.0, S_CLAUSE},
-    {S_CONTRAST, {"rather", "than"}, 2.0, S_CLAUSE},
-    {S_CONTRAST, {"instead", "of"}, 1.5, S_CLAUSE},
-    {S_CONTRAST, {"unlike"}, 1.5, S_CLAUSE},
-    {S_CONTRAST, {"however"}, 1.2, S_AFTER},
-    {S_CONTRAST, {"not", "like"}, 2.0, S_FROM},
-    {S_CONTRAST, {"it", "more", "like"}, 2.0, S_CLAUSE}, /* "it's": 's is keyed off */
-    {S_CONTRAST, {"but"}, 0.6, S_AFTER},
-    {S_PREDICT, {"to", "bet", "that"}, 3.0, S_AFTER},
-    {S_PREDICT, {"i", "bet"}, 3.0, S_AFTER},
-    {S_PREDICT, {"i'd", "bet"}, 3.0, S_AFTER},
-    {S_PREDICT, {"predict", "that"}, 3.0, S_AFTER},
-    {S_PREDICT, {"i", "expect"}, 2.0, S_AFTER},
-    {S_PREDICT, {"will", "be"}, 0.8, S_CLAUSE},
-    {S_PREDICT, {"going", "to", "be"}, 1.0, S_CLAUSE},
-    {S_PREDICT, {"in", "the", "future"}, 1.0, S_CLAUSE},
-    {S_EXAMPLE, {"for", "example"}, 2.5, S_AFTER},
-    {S_EXAMPLE, {"for", "instance"}, 2.5, S_AFTER},
-    {S_EXAMPLE, {"such", "as"}, 1.2, S_AFTER},
-    {S_EXAMPLE, {"e.g"}, 2.0, S_AFTER},
-    {S_METAPHOR, {"like", "a"}, 1.5, S_AT},
-    {S_METAPHOR, {"like", "an"}, 1.5, S_AT},
-    {S_METAPHOR, {"as", "if"}, 1.5, S_AFTER},
-    {S_ANALOGY, {"think", "of"}, 1.5, S_AFTER},
-    {S_ANALOGY, {"imagine"}, 1.5, S_AFTER},
-    {S_METAPHOR, {"metaphor"}, 2.5, S_CLAUSE},
-    {S_ANALOGY, {"analogy"}, 2.0, S_CLAUSE},
-    {S_ANALOGY, {"analogous"}, 2.0, S_CLAUSE},
-    {S_CAUSE, {"the", "reason"}, 1.5, S_CLAUSE},
-    {S_CAUSE, {"because"}, 1.2, S_AFTER},
-    {S_CAUSE, {"which", "is", "why"}, 2.0, S_AFTER},
-    {S_CAUSE, {"due", "to"}, 1.2, S_AFTER},
-    {S_CAUSE, {"therefore"}, 1.2, S_AFTER},
-    {S_EVIDENCE, {"suggest", "that"}, 2.0, S_AFTER},
-    {S_EVIDENCE, {"suggest", "to", "me"}, 2.0, S_AFTER},
-    {S_EVIDENCE, {"show", "that"}, 2.0, S_AFTER},
-    {S_EVIDENCE, {"found", "that"}, 2.0, S_AFTER},
-    {S_EVIDENCE, {"according", "to"}, 1.5, S_AFTER},
-    {S_EVIDENCE, {"evidence"}, 1.5, S_CLAUSE},
-    {S_OBJECTION, {"people", "will", "say"}, 3.0, S_AFTER},
-    {S_OBJECTION, {"objection"}, 2.0, S_CLAUSE},
-    {S_OBJECTION, {"critic"}, 2.0, S_CLAUSE},
-    {S_OBJECTION, {"you", "might", "say"}, 2.5, S_AFTER},
-    {S_REPLY, {"my", "response"}, 3.0, S_CLAUSE},
-    {S_REPLY, {"the", "right", "way"}, 1.5, S_CLAUSE},
-    {S_CLAIM, {"i", "think"}, 1.0, S_AFTER},
-    {S_CLAIM, {"i", "believe"}, 1.2, S_AFTER},
-    {S_CLAIM, {"i", "would", "argue"}, 1.5, S_AFTER},
-    {S_CLAIM, {"the", "point", "is"}, 1.5, S_AFTER},
-    {S_CLAIM, {"the", "correct", "way"}, 1.5, S_CLAUSE},
-};
-
-static const char *const s_number_words[] = {
-    "ten",     "tens",        "hundred", "thousand", "million", "billion", "trillion",
-    "percent", "millionfold", "twice",   "half",     "dozen",   "two",     "three",
-    "four",    "five",        "six",     "seven",    "eight",   "nine",    "twenty"};
-
-static const char *const s_compare_words[] = {"than",   "contrast", "v",      "vs",
-                                              "versus", "compared", "whereas"};
-
-static const char *const s_lead_drop[] = {"that", "and", "so", "but", "then", "is", "basically"};
-static const char *const s_tail_drop[] = {
-    "the", "a",   "an",    "of",  "to", "and", "or", "that", "in",   "for",  "with",
-    "is",  "are", "which", "who", "as", "by",  "on", "at",   "from", "this", "these"};
+/* The cue words of the document's language (extract_cues.c). */
+static const extract_lang_cues_t *s_lang(const extract_doc_t *d)
+{
+    return extract_lang_cues(d->m.lang);
+}
 
 /* State carried across the snippets of one source. */
 struct extract_voice {
@@ -138,12 +40,28 @@ typedef struct {
     double score[S_N_ROLES];
     uint32_t at[S_N_ROLES];  /* first word of the role's strongest cue */
     uint32_t len[S_N_ROLES]; /* its length in words */
-    s_carry_t carry[S_N_ROLES];
+    extract_carry_t carry[S_N_ROLES];
     double best_w[S_N_ROLES];
     uint32_t figures; /* number words and figures */
 } s_cues_t;
 
-enum { S_TERM_NUMBER = 1, S_TERM_COMPARE = 2 };
+/* Word classes of the language's lists, per term (extract_doc_t.term_class):
+ * a list is looked up by term, so it matches as the text model keys words. */
+enum {
+    S_TERM_NUMBER = 1,
+    S_TERM_COMPARE = 2,
+    S_TERM_LEAD = 4,  /* a connective a carried phrase does not start with */
+    S_TERM_TAIL = 8,  /* a function word it does not end with */
+    S_TERM_SUB = 16,  /* opens a subordinate clause */
+    S_TERM_NEG = 32,  /* "not" of "not X but Y" */
+    S_TERM_BUT = 64,  /* its "but" */
+    S_TERM_ONLY = 128 /* "not only": no contrast */
+};
+
+static bool s_is(const extract_doc_t *d, uint32_t w, unsigned cls)
+{
+    return d->term_class[d->m.words[w].term] & cls;
+}
 
 /* The term of an ASCII word as the model keys it (folded, plural dropped). */
 static int64_t s_term_of(const textmodel_t *m, const char *word)
@@ -151,6 +69,20 @@ static int64_t s_term_of(const textmodel_t *m, const char *word)
     char key[64];
     size_t n = textmodel_fold(word, strlen(word), key, sizeof key, true);
     return textmodel_find(m, key, n);
+}
+
+/* Words that make the number after them a label, not a quantity: "model
+ * 4431", "Nr. 4", "page 12", "Absatz 3". */
+static const char *const s_designators[] = {
+    "model",   "version", "type", "serie",  "number",  "no",      "nr",    "chapter", "page",
+    "section", "room",    "abs",  "absatz", "artikel", "kapitel", "seite", "art"};
+
+/* A number right after a designator is a label ("model 4431"); asked
+ * only of numbers, as it compares keys. */
+static bool s_label(const textmodel_t *m, uint32_t w)
+{
+    return w > 0 && m->words[w - 1].sent == m->words[w].sent &&
+           extract_key_in(m, w - 1, s_designators, EXTRACT_N(s_designators));
 }
 
 static bool s_is_number(const extract_doc_t *d, uint32_t w)
@@ -165,34 +97,44 @@ static bool s_is_number(const extract_doc_t *d, uint32_t w)
         bool name = w > 0 && m->words[w - 1].sent == m->words[w].sent &&
                     !(m->words[w].flags & TEXTMODEL_W_BREAK) &&
                     (m->words[w - 1].flags & (TEXTMODEL_W_CAP | TEXTMODEL_W_ACRONYM));
-        return !year && !name;
+        return !year && !name && !s_label(m, w);
     }
-    return d->term_class[m->words[w].term] & S_TERM_NUMBER;
+    if (!(d->term_class[m->words[w].term] & S_TERM_NUMBER))
+        return false;
+    /* a number word inside a compound counts nothing: "half-baked" */
+    bool compound = w + 1 < m->n_words && (m->words[w + 1].flags & TEXTMODEL_W_HYPHEN);
+    return !compound && !s_label(m, w);
 }
 
-_Static_assert(EXTRACT_N(s_cues) <= 64, "a term's cues are one 64-bit mask");
+static void s_classify(extract_doc_t *d, extract_words_t list, unsigned cls)
+{
+    for (size_t i = 0; i < list.n; i++) {
+        int64_t t = s_term_of(&d->m, list.w[i]);
+        if (t >= 0)
+            d->term_class[t] |= (uint8_t)cls;
+    }
+}
 
 void extract_cues_prepare(extract_doc_t *d)
 {
-    d->cue_terms = mem_alloc(EXTRACT_N(s_cues) * 3 * sizeof *d->cue_terms);
-    for (size_t c = 0; c < EXTRACT_N(s_cues); c++)
+    const extract_lang_cues_t *L = s_lang(d);
+    d->cue_terms = mem_alloc(L->n_cues * 3 * sizeof *d->cue_terms);
+    for (size_t c = 0; c < L->n_cues; c++)
         for (size_t n = 0; n < 3; n++)
-            d->cue_terms[c * 3 + n] = s_cues[c].w[n] ? s_term_of(&d->m, s_cues[c].w[n]) : -2;
+            d->cue_terms[c * 3 + n] = L->cues[c].w[n] ? s_term_of(&d->m, L->cues[c].w[n]) : -2;
     d->cue_mask = mem_calloc(d->m.n_terms + 1, sizeof *d->cue_mask);
-    for (size_t c = 0; c < EXTRACT_N(s_cues); c++)
+    for (size_t c = 0; c < L->n_cues && c < 64; c++)
         if (d->cue_terms[c * 3] >= 0)
             d->cue_mask[d->cue_terms[c * 3]] |= 1ull << c;
     d->term_class = mem_calloc(d->m.n_terms + 1, 1);
-    for (size_t i = 0; i < EXTRACT_N(s_number_words); i++) {
-        int64_t t = s_term_of(&d->m, s_number_words[i]);
-        if (t >= 0)
-            d->term_class[t] |= S_TERM_NUMBER;
-    }
-    for (size_t i = 0; i < EXTRACT_N(s_compare_words); i++) {
-        int64_t t = s_term_of(&d->m, s_compare_words[i]);
-        if (t >= 0)
-            d->term_class[t] |= S_TERM_COMPARE;
-    }
+    s_classify(d, L->numbers, S_TERM_NUMBER);
+    s_classify(d, L->compare, S_TERM_COMPARE);
+    s_classify(d, L->lead_drop, S_TERM_LEAD);
+    s_classify(d, L->tail_drop, S_TERM_TAIL);
+    s_classify(d, L->subordinate, S_TERM_SUB);
+    s_classify(d, L->negation, S_TERM_NEG);
+    s_classify(d, L->but, S_TERM_BUT);
+    s_classify(d, L->only, S_TERM_ONLY);
 }
 
 /* Length of cue c at word w, or 0: its words' terms, no punctuation between. */
@@ -216,7 +158,7 @@ static void s_find_cues(const extract_doc_t *d, uint32_t first, uint32_t end, s_
         /* only the cues whose first word this is (most words start none) */
         for (uint64_t mask = d->cue_mask[d->m.words[w].term]; mask; mask &= mask - 1) {
             size_t c = (size_t)__builtin_ctzll(mask);
-            const s_cue_t *cue = &s_cues[c];
+            const extract_cue_t *cue = &s_lang(d)->cues[c];
             uint32_t n = s_cue_match(d, c, w, end);
             if (!n)
                 continue;
@@ -236,24 +178,26 @@ static void s_find_cues(const extract_doc_t *d, uint32_t first, uint32_t end, s_
     }
 }
 
-/* "not X but Y", "not X; it's more like Y": a contrast however its halves
- * are worded, "not" and then "but" (or "rather", "instead") within a dozen
- * words of one sentence. */
+/* "not X but Y", "nicht X, sondern Y", "pas X mais Y", "no X sino Y": a
+ * contrast however its halves are worded, the language's "not" and then its
+ * "but" (English also "rather", "instead") within a dozen words of one
+ * sentence; "not only X but also Y" adds rather than contrasts. */
 static void s_not_but(const extract_doc_t *d, uint32_t first, uint32_t end, s_cues_t *cu)
 {
     const textmodel_t *m = &d->m;
     for (uint32_t w = first; w < end; w++) {
-        if (!extract_key_is(m, w, "not"))
+        if (!s_is(d, w, S_TERM_NEG) || (w + 1 < end && s_is(d, w + 1, S_TERM_ONLY)))
             continue;
         for (uint32_t z = w + 2; z < end && z < w + 14; z++) {
-            if (extract_key_is(m, z, "but") || extract_key_is(m, z, "rather") ||
-                extract_key_is(m, z, "instead")) {
-                cu->score[S_CONTRAST] += 2.5;
-                if (cu->best_w[S_CONTRAST] < 2.5) {
-                    cu->best_w[S_CONTRAST] = 2.5;
-                    cu->at[S_CONTRAST] = w;
-                    cu->len[S_CONTRAST] = 1;
-                    cu->carry[S_CONTRAST] = S_FROM;
+            if (m->words[z].sent != m->words[w].sent)
+                break;
+            if (s_is(d, z, S_TERM_BUT)) {
+                cu->score[EXTRACT_R_CONTRAST] += 2.5;
+                if (cu->best_w[EXTRACT_R_CONTRAST] < 2.5) {
+                    cu->best_w[EXTRACT_R_CONTRAST] = 2.5;
+                    cu->at[EXTRACT_R_CONTRAST] = w;
+                    cu->len[EXTRACT_R_CONTRAST] = 1;
+                    cu->carry[EXTRACT_R_CONTRAST] = EXTRACT_C_FROM;
                 }
                 return;
             }
@@ -273,31 +217,31 @@ static void s_role_scores(const extract_doc_t *d, uint32_t a, uint32_t b, s_cues
     for (uint32_t w = first; w < end && !compare; w++)
         compare = d->term_class[m->words[w].term] & S_TERM_COMPARE;
     if (cu->figures >= 2 || (cu->figures && compare))
-        cu->score[S_NUMBER] = 0.6 + cu->figures * 0.5 + (compare ? 1.0 : 0);
+        cu->score[EXTRACT_R_NUMBER] = 0.6 + cu->figures * 0.5 + (compare ? 1.0 : 0);
     s_not_but(d, first, end, cu);
     for (uint32_t s = a; s <= b; s++)
         if (m->sents[s].question) {
-            cu->score[S_QUESTION] += s == a ? 2.2 : 1.0;
-            if (!cu->at[S_QUESTION])
-                cu->at[S_QUESTION] = m->sents[s].first_word;
+            cu->score[EXTRACT_R_QUESTION] += s == a ? 2.2 : 1.0;
+            if (!cu->at[EXTRACT_R_QUESTION])
+                cu->at[EXTRACT_R_QUESTION] = m->sents[s].first_word;
         }
 }
 
 /* The strongest role, giving way to a runner-up of at least half its
  * strength once it has been used S_ROLE_REPEAT times in this source. */
-static s_role_t s_pick_role(const s_cues_t *cu, const extract_voice_t *v)
+static extract_role_t s_pick_role(const s_cues_t *cu, const extract_voice_t *v)
 {
-    s_role_t best = S_CLAIM, second = S_CLAIM;
+    extract_role_t best = EXTRACT_R_CLAIM, second = EXTRACT_R_CLAIM;
     for (int r = 1; r < S_N_ROLES; r++) {
         if (cu->score[r] > cu->score[best]) {
             second = best;
-            best = (s_role_t)r;
+            best = (extract_role_t)r;
         } else if (cu->score[r] > cu->score[second] || second == best) {
-            second = (s_role_t)r;
+            second = (extract_role_t)r;
         }
     }
     if (cu->score[best] < 1.0)
-        return S_CLAIM;
+        return EXTRACT_R_CLAIM;
     if (v->role_uses[best] >= S_ROLE_REPEAT && second != best && cu->score[second] >= 1.0 &&
         cu->score[second] >= 0.5 * cu->score[best])
         return second;
@@ -353,16 +297,16 @@ static bool s_close_quotes(buf_t *out, size_t at)
 
 /* Words [from, from+max) of the passage up to a hard break, with leading
  * connectives and trailing function words dropped and "…" where cut. */
-static void s_carry(const textmodel_t *m, uint32_t from, uint32_t end, uint32_t max, buf_t *out)
+static void s_carry(const extract_doc_t *d, uint32_t from, uint32_t end, uint32_t max, buf_t *out)
 {
-    while (from + 1 < end && extract_key_in(m, from, s_lead_drop, EXTRACT_N(s_lead_drop)) &&
-           !s_hard_break(m, from + 1))
+    const textmodel_t *m = &d->m;
+    while (from + 1 < end && s_is(d, from, S_TERM_LEAD) && !s_hard_break(m, from + 1))
         from++;
     uint32_t z = from;
     while (z + 1 < end && z + 1 - from < max && !s_hard_break(m, z + 1))
         z++;
     bool cut = z + 1 < end && !s_hard_break(m, z + 1);
-    while (z > from && extract_key_in(m, z, s_tail_drop, EXTRACT_N(s_tail_drop))) {
+    while (z > from && s_is(d, z, S_TERM_TAIL)) {
         z--;
         cut = true;
     }
@@ -433,8 +377,7 @@ static bool s_figure_at(const extract_doc_t *d, uint32_t w, uint32_t end, uint32
         z += step == 2 ? 2 : 1;
         content += (step == 2 && !s_is_number(d, z)) || step == 3;
     }
-    while (z > w && (extract_key_in(m, z, s_tail_drop, EXTRACT_N(s_tail_drop)) ||
-                     extract_key_is(m, z, "per")))
+    while (z > w && (s_is(d, z, S_TERM_TAIL) || extract_key_is(m, z, "per")))
         z--;
     *z_out = z;
     return content > 0 && z > w; /* a figure counts something */
@@ -468,9 +411,6 @@ static void s_number_line(const extract_doc_t *d, uint32_t first, uint32_t end, 
     }
 }
 
-static const char *const s_subordinate[] = {"which", "who",     "where", "when",  "that", "as",
-                                            "if",    "because", "for",   "while", "whom", "whose"};
-
 /* The most informative clause of the passage, for a plain claim: five
  * words or more, a main clause before a subordinate one. */
 static uint32_t s_best_clause(const extract_doc_t *d, uint32_t first, uint32_t end)
@@ -482,7 +422,7 @@ static uint32_t s_best_clause(const extract_doc_t *d, uint32_t first, uint32_t e
         if (w == end || (w > start && (m->words[w].flags & TEXTMODEL_W_BREAK))) {
             uint32_t len = w - start;
             double val = len >= 5 ? v / (len < 8 ? 8 : len) : len >= 3 ? 0.01 * v : 0;
-            if (extract_key_in(m, start, s_subordinate, EXTRACT_N(s_subordinate)))
+            if (s_is(d, start, S_TERM_SUB))
                 val *= 0.5;
             if (val > best_v) {
                 best_v = val;
@@ -497,19 +437,25 @@ static uint32_t s_best_clause(const extract_doc_t *d, uint32_t first, uint32_t e
     return best;
 }
 
-/* The word after "is that" in [from, end) within 25 words, else from: the
- * claim a "the reason ... is that" or "my response ... is that" opens. */
-static uint32_t s_after_is_that(const textmodel_t *m, uint32_t from, uint32_t end)
+/* The word after "is that" ("ist dass", "est que" ...) in [from, end)
+ * within 25 words, else from: the claim a "the reason ... is that" or "my
+ * response ... is that" opens. */
+static uint32_t s_after_is_that(const extract_doc_t *d, uint32_t from, uint32_t end)
 {
+    const textmodel_t *m = &d->m;
+    const extract_lang_cues_t *L = s_lang(d);
+    int64_t is = s_term_of(m, L->is_that[0]), that = s_term_of(m, L->is_that[1]);
+    if (is < 0 || that < 0)
+        return from;
     for (uint32_t w = from; w + 2 < end && w < from + 25; w++)
-        if (extract_key_is(m, w, "is") && extract_key_is(m, w + 1, "that") &&
+        if (m->words[w].term == (uint32_t)is && m->words[w + 1].term == (uint32_t)that &&
             m->words[w].sent == m->words[from].sent)
             return w + 2;
     return from;
 }
 
 static void s_line_body(const extract_doc_t *d,
-                        s_role_t r,
+                        extract_role_t r,
                         const s_cues_t *cu,
                         uint32_t first,
                         uint32_t end,
@@ -517,26 +463,27 @@ static void s_line_body(const extract_doc_t *d,
 {
     const textmodel_t *m = &d->m;
     size_t at = out->len;
-    if (r == S_NUMBER)
+    if (r == EXTRACT_R_NUMBER)
         s_number_line(d, first, end, out);
-    else if (r == S_QUESTION)
+    else if (r == EXTRACT_R_QUESTION)
         s_question_carry(m, cu->at[r], end, out);
-    else if (r != S_CLAIM || cu->best_w[r] > 0) {
-        uint32_t from = cu->carry[r] == S_AFTER  ? cu->at[r] + cu->len[r]
-                        : cu->carry[r] == S_AT   ? cu->at[r] + cu->len[r] - 1
-                        : cu->carry[r] == S_FROM ? cu->at[r]
-                                                 : s_clause_start(m, first, cu->at[r]);
-        if (cu->carry[r] == S_CLAUSE || r == S_CLAIM || r == S_OBJECTION || r == S_REPLY)
-            from = s_after_is_that(m, from, end);
+    else if (r != EXTRACT_R_CLAIM || cu->best_w[r] > 0) {
+        uint32_t from = cu->carry[r] == EXTRACT_C_AFTER  ? cu->at[r] + cu->len[r]
+                        : cu->carry[r] == EXTRACT_C_AT   ? cu->at[r] + cu->len[r] - 1
+                        : cu->carry[r] == EXTRACT_C_FROM ? cu->at[r]
+                                                         : s_clause_start(m, first, cu->at[r]);
+        if (cu->carry[r] == EXTRACT_C_CLAUSE || r == EXTRACT_R_CLAIM || r == EXTRACT_R_OBJECTION ||
+            r == EXTRACT_R_REPLY)
+            from = s_after_is_that(d, from, end);
         if (from < end)
-            s_carry(m, from, end, S_CARRY_WORDS, out);
+            s_carry(d, from, end, S_CARRY_WORDS, out);
     }
     if (out->len - at < 12) { /* too little carried: the passage's key clause */
         out->len = at;
         out->data[at] = '\0';
-        s_carry(m, s_best_clause(d, first, end), end, S_CARRY_WORDS, out);
+        s_carry(d, s_best_clause(d, first, end), end, S_CARRY_WORDS, out);
     }
-    if (r == S_QUESTION && out->len && out->data[out->len - 1] != '?' &&
+    if (r == EXTRACT_R_QUESTION && out->len && out->data[out->len - 1] != '?' &&
         !strstr(out->data + at, "\xe2\x80\xa6"))
         extract_puts(out, "?");
 }
@@ -564,7 +511,7 @@ char *extract_commentary(const extract_doc_t *d, extract_voice_t *v, uint32_t a,
     uint32_t end = m->sents[b].first_word + m->sents[b].n_words;
     s_cues_t cu;
     s_role_scores(d, a, b, &cu);
-    s_role_t r = s_pick_role(&cu, v);
+    extract_role_t r = s_pick_role(&cu, v);
     v->role_uses[r]++;
     buf_t out;
     buf_init(&out, 4096);
@@ -585,9 +532,9 @@ double extract_quotability(const extract_doc_t *d, uint32_t s, int *role)
     s_cues_t cu;
     s_role_scores(d, s, s, &cu);
     double q = 0, best = 0;
-    int r_best = S_CLAIM;
+    int r_best = EXTRACT_R_CLAIM;
     for (int r = 0; r < S_N_ROLES; r++) {
-        if (r == S_QUESTION)
+        if (r == EXTRACT_R_QUESTION)
             continue;
         q += cu.score[r] > 2.5 ? 2.5 : cu.score[r];
         if (cu.score[r] > best) {
@@ -596,6 +543,6 @@ double extract_quotability(const extract_doc_t *d, uint32_t s, int *role)
         }
     }
     if (role)
-        *role = best >= 1.0 ? r_best : S_CLAIM;
+        *role = best >= 1.0 ? r_best : EXTRACT_R_CLAIM;
     return q > 4.0 ? 1.0 : q / 4.0;
 }

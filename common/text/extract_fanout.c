@@ -12,6 +12,7 @@
 #include "entity.h"
 #include "extract_impl.h"
 #include "mem.h"
+#include "stopword.h"
 
 #define S_MAX_QUESTIONS 12 /* fewer and better (issue #14) */
 #define S_ENTITY_POOL   40 /* names looked at; extract_notes.c keeps the references */
@@ -248,6 +249,10 @@ static void s_questions(const extract_doc_t *d,
             added++;
     }
     free(idx);
+    /* the raised questions are English forms: filled with words of another
+     * language they would be grammatical in neither */
+    if (d->m.lang != STOPWORD_EN)
+        return;
     idx = s_best_sentences(d, in_snippet, false, &n);
     for (size_t i = 0, added = 0; i < n && added < 4; i++) {
         char *text = s_claim_question(d, idx[i]);

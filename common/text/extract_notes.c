@@ -26,19 +26,26 @@
 
 /* Modifiers that make no term of a phrase ("enormous amounts"). */
 static const char *const s_generic_mods[] = {
-    "massive",   "unimaginably", "enormous", "per",    "immediate", "middle",     "huge",
-    "big",       "large",        "small",    "little", "future",    "whole",      "certain",
-    "different", "various",      "real",     "main",   "good",      "new",        "many",
-    "other",     "same",         "own",      "entire", "great",     "particular", "specific",
-    "single",    "overall",      "simple",   "actual", "general",   "common",     "obvious",
-    "last",      "first",        "next",     "few",    "several",   "best",       "better",
-    "previous",  "current",      "modern"};
+    "massive", "unimaginably", "enormous", "per", "immediate", "middle", "huge", "big", "large",
+    "small", "little", "future", "whole", "certain", "different", "various", "real", "main", "good",
+    "new", "many", "other", "same", "own", "entire", "great", "particular", "specific", "single",
+    "overall", "simple", "actual", "general", "common", "obvious", "last", "first", "next", "few",
+    "several", "best", "better", "previous", "current", "modern",
+    /* the same few in the other languages the engine reads */
+    "groß", "große", "großen", "neue", "neuen", "erste", "ersten", "letzte", "andere", "grand",
+    "grande", "petit", "petite", "nouveau", "nouvelle", "dernier", "dernière", "premier",
+    "première", "gran", "nuevo", "nueva", "primer", "primera", "último", "última", "nuovo", "nuova",
+    "primo", "ultimo", "novo", "primeiro", "groot", "grote", "nieuwe", "eerste", "laatste"};
 
-/* Heads that make no term either ("amount", "kind", "way"). */
+/* Heads that make no term either ("amount", "kind", "way"), nor do
+ * containers and media, which name where something is, not an idea ("Word
+ * files", "blog post", "PDF documents"). */
 static const char *const s_generic_heads[] = {
-    "amount",  "thing", "way",    "lot",    "kind",  "sort",  "bit",  "part",  "time",
-    "year",    "day",   "people", "number", "case",  "point", "fact", "stuff", "question",
-    "example", "idea",  "reason", "sense",  "world", "place", "end",  "side",  "lifetime"};
+    "amount",  "thing",    "way",      "lot",    "kind",     "sort",   "bit",   "part",
+    "time",    "year",     "day",      "people", "number",   "case",   "point", "fact",
+    "stuff",   "question", "example",  "idea",   "reason",   "sense",  "world", "place",
+    "end",     "side",     "lifetime", "file",   "document", "page",   "post",  "video",
+    "version", "app",      "website",  "site",   "folder",   "format", "item",  "list"};
 
 /* Acronyms that name a field or a technique, not someone or something named. */
 static const char *const s_concept_acronyms[] = {
@@ -88,9 +95,8 @@ static const char *const s_define_keys[] = {"is",     "are",    "mean",    "mean
                                             "called", "define", "defined", "as"};
 
 /* The sentence that defines k: the first where a defining verb follows it
- * closely ("X is ...", "X means ...", "definition of X"), else the first
- * that holds it. */
-static uint32_t s_defining_sentence(const extract_doc_t *d, const keyphrase_t *k)
+ * closely ("X is ...", "X means ...", "definition of X"), else UINT32_MAX. */
+static uint32_t s_defined_at(const extract_doc_t *d, const keyphrase_t *k)
 {
     const textmodel_t *m = &d->m;
     for (uint32_t i = 0; i < k->n_sents && i < 32; i++) {
@@ -105,7 +111,14 @@ static uint32_t s_defining_sentence(const extract_doc_t *d, const keyphrase_t *k
             if (extract_key_in(m, z, s_define_keys, EXTRACT_N(s_define_keys)))
                 return s;
     }
-    return k->n_sents ? k->sents[0] : 0;
+    return UINT32_MAX;
+}
+
+/* The sentence that defines k, else the first that holds it. */
+static uint32_t s_defining_sentence(const extract_doc_t *d, const keyphrase_t *k)
+{
+    uint32_t s = s_defined_at(d, k);
+    return s != UINT32_MAX ? s : k->n_sents ? k->sents[0] : 0;
 }
 
 /* A head that is a participle, not a noun: "choice dissolved", "books
@@ -213,6 +226,23 @@ static s_ranked_t *s_rerank(const textmodel_t *m, const keyphrase_list_t *pool)
     return order;
 }
 
+/* A phrase said once may still be a term when it extends one the source
+ * repeats: "credit assignment problem" after "credit assignment" twice. */
+static bool s_extends_recurring(const keyphrase_list_t *pool, const keyphrase_t *k)
+{
+    if (k->n_terms < 3)
+        return false;
+    for (size_t i = 0; i < pool->count; i++) {
+        const keyphrase_t *p = &pool->items[i];
+        if (p->count < 2 || p->n_terms != k->n_terms - 1)
+            continue;
+        if (memcmp(p->terms, k->terms, p->n_terms * sizeof *p->terms) == 0 ||
+            memcmp(p->terms, k->terms + 1, p->n_terms * sizeof *p->terms) == 0)
+            return true;
+    }
+    return false;
+}
+
 static bool s_seen(char keys[][S_KEY_MAX], size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
@@ -229,8 +259,8 @@ s_is_name(const extract_doc_t *d, const entity_list_t *ents, const keyphrase_t *
     for (uint32_t i = 0; i < k->n_terms; i++) {
         const textmodel_term_t *t = &d->m.terms[k->terms[i]];
         bool acronym = d->m.words[k->first_word + i].flags & TEXTMODEL_W_ACRONYM;
-        if (!acronym && t->cap_count > 0 && t->low_count == 0)
-            return true; /* "Ford's death", "MacBook Pro" */
+        if (!acronym && t->cap_count > 0 && t->low_count == 0 && d->m.lang != STOPWORD_DE)
+            return true; /* "Ford's death", "MacBook Pro"; German capitalises every noun */
     }
     for (size_t i = 0; i < ents->count; i++) {
         const char *name = ents->items[i].name;
@@ -281,8 +311,10 @@ void extract_concepts(const extract_doc_t *d, const entity_list_t *ents, extract
         const keyphrase_t *k = &pool.items[i];
         uint32_t skip, n = s_term_start(m, k, &skip);
         if (n == 0 || k->score < 0.05 * top ||
-            (k->count < 2 && (i >= S_CONCEPT_ONCE || s_verb_form_first(m, k))))
-            continue; /* said once, a term must rank high and not open on a verb form */
+            (k->count < 2 &&
+             (i >= S_CONCEPT_ONCE || s_verb_form_first(m, k) ||
+              (s_defined_at(d, k) == UINT32_MAX && !s_extends_recurring(&pool, k)))))
+            continue; /* a term recurs, or is said once where it is defined */
         char *text = s_concept_text(m, k, skip, n);
         if (s_is_name(d, ents, k, text) || s_verb_phrase(m, k)) {
             free(text);

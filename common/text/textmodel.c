@@ -115,8 +115,15 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
     memcpy(key, plain, plain_len);
     size_t key_len = s_stem(key, plain_len);
     int64_t found = textmodel_find(m, key, key_len);
-    if (found >= 0)
+    /* A term is a stopword when any of its forms is: the plural rule keys
+     * German "eines" as "eine" (s_finish_words flags the words). Only a
+     * form the rule changed can differ from its key, so only those ask. */
+    bool stemmed = key_len != plain_len;
+    if (found >= 0) {
+        if (stemmed && !m->terms[found].stop)
+            m->terms[found].stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len);
         return (uint32_t)found;
+    }
     if ((m->n_terms + 1) * 2 > m->table_cap)
         s_table_grow(m);
     if (m->n_terms == m->terms_cap) {
@@ -132,7 +139,8 @@ static uint32_t s_intern(textmodel_t *m, const char *word, size_t len)
         .key_off = (uint32_t)m->arena_len,
         .key_len = (uint32_t)key_len,
         .last_sent = UINT32_MAX,
-        .stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len),
+        .stop = stopword_is_lang((stopword_lang_t)m->lang, plain, plain_len) ||
+                (stemmed && stopword_is_lang((stopword_lang_t)m->lang, key, key_len)),
     };
     m->arena_len += key_len;
     s_table_put(m, (uint32_t)m->n_terms);
@@ -262,6 +270,8 @@ static void s_finish_words(textmodel_t *m)
 {
     for (size_t w = 0; w < m->n_words; w++) {
         textmodel_word_t *wd = &m->words[w];
+        if (m->terms[wd->term].stop)
+            wd->flags |= TEXTMODEL_W_STOP;
         if (wd->flags & TEXTMODEL_W_HYPHEN) {
             wd->flags &= ~(uint32_t)TEXTMODEL_W_STOP;
             if (w > 0)

@@ -1,6 +1,8 @@
 /*  podstand.h - a stand-in podcast host for tests: a loopback HTTP/1.1
  *  server on a free 127.0.0.1 port, in a thread, serving a fixture
- *  directory (feeds with and without transcripts, each transcript format).
+ *  directory (feeds with and without transcripts, each transcript format;
+ *  podcast/people: a feed with <podcast:person> on channel and item and a
+ *  JSON transcript that names its speakers).
  *  One request per connection, GET only. Test code only.
  *  SPDX-License-Identifier: MIT
  */
