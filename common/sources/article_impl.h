@@ -170,6 +170,24 @@ const char *article_attr(const xmlNode *n, const char *name);
  * hidden, aria-hidden and style attributes. */
 uint32_t article_attr_flags(const xmlNode *n);
 
+/* ---- article_mem.c ------------------------------------------------------ */
+
+/* Route libxml2's allocations through article_mem.c (once per process;
+ * nothing changes when another allocator is installed or the address
+ * space cannot be reserved). */
+void article_mem_install(void);
+
+/* Open this thread's arena window: until article_mem_end, libxml2's small
+ * blocks come from an arena that the end resets whole, so everything
+ * libxml2 made in between must be freed (xmlFreeDoc) before it. Pairs
+ * nest. True when an arena is in use (false: plain malloc throughout). */
+bool article_mem_begin(void);
+
+void article_mem_end(void);
+
+/* Is p a block of one of the arenas? */
+bool article_mem_owns(const void *p);
+
 /* ---- article_charset.c -------------------------------------------------- */
 
 /* html[0..len) as UTF-8 (rules in article_charset.c): html itself (past a
