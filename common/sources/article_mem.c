@@ -30,6 +30,26 @@
 
 #include "article_impl.h"
 
+/* Under AddressSanitizer the arena tells it which bytes are live, so that
+ * a use of the tree after its page, an overrun or a double free is still
+ * caught as it would be with malloc. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define S_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define S_ASAN 1
+#endif
+#ifdef S_ASAN
+#include <sanitizer/asan_interface.h>
+#define S_POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
+#define S_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define S_POISON(p, n)   ((void)(p), (void)(n))
+#define S_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #define S_SLOTS       16                  /* windows open at once (threads) */
 #define S_SLOT_BYTES  ((size_t)256 << 20) /* address space per slot */
 #define S_COMMIT_STEP ((size_t)1 << 20)   /* made writable this much at a time */
@@ -75,8 +95,10 @@ static void *s_bump(s_slot_t *a, size_t size)
     size_t need = s_need(size);
     if (need <= S_REUSE && a->reuse[need / S_HDR]) {
         char *p = a->reuse[need / S_HDR];
+        S_UNPOISON(p - S_HDR, S_HDR + (size > sizeof(void *) ? size : sizeof(void *)));
         a->reuse[need / S_HDR] = *(void **)p;
         *(size_t *)(p - S_HDR) = size;
+        S_POISON(p + size, need - S_HDR - size);
         return p;
     }
     if (a->used + need > a->committed) {
@@ -84,9 +106,11 @@ static void *s_bump(s_slot_t *a, size_t size)
         if (a->committed + grow > S_SLOT_BYTES ||
             mprotect(a->base + a->committed, grow, PROT_READ | PROT_WRITE) != 0)
             return NULL;
+        S_POISON(a->base + a->committed, grow);
         a->committed += grow;
     }
     char *h = a->base + a->used;
+    S_UNPOISON(h, S_HDR + size);
     *(size_t *)h = size;
     a->last = a->used;
     a->used += need;
@@ -109,10 +133,14 @@ static void s_free(void *p)
     /* Only this thread's open slot takes a block back; a block of any
      * other is simply dropped (its window resets it). */
     s_slot_t *a = t_slot;
+    if (!a || (char *)p <= a->base || (char *)p >= a->base + a->used)
+        return;
     size_t need = s_need(*(size_t *)((char *)p - S_HDR));
-    if (a && (char *)p > a->base && (char *)p < a->base + a->used && need <= S_REUSE) {
+    if (need <= S_REUSE) {
+        S_UNPOISON(p, sizeof(void *)); /* a block of 0 bytes still has room for the link */
         *(void **)p = a->reuse[need / S_HDR];
         a->reuse[need / S_HDR] = p;
+        S_POISON((char *)p - S_HDR, need);
     }
 }
 
@@ -127,6 +155,8 @@ static bool s_resize_last(void *p, size_t size)
     size_t need = s_need(size);
     if (a->last + need > a->committed)
         return false;
+    S_POISON(h, a->used - a->last);
+    S_UNPOISON(h, S_HDR + size);
     *(size_t *)h = size;
     a->used = a->last + need;
     return true;
@@ -218,6 +248,7 @@ void article_mem_end(void)
      * no-op for them) before the slot is reused. */
     xmlResetLastError();
     t_slot = NULL;
+    S_POISON(a->base, a->used);
     /* A huge page leaves no more than S_KEEP_BYTES resident behind it. */
     if (a->committed > S_KEEP_BYTES) {
         (void)madvise(a->base + S_KEEP_BYTES, a->committed - S_KEEP_BYTES, MADV_DONTNEED);
