@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -300,13 +301,15 @@ static void s_words(const char *s, bool *pos, int *strong, bool *weak)
 }
 
 /* The hints of one class or id value as bits: 1 pos, 2 weak, 4 and 8
- * strong (1 and 2 of s_token's *strong). */
+ * strong (1 and 2 of s_token's *strong), 16 names a recipe's ingredients
+ * (most recipe plugins and sites), which only a class is asked for. */
 static unsigned s_value_bits(const char *s)
 {
     bool pos = false, weak = false;
     int strong = 0;
     s_words(s, &pos, &strong, &weak);
-    return (pos ? 1u : 0u) | (weak ? 2u : 0u) | (unsigned)strong << 2;
+    return (pos ? 1u : 0u) | (weak ? 2u : 0u) | (unsigned)strong << 2 |
+           (strcasestr(s, "ingredient") ? 16u : 0u);
 }
 
 /* A memo of s_value_bits by value: a page repeats one class on hundreds of
@@ -342,11 +345,10 @@ static unsigned s_value_bits_memo(const char *s)
     return m->bits;
 }
 
-static uint32_t s_hint_flags(const char *cls, const char *id)
+static uint32_t s_hint_flags(unsigned bits)
 {
-    unsigned bits = (cls ? s_value_bits_memo(cls) : 0) | (id ? s_value_bits_memo(id) : 0);
     bool pos = bits & 1, weak = bits & 2;
-    int strong = (int)(bits >> 2);
+    int strong = (int)(bits >> 2 & 3);
     uint32_t f = 0;
     if (strong)
         f |= F_NEG | F_STRONG;
@@ -360,13 +362,13 @@ static uint32_t s_hint_flags(const char *cls, const char *id)
 }
 
 /* F_RECIPE for a recipe's ingredients and steps: schema.org's itemprops
- * or a class naming ingredients (most recipe plugins and sites). */
-static uint32_t s_recipe_flags(const char *itemprop, const char *cls)
+ * or a class naming ingredients (class_bits & 16). */
+static uint32_t s_recipe_flags(const char *itemprop, unsigned class_bits)
 {
     if (itemprop && (strstr(itemprop, "recipeIngredient") || strstr(itemprop, "ingredients") ||
                      strstr(itemprop, "recipeInstructions")))
         return F_RECIPE;
-    return cls && strcasestr(cls, "ingredient") ? F_RECIPE : 0;
+    return class_bits & 16 ? F_RECIPE : 0;
 }
 
 /* F_NEG for the ARIA roles of page furniture, F_MAIN for role=main. */
@@ -386,19 +388,58 @@ static uint32_t s_role_flags(const char *role)
     return 0;
 }
 
-uint32_t article_attr_flags(const xmlNode *n)
+/* Where a gathered attribute goes: its name and its field. */
+typedef struct {
+    const char *name;
+    size_t off;
+} s_field_t;
+
+#define S_FIELD(n, f)                                                                              \
+    {                                                                                              \
+        n, offsetof(article_attrs_t, f)                                                            \
+    }
+
+static const s_field_t s_fields[] = {
+    S_FIELD("class", cls),         S_FIELD("id", id),       S_FIELD("role", role),
+    S_FIELD("itemprop", itemprop), S_FIELD("style", style), S_FIELD("aria-hidden", aria_hidden),
+    S_FIELD("hidden", hidden),     S_FIELD("rel", rel),     S_FIELD("datetime", datetime),
+    S_FIELD("content", content),
+};
+
+void article_attrs(const xmlNode *n, article_attrs_t *out)
 {
-    uint32_t f = s_hint_flags(article_attr(n, "class"), article_attr(n, "id"));
-    f |= s_role_flags(article_attr(n, "role"));
-    const char *itemprop = article_attr(n, "itemprop");
-    if (itemprop && strstr(itemprop, "articleBody")) {
+    memset(out, 0, sizeof *out);
+    for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (!a->name)
+            continue;
+        int first = a->name[0] | 0x20;
+        for (size_t i = 0; i < sizeof s_fields / sizeof s_fields[0]; i++) {
+            const s_field_t *f = &s_fields[i];
+            const char **slot = (const char **)((char *)out + f->off);
+            /* first-letter check first: most pairs fail there, no call */
+            if (first != f->name[0] || *slot || strcasecmp((const char *)a->name, f->name) != 0)
+                continue;
+            *slot = a->children && a->children->type == XML_TEXT_NODE
+                        ? (const char *)a->children->content
+                        : "";
+            break;
+        }
+    }
+}
+
+uint32_t article_attr_flags(const article_attrs_t *a)
+{
+    unsigned cb = a->cls ? s_value_bits_memo(a->cls) : 0;
+    unsigned ib = a->id ? s_value_bits_memo(a->id) : 0;
+    uint32_t f = s_hint_flags(cb | (ib & 15));
+    f |= s_role_flags(a->role);
+    if (a->itemprop && strstr(a->itemprop, "articleBody")) {
         f |= F_POS | F_MAIN | F_BODY;
         f &= ~(uint32_t)F_NEG;
     }
-    f |= s_recipe_flags(itemprop, article_attr(n, "class"));
-    const char *style = article_attr(n, "style");
-    const char *aria = article_attr(n, "aria-hidden");
-    if (article_attr(n, "hidden") || (aria && strcmp(aria, "true") == 0) ||
+    f |= s_recipe_flags(a->itemprop, cb);
+    const char *style = a->style;
+    if (a->hidden || (a->aria_hidden && strcmp(a->aria_hidden, "true") == 0) ||
         (style && (strstr(style, "display:none") || strstr(style, "display: none") ||
                    strstr(style, "visibility:hidden") || strstr(style, "visibility: hidden"))))
         f |= F_HIDDEN;

@@ -166,9 +166,20 @@ bool article_is_block(article_tag_t t);
  * no text value, NULL when absent. */
 const char *article_attr(const xmlNode *n, const char *name);
 
-/* F_NEG, F_POS, F_STRONG and F_HIDDEN from n's class, id, role, itemprop,
- * hidden, aria-hidden and style attributes. */
-uint32_t article_attr_flags(const xmlNode *n);
+/* The attributes pass 1 reads on every element, found in one walk over
+ * n's attribute list (borrowed from the tree; "" with no text value, NULL
+ * when absent). */
+typedef struct {
+    const char *cls, *id, *role, *itemprop, *style, *aria_hidden, *hidden, *rel, *datetime,
+        *content;
+} article_attrs_t;
+
+void article_attrs(const xmlNode *n, article_attrs_t *out);
+
+/* F_NEG, F_POS, F_STRONG, F_THREAD, F_MAIN, F_BODY, F_RECIPE and F_HIDDEN
+ * from an element's class, id, role, itemprop, hidden, aria-hidden and
+ * style attributes. */
+uint32_t article_attr_flags(const article_attrs_t *a);
 
 /* ---- article_mem.c ------------------------------------------------------ */
 
