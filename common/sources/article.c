@@ -128,7 +128,9 @@ static xmlDoc *s_parse(const char *html, size_t len, const char *url)
                HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE;
     char *owned = NULL;
     const char *text = article_to_utf8(html, len, &len, &owned);
-    xmlDoc *doc = htmlReadMemory(text, (int)len, url, "UTF-8", opts);
+    char *stripped = article_strip_raw(text, len, &len);
+    xmlDoc *doc = htmlReadMemory(stripped ? stripped : text, (int)len, url, "UTF-8", opts);
+    free(stripped);
     free(owned);
     return doc;
 }

@@ -206,6 +206,14 @@ bool article_mem_owns(const void *p);
  * the caller frees, also in *owned. *out_len gets its length. */
 const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char **owned);
 
+/* ---- article_strip.c ---------------------------------------------------- */
+
+/* s[0..len) without the bodies of its <script> and <style> elements
+ * (JSON-LD kept), cut only where libxml2 reads raw text (rules in
+ * article_strip.c): a new NUL-terminated string the caller frees, its
+ * length in *out_len; NULL when there is nothing to cut. */
+char *article_strip_raw(const char *s, size_t len, size_t *out_len);
+
 /* ---- article_blocks.c --------------------------------------------------- */
 
 /* Pass 1: index every element under c->body, measure its text, gather
