@@ -10,11 +10,15 @@
  *  "-->", start tags are read attribute by attribute (quoted values may
  *  hold '>' or "<script>"; a bogus attribute runs to a blank, '>' or
  *  "/>"), "<script/>" has no body, and a body ends at the first "</script"
- *  or "</style" of its own name, case-insensitive. Where the scan is
- *  unsure (end tags, "<!", "<?", a '<' before anything else) it skips to
- *  the next '>' and drops nothing there; a quote or comment that never
- *  closes ends the dropping. A body of JSON-LD (type ld+json) is kept:
- *  the metadata reads it.
+ *  or "</style" of its own name, case-insensitive; a start tag needs an
+ *  ASCII letter after its '<', an end tag runs to its first '>', and any
+ *  other '<' (but "<!--", "<!DOCTYPE", "<?") is text. A doctype or
+ *  processing instruction is skipped to its '>' when no '<' comes first,
+ *  which is safe whatever libxml2 makes of it; anything the scan cannot
+ *  follow for sure (that '<', a quote or comment that never closes) ends
+ *  the cutting, and the rest of the page goes to libxml2 as it is.
+ *  fuzz_article checks the rule against libxml2's own tree. A body of
+ *  JSON-LD (type ld+json) is kept: the metadata reads it.
  *  SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE /* memmem */
@@ -135,20 +139,36 @@ static bool s_has_ci(const char *s, size_t n, const char *word)
     return false;
 }
 
-/* Where the construct at s[i] == '<' ends, and in [*drop, *drop_end) the
- * raw body to leave out (empty when none). */
-static size_t s_construct(const char *s, size_t len, size_t i, size_t *drop, size_t *drop_end)
+/* Past the next '>' after s[p], when no '<' comes before it: whatever
+ * libxml2 makes of such a span (a processing instruction, a doctype, or
+ * text), it starts nothing there and goes on at the same '<' after it as
+ * the scan does. len (stop cutting) otherwise. */
+static size_t s_skip_to_gt(const char *s, size_t len, size_t p)
 {
-    *drop = *drop_end = 0;
-    char c = i + 1 < len ? s[i + 1] : '\0';
-    if (c == '!' && i + 3 < len && s[i + 2] == '-' && s[i + 3] == '-') {
-        const char *e = memmem(s + i + 4, len - i - 4, "-->", 3);
-        return e ? (size_t)(e - s) + 3 : len;
+    const char *gt = memchr(s + p, '>', len - p);
+    if (!gt || memchr(s + p, '<', (size_t)(gt - s) - p))
+        return len;
+    return (size_t)(gt - s) + 1;
+}
+
+/* The same for <!DOCTYPE ...>, whose quoted literals may hold '>'. */
+static size_t s_doctype(const char *s, size_t len, size_t p)
+{
+    for (; p < len && s[p] != '>' && s[p] != '<'; p++) {
+        if (s[p] == '"' || s[p] == '\'') {
+            const char *q = memchr(s + p + 1, s[p], len - p - 1);
+            if (!q || memchr(s + p + 1, '<', (size_t)(q - s) - p - 1))
+                return len;
+            p = (size_t)(q - s);
+        }
     }
-    if (!(s_letter(c) || c == '_' || c == ':')) { /* end tags and the unsure */
-        const char *gt = memchr(s + i + 1, '>', len - i - 1);
-        return gt ? (size_t)(gt - s) + 1 : len;
-    }
+    return p < len && s[p] == '>' ? p + 1 : len;
+}
+
+/* A start tag at s[i]: where it (and a raw body it opens) ends, and in
+ * [*drop, *drop_end) the body to leave out. */
+static size_t s_element(const char *s, size_t len, size_t i, size_t *drop, size_t *drop_end)
+{
     bool self = false;
     size_t end = s_start_tag(s, len, i + 1, &self);
     const char *raw = s_raw_name(s, len, i);
@@ -160,6 +180,34 @@ static size_t s_construct(const char *s, size_t len, size_t i, size_t *drop, siz
     *drop = end;
     *drop_end = body_end;
     return body_end;
+}
+
+/* Where the construct at s[i] == '<' ends, as libxml2 2.9's HTML parser
+ * reads it (checked against it: test_article_strip, fuzz_article), and in
+ * [*drop, *drop_end) a raw body to leave out (empty when none); len when
+ * the scan cannot follow the parser any further. */
+static size_t s_construct(const char *s, size_t len, size_t i, size_t *drop, size_t *drop_end)
+{
+    *drop = *drop_end = 0;
+    char c = i + 1 < len ? s[i + 1] : '\0';
+    char c2 = i + 2 < len ? s[i + 2] : '\0';
+    if (s_letter(c)) /* a start tag: only after an ASCII letter */
+        return s_element(s, len, i, drop, drop_end);
+    if (c == '!' && c2 == '-' && i + 3 < len && s[i + 3] == '-') {
+        const char *e = memmem(s + i + 4, len - i - 4, "-->", 3);
+        return e ? (size_t)(e - s) + 3 : len;
+    }
+    if (c == '!' && i + 9 <= len && strncasecmp(s + i + 2, "DOCTYPE", 7) == 0)
+        return s_doctype(s, len, i + 9);
+    if (c == '/' && s_name_start(c2)) { /* an end tag: to its first '>', quotes or not */
+        const char *gt = memchr(s + i + 2, '>', len - i - 2);
+        return gt ? (size_t)(gt - s) + 1 : len;
+    }
+    if (c == '/') /* "</" before a non-name: the two bytes are taken, then text */
+        return i + 2;
+    if (c == '?')
+        return s_skip_to_gt(s, len, i + 2);
+    return i + 1; /* any other '<' is text */
 }
 
 char *article_strip_raw(const char *s, size_t len, size_t *out_len)

@@ -64,10 +64,21 @@ static void test_strip_leaves_what_libxml2_does_not_read_as_raw_text(void **stat
     s_expect("<script>no end tag", "=");
     /* a quote that never closes swallows the rest in libxml2 too */
     s_expect("<p title=\"open <script>x</script>", "=");
-    /* end tags, "<!", "<?" and a bare '<': nothing cut up to their '>' */
-    s_expect("</p <script>x</script>", "=");
-    s_expect("<! <script>x</script>", "=");
-    s_expect("a < b <script>x</script>", "=");
+    /* an end tag runs to its first '>', quotes or not */
+    s_expect("</p title=\"<script>\">x</script>", "=");
+    /* a processing instruction with a '<' before its '>': cutting stops */
+    s_expect("<?3 <script>x</script>", "=");
+}
+
+static void test_strip_reads_a_stray_less_than_as_text(void **state)
+{
+    (void)state;
+    /* libxml2 takes '<' before anything but an ASCII letter as text, so a
+     * tag that follows is a tag, even inside what looks like a value */
+    s_expect("a < b <script>x</script>", "a < b <script></script>");
+    s_expect("<! <script>x</script>", "<! <script></script>");
+    s_expect("<_a title=\"<script>\">x</script>", "<_a title=\"<script></script>");
+    s_expect("</ <script>x</script>y", "</ <script></script>y");
 }
 
 static void test_strip_reads_bogus_attributes_as_libxml2_does(void **state)
@@ -123,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_strip_keeps_json_ld),
         cmocka_unit_test(test_strip_leaves_what_libxml2_does_not_read_as_raw_text),
         cmocka_unit_test(test_strip_reads_bogus_attributes_as_libxml2_does),
+        cmocka_unit_test(test_strip_reads_a_stray_less_than_as_text),
         cmocka_unit_test(test_strip_leaves_a_page_without_scripts_alone),
         cmocka_unit_test(test_strip_changes_nothing_the_extractor_keeps),
     };
