@@ -56,6 +56,21 @@ static bool s_self_close(const char *s, size_t len, size_t p)
     return s[p] == '/' && p + 1 < len && s[p + 1] == '>';
 }
 
+/* An attribute value after its '=' at s[p - 1]: quoted, to the same
+ * quote ('>' and all; len when it never closes), or to a blank or '>'. */
+static size_t s_value(const char *s, size_t len, size_t p)
+{
+    while (p < len && s_blank(s[p]))
+        p++;
+    if (p < len && (s[p] == '"' || s[p] == '\'')) {
+        const char *q = memchr(s + p + 1, s[p], len - p - 1);
+        return q ? (size_t)(q - s) + 1 : len;
+    }
+    while (p < len && !s_blank(s[p]) && s[p] != '>')
+        p++;
+    return p;
+}
+
 /* One attribute from s[p] (not blank, '>' or "/>"); returns where it
  * ends, len when a quoted value never closes. */
 static size_t s_attribute(const char *s, size_t len, size_t p)
@@ -69,17 +84,7 @@ static size_t s_attribute(const char *s, size_t len, size_t p)
         p++;
     while (p < len && s_blank(s[p]))
         p++;
-    if (p >= len || s[p] != '=')
-        return p;
-    for (p++; p < len && s_blank(s[p]);)
-        p++;
-    if (p < len && (s[p] == '"' || s[p] == '\'')) {
-        const char *q = memchr(s + p + 1, s[p], len - p - 1);
-        return q ? (size_t)(q - s) + 1 : len;
-    }
-    while (p < len && !s_blank(s[p]) && s[p] != '>')
-        p++;
-    return p;
+    return p < len && s[p] == '=' ? s_value(s, len, p + 1) : p;
 }
 
 /* The end of the start tag whose name begins at s[p]: just past its '>'
@@ -120,9 +125,9 @@ static const char *s_raw_name(const char *s, size_t len, size_t i)
 static size_t s_raw_end(const char *s, size_t len, size_t p, const char *name)
 {
     size_t n = strlen(name);
-    for (const char *q; p < len && (q = memmem(s + p, len - p, "</", 2)); p = (size_t)(q - s) + 1) {
+    for (const char *q; p < len && (q = memchr(s + p, '<', len - p)); p = (size_t)(q - s) + 1) {
         size_t at = (size_t)(q - s);
-        if (at + 2 + n <= len && strncasecmp(q + 2, name, n) == 0)
+        if (at + 2 + n <= len && q[1] == '/' && strncasecmp(q + 2, name, n) == 0)
             return at;
     }
     return len;
