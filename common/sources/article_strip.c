@@ -127,7 +127,9 @@ static size_t s_raw_end(const char *s, size_t len, size_t p, const char *name)
     size_t n = strlen(name);
     for (const char *q; p < len && (q = memchr(s + p, '<', len - p)); p = (size_t)(q - s) + 1) {
         size_t at = (size_t)(q - s);
-        if (at + 2 + n <= len && q[1] == '/' && strncasecmp(q + 2, name, n) == 0)
+        /* "</scriptx>" is another end tag: libxml2 drops it and reads on */
+        if (at + 2 + n < len && q[1] == '/' && strncasecmp(q + 2, name, n) == 0 &&
+            !s_name_char(q[2 + n]))
             return at;
     }
     return len;
@@ -180,6 +182,10 @@ static size_t s_element(const char *s, size_t len, size_t i, size_t *drop, size_
     if (!raw || self || end >= len)
         return end;
     size_t body_end = s_raw_end(s, len, end, raw);
+    /* libxml2 reads an end tag before any raw text: "</li>" there closes
+     * elements, and the scan does not follow that */
+    if (end + 1 < len && s[end] == '<' && s[end + 1] == '/')
+        return body_end == end ? end : len;
     if (body_end >= len || s_has_ci(s + i, end - i, "ld+json"))
         return body_end; /* no end tag (libxml2 reads to the end), or JSON-LD: kept */
     *drop = end;

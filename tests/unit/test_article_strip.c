@@ -37,7 +37,18 @@ static void test_strip_cuts_script_and_style_bodies(void **state)
     /* the body ends at the first "</script", as libxml2's does */
     s_expect("<script>a = '</scri' + 'pt>';</script>b", "<script></script>b");
     s_expect("<script>if (a</b) x();</script>c", "<script></script>c");
-    s_expect("<style>a</stylex>b</style>c", "<style></stylex>b</style>c");
+    /* "</stylex>" is another end tag, which libxml2 drops: the body goes on */
+    s_expect("<style>a</stylex>b</style>c", "<style></style>c");
+    s_expect("<script>a</scriptx>b<style>q</script>real</style>", "<script></script>real</style>");
+}
+
+static void test_strip_stops_at_an_end_tag_opening_the_body(void **state)
+{
+    (void)state;
+    /* libxml2 reads "</li>" there as an end tag, not as script text */
+    s_expect("<li><script></li>x</script>", "=");
+    s_expect("<li><script></li>x</script><script>y</script>", "=");
+    s_expect("<script></script><script>y</script>", "<script></script><script></script>");
 }
 
 static void test_strip_keeps_json_ld(void **state)
@@ -135,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_strip_leaves_what_libxml2_does_not_read_as_raw_text),
         cmocka_unit_test(test_strip_reads_bogus_attributes_as_libxml2_does),
         cmocka_unit_test(test_strip_reads_a_stray_less_than_as_text),
+        cmocka_unit_test(test_strip_stops_at_an_end_tag_opening_the_body),
         cmocka_unit_test(test_strip_leaves_a_page_without_scripts_alone),
         cmocka_unit_test(test_strip_changes_nothing_the_extractor_keeps),
     };
