@@ -121,16 +121,24 @@ static const char *s_raw_name(const char *s, size_t len, size_t i)
 }
 
 /* Where the body of raw element name, starting at s[p], ends: at its
- * "</name", or len. */
+ * "</name" end tag, or len. libxml2 stops the body at every "</name..."
+ * and reads an end tag there, to its first '>': one for another name
+ * ("</scriptx>", "</script5") is dropped and the body goes on after it. */
 static size_t s_raw_end(const char *s, size_t len, size_t p, const char *name)
 {
     size_t n = strlen(name);
-    for (const char *q; p < len && (q = memchr(s + p, '<', len - p)); p = (size_t)(q - s) + 1) {
+    for (const char *q; p < len && (q = memchr(s + p, '<', len - p));) {
         size_t at = (size_t)(q - s);
-        /* "</scriptx>" is another end tag: libxml2 drops it and reads on */
-        if (at + 2 + n < len && q[1] == '/' && strncasecmp(q + 2, name, n) == 0 &&
-            !s_name_char(q[2 + n]))
+        if (at + 2 + n > len || q[1] != '/' || strncasecmp(q + 2, name, n) != 0) {
+            p = at + 1;
+            continue;
+        }
+        const char *gt = memchr(q, '>', len - at);
+        if (!gt)
+            return len;
+        if (!s_name_char(q[2 + n]))
             return at;
+        p = (size_t)(gt - s) + 1;
     }
     return len;
 }

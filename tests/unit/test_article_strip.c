@@ -40,6 +40,9 @@ static void test_strip_cuts_script_and_style_bodies(void **state)
     /* "</stylex>" is another end tag, which libxml2 drops: the body goes on */
     s_expect("<style>a</stylex>b</style>c", "<style></style>c");
     s_expect("<script>a</scriptx>b<style>q</script>real</style>", "<script></script>real</style>");
+    /* that end tag runs to its first '>', swallowing a real one */
+    s_expect("<script>6</script5</script><p>z</script>y", "<script></script>y");
+    s_expect("<script>a</script5 x>b</script>c", "<script></script>c");
 }
 
 static void test_strip_stops_at_an_end_tag_opening_the_body(void **state)
