@@ -71,6 +71,9 @@ static void test_strip_leaves_what_libxml2_does_not_read_as_raw_text(void **stat
     /* in a comment, up to the first "-->" */
     s_expect("<!-- <script>x</script> -->t", "=");
     s_expect("<!--[if IE]><script>x</script><![endif]-->t", "=");
+    /* "--!>" ends a comment too: what follows is markup */
+    s_expect("<!-- a --!><p title='--><script>x</script>'>y", "=");
+    s_expect("<!-- a --!><script>x</script>", "<!-- a --!><script></script>");
     /* other names, self-closed tags, tags that never end */
     s_expect("<scripts>x</scripts><style-x>y</style-x><script:a>z</script:a>", "=");
     s_expect("<script src=a.js />text</script>", "=");
