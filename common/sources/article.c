@@ -52,6 +52,7 @@ static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static void s_init_once(void)
 {
     xmlInitParser();
+    article_mem_install();
 }
 
 void article_init(void)
@@ -127,7 +128,9 @@ static xmlDoc *s_parse(const char *html, size_t len, const char *url)
                HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE;
     char *owned = NULL;
     const char *text = article_to_utf8(html, len, &len, &owned);
-    xmlDoc *doc = htmlReadMemory(text, (int)len, url, "UTF-8", opts);
+    char *stripped = article_strip_raw(text, len, &len);
+    xmlDoc *doc = htmlReadMemory(stripped ? stripped : text, (int)len, url, "UTF-8", opts);
+    free(stripped);
     free(owned);
     return doc;
 }
@@ -151,6 +154,7 @@ int article_extract(const char *html, size_t len, const char *url, article_t *ou
     buf_init(&c.arena, 4 * len + 64);
     buf_init(&c.cur, 4 * len + 64);
     int rc = 0;
+    (void)article_mem_begin(); /* the tree lives in the arena until s_ctx_free */
     c.doc = len ? s_parse(html, len, url) : NULL;
     if (c.doc) {
         article_measure(&c);
@@ -158,6 +162,7 @@ int article_extract(const char *html, size_t len, const char *url, article_t *ou
         rc = s_attempts(&c, out, err);
     }
     s_ctx_free(&c);
+    article_mem_end();
     if (rc != 0) {
         article_clear(out);
         err_prefix(err, "article");

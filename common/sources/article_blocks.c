@@ -14,7 +14,8 @@
 
 /* ---- pass 1: index elements, measure text, gather metadata -------------- */
 
-static uint32_t s_push_el(article_ctx_t *c, xmlNode *n, article_tag_t tag)
+static uint32_t
+s_push_el(article_ctx_t *c, xmlNode *n, article_tag_t tag, const article_attrs_t *attrs)
 {
     if (c->n_els == c->cap_els) {
         c->cap_els = c->cap_els ? c->cap_els * 2 : 1024;
@@ -28,7 +29,7 @@ static uint32_t s_push_el(article_ctx_t *c, xmlNode *n, article_tag_t tag)
     e->parent = ARTICLE_NONE;
     for (xmlNode *a = n->parent; a && e->parent == ARTICLE_NONE; a = a->parent)
         e->parent = article_idx(a); /* skips an unindexed <head> */
-    e->flags = article_attr_flags(n);
+    e->flags = article_attr_flags(attrs);
     if (tag == T_BLOCKISH && strcasecmp((const char *)n->name, "noscript") == 0)
         e->flags |= F_NOSCRIPT;
     e->last_blk = ARTICLE_NONE;
@@ -90,22 +91,19 @@ static void s_script_tag(article_ctx_t *c, const xmlNode *n)
 }
 
 /* Metadata held in the document body: microdata, <time>, bylines. */
-static void s_doc_hints(article_ctx_t *c, const xmlNode *n, uint32_t flags)
+static void s_doc_hints(article_ctx_t *c, const xmlNode *n, const article_attrs_t *a)
 {
-    const char *itemprop = article_attr(n, "itemprop");
-    if (itemprop && strcmp(itemprop, "datePublished") == 0) {
-        const char *v = article_attr(n, "datetime");
-        if (v || (v = article_attr(n, "content")))
+    if (a->itemprop && strcmp(a->itemprop, "datePublished") == 0) {
+        const char *v = a->datetime ? a->datetime : a->content;
+        if (v)
             htmlmeta_add_meta(c->meta, "datepublished", v);
     }
-    if (strcasecmp((const char *)n->name, "time") == 0 && article_attr(n, "datetime"))
-        htmlmeta_add_doc(c->meta, HTMLMETA_PUBLISHED, article_attr(n, "datetime"));
-    const char *rel = article_attr(n, "rel");
-    const char *cls = article_attr(n, "class");
-    if ((rel && strcasecmp(rel, "author") == 0) || (itemprop && strcmp(itemprop, "author") == 0) ||
-        (cls && (strstr(cls, "byline") || strstr(cls, "author-name"))))
+    if (a->datetime && strcasecmp((const char *)n->name, "time") == 0)
+        htmlmeta_add_doc(c->meta, HTMLMETA_PUBLISHED, a->datetime);
+    if ((a->rel && strcasecmp(a->rel, "author") == 0) ||
+        (a->itemprop && strcmp(a->itemprop, "author") == 0) ||
+        (a->cls && (strstr(a->cls, "byline") || strstr(a->cls, "author-name"))))
         s_with_text(c, n, HTMLMETA_AUTHOR);
-    (void)flags;
 }
 
 /* Metadata from an element that pass 1 does not descend into. */
@@ -141,10 +139,12 @@ static bool s_measure_enter(article_ctx_t *c, xmlNode *n)
     article_tag_t tag = article_tag_of(n);
     if (tag == T_SKIP)
         return strcasecmp((const char *)n->name, "head") == 0;
-    uint32_t i = s_push_el(c, n, tag);
+    article_attrs_t attrs;
+    article_attrs(n, &attrs);
+    (void)s_push_el(c, n, tag, &attrs);
     if (tag == T_BODY && !c->body)
         c->body = n;
-    s_doc_hints(c, n, c->els[i].flags);
+    s_doc_hints(c, n, &attrs);
     return true;
 }
 

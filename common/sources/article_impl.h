@@ -166,9 +166,38 @@ bool article_is_block(article_tag_t t);
  * no text value, NULL when absent. */
 const char *article_attr(const xmlNode *n, const char *name);
 
-/* F_NEG, F_POS, F_STRONG and F_HIDDEN from n's class, id, role, itemprop,
- * hidden, aria-hidden and style attributes. */
-uint32_t article_attr_flags(const xmlNode *n);
+/* The attributes pass 1 reads on every element, found in one walk over
+ * n's attribute list (borrowed from the tree; "" with no text value, NULL
+ * when absent). */
+typedef struct {
+    const char *cls, *id, *role, *itemprop, *style, *aria_hidden, *hidden, *rel, *datetime,
+        *content;
+} article_attrs_t;
+
+void article_attrs(const xmlNode *n, article_attrs_t *out);
+
+/* F_NEG, F_POS, F_STRONG, F_THREAD, F_MAIN, F_BODY, F_RECIPE and F_HIDDEN
+ * from an element's class, id, role, itemprop, hidden, aria-hidden and
+ * style attributes. */
+uint32_t article_attr_flags(const article_attrs_t *a);
+
+/* ---- article_mem.c ------------------------------------------------------ */
+
+/* Route libxml2's allocations through article_mem.c (once per process;
+ * nothing changes when another allocator is installed or the address
+ * space cannot be reserved). */
+void article_mem_install(void);
+
+/* Open this thread's arena window: until article_mem_end, libxml2's small
+ * blocks come from an arena that the end resets whole, so everything
+ * libxml2 made in between must be freed (xmlFreeDoc) before it. Pairs
+ * nest. True when an arena is in use (false: plain malloc throughout). */
+bool article_mem_begin(void);
+
+void article_mem_end(void);
+
+/* Is p a block of one of the arenas? */
+bool article_mem_owns(const void *p);
 
 /* ---- article_charset.c -------------------------------------------------- */
 
@@ -176,6 +205,14 @@ uint32_t article_attr_flags(const xmlNode *n);
  * UTF-8 BOM) when it is valid UTF-8, with *owned NULL; else a new string
  * the caller frees, also in *owned. *out_len gets its length. */
 const char *article_to_utf8(const char *html, size_t len, size_t *out_len, char **owned);
+
+/* ---- article_strip.c ---------------------------------------------------- */
+
+/* s[0..len) without the bodies of its <script> and <style> elements
+ * (JSON-LD kept), cut only where libxml2 reads raw text (rules in
+ * article_strip.c): a new NUL-terminated string the caller frees, its
+ * length in *out_len; NULL when there is nothing to cut. */
+char *article_strip_raw(const char *s, size_t len, size_t *out_len);
 
 /* ---- article_blocks.c --------------------------------------------------- */
 
