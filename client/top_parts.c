@@ -29,16 +29,16 @@ static json_t *s_read(cli_t *cli, err_t *err)
     store_t *st = cli_store(cli, err);
     if (!st)
         return NULL;
-    json_t *arr = json_array();
-    for (int p = 0; p < store_partitions(st); p++) {
-        store_stats_t one;
-        const char *node = NULL;
-        if (store_stats_partition(st, p, &one, &node, err) != 0) {
-            json_decref(arr);
-            return NULL;
-        }
-        json_array_append_new(arr, s_partition(p, node, &one));
+    int np = store_partitions(st);
+    store_stats_t sum, *each = mem_calloc((size_t)np, sizeof *each);
+    if (store_stats_each(st, &sum, each, (size_t)np, err) != 0) {
+        free(each);
+        return NULL;
     }
+    json_t *arr = json_array();
+    for (int p = 0; p < np; p++)
+        json_array_append_new(arr, s_partition(p, store_partition_node(st, p), &each[p]));
+    free(each);
     return arr;
 }
 

@@ -429,12 +429,6 @@ store_stats_each(store_t *self, store_stats_t *out, store_stats_t *each, size_t 
  * until the next call), NULL on a single server. */
 const char *store_partition_node(store_t *self, int part);
 
-/* The same for partition part alone (0..store_partitions-1); with node,
- * also the "host:port" of the cluster master serving it (borrowed until the
- * next call; NULL on a single server). store_stats is their sum. */
-LODE_MUST_CHECK int
-store_stats_partition(store_t *self, int part, store_stats_t *out, const char **node, err_t *err);
-
 /* --- bulk batches (`lode submit -f`) ----------------------------------------
  * Keys these functions add to the layout above:
  *   P batch:ID       hash  also: open (1 while a client is still submitting
