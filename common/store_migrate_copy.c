@@ -30,11 +30,11 @@
 #include "store_impl.h"
 
 #define S_CHUNK     100 /* jobs, list entries or batches per round */
-#define S_JOB_PARTS 11  /* the hash and its ten parts */
+#define S_JOB_PARTS 12  /* the hash, its ten parts and the curation history */
 
 static const char *const s_job_suffix[S_JOB_PARTS] = {
-    "",        ":input",   ":source",        ":transcript",     ":snippets",   ":synthesis",
-    ":fanout", ":curated", ":snippets.meta", ":synthesis.meta", ":fanout.meta"};
+    "",        ":input",   ":source",        ":transcript",     ":snippets",    ":synthesis",
+    ":fanout", ":curated", ":snippets.meta", ":synthesis.meta", ":fanout.meta", ":undo"};
 
 /* KEYS[1] a target list, KEYS[2] the hash of ids already pushed to it;
  * ARGV[1] an id: pushed unless it was already. */
@@ -442,6 +442,38 @@ static int s_move_rest(s_mig_t *m, err_t *err)
     return rc;
 }
 
+/* The source's search index (ix:*) is derived data: dropped, not moved.
+ * Each partition of the target starts its own index walk from the first
+ * job, so lode web (or lode admin reindex) indexes what moved. */
+static int s_drop_index(s_mig_t *m, err_t *err)
+{
+    char match[STORE_KEY_MAX], cursor[32] = "0";
+    s_skey(m, "ix:*", match);
+    do {
+        const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
+        redisReply *r;
+        if (s_run(m->src, 6, argv, 0, &r, err) != 0)
+            return -1;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            freeReplyObject(r);
+            err_set(err, LODE_ESTORE, "redis: unexpected SCAN reply");
+            return -1;
+        }
+        snprintf(cursor, sizeof cursor, "%.*s", (int)r->element[0]->len, r->element[0]->str);
+        int rc = 0;
+        for (size_t i = 0; rc == 0 && i < r->element[1]->elements; i++) {
+            const char *del[] = {"UNLINK", r->element[1]->element[i]->str};
+            redisReply *d;
+            if ((rc = s_run(m->src, 2, del, 1, &d, err)) == 0)
+                freeReplyObject(d);
+        }
+        freeReplyObject(r);
+        if (rc != 0)
+            return -1;
+    } while (strcmp(cursor, "0") != 0);
+    return 0;
+}
+
 /* --- the run ------------------------------------------------------------------ */
 
 /* Where the target records its count (store.c's s_parts_key). */
@@ -584,7 +616,8 @@ int store_migrate_from(
     while (rc == 0 && (rc = s_batches_page(&m, cursor, err)) == 0 && strcmp(cursor, "0") != 0)
         ;
     if (rc == 0 && !dry_run)
-        rc = s_move_rest(&m, err) == 0 && s_finish(&m, err) == 0 ? 0 : -1;
+        rc = s_move_rest(&m, err) == 0 && s_drop_index(&m, err) == 0 && s_finish(&m, err) == 0 ? 0
+                                                                                               : -1;
     if (rc != 0 || dry_run)
         self->parts = recorded; /* not recorded yet */
     self->prefix[0] = '\0';

@@ -72,6 +72,13 @@ static void s_source(char (*ids)[JOB_ID_SIZE], char batch[JOB_ID_SIZE], char *bi
     }
     assert_int_equal(store_part_set(st, ids[0], STORE_PART_SOURCE, "{\"a\":1}", 7, &err), 0);
     assert_int_equal(store_part_set(st, ids[0], STORE_PART_TRANSCRIPT, big, strlen(big), &err), 0);
+    /* Two curation writes: the layer and its undo history move with the job. */
+    const char *layers[2] = {"{\"v\":1}", "{\"v\":2}"};
+    for (int v = 0; v < 2; v++) {
+        store_curated_write_t w = {
+            .id = ids[0], .expected = v, .data = layers[v], .len = 7, .what = "an edit"};
+        assert_int_equal(store_curated_cas(st, &w, NULL, &err), 0);
+    }
     char got[2][JOB_ID_SIZE];
     uint32_t attempt;
     for (int k = 0; k < 2; k++)
@@ -173,6 +180,26 @@ static void s_cut_run(char (*ids)[JOB_ID_SIZE])
     free(rcluster_str(s_rc, md, "HSET %s %s 1", key, s_dead));
 }
 
+/* The curation layer and its undo history came along: an undo on the
+ * cluster puts back the layer before the last edit. */
+static void s_check_undo(const char *id)
+{
+    store_t *st = s_store(rcluster_url(s_rc), "lode:", 0);
+    err_t err = {0};
+    int64_t version = 0;
+    char *part = store_curated_get(st, id, NULL, &version, &err);
+    assert_non_null(part);
+    assert_string_equal(part, "{\"v\":2}");
+    free(part);
+    store_curated_undone_t undone;
+    assert_int_equal(store_curated_undo(st, id, version, &undone, &err), 0);
+    part = store_curated_get(st, id, NULL, &version, &err);
+    assert_non_null(part);
+    assert_string_equal(part, "{\"v\":1}");
+    free(part);
+    store_destroy(&st);
+}
+
 static void test_migrate_moves_a_single_redis_store_onto_a_cluster(void **state)
 {
     (void)state;
@@ -194,6 +221,7 @@ static void test_migrate_moves_a_single_redis_store_onto_a_cluster(void **state)
     free(out);
     assert_int_equal(cluster_redis_int(s_one, "DBSIZE"), 0); /* the source is empty */
     s_check_target(ids, batch, big);
+    s_check_undo(ids[0]);
 
     /* Cut half way, then run again: finished, nothing counted twice. */
     s_cut_run(ids);
