@@ -324,7 +324,7 @@ fuzz:
 
 $(BUILD)/bench/chaos/chaos: $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/chaos/*.c)) $(LIBOBJ) $(HELPERS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) $(TESTLIBS) -o $@
 
 chaos: all $(BUILD)/bench/chaos/chaos
 	LODE_BUILD=$(BUILD) $(BUILD)/bench/chaos/chaos -n $(N) $(CHAOS_ARGS)

@@ -70,6 +70,7 @@ static void s_doc(store_t *st, const char *title, const char *text, char id[JOB_
     err_t err = {0};
     if (docfix_job(st, &o, id, &err) != 0)
         fail_msg("docfix: %s", err.msg);
+    usleep(2000); /* newest first is by the millisecond: one job per tick */
 }
 
 /* Index until nothing is left; the jobs indexed. */

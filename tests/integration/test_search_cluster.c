@@ -7,6 +7,7 @@
  *  SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "docfix.h"
 #include "jobdoc.h"
@@ -46,6 +47,7 @@ static int s_setup(void **state)
         docfix_opts_t d = {.title = title};
         if (docfix_job(s_st, &d, s_ids[i], &err) != 0)
             return fprintf(stderr, "docfix: %s\n", err.msg), -1;
+        usleep(2000); /* newest first is by the millisecond: one job per tick */
     }
     size_t n = 0;
     if (searchidx_rebuild(s_idx, s_st, &n, &err) != 0 || n != N)
