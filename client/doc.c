@@ -117,7 +117,8 @@ static int s_check_fanout(const json_t *obj, err_t *err)
     return 0;
 }
 
-static int s_check_parts(const doc_t *self, err_t *err)
+/* checked_snippets: they came parsed and checked (doc_snippets_parse). */
+static int s_check_parts(const doc_t *self, bool checked_snippets, err_t *err)
 {
     if (self->transcript && !json_is_string(json_object_get(self->transcript, "text"))) {
         err_set(err, LODE_EINVAL, "stored transcript part is malformed: no \"text\" string");
@@ -127,7 +128,7 @@ static int s_check_parts(const doc_t *self, err_t *err)
         err_set(err, LODE_EINVAL, "stored transcript part is malformed: \"segments\" not an array");
         return -1;
     }
-    if (self->snippets && s_check_snippets(self->snippets, err) != 0)
+    if (self->snippets && !checked_snippets && s_check_snippets(self->snippets, err) != 0)
         return -1;
     if (self->synthesis && (!s_opt_type(self->synthesis, "title", JSON_STRING) ||
                             !s_opt_type(self->synthesis, "markdown", JSON_STRING))) {
@@ -182,11 +183,13 @@ doc_t *doc_new(const doc_parts_t *parts, err_t *err)
     self->meta = s_meta_new(parts);
     if (s_load_part(parts->source, "source", &self->source, err) != 0 ||
         s_load_part(parts->transcript, "transcript", &self->transcript, err) != 0 ||
-        s_load_part(parts->snippets, "snippets", &self->snippets, err) != 0 ||
+        (parts->snippets_json
+             ? (self->snippets = json_incref(parts->snippets_json), 0)
+             : s_load_part(parts->snippets, "snippets", &self->snippets, err)) != 0 ||
         s_load_part(parts->synthesis, "synthesis", &self->synthesis, err) != 0 ||
         s_load_part(parts->fanout, "fanout", &self->fanout, err) != 0 ||
         s_load_part(parts->curated, "curated", &self->cur, err) != 0 ||
-        s_check_parts(self, err) != 0) {
+        s_check_parts(self, parts->snippets_json != NULL, err) != 0) {
         doc_destroy(&self);
         return NULL;
     }
@@ -194,6 +197,22 @@ doc_t *doc_new(const doc_parts_t *parts, err_t *err)
         self->cur = json_object();
     s_load_made(self, parts);
     return self;
+}
+
+json_t *doc_snippets_parse(const char *text, err_t *err)
+{
+    json_t *j = NULL;
+    if (!text) {
+        err_set(err, LODE_EINVAL, "no snippets part");
+        return NULL;
+    }
+    if (s_load_part(text, "snippets", &j, err) != 0)
+        return NULL;
+    if (s_check_snippets(j, err) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 void doc_destroy(doc_t **self_p)

@@ -41,7 +41,16 @@ typedef struct {
     const char *curated;    /* part "curated": the curation layer */
     const char *made[3];    /* parts "snippets.meta", "synthesis.meta", "fanout.meta":
                              * how a model made each part (the openai engine), or NULL */
+    /* Instead of snippets: the part already parsed and checked by
+     * doc_snippets_parse. doc_new takes a reference and never changes it,
+     * so a caller may keep it for the next load of the same bytes. */
+    struct json_t *snippets_json;
 } doc_parts_t;
+
+/* The snippets part text parsed and checked as doc_new would (a JSON array
+ * of snippets with distinct integer ids…). A new reference (json_decref
+ * it), or NULL and LODE_EINVAL. */
+struct json_t *doc_snippets_parse(const char *text, err_t *err);
 
 /* Parse and check every part. NULL and LODE_EINVAL naming the part and the
  * problem if a stored part is not valid JSON or has the wrong shape (a

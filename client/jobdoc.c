@@ -3,11 +3,15 @@
  */
 #include "jobdoc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "job.h"
+#include "mem.h"
 
 enum {
     JOBDOC_SOURCE,
@@ -48,6 +52,69 @@ s_read_part(store_t *store, const char *id, int p, char **text, int64_t *version
     return 0;
 }
 
+/* The snippets part of the last jobs edited, parsed, by its exact text: an
+ * edit reads the part every time (a stage rerun may have rewritten it) but
+ * parses and checks it again only when its bytes changed. Parsing it was
+ * most of an edit's CPU in `lode web` (issue #13). Process-wide behind a
+ * mutex; the arrays are never changed (doc_parts_t.snippets_json), and
+ * jansson's reference counts are atomic. Bounded: S_CACHE_N parts of at
+ * most S_CACHE_MAX bytes each. */
+#define S_CACHE_N   32
+#define S_CACHE_MAX (256 * 1024)
+
+static struct {
+    char id[JOB_ID_SIZE];
+    char *text;
+    size_t len;
+    json_t *parsed;
+    uint64_t used; /* s_tick when last used: the least recent goes first */
+} s_cache[S_CACHE_N];
+
+static pthread_mutex_t s_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t s_tick;
+
+/* The cached parse of text, or where to put a new one (*slot). Locked. */
+static json_t *s_cache_find(const char *id, const char *text, size_t len, size_t *slot)
+{
+    size_t victim = 0;
+    bool same_job = false;
+    for (size_t i = 0; i < S_CACHE_N; i++) {
+        bool mine = s_cache[i].parsed && strcmp(s_cache[i].id, id) == 0;
+        if (mine && s_cache[i].len == len && memcmp(s_cache[i].text, text, len) == 0) {
+            s_cache[i].used = ++s_tick;
+            return json_incref(s_cache[i].parsed);
+        }
+        if (!same_job && (mine || s_cache[i].used < s_cache[victim].used))
+            victim = i; /* the job's older text, else the least recent */
+        same_job = same_job || mine;
+    }
+    *slot = victim;
+    return NULL;
+}
+
+/* Part "snippets" of job id, parsed (a new reference), or NULL and err. */
+static json_t *s_snippets(const char *id, const char *text, err_t *err)
+{
+    size_t len = strlen(text), slot = 0;
+    if (len > S_CACHE_MAX)
+        return doc_snippets_parse(text, err);
+    pthread_mutex_lock(&s_cache_mu);
+    json_t *j = s_cache_find(id, text, len, &slot);
+    pthread_mutex_unlock(&s_cache_mu);
+    if (j || !(j = doc_snippets_parse(text, err)))
+        return j;
+    pthread_mutex_lock(&s_cache_mu);
+    free(s_cache[slot].text);
+    json_decref(s_cache[slot].parsed);
+    snprintf(s_cache[slot].id, sizeof s_cache[slot].id, "%s", id);
+    s_cache[slot].text = mem_strdup(text);
+    s_cache[slot].len = len;
+    s_cache[slot].parsed = json_incref(j);
+    s_cache[slot].used = ++s_tick;
+    pthread_mutex_unlock(&s_cache_mu);
+    return j;
+}
+
 doc_t *jobdoc_load_for_edit(store_t *store,
                             const char *id,
                             const char *part,
@@ -80,16 +147,18 @@ doc_t *jobdoc_load_for_edit(store_t *store,
     char *text[3] = {NULL, NULL, NULL};
     for (size_t i = 0; i < (part ? 1u : 3u); i++)
         text[part ? at : i] = r.parts[i];
+    json_t *sn = text[0] ? s_snippets(id, text[0], err) : NULL;
     doc_parts_t parts = {.id = job->id,
                          .state = job->state,
                          .stage = job->stage,
-                         .snippets = text[0],
+                         .snippets_json = sn,
                          .synthesis = text[1],
                          .fanout = text[2],
                          .curated = r.layer};
-    doc_t *doc = doc_new(&parts, err);
+    doc_t *doc = text[0] && !sn ? NULL : doc_new(&parts, err);
     if (!doc)
         err_prefix(err, "job %s", id);
+    json_decref(sn);
     store_edit_read_clear(&r);
     return doc;
 }

@@ -218,10 +218,13 @@ static void *s_main(void *arg)
         err_t err = {0};
         if (searchidx_pass(idx, t->store, SEARCHIDX_PASS, &n, &left, &err) != 0)
             log_write(LOGL_WARN, "search", "indexing: %s", err.msg);
-        else if (n > 0 || left > 0)
-            continue; /* work found: on at once until there is none */
-        /* Sleep in short steps so a stop is quick. */
-        for (int slept = 0; slept < t->period_ms && !atomic_load(&t->stop); slept += 50)
+        else if (left > 0)
+            continue; /* a backlog: on at once until it is gone */
+        /* Sleep in short steps so a stop is quick; after work, only long
+         * enough to let a burst of edits to a document settle into one
+         * re-index (SEARCHIDX_SETTLE_MS). */
+        int nap = n > 0 && SEARCHIDX_SETTLE_MS < t->period_ms ? SEARCHIDX_SETTLE_MS : t->period_ms;
+        for (int slept = 0; slept < nap && !atomic_load(&t->stop); slept += 50)
             s_nap(50);
     }
     searchidx_destroy(&idx);

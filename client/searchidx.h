@@ -18,6 +18,12 @@
 #include "store.h"
 
 #define SEARCHIDX_PASS 200 /* jobs a partition per pass of the thread */
+/* The thread's nap after a pass that emptied ix:dirty: a document being
+ * curated is marked dirty on every edit, so without it the thread re-reads
+ * and re-indexes the whole document (transcript and all) after each edit,
+ * taking a core from `lode web`'s one server thread (issue #13). A search
+ * does its own pass first (web_search_opts), so it never waits on this. */
+#define SEARCHIDX_SETTLE_MS 500
 
 typedef struct searchidx searchidx_t;
 
@@ -44,7 +50,8 @@ LODE_MUST_CHECK int
 searchidx_rebuild(searchidx_t *self, store_t *store, size_t *indexed, err_t *err);
 
 /* The indexer on a thread with its own Redis connection: a pass every
- * period_ms (at once again while there is a backlog). */
+ * period_ms (at once again while there is a backlog of more than a pass,
+ * SEARCHIDX_SETTLE_MS after a pass that emptied it). */
 typedef struct searchidx_thread searchidx_thread_t;
 searchidx_thread_t *searchidx_start(const char *redis_url, const char *prefix, int period_ms);
 

@@ -156,6 +156,38 @@ static void test_failures(void **state)
     json_decref(layer);
 }
 
+/* A stage rerun rewrites the snippets part between two edits: the second
+ * edit works on the new part (its fingerprint), not on the parse the first
+ * one left behind (jobdoc.c keeps one per job and text); a rewrite that
+ * does not parse is refused as before. */
+static void test_snippets_rewritten(void **state)
+{
+    s_fix_t *f = *state;
+    err_t err = {0};
+    curation_op_t op = {.kind = CURATION_DROP, .snippet = 1};
+    assert_int_equal(curation_commit(f->st, f->id, &op, -1, NULL, &err), 0);
+    static const char again[] = "[{\"id\":1,\"quote\":\"q\",\"commentary\":\"c\","
+                                "\"offset\":777,\"length\":5}]";
+    assert_int_equal(store_part_set(f->st, f->id, STORE_PART_SNIPPETS, again, strlen(again), &err),
+                     0);
+    op = (curation_op_t){.kind = CURATION_COMMENTARY, .snippet = 1, .text = "new"};
+    assert_int_equal(curation_commit(f->st, f->id, &op, -1, NULL, &err), 0);
+    int64_t v = 0;
+    json_t *layer = s_layer(f, &v);
+    json_t *e = json_object_get(json_object_get(layer, "snippets"), "1");
+    assert_int_equal(json_integer_value(json_object_get(e, "offset")), 777);
+    assert_int_equal(json_integer_value(json_object_get(e, "length")), 5);
+    assert_null(json_object_get(e, "kept")); /* the old quote's entry was replaced */
+    json_decref(layer);
+    op = (curation_op_t){.kind = CURATION_DROP, .snippet = 2};
+    assert_int_equal(curation_commit(f->st, f->id, &op, -1, NULL, &err), -1);
+    assert_int_equal(err.code, LODE_ENOTFOUND); /* snippet 2 is gone with the rerun */
+    err_clear(&err);
+    assert_int_equal(store_part_set(f->st, f->id, STORE_PART_SNIPPETS, "[{}]", 4, &err), 0);
+    assert_int_equal(curation_commit(f->st, f->id, &op, -1, NULL, &err), -1);
+    assert_int_equal(err.code, LODE_EINVAL);
+}
+
 #define HAMMER_PROCS 2
 #define HAMMER_OPS   60
 
@@ -266,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_two_writers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_failures, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_snippets_rewritten, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_no_loss, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_cli_stale_editor, s_setup, s_teardown),
     };
