@@ -602,6 +602,22 @@ void store_set_pass_ms(store_t *self, int ms)
 }
 
 /* Run a script that answers an integer. */
+redisReply *store_eval_reply(store_t *self, const char *script, store_args_t *a, err_t *err)
+{
+    store_call_t *c = store_calls_new(1);
+    c[0].script = script;
+    c[0].args = *a;
+    redisReply *r = NULL;
+    if (store_eval_many(self, c, 1, err) == 0) {
+        r = c[0].reply;
+        c[0].reply = NULL;
+        if (!r)
+            err_set(err, c[0].err.code ? c[0].err.code : LODE_ESTORE, "%s", c[0].err.msg);
+    }
+    store_calls_free(c, 1);
+    return r;
+}
+
 int store_eval_int(
     store_t *self, const char *script, store_args_t *args, long long *out, err_t *err)
 {

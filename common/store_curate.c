@@ -82,25 +82,6 @@ static int64_t s_int(const redisReply *r)
     return 0;
 }
 
-/* Run one script; its reply (caller frees) or NULL and *err. */
-static redisReply *s_eval1(store_t *self, const char *script, store_args_t *args, err_t *err)
-{
-    store_call_t *c = store_calls_new(1);
-    c[0].script = script;
-    c[0].args = *args;
-    redisReply *r = NULL;
-    if (store_eval_many(self, c, 1, err) == 0) {
-        if (c[0].reply) {
-            r = c[0].reply;
-            c[0].reply = NULL;
-        } else {
-            err_set(err, c[0].err.code ? c[0].err.code : LODE_ESTORE, "%s", c[0].err.msg);
-        }
-    }
-    store_calls_free(c, 1);
-    return r;
-}
-
 char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *version, err_t *err)
 {
     *version = 0;
@@ -111,7 +92,7 @@ char *store_curated_get(store_t *self, const char *id, size_t *len, int64_t *ver
     store_at(self, store_part_of(self, id)); /* the job's partition */
     store_args_t a = {0};
     store_str(&a, id);
-    redisReply *r = s_eval1(self, s_lua_curated_get, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_curated_get, &a, err);
     if (!r)
         return NULL;
     char *out = NULL;
@@ -179,7 +160,7 @@ int store_curated_cas(store_t *self, const store_curated_write_t *w, int64_t *ve
     store_int(&a, STORE_CURATED_UNDO_MAX);
     store_int(&a, STORE_CURATED_UNDO_BIG);
     store_int(&a, STORE_CURATED_UNDO_BIG_MAX);
-    redisReply *r = s_eval1(self, s_lua_curated_cas, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_curated_cas, &a, err);
     if (!r)
         return -1;
     int rc = -1;
@@ -208,7 +189,7 @@ int store_curated_undo(
     store_args_t a = {0};
     store_str(&a, id);
     store_int(&a, expected);
-    redisReply *r = s_eval1(self, s_lua_curated_undo, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_curated_undo, &a, err);
     if (!r)
         return -1;
     int rc = -1;
@@ -281,7 +262,7 @@ int store_curated_read(store_t *self,
     store_str(&a, id);
     for (size_t i = 0; i < n; i++)
         store_str(&a, names[i]);
-    redisReply *r = s_eval1(self, s_lua_curated_read, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_curated_read, &a, err);
     if (!r)
         return -1;
     int rc = -1;

@@ -185,6 +185,10 @@ int store_eval_many(store_t *self, store_call_t *calls, size_t n, err_t *err);
  * failure). */
 int store_eval_parts(store_t *self, store_call_t *calls, size_t n, err_t *err);
 
+/* Run one script on the partition in use: its reply (caller frees), or
+ * NULL and *err. */
+redisReply *store_eval_reply(store_t *self, const char *script, store_args_t *a, err_t *err);
+
 /* Run a script that answers an integer into *out. 0, or -1 and *err. */
 int store_eval_int(
     store_t *self, const char *script, store_args_t *args, long long *out, err_t *err);

@@ -370,22 +370,33 @@ static int s_move_batch(s_mig_t *m, const char *id, err_t *err)
     return 0;
 }
 
+/* One page of SCAN cursor MATCH match on the source: the reply (caller
+ * frees; element[1] holds the keys) with *cursor moved on ("0" at the end),
+ * or NULL and *err. */
+static redisReply *s_scan(s_mig_t *m, const char *match, char cursor[32], err_t *err)
+{
+    const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
+    redisReply *r;
+    if (s_run(m->src, 6, argv, 0, &r, err) != 0)
+        return NULL;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        freeReplyObject(r);
+        err_set(err, LODE_ESTORE, "redis: unexpected SCAN reply");
+        return NULL;
+    }
+    snprintf(cursor, 32, "%.*s", (int)r->element[0]->len, r->element[0]->str);
+    return r;
+}
+
 /* The source's batches by SCAN (MATCH PREFIXbatch:*), one page; counted,
  * and moved unless a dry run. *cursor goes on ("0" at the end). */
 static int s_batches_page(s_mig_t *m, char cursor[32], err_t *err)
 {
     char match[STORE_KEY_MAX];
     s_skey(m, "batch:*", match);
-    const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
-    redisReply *r;
-    if (s_run(m->src, 6, argv, 0, &r, err) != 0)
+    redisReply *r = s_scan(m, match, cursor, err);
+    if (!r)
         return -1;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-        freeReplyObject(r);
-        err_set(err, LODE_ESTORE, "redis: unexpected SCAN reply");
-        return -1;
-    }
-    snprintf(cursor, 32, "%.*s", (int)r->element[0]->len, r->element[0]->str);
     size_t skip = strlen(m->src->base) + 6; /* "batch:" */
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < r->element[1]->elements; i++) {
@@ -450,16 +461,9 @@ static int s_drop_index(s_mig_t *m, err_t *err)
     char match[STORE_KEY_MAX], cursor[32] = "0";
     s_skey(m, "ix:*", match);
     do {
-        const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
-        redisReply *r;
-        if (s_run(m->src, 6, argv, 0, &r, err) != 0)
+        redisReply *r = s_scan(m, match, cursor, err);
+        if (!r)
             return -1;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-            freeReplyObject(r);
-            err_set(err, LODE_ESTORE, "redis: unexpected SCAN reply");
-            return -1;
-        }
-        snprintf(cursor, sizeof cursor, "%.*s", (int)r->element[0]->len, r->element[0]->str);
         int rc = 0;
         for (size_t i = 0; rc == 0 && i < r->element[1]->elements; i++) {
             const char *del[] = {"UNLINK", r->element[1]->element[i]->str};

@@ -43,22 +43,6 @@ static const char s_lua_mark[] =
     "else redis.call('SREM', P..'batch:'..b..':reviewed', id) end\n"
     "return 1\n";
 
-static redisReply *s_eval1(store_t *self, const char *script, store_args_t *a, err_t *err)
-{
-    store_call_t *c = store_calls_new(1);
-    c[0].script = script;
-    c[0].args = *a;
-    redisReply *r = NULL;
-    if (store_eval_many(self, c, 1, err) == 0) {
-        r = c[0].reply;
-        c[0].reply = NULL;
-        if (!r)
-            err_set(err, c[0].err.code ? c[0].err.code : LODE_ESTORE, "%s", c[0].err.msg);
-    }
-    store_calls_free(c, 1);
-    return r;
-}
-
 int store_review_mark(store_t *self, const char *batch, const char *id, bool reviewed, err_t *err)
 {
     if (store_valid_id(batch, err) != 0 || store_valid_id(id, err) != 0)
@@ -68,7 +52,7 @@ int store_review_mark(store_t *self, const char *batch, const char *id, bool rev
     store_str(&a, batch);
     store_str(&a, id);
     store_str(&a, reviewed ? "1" : "0");
-    redisReply *r = s_eval1(self, s_lua_mark, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_mark, &a, err);
     if (!r)
         return -1;
     int rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 0 : -1;
@@ -91,7 +75,7 @@ static int s_next_one(store_t *self, const char *batch, size_t pos, store_review
     store_args_t a = {0};
     store_str(&a, batch);
     store_int(&a, (int64_t)pos);
-    redisReply *r = s_eval1(self, s_lua_next, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_next, &a, err);
     if (!r)
         return -1;
     int rc = 0;

@@ -131,23 +131,6 @@ static const char s_lua_search[] = STORE_LUA_ROW
     "end\n"
     "return {over and '' or last, bestn or 0, examined, rows}\n";
 
-/* Run one script on the partition in use; its reply (caller frees) or NULL. */
-static redisReply *s_eval1(store_t *self, const char *script, store_args_t *a, err_t *err)
-{
-    store_call_t *c = store_calls_new(1);
-    c[0].script = script;
-    c[0].args = *a;
-    redisReply *r = NULL;
-    if (store_eval_many(self, c, 1, err) == 0) {
-        if (c[0].reply)
-            r = c[0].reply, c[0].reply = NULL;
-        else
-            err_set(err, c[0].err.code ? c[0].err.code : LODE_ESTORE, "%s", c[0].err.msg);
-    }
-    store_calls_free(c, 1);
-    return r;
-}
-
 int store_search_todo(store_t *self,
                       int part,
                       size_t max,
@@ -162,7 +145,7 @@ int store_search_todo(store_t *self,
     store_args_t a = {0};
     store_int(&a, (int64_t)(max ? max : 1));
     store_int(&a, (int64_t)(max ? max : 1) * 10);
-    redisReply *r = s_eval1(self, s_lua_todo, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_todo, &a, err);
     if (!r)
         return -1;
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
@@ -234,7 +217,7 @@ static int s_search_one(store_t *self,
         for (size_t k = 0; k < na; k++)
             store_str(&a, o->words[w].alt[k]);
     }
-    redisReply *r = s_eval1(self, s_lua_search, &a, err);
+    redisReply *r = store_eval_reply(self, s_lua_search, &a, err);
     if (!r)
         return -1;
     int rc = 0;
