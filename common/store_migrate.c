@@ -188,6 +188,25 @@ s_move_lists(store_t *self, int parts, bool dry_run, store_migrate_report_t *rep
     return 0;
 }
 
+/* Last step: record P, so that from now on every program sees P partitions. */
+static int s_record(store_t *self, int parts, err_t *err)
+{
+    char key[STORE_KEY_MAX];
+    snprintf(key, sizeof key, "%spartitions", self->base);
+    store_args_t a = {0};
+    store_str(&a, "SET");
+    store_str(&a, key);
+    store_int(&a, parts);
+    redisReply *r;
+    if (store_run(self, &a, &r, err) != 0)
+        return -1;
+    freeReplyObject(r);
+    self->parts = parts;
+    self->prefix[0] = '\0';
+    store_at(self, 0);
+    return 0;
+}
+
 int store_migrate(store_t *self, int parts, bool dry_run, store_migrate_report_t *rep, err_t *err)
 {
     memset(rep, 0, sizeof *rep);
@@ -234,19 +253,5 @@ int store_migrate(store_t *self, int parts, bool dry_run, store_migrate_report_t
         return 0;
     if (s_eval(self, s_lua_rest, parts, NULL, &rest, err) != 0)
         return -1;
-    /* Last: from now on every program sees P partitions. */
-    char key[STORE_KEY_MAX];
-    snprintf(key, sizeof key, "%spartitions", self->base);
-    store_args_t a = {0};
-    store_str(&a, "SET");
-    store_str(&a, key);
-    store_int(&a, parts);
-    redisReply *r;
-    if (store_run(self, &a, &r, err) != 0)
-        return -1;
-    freeReplyObject(r);
-    self->parts = parts;
-    self->prefix[0] = '\0';
-    store_at(self, 0);
-    return 0;
+    return s_record(self, parts, err);
 }
