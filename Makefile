@@ -87,7 +87,7 @@ HELPERS := $(call objs,$(wildcard tests/helpers/*.c))
 UNIT   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 INTEG  := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/*.c))
 TESTLIBS := $(shell pkg-config --libs cmocka)
-SOURCES := $(wildcard */*.c */*.h common/*/*.c common/*/*.h tests/*/*.c tests/*/*.h bench/*/*.c)
+SOURCES := $(wildcard */*.c */*.h common/*/*.c common/*/*.h tests/*/*.c tests/*/*.h bench/*/*.c bench/*/*.h)
 
 all: layer-check $(BINS)
 

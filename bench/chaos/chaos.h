@@ -20,9 +20,9 @@
 #include "rcluster.h"
 #include "store.h"
 
-#define CHAOS_SEED_PATH    "seeds/000_a5cf945eb98e69f0.txt"
-#define CHAOS_CHUNK        40   /* files per `lode submit` */
-#define CHAOS_MAX_REASONS  16
+#define CHAOS_SEED_PATH      "seeds/000_a5cf945eb98e69f0.txt"
+#define CHAOS_CHUNK          40 /* files per `lode submit` */
+#define CHAOS_MAX_REASONS    16
 #define CHAOS_PROBE_LIMIT_MS 1000
 
 typedef struct {
@@ -89,7 +89,7 @@ typedef struct {
     int64_t failover_ms; /* SIGKILL of the master to cluster_state:ok again, -1 = none */
     int64_t probe_ms;    /* the probe's figure, -1 if the job did not run */
     int64_t down_until[CLUSTER_STAGES][CLUSTER_MAX_WORKERS]; /* 0 = running */
-    pid_t redis_pid; /* our own redis-server, or 0 */
+    pid_t redis_pid;                                         /* our own redis-server, or 0 */
     int64_t t0, last_event;
     unsigned rnd;
 } chaos_t;
