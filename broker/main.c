@@ -62,7 +62,7 @@ typedef struct {
     int level;
 } s_settings_t;
 
-#define S_OFF(field) offsetof(s_settings_t, field)
+#define OPTS_STRUCT s_settings_t /* the table rows name its fields (opts.h) */
 
 static int s_per_stage(const char *arg, int lo, int hi, int out[JOB_STAGE_COUNT], err_t *err)
 {
@@ -86,93 +86,84 @@ static int s_level(void *st, const char *arg, err_t *err)
     return 0;
 }
 
-#define STR(n, env, meta, field, help)                                                             \
-    {                                                                                              \
-        n, 0, OPT_STRING, env, meta, help, S_OFF(field), 0, 0, NULL                                \
-    }
-#define INT(n, env, field, lo, hi, help)                                                           \
-    {                                                                                              \
-        n, 0, OPT_INT, env, "N", help, S_OFF(field), lo, hi, NULL                                  \
-    }
-#define CALL(n, env, meta, fn, help)                                                               \
-    {                                                                                              \
-        n, 0, OPT_CALL, env, meta, help, 0, 0, 0, fn                                               \
-    }
-
 /* Every setting of lode-broker: flag, settings-file key, environment, help. */
 static const opt_def_t s_defs[] = {
-    STR("bind",
-        "LODE_BROKER",
-        "ENDPOINT",
-        b.bind,
-        "ZeroMQ endpoint to bind (default " CONFIG_BROKER_DEFAULT ");\n"
-        "the variable workers and clients connect to"),
-    STR("redis",
-        "LODE_REDIS",
-        "URL",
-        b.redis_url,
-        "redis://[[user:]password@]host:port[/db]\n(default " CONFIG_REDIS_DEFAULT ")"),
-    STR("prefix",
-        "LODE_PREFIX",
-        "P",
-        b.prefix,
-        "Redis key prefix (default " CONFIG_PREFIX_DEFAULT ")"),
+    OPTS_STR("bind",
+             "LODE_BROKER",
+             "ENDPOINT",
+             b.bind,
+             "ZeroMQ endpoint to bind (default " CONFIG_BROKER_DEFAULT ");\n"
+             "the variable workers and clients connect to"),
+    OPTS_STR("redis",
+             "LODE_REDIS",
+             "URL",
+             b.redis_url,
+             "redis://[[user:]password@]host:port[/db]\n(default " CONFIG_REDIS_DEFAULT ")"),
+    OPTS_STR("prefix",
+             "LODE_PREFIX",
+             "P",
+             b.prefix,
+             "Redis key prefix (default " CONFIG_PREFIX_DEFAULT ")"),
     {"config", 0, OPT_CONFIG, "LODE_CONFIG", "FILE",
      "settings file: \"option = value\" lines, any long\noption; see docs/config.md "
      "(LODE_BROKER_CONFIG\nis a deprecated alias)",
      0, 0, 0, NULL},
-    CALL("lease-ms",
-         "LODE_LEASE_MS",
-         "SPEC",
-         s_lease,
-         "lease of a dispatched job in ms: N for every\nstage, or fetch=N,snippet=N,… (default "
-         "60000)"),
-    CALL("max-attempts",
-         "LODE_MAX_ATTEMPTS",
-         "SPEC",
-         s_attempts,
-         "dispatches before a job is dead-lettered: N or\nstage=N,… (default 3)"),
-    INT("retry-base-ms",
-        "LODE_RETRY_BASE_MS",
-        b.retry_base_ms,
-        1,
-        3600000,
-        "first back-off after a retryable failure\n(default 1000); doubles per attempt, with "
-        "jitter"),
-    INT("retry-max-ms",
-        "LODE_RETRY_MAX_MS",
-        b.retry_max_ms,
-        1,
-        86400000,
-        "back-off cap (default 60000)"),
-    INT("heartbeat-ms",
-        "LODE_HEARTBEAT_MS",
-        b.heartbeat_ms,
-        10,
-        600000,
-        "heartbeat interval (default 1000)"),
-    STR("curve-cert",
-        "LODE_CURVE_CERT",
-        "FILE",
-        b.curve.cert,
-        "own CURVE certificate (from lode keygen; FILE\nor FILE_secret); needs --curve-allow"),
-    STR("curve-allow",
-        "LODE_CURVE_ALLOW",
-        "DIR",
-        b.curve.allow_dir,
-        "public certificates of the workers and clients\nallowed in; re-read when it changes"),
-    STR("pub",
+    OPTS_CALL(
+        "lease-ms",
+        "LODE_LEASE_MS",
+        "SPEC",
+        s_lease,
+        "lease of a dispatched job in ms: N for every\nstage, or fetch=N,snippet=N,… (default "
+        "60000)"),
+    OPTS_CALL("max-attempts",
+              "LODE_MAX_ATTEMPTS",
+              "SPEC",
+              s_attempts,
+              "dispatches before a job is dead-lettered: N or\nstage=N,… (default 3)"),
+    OPTS_INT("retry-base-ms",
+             "LODE_RETRY_BASE_MS",
+             b.retry_base_ms,
+             1,
+             3600000,
+             "first back-off after a retryable failure\n(default 1000); doubles per attempt, with "
+             "jitter"),
+    OPTS_INT("retry-max-ms",
+             "LODE_RETRY_MAX_MS",
+             b.retry_max_ms,
+             1,
+             86400000,
+             "back-off cap (default 60000)"),
+    OPTS_INT("heartbeat-ms",
+             "LODE_HEARTBEAT_MS",
+             b.heartbeat_ms,
+             10,
+             600000,
+             "heartbeat interval (default 1000)"),
+    OPTS_STR("curve-cert",
+             "LODE_CURVE_CERT",
+             "FILE",
+             b.curve.cert,
+             "own CURVE certificate (from lode keygen; FILE\nor FILE_secret); needs --curve-allow"),
+    OPTS_STR("curve-allow",
+             "LODE_CURVE_ALLOW",
+             "DIR",
+             b.curve.allow_dir,
+             "public certificates of the workers and clients\nallowed in; re-read when it changes"),
+    OPTS_STR(
+        "pub",
         "LODE_PUB",
         "ENDPOINT",
         b.pub,
         "PUB socket for the stats `lode top` reads\n(default tcp://127.0.0.1:5556; \"off\" for "
         "none)"),
-    STR("metrics",
+    OPTS_STR(
+        "metrics",
         "LODE_METRICS",
         "HOST:PORT",
         b.metrics,
         "serve Prometheus /metrics, /healthz, /readyz\nthere, e.g. 127.0.0.1:9464 (default off)"),
-    CALL("log-level", "LODE_LOG_LEVEL", "L", s_level, "error, warn, info or debug (default info)"),
+    OPTS_CALL(
+        "log-level", "LODE_LOG_LEVEL", "L", s_level, "error, warn, info or debug (default info)"),
     {"print-config", 0, OPT_PRINT, NULL, NULL, "print each setting and where it came from", 0, 0, 0,
      NULL},
     {"help", 'h', OPT_HELP, NULL, NULL, "this text", 0, 0, 0, NULL},

@@ -41,6 +41,25 @@ typedef struct opt_def {
     int (*call)(void *settings, const char *arg, err_t *err);
 } opt_def_t;
 
+/* Table rows. A program defines OPTS_STRUCT (its settings struct) before
+ * using the field forms; the field is named, its offset computed here. */
+#define OPTS_STR(n, env, meta, field, help)                                                        \
+    {                                                                                              \
+        n, 0, OPT_STRING, env, meta, help, offsetof(OPTS_STRUCT, field), 0, 0, NULL                \
+    }
+#define OPTS_INT(n, env, field, lo, hi, help)                                                      \
+    {                                                                                              \
+        n, 0, OPT_INT, env, "N", help, offsetof(OPTS_STRUCT, field), lo, hi, NULL                  \
+    }
+#define OPTS_CALL(n, env, meta, fn, help)                                                          \
+    {                                                                                              \
+        n, 0, OPT_CALL, env, meta, help, 0, 0, 0, fn                                               \
+    }
+#define OPTS_SECTION(title)                                                                        \
+    {                                                                                              \
+        NULL, 0, OPT_SECTION, NULL, NULL, title, 0, 0, 0, NULL                                     \
+    }
+
 typedef struct {
     const char *prog;    /* "lode-worker": messages and --version */
     const char *version; /* "0.1.0" */
