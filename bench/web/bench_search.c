@@ -19,6 +19,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "benchtime.h"
 #include "cluster.h"
 #include "job.h"
 #include "mem.h"
@@ -27,26 +28,6 @@
 #include "web_app.h"
 
 #define CHUNK 1000 /* jobs a submission */
-
-static double s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double s_pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, s_cmp);
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
 
 /* A made-up word for number k ("qbax"): what titles are searched by. */
 static void s_word(int k, char out[8])
@@ -103,17 +84,18 @@ static store_t *s_seed(cluster_t *c, const char *prefix, int parts, int docs)
     store_t *st = store_new(&so, &err);
     const char *url = cluster_redis_url(c);
     redisContext *r = redisConnect("127.0.0.1", atoi(strrchr(url, ':') + 1));
-    double t0 = s_now_ms();
+    double t0 = benchtime_now_ms();
     for (int i = 0; st && i < docs; i += CHUNK)
         s_chunk(st, r, prefix, i, docs - i < CHUNK ? docs - i : CHUNK);
     redisFree(r);
-    printf("P=%d: seeded %d documents in %.1f s\n", parts, docs, (s_now_ms() - t0) / 1000.0);
+    printf("P=%d: seeded %d documents in %.1f s\n", parts, docs,
+           (benchtime_now_ms() - t0) / 1000.0);
     searchidx_t *idx = searchidx_new();
     size_t n = 0;
-    t0 = s_now_ms();
+    t0 = benchtime_now_ms();
     if (st && searchidx_rebuild(idx, st, &n, &err) != 0)
         fprintf(stderr, "reindex: %s\n", err.msg);
-    double s = (s_now_ms() - t0) / 1000.0;
+    double s = (benchtime_now_ms() - t0) / 1000.0;
     printf("P=%d: indexed %zu documents in %.1f s (%.0f a second, one process)\n", parts, n, s,
            (double)n / s);
     searchidx_destroy(&idx);
@@ -133,9 +115,9 @@ static void s_render(web_app_t *app, const char *label, const char *key, const c
             q.n_args = 1;
         }
         web_resp_t r;
-        double t0 = s_now_ms();
+        double t0 = benchtime_now_ms();
         web_app_handle(app, &q, &r);
-        t[i] = s_now_ms() - t0;
+        t[i] = benchtime_now_ms() - t0;
         bytes = r.len;
         status = r.status;
         rows = 0;
@@ -144,7 +126,8 @@ static void s_render(web_app_t *app, const char *label, const char *key, const c
         web_resp_clear(&r);
     }
     printf("%-46s status %d, %3zu rows, %6zu bytes: median %6.2f ms, p99 %6.2f ms (%d runs)\n",
-           label, status, rows, bytes, s_pct(t, (size_t)n, 0.5), s_pct(t, (size_t)n, 0.99), n);
+           label, status, rows, bytes, benchtime_pct(t, (size_t)n, 0.5),
+           benchtime_pct(t, (size_t)n, 0.99), n);
     free(t);
 }
 

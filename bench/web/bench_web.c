@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 #include <hiredis/hiredis.h>
 
+#include "benchtime.h"
 #include "cluster.h"
 #include "docfix.h"
 #include "job.h"
@@ -32,26 +33,6 @@
 #include "web_app.h"
 
 #define TOKEN "bench-token-0123456789abcdef0123456789"
-
-static double s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double s_pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, s_cmp);
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
 
 /* Time n GETs of path through the app; prints median and p99. */
 static void s_render(web_app_t *app,
@@ -71,15 +52,15 @@ static void s_render(web_app_t *app,
             q.n_args = 1;
         }
         web_resp_t r;
-        double t0 = s_now_ms();
+        double t0 = benchtime_now_ms();
         web_app_handle(app, &q, &r);
-        t[i] = s_now_ms() - t0;
+        t[i] = benchtime_now_ms() - t0;
         bytes = r.len;
         status = r.status;
         web_resp_clear(&r);
     }
     printf("%-44s status %d, %7zu bytes: median %6.2f ms, p99 %6.2f ms (%d runs)\n", label, status,
-           bytes, s_pct(t, (size_t)n, 0.5), s_pct(t, (size_t)n, 0.99), n);
+           bytes, benchtime_pct(t, (size_t)n, 0.5), benchtime_pct(t, (size_t)n, 0.99), n);
     free(t);
 }
 
@@ -201,9 +182,9 @@ static void *s_editor(void *arg)
     for (int i = 0; i < e->edits; i++) {
         snprintf(post, sizeof post, "{\"op\":\"%s\",\"snippet\":%d,\"version\":%ld}",
                  (i / 60) % 2 ? "keep" : "drop", i % 60 + 1, version);
-        double t0 = s_now_ms();
+        double t0 = benchtime_now_ms();
         long code = s_call(h, body, url, post);
-        e->lat[i] = s_now_ms() - t0;
+        e->lat[i] = benchtime_now_ms() - t0;
         if (e->pace_ms > e->lat[i])
             usleep((useconds_t)((e->pace_ms - e->lat[i]) * 1000));
         const char *v = strstr(body, "\"version\":");
@@ -231,7 +212,7 @@ static void s_editors(store_t *st, int port, int n, int edits, int pace_ms)
         e[i].lat = all + i * edits;
         e[i].pace_ms = pace_ms;
     }
-    double t0 = s_now_ms();
+    double t0 = benchtime_now_ms();
     for (int i = 0; i < n; i++)
         pthread_create(&th[i], NULL, s_editor, &e[i]);
     int fails = 0;
@@ -239,14 +220,14 @@ static void s_editors(store_t *st, int port, int n, int edits, int pace_ms)
         pthread_join(th[i], NULL);
         fails += e[i].fails;
     }
-    double secs = (s_now_ms() - t0) / 1000.0;
+    double secs = (benchtime_now_ms() - t0) / 1000.0;
     size_t total = (size_t)(n * edits);
     char label[64];
     snprintf(label, sizeof label, "%d editors, %s", n,
              pace_ms ? "an edit / 250 ms each" : "back to back");
     printf("curation round trip, %-25s %zu stored, %d failed, %.0f/s: p50 %6.2f ms, p99 %6.2f ms\n",
-           label, total - (size_t)fails, fails, (double)total / secs, s_pct(all, total, 0.5),
-           s_pct(all, total, 0.99));
+           label, total - (size_t)fails, fails, (double)total / secs,
+           benchtime_pct(all, total, 0.5), benchtime_pct(all, total, 0.99));
     free(all);
     free(th);
     free(e);
@@ -327,9 +308,9 @@ int main(int argc, char **argv)
     printf("== lode web benchmark (shared 2-core machine, loaded: figures vary run to run)\n");
     snprintf(path, sizeof path, "/doc/%s", big);
     s_render(app, "document page, 27,000 words, 60 snippets", path, NULL, NULL, renders);
-    double t0 = s_now_ms();
+    double t0 = benchtime_now_ms();
     s_seed_library(c, docs);
-    printf("seeded %d library documents in %.1f s\n", docs, (s_now_ms() - t0) / 1000.0);
+    printf("seeded %d library documents in %.1f s\n", docs, (benchtime_now_ms() - t0) / 1000.0);
     s_render(app, "library page 1 (newest 50)", "/", NULL, NULL, renders);
     char deep[32];
     snprintf(deep, sizeof deep, "%d", docs - 100);
