@@ -265,9 +265,10 @@ store_dispatch_pipeline(store_t *self, store_dispatch_call_t *calls, size_t n, e
 LODE_MUST_CHECK int
 store_done_pipeline(store_t *self, store_done_call_t *calls, size_t n, err_t *err);
 
-/* Pop the next ready job of stage, mark it running with attempt+1 and a lease
- * until deadline_ms, held by worker (an opaque name). 1 and id/attempt set
- * if a job was taken, 0 if the queue is empty, -1 on error. */
+/* Pop the next ready job of stage (asking each partition in turn), mark it
+ * running with attempt+1 and a lease until deadline_ms, held by worker (an
+ * opaque name). 1 and id/attempt set if a job was taken, 0 if the stage's
+ * queue is empty in every partition, -1 on error. */
 LODE_MUST_CHECK int store_dispatch(store_t *self,
                                    job_stage_t stage,
                                    int64_t deadline_ms,

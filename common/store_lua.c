@@ -391,9 +391,12 @@ int store_dispatch(store_t *self,
                    err_t *err)
 {
     store_lease_t one;
-    size_t n;
-    if (store_dispatch_many(self, stage, deadline_ms, worker, &one, 1, &n, err) != 0)
-        return -1;
+    size_t n = 0;
+    /* A dispatch of one asks one partition, the next in turn: ask each
+     * before saying the stage's queue is empty. */
+    for (int p = 0; n == 0 && p < self->parts; p++)
+        if (store_dispatch_many(self, stage, deadline_ms, worker, &one, 1, &n, err) != 0)
+            return -1;
     if (n == 0)
         return 0;
     memcpy(id, one.id, JOB_ID_SIZE);

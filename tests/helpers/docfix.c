@@ -64,11 +64,8 @@ static int s_finish(store_t *st, const char *id, err_t *err)
     for (int s = 0; s < JOB_STAGE_COUNT; s++) {
         char got[JOB_ID_SIZE] = "";
         uint32_t attempt = 0;
-        int rc = 0;
-        /* A dispatch of one asks one partition, round robin: ask each. */
-        for (int p = 0; rc == 0 && p < 2 * store_partitions(st); p++)
-            rc = store_dispatch(st, (job_stage_t)s, job_now_ms() + 60000, "docfix", got, &attempt,
-                                err);
+        int rc =
+            store_dispatch(st, (job_stage_t)s, job_now_ms() + 60000, "docfix", got, &attempt, err);
         if (rc != 1 || strcmp(got, id) != 0) {
             err_set(err, LODE_ESTATE, "docfix: the %s queue did not hand out %s",
                     job_stage_name((job_stage_t)s), id);
