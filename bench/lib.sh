@@ -1,7 +1,8 @@
 # bench/lib.sh - the start and stop of what a benchmark runs: its temp dir
 # and processes (all stopped at exit), messages, CPU ticks, one
 # redis-server, and lode-broker with four noop workers. Sourced by
-# bench/throughput/run.sh, bench/cluster/run.sh and bench/cluster/memory.sh
+# bench/throughput/run.sh, bench/cluster/run.sh, bench/cluster/memory.sh and
+# bench/pipeline/parts.sh
 # after they set bin (the build's bin directory); not run.
 . "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh" # free_port
 
@@ -46,16 +47,19 @@ start_redis() {
 }
 
 # lode-broker on LODE_BROKER and, with $1 = 1, one `lode-worker --engine
-# noop --threads 1` per stage with --concurrency $conc. Sets broker and
-# workers; dies if the broker is gone after a second.
+# E --threads 1` per stage with --concurrency $conc (default 1); E is $2,
+# default noop. Sets broker and workers; dies if the broker is gone after a
+# second.
 start_lode() {
+    local engine=${2:-noop}
     "$bin/lode-broker" --log-level warn 2>>"$dir/broker.log" &
     broker=$!
     pids+=("$broker")
     workers=()
     if [ "$1" = 1 ]; then
         for stage in fetch snippet synthesis fanout; do
-            "$bin/lode-worker" --stage "$stage" --engine noop --concurrency "$conc" --threads 1 \
+            "$bin/lode-worker" --stage "$stage" --engine "$engine" --concurrency "${conc:-1}" \
+                --threads 1 \
                 --log-level warn 2>>"$dir/worker-$stage.log" &
             workers+=("$!")
             pids+=("$!")

@@ -10,28 +10,12 @@ set -euo pipefail
 build=$1 out=$2
 shift 2
 bin="$build/bin"
-dir=$(mktemp -d /tmp/lode-parts.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-. "$(dirname "$0")/../../deploy/lib.sh" # free_port
-rport=$(free_port)
+. "$(dirname "$0")/../lib.sh"
+bench_init parts /tmp/lode-parts.XXXXXX
+start_redis no
 bport=$(free_port)
 export LODE_REDIS="redis://127.0.0.1:$rport" LODE_BROKER="tcp://127.0.0.1:$bport"
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no \
-    >"$dir/redis.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin/lode-broker" --log-level warn 2>"$dir/broker.log" &
-pids+=($!)
-for stage in fetch snippet synthesis fanout; do
-    "$bin/lode-worker" --stage "$stage" --log-level warn 2>"$dir/worker-$stage.log" &
-    pids+=($!)
-done
+start_lode 1 extractive
 # The broker may not have reached Redis yet on a loaded machine: try again.
 for try in 1 2 3 4 5; do
     "$bin/lode" submit --name parts "$@" >/dev/null 2>"$dir/submit.err" && break
